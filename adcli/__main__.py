@@ -1,0 +1,4 @@
+"""python -m adcli"""
+from .cli import main
+
+main()

@@ -1,0 +1,190 @@
+"""The Python API: parse an expression once, differentiate it anywhere.
+
+    >>> import adcli
+    >>> r = adcli.grad("3*(x1**2+x2*x3)", [2, 3, 4])
+    >>> r.value, r.gradient
+    (48.0, {'x1': 12.0, 'x2': 12.0, 'x3': 9.0})
+"""
+from dataclasses import dataclass, field
+from typing import Optional
+
+from . import evaluate, points
+from .errors import DomainError
+from .graph import Graph
+from .parser import parse_builder
+
+
+def parse(text, variables=None):
+    """Parse expression text into a Graph.  ``variables`` fixes the input
+    order (default: natural order of the names, x2 before x10)."""
+    if isinstance(text, Graph):
+        return text if variables is None else text.with_variables(variables)
+    builder, output = parse_builder(text)
+    return builder.build(output, variables)
+
+
+@dataclass
+class TraceRow:
+    """One node of the tape after a forward and a backward pass."""
+
+    node: str  # textbook name: x1..xn inputs, then intermediates
+    computes: str  # in terms of inputs: "x4 + x5", "sin(x2)", "input y"
+    value: float
+    partials: list  # [(input node name, d node / d input)], constants left out
+    adjoint: float  # d output / d node
+    kink: bool = False  # at a point of non-differentiability (abs at 0, ...)
+    source: str = ""  # the node's text in the expression
+
+    def as_dict(self):
+        return {"node": self.node, "computes": self.computes, "value": self.value,
+                "partials": [{"wrt": name, "value": value} for name, value in self.partials],
+                "adjoint": self.adjoint, "kink": self.kink, "source": self.source}
+
+
+@dataclass
+class Gradient:
+    """Value and gradient of an expression at one point."""
+
+    value: float
+    gradient: dict  # variable name -> d value / d variable
+    variables: tuple
+    point: dict
+    graph: Graph = field(repr=False)
+    values: list = field(repr=False)
+    adjoints: list = field(repr=False)
+    _trace: Optional[list] = field(default=None, repr=False)
+
+    @property
+    def trace(self):
+        """One TraceRow per node in evaluation order (constants left out)."""
+        if self._trace is None:
+            self._trace = _trace_rows(self.graph, self.values, self.adjoints)
+        return self._trace
+
+
+@dataclass
+class BatchGradient:
+    """Values and gradients at many points: arrays with one entry per point."""
+
+    value: object  # ndarray (points,)
+    gradient: dict  # variable name -> ndarray (points,)
+    variables: tuple
+    points: object  # ndarray (points, variables)
+    failed_rows: list  # indices of points whose value or gradient is not finite
+    failed: list  # DomainError for each of the first failed rows (at most 20)
+    graph: Graph = field(repr=False)
+
+
+def grad(expr, at, *, variables=None, allow_nonfinite=False):
+    """Value and gradient of ``expr`` (text or Graph) by reverse mode.
+
+    ``at`` is a mapping name -> number, or a sequence in variable order.  When
+    its values are arrays (or ``at`` is a 2-D array, one row per point) the
+    result is a BatchGradient evaluated in one vectorized pass.
+
+    A non-finite value or gradient raises DomainError naming the node that
+    produced it, unless ``allow_nonfinite``.
+    """
+    graph = parse(expr, variables)
+    if _is_batch(at):
+        return _grad_batch(graph, at, allow_nonfinite)
+    point = points.resolve(graph.variables, at)
+    values = evaluate.forward(graph, point)
+    adjoints = evaluate.backward(graph, values)
+    result = Gradient(
+        value=float(values[graph.output]),
+        gradient={name: float(adjoints[node])
+                  for name, node in zip(graph.variables, graph.var_nodes)},
+        variables=graph.variables, point=dict(zip(graph.variables, point)),
+        graph=graph, values=values, adjoints=adjoints)
+    if not allow_nonfinite:
+        error = _nonfinite(graph, result)
+        if error is not None:
+            raise error
+    return result
+
+
+def _nonfinite(graph, result):
+    finite = [result.value, *result.gradient.values()]
+    if all(v - v == 0 for v in finite):  # false for inf and nan
+        return None
+    return evaluate.first_nonfinite(graph, result.values, result.adjoints)
+
+
+def _is_batch(at):
+    if hasattr(at, "ndim"):
+        return at.ndim == 2 or (at.ndim == 1 and at.dtype == object)
+    values = at.values() if hasattr(at, "values") and callable(at.values) else at
+    if isinstance(values, (str, bytes, int, float)) or values is None:
+        return False
+    return any(hasattr(v, "__len__") and not isinstance(v, str) for v in values)
+
+
+def _batch_array(graph, at):
+    import numpy as np
+
+    if isinstance(at, dict):
+        points._check_names(graph.variables, at)
+        columns = [np.asarray(at[name], dtype=np.float64) for name in graph.variables]
+        return np.stack(np.broadcast_arrays(*columns), axis=1) if columns else np.empty((0, 0))
+    array = np.asarray(at, dtype=np.float64)
+    if array.ndim != 2 or array.shape[1] != len(graph.variables):
+        raise points.PointError(
+            f"a batch needs one column per variable ({', '.join(graph.variables)}), "
+            f"got shape {array.shape}")
+    return array
+
+
+def _grad_batch(graph, at, allow_nonfinite):
+    import numpy as np
+    from . import npspace
+
+    data = _batch_array(graph, at)
+    count = data.shape[0]
+    with np.errstate(all="ignore"):
+        values = evaluate.forward(graph, list(data.T), xp=npspace)
+        adjoints = evaluate.backward(graph, values, xp=npspace)
+    value = np.broadcast_to(np.asarray(values[graph.output], dtype=np.float64), (count,)).copy()
+    gradient = {name: np.broadcast_to(np.asarray(adjoints[node], dtype=np.float64),
+                                      (count,)).copy()
+                for name, node in zip(graph.variables, graph.var_nodes)}
+    finite = np.isfinite(value)
+    for column in gradient.values():
+        finite &= np.isfinite(column)
+    failed_rows = [int(row) for row in np.flatnonzero(~finite)]
+    failed = [_row_error(graph, data[row], row) for row in failed_rows[:20]]
+    result = BatchGradient(value, gradient, graph.variables, data, failed_rows, failed, graph)
+    if failed and not allow_nonfinite:
+        error = failed[0]
+        bad = len(failed_rows)
+        error.failed_rows = failed_rows
+        error.message = f"{bad} of {count} points fail; the first, row {error.row + 1}: " \
+                        + error.message
+        error.args = (error.message,)
+        raise error
+    return result
+
+
+def _row_error(graph, row_values, row):
+    values = evaluate.forward(graph, [float(v) for v in row_values])
+    adjoints = evaluate.backward(graph, values)
+    error = evaluate.first_nonfinite(graph, values, adjoints)
+    if error is None:  # the scalar pass rounds differently; say what we saw
+        error = DomainError("the value or gradient is not finite")
+    error.row = int(row)
+    return error
+
+
+def _trace_rows(graph, values, adjoints):
+    names = graph.node_names()
+    rows = []
+    for node in graph.var_nodes + graph.op_nodes:
+        is_op = not graph.is_variable(node)
+        partials = evaluate.local_partials(graph, values, node) if is_op else []
+        rows.append(TraceRow(
+            node=names[node], computes=graph.node_text(node), value=float(values[node]),
+            partials=[(names[i], float(p)) for i, p in partials],
+            adjoint=float(adjoints[node]),
+            kink=is_op and evaluate.is_kink(graph, values, node),
+            source=graph.node_source(node)))
+    return rows

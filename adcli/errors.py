@@ -1,0 +1,89 @@
+"""The errors the core raises.  The CLI maps each class to an exit code."""
+
+
+class AdcliError(Exception):
+    """Base of every error adcli reports to a user."""
+
+
+class ExpressionError(AdcliError):
+    """The text is not a valid expression (syntax, unknown name, arity), or a
+    point or variable order does not fit it.
+
+    ``start``/``end`` locate the fault in ``source`` when known; ``hint`` is a
+    suggestion such as "did you mean sin?".
+    """
+
+    def __init__(self, message, source=None, start=None, end=None, hint=None,
+                 kind="syntax"):
+        super().__init__(message)
+        self.message = message
+        self.source = source
+        self.start = start
+        self.end = end if end is not None else (None if start is None else start + 1)
+        self.hint = hint
+        self.kind = kind
+
+    def __str__(self):
+        return describe(self.message, self.source, self.start, self.end, self.hint)
+
+
+class PointError(ExpressionError):
+    """A point (--at, --points) does not fit the expression's variables."""
+
+    def __init__(self, message, hint=None):
+        super().__init__(message, hint=hint, kind="point")
+
+
+class DomainError(AdcliError):
+    """A value or derivative is not finite (log(-1), 1/0, sqrt'(0)).
+
+    ``node`` names the first node that produced it; ``start``/``end`` locate
+    that node in ``source``; ``row`` is the batch row, when there is one.
+    """
+
+    def __init__(self, message, source=None, start=None, end=None, node=None,
+                 row=None, failed_rows=None):
+        super().__init__(message)
+        self.message = message
+        self.source = source
+        self.start = start
+        self.end = end
+        self.node = node
+        self.row = row
+        self.failed_rows = failed_rows or []
+
+    def __str__(self):
+        return describe(self.message, self.source, self.start, self.end, None)
+
+
+def describe(message, source, start, end, hint):
+    """The message, then the source line with a caret under the fault."""
+    lines = [message]
+    if source is not None and start is not None:
+        lines.extend(caret_lines(source, start, end))
+    if hint:
+        lines.append(f"hint: {hint}")
+    return "\n".join(lines)
+
+
+def caret_lines(source, start, end=None, width=100):
+    """Two lines: the source line holding ``start``, and carets under
+    start..end (clipped to that line, the line clipped to ``width``)."""
+    start = max(0, min(start, len(source)))
+    line_start = source.rfind("\n", 0, start) + 1
+    line_end = source.find("\n", start)
+    if line_end == -1:
+        line_end = len(source)
+    end = start + 1 if end is None or end <= start else min(end, line_end)
+    line = source[line_start:line_end].replace("\t", " ")
+    column = start - line_start
+    offset = 0
+    if len(line) > width:  # keep the fault in view on very long lines
+        offset = max(0, min(column - width // 2, len(line) - width))
+        line = line[offset:offset + width]
+    prefix = ""
+    if "\n" in source:
+        number = source.count("\n", 0, start) + 1
+        prefix = f"line {number}: "
+    caret = " " * (len(prefix) + column - offset) + "^" * max(1, min(end - start, width))
+    return [f"  {prefix}{line}", f"  {caret}"]

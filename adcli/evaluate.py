@@ -1,0 +1,144 @@
+"""Forward and backward passes over a graph: loops over the tape, never
+recursion.
+
+Two ways to run the same op-table rules:
+
+- one point, with Python floats and the scalar namespace (cheap to start);
+- a batch of points, with numpy arrays: one numpy call per node over all
+  points at once.
+
+Both follow IEEE float64; ``check_finite`` turns a non-finite value or
+adjoint into a DomainError naming the node that produced it.
+"""
+from . import scalar
+from .errors import DomainError
+
+
+def _program(graph):
+    """Per op node: (node, op, inputs, [(slot, input, rule) for inputs that
+    are not constants]).  Built once per graph."""
+    steps = []
+    for node in graph.op_nodes:
+        op = graph.ops[node]
+        inputs = graph.args[node]
+        if op.variadic:
+            active = [(None, None, op.partials)]
+        else:
+            active = [(slot, i, op.partials[slot]) for slot, i in enumerate(inputs)
+                      if not graph.is_constant(i)]
+        steps.append((node, op, inputs, active))
+    return steps
+
+
+def program(graph):
+    return graph.cached("program", _program)
+
+
+def _call(op, xp, rule, values, inputs, ans=None):
+    """Apply a forward rule (ans None) or a partial rule to the inputs' values."""
+    if op.variadic:
+        stack = _stack(xp, [values[i] for i in inputs])
+        return rule(xp, stack) if ans is None else rule(xp, ans, stack)
+    args = [values[i] for i in inputs]
+    return rule(xp, *args) if ans is None else rule(xp, ans, *args)
+
+
+def _stack(xp, items):
+    if xp is scalar:
+        return items
+    import numpy as np
+    shape = np.broadcast_shapes(*(np.shape(v) for v in items))
+    out = np.empty((len(items),) + shape)
+    for row, value in enumerate(items):
+        out[row] = value
+    return out
+
+
+def forward(graph, point, xp=scalar):
+    """Values of every node; point is a sequence in graph.variables order
+    (floats, or equal-length arrays for a batch)."""
+    values = list(graph.initial_values)
+    for node, x in zip(graph.var_nodes, point):
+        values[node] = x
+    for node, op, inputs, _ in program(graph):
+        values[node] = _call(op, xp, op.forward, values, inputs)
+    return values
+
+
+def backward(graph, values, xp=scalar, seed=1.0):
+    """Adjoints of every node (d output / d node) by one reverse sweep."""
+    adjoints = [0.0] * len(values)
+    adjoints[graph.output] = seed
+    for node, op, inputs, active in reversed(program(graph)):
+        adjoint = adjoints[node]
+        ans = values[node]
+        if op.variadic:
+            partials = _call(op, xp, op.partials, values, inputs, ans)
+            for row, i in enumerate(inputs):
+                adjoints[i] = adjoints[i] + adjoint * partials[row]
+            continue
+        for _, i, rule in active:
+            adjoints[i] = adjoints[i] + adjoint * _call(op, xp, rule, values, inputs, ans)
+    return adjoints
+
+
+def local_partials(graph, values, node, xp=scalar):
+    """[(input node, partial)] of one op node, constants left out."""
+    op = graph.ops[node]
+    inputs = graph.args[node]
+    ans = values[node]
+    if op.variadic:
+        partials = _call(op, xp, op.partials, values, inputs, ans)
+        return [(i, partials[row]) for row, i in enumerate(inputs)
+                if not graph.is_constant(i)]
+    return [(i, _call(op, xp, op.partials[slot], values, inputs, ans))
+            for slot, i in enumerate(inputs) if not graph.is_constant(i)]
+
+
+def is_kink(graph, values, node):
+    op = graph.ops[node]
+    if op.kink is None:
+        return False
+    return bool(_call(op, scalar, op.kink, values, graph.args[node], values[node]))
+
+
+# --- non-finite values and adjoints ---------------------------------------------
+
+
+def first_nonfinite(graph, values, adjoints):
+    """DomainError for the first node that made a value or an adjoint
+    non-finite, from finite inputs; None when everything is finite."""
+    isfinite = scalar.isfinite
+    names = graph.node_names()
+    for node in graph.op_nodes:
+        if not isfinite(values[node]) and all(isfinite(values[i]) for i in graph.args[node]):
+            return _domain_error(graph, values, node,
+                                 f"{graph.node_source(node)} is {values[node]!r}")
+    for node in reversed(graph.op_nodes):
+        if not isfinite(adjoints[node]):
+            continue
+        for i, partial in local_partials(graph, values, node):
+            if not isfinite(partial):
+                return _domain_error(
+                    graph, values, node,
+                    f"the derivative of {graph.node_source(node)} with respect to "
+                    f"{graph.node_source(i)} is {partial!r}")
+            if not isfinite(adjoints[node] * partial):
+                return _domain_error(graph, values, node,
+                                     f"the adjoint of {names[i]} overflows at {names[node]}")
+    return None
+
+
+def _domain_error(graph, values, node, message):
+    """The error, with the node in textbook names and its inputs' values."""
+    names = graph.node_names()
+    inputs = [i for i in dict.fromkeys(graph.args[node]) if not graph.is_constant(i)]
+    where = ", ".join(f"{names[i]} = {scalar_text(values[i])}" for i in inputs)
+    start, end = graph.spans[node]
+    detail = f"node {names[node]} = {graph.node_text(node)}" + (f", {where}" if where else "")
+    return DomainError(f"{message} ({detail})", graph.source, start, end, node=names[node])
+
+
+def scalar_text(value):
+    from .graph import format_number
+    return format_number(float(value))

@@ -1,0 +1,127 @@
+"""Machine-readable output: json, csv and plain text, as strings.
+
+The schemas are stable and documented in the README.  JSON numbers are
+full float64 precision (shortest round-trip); a non-finite number, possible
+only with --allow-nonfinite, is null.  --precision applies to csv and plain.
+"""
+import math
+
+from .graph import format_number
+
+
+def number_text(value, precision=None):
+    return format_number(float(value), precision)
+
+
+def _json_number(value):
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def dumps(document):
+    import json
+    return json.dumps(document, indent=2, allow_nan=False)
+
+
+# --- one point ------------------------------------------------------------------
+
+
+def gradient_document(result, with_trace=False):
+    document = {
+        "expression": result.graph.source.strip(),
+        "variables": list(result.variables),
+        "point": {name: _json_number(v) for name, v in result.point.items()},
+        "value": _json_number(result.value),
+        "gradient": {name: _json_number(v) for name, v in result.gradient.items()},
+    }
+    if with_trace:
+        document["trace"] = [_trace_dict(row) for row in result.trace]
+    return document
+
+
+def _trace_dict(row):
+    entry = row.as_dict()
+    entry["value"] = _json_number(entry["value"])
+    entry["adjoint"] = _json_number(entry["adjoint"])
+    for partial in entry["partials"]:
+        partial["value"] = _json_number(partial["value"])
+    return entry
+
+
+def gradient_plain(result, precision=None, with_trace=False):
+    lines = [f"value {number_text(result.value, precision)}"]
+    lines += [f"grad {name} {number_text(v, precision)}" for name, v in result.gradient.items()]
+    if with_trace:
+        lines.append("")
+        lines.append("\t".join(TRACE_COLUMNS))
+        lines += ["\t".join(trace_cells(row, precision)) for row in result.trace]
+    return "\n".join(lines) + "\n"
+
+
+def gradient_csv(result, precision=None, with_trace=False):
+    if with_trace:
+        return _csv_text([TRACE_COLUMNS] + [trace_cells(row, precision) for row in result.trace])
+    header = ["value"] + [f"grad_{name}" for name in result.variables]
+    row = [result.value] + list(result.gradient.values())
+    return _csv_text([header, [number_text(v, precision) for v in row]])
+
+
+TRACE_COLUMNS = ["node", "computes", "value", "partials", "adjoint", "note"]
+
+
+def trace_cells(row, precision=None):
+    """One trace row as text cells, shared by plain, csv and the table."""
+    partials = " ".join(f"d/d{name}={number_text(v, precision)}" for name, v in row.partials)
+    return [row.node, row.computes, number_text(row.value, precision), partials,
+            number_text(row.adjoint, precision), "kink" if row.kink else ""]
+
+
+def _csv_text(rows):
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+# --- a batch ----------------------------------------------------------------------
+
+
+def batch_header(result):
+    return list(result.variables) + ["value"] + [f"grad_{n}" for n in result.variables]
+
+
+def batch_rows(result, precision=None):
+    """Text cells per point: the point, the value, the gradient."""
+    import numpy as np
+
+    columns = [result.points[:, k] for k in range(len(result.variables))]
+    columns += [result.value] + [result.gradient[name] for name in result.variables]
+    matrix = np.column_stack(columns) if columns else np.empty((0, 0))
+    for row in matrix:
+        yield [number_text(v, precision) for v in row]
+
+
+def batch_csv(result, precision=None):
+    return _csv_text([batch_header(result)] + list(batch_rows(result, precision)))
+
+
+def batch_plain(result, precision=None):
+    lines = [" ".join(batch_header(result))]
+    lines += [" ".join(cells) for cells in batch_rows(result, precision)]
+    return "\n".join(lines) + "\n"
+
+
+def batch_document(result):
+    rows = []
+    for k in range(result.points.shape[0]):
+        rows.append({
+            "point": {n: _json_number(result.points[k, j]) for j, n in enumerate(result.variables)},
+            "value": _json_number(result.value[k]),
+            "gradient": {n: _json_number(result.gradient[n][k]) for n in result.variables},
+        })
+    return {"expression": result.graph.source.strip(), "variables": list(result.variables),
+            "rows": rows,
+            "failed_rows": [row + 1 for row in result.failed_rows]}

@@ -1,0 +1,299 @@
+"""Text to graph: the Lark grammar in grammars/adcli.lark, applied by an LALR
+parser whose callbacks build the graph during parsing (no tree, no
+recursion).
+
+For start-up speed the parser is the one Lark's standalone tool generated from
+the grammar (adcli/_generated_parser.py, which carries the grammar's sha256).
+When the shipped grammar no longer matches it, the grammar itself is loaded
+with Lark, so the .lark file is always the source of truth.
+"""
+import gc
+import hashlib
+import os
+import threading
+
+from . import ops
+from .errors import AdcliError, ExpressionError
+from .graph import GraphBuilder
+
+GRAMMAR_FILE = "adcli.lark"
+_ADD = ops.TABLE["add"]
+
+
+def grammar_path():
+    """The grammar shipped in the package, or the source tree's grammars/."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    for folder in (os.path.join(here, "grammars"), os.path.join(here, os.pardir, "grammars")):
+        path = os.path.join(folder, GRAMMAR_FILE)
+        if os.path.isfile(path):
+            return os.path.normpath(path)
+    raise AdcliError(f"the grammar file {GRAMMAR_FILE} is missing from the installation")
+
+
+def grammar_text():
+    with open(grammar_path(), encoding="utf-8") as handle:
+        return handle.read()
+
+
+def grammar_digest(text):
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class _PendingSum(list):
+    """The terms of a + chain not yet made a node: a + b + c becomes one
+    n-ary add node, and a 100,000-term sum is one node, not a deep chain."""
+
+
+class _Callbacks:
+    """LALR reduction callbacks.  Each returns a ref (node, start, end)."""
+
+    def __init__(self):
+        self.builder = None
+
+    # leaves
+    def number(self, children):
+        token = children[0]
+        value = float(token)
+        if value == float("inf"):
+            raise ExpressionError(f"the number {token} is too large for float64",
+                                  self.builder.source, token.start_pos, token.end_pos)
+        return (self.builder.constant(value, (token.start_pos, token.end_pos)),
+                token.start_pos, token.end_pos)
+
+    def name(self, children):
+        token = children[0]
+        span = (token.start_pos, token.end_pos)
+        if token in ops.CONSTANTS:
+            return (self.builder.constant(ops.CONSTANTS[token], span),) + span
+        if token in ops.TABLE:
+            raise ExpressionError(
+                f"{token} is a function, not a variable", self.builder.source, *span,
+                hint=f"call it: {ops.TABLE[token].signature()}", kind="name")
+        return (self.builder.variable(str(token), span),) + span
+
+    # operators
+    def add(self, children):
+        left, _, right = children
+        if type(left) is _PendingSum:
+            left.append(self._node(right))
+            return left
+        return _PendingSum((self._node(left), self._node(right)))
+
+    def sub(self, children):
+        return self._binary("sub", children)
+
+    def mul(self, children):
+        return self._binary("mul", children)
+
+    def div(self, children):
+        return self._binary("div", children)
+
+    def pow(self, children):
+        return self._binary("pow", children)
+
+    def neg(self, children):
+        token, operand = children
+        operand = self._node(operand)
+        span = (token.start_pos, operand[2])
+        return (self.builder.apply(ops.TABLE["neg"], (operand[0],), span),) + span
+
+    def pos(self, children):
+        token, operand = children
+        operand = self._node(operand)
+        return (operand[0], token.start_pos, operand[2])
+
+    def paren(self, children):
+        left, inner, right = children
+        return (self._node(inner)[0], left.start_pos, right.end_pos)
+
+    def args(self, children):
+        return [self._node(child) for child in children[::2]]
+
+    def call(self, children):
+        name = children[0]
+        arguments = children[2] if len(children) == 4 else []
+        span = (name.start_pos, children[-1].end_pos)
+        op = self._function(name, len(arguments), span)
+        inputs = tuple(ref[0] for ref in arguments)
+        return (self.builder.apply(op, inputs, span),) + span
+
+    # helpers
+    def _node(self, ref):
+        if type(ref) is _PendingSum:
+            span = (ref[0][1], ref[-1][2])
+            inputs = tuple(term[0] for term in ref)
+            return (self.builder.apply(_ADD, inputs, span),) + span
+        return ref
+
+    def _binary(self, name, children):
+        left, _, right = children
+        left, right = self._node(left), self._node(right)
+        span = (left[1], right[2])
+        return (self.builder.apply(ops.TABLE[name], (left[0], right[0]), span),) + span
+
+    def _function(self, name, count, span):
+        source = self.builder.source
+        op = ops.TABLE.get(name)
+        if op is None or name in ops.OPERATOR_OPS:
+            import difflib
+            close = difflib.get_close_matches(name, ops.function_names(), n=1)
+            hint = (f"did you mean {close[0]}?" if close
+                    else "functions: " + " ".join(ops.function_names()))
+            raise ExpressionError(f"unknown function {str(name)!r}", source,
+                                  name.start_pos, name.end_pos, hint=hint, kind="name")
+        if op.variadic:
+            if count >= op.min_args:
+                return op
+            wanted = f"at least {op.min_args} argument{'s' if op.min_args > 1 else ''}"
+        elif count == op.nargs:
+            return op
+        else:
+            wanted = f"{op.nargs} argument{'s' if op.nargs > 1 else ''}"
+        raise ExpressionError(f"{name} takes {wanted}, got {count}", source, *span,
+                              hint=f"write {op.signature()}", kind="arity")
+
+
+class _Parser:
+    """The LALR parser with its callbacks, built once per process."""
+
+    def __init__(self):
+        self.callbacks = _Callbacks()
+        self.lock = threading.Lock()
+        text = grammar_text()
+        from . import _generated_parser as generated
+        if generated.GRAMMAR_SHA256 == grammar_digest(text):
+            self.backend = generated
+            self.lark = generated.Lark_StandAlone(transformer=self.callbacks)
+        else:  # the grammar was edited since the parser was generated
+            import lark
+            self.backend = lark.exceptions
+            self.lark = lark.Lark(text, parser="lalr", lexer="basic",
+                                  transformer=self.callbacks)
+
+    def parse(self, source):
+        with self.lock:
+            builder = self.callbacks.builder = GraphBuilder(source)
+            paused = gc.isenabled()
+            gc.disable()  # the parse allocates no cycles; scanning them is waste
+            try:
+                ref = self.lark.parse(source)
+                output = self.callbacks._node(ref)[0]
+            except self.backend.UnexpectedInput as error:
+                raise _syntax_error(self.backend, error, source) from None
+            finally:
+                self.callbacks.builder = None
+                if paused:
+                    gc.enable()
+        return builder, output
+
+
+_parser = None
+
+
+def parse_builder(source):
+    """Parse text into (GraphBuilder, output node)."""
+    global _parser
+    if not source.strip() or not _has_code(source):
+        raise ExpressionError("the expression is empty",
+                              hint='write a formula, e.g. "x**2 + sin(y)"')
+    if _parser is None:
+        _parser = _Parser()
+    return _parser.parse(source)
+
+
+def _has_code(source):
+    return any(line.split("#", 1)[0].strip() for line in source.splitlines())
+
+
+# --- syntax errors made readable ---------------------------------------------------
+
+_TOKEN_WORDS = {
+    "NUMBER": "a number", "NAME": "a name", "LPAR": "'('", "RPAR": "')'",
+    "PLUS": "'+'", "MINUS": "'-'", "STAR": "'*'", "SLASH": "'/'", "POW": "'**'",
+    "COMMA": "','", "$END": "the end of the expression",
+}
+
+
+def _syntax_error(backend, error, source):
+    if isinstance(error, backend.UnexpectedCharacters):
+        return _bad_character(source, error.pos_in_stream)
+    token = error.token
+    if token.type == "$END":
+        return _early_end(source)
+    start = token.start_pos
+    end = token.end_pos if token.end_pos is not None else start + len(token)
+    previous = _previous_token(source, start)
+    hint = None
+    if previous and token.type in ("NAME", "NUMBER", "LPAR"):
+        hint = (f"did you mean {previous}*{token}?" if previous != ")"
+                else "put '*' between ')' and what follows it")
+        if (previous[0].isdigit() or previous[0] == ".") and token.type == "NAME":
+            return ExpressionError(
+                f"a number followed by a name: multiplication needs '*'",
+                source, start, end, hint=hint)
+        return ExpressionError(f"missing operator before {token!s}", source, start, end,
+                               hint=hint)
+    if token.type == "RPAR":
+        return ExpressionError("unmatched ')'", source, start, end,
+                               hint="remove it or add a matching '('")
+    expected = sorted(_TOKEN_WORDS.get(name, name) for name in error.expected)
+    return ExpressionError(f"unexpected {_TOKEN_WORDS.get(token.type, repr(str(token)))}",
+                           source, start, end,
+                           hint="expected " + ", ".join(expected) if expected else None)
+
+
+def _previous_token(source, position):
+    """The name, number or ')' that ends just before position, if any."""
+    before = source[:position].rstrip()
+    if not before:
+        return None
+    if before[-1] == ")":
+        return ")"
+    index = len(before)
+    while index > 0 and (before[index - 1].isalnum() or before[index - 1] in "_."):
+        index -= 1
+    word = before[index:]
+    return word or None
+
+
+def _early_end(source):
+    position = len(source.rstrip())
+    unclosed = _unclosed_paren(source)
+    if unclosed is not None:
+        return ExpressionError("missing ')'", source, position,
+                               hint=f"the '(' at column {unclosed + 1} is never closed")
+    return ExpressionError("the expression ends too early", source, position,
+                           hint="expected a number, a name or '(' after the last operator")
+
+
+def _unclosed_paren(source):
+    depth_starts = []
+    for index, char in enumerate(source):
+        if char == "(":
+            depth_starts.append(index)
+        elif char == ")" and depth_starts:
+            depth_starts.pop()
+    return depth_starts[-1] if depth_starts else None
+
+
+_CHARACTER_HINTS = {
+    "'": "strings are not part of the language; write names without quotes",
+    '"': "strings are not part of the language; write names without quotes",
+    "[": "use ( ) for grouping",
+    "{": "use ( ) for grouping",
+    "=": "give values with --at, e.g. --at x=1,y=2",
+    ";": "one expression at a time",
+    "!": "there is no factorial; use * and **",
+    "%": "there is no modulo operator",
+}
+
+
+def _bad_character(source, position):
+    char = source[position]
+    hint = _CHARACTER_HINTS.get(char)
+    if char == ".":
+        hint = "a number has one decimal point, e.g. 1.5 or .5"
+    if hint is None:
+        hint = "operators are + - * / ** ^, names are letters, digits and _"
+    return ExpressionError(f"unexpected character {char!r}", source, position,
+                           position + 1, hint=hint)

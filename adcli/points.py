@@ -1,0 +1,144 @@
+"""Points: the values of the variables, from Python objects or from text
+(--at 2,3,4, --at x=1,y=2, CSV files for batches)."""
+import difflib
+import math
+from collections.abc import Mapping
+
+from .errors import ExpressionError, PointError
+
+
+def number(text, what="value"):
+    """A float from text: a literal (1.5, -2e3) or a constant expression
+    (pi/2, -e) parsed by the grammar, never evaluated as Python."""
+    text = text.strip()
+    try:
+        value = float(text)
+    except ValueError:
+        value = _constant_expression(text, what)
+    if not math.isfinite(value):
+        raise PointError(f"{what} {text!r} is not a finite number")
+    return value
+
+
+def _constant_expression(text, what):
+    from .parser import parse_builder
+
+    if not text:
+        raise PointError(f"{what} is empty", hint="write a number, e.g. 1.5")
+    try:
+        builder, output = parse_builder(text)
+    except ExpressionError:
+        builder = None
+    if builder is None or not builder.is_constant(output):
+        raise PointError(f"{what} {text!r} is not a number",
+                         hint="write numbers like 2, -0.5, 1e-3 or pi/2")
+    return builder.values[output]
+
+
+def parse_point_text(text):
+    """'2,3,4' -> [2.0, 3.0, 4.0];  'x=1, y=2' -> {'x': 1.0, 'y': 2.0}."""
+    items = [item.strip() for item in text.split(",")]
+    if items == [""]:
+        return []
+    named = ["=" in item for item in items]
+    if any(named) and not all(named):
+        raise PointError(f"the point {text!r} mixes named and positional values",
+                         hint="write all values by name (x=1,y=2) or none (1,2)")
+    if not all(named):
+        return [number(item, f"value {k}") for k, item in enumerate(items, start=1)]
+    point = {}
+    for item in items:
+        name, _, value = (part.strip() for part in item.partition("="))
+        if name in point:
+            raise PointError(f"{name} is given twice in the point {text!r}")
+        point[name] = number(value, f"value of {name}")
+    return point
+
+
+def resolve(variables, at):
+    """The point as a list in variable order, checked against the variables.
+
+    ``at``: a mapping name -> number, a sequence in variable order, or a
+    single number when there is one variable.
+    """
+    n = len(variables)
+    if isinstance(at, Mapping):
+        _check_names(variables, at)
+        return [_float(at[name], name) for name in variables]
+    if isinstance(at, (int, float)) or _is_scalar(at):
+        at = [at]
+    if at is None:
+        at = []
+    values = list(at)
+    if len(values) != n:
+        listing = ", ".join(variables) if variables else "none"
+        raise PointError(
+            f"expected {n} value{'s' if n != 1 else ''} (variables: {listing}), "
+            f"got {len(values)}",
+            hint="give one value per variable in this order, or name them: "
+            + ",".join(f"{v}=..." for v in variables[:4]) if n else None)
+    return [_float(value, name) for value, name in zip(values, variables)]
+
+
+def _is_scalar(value):
+    return getattr(value, "ndim", None) == 0
+
+
+def _float(value, name):
+    if isinstance(value, str):
+        return number(value, f"value of {name}")
+    try:
+        result = float(value)
+    except (TypeError, ValueError):
+        raise PointError(f"the value of {name} is not a number: {value!r}") from None
+    if not math.isfinite(result):
+        raise PointError(f"the value of {name} is not finite: {value!r}")
+    return result
+
+
+def _check_names(variables, names):
+    unknown = [name for name in names if name not in variables]
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], variables, n=1)
+        raise PointError(
+            f"{unknown[0]} is not a variable of the expression "
+            f"(its variables: {', '.join(variables) or 'none'})",
+            hint=f"did you mean {close[0]}?" if close else None)
+    missing = [name for name in variables if name not in names]
+    if missing:
+        raise PointError(f"no value for {', '.join(missing)}",
+                         hint="every variable needs a value: "
+                         + ",".join(f"{v}=..." for v in variables))
+
+
+def read_csv_points(text, variables, source="points"):
+    """A batch from CSV text whose header names the variables (any order):
+    returns a float64 array of shape (rows, len(variables))."""
+    import numpy as np
+
+    lines = text.splitlines()
+    header_at = next((k for k, line in enumerate(lines) if line.strip()), None)
+    if header_at is None:
+        raise PointError(f"{source}: no header row", hint="the first row names the variables")
+    header = [name.strip() for name in lines[header_at].split(",")]
+    if len(set(header)) != len(header):
+        raise PointError(f"{source}: a column name appears twice in the header")
+    _check_names(variables, header)
+    rows = [line for line in lines[header_at + 1:] if line.strip()]
+    data = np.empty((len(rows), len(header)))
+    for r, line in enumerate(rows):
+        cells = line.split(",")
+        if len(cells) != len(header):
+            raise PointError(f"{source}, row {r + 1}: {len(cells)} values, "
+                             f"the header has {len(header)}")
+        for c, cell in enumerate(cells):
+            try:
+                data[r, c] = float(cell)
+            except ValueError:
+                data[r, c] = number(cell, f"{source}, row {r + 1}, column {header[c]}:")
+    if not np.isfinite(data).all():
+        r, c = np.argwhere(~np.isfinite(data))[0]
+        raise PointError(f"{source}, row {r + 1}, column {header[c]}: "
+                         f"{data[r, c]!r} is not a finite number")
+    order = [header.index(name) for name in variables]
+    return data[:, order]
