@@ -1,6 +1,5 @@
 """Points: the values of the variables, from Python objects or from text
 (--at 2,3,4, --at x=1,y=2, CSV files for batches)."""
-import difflib
 import math
 from collections.abc import Mapping
 
@@ -99,6 +98,7 @@ def _float(value, name):
 def _check_names(variables, names):
     unknown = [name for name in names if name not in variables]
     if unknown:
+        import difflib
         close = difflib.get_close_matches(unknown[0], variables, n=1)
         raise PointError(
             f"{unknown[0]} is not a variable of the expression "
