@@ -9,6 +9,8 @@ here.  Adding a function is adding one entry.
 Every rule is written against an array namespace ``xp`` (adcli.scalar for one
 point, numpy for batches), so one rule serves both.  Rules receive the
 forward result ``ans`` so that, e.g., exp reuses it instead of recomputing.
+Powers in rules are ``xp.power``, never ``**``: on Python floats ``**``
+raises OverflowError where numpy returns inf.
 
 Conventions (documented in the README, tested in tests/test_ops.py):
 
@@ -151,9 +153,9 @@ binary("pow", lambda xp, x, y: xp.power(x, y), (_pow_dx, _pow_dy),
 binary("atan2", lambda xp, y, x: xp.atan2(y, x),
        (lambda xp, ans, y, x: xp.divide(x, x * x + y * y),
         lambda xp, ans, y, x: -xp.divide(y, x * x + y * y)),
-       (lambda xp, ans, y, x: xp.divide(-2.0 * x * y, (x * x + y * y) ** 2),
-        lambda xp, ans, y, x: xp.divide(y * y - x * x, (x * x + y * y) ** 2),
-        lambda xp, ans, y, x: xp.divide(2.0 * x * y, (x * x + y * y) ** 2)),
+       (lambda xp, ans, y, x: xp.divide(-2.0 * x * y, xp.power(x * x + y * y, 2.0)),
+        lambda xp, ans, y, x: xp.divide(y * y - x * x, xp.power(x * x + y * y, 2.0)),
+        lambda xp, ans, y, x: xp.divide(2.0 * x * y, xp.power(x * x + y * y, 2.0))),
        domain=((0.5, 2.0), (0.5, 2.0)), arg_names=("y", "x"),
        doc="angle of the point (x, y), in (-pi, pi]")
 
@@ -167,9 +169,9 @@ def _hypot_dy(xp, ans, x, y):
 
 
 binary("hypot", lambda xp, x, y: xp.hypot(x, y), (_hypot_dx, _hypot_dy),
-       (lambda xp, ans, x, y: xp.divide(y * y, ans ** 3),
-        lambda xp, ans, x, y: -xp.divide(x * y, ans ** 3),
-        lambda xp, ans, x, y: xp.divide(x * x, ans ** 3)),
+       (lambda xp, ans, x, y: xp.divide(y * y, xp.power(ans, 3.0)),
+        lambda xp, ans, x, y: -xp.divide(x * y, xp.power(ans, 3.0)),
+        lambda xp, ans, x, y: xp.divide(x * x, xp.power(ans, 3.0))),
        kink=lambda xp, ans, x, y: ans == 0, doc="sqrt(x**2 + y**2) without overflow")
 
 unary("sin", lambda xp, x: xp.sin(x), lambda xp, ans, x: xp.cos(x),
@@ -180,12 +182,12 @@ unary("tan", lambda xp, x: xp.tan(x), lambda xp, ans, x: 1.0 + ans * ans,
       lambda xp, ans, x: 2.0 * ans * (1.0 + ans * ans), domain=(-1.2, 1.2))
 unary("asin", lambda xp, x: xp.asin(x),
       lambda xp, ans, x: xp.divide(1.0, xp.sqrt(1.0 - x * x)),
-      lambda xp, ans, x: xp.divide(x, xp.sqrt(1.0 - x * x) ** 3), domain=(-0.9, 0.9))
+      lambda xp, ans, x: xp.divide(x, xp.power(1.0 - x * x, 1.5)), domain=(-0.9, 0.9))
 unary("acos", lambda xp, x: xp.acos(x),
       lambda xp, ans, x: -xp.divide(1.0, xp.sqrt(1.0 - x * x)),
-      lambda xp, ans, x: -xp.divide(x, xp.sqrt(1.0 - x * x) ** 3), domain=(-0.9, 0.9))
+      lambda xp, ans, x: -xp.divide(x, xp.power(1.0 - x * x, 1.5)), domain=(-0.9, 0.9))
 unary("atan", lambda xp, x: xp.atan(x), lambda xp, ans, x: 1.0 / (1.0 + x * x),
-      lambda xp, ans, x: -2.0 * x / (1.0 + x * x) ** 2, domain=(-3.0, 3.0))
+      lambda xp, ans, x: -2.0 * x / xp.power(1.0 + x * x, 2.0), domain=(-3.0, 3.0))
 unary("sinh", lambda xp, x: xp.sinh(x), lambda xp, ans, x: xp.cosh(x),
       lambda xp, ans, x: ans)
 unary("cosh", lambda xp, x: xp.cosh(x), lambda xp, ans, x: xp.sinh(x),
@@ -194,13 +196,13 @@ unary("tanh", lambda xp, x: xp.tanh(x), lambda xp, ans, x: 1.0 - ans * ans,
       lambda xp, ans, x: -2.0 * ans * (1.0 - ans * ans))
 unary("asinh", lambda xp, x: xp.asinh(x),
       lambda xp, ans, x: 1.0 / xp.sqrt(1.0 + x * x),
-      lambda xp, ans, x: -x / xp.sqrt(1.0 + x * x) ** 3, domain=(-3.0, 3.0))
+      lambda xp, ans, x: -x / xp.power(1.0 + x * x, 1.5), domain=(-3.0, 3.0))
 unary("acosh", lambda xp, x: xp.acosh(x),
       lambda xp, ans, x: xp.divide(1.0, xp.sqrt(x * x - 1.0)),
-      lambda xp, ans, x: -xp.divide(x, xp.sqrt(x * x - 1.0) ** 3), domain=(1.1, 4.0))
+      lambda xp, ans, x: -xp.divide(x, xp.power(x * x - 1.0, 1.5)), domain=(1.1, 4.0))
 unary("atanh", lambda xp, x: xp.atanh(x),
       lambda xp, ans, x: xp.divide(1.0, 1.0 - x * x),
-      lambda xp, ans, x: xp.divide(2.0 * x, (1.0 - x * x) ** 2), domain=(-0.9, 0.9))
+      lambda xp, ans, x: xp.divide(2.0 * x, xp.power(1.0 - x * x, 2.0)), domain=(-0.9, 0.9))
 unary("exp", lambda xp, x: xp.exp(x), lambda xp, ans, x: ans,
       lambda xp, ans, x: ans)
 unary("expm1", lambda xp, x: xp.expm1(x), lambda xp, ans, x: ans + 1.0,
@@ -221,7 +223,7 @@ unary("sqrt", lambda xp, x: xp.sqrt(x), lambda xp, ans, x: xp.divide(0.5, ans),
       lambda xp, ans, x: -xp.divide(0.25, ans * x), domain=(0.1, 4.0))
 unary("cbrt", lambda xp, x: xp.cbrt(x),
       lambda xp, ans, x: xp.divide(1.0, 3.0 * ans * ans),
-      lambda xp, ans, x: -xp.divide(2.0, 9.0 * ans ** 5), domain=(0.2, 4.0),
+      lambda xp, ans, x: -xp.divide(2.0, 9.0 * xp.power(ans, 5.0)), domain=(0.2, 4.0),
       doc="cube root, real for negative x")
 unary("abs", lambda xp, x: xp.abs(x), lambda xp, ans, x: xp.sign(x), LINEAR,
       kink=_at_zero, doc="|x|; derivative 0 at 0")
