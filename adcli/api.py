@@ -5,6 +5,8 @@
     >>> r.value, r.gradient
     (48.0, {'x1': 12.0, 'x2': 12.0, 'x3': 9.0})
 """
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -89,12 +91,11 @@ def grad(expr, at, *, variables=None, allow_nonfinite=False):
     if _is_batch(at):
         return _grad_batch(graph, at, allow_nonfinite)
     point = points.resolve(graph.variables, at)
-    values = evaluate.forward(graph, point)
-    adjoints = evaluate.backward(graph, values)
+    values, adjoints = value_and_adjoints(graph, point)
+    gradient = _pick(adjoints, graph.var_nodes)
     result = Gradient(
         value=float(values[graph.output]),
-        gradient={name: float(adjoints[node])
-                  for name, node in zip(graph.variables, graph.var_nodes)},
+        gradient=dict(zip(graph.variables, gradient)),
         variables=graph.variables, point=dict(zip(graph.variables, point)),
         graph=graph, values=values, adjoints=adjoints)
     if not allow_nonfinite:
@@ -104,20 +105,49 @@ def grad(expr, at, *, variables=None, allow_nonfinite=False):
     return result
 
 
+def value_and_adjoints(graph, point):
+    """Values and adjoints of every node at one point: by levels with numpy
+    for large wide graphs, else by the scalar loop."""
+    if graph.cached("by_levels", _by_levels):
+        from . import levels
+        plan = levels.plan(graph)
+        values, gathered = levels.forward(plan, point)
+        return values, levels.backward(plan, values, gathered)
+    values = evaluate.forward(graph, point)
+    return values, evaluate.backward(graph, values)
+
+
+def _pick(items, indices):
+    """items[i] for each i, as Python floats (items a list or an array)."""
+    if isinstance(items, list):
+        return [float(items[i]) for i in indices]
+    return items[indices].tolist()
+
+
+def _by_levels(graph):
+    from .levels import worth_it
+    return worth_it(graph)
+
+
 def _nonfinite(graph, result):
-    finite = [result.value, *result.gradient.values()]
-    if all(v - v == 0 for v in finite):  # false for inf and nan
+    if math.isfinite(result.value) and all(map(math.isfinite, result.gradient.values())):
         return None
     return evaluate.first_nonfinite(graph, result.values, result.adjoints)
 
 
 def _is_batch(at):
+    """A 2-D array, a mapping to arrays, or a sequence of arrays is a batch."""
     if hasattr(at, "ndim"):
-        return at.ndim == 2 or (at.ndim == 1 and at.dtype == object)
-    values = at.values() if hasattr(at, "values") and callable(at.values) else at
-    if isinstance(values, (str, bytes, int, float)) or values is None:
-        return False
-    return any(hasattr(v, "__len__") and not isinstance(v, str) for v in values)
+        return at.ndim == 2
+    if isinstance(at, Mapping):
+        return any(_is_array_like(v) for v in at.values())
+    if isinstance(at, (list, tuple)) and at:
+        return _is_array_like(at[0])
+    return False
+
+
+def _is_array_like(value):
+    return hasattr(value, "__len__") and not isinstance(value, (str, bytes))
 
 
 def _batch_array(graph, at):

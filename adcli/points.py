@@ -68,7 +68,7 @@ def resolve(variables, at):
         at = [at]
     if at is None:
         at = []
-    values = list(at)
+    values = at if isinstance(at, list) else list(at)
     if len(values) != n:
         listing = ", ".join(variables) if variables else "none"
         raise PointError(
@@ -76,7 +76,17 @@ def resolve(variables, at):
             f"got {len(values)}",
             hint="give one value per variable in this order, or name them: "
             + ",".join(f"{v}=..." for v in variables[:4]) if n else None)
+    try:  # the fast path: plain finite numbers
+        converted = list(map(float, values))
+        if all(map(math.isfinite, converted)) and not any(map(_is_text, values)):
+            return converted
+    except (TypeError, ValueError):
+        pass
     return [_float(value, name) for value, name in zip(values, variables)]
+
+
+def _is_text(value):
+    return isinstance(value, (str, bytes))
 
 
 def _is_scalar(value):
