@@ -71,10 +71,16 @@ class BatchGradient:
     value: object  # ndarray (points,)
     gradient: dict  # variable name -> ndarray (points,)
     variables: tuple
-    points: object  # ndarray (points, variables)
+    columns: list  # the points: one ndarray (points,) per variable
     failed_rows: list  # indices of points whose value or gradient is not finite
     failed: list  # DomainError for each of the first failed rows (at most 20)
     graph: Graph = field(repr=False)
+
+    @property
+    def points(self):
+        """The points as one ndarray (points, variables)."""
+        import numpy as np
+        return np.column_stack(self.columns) if self.columns else np.empty((len(self.value), 0))
 
 
 def grad(expr, at, *, variables=None, allow_nonfinite=False):
@@ -150,18 +156,31 @@ def _is_array_like(value):
     return hasattr(value, "__len__") and not isinstance(value, (str, bytes))
 
 
-def _batch_array(graph, at):
+def _batch_columns(graph, at):
+    """One contiguous float64 array per variable, all of one length."""
     import numpy as np
 
-    if isinstance(at, dict):
+    if isinstance(at, Mapping):
         points._check_names(graph.variables, at)
         columns = [np.asarray(at[name], dtype=np.float64) for name in graph.variables]
-        return np.stack(np.broadcast_arrays(*columns), axis=1) if columns else np.empty((0, 0))
+        return [np.ascontiguousarray(c) for c in np.broadcast_arrays(*columns)]
     array = np.asarray(at, dtype=np.float64)
+    if array.ndim == 1 and len(graph.variables) == 1:
+        array = array[:, None]
     if array.ndim != 2 or array.shape[1] != len(graph.variables):
         raise points.PointError(
             f"a batch needs one column per variable ({', '.join(graph.variables)}), "
             f"got shape {array.shape}")
+    return [np.ascontiguousarray(array[:, k]) for k in range(array.shape[1])]
+
+
+def _full(value, count, inputs):
+    """value as a float64 array of length count that aliases no input."""
+    import numpy as np
+
+    array = np.asarray(value, dtype=np.float64)
+    if array.shape != (count,) or any(array is column for column in inputs):
+        array = np.broadcast_to(array, (count,)).copy()
     return array
 
 
@@ -169,27 +188,27 @@ def _grad_batch(graph, at, allow_nonfinite):
     import numpy as np
     from . import npspace
 
-    data = _batch_array(graph, at)
-    count = data.shape[0]
+    columns = _batch_columns(graph, at)
+    if not all(np.isfinite(column).all() for column in columns):
+        raise points.PointError("a batch point has a value that is not a finite number")
+    count = len(columns[0]) if columns else 1
     with np.errstate(all="ignore"):
-        values = evaluate.forward(graph, list(data.T), xp=npspace)
+        values = evaluate.forward(graph, columns, xp=npspace)
         adjoints = evaluate.backward(graph, values, xp=npspace)
-    value = np.broadcast_to(np.asarray(values[graph.output], dtype=np.float64), (count,)).copy()
-    gradient = {name: np.broadcast_to(np.asarray(adjoints[node], dtype=np.float64),
-                                      (count,)).copy()
+    value = _full(values[graph.output], count, columns)
+    gradient = {name: _full(adjoints[node], count, columns)
                 for name, node in zip(graph.variables, graph.var_nodes)}
     finite = np.isfinite(value)
     for column in gradient.values():
         finite &= np.isfinite(column)
-    failed_rows = [int(row) for row in np.flatnonzero(~finite)]
-    failed = [_row_error(graph, data[row], row) for row in failed_rows[:20]]
-    result = BatchGradient(value, gradient, graph.variables, data, failed_rows, failed, graph)
+    failed_rows = np.flatnonzero(~finite).tolist()
+    failed = [_row_error(graph, [c[row] for c in columns], row) for row in failed_rows[:20]]
+    result = BatchGradient(value, gradient, graph.variables, columns, failed_rows, failed, graph)
     if failed and not allow_nonfinite:
         error = failed[0]
-        bad = len(failed_rows)
         error.failed_rows = failed_rows
-        error.message = f"{bad} of {count} points fail; the first, row {error.row + 1}: " \
-                        + error.message
+        error.message = (f"{len(failed_rows)} of {count} points fail; the first, "
+                         f"row {error.row + 1}: {error.message}")
         error.args = (error.message,)
         raise error
     return result

@@ -44,14 +44,7 @@ def _call(op, xp, rule, values, inputs, ans=None):
 
 
 def _stack(xp, items):
-    if xp is scalar:
-        return items
-    import numpy as np
-    shape = np.broadcast_shapes(*(np.shape(v) for v in items))
-    out = np.empty((len(items),) + shape)
-    for row, value in enumerate(items):
-        out[row] = value
-    return out
+    return items  # both namespaces take a list of arguments as a stack
 
 
 def forward(graph, point, xp=scalar):
@@ -67,19 +60,34 @@ def forward(graph, point, xp=scalar):
 
 def backward(graph, values, xp=scalar, seed=1.0):
     """Adjoints of every node (d output / d node) by one reverse sweep."""
-    adjoints = [0.0] * len(values)
+    adjoints = [None] * len(values)  # None: no contribution yet
     adjoints[graph.output] = seed
     for node, op, inputs, active in reversed(program(graph)):
         adjoint = adjoints[node]
+        if adjoint is None:  # a constant-only branch never reached
+            continue
         ans = values[node]
         if op.variadic:
             partials = _call(op, xp, op.partials, values, inputs, ans)
             for row, i in enumerate(inputs):
-                adjoints[i] = adjoints[i] + adjoint * partials[row]
+                _accumulate(adjoints, i, adjoint, partials[row])
             continue
         for _, i, rule in active:
-            adjoints[i] = adjoints[i] + adjoint * _call(op, xp, rule, values, inputs, ans)
-    return adjoints
+            _accumulate(adjoints, i, adjoint, _call(op, xp, rule, values, inputs, ans))
+    return [0.0 if a is None else a for a in adjoints]
+
+
+def _accumulate(adjoints, i, adjoint, partial):
+    # a partial of exactly 1.0 (sums) passes the adjoint on without a multiply;
+    # the first contribution is stored, later ones add (new objects, no aliasing)
+    if type(partial) is float and partial == 1.0:
+        contribution = adjoint
+    elif type(adjoint) is float and adjoint == 1.0:
+        contribution = partial
+    else:
+        contribution = adjoint * partial
+    current = adjoints[i]
+    adjoints[i] = contribution if current is None else current + contribution
 
 
 def local_partials(graph, values, node, xp=scalar):

@@ -97,7 +97,7 @@ def batch_rows(result, precision=None):
     """Text cells per point: the point, the value, the gradient."""
     import numpy as np
 
-    columns = [result.points[:, k] for k in range(len(result.variables))]
+    columns = list(result.columns)
     columns += [result.value] + [result.gradient[name] for name in result.variables]
     matrix = np.column_stack(columns) if columns else np.empty((0, 0))
     for row in matrix:
@@ -116,9 +116,9 @@ def batch_plain(result, precision=None):
 
 def batch_document(result):
     rows = []
-    for k in range(result.points.shape[0]):
+    for k in range(len(result.value)):
         rows.append({
-            "point": {n: _json_number(result.points[k, j]) for j, n in enumerate(result.variables)},
+            "point": {n: _json_number(c[k]) for n, c in zip(result.variables, result.columns)},
             "value": _json_number(result.value[k]),
             "gradient": {n: _json_number(result.gradient[n][k]) for n in result.variables},
         })

@@ -3,6 +3,8 @@
 Imported only on the paths that evaluate batches or large graphs, so that a
 one-point gradient never pays for importing numpy.
 """
+import functools
+
 import numpy as np
 
 inf = np.inf
@@ -17,32 +19,58 @@ sinh, cosh, tanh = np.sinh, np.cosh, np.tanh
 asinh, acosh, atanh = np.arcsinh, np.arccosh, np.arctanh
 exp, expm1, log, log2, log10, log1p = np.exp, np.expm1, np.log, np.log2, np.log10, np.log1p
 sqrt, cbrt, abs, sign, floor, ceil = np.sqrt, np.cbrt, np.abs, np.sign, np.floor, np.ceil
-hypot, where, maximum, minimum = np.hypot, np.where, np.maximum, np.minimum
-divide, power = np.true_divide, np.power
+hypot, maximum, minimum = np.hypot, np.maximum, np.minimum
+divide = np.true_divide
+
+
+# A stack is a 2-D array (levels.py: one row per argument) or a list of
+# equal-shape arrays and floats (a batch): reducing a list pairwise avoids
+# copying every argument into one array first.
+
+def _reduce(ufunc, stack):
+    if isinstance(stack, np.ndarray):
+        return ufunc.reduce(stack, axis=0)
+    return functools.reduce(ufunc, stack)
 
 
 def stack_sum(stack):
-    return np.sum(stack, axis=0)
+    return _reduce(np.add, stack)
 
 
 def stack_max(stack):
-    return np.max(stack, axis=0)
+    return _reduce(np.maximum, stack)
 
 
 def stack_min(stack):
-    return np.min(stack, axis=0)
+    return _reduce(np.minimum, stack)
 
 
 def stack_ties(stack, ans):
-    hits = (np.asarray(stack) == ans).astype(np.float64)
-    count = hits.sum(axis=0)
+    hits = [np.equal(item, ans).astype(np.float64) for item in stack]
+    count = functools.reduce(np.add, hits)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(count == 0, np.nan, hits / count)
+        shares = [np.where(count == 0, np.nan, hit / count) for hit in hits]
+    return np.array(shares) if isinstance(stack, np.ndarray) else shares
 
 
 def stack_ones(stack):
-    return np.ones_like(np.asarray(stack, dtype=np.float64))
+    if isinstance(stack, np.ndarray):
+        return np.ones_like(stack)
+    return [1.0] * len(stack)
 
 
 def stack_count_ties(stack, ans):
-    return (np.asarray(stack) == ans).sum(axis=0)
+    return functools.reduce(np.add, [np.equal(item, ans) for item in stack])
+
+
+def where(condition, if_true, if_false):
+    """numpy.where, skipped when the condition is one Python bool (a rule
+    testing a constant exponent, say)."""
+    if condition is True or condition is False:
+        return if_true if condition else if_false
+    return np.where(condition, if_true, if_false)
+
+
+def power(x, y):
+    # ndarray ** scalar takes numpy's fast paths (x**2 is a square, x**0.5 a sqrt)
+    return np.asarray(x) ** y
