@@ -160,10 +160,17 @@ class Graph:
         if list(self.variables) == [f"x{i}" for i in range(1, n + 1)]:
             return "x"
         for prefix in ("v", "w", "u", "t", "z", "node"):
-            pattern = re.compile(re.escape(prefix) + r"\d+$")
-            if not any(pattern.match(name) for name in self.variables):
+            if not self._prefix_taken(prefix):
                 return prefix
-        return "node_"
+        prefix = "node_"
+        while self._prefix_taken(prefix):  # each variable blocks one prefix at most
+            prefix += "_"
+        return prefix
+
+    def _prefix_taken(self, prefix):
+        """True when a variable is named prefix + digits (v1 for prefix v)."""
+        pattern = re.compile(re.escape(prefix) + r"\d+$")
+        return any(pattern.match(name) for name in self.variables)
 
     def node_names(self):
         """Display name of every node: inputs x1..xn in variable order, op
