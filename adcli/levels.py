@@ -19,11 +19,17 @@ MIN_NODES_PER_GROUP = 40
 
 
 def levels(graph):
-    """Level of every node (leaves 0), by one pass over the tape."""
+    """Level of every node (leaves 0), by one pass over the tape; cached."""
+    return graph.cached("levels", _levels)
+
+
+def _levels(graph):
     level = [0] * len(graph.ops)
     args = graph.args
     for node in graph.op_nodes:
-        level[node] = 1 + max(level[i] for i in args[node])
+        inputs = args[node]
+        level[node] = 1 + (max(level[i] for i in inputs) if len(inputs) > 2 else
+                           max(level[inputs[0]], level[inputs[-1]]))
     return level
 
 
@@ -32,19 +38,18 @@ class Group:
 
     __slots__ = ("op", "out", "inputs", "slots", "unique")
 
-    def __init__(self, graph, op, nodes):
+    def __init__(self, graph, op, nodes, constant):
         self.op = op
         self.out = np.array(nodes, dtype=np.intp)
         # inputs[k] holds input k of every node: shape (arity, nodes)
         self.inputs = np.array([graph.args[n] for n in nodes], dtype=np.intp).T.copy()
-        constant = np.array([graph.is_constant(i) for i in self.inputs.ravel()]
-                            ).reshape(self.inputs.shape)
+        if op.variadic:  # all slots scatter at once (backward)
+            self.slots = []
+            self.unique = ([], _is_unique(self.inputs.ravel()))
+            return
         # input slots that reach at least one non-constant node
-        self.slots = [k for k in range(self.inputs.shape[0]) if not constant[k].all()]
-        flat = self.inputs.ravel()
-        self.unique = ([len(np.unique(self.inputs[k])) == self.inputs.shape[1]
-                        for k in range(self.inputs.shape[0])],
-                       len(np.unique(flat)) == flat.size)
+        self.slots = [k for k in range(len(self.inputs)) if not constant[self.inputs[k]].all()]
+        self.unique = ([_is_unique(row) for row in self.inputs], False)
 
 
 class Plan:
@@ -56,11 +61,17 @@ class Plan:
             op = graph.ops[node]
             key = (level[node], id(op), len(graph.args[node]))
             buckets.setdefault(key, (op, []))[1].append(node)
-        self.groups = [Group(graph, op, nodes) for _, (op, nodes) in sorted(
+        constant = np.zeros(len(graph.ops), dtype=bool)
+        constant[[i for i, op in enumerate(graph.ops) if op == "const"]] = True
+        self.groups = [Group(graph, op, nodes, constant) for _, (op, nodes) in sorted(
             buckets.items(), key=lambda item: item[0][:1])]
         self.initial = np.array(graph.initial_values, dtype=np.float64)
         self.var_nodes = np.array(graph.var_nodes, dtype=np.intp)
         self.output = graph.output
+
+
+def _is_unique(index):
+    return len(np.unique(index)) == len(index)
 
 
 def worth_it(graph):
@@ -75,7 +86,7 @@ def worth_it(graph):
 
 
 def plan(graph):
-    return graph.cached("levels", lambda g: Plan(g, levels(g)))
+    return graph.cached("level_plan", lambda g: Plan(g, levels(g)))
 
 
 def _gather(values, group):

@@ -52,24 +52,23 @@ class _Callbacks:
 
     # leaves
     def number(self, children):
-        token = children[0]
-        value = float(token)
+        _, text, start, end = children[0]
+        value = float(text)
         if value == float("inf"):
-            raise ExpressionError(f"the number {token} is too large for float64",
-                                  self.builder.source, token.start_pos, token.end_pos)
-        return (self.builder.constant(value, (token.start_pos, token.end_pos)),
-                token.start_pos, token.end_pos)
+            raise ExpressionError(f"the number {text} is too large for float64",
+                                  self.builder.source, start, end)
+        return (self.builder.constant(value, (start, end)), start, end)
 
     def name(self, children):
-        token = children[0]
-        span = (token.start_pos, token.end_pos)
+        _, token, start, end = children[0]
+        span = (start, end)
         if token in ops.CONSTANTS:
             return (self.builder.constant(ops.CONSTANTS[token], span),) + span
         if token in ops.TABLE:
             raise ExpressionError(
                 f"{token} is a function, not a variable", self.builder.source, *span,
                 hint=f"call it: {ops.TABLE[token].signature()}", kind="name")
-        return (self.builder.variable(str(token), span),) + span
+        return (self.builder.variable(token, span),) + span
 
     # operators
     def add(self, children):
@@ -94,17 +93,17 @@ class _Callbacks:
     def neg(self, children):
         token, operand = children
         operand = self._node(operand)
-        span = (token.start_pos, operand[2])
+        span = (token[2], operand[2])
         return (self.builder.apply(ops.TABLE["neg"], (operand[0],), span),) + span
 
     def pos(self, children):
         token, operand = children
         operand = self._node(operand)
-        return (operand[0], token.start_pos, operand[2])
+        return (operand[0], token[2], operand[2])
 
     def paren(self, children):
         left, inner, right = children
-        return (self._node(inner)[0], left.start_pos, right.end_pos)
+        return (self._node(inner)[0], left[2], right[3])
 
     def args(self, children):
         return [self._node(child) for child in children[::2]]
@@ -112,7 +111,7 @@ class _Callbacks:
     def call(self, children):
         name = children[0]
         arguments = children[2] if len(children) == 4 else []
-        span = (name.start_pos, children[-1].end_pos)
+        span = (name[2], children[-1][3])
         op = self._function(name, len(arguments), span)
         inputs = tuple(ref[0] for ref in arguments)
         return (self.builder.apply(op, inputs, span),) + span
@@ -131,16 +130,18 @@ class _Callbacks:
         span = (left[1], right[2])
         return (self.builder.apply(ops.TABLE[name], (left[0], right[0]), span),) + span
 
-    def _function(self, name, count, span):
+    def _function(self, name_token, count, span):
+        """The op a call names, checked for its argument count."""
         source = self.builder.source
+        _, name, start, end = name_token
         op = ops.TABLE.get(name)
         if op is None or name in ops.OPERATOR_OPS:
             import difflib
             close = difflib.get_close_matches(name, ops.function_names(), n=1)
             hint = (f"did you mean {close[0]}?" if close
                     else "functions: " + " ".join(ops.function_names()))
-            raise ExpressionError(f"unknown function {str(name)!r}", source,
-                                  name.start_pos, name.end_pos, hint=hint, kind="name")
+            raise ExpressionError(f"unknown function {name!r}", source, start, end,
+                                  hint=hint, kind="name")
         if op.variadic:
             if count >= op.min_args:
                 return op
@@ -159,12 +160,6 @@ def _reduction(rule, callback):
     if rule.options.expand1 and len(rule.expansion) == 1 and not rule.alias:
         return (1, None, rule.origin.name)
     return (len(rule.expansion), callback, rule.origin.name)
-
-
-class _Token(str):
-    """A token: its text, type and place (what Lark's Token offers us)."""
-
-    __slots__ = ("type", "start_pos", "end_pos")
 
 
 class _UnexpectedToken(Exception):
@@ -239,7 +234,7 @@ class _Parser:
         state_stack = [self.start]
         value_stack = []
         for token in self._tokens(source):
-            kind = token.type
+            kind = token[0]
             while True:
                 row = table[state_stack[-1]]
                 action = row.get(kind)
@@ -270,14 +265,8 @@ class _Parser:
                 continue
             if kind == "_BAD":
                 raise ExpressionError(*_bad_character(source, match.start()))
-            token = _Token(match.group())
-            token.type = kind
-            token.start_pos, token.end_pos = match.span()
-            yield token
-        end = _Token("")
-        end.type = "$END"
-        end.start_pos = end.end_pos = len(source)
-        yield end
+            yield (kind, match.group(), *match.span())
+        yield ("$END", "", len(source), len(source))
 
 
 _parser = None
@@ -308,27 +297,25 @@ _TOKEN_WORDS = {
 
 
 def _syntax_error(error, source):
-    token = error.token
-    if token.type == "$END":
+    kind, text, start, end = error.token
+    if kind == "$END":
         return _early_end(source)
-    start = token.start_pos
-    end = token.end_pos if token.end_pos is not None else start + len(token)
     previous = _previous_token(source, start)
     hint = None
-    if previous and token.type in ("NAME", "NUMBER", "LPAR"):
-        hint = (f"did you mean {previous}*{token}?" if previous != ")"
+    if previous and kind in ("NAME", "NUMBER", "LPAR"):
+        hint = (f"did you mean {previous}*{text}?" if previous != ")"
                 else "put '*' between ')' and what follows it")
-        if (previous[0].isdigit() or previous[0] == ".") and token.type == "NAME":
+        if (previous[0].isdigit() or previous[0] == ".") and kind == "NAME":
             return ExpressionError(
-                f"a number followed by a name: multiplication needs '*'",
+                "a number followed by a name: multiplication needs '*'",
                 source, start, end, hint=hint)
-        return ExpressionError(f"missing operator before {token!s}", source, start, end,
+        return ExpressionError(f"missing operator before {text}", source, start, end,
                                hint=hint)
-    if token.type == "RPAR":
+    if kind == "RPAR":
         return ExpressionError("unmatched ')'", source, start, end,
                                hint="remove it or add a matching '('")
     expected = sorted(_TOKEN_WORDS.get(name, name) for name in error.expected)
-    return ExpressionError(f"unexpected {_TOKEN_WORDS.get(token.type, repr(str(token)))}",
+    return ExpressionError(f"unexpected {_TOKEN_WORDS.get(kind, repr(text))}",
                            source, start, end,
                            hint="expected " + ", ".join(expected) if expected else None)
 
