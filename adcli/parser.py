@@ -135,10 +135,12 @@ class _Callbacks:
         source = self.builder.source
         _, name, start, end = name_token
         op = ops.TABLE.get(name)
+        if name in self.builder.var_index:
+            raise ExpressionError(f"{name} is a variable, not a function", source, start,
+                                  end, hint=f"to multiply, write {name}*(...)", kind="name")
         if op is None or name in ops.OPERATOR_OPS:
-            import difflib
-            close = difflib.get_close_matches(name, ops.function_names(), n=1)
-            hint = (f"did you mean {close[0]}?" if close
+            close = _close_function(name)
+            hint = (f"did you mean {close}?" if close
                     else "functions: " + " ".join(ops.function_names()))
             raise ExpressionError(f"unknown function {name!r}", source, start, end,
                                   hint=hint, kind="name")
@@ -152,6 +154,21 @@ class _Callbacks:
             wanted = f"{op.nargs} argument{'s' if op.nargs > 1 else ''}"
         raise ExpressionError(f"{name} takes {wanted}, got {count}", source, *span,
                               hint=f"write {op.signature()}", kind="arity")
+
+
+def _close_function(name):
+    """The function a misspelt name most likely means: one it starts with
+    (cosine: cos), else the closest by difflib (sinn: sin), case ignored."""
+    names = ops.function_names()
+    lowered = name.lower()
+    if lowered in names:
+        return lowered
+    starts = [f for f in names if lowered.startswith(f)]
+    if starts:
+        return max(starts, key=len)
+    import difflib
+    close = difflib.get_close_matches(lowered, names, n=1)
+    return close[0] if close else None
 
 
 def _reduction(rule, callback):
@@ -302,6 +319,9 @@ def _syntax_error(error, source):
         return _early_end(source)
     previous = _previous_token(source, start)
     hint = None
+    if previous and previous[0] in "0123456789." and text.startswith("."):  # 1.2.3
+        return ExpressionError("a number has one decimal point", source, start, end,
+                               hint="write numbers like 1.5, .5 or 2.")
     if previous and kind in ("NAME", "NUMBER", "LPAR"):
         hint = (f"did you mean {previous}*{text}?" if previous != ")"
                 else "put '*' between ')' and what follows it")
