@@ -58,10 +58,12 @@ def forward(graph, point, xp=scalar):
     return values
 
 
-def backward(graph, values, xp=scalar, seed=1.0):
-    """Adjoints of every node (d output / d node) by one reverse sweep."""
+def backward(graph, values, xp=scalar, seeds=None):
+    """Adjoints of every node by one reverse sweep: d output / d node, or
+    with ``seeds`` ({node: cotangent}) d (sum of cotangent * node) / d node."""
     adjoints = [None] * len(values)  # None: no contribution yet
-    adjoints[graph.output] = seed
+    for node, seed in (seeds or {graph.output: 1.0}).items():
+        adjoints[node] = seed
     for node, op, inputs, active in reversed(program(graph)):
         adjoint = adjoints[node]
         if adjoint is None:  # a constant-only branch never reached

@@ -1,0 +1,158 @@
+"""Forward mode, Jacobians and Hessians, from the op table's partial and
+second-partial rules.
+
+- Forward mode (JVP) pushes a tangent through the tape in evaluation order:
+  the tangent of a node is the sum over its inputs of partial * tangent.
+- Reverse mode (VJP) is evaluate.backward, seeded at one output.
+- The Hessian is forward-over-reverse: one forward sweep carrying n tangents
+  (one per variable), then one reverse sweep carrying the adjoint and its n
+  tangents, which needs each op's second partials.  It is exact (no
+  differencing) and symmetrized, so symmetric to the last bit.
+"""
+from . import evaluate, ops, scalar
+from .errors import AdcliError
+
+
+def tangents(graph, values, direction, xp=scalar):
+    """Forward-mode sweep: d node / d t along x + t*direction, every node.
+
+    ``direction`` is in graph.variables order.  A node no variable reaches
+    has tangent None (structurally zero).
+    """
+    tangent = [None] * len(values)
+    for node, d in zip(graph.var_nodes, direction):
+        tangent[node] = d
+    for node in graph.op_nodes:
+        total = None
+        for i, partial in evaluate.local_partials(graph, values, node, xp):
+            if tangent[i] is None:
+                continue
+            term = partial * tangent[i]
+            total = term if total is None else total + term
+        tangent[node] = total
+    return tangent
+
+
+def jvp(graph, point, direction, outputs):
+    """(values of the outputs, J @ direction) at one point, by one forward sweep."""
+    values = evaluate.forward(graph, point)
+    tangent = tangents(graph, values, direction)
+    return ([float(values[o]) for o in outputs],
+            [0.0 if tangent[o] is None else float(tangent[o]) for o in outputs])
+
+
+def vjp(graph, point, cotangent, outputs):
+    """(values of the outputs, cotangent @ J) at one point, by one reverse
+    sweep seeded with the cotangent on the outputs."""
+    values = evaluate.forward(graph, point)
+    adjoints = evaluate.backward(graph, values, seeds=dict(zip(outputs, cotangent)))
+    return ([float(values[o]) for o in outputs],
+            [float(adjoints[v]) for v in graph.var_nodes])
+
+
+def jacobian(graph, point, outputs, mode="reverse"):
+    """(values, m x n Jacobian as a list of rows, passes) at one point.
+
+    Reverse mode runs one reverse sweep per output (m passes); forward mode
+    one forward sweep per variable (n passes).
+    """
+    values = evaluate.forward(graph, point)
+    n = len(graph.var_nodes)
+    if mode == "forward":
+        columns = []
+        for k in range(n):
+            tangent = tangents(graph, values, [1.0 if j == k else 0.0 for j in range(n)])
+            columns.append([0.0 if tangent[o] is None else float(tangent[o]) for o in outputs])
+        rows = [[columns[k][r] for k in range(n)] for r in range(len(outputs))]
+        passes = n
+    else:
+        rows = []
+        for o in outputs:
+            adjoints = evaluate.backward(graph, values, seeds={o: 1.0})
+            rows.append([float(adjoints[v]) for v in graph.var_nodes])
+        passes = len(outputs)
+    return [float(values[o]) for o in outputs], rows, passes
+
+
+def hessian(graph, point, output):
+    """(value, gradient, Hessian as an n x n numpy array) of one output."""
+    import numpy as np
+
+    values = evaluate.forward(graph, point)
+    n = len(graph.var_nodes)
+    tangent = tangents(graph, values, list(np.eye(n)), xp=scalar)
+    adjoint, adjoint_tangent = _second_order_sweep(graph, values, tangent, output, n)
+    rows = [adjoint_tangent[v] if adjoint_tangent[v] is not None else np.zeros(n)
+            for v in graph.var_nodes]
+    matrix = np.array(rows, dtype=np.float64).reshape(n, n)
+    matrix = 0.5 * (matrix + matrix.T)
+    gradient = [float(adjoint[v] or 0.0) for v in graph.var_nodes]
+    return float(values[output]), gradient, matrix
+
+
+def _second_order_sweep(graph, values, tangent, output, n):
+    """Reverse sweep carrying each adjoint and its tangent (n-vectors):
+    adj'(u_j) += adj'(v) p_j + adj(v) sum_l s_jl u'_l."""
+    adjoint = [None] * len(values)
+    adjoint_tangent = [None] * len(values)
+    adjoint[output] = 1.0
+    for node in reversed(graph.op_nodes):
+        a = adjoint[node]
+        if a is None:
+            continue
+        a_dot = adjoint_tangent[node]
+        partials = evaluate.local_partials(graph, values, node)
+        curvature = _curvature(graph, values, node, tangent)
+        for slot, (i, partial) in enumerate(partials):
+            adjoint[i] = a * partial if adjoint[i] is None else adjoint[i] + a * partial
+            terms = [t for t in (None if a_dot is None else a_dot * partial,
+                                 None if curvature[slot] is None else a * curvature[slot])
+                     if t is not None]
+            for term in terms:
+                adjoint_tangent[i] = term if adjoint_tangent[i] is None else adjoint_tangent[i] + term
+    return adjoint, adjoint_tangent
+
+
+def _curvature(graph, values, node, tangent):
+    """For each non-constant input slot j of node: sum_l s_jl * tangent(u_l),
+    or None when that is structurally zero."""
+    op = graph.ops[node]
+    inputs = graph.args[node]
+    active = [slot for slot, i in enumerate(inputs) if not graph.is_constant(i)]
+    if op.second is ops.LINEAR:
+        return [None] * len(active)
+    if op.second is None:
+        raise AdcliError(f"{op.name} has no second-derivative rule, so no Hessian")
+    args = [values[i] for i in inputs]
+    ans = values[node]
+    k = len(inputs)
+    second = {}
+    rule = iter(op.second)
+    for a in range(k):
+        for b in range(a, k):
+            second[a, b] = second[b, a] = next(rule)
+    result = []
+    for j in active:
+        total = None
+        for lo in range(k):
+            t = tangent[inputs[lo]]
+            if t is None:
+                continue
+            term = second[j, lo](scalar, ans, *args) * t
+            total = term if total is None else total + term
+        result.append(total)
+    return result
+
+
+def dependencies(graph, outputs):
+    """Structural sparsity: for each output, the set of variable indices it
+    depends on, read from the graph (not from numerical zeros)."""
+    mask = [0] * len(graph.ops)
+    for k, node in enumerate(graph.var_nodes):
+        mask[node] = 1 << k
+    for node in graph.op_nodes:
+        bits = 0
+        for i in graph.args[node]:
+            bits |= mask[i]
+        mask[node] = bits
+    return [{k for k in range(len(graph.var_nodes)) if mask[o] >> k & 1} for o in outputs]
