@@ -2,6 +2,7 @@
 exit codes.  Nothing here computes a derivative."""
 import enum
 import os
+import re
 import sys
 
 import click
@@ -153,7 +154,9 @@ def show(renderables):
 # --- grad --------------------------------------------------------------------------
 
 
-@cli.command()
+# ignore_unknown_options: an EXPR that starts with a minus ("-x**2") is the
+# expression, not an unknown option
+@cli.command(context_settings={"ignore_unknown_options": True})
 @expression_input
 @click.option("--at", "at", type=PointType(), metavar="POINT",
               help="The point: values in variable order (2,3,4) or by name (x=2,y=3).")
@@ -190,6 +193,8 @@ def grad(expr, expr_file, at, variables, points_file, trace, allow_nonfinite,
 
     if expr == "-" and points_file is not None and points_file.name == "<stdin>":
         raise click.UsageError("the expression and --points cannot both come from stdin")
+    if expr is not None and re.fullmatch(r"--[A-Za-z][A-Za-z-]+", expr):
+        raise click.NoSuchOption(expr)  # a mistyped option, not an expression
     text = read_expression(expr, expr_file)
     graph = adcli.parse(text, variables)
     output_format = resolve_format(output_format)
