@@ -1,0 +1,175 @@
+"""The installed package, run from another directory; the generated parser is
+current; the core imports neither click nor rich (nor numpy for one point).
+
+Set ADCLI_TEST_INSTALLED=1 to require that the tests import the installed
+package rather than the source checkout (run them from tests/).
+"""
+import json
+import os
+import pathlib
+import re
+import subprocess
+import sys
+
+import pytest
+
+import adcli
+from adcli import parser
+from conftest import ROOT, adcli_script, subprocess_env
+
+PACKAGE = pathlib.Path(adcli.__file__).resolve().parent
+TEXTBOOK = "3*(x1**2+x2*x3)"
+
+
+def _run(args, cwd, input=None, tested_package=False):
+    """Run a command; tested_package puts the adcli under test on the path."""
+    env = subprocess_env()
+    if tested_package:
+        env["PYTHONPATH"] = str(PACKAGE.parent)
+    return subprocess.run(args, cwd=cwd, input=input, capture_output=True, text=True,
+                          env=env, timeout=120)
+
+
+def _check_textbook_json(completed):
+    assert completed.returncode == 0, completed.stderr
+    document = json.loads(completed.stdout)
+    assert document["value"] == 48
+    assert document["gradient"] == {"x1": 12, "x2": 12, "x3": 9}
+    assert completed.stderr == ""
+
+
+# --- the console script and python -m, from another directory -------------------------------
+
+
+def test_console_script_from_another_directory(tmp_path):
+    script = adcli_script()
+    completed = _run([script, "grad", TEXTBOOK, "--at", "2,3,4", "--format", "json"], tmp_path)
+    _check_textbook_json(completed)
+
+
+def test_console_script_plain_output_and_exit_codes(tmp_path):
+    script = adcli_script()
+    completed = _run([script, "grad", TEXTBOOK, "--at", "2,3,4"], tmp_path)
+    assert completed.returncode == 0
+    assert completed.stdout == "value 48\ngrad x1 12\ngrad x2 12\ngrad x3 9\n"
+    completed = _run([script, "grad", "2x", "--at", "1"], tmp_path)
+    assert completed.returncode == 2
+    assert completed.stdout == "" and "2*x" in completed.stderr
+    assert "Traceback" not in completed.stderr
+    completed = _run([script, "grad", "log(x)", "--at", "-1"], tmp_path)
+    assert completed.returncode == 3
+    assert completed.stdout == "" and "log(x)" in completed.stderr
+
+
+def test_console_script_reads_stdin_and_files(tmp_path):
+    script = adcli_script()
+    completed = _run([script, "grad", "-", "--at", "2,3,4", "--format", "json"], tmp_path,
+                     input=TEXTBOOK)
+    _check_textbook_json(completed)
+    (tmp_path / "model.txt").write_text("# textbook\n" + TEXTBOOK + "\n", encoding="utf-8")
+    completed = _run([script, "grad", "-f", "model.txt", "--at", "2,3,4", "--format", "json"],
+                     tmp_path)
+    _check_textbook_json(completed)
+
+
+def test_python_dash_m_from_another_directory(tmp_path):
+    completed = _run([sys.executable, "-m", "adcli", "grad", TEXTBOOK, "--at", "2,3,4",
+                      "--format", "json"], tmp_path, tested_package=True)
+    _check_textbook_json(completed)
+    completed = _run([sys.executable, "-m", "adcli", "--version"], tmp_path,
+                     tested_package=True)
+    assert completed.returncode == 0
+    assert adcli.__version__ in completed.stdout
+
+
+@pytest.mark.skipif(os.environ.get("ADCLI_TEST_INSTALLED") != "1",
+                    reason="set ADCLI_TEST_INSTALLED=1 to require the installed package")
+def test_the_installed_package_is_the_one_under_test():
+    assert ROOT not in PACKAGE.parents and PACKAGE != ROOT / "adcli", (
+        f"adcli was imported from the source checkout ({PACKAGE}); run the tests from "
+        "tests/ after `pip install .`")
+    # the grammar is shipped inside the package, not read from the checkout
+    assert PACKAGE in pathlib.Path(parser.grammar_path()).parents
+
+
+def test_the_grammar_file_is_found():
+    path = pathlib.Path(parser.grammar_path())
+    assert path.name == "adcli.lark"
+    assert path.is_file()
+
+
+# --- the generated parser is current --------------------------------------------------------------
+
+
+def test_generated_parser_matches_the_grammar():
+    from adcli import _generated_parser
+    assert _generated_parser.GRAMMAR_SHA256 == parser.grammar_digest(parser.grammar_text())
+
+
+@pytest.mark.skipif(not (ROOT / "grammars" / "adcli.lark").is_file(),
+                    reason="no source checkout")
+def test_generated_parser_in_the_checkout_matches_the_grammar_in_the_checkout():
+    grammar = (ROOT / "grammars" / "adcli.lark").read_text(encoding="utf-8")
+    generated = (ROOT / "adcli" / "_generated_parser.py").read_text(encoding="utf-8")
+    match = re.search(r"^GRAMMAR_SHA256 = '([0-9a-f]{64})'$", generated, re.MULTILINE)
+    assert match, "adcli/_generated_parser.py has no GRAMMAR_SHA256"
+    assert match.group(1) == parser.grammar_digest(grammar), \
+        "grammars/adcli.lark changed: run `python -m adcli._generate`"
+
+
+def test_grammar_builds_without_conflicts():
+    lark = pytest.importorskip("lark")
+    pytest.importorskip("interegular")
+    # strict=True turns shift/reduce and regex collisions into errors
+    lark.Lark(parser.grammar_text(), parser="lalr", lexer="basic", strict=True)
+
+
+# --- what importing costs ------------------------------------------------------------------------------
+
+
+def _modules_after(code, tmp_path):
+    completed = _run([sys.executable, "-c", code], tmp_path, tested_package=True)
+    assert completed.returncode == 0, completed.stderr
+    return completed.stdout.strip()
+
+
+def test_importing_adcli_loads_no_heavy_dependencies(tmp_path):
+    code = ("import adcli, sys; print(sorted(m for m in sys.modules "
+            "if m.split('.')[0] in ('click','rich','numpy','lark')))")
+    assert _modules_after(code, tmp_path) == "[]"
+
+
+@pytest.mark.xfail(reason="api._by_levels imports adcli.levels to call worth_it, and levels.py "
+                          "imports numpy at module level: every one-point gradient imports numpy",
+                   strict=False)
+def test_a_one_point_gradient_does_not_import_numpy(tmp_path):
+    code = ("import adcli, sys; r = adcli.grad('3*(x1**2+x2*x3)', [2, 3, 4]); "
+            "assert r.value == 48; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('click','rich','numpy')))")
+    assert _modules_after(code, tmp_path) == "[]"
+
+
+def _importers(module):
+    """adcli/*.py files that import module.  Lark's generated standalone parser
+    is left out: its only such import (rich, in Tree's debug printer) is in a
+    method adcli never calls."""
+    pattern = re.compile(rf"^\s*(import\s+{module}\b|from\s+{module}(\.\w+)*\s+import\b)",
+                         re.MULTILINE)
+    return sorted(path.name for path in PACKAGE.glob("*.py")
+                  if path.name != "_generated_parser.py"
+                  and pattern.search(path.read_text(encoding="utf-8")))
+
+
+def test_only_cli_imports_click():
+    assert _importers("click") == ["cli.py"]
+
+
+def test_only_render_imports_rich():
+    assert _importers("rich") == ["render.py"]
+
+
+def test_the_core_does_not_import_the_cli():
+    core = [p for p in PACKAGE.glob("*.py") if p.name not in ("cli.py", "__main__.py")]
+    pattern = re.compile(r"^\s*from\s+(\.|adcli\.)(cli|render)\b|^\s*import\s+adcli\.(cli|render)",
+                         re.MULTILINE)
+    assert [p.name for p in core if pattern.search(p.read_text(encoding="utf-8"))] == []
