@@ -123,21 +123,27 @@ def _check_names(variables, names):
 
 def read_csv_points(text, variables, source="points"):
     """A batch from CSV text whose header names the variables (any order):
-    returns a float64 array of shape (rows, len(variables))."""
+    returns a float64 array of shape (rows, len(variables)).  Quoted cells
+    and a UTF-8 byte-order mark (spreadsheet exports) are accepted."""
+    import csv
+
     import numpy as np
 
-    lines = text.splitlines()
-    header_at = next((k for k, line in enumerate(lines) if line.strip()), None)
-    if header_at is None:
+    lines = text.lstrip("\ufeff").splitlines()
+    records = [(k, [cell.strip() for cell in record])
+               for k, record in enumerate(csv.reader(lines)) if any(c.strip() for c in record)]
+    if not records:
         raise PointError(f"{source}: no header row", hint="the first row names the variables")
-    header = [name.strip() for name in lines[header_at].split(",")]
+    header = records[0][1]
     if len(set(header)) != len(header):
         raise PointError(f"{source}: a column name appears twice in the header")
-    _check_names(variables, header)
-    rows = [line for line in lines[header_at + 1:] if line.strip()]
+    try:
+        _check_names(variables, header)
+    except PointError as error:
+        raise PointError(f"{source}, header: {error.message}", hint=error.hint) from None
+    rows = [record for _, record in records[1:]]
     data = np.empty((len(rows), len(header)))
-    for r, line in enumerate(rows):
-        cells = line.split(",")
+    for r, cells in enumerate(rows):
         if len(cells) != len(header):
             raise PointError(f"{source}, row {r + 1}: {len(cells)} values, "
                              f"the header has {len(header)}")

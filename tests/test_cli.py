@@ -333,6 +333,27 @@ def test_bad_points_file_exit_2(run_cli, tmp_path, content, says):
     assert says in stderr
 
 
+@pytest.mark.parametrize("content", [
+    'x,y\n1,2\n3,4\n',
+    '"x","y"\n"1","2"\n"3","4"\n',            # quoted, as spreadsheets write it
+    '\ufeffx,y\r\n1,2\r\n3,4\r\n',             # UTF-8 byte-order mark, CRLF
+    'x , y\n 1 , 2\n\n3,4\n\n',                 # spaces and blank lines
+])
+def test_points_file_dialects(run_cli, tmp_path, content):
+    path = tmp_path / "points.csv"
+    path.write_text(content, encoding="utf-8", newline="")
+    result = ok(run_cli("grad", "x*y", "--points", path, "--format", "csv"))
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert rows[1:] == [["1", "2", "2", "2", "1"], ["3", "4", "12", "4", "3"]]
+
+
+def test_points_file_error_names_the_file(run_cli, tmp_path):
+    path = tmp_path / "mine.csv"
+    path.write_text("x,z\n1,2\n", encoding="utf-8")
+    stderr = usage_error(run_cli("grad", "x*y", "--points", path))
+    assert "mine.csv" in stderr and "z" in stderr
+
+
 def test_points_and_at_together_is_a_usage_error(run_cli, points_file):
     usage_error(run_cli("grad", "x*y", "--points", points_file, "--at", "1,2"))
 
