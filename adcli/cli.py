@@ -201,6 +201,8 @@ def grad(expr, expr_file, at, variables, points_file, trace, allow_nonfinite,
     if points_file is not None:
         if at is not None:
             raise click.UsageError("give --at or --points, not both")
+        if trace:
+            raise click.UsageError("--trace shows one point: use it with --at, not --points")
         from .points import read_csv_points
         data = read_csv_points(points_file.read(), graph.variables, source=points_file.name)
         _print_batch(adcli.grad(graph, data, allow_nonfinite=allow_nonfinite),

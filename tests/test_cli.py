@@ -358,6 +358,11 @@ def test_points_and_at_together_is_a_usage_error(run_cli, points_file):
     usage_error(run_cli("grad", "x*y", "--points", points_file, "--at", "1,2"))
 
 
+def test_trace_of_a_batch_is_a_usage_error_not_ignored(run_cli, points_file):
+    stderr = usage_error(run_cli("grad", "x*y", "--points", points_file, "--trace"))
+    assert "--trace" in stderr
+
+
 def test_expression_and_points_both_from_stdin_is_a_usage_error(run_cli):
     usage_error(run_cli("grad", "-", "--points", "-", input="x\n"))
 
