@@ -66,6 +66,17 @@ def test_random_point_text_raises_only_point_errors(text):
     assert isinstance(parsed, (list, dict))
 
 
+@MODEST
+@given(st.one_of(st.text(max_size=60),
+                 st.text(alphabet='xyz,\n\r"\' 0123456789.e-+nai#;\ufeff', max_size=60)))
+def test_random_points_files_raise_only_point_errors(text):
+    try:
+        data = points.read_csv_points(text, ("x", "y"))
+    except adcli.ExpressionError:
+        return
+    assert data.shape[1] == 2
+
+
 @settings(max_examples=60, deadline=None)
 @given(random_text)
 def test_random_text_on_the_command_line_never_shows_a_traceback(text):
