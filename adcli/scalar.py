@@ -14,14 +14,11 @@ pi = math.pi
 e = math.e
 
 isfinite = math.isfinite
-fabs = math.fabs
 atan = math.atan
 atan2 = math.atan2
-sinh_ = math.sinh
 tanh = math.tanh
 asinh = math.asinh
 hypot = math.hypot
-erf = math.erf
 _copysign = math.copysign
 
 

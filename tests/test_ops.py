@@ -3,6 +3,7 @@ its own domain, against independent references.  An op added to the table
 is picked up by every parametrized test here; the ones that need an
 independent reference (REFERENCE, SYMPY) fail until it is given one.
 """
+import inspect
 import itertools
 import math
 
@@ -285,6 +286,16 @@ def test_scalar_and_numpy_namespaces_agree_on_special_values(name, count):
             b = b if isinstance(b, list) else [b]
             for x, y in zip(a, b):
                 assert _same(x, y), f"{name} {what} at {point}: {a} vs {b}"
+
+
+def test_namespaces_offer_the_same_names():
+    """A rule may call any function of either namespace: a name only one of
+    them has would work for one point and fail for a batch (or back)."""
+    def public(module):
+        return {name for name, value in vars(module).items()
+                if not name.startswith("_") and not inspect.ismodule(value)}
+
+    assert public(scalar) == public(npspace)
 
 
 @pytest.mark.parametrize("name, count", op_cases())
