@@ -131,8 +131,7 @@ def _pick(items, indices):
 
 
 def _by_levels(graph):
-    from .levels import worth_it
-    return worth_it(graph)
+    return evaluate.worth_it(graph)
 
 
 def _nonfinite(graph, result):
@@ -157,21 +156,48 @@ def _is_array_like(value):
 
 
 def _batch_columns(graph, at):
-    """One contiguous float64 array per variable, all of one length."""
+    """(one contiguous float64 array per variable, the number of points)."""
     import numpy as np
 
+    names = graph.variables
     if isinstance(at, Mapping):
-        points._check_names(graph.variables, at)
-        columns = [np.asarray(at[name], dtype=np.float64) for name in graph.variables]
-        return [np.ascontiguousarray(c) for c in np.broadcast_arrays(*columns)]
-    array = np.asarray(at, dtype=np.float64)
-    if array.ndim == 1 and len(graph.variables) == 1:
-        array = array[:, None]
-    if array.ndim != 2 or array.shape[1] != len(graph.variables):
-        raise points.PointError(
-            f"a batch needs one column per variable ({', '.join(graph.variables)}), "
-            f"got shape {array.shape}")
-    return [np.ascontiguousarray(array[:, k]) for k in range(array.shape[1])]
+        points._check_names(names, at)
+        raw = [at[name] for name in names]
+    elif getattr(at, "ndim", None) == 2:
+        if at.shape[1] != len(names):
+            raise points.PointError(
+                f"a batch needs one column per variable ({', '.join(names) or 'none'}), "
+                f"got shape {at.shape}")
+        raw = [at[:, k] for k in range(at.shape[1])]
+        if not raw:
+            return [], at.shape[0]
+    else:  # a sequence of columns in variable order
+        raw = list(at)
+        if len(raw) != len(names):
+            raise points.PointError(f"a batch needs {len(names)} columns "
+                                    f"({', '.join(names)}), got {len(raw)}")
+    columns = [_column(value, name) for value, name in zip(raw, names)]
+    lengths = {len(c) for c in columns if c.ndim == 1}
+    if len(lengths) > 1:
+        listing = ", ".join(f"{n} has {len(c)}" for n, c in zip(names, columns) if c.ndim)
+        raise points.PointError(f"the batch columns differ in length: {listing}")
+    count = lengths.pop() if lengths else 1
+    return [np.ascontiguousarray(np.broadcast_to(c, (count,))) for c in columns], count
+
+
+def _column(value, name):
+    import numpy as np
+
+    try:
+        column = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise points.PointError(f"the values of {name} are not all numbers") from None
+    if column.ndim > 1:
+        raise points.PointError(f"the values of {name} must be one number per point, "
+                                f"got an array of shape {column.shape}")
+    if not np.isfinite(column).all():
+        raise points.PointError(f"a value of {name} is not a finite number")
+    return column
 
 
 def _full(value, count, inputs):
@@ -188,10 +214,7 @@ def _grad_batch(graph, at, allow_nonfinite):
     import numpy as np
     from . import npspace
 
-    columns = _batch_columns(graph, at)
-    if not all(np.isfinite(column).all() for column in columns):
-        raise points.PointError("a batch point has a value that is not a finite number")
-    count = len(columns[0]) if columns else 1
+    columns, count = _batch_columns(graph, at)
     with np.errstate(all="ignore"):
         values = evaluate.forward(graph, columns, xp=npspace)
         adjoints = evaluate.backward(graph, values, xp=npspace)

@@ -34,6 +34,40 @@ def program(graph):
     return graph.cached("program", _program)
 
 
+# --- which evaluator: the scalar loop, or numpy level by level (levels.py) ---
+
+#: a graph is evaluated by levels when it has at least this many op nodes ...
+MIN_OP_NODES = 2000
+#: ... and on average at least this many op nodes per group
+MIN_NODES_PER_GROUP = 40
+
+
+def levels(graph):
+    """Level of every node (leaves 0), by one pass over the tape; cached."""
+    return graph.cached("levels", _levels)
+
+
+def _levels(graph):
+    level = [0] * len(graph.ops)
+    args = graph.args
+    for node in graph.op_nodes:
+        inputs = args[node]
+        level[node] = 1 + (max(level[i] for i in inputs) if len(inputs) > 2 else
+                           max(level[inputs[0]], level[inputs[-1]]))
+    return level
+
+
+def worth_it(graph):
+    """Whether level-by-level evaluation beats the scalar loop for graph,
+    judged from its shape alone (no numpy needed to decide)."""
+    count = len(graph.op_nodes)
+    if count < MIN_OP_NODES:
+        return False
+    level = levels(graph)
+    groups = {(level[n], id(graph.ops[n]), len(graph.args[n])) for n in graph.op_nodes}
+    return count >= MIN_NODES_PER_GROUP * len(groups)
+
+
 def _call(op, xp, rule, values, inputs, ans=None):
     """Apply a forward rule (ans None) or a partial rule to the inputs' values."""
     if op.variadic:
@@ -123,7 +157,7 @@ def first_nonfinite(graph, values, adjoints):
     for node in graph.op_nodes:
         if not isfinite(values[node]) and all(isfinite(values[i]) for i in graph.args[node]):
             return _domain_error(graph, values, node,
-                                 f"{graph.node_source(node)} is {values[node]!r}")
+                                 f"{graph.node_source(node)} is {float(values[node])!r}")
     for node in reversed(graph.op_nodes):
         if not isfinite(adjoints[node]):
             continue
@@ -132,7 +166,7 @@ def first_nonfinite(graph, values, adjoints):
                 return _domain_error(
                     graph, values, node,
                     f"the derivative of {graph.node_source(node)} with respect to "
-                    f"{graph.node_source(i)} is {partial!r}")
+                    f"{graph.node_source(i)} is {float(partial)!r}")
             if not isfinite(adjoints[node] * partial):
                 return _domain_error(graph, values, node,
                                      f"the adjoint of {names[i]} overflows at {names[node]}")

@@ -216,8 +216,7 @@ def format_number(value, precision=None):
     if precision is not None:
         return format(value, f".{precision}g")
     if math.isfinite(value) and value == int(value) and abs(value) < 1e16:
-        negative_zero = value == 0 and math.copysign(1.0, value) < 0
-        return "-0" if negative_zero else str(int(value))
+        return str(int(value))  # -0.0 prints as 0
     return repr(value)
 
 

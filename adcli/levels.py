@@ -11,26 +11,7 @@ instead of a Python-level step per node.
 import numpy as np
 
 from . import npspace
-
-#: a graph is evaluated by levels when it has at least this many op nodes ...
-MIN_OP_NODES = 2000
-#: ... and on average at least this many op nodes per group
-MIN_NODES_PER_GROUP = 40
-
-
-def levels(graph):
-    """Level of every node (leaves 0), by one pass over the tape; cached."""
-    return graph.cached("levels", _levels)
-
-
-def _levels(graph):
-    level = [0] * len(graph.ops)
-    args = graph.args
-    for node in graph.op_nodes:
-        inputs = args[node]
-        level[node] = 1 + (max(level[i] for i in inputs) if len(inputs) > 2 else
-                           max(level[inputs[0]], level[inputs[-1]]))
-    return level
+from .evaluate import levels
 
 
 class Group:
@@ -72,17 +53,6 @@ class Plan:
 
 def _is_unique(index):
     return len(np.unique(index)) == len(index)
-
-
-def worth_it(graph):
-    """Whether level-by-level evaluation beats the scalar loop for graph,
-    judged from its shape alone (no numpy needed to decide)."""
-    count = len(graph.op_nodes)
-    if count < MIN_OP_NODES:
-        return False
-    level = levels(graph)
-    groups = {(level[n], id(graph.ops[n]), len(graph.args[n])) for n in graph.op_nodes}
-    return count >= MIN_NODES_PER_GROUP * len(groups)
 
 
 def plan(graph):

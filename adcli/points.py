@@ -61,6 +61,8 @@ def resolve(variables, at):
     single number when there is one variable.
     """
     n = len(variables)
+    if isinstance(at, str):
+        at = parse_point_text(at)
     if isinstance(at, Mapping):
         _check_names(variables, at)
         return [_float(at[name], name) for name in variables]
@@ -142,6 +144,8 @@ def read_csv_points(text, variables, source="points"):
     except PointError as error:
         raise PointError(f"{source}, header: {error.message}", hint=error.hint) from None
     rows = [record for _, record in records[1:]]
+    if not rows:
+        raise PointError(f"{source}: no points after the header row")
     data = np.empty((len(rows), len(header)))
     for r, cells in enumerate(rows):
         if len(cells) != len(header):

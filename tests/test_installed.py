@@ -139,9 +139,6 @@ def test_importing_adcli_loads_no_heavy_dependencies(tmp_path):
     assert _modules_after(code, tmp_path) == "[]"
 
 
-@pytest.mark.xfail(reason="api._by_levels imports adcli.levels to call worth_it, and levels.py "
-                          "imports numpy at module level: every one-point gradient imports numpy",
-                   strict=False)
 def test_a_one_point_gradient_does_not_import_numpy(tmp_path):
     code = ("import adcli, sys; r = adcli.grad('3*(x1**2+x2*x3)', [2, 3, 4]); "
             "assert r.value == 48; "
