@@ -21,8 +21,7 @@ def parse(text, variables=None):
     order (default: natural order of the names, x2 before x10)."""
     if isinstance(text, Graph):
         return text if variables is None else text.with_variables(variables)
-    builder, output = parse_builder(text)
-    return builder.build(output, variables)
+    return parse_builder(text).build(variables)
 
 
 @dataclass

@@ -33,6 +33,9 @@ class GraphBuilder:
         self.values = []  # constant values; 0.0 for other nodes
         self.var_index = {}
         self._interned = {}
+        self.definitions = {}  # name -> (node, start, end of the defined name)
+        self.expressions = []  # (node, start, end) of each bare expression statement
+        self.declared = []  # (name, start, end) from output statements
 
     def _append(self, op, args, span, value=0.0):
         self.ops.append(op)
@@ -71,8 +74,65 @@ class GraphBuilder:
         index = self._interned[key] = self._append(op, args, span)
         return index
 
-    def build(self, output, variables=None):
-        return Graph(self, output, _order_variables(self.var_index, variables))
+    # --- statements of a program --------------------------------------------
+
+    def define(self, name, node, start, end):
+        """name = node.  A name is defined once, before any use."""
+        problem = None
+        if name in self.definitions:
+            first = _line_of(self.source, self.definitions[name][1])
+            problem = (f"{name} is defined twice", f"its first definition is on line {first}")
+        elif name in self.var_index:
+            use = self.spans[self.var_index[name]][0]
+            problem = (f"{name} is used before it is defined",
+                       f"it is used on line {_line_of(self.source, use)}; define it above that")
+            start, end = self.spans[self.var_index[name]]
+        if problem:
+            raise ExpressionError(problem[0], self.source, start, end, hint=problem[1],
+                                  kind="definition")
+        self.definitions[name] = (node, start, end)
+
+    def outputs(self):
+        """[(name, node)]: the output statements' names, then the bare
+        expressions (f, or f1, f2, ...); with neither, the last definition."""
+        outputs = []
+        for name, start, end in self.declared:
+            node = self.definitions.get(name, (self.var_index.get(name),))[0]
+            if node is None:
+                raise ExpressionError(f"no definition named {name!r} to output",
+                                      self.source, start, end, kind="definition",
+                                      hint=_suggest(name, self.definitions))
+            if any(name == seen for seen, _ in outputs):
+                raise ExpressionError(f"{name} is listed as an output twice", self.source,
+                                      start, end, kind="definition")
+            outputs.append((name, node))
+        names = self._expression_names(len(self.expressions))
+        outputs += [(name, node) for name, (node, _, _) in zip(names, self.expressions)]
+        if not outputs and self.definitions:
+            name = list(self.definitions)[-1]
+            outputs.append((name, self.definitions[name][0]))
+        return outputs
+
+    def _expression_names(self, count):
+        taken = set(self.definitions) | set(self.var_index) | {n for n, _, _ in self.declared}
+        for prefix in ("f", "out", "output_"):
+            names = [prefix] if count == 1 else [f"{prefix}{k}" for k in range(1, count + 1)]
+            if not taken.intersection(names):
+                return names
+        return [f"output_{k}_" for k in range(1, count + 1)]
+
+    def build(self, variables=None):
+        return Graph(self, self.outputs(), _order_variables(self.var_index, variables))
+
+
+def _line_of(source, position):
+    return source.count("\n", 0, position) + 1
+
+
+def _suggest(name, candidates):
+    import difflib
+    close = difflib.get_close_matches(name, list(candidates), n=1)
+    return f"did you mean {close[0]}?" if close else None
 
 
 def _fold(op, values):
@@ -109,18 +169,58 @@ class Graph:
     ``op_nodes`` lists the op nodes in evaluation order.
     """
 
-    def __init__(self, builder, output, variables):
+    def __init__(self, builder, outputs, variables):
         self.source = builder.source
         self.ops = builder.ops
         self.args = builder.args
         self.spans = builder.spans
         self.initial_values = builder.values
-        self.output = output
+        self.output_names = tuple(name for name, _ in outputs)
+        self.outputs = tuple(node for _, node in outputs)
+        self.labels = {node: name for name, (node, _, _) in builder.definitions.items()
+                       if type(self.ops[node]) is not str}
         self.variables = variables
         self.var_nodes = [builder.var_index[name] for name in variables]
-        self.op_nodes = [i for i, op in enumerate(self.ops) if type(op) is not str]
+        self.op_nodes = self._reachable_ops()
         self._names = None
         self._cache = {}
+
+    def _reachable_ops(self):
+        """Op nodes the outputs depend on, in evaluation order: definitions
+        no output uses are never evaluated."""
+        needed = bytearray(len(self.ops))
+        for node in self.outputs:
+            needed[node] = 1
+        for node in range(len(self.ops) - 1, -1, -1):
+            if needed[node]:
+                for i in self.args[node]:
+                    needed[i] = 1
+        return [i for i, op in enumerate(self.ops) if needed[i] and type(op) is not str]
+
+    @property
+    def output(self):
+        """The output node of a one-output graph."""
+        if len(self.outputs) != 1:
+            raise ExpressionError(
+                f"the expression has {len(self.outputs)} outputs "
+                f"({', '.join(self.output_names)}); this needs one",
+                hint="choose one: --output NAME (Python: graph.select(NAME))",
+                kind="outputs")
+        return self.outputs[0]
+
+    def select(self, name):
+        """The same tape with one output, by name."""
+        if name not in self.output_names:
+            hint = _suggest(name, self.output_names) or \
+                "outputs: " + ", ".join(self.output_names)
+            raise ExpressionError(f"no output named {name!r}", hint=hint, kind="outputs")
+        clone = copy.copy(self)
+        clone.output_names = (name,)
+        clone.outputs = (self.outputs[self.output_names.index(name)],)
+        clone.op_nodes = clone._reachable_ops()
+        clone._names = None
+        clone._cache = {}
+        return clone
 
     def with_variables(self, variables):
         """The same graph with another input order (shares the tape)."""

@@ -62,6 +62,9 @@ class _Callbacks:
     def name(self, children):
         _, token, start, end = children[0]
         span = (start, end)
+        defined = self.builder.definitions.get(token)
+        if defined is not None:
+            return (defined[0],) + span
         if token in ops.CONSTANTS:
             return (self.builder.constant(ops.CONSTANTS[token], span),) + span
         if token in ops.TABLE:
@@ -69,6 +72,26 @@ class _Callbacks:
                 f"{token} is a function, not a variable", self.builder.source, *span,
                 hint=f"call it: {ops.TABLE[token].signature()}", kind="name")
         return (self.builder.variable(token, span),) + span
+
+    # statements
+    def program(self, children):
+        return None
+
+    def expression(self, children):
+        node, start, end = self._node(children[0])
+        self.builder.expressions.append((node, start, end))
+
+    def define(self, children):
+        (_, name, start, end), _, value = children
+        if name in ops.TABLE or name in ops.CONSTANTS:
+            what = "a function" if name in ops.TABLE else "a constant"
+            raise ExpressionError(f"{name} is {what} and cannot be redefined",
+                                  self.builder.source, start, end, hint="choose another name",
+                                  kind="definition")
+        self.builder.define(name, self._node(value)[0], start, end)
+
+    def declare_outputs(self, children):
+        self.builder.declared += [token[1:] for token in children[1:] if token[0] == "NAME"]
 
     # operators
     def add(self, children):
@@ -171,6 +194,10 @@ def _close_function(name):
     return close[0] if close else None
 
 
+_CONTINUES_AFTER = {None, "PLUS", "MINUS", "STAR", "SLASH", "POW", "LPAR", "COMMA", "ASSIGN"}
+_CONTINUES_BEFORE = {"PLUS", "MINUS", "STAR", "SLASH", "POW", "RPAR"}
+
+
 def _reduction(rule, callback):
     """(size, callback, name) of a reduce action; callback None for a unit
     ?rule (one child, no alias), which Lark would hand through unchanged."""
@@ -212,8 +239,13 @@ class _Parser:
 
         lexer = lark_instance.parser.lexer
         parser = lark_instance.parser.parser.parser
+        name = lexer.terminals_by_name["NAME"].pattern.to_regexp()
+        # keywords (output) are names to the regex, told apart after matching
+        self.keywords = {t.pattern.value: t.name for t in lexer.terminals
+                         if t.pattern.type == "str" and re.fullmatch(name, t.pattern.value)}
         # Lark orders the terminals by priority; the alternation keeps that order
-        pattern = "|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in lexer.terminals)
+        pattern = "|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in lexer.terminals
+                           if t.name not in self.keywords.values())
         self.scan = re.compile(pattern + "|(?P<_BAD>.)", re.DOTALL).finditer
         self.ignore = frozenset(lexer.ignore_types)
         table = parser.parse_table
@@ -235,15 +267,14 @@ class _Parser:
             paused = gc.isenabled()
             gc.disable()  # the parse allocates no cycles; scanning them is waste
             try:
-                ref = self._run(source)
-                output = self.callbacks._node(ref)[0]
+                self._run(source)
             except _UnexpectedToken as error:
                 raise _syntax_error(error, source) from None
             finally:
                 self.callbacks.builder = None
                 if paused:
                     gc.enable()
-        return builder, output
+        return builder
 
     def _run(self, source):
         """The LALR loop: shift each token, reducing while the table says so."""
@@ -275,14 +306,32 @@ class _Parser:
         raise AssertionError("the parser stopped before the end state")
 
     def _tokens(self, source):
-        ignore = self.ignore
+        """(kind, text, start, end) per token.  A newline ends a statement
+        unless it is inside parentheses, follows an operator, or comes before
+        a line that starts with a binary operator."""
+        ignore, keywords = self.ignore, self.keywords
+        depth = 0
+        previous = None
+        newline = None  # a newline held until the next token decides
         for match in self.scan(source):
             kind = match.lastgroup
             if kind in ignore:
                 continue
             if kind == "_BAD":
                 raise ExpressionError(*_bad_character(source, match.start()))
-            yield (kind, match.group(), *match.span())
+            token = (kind, match.group(), *match.span())
+            if kind == "_NEWLINE":
+                if depth == 0 and previous not in _CONTINUES_AFTER:
+                    newline = token
+                continue
+            if kind == "NAME" and token[1] in keywords:
+                token = (keywords[token[1]],) + token[1:]
+            if newline is not None and kind not in _CONTINUES_BEFORE:
+                yield newline
+            newline = None
+            depth += (kind == "LPAR") - (kind == "RPAR" and depth > 0)
+            previous = kind
+            yield token
         yield ("$END", "", len(source), len(source))
 
 
@@ -290,7 +339,7 @@ _parser = None
 
 
 def parse_builder(source):
-    """Parse text into (GraphBuilder, output node)."""
+    """Parse text into a GraphBuilder holding the tape and the statements."""
     global _parser
     if not source.strip() or not _has_code(source):
         raise ExpressionError("the expression is empty",
@@ -301,7 +350,7 @@ def parse_builder(source):
 
 
 def _has_code(source):
-    return any(line.split("#", 1)[0].strip() for line in source.splitlines())
+    return any(line.split("#", 1)[0].strip(" \t\r\f;") for line in source.splitlines())
 
 
 # --- syntax errors made readable ---------------------------------------------------
@@ -309,14 +358,15 @@ def _has_code(source):
 _TOKEN_WORDS = {
     "NUMBER": "a number", "NAME": "a name", "LPAR": "'('", "RPAR": "')'",
     "PLUS": "'+'", "MINUS": "'-'", "STAR": "'*'", "SLASH": "'/'", "POW": "'**'",
-    "COMMA": "','", "$END": "the end of the expression",
+    "COMMA": "','", "$END": "the end of the expression", "ASSIGN": "'='",
+    "_SEMI": "';'", "_NEWLINE": "a new line", "OUTPUT": "'output'",
 }
 
 
 def _syntax_error(error, source):
     kind, text, start, end = error.token
     if kind == "$END":
-        return _early_end(source)
+        return _early_end(source, error.expected)
     previous = _previous_token(source, start)
     hint = None
     if previous and previous[0] in "0123456789." and text.startswith("."):  # 1.2.3
@@ -354,14 +404,15 @@ def _previous_token(source, position):
     return word or None
 
 
-def _early_end(source):
+def _early_end(source, expected):
     position = len(source.rstrip())
     unclosed = _unclosed_paren(source)
     if unclosed is not None:
         return ExpressionError("missing ')'", source, position,
                                hint=f"the '(' at column {unclosed + 1} is never closed")
+    words = sorted(_TOKEN_WORDS.get(name, name) for name in expected)
     return ExpressionError("the expression ends too early", source, position,
-                           hint="expected a number, a name or '(' after the last operator")
+                           hint="expected " + ", ".join(words))
 
 
 def _unclosed_paren(source):

@@ -25,13 +25,14 @@ def _constant_expression(text, what):
     if not text:
         raise PointError(f"{what} is empty", hint="write a number, e.g. 1.5")
     try:
-        builder, output = parse_builder(text)
+        builder = parse_builder(text)
+        outputs = builder.outputs()
     except ExpressionError:
-        builder = None
-    if builder is None or not builder.is_constant(output):
+        outputs = []
+    if len(outputs) != 1 or not builder.is_constant(outputs[0][1]):
         raise PointError(f"{what} {text!r} is not a number",
                          hint="write numbers like 2, -0.5, 1e-3 or pi/2")
-    return builder.values[output]
+    return builder.values[outputs[0][1]]
 
 
 def parse_point_text(text):
