@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Optional
 
-from . import evaluate, points
-from .errors import DomainError
+from . import derivatives, evaluate, points
+from .errors import DomainError, ExpressionError
 from .graph import Graph
 from .parser import parse_builder
 
@@ -52,12 +52,17 @@ class Gradient:
     point: dict
     graph: Graph = field(repr=False)
     values: list = field(repr=False)
-    adjoints: list = field(repr=False)
+    adjoints: Optional[list] = field(repr=False)  # None in forward mode
+    mode: object = field(default=None, repr=False)  # derivatives.ModeChoice
     _trace: Optional[list] = field(default=None, repr=False)
 
     @property
     def trace(self):
-        """One TraceRow per node in evaluation order (constants left out)."""
+        """One TraceRow per node in evaluation order (constants left out):
+        values from the forward sweep, adjoints from the reverse sweep."""
+        if self.adjoints is None:
+            raise ExpressionError("the trace shows the reverse sweep; it needs mode reverse",
+                                  kind="mode")
         if self._trace is None:
             self._trace = _trace_rows(self.graph, self.values, self.adjoints)
         return self._trace
@@ -82,27 +87,38 @@ class BatchGradient:
         return np.column_stack(self.columns) if self.columns else np.empty((len(self.value), 0))
 
 
-def grad(expr, at, *, variables=None, allow_nonfinite=False):
-    """Value and gradient of ``expr`` (text or Graph) by reverse mode.
+def grad(expr, at, *, variables=None, output=None, mode="reverse", allow_nonfinite=False):
+    """Value and gradient of ``expr`` (text or Graph).
 
     ``at`` is a mapping name -> number, or a sequence in variable order.  When
     its values are arrays (or ``at`` is a 2-D array, one row per point) the
-    result is a BatchGradient evaluated in one vectorized pass.
+    result is a BatchGradient evaluated in one vectorized pass.  ``output``
+    picks one output of a program with several.  ``mode``: "reverse" (one
+    reverse pass), "forward" (one forward pass per variable) or "auto".
 
     A non-finite value or gradient raises DomainError naming the node that
     produced it, unless ``allow_nonfinite``.
     """
     graph = parse(expr, variables)
+    if output is not None:
+        graph = graph.select(output)
+    choice = derivatives.choose_mode(mode, len(graph.variables), 1)
     if _is_batch(at):
         return _grad_batch(graph, at, allow_nonfinite)
     point = points.resolve(graph.variables, at)
-    values, adjoints = value_and_adjoints(graph, point)
-    gradient = _pick(adjoints, graph.var_nodes)
+    if choice.mode == "forward":
+        values = evaluate.forward(graph, point)
+        adjoints = None
+        _, rows, _ = derivatives.jacobian(graph, point, [graph.output], "forward")
+        gradient = rows[0]
+    else:
+        values, adjoints = value_and_adjoints(graph, point)
+        gradient = _pick(adjoints, graph.var_nodes)
     result = Gradient(
         value=float(values[graph.output]),
         gradient=dict(zip(graph.variables, gradient)),
         variables=graph.variables, point=dict(zip(graph.variables, point)),
-        graph=graph, values=values, adjoints=adjoints)
+        graph=graph, values=values, adjoints=adjoints, mode=choice)
     if not allow_nonfinite:
         error = _nonfinite(graph, result)
         if error is not None:
@@ -136,7 +152,11 @@ def _by_levels(graph):
 def _nonfinite(graph, result):
     if math.isfinite(result.value) and all(map(math.isfinite, result.gradient.values())):
         return None
-    return evaluate.first_nonfinite(graph, result.values, result.adjoints)
+    adjoints = result.adjoints
+    if adjoints is None:
+        adjoints = evaluate.backward(graph, result.values)
+    return (evaluate.first_nonfinite(graph, result.values, adjoints)
+            or DomainError("the gradient is not finite at this point", graph.source))
 
 
 def _is_batch(at):

@@ -9,8 +9,63 @@ second-partial rules.
   tangents, which needs each op's second partials.  It is exact (no
   differencing) and symmetrized, so symmetric to the last bit.
 """
+from dataclasses import dataclass
+
 from . import evaluate, ops, scalar
-from .errors import AdcliError
+from .errors import AdcliError, PointError
+
+MODES = ("auto", "forward", "reverse")
+
+
+@dataclass
+class ModeChoice:
+    """Which AD mode computes a derivative, and why."""
+
+    mode: str  # "forward" or "reverse"
+    requested: str  # what the user asked: "auto", "forward" or "reverse"
+    inputs: int
+    outputs: int
+
+    @property
+    def passes(self):
+        return self.inputs if self.mode == "forward" else self.outputs
+
+    def explain(self):
+        forward = f"forward mode needs {self.inputs} pass{_es(self.inputs)} (one per input)"
+        reverse = f"reverse mode needs {self.outputs} pass{_es(self.outputs)} (one per output)"
+        shape = (f"{self.inputs} input{_s(self.inputs)}, "
+                 f"{self.outputs} output{_s(self.outputs)}")
+        if self.requested == "auto":
+            why = ("fewer inputs than outputs" if self.mode == "forward"
+                   else "no fewer outputs than inputs")
+            head = f"mode auto chose {self.mode} ({why}): "
+        else:
+            head = f"mode {self.mode} (as asked): "
+        return f"{head}{shape}; {forward}, {reverse}."
+
+    def as_dict(self):
+        return {"mode": self.mode, "requested": self.requested, "inputs": self.inputs,
+                "outputs": self.outputs, "passes": self.passes}
+
+
+def choose_mode(requested, inputs, outputs):
+    """auto: forward when there are fewer inputs than outputs, else reverse."""
+    if requested not in MODES:
+        raise PointError(f"unknown mode {requested!r}; choose one of {', '.join(MODES)}")
+    mode = requested
+    if requested == "auto":
+        mode = "forward" if inputs < outputs else "reverse"
+    return ModeChoice(mode, requested, inputs, outputs)
+
+
+def _s(count):
+    return "" if count == 1 else "s"
+
+
+def _es(count):
+    return "" if count == 1 else "es"
+
+
 
 
 def tangents(graph, values, direction, xp=scalar):

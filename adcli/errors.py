@@ -4,6 +4,9 @@
 class AdcliError(Exception):
     """Base of every error adcli reports to a user."""
 
+    #: the file the source came from, set by whoever read it (for file:line:col)
+    filename = None
+
 
 class ExpressionError(AdcliError):
     """The text is not a valid expression (syntax, unknown name, arity), or a
@@ -24,7 +27,8 @@ class ExpressionError(AdcliError):
         self.kind = kind
 
     def __str__(self):
-        return describe(self.message, self.source, self.start, self.end, self.hint)
+        return describe(self.message, self.source, self.start, self.end, self.hint,
+                        self.filename)
 
 
 class PointError(ExpressionError):
@@ -53,20 +57,31 @@ class DomainError(AdcliError):
         self.failed_rows = failed_rows or []
 
     def __str__(self):
-        return describe(self.message, self.source, self.start, self.end, None)
+        return describe(self.message, self.source, self.start, self.end, None,
+                        self.filename)
 
 
-def describe(message, source, start, end, hint):
-    """The message, then the source line with a caret under the fault."""
+def describe(message, source, start, end, hint, filename=None):
+    """The message (after file:line:column when the source is a file), then
+    the source line with a caret under the fault."""
     lines = [message]
     if source is not None and start is not None:
-        lines.extend(caret_lines(source, start, end))
+        if filename:
+            line, column = line_and_column(source, start)
+            lines[0] = f"{filename}:{line}:{column}: {message}"
+        lines.extend(caret_lines(source, start, end, numbered=not filename))
     if hint:
         lines.append(f"hint: {hint}")
     return "\n".join(lines)
 
 
-def caret_lines(source, start, end=None, width=100):
+def line_and_column(source, position):
+    """1-based line and column of a position in source."""
+    line_start = source.rfind("\n", 0, position) + 1
+    return source.count("\n", 0, position) + 1, position - line_start + 1
+
+
+def caret_lines(source, start, end=None, width=100, numbered=True):
     """Two lines: the source line holding ``start``, and carets under
     start..end (clipped to that line, the line clipped to ``width``)."""
     start = max(0, min(start, len(source)))
@@ -82,7 +97,7 @@ def caret_lines(source, start, end=None, width=100):
         offset = max(0, min(column - width // 2, len(line) - width))
         line = line[offset:offset + width]
     prefix = ""
-    if "\n" in source:
+    if numbered and "\n" in source:
         number = source.count("\n", 0, start) + 1
         prefix = f"line {number}: "
     caret = " " * (len(prefix) + column - offset) + "^" * max(1, min(end - start, width))

@@ -1,0 +1,166 @@
+"""The Python API for every derivative object beyond the gradient:
+Jacobians, Hessians, Jacobian-vector and vector-Jacobian products, and the
+values of all outputs.
+
+    >>> import adcli
+    >>> adcli.jacobian("x*y; x+y; sin(x)*y", [1, 2]).matrix.shape
+    (3, 2)
+    >>> adcli.hessian("100*(y-x**2)**2 + (1-x)**2", [1, 1]).matrix.tolist()
+    [[802.0, -400.0], [-400.0, 200.0]]
+"""
+import math
+from dataclasses import dataclass, field
+
+from . import derivatives, evaluate, points
+from .derivatives import ModeChoice, choose_mode
+from .api import parse
+from .errors import DomainError, PointError
+
+@dataclass
+class Jacobian:
+    """m x n matrix of d output / d variable at one point."""
+
+    matrix: object  # numpy array (outputs, variables)
+    outputs: tuple
+    variables: tuple
+    values: dict  # output name -> value
+    point: dict
+    mode: ModeChoice
+    graph: object = field(repr=False)
+
+    def sparsity(self):
+        """Structural pattern: for each output, the variables it depends on
+        (read from the graph, not from numerical zeros)."""
+        return structural_sparsity(self.graph)
+
+
+def parse_outputs(exprs, variables=None):
+    """A graph from text, a Graph, or a list of expression texts (one output each)."""
+    if isinstance(exprs, (list, tuple)):
+        exprs = "\n".join(exprs)
+    return parse(exprs, variables)
+
+
+def jacobian(exprs, at, *, variables=None, mode="auto", allow_nonfinite=False):
+    """The Jacobian of every output at one point, by forward or reverse mode."""
+    import numpy as np
+
+    graph = parse_outputs(exprs, variables)
+    point = points.resolve(graph.variables, at)
+    choice = choose_mode(mode, len(graph.variables), len(graph.outputs))
+    values, rows, _ = derivatives.jacobian(graph, point, graph.outputs, choice.mode)
+    matrix = np.array(rows, dtype=np.float64).reshape(len(graph.outputs), len(graph.variables))
+    if not allow_nonfinite:
+        _check(graph, point, values, matrix)
+    return Jacobian(matrix, graph.output_names, graph.variables,
+                    dict(zip(graph.output_names, values)),
+                    dict(zip(graph.variables, point)), choice, graph)
+
+
+def structural_sparsity(graph):
+    """{output name: [variable names it depends on]}."""
+    deps = derivatives.dependencies(graph, graph.outputs)
+    return {name: [graph.variables[k] for k in sorted(d)]
+            for name, d in zip(graph.output_names, deps)}
+
+
+@dataclass
+class Hessian:
+    """Value, gradient and the exact Hessian of one output at one point."""
+
+    value: float
+    gradient: dict
+    matrix: object  # numpy array (variables, variables), symmetric
+    variables: tuple
+    point: dict
+    output: str
+
+
+def hessian(expr, at, *, variables=None, output=None, allow_nonfinite=False):
+    """Exact second derivatives by forward-over-reverse AD."""
+    graph = parse(expr, variables)
+    if output is not None:
+        graph = graph.select(output)
+    point = points.resolve(graph.variables, at)
+    value, gradient, matrix = derivatives.hessian(graph, point, graph.output)
+    if not allow_nonfinite:
+        _check(graph, point, [value], [gradient])
+        if not all(map(math.isfinite, matrix.ravel().tolist())):
+            raise DomainError("a second derivative is not finite at this point",
+                              graph.source)
+    return Hessian(value, dict(zip(graph.variables, gradient)), matrix, graph.variables,
+                   dict(zip(graph.variables, point)), graph.output_names[0])
+
+
+@dataclass
+class Product:
+    """A Jacobian-vector (jvp) or vector-Jacobian (vjp) product at one point."""
+
+    values: dict  # output name -> value
+    product: dict  # jvp: output name -> (J v); vjp: variable name -> (u J)
+    outputs: tuple
+    variables: tuple
+    point: dict
+
+
+def jvp(exprs, at, direction, *, variables=None, allow_nonfinite=False):
+    """J @ direction by one forward-mode pass (direction: one entry per variable)."""
+    graph = parse_outputs(exprs, variables)
+    point = points.resolve(graph.variables, at)
+    vector = _vector(direction, graph.variables, "direction")
+    values, product = derivatives.jvp(graph, point, vector, graph.outputs)
+    if not allow_nonfinite:
+        _check(graph, point, values, [product])
+    return Product(dict(zip(graph.output_names, values)),
+                   dict(zip(graph.output_names, product)), graph.output_names,
+                   graph.variables, dict(zip(graph.variables, point)))
+
+
+def vjp(exprs, at, cotangent, *, variables=None, allow_nonfinite=False):
+    """cotangent @ J by one reverse-mode pass (cotangent: one entry per output)."""
+    graph = parse_outputs(exprs, variables)
+    point = points.resolve(graph.variables, at)
+    vector = _vector(cotangent, graph.output_names, "cotangent")
+    values, product = derivatives.vjp(graph, point, vector, graph.outputs)
+    if not allow_nonfinite:
+        _check(graph, point, values, [product])
+    return Product(dict(zip(graph.output_names, values)),
+                   dict(zip(graph.variables, product)), graph.output_names,
+                   graph.variables, dict(zip(graph.variables, point)))
+
+
+def values(exprs, at, *, variables=None, allow_nonfinite=False):
+    """{output name: value} of every output at one point."""
+    graph = parse_outputs(exprs, variables)
+    point = points.resolve(graph.variables, at)
+    computed = evaluate.forward(graph, point)
+    result = {name: float(computed[node]) for name, node in zip(graph.output_names, graph.outputs)}
+    if not allow_nonfinite and not all(map(math.isfinite, result.values())):
+        raise evaluate.first_nonfinite(graph, computed, [0.0] * len(computed))
+    return result
+
+
+def _vector(given, names, what):
+    """A direction or cotangent: a mapping by name or a sequence in order."""
+    try:
+        return points.resolve(names, given)
+    except PointError as error:
+        error.message = f"the {what}: {error.message}"
+        error.args = (error.message,)
+        raise
+
+
+def _check(graph, point, values, rows):
+    """DomainError naming the node behind the first non-finite value or
+    derivative of any output."""
+    finite = all(map(math.isfinite, values)) and all(
+        all(map(math.isfinite, [float(v) for v in row])) for row in rows)
+    if finite:
+        return
+    computed = evaluate.forward(graph, point)
+    for node in graph.outputs:
+        adjoints = evaluate.backward(graph, computed, seeds={node: 1.0})
+        error = evaluate.first_nonfinite(graph, computed, adjoints)
+        if error is not None:
+            raise error
+    raise DomainError("a derivative is not finite at this point", graph.source)
