@@ -32,13 +32,13 @@ class AdcliGroup(click.Group):
         try:
             return super().invoke(ctx)
         except DomainError as error:
-            _report(error, "hint: --allow-nonfinite prints nan/inf instead of failing")
+            _report(ctx, error, "hint: --allow-nonfinite prints nan/inf instead of failing")
             ctx.exit(ExitStatus.DOMAIN)
         except ExpressionError as error:
-            _report(error)
+            _report(ctx, error)
             ctx.exit(ExitStatus.USAGE)
         except AdcliError as error:
-            _report(error)
+            _report(ctx, error)
             ctx.exit(ExitStatus.ERROR)
         except BrokenPipeError:
             _silence_stdout()
@@ -48,7 +48,9 @@ class AdcliGroup(click.Group):
             ctx.exit(ExitStatus.INTERRUPTED)
 
 
-def _report(error, extra=None):
+def _report(ctx, error, extra=None):
+    if error.filename is None:  # errors of a file's text say file:line:column
+        error.filename = ctx.meta.get("adcli.filename")
     click.echo(f"error: {error}", err=True)
     if extra:
         click.echo(extra, err=True)
@@ -109,10 +111,49 @@ class NamesType(click.ParamType):
 
 
 def expression_input(command):
-    """EXPR argument ('-' reads stdin) or -f FILE."""
+    """EXPR ('-' reads stdin), -f FILE, or repeated -e EXPR (one output each)."""
     command = click.argument("expr", required=False, metavar="EXPR")(command)
-    return click.option("-f", "--file", "expr_file", type=click.File("r"),
-                         help="Read the expression from a file ('-' for stdin).")(command)
+    command = click.option("-e", "--expr", "exprs", multiple=True, metavar="EXPR",
+                           help="An output expression; repeat for several.")(command)
+    command = click.option("-f", "--file", "expr_file", type=click.File("r"),
+                           help="Read the expression or program (.adx) from a file "
+                                "('-' for stdin).")(command)
+    return click.option("--vars", "variables", type=NamesType(), metavar="NAMES",
+                        help="Variable order for a positional --at, e.g. x3,x1,x2 "
+                             "[default: natural order, x2 before x10].")(command)
+
+
+def point_option(command):
+    return click.option("--at", "at", type=PointType(), metavar="POINT",
+                        help="The point: values in variable order (2,3,4) or by name "
+                             "(x=2,y=3).")(command)
+
+
+def points_option(command):
+    return click.option("--points", "points_file", type=click.File("r"), metavar="FILE",
+                        help="Many points: CSV with a header row of variable names "
+                             "('-' for stdin).")(command)
+
+
+def output_name_option(command):
+    return click.option("--output", "output_name", metavar="NAME",
+                        help="Which output of a program with several.")(command)
+
+
+def mode_options(command):
+    command = click.option("--mode", type=click.Choice(("auto", "forward", "reverse")),
+                           default="auto", show_default=True,
+                           help="AD mode: forward (one pass per input), reverse (one per "
+                                "output), or auto (the fewer passes).")(command)
+    return click.option("--explain", "explain_mode", is_flag=True,
+                        help="Say which mode was used and why, with the pass counts "
+                             "(on stderr).")(command)
+
+
+def nonfinite_option(command):
+    return click.option("--allow-nonfinite", is_flag=True,
+                        help="Print nan/inf values and derivatives instead of failing "
+                             "(exit 3).")(command)
 
 
 def output_options(command):
@@ -124,16 +165,39 @@ def output_options(command):
                              "[default: shortest exact]. JSON is always exact.")(command)
 
 
-def read_expression(expr, expr_file):
-    if expr is not None and expr_file is not None:
-        raise click.UsageError("give the expression as EXPR or with -f, not both")
+def load_graph(expr, expr_file, exprs, variables, points_file=None):
+    """Parse the expression from EXPR, -f or -e; errors name the file."""
+    import adcli
+
+    sources = [expr is not None, expr_file is not None, bool(exprs)]
+    if sum(sources) > 1:
+        raise click.UsageError("give the expression once: as EXPR, with -f, or with -e")
+    if expr is not None and re.fullmatch(r"--[A-Za-z][A-Za-z-]+", expr):
+        raise click.NoSuchOption(expr)  # a mistyped option, not an expression
+    if expr == "-" and points_file is not None and points_file.name == "<stdin>":
+        raise click.UsageError("the expression and --points cannot both come from stdin")
     if expr_file is not None:
-        return expr_file.read()
-    if expr is None:
-        raise click.UsageError("missing the expression: give EXPR, '-' for stdin, or -f FILE")
-    if expr == "-":
-        return click.get_text_stream("stdin").read()
-    return expr
+        text = expr_file.read()
+        if expr_file.name != "<stdin>":
+            click.get_current_context().meta["adcli.filename"] = expr_file.name
+    elif exprs:
+        text = "\n".join(exprs)
+    elif expr is None:
+        raise click.UsageError("missing the expression: give EXPR, '-' for stdin, -e EXPR "
+                               "or -f FILE")
+    elif expr == "-":
+        text = click.get_text_stream("stdin").read()
+    else:
+        text = expr
+    return adcli.parse(text, variables)
+
+
+def require_point(graph, at):
+    if at is None and graph.variables:
+        raise click.UsageError(
+            f"missing --at: give values for {', '.join(graph.variables)}, "
+            "e.g. --at " + ",".join("1" for _ in graph.variables))
+    return at if at is not None else []
 
 
 def resolve_format(output_format):
@@ -146,9 +210,30 @@ def emit(text):
     click.echo(text, nl=False)
 
 
-def show(renderables):
-    from .render import print_renderables
-    print_renderables(renderables)
+def present(output_format, precision, view, *subject, **options):
+    """Print a result: formats.<view>_document/_csv/_plain or render.<view>_tables."""
+    from . import formats
+
+    output_format = resolve_format(output_format)
+    if output_format == "json":
+        emit(formats.dumps(getattr(formats, f"{view}_document")(*subject, **options)) + "\n")
+    elif output_format in ("csv", "plain"):
+        emit(getattr(formats, f"{view}_{output_format}")(*subject, precision, **options))
+    else:
+        from . import render
+        render.print_renderables(getattr(render, f"{view}_tables")(*subject, precision,
+                                                                    **options))
+
+
+def explain(choice):
+    click.echo(choice.explain(), err=True)
+
+
+def read_batch(graph, points_file, at):
+    if at is not None:
+        raise click.UsageError("give --at or --points, not both")
+    from .points import read_csv_points
+    return read_csv_points(points_file.read(), graph.variables, source=points_file.name)
 
 
 # --- grad --------------------------------------------------------------------------
@@ -156,22 +241,21 @@ def show(renderables):
 
 # ignore_unknown_options: an EXPR that starts with a minus ("-x**2") is the
 # expression, not an unknown option
-@cli.command(context_settings={"ignore_unknown_options": True})
+EXPRESSION_COMMAND = {"ignore_unknown_options": True}
+
+
+@cli.command(context_settings=EXPRESSION_COMMAND)
 @expression_input
-@click.option("--at", "at", type=PointType(), metavar="POINT",
-              help="The point: values in variable order (2,3,4) or by name (x=2,y=3).")
-@click.option("--vars", "variables", type=NamesType(), metavar="NAMES",
-              help="Variable order for a positional --at, e.g. x3,x1,x2 "
-                   "[default: natural order, x2 before x10].")
-@click.option("--points", "points_file", type=click.File("r"), metavar="FILE",
-              help="Many points: CSV with a header row of variable names ('-' for stdin).")
+@point_option
+@points_option
+@output_name_option
 @click.option("--trace", is_flag=True,
               help="Also show every node: what it computes, value, local partials, adjoint.")
-@click.option("--allow-nonfinite", is_flag=True,
-              help="Print nan/inf values and derivatives instead of failing (exit 3).")
+@mode_options
+@nonfinite_option
 @output_options
-def grad(expr, expr_file, at, variables, points_file, trace, allow_nonfinite,
-         output_format, precision):
+def grad(expr, expr_file, exprs, variables, at, points_file, output_name, trace, mode,
+         explain_mode, allow_nonfinite, output_format, precision):
     """Value and gradient of EXPR at a point, by reverse-mode AD.
 
     EXPR is a formula such as "3*(x1**2+x2*x3)"; '-' reads it from stdin.
@@ -185,71 +269,178 @@ def grad(expr, expr_file, at, variables, points_file, trace, allow_nonfinite,
       adcli grad "3*(x1**2+x2*x3)" --at 2,3,4          # value 48, gradient 12 12 9
       adcli grad "3*(x1**2+x2*x3)" --at 2,3,4 --trace  # every node, forward and back
       adcli grad "x*y" --at y=2,x=1 --format json
-      adcli grad -f model.txt --at x=1,y=2
+      adcli grad "x**2*y" --at 3,4 --mode forward --explain
+      adcli grad -f model.adx --output py --at t1=0.3,t2=1.1
       echo "sin(x)*exp(y)" | adcli grad - --at 0.5,1
       adcli grad "x**2+y**2" --points points.csv --format csv
     """
     import adcli
 
-    if expr == "-" and points_file is not None and points_file.name == "<stdin>":
-        raise click.UsageError("the expression and --points cannot both come from stdin")
-    if expr is not None and re.fullmatch(r"--[A-Za-z][A-Za-z-]+", expr):
-        raise click.NoSuchOption(expr)  # a mistyped option, not an expression
-    text = read_expression(expr, expr_file)
-    graph = adcli.parse(text, variables)
-    output_format = resolve_format(output_format)
+    graph = load_graph(expr, expr_file, exprs, variables, points_file)
+    if output_name is not None:
+        graph = graph.select(output_name)
+    if trace and mode == "forward":
+        raise click.UsageError("--trace shows the reverse sweep; drop --mode forward")
     if points_file is not None:
-        if at is not None:
-            raise click.UsageError("give --at or --points, not both")
         if trace:
             raise click.UsageError("--trace shows one point: use it with --at, not --points")
-        from .points import read_csv_points
-        data = read_csv_points(points_file.read(), graph.variables, source=points_file.name)
-        _print_batch(adcli.grad(graph, data, allow_nonfinite=allow_nonfinite),
-                     output_format, precision)
+        data = read_batch(graph, points_file, at)
+        result = adcli.grad(graph, data, allow_nonfinite=allow_nonfinite)
+        _warn_failed_rows(result)
+        present(output_format, precision, "batch", result)
         return
-    if at is None and graph.variables:
-        raise click.UsageError(
-            f"missing --at: give values for {', '.join(graph.variables)}, "
-            "e.g. --at " + ",".join("1" for _ in graph.variables))
-    result = adcli.grad(graph, at if at is not None else [],
+    result = adcli.grad(graph, require_point(graph, at), mode=mode,
                         allow_nonfinite=allow_nonfinite)
-    _print_gradient(result, output_format, precision, trace)
+    if explain_mode:
+        explain(result.mode)
+    present(output_format, precision, "gradient", result, with_trace=trace)
 
 
-def _print_gradient(result, output_format, precision, trace):
-    from . import formats
-
-    if output_format == "json":
-        emit(formats.dumps(formats.gradient_document(result, trace)) + "\n")
-    elif output_format == "csv":
-        emit(formats.gradient_csv(result, precision, trace))
-    elif output_format == "plain":
-        emit(formats.gradient_plain(result, precision, trace))
-    else:
-        from . import render
-        tables = [render.gradient_table(result, precision)]
-        if trace:
-            tables.append(render.trace_table(result, precision))
-        show(tables)
-
-
-def _print_batch(result, output_format, precision):
-    from . import formats
-
+def _warn_failed_rows(result):
     if result.failed_rows:
         click.echo(f"warning: {len(result.failed_rows)} of {len(result.value)} points "
                    f"have non-finite values; first: row {result.failed[0].row + 1}: "
                    f"{result.failed[0].message}", err=True)
-    if output_format == "json":
-        emit(formats.dumps(formats.batch_document(result)) + "\n")
-    elif output_format == "csv":
-        emit(formats.batch_csv(result, precision))
-    elif output_format == "plain":
-        emit(formats.batch_plain(result, precision))
+
+
+# --- jacobian, hessian, jvp, vjp, eval ------------------------------------------------
+
+
+@cli.command(context_settings=EXPRESSION_COMMAND)
+@expression_input
+@point_option
+@mode_options
+@click.option("--sparsity", is_flag=True,
+              help="Print the structural pattern (which outputs depend on which "
+                   "variables), read from the graph, instead of the numbers.")
+@nonfinite_option
+@output_options
+def jacobian(expr, expr_file, exprs, variables, at, mode, explain_mode, sparsity,
+             allow_nonfinite, output_format, precision):
+    """Jacobian matrix of several outputs at a point.
+
+    Outputs are ';'-separated expressions, repeated -e EXPR, or the outputs of
+    a program file.  --mode auto uses forward mode when there are fewer
+    inputs than outputs, reverse mode otherwise.
+
+    \b
+    Examples:
+      adcli jacobian "x*y; x+y; sin(x)*y" --at 1,2            # 3 x 2
+      adcli jacobian -e "x*y" -e "x+y" --at 1,2 --mode reverse --explain
+      adcli jacobian -f examples/two_link_arm.adx --at t1=0.3,t2=1.1
+      adcli jacobian -f examples/two_link_arm.adx --at 0,0 --sparsity
+    """
+    import adcli
+
+    graph = load_graph(expr, expr_file, exprs, variables)
+    result = adcli.jacobian(graph, require_point(graph, at), mode=mode,
+                            allow_nonfinite=allow_nonfinite)
+    if explain_mode:
+        explain(result.mode)
+    present(output_format, precision, "jacobian", result, sparsity=sparsity)
+
+
+@cli.command(context_settings=EXPRESSION_COMMAND)
+@expression_input
+@point_option
+@output_name_option
+@nonfinite_option
+@output_options
+def hessian(expr, expr_file, exprs, variables, at, output_name, allow_nonfinite,
+            output_format, precision):
+    """Value, gradient and exact Hessian of EXPR at a point.
+
+    Second derivatives by forward-over-reverse AD (no differencing); the
+    matrix is symmetric.
+
+    \b
+    Examples:
+      adcli hessian "100*(y-x**2)**2 + (1-x)**2" --at 1,1
+      adcli hessian "x**y" --at 2,3 --format json
+      adcli hessian -f examples/rosenbrock.txt --at -1.2,1
+    """
+    import adcli
+
+    graph = load_graph(expr, expr_file, exprs, variables)
+    result = adcli.hessian(graph, require_point(graph, at), output=output_name,
+                           allow_nonfinite=allow_nonfinite)
+    present(output_format, precision, "hessian", result)
+
+
+def _product_command(kind):
+    """jvp and vjp share everything but the direction's meaning."""
+
+    @expression_input
+    @point_option
+    @click.option("--dir", "direction", type=PointType(), required=True, metavar="VECTOR",
+                  help="The vector: one value per variable (jvp) or per output (vjp), "
+                       "positional or by name.")
+    @nonfinite_option
+    @output_options
+    def command(expr, expr_file, exprs, variables, at, direction, allow_nonfinite,
+                output_format, precision):
+        import adcli
+
+        graph = load_graph(expr, expr_file, exprs, variables)
+        compute = adcli.jvp if kind == "jvp" else adcli.vjp
+        result = compute(graph, require_point(graph, at), direction,
+                         allow_nonfinite=allow_nonfinite)
+        present(output_format, precision, "product", result, kind=kind)
+
+    return command
+
+
+jvp = cli.command(
+    "jvp", context_settings=EXPRESSION_COMMAND,
+    help="""Jacobian-vector product J·v by one forward-mode pass.
+
+    v has one entry per variable (--dir).
+
+    \b
+    Examples:
+      adcli jvp "x*y; x+y" --at 1,2 --dir 1,0
+      adcli jvp "x*y; x+y" --at 1,2 --dir x=0,y=1 --format json
+    """)(_product_command("jvp"))
+
+vjp = cli.command(
+    "vjp", context_settings=EXPRESSION_COMMAND,
+    help="""Vector-Jacobian product uᵀ·J by one reverse-mode pass.
+
+    u has one entry per output (--dir).
+
+    \b
+    Examples:
+      adcli vjp "x*y; x+y" --at 1,2 --dir 1,0
+      adcli vjp "x*y; x+y" --at 1,2 --dir f1=0,f2=1 --format json
+    """)(_product_command("vjp"))
+
+
+@cli.command("eval", context_settings=EXPRESSION_COMMAND)
+@expression_input
+@point_option
+@nonfinite_option
+@output_options
+def eval_command(expr, expr_file, exprs, variables, at, allow_nonfinite, output_format,
+                 precision):
+    """Values of every output at a point (no derivatives).
+
+    \b
+    Examples:
+      adcli eval "x*y; x+y" --at 1,2
+      adcli eval -f examples/two_link_arm.adx --at t1=0.3,t2=1.1 --format json
+    """
+    import adcli
+
+    graph = load_graph(expr, expr_file, exprs, variables)
+    at = require_point(graph, at)
+    values = adcli.values(graph, at, allow_nonfinite=allow_nonfinite)
+    from .points import resolve
+    point = dict(zip(graph.variables, resolve(graph.variables, at)))
+    if resolve_format(output_format) == "json":
+        from . import formats
+        emit(formats.dumps(formats.values_document(values, point)) + "\n")
     else:
-        from . import render
-        show([render.batch_table(result, precision)])
+        present(output_format, precision, "values", values)
 
 
 def main():

@@ -125,3 +125,107 @@ def batch_document(result):
     return {"expression": result.graph.source.strip(), "variables": list(result.variables),
             "rows": rows,
             "failed_rows": [row + 1 for row in result.failed_rows]}
+
+
+# --- Jacobians, Hessians, products, values ------------------------------------------
+
+
+def _numbers(mapping):
+    return {name: _json_number(v) for name, v in mapping.items()}
+
+
+def _matrix(matrix):
+    return [[_json_number(v) for v in row] for row in matrix]
+
+
+def jacobian_document(result, sparsity=False):
+    document = {"outputs": list(result.outputs), "variables": list(result.variables),
+                "point": _numbers(result.point), "values": _numbers(result.values),
+                "jacobian": _matrix(result.matrix), "mode": result.mode.as_dict()}
+    if sparsity:
+        document["sparsity"] = result.sparsity()
+    return document
+
+
+def sparsity_cells(result):
+    """One row per output: '*' where the output depends on the variable."""
+    pattern = result.sparsity()
+    return [[name] + ["*" if v in pattern[name] else "." for v in result.variables]
+            for name in result.outputs]
+
+
+def jacobian_rows(result, precision=None):
+    return [[name, number_text(result.values[name], precision)]
+            + [number_text(v, precision) for v in row]
+            for name, row in zip(result.outputs, result.matrix)]
+
+
+def jacobian_csv(result, precision=None, sparsity=False):
+    if sparsity:
+        return _csv_text([["output"] + list(result.variables)] + sparsity_cells(result))
+    return _csv_text([["output", "value"] + list(result.variables)]
+                     + jacobian_rows(result, precision))
+
+
+def jacobian_plain(result, precision=None, sparsity=False):
+    if sparsity:
+        rows = [["output"] + list(result.variables)] + sparsity_cells(result)
+    else:
+        rows = [["output", "value"] + list(result.variables)] + jacobian_rows(result, precision)
+    return "\n".join(" ".join(row) for row in rows) + "\n"
+
+
+def hessian_document(result):
+    return {"output": result.output, "variables": list(result.variables),
+            "point": _numbers(result.point), "value": _json_number(result.value),
+            "gradient": _numbers(result.gradient), "hessian": _matrix(result.matrix)}
+
+
+def hessian_rows(result, precision=None):
+    return [[name, number_text(result.gradient[name], precision)]
+            + [number_text(v, precision) for v in row]
+            for name, row in zip(result.variables, result.matrix)]
+
+
+def hessian_csv(result, precision=None):
+    return _csv_text([["variable", "gradient"] + list(result.variables)]
+                     + hessian_rows(result, precision))
+
+
+def hessian_plain(result, precision=None):
+    lines = [f"value {number_text(result.value, precision)}"]
+    lines += [f"grad {name} {number_text(v, precision)}" for name, v in result.gradient.items()]
+    lines += [f"hessian {a} {b} {number_text(result.matrix[i][j], precision)}"
+              for i, a in enumerate(result.variables) for j, b in enumerate(result.variables)]
+    return "\n".join(lines) + "\n"
+
+
+def product_document(result, kind):
+    return {"outputs": list(result.outputs), "variables": list(result.variables),
+            "point": _numbers(result.point), "values": _numbers(result.values),
+            kind: _numbers(result.product)}
+
+
+def product_csv(result, precision=None, kind="jvp"):
+    keys = "output" if kind == "jvp" else "variable"
+    return _csv_text([[keys, kind]] + [[name, number_text(v, precision)]
+                                       for name, v in result.product.items()])
+
+
+def product_plain(result, precision=None, kind="jvp"):
+    lines = [f"value {name} {number_text(v, precision)}" for name, v in result.values.items()]
+    lines += [f"{kind} {name} {number_text(v, precision)}" for name, v in result.product.items()]
+    return "\n".join(lines) + "\n"
+
+
+def values_document(values, point):
+    return {"outputs": list(values), "point": _numbers(point), "values": _numbers(values)}
+
+
+def values_csv(values, precision=None):
+    return _csv_text([["output", "value"]] + [[n, number_text(v, precision)]
+                                              for n, v in values.items()])
+
+
+def values_plain(values, precision=None):
+    return "".join(f"value {n} {number_text(v, precision)}\n" for n, v in values.items())

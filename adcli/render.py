@@ -63,3 +63,72 @@ def print_renderables(renderables, file=None):
 
 def note(text):
     return Text(text, style="dim")
+
+
+def _titled(title):
+    return Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
+
+
+def jacobian_tables(result, precision=None, sparsity=False):
+    from .formats import jacobian_rows, sparsity_cells
+
+    if sparsity:
+        table = _titled("sparsity pattern (* where the output depends on the variable)")
+        table.add_column("output", style="bold")
+        for name in result.variables:
+            table.add_column(name, justify="center")
+        for cells in sparsity_cells(result):
+            table.add_row(*cells)
+        return [table]
+    table = _titled(f"Jacobian ({len(result.outputs)} x {len(result.variables)}, "
+                    f"{result.mode.mode} mode)")
+    table.add_column("output", style="bold")
+    table.add_column("value", justify="right")
+    for name in result.variables:
+        table.add_column(f"∂/∂{name}", justify="right")
+    for cells in jacobian_rows(result, precision):
+        table.add_row(*cells)
+    return [table]
+
+
+def hessian_tables(result, precision=None):
+    from .formats import hessian_rows
+
+    table = _titled(f"{result.output} = {number_text(result.value, precision)}: "
+                    "gradient and Hessian")
+    table.add_column("", style="bold")
+    table.add_column("gradient", justify="right")
+    for name in result.variables:
+        table.add_column(f"∂/∂{name}", justify="right")
+    for cells in hessian_rows(result, precision):
+        table.add_row(*cells)
+    return [table]
+
+
+def product_tables(result, precision=None, kind="jvp"):
+    table = _titled("J·v (forward mode)" if kind == "jvp" else "uᵀ·J (reverse mode)")
+    table.add_column("output" if kind == "jvp" else "variable", style="bold")
+    table.add_column(kind, justify="right")
+    for name, value in result.product.items():
+        table.add_row(name, number_text(value, precision))
+    return [values_tables(result.values, precision)[0], table]
+
+
+def values_tables(values, precision=None):
+    table = _titled("values")
+    table.add_column("output", style="bold")
+    table.add_column("value", justify="right")
+    for name, value in values.items():
+        table.add_row(name, number_text(value, precision))
+    return [table]
+
+
+def gradient_tables(result, precision=None, with_trace=False):
+    tables = [gradient_table(result, precision)]
+    if with_trace:
+        tables.append(trace_table(result, precision))
+    return tables
+
+
+def batch_tables(result, precision=None):
+    return [batch_table(result, precision)]

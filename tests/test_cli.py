@@ -229,7 +229,7 @@ def test_syntax_error_in_a_file_names_the_line(run_cli, tmp_path):
     path = tmp_path / "bad.txt"
     path.write_text("x +\n  2y\n", encoding="utf-8")
     stderr = usage_error(run_cli("grad", "-f", path, "--at", "1,2"))
-    assert "line 2:" in stderr
+    assert f"{path}:2:4: a number followed by a name" in stderr
     assert "2*y" in stderr
 
 
