@@ -103,7 +103,7 @@ def grad(expr, at, *, variables=None, output=None, mode="reverse", allow_nonfini
     if output is not None:
         graph = graph.select(output)
     choice = derivatives.choose_mode(mode, len(graph.variables), 1)
-    if _is_batch(at):
+    if is_batch(at):
         return _grad_batch(graph, at, allow_nonfinite)
     point = points.resolve(graph.variables, at)
     if choice.mode == "forward":
@@ -159,7 +159,7 @@ def _nonfinite(graph, result):
             or DomainError("the gradient is not finite at this point", graph.source))
 
 
-def _is_batch(at):
+def is_batch(at):
     """A 2-D array, a mapping to arrays, or a sequence of arrays is a batch."""
     if hasattr(at, "ndim"):
         return at.ndim == 2
@@ -174,7 +174,7 @@ def _is_array_like(value):
     return hasattr(value, "__len__") and not isinstance(value, (str, bytes))
 
 
-def _batch_columns(graph, at):
+def batch_columns(graph, at):
     """(one contiguous float64 array per variable, the number of points)."""
     import numpy as np
 
@@ -233,7 +233,7 @@ def _grad_batch(graph, at, allow_nonfinite):
     import numpy as np
     from . import npspace
 
-    columns, count = _batch_columns(graph, at)
+    columns, count = batch_columns(graph, at)
     with np.errstate(all="ignore"):
         values = evaluate.forward(graph, columns, xp=npspace)
         adjoints = evaluate.backward(graph, values, xp=npspace)

@@ -309,13 +309,14 @@ def _warn_failed_rows(result):
 @cli.command(context_settings=EXPRESSION_COMMAND)
 @expression_input
 @point_option
+@points_option
 @mode_options
 @click.option("--sparsity", is_flag=True,
               help="Print the structural pattern (which outputs depend on which "
                    "variables), read from the graph, instead of the numbers.")
 @nonfinite_option
 @output_options
-def jacobian(expr, expr_file, exprs, variables, at, mode, explain_mode, sparsity,
+def jacobian(expr, expr_file, exprs, variables, at, points_file, mode, explain_mode, sparsity,
              allow_nonfinite, output_format, precision):
     """Jacobian matrix of several outputs at a point.
 
@@ -329,15 +330,23 @@ def jacobian(expr, expr_file, exprs, variables, at, mode, explain_mode, sparsity
       adcli jacobian -e "x*y" -e "x+y" --at 1,2 --mode reverse --explain
       adcli jacobian -f examples/two_link_arm.adx --at t1=0.3,t2=1.1
       adcli jacobian -f examples/two_link_arm.adx --at 0,0 --sparsity
+      adcli jacobian "x*y; x+y" --points examples/points.csv --format csv
     """
     import adcli
 
-    graph = load_graph(expr, expr_file, exprs, variables)
-    result = adcli.jacobian(graph, require_point(graph, at), mode=mode,
-                            allow_nonfinite=allow_nonfinite)
+    graph = load_graph(expr, expr_file, exprs, variables, points_file)
+    batch = points_file is not None
+    at = read_batch(graph, points_file, at) if batch else require_point(graph, at)
+    result = adcli.jacobian(graph, at, mode=mode, allow_nonfinite=allow_nonfinite)
     if explain_mode:
         explain(result.mode)
-    present(output_format, precision, "jacobian", result, sparsity=sparsity)
+    if batch:
+        if result.failed_rows:
+            click.echo(f"warning: {len(result.failed_rows)} of {len(result.values)} points "
+                       "have non-finite values or derivatives", err=True)
+        present(output_format, precision, "batch_jacobian", result, sparsity=sparsity)
+    else:
+        present(output_format, precision, "jacobian", result, sparsity=sparsity)
 
 
 @cli.command(context_settings=EXPRESSION_COMMAND)

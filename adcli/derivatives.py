@@ -105,28 +105,29 @@ def vjp(graph, point, cotangent, outputs):
             [float(adjoints[v]) for v in graph.var_nodes])
 
 
-def jacobian(graph, point, outputs, mode="reverse"):
-    """(values, m x n Jacobian as a list of rows, passes) at one point.
+def jacobian(graph, point, outputs, mode="reverse", xp=scalar):
+    """(values, m x n Jacobian as a list of rows, passes) at one point, or
+    with xp=npspace at a batch (each entry then an array over the points).
 
     Reverse mode runs one reverse sweep per output (m passes); forward mode
     one forward sweep per variable (n passes).
     """
-    values = evaluate.forward(graph, point)
+    values = evaluate.forward(graph, point, xp)
     n = len(graph.var_nodes)
     if mode == "forward":
         columns = []
         for k in range(n):
-            tangent = tangents(graph, values, [1.0 if j == k else 0.0 for j in range(n)])
-            columns.append([0.0 if tangent[o] is None else float(tangent[o]) for o in outputs])
+            tangent = tangents(graph, values, [1.0 if j == k else 0.0 for j in range(n)], xp)
+            columns.append([0.0 if tangent[o] is None else tangent[o] for o in outputs])
         rows = [[columns[k][r] for k in range(n)] for r in range(len(outputs))]
         passes = n
     else:
         rows = []
         for o in outputs:
-            adjoints = evaluate.backward(graph, values, seeds={o: 1.0})
-            rows.append([float(adjoints[v]) for v in graph.var_nodes])
+            adjoints = evaluate.backward(graph, values, xp, seeds={o: 1.0})
+            rows.append([adjoints[v] for v in graph.var_nodes])
         passes = len(outputs)
-    return [float(values[o]) for o in outputs], rows, passes
+    return [values[o] for o in outputs], rows, passes
 
 
 def hessian(graph, point, output):

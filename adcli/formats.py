@@ -229,3 +229,37 @@ def values_csv(values, precision=None):
 
 def values_plain(values, precision=None):
     return "".join(f"value {n} {number_text(v, precision)}\n" for n, v in values.items())
+
+
+def batch_jacobian_header(result):
+    return (list(result.variables) + list(result.outputs)
+            + [f"d{o}/d{v}" for o in result.outputs for v in result.variables])
+
+
+def batch_jacobian_rows(result, precision=None):
+    for p in range(len(result.values)):
+        numbers = ([c[p] for c in result.columns] + list(result.values[p])
+                   + list(result.matrices[p].ravel()))
+        yield [number_text(v, precision) for v in numbers]
+
+
+def batch_jacobian_document(result, sparsity=False):
+    rows = [{"point": {n: _json_number(c[p]) for n, c in zip(result.variables, result.columns)},
+             "values": dict(zip(result.outputs, map(_json_number, result.values[p]))),
+             "jacobian": _matrix(result.matrices[p])}
+            for p in range(len(result.values))]
+    document = {"outputs": list(result.outputs), "variables": list(result.variables),
+                "rows": rows, "failed_rows": [r + 1 for r in result.failed_rows],
+                "mode": result.mode.as_dict()}
+    if sparsity:
+        document["sparsity"] = result.sparsity()
+    return document
+
+
+def batch_jacobian_csv(result, precision=None, sparsity=False):
+    return _csv_text([batch_jacobian_header(result)] + list(batch_jacobian_rows(result, precision)))
+
+
+def batch_jacobian_plain(result, precision=None, sparsity=False):
+    rows = [batch_jacobian_header(result)] + list(batch_jacobian_rows(result, precision))
+    return "\n".join(" ".join(row) for row in rows) + "\n"

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from . import derivatives, evaluate, points
 from .derivatives import ModeChoice, choose_mode
+from . import api
 from .api import parse
 from .errors import DomainError, PointError
 
@@ -41,20 +42,73 @@ def parse_outputs(exprs, variables=None):
     return parse(exprs, variables)
 
 
+@dataclass
+class BatchJacobian:
+    """Jacobians at many points: matrices[p] is the m x n Jacobian at point p."""
+
+    matrices: object  # numpy array (points, outputs, variables)
+    values: object  # numpy array (points, outputs)
+    outputs: tuple
+    variables: tuple
+    columns: list  # the points: one array per variable
+    failed_rows: list  # points with a non-finite value or derivative
+    mode: ModeChoice
+    graph: object = field(repr=False)
+
+    def sparsity(self):
+        return structural_sparsity(self.graph)
+
+
 def jacobian(exprs, at, *, variables=None, mode="auto", allow_nonfinite=False):
-    """The Jacobian of every output at one point, by forward or reverse mode."""
+    """The Jacobian of every output at one point, by forward or reverse mode;
+    with a batch ``at`` (as in adcli.grad), a BatchJacobian."""
     import numpy as np
 
     graph = parse_outputs(exprs, variables)
-    point = points.resolve(graph.variables, at)
     choice = choose_mode(mode, len(graph.variables), len(graph.outputs))
+    if api.is_batch(at):
+        return _jacobian_batch(graph, at, choice, allow_nonfinite)
+    point = points.resolve(graph.variables, at)
     values, rows, _ = derivatives.jacobian(graph, point, graph.outputs, choice.mode)
+    values = [float(v) for v in values]
     matrix = np.array(rows, dtype=np.float64).reshape(len(graph.outputs), len(graph.variables))
     if not allow_nonfinite:
         _check(graph, point, values, matrix)
     return Jacobian(matrix, graph.output_names, graph.variables,
                     dict(zip(graph.output_names, values)),
                     dict(zip(graph.variables, point)), choice, graph)
+
+
+def _jacobian_batch(graph, at, choice, allow_nonfinite):
+    import numpy as np
+    from . import npspace
+
+    columns, count = api.batch_columns(graph, at)
+    with np.errstate(all="ignore"):
+        values, rows, _ = derivatives.jacobian(graph, columns, graph.outputs, choice.mode,
+                                               xp=npspace)
+    full = lambda v: np.broadcast_to(np.asarray(v, dtype=np.float64), (count,))  # noqa: E731
+    value_matrix = np.stack([full(v) for v in values], axis=1).reshape(count, len(values))
+    matrices = np.stack([np.stack([full(v) for v in row], axis=1) for row in rows], axis=1
+                        ).reshape(count, len(graph.outputs), len(graph.variables))
+    finite = np.isfinite(value_matrix).all(axis=1) & np.isfinite(matrices).all(axis=(1, 2))
+    failed_rows = np.flatnonzero(~finite).tolist()
+    if failed_rows and not allow_nonfinite:
+        row = failed_rows[0]
+        _check_row(graph, [float(c[row]) for c in columns], row, len(failed_rows), count)
+    return BatchJacobian(matrices, value_matrix, graph.output_names, graph.variables,
+                         columns, failed_rows, choice, graph)
+
+
+def _check_row(graph, point, row, failed, count):
+    try:
+        _check(graph, point, [float("nan")], [])
+    except DomainError as error:
+        error.row = row
+        error.message = (f"{failed} of {count} points fail; the first, row {row + 1}: "
+                         f"{error.message}")
+        error.args = (error.message,)
+        raise
 
 
 def structural_sparsity(graph):

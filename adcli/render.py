@@ -132,3 +132,15 @@ def gradient_tables(result, precision=None, with_trace=False):
 
 def batch_tables(result, precision=None):
     return [batch_table(result, precision)]
+
+
+def batch_jacobian_tables(result, precision=None, sparsity=False):
+    from .formats import batch_jacobian_header, batch_jacobian_rows
+
+    table = _titled(f"Jacobians at {len(result.values)} points ({result.mode.mode} mode)")
+    for title in batch_jacobian_header(result):
+        table.add_column(title, justify="right")
+    failed = set(result.failed_rows)
+    for p, cells in enumerate(batch_jacobian_rows(result, precision)):
+        table.add_row(*cells, style="red" if p in failed else None)
+    return [table]
