@@ -72,6 +72,8 @@ def cli():
       adcli grad "3*(x1**2+x2*x3)" --at 2,3,4
       adcli grad "3*(x1**2+x2*x3)" --at 2,3,4 --trace
       adcli grad "x**2+y**2" --points points.csv --format csv
+      adcli jacobian "x*y; x+y; sin(x)*y" --at 1,2
+      adcli hessian "100*(y-x**2)**2 + (1-x)**2" --at 1,1
 
     Run `adcli COMMAND --help` for a command's options.  Exit codes: 0 ok,
     1 internal or file error, 2 bad input (expression, point, option),
