@@ -1,0 +1,212 @@
+"""The peers adcli is measured against, written as their users would write them.
+
+Each peer imports its library inside the function (or script), so this module
+imports nothing heavy and an absent peer costs nothing until it is asked for;
+``available(name)`` says whether it is installed without importing it.
+"""
+import importlib.util
+
+#: a peer library -> the module that must be importable
+MODULES = {"casadi": "casadi", "autograd": "autograd", "sympy": "sympy",
+           "scipy": "scipy", "torch": "torch", "jax": "jax"}
+
+
+def available(peer):
+    """True when the peer's module can be imported (nothing is imported)."""
+    module = MODULES.get(peer)
+    return module is None or importlib.util.find_spec(module) is not None
+
+
+# --- goal 1: start-up, one gradient of 3*(x1**2+x2*x3) at (2, 3, 4) -------------
+# Each script runs as `python -c SCRIPT` in a fresh process and prints the value
+# and the gradient (48, [12, 12, 9]).
+
+STARTUP_EXPRESSION = "3*(x1**2+x2*x3)"
+STARTUP_POINT = "2,3,4"
+
+STARTUP_SCRIPTS = {
+    "casadi": """\
+import casadi as ca
+x = ca.SX.sym("x", 3)
+f = 3 * (x[0] ** 2 + x[1] * x[2])
+F = ca.Function("F", [x], [f, ca.jacobian(f, x)])
+value, gradient = F([2, 3, 4])
+print(float(value), list(gradient.full().ravel()))
+""",
+    "autograd": """\
+import autograd.numpy as np
+from autograd import value_and_grad
+f = lambda x: 3 * (x[0] ** 2 + x[1] * x[2])
+value, gradient = value_and_grad(f)(np.array([2.0, 3.0, 4.0]))
+print(float(value), list(gradient))
+""",
+    "sympy": """\
+import sympy
+f = sympy.sympify("3*(x1**2+x2*x3)")
+x1, x2, x3 = sympy.symbols("x1 x2 x3")
+at = {x1: 2, x2: 3, x3: 4}
+print(f.evalf(subs=at), [sympy.diff(f, v).evalf(subs=at) for v in (x1, x2, x3)])
+""",
+    "torch": """\
+import torch
+x = torch.tensor([2.0, 3.0, 4.0], dtype=torch.float64, requires_grad=True)
+f = 3 * (x[0] ** 2 + x[1] * x[2])
+f.backward()
+print(f.item(), x.grad.tolist())
+""",
+    "jax": """\
+import jax
+jax.config.update("jax_enable_x64", True)
+import jax.numpy as jnp
+f = lambda x: 3 * (x[0] ** 2 + x[1] * x[2])
+value, gradient = jax.value_and_grad(f)(jnp.array([2.0, 3.0, 4.0]))
+print(float(value), gradient.tolist())
+""",
+    "python": """\
+x1, x2, x3 = 2.0, 3.0, 4.0
+print(3 * (x1 ** 2 + x2 * x3), [6 * x1, 3 * x3, 3 * x2])
+""",
+    "python -c pass": "pass",
+}
+
+
+# --- goals 2 and 3: the extended Rosenbrock, n variables -------------------------
+
+
+def rosenbrock(x):
+    """The same scalar operations as adcli.generate.rosenbrock, over any
+    sequence whose items support + - * ** (floats, tape variables, SX)."""
+    total = 0.0
+    for i in range(0, len(x), 2):
+        total = total + 100 * (x[i + 1] - x[i] ** 2) ** 2 + (1 - x[i]) ** 2
+    return total
+
+
+def casadi_function(n):
+    """CasADi: build the SX graph from Python, its gradient, and a Function."""
+    import casadi as ca
+
+    x = ca.SX.sym("x", n)
+    f = rosenbrock([x[i] for i in range(n)])
+    return ca.Function("F", [x], [f, ca.gradient(f, x)])
+
+
+def casadi_call(function, point):
+    """One call of a CasADi Function: (value, gradient as a numpy array)."""
+    value, gradient = function(point)
+    return float(value), gradient.full().ravel()
+
+
+def casadi_one_shot(point):
+    """Goal 2's peer: build graph + gradient + Function, then one call."""
+    return casadi_call(casadi_function(len(point)), point)
+
+
+class TapeVar:
+    """A straightforward reverse-mode tape: each operation appends its local
+    partials ((input index, d out / d input), ...) to a shared list."""
+
+    __slots__ = ("value", "index", "tape")
+
+    def __init__(self, value, tape, partials):
+        self.value, self.index, self.tape = value, len(tape), tape
+        tape.append(partials)
+
+    def __add__(self, other):
+        if type(other) is TapeVar:
+            return TapeVar(self.value + other.value, self.tape,
+                           ((self.index, 1.0), (other.index, 1.0)))
+        return TapeVar(self.value + other, self.tape, ((self.index, 1.0),))
+
+    __radd__ = __add__
+
+    def __sub__(self, other):
+        if type(other) is TapeVar:
+            return TapeVar(self.value - other.value, self.tape,
+                           ((self.index, 1.0), (other.index, -1.0)))
+        return TapeVar(self.value - other, self.tape, ((self.index, 1.0),))
+
+    def __rsub__(self, other):
+        return TapeVar(other - self.value, self.tape, ((self.index, -1.0),))
+
+    def __mul__(self, other):
+        if type(other) is TapeVar:
+            return TapeVar(self.value * other.value, self.tape,
+                           ((self.index, other.value), (other.index, self.value)))
+        return TapeVar(self.value * other, self.tape, ((self.index, other),))
+
+    __rmul__ = __mul__
+
+    def __pow__(self, k):  # a constant exponent, all the benchmark needs
+        return TapeVar(self.value ** k, self.tape,
+                       ((self.index, k * self.value ** (k - 1)),))
+
+
+def tape_value_and_grad(f, point):
+    """Value and gradient of f at point: record the tape, then one loop."""
+    tape = []
+    x = [TapeVar(v, tape, ()) for v in point]
+    out = f(x)
+    adjoints = [0.0] * len(tape)
+    adjoints[out.index] = 1.0
+    for node in range(len(tape) - 1, -1, -1):
+        adjoint = adjoints[node]
+        for i, partial in tape[node]:
+            adjoints[i] += adjoint * partial
+    return out.value, adjoints[:len(point)]
+
+
+def autograd_scalars(point):
+    """autograd on scalars: the same Python loop over an array's items."""
+    import numpy as np
+    from autograd import value_and_grad
+
+    return value_and_grad(rosenbrock)(np.array(point))
+
+
+def torch_scalars(point):
+    """PyTorch on scalar tensors: the same Python loop."""
+    import torch
+
+    x = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in point]
+    out = rosenbrock(x)
+    out.backward()
+    return out.item(), [v.grad.item() for v in x]
+
+
+# --- goal 4: one small expression at many points ---------------------------------
+
+BATCH_EXPRESSION = "sin(x)*exp(y) + x**2*y"
+
+
+def numpy_batch(x, y):
+    """The gradient written out by hand with numpy: value, d/dx, d/dy."""
+    import numpy as np
+
+    sin_x, exp_y = np.sin(x), np.exp(y)
+    return (sin_x * exp_y + x ** 2 * y,
+            np.cos(x) * exp_y + 2 * x * y,
+            sin_x * exp_y + x ** 2)
+
+
+def autograd_batch(x, y):
+    """autograd's elementwise_grad in both arguments (the value is not
+    returned: one pass gives only the gradient)."""
+    import autograd.numpy as np
+    from autograd import elementwise_grad
+
+    def f(x, y):
+        return np.sin(x) * np.exp(y) + x ** 2 * y
+
+    return elementwise_grad(f, (0, 1))(x, y)
+
+
+def torch_batch(x, y):
+    """PyTorch: one backward pass over the batch, value and gradient."""
+    import torch
+
+    tx = torch.from_numpy(x).requires_grad_()
+    ty = torch.from_numpy(y).requires_grad_()
+    value = torch.sin(tx) * torch.exp(ty) + tx ** 2 * ty
+    value.backward(torch.ones_like(value))
+    return value.detach().numpy(), tx.grad.numpy(), ty.grad.numpy()

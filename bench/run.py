@@ -1,0 +1,499 @@
+"""Measure the goals of issue 3: adcli next to each installed peer.
+
+    python3 bench/run.py                # every goal, full sizes (minutes)
+    python3 bench/run.py --quick        # smaller sizes, fewer runs (< 60 s)
+    python3 bench/run.py --goal 1 --goal 3
+
+One table per goal: adcli, each installed peer, the ratio adcli/peer, the
+goal's target and a verdict.  Absent peers are skipped with a line saying so.
+In-process code is the adcli of this source tree; start-up times the
+installed `adcli` console script (install it first: python3 -m pip install .).
+"""
+import argparse
+import datetime
+import gc
+import importlib.metadata
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+BENCH = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(BENCH)
+sys.path.insert(0, ROOT)  # the adcli of this tree, not an installed one
+
+import adcli  # noqa: E402
+from adcli import evaluate, generate  # noqa: E402
+
+import peers  # noqa: E402
+
+FULL = {"runs": 11, "rounds": 7, "n": 10_000, "batch": 10 ** 6, "memory_nodes": 10 ** 6}
+QUICK = {"runs": 3, "rounds": 3, "n": 1_000, "batch": 10 ** 5, "memory_nodes": 10 ** 5}
+SKIP = "not installed, skipped (pip install '.[bench]')"
+
+# --- measuring ---------------------------------------------------------------------
+
+
+def run_process(command, cwd):
+    """Wall time (s) of one fresh process; output discarded."""
+    start = time.perf_counter()
+    subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - start
+
+
+def peak_rss(command, cwd):
+    """Peak RSS (bytes) of one more, untimed run, by GNU time; None without it.
+    (The runner's own ru_maxrss from wait4 would carry the runner's RSS, which
+    Linux passes across fork + exec.)"""
+    if not os.path.exists("/usr/bin/time"):
+        return None
+    done = subprocess.run(["/usr/bin/time", "-f", "%M"] + command, cwd=cwd,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    last = done.stderr.strip().splitlines()[-1:] or [""]
+    return int(last[0]) * 1024 if done.returncode == 0 and last[0].isdigit() else None
+
+
+def check_process(command, cwd, expect):
+    """The warm-up run: None when it succeeds and prints ``expect``, else why not."""
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    if done.returncode != 0:
+        lines = done.stderr.strip().splitlines() or ["(no output)"]
+        return f"failed (exit {done.returncode}): {lines[-1]}"
+    if expect not in done.stdout:
+        return f"printed {done.stdout.strip()[:60]!r}, not {expect!r}"
+    return None
+
+
+def interleaved(functions, rounds, min_time=0.05):
+    """Median seconds per call of each function (name -> callable), measured
+    in rounds that call each function in turn, so drift hits all of them.
+    Each timing loops a function long enough (min_time) to read the clock;
+    gc.collect() runs before each timing, the collector stays enabled."""
+    loops, times = {}, {name: [] for name in functions}
+    for name, function in functions.items():  # warm-up and calibration
+        start = time.perf_counter()
+        function()
+        once = time.perf_counter() - start
+        loops[name] = max(1, math.ceil(min_time / max(once, 1e-9)))
+    for _ in range(rounds):
+        for name, function in functions.items():
+            gc.collect()
+            start = time.perf_counter()
+            for _ in range(loops[name]):
+                function()
+            times[name].append((time.perf_counter() - start) / loops[name])
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+# --- printing ------------------------------------------------------------------------
+
+
+def seconds(value):
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
+        if value >= scale:
+            return f"{value / scale:.3g} {unit}"
+    return f"{value * 1e9:.3g} ns"
+
+
+def mib(value):
+    return f"{value / 2 ** 20:.0f} MiB"
+
+
+def verdict(value, target, unit="x"):
+    """(target text, verdict) for target (op, bound[, 'stretch']) or None."""
+    if target is None:
+        return "-", "-"
+    op, bound, *stretch = target
+    met = value <= bound if op == "<=" else value >= bound if op == ">=" else value < bound
+    word = "met" if met else "MISSED"
+    return f"{op} {bound:g}{unit}" + (" (stretch)" if stretch else ""), word
+
+
+def print_table(title, header, rows, notes=()):
+    """A plain-text table: first column left, the others right-aligned."""
+    print(f"\n{title}")
+    widths = [max(len(str(row[i])) for row in [header] + rows) for i in range(len(header))]
+    for row in [header] + rows:
+        cells = [str(c).ljust(w) if i == 0 else str(c).rjust(w)
+                 for i, (c, w) in enumerate(zip(row, widths))]
+        print("  " + "  ".join(cells).rstrip())
+    for note in notes:
+        print(f"  {note}")
+
+
+def print_verdict(goal, rows, verdict_column):
+    missed = [row[0] for row in rows if row[verdict_column] == "MISSED"
+              and "stretch" not in str(row[verdict_column - 1])]
+    print(f"  goal {goal} verdict: " + ("met" if not missed else "MISSED ("
+                                       + ", ".join(missed) + ")"))
+
+
+def comparison_row(name, peer_time, adcli_time, target, extra=()):
+    ratio = adcli_time / peer_time
+    target_text, word = verdict(ratio, target)
+    return [name, seconds(peer_time), *extra, f"{ratio:.3g}x", target_text, word]
+
+
+# --- goal 1: start-up -----------------------------------------------------------------
+
+
+def adcli_command():
+    """The installed console script beside this interpreter, else on PATH."""
+    script = os.path.join(os.path.dirname(sys.executable), "adcli")
+    if os.path.exists(script):
+        return [script]
+    from shutil import which
+    found = which("adcli")
+    return [found] if found else None
+
+
+def installed_matches_tree(cwd):
+    """A note saying whether the installed adcli has this tree's sources."""
+    done = subprocess.run([sys.executable, "-c", "import adcli, os; "
+                           "print(os.path.dirname(adcli.__file__))"],
+                          cwd=cwd, capture_output=True, text=True)
+    if done.returncode != 0:
+        return "adcli is not installed: python3 -m pip install ."
+    installed = done.stdout.strip()
+    tree = os.path.join(ROOT, "adcli")
+    differ = []
+    for name in sorted(os.listdir(tree)):
+        if name.endswith(".py"):
+            other = os.path.join(installed, name)
+            with open(os.path.join(tree, name), "rb") as mine:
+                same = os.path.exists(other) and open(other, "rb").read() == mine.read()
+            if not same:
+                differ.append(name)
+    if differ:
+        return (f"WARNING: the installed adcli ({installed}) differs from this tree in "
+                f"{', '.join(differ)}; reinstall: python3 -m pip install .")
+    return f"installed adcli ({installed}) matches this tree"
+
+
+def goal_startup(size):
+    cwd = tempfile.mkdtemp(prefix="adcli-bench-")
+    command = adcli_command()
+    title = (f"Goal 1: start-up, one gradient of {peers.STARTUP_EXPRESSION} at "
+             f"({peers.STARTUP_POINT}) as a fresh process (median of {size['runs']} "
+             f"interleaved runs after a warm-up)")
+    if command is None:
+        print(f"\n{title}\n  adcli console script not found: python3 -m pip install .")
+        return
+    adcli_run = command + ["grad", peers.STARTUP_EXPRESSION, "--at", peers.STARTUP_POINT,
+                           "--format", "json"]
+    notes = [installed_matches_tree(cwd), "adcli: " + " ".join(adcli_run[1:]),
+             f"interpreter: {sys.executable}; RSS: GNU time -f %M, one more run each"]
+    problem = check_process(adcli_run, cwd, "48")
+    if problem:
+        print(f"\n{title}\n  adcli {problem}")
+        return
+    rows, adcli_all = [], []
+    targets = {"casadi": ("<=", 0.7), "python -c pass": ("<=", 7)}
+    for name, script in peers.STARTUP_SCRIPTS.items():
+        if not peers.available(name.split()[0]):
+            notes.append(f"{name}: {SKIP}")
+            continue
+        peer_run = [sys.executable, "-c", script]
+        problem = check_process(peer_run, cwd, "" if script == "pass" else "48")
+        if problem:
+            notes.append(f"{name}: {problem}")
+            continue
+        mine, theirs = [], []
+        for _ in range(size["runs"]):  # adcli, peer, adcli, peer, ...
+            mine.append(run_process(adcli_run, cwd))
+            theirs.append(run_process(peer_run, cwd))
+        adcli_all.extend(mine)
+        rss = peak_rss(peer_run, cwd)
+        rows.append(comparison_row(name, statistics.median(theirs), statistics.median(mine),
+                                   targets.get(name),
+                                   (mib(rss) if rss else "n/a",
+                                    seconds(statistics.median(mine)))))
+    header = ["peer", "peer time", "peer RSS", "adcli (paired)", "adcli/peer", "target",
+              "verdict"]
+    if adcli_all:
+        rss = peak_rss(adcli_run, cwd)
+        notes.insert(0, f"adcli over all runs: median {seconds(statistics.median(adcli_all))}, "
+                        f"peak RSS {mib(rss) if rss else 'n/a'}")
+    print_table(title, header, rows, notes)
+    print_verdict(1, rows, 6)
+
+
+# --- goals 2 and 3: the extended Rosenbrock -----------------------------------------
+
+
+def max_error(gradient, reference):
+    return max(abs(a - b) / (1.0 + abs(b)) for a, b in zip(gradient, reference))
+
+
+def goal_one_shot(size):
+    n = size["n"]
+    text, point = generate.rosenbrock(n), generate.rosenbrock_start(n)
+    adcli.grad("x + y", [1, 2])  # one-off parser set-up, not part of the measure
+    result = adcli.grad(text, point)
+    error = max_error([result.gradient[v] for v in result.variables],
+                      generate.rosenbrock_gradient(point))
+    functions = {"adcli": lambda: adcli.grad(text, point),
+                 "parse": lambda: adcli.parse(text)}
+    notes = [f"text: {len(text) / 1e6:.3f} MB, {generate.rosenbrock_nodes(n)} op nodes; "
+             f"adcli gradient vs closed form: max relative error {error:.1e}"]
+    if peers.available("casadi"):
+        functions["casadi"] = lambda: peers.casadi_one_shot(point)
+    else:
+        notes.append(f"casadi: {SKIP}")
+    times = interleaved(functions, size["rounds"], min_time=0)
+    rows = [["adcli.grad(text, point)", seconds(times["adcli"]), "", "", ""]]
+    if "casadi" in times:
+        rows.append(comparison_row("casadi: SX graph + gradient + Function + call",
+                                   times["casadi"], times["adcli"], ("<=", 0.7)))
+    throughput = len(text.encode()) / 1e6 / times["parse"]
+    target, word = verdict(throughput, (">=", 0.5), " MB/s")
+    rows.append(["adcli.parse(text)", seconds(times["parse"]),
+                 f"{throughput:.2f} MB/s", target, word])
+    print_table(f"Goal 2: parse + gradient of the n = {n} Rosenbrock text, in-process "
+                f"(median of {size['rounds']})",
+                ["", "time", "adcli/peer", "target", "verdict"], rows, notes)
+    print_verdict(2, rows, 4)
+
+
+def goal_repeated(size):
+    n = size["n"]
+    graph, point = adcli.parse(generate.rosenbrock(n)), generate.rosenbrock_start(n)
+    nodes = len(graph.op_nodes)
+    result = adcli.grad(graph, point)
+    error = max_error([result.gradient[v] for v in result.variables],
+                      generate.rosenbrock_gradient(point))
+    functions = {"adcli": lambda: adcli.grad(graph, point),
+                 "forward": lambda: evaluate.forward(graph, point),
+                 "tape": lambda: peers.tape_value_and_grad(peers.rosenbrock, point)}
+    labels = {"tape": "pure-Python tape (bench/peers.py)", "autograd": "autograd on scalars",
+              "casadi": "casadi Function call (built once)", "torch": "torch on scalars"}
+    targets = {"tape": ("<=", round(1 / 3, 3)), "torch": ("<=", round(1 / 30, 4)),
+               "casadi": ("<=", 10, "stretch")}
+    notes = [f"{nodes} op nodes (len(g.op_nodes)); adcli gradient vs closed form: "
+             f"max relative error {error:.1e}",
+             "evaluation: adcli.evaluate.forward, the scalar loop (adcli.grad may take "
+             "another path on large graphs)"]
+    for name, make in (("autograd", lambda: lambda: peers.autograd_scalars(point)),
+                       ("casadi", lambda: _casadi_call(n, point)),
+                       ("torch", lambda: lambda: peers.torch_scalars(point))):
+        if peers.available(name):
+            functions[name] = make()
+        else:
+            notes.append(f"{name}: {SKIP}")
+    times = interleaved(functions, size["rounds"])
+    per_node = times["adcli"] / nodes * 1e9
+    target, word = verdict(per_node, ("<=", 300), " ns/node")
+    rows = [["adcli.grad(g, point)", seconds(times["adcli"]), f"{per_node:.0f} ns/node",
+             target, word]]
+    ratio = times["adcli"] / times["forward"]
+    target, word = verdict(ratio, ("<=", 3))
+    rows.append(["adcli.evaluate.forward(g, point)", seconds(times["forward"]),
+                 f"gradient/eval {ratio:.3g}x", target, word])
+    for name in ("tape", "autograd", "casadi", "torch"):
+        if name in times:
+            rows.append(comparison_row(labels[name], times[name], times["adcli"],
+                                       targets.get(name)))
+    print_table(f"Goal 3: value + gradient of a graph parsed once, Rosenbrock n = {n} "
+                f"(median per call of {size['rounds']} rounds)",
+                ["", "per call", "adcli/peer", "target", "verdict"], rows, notes)
+    print_verdict(3, rows, 4)
+
+
+def _casadi_call(n, point):
+    function = peers.casadi_function(n)  # built once, outside the timing
+    return lambda: peers.casadi_call(function, point)
+
+
+# --- goal 4: batches ------------------------------------------------------------------
+
+
+def goal_batch(size):
+    import numpy as np
+
+    count = size["batch"]
+    rng = np.random.default_rng(0)
+    x, y = rng.uniform(-1, 1, count), rng.uniform(-1, 1, count)
+    graph = adcli.parse(peers.BATCH_EXPRESSION)
+    result = adcli.grad(graph, {"x": x, "y": y})
+    value, dx, dy = peers.numpy_batch(x, y)
+    error = max(float(np.max(np.abs(a - b))) for a, b in
+                ((result.value, value), (result.gradient["x"], dx), (result.gradient["y"], dy)))
+    functions = {"adcli": lambda: adcli.grad(graph, {"x": x, "y": y}),
+                 "numpy": lambda: peers.numpy_batch(x, y)}
+    notes = [f"adcli: adcli.grad(g, {{'x': x, 'y': y}}), g parsed once; max difference "
+             f"from hand-written numpy {error:.1e}"]
+    for name, function in (("autograd", peers.autograd_batch), ("torch", peers.torch_batch)):
+        if peers.available(name):
+            functions[name] = lambda function=function: function(x, y)
+        else:
+            notes.append(f"{name}: {SKIP}")
+    if "autograd" in functions:
+        notes.append("autograd: elementwise_grad(f, (0, 1)), gradient only (no value)")
+    times = interleaved(functions, size["rounds"])
+    labels = {"numpy": "hand-written numpy gradient", "autograd": "autograd elementwise_grad",
+              "torch": "torch backward"}
+    targets = {"numpy": ("<=", 2), "autograd": ("<", 1), "torch": ("<", 1)}
+    rows = [["adcli", seconds(times["adcli"]), "", "", ""]]
+    rows += [comparison_row(labels[name], times[name], times["adcli"], targets[name])
+             for name in ("numpy", "autograd", "torch") if name in times]
+    print_table(f"Goal 4: value + gradient of {peers.BATCH_EXPRESSION} at {count:,} points "
+                f"(median of {size['rounds']} rounds)",
+                ["", "time", "adcli/peer", "target", "verdict"], rows, notes)
+    print_verdict(4, rows, 4)
+
+
+# --- goal 5: memory --------------------------------------------------------------------
+
+MEMORY_SCRIPT = """\
+import json, resource, sys, time
+def peak_rss():  # VmHWM: ru_maxrss keeps the parent's RSS across fork + exec
+    try:
+        with open("/proc/self/status") as status:
+            line = next(l for l in status if l.startswith("VmHWM:"))
+        return int(line.split()[1]) * 1024
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+sys.path.insert(0, sys.argv[1])
+import adcli
+from adcli import generate
+n, path = int(sys.argv[2]), sys.argv[3]
+with open(path) as handle:
+    text = handle.read()
+point = generate.rosenbrock_start(n)
+base = peak_rss()
+start = time.perf_counter()
+graph = adcli.parse(text)
+parsed = time.perf_counter()
+result = adcli.grad(graph, point)
+done = time.perf_counter()
+peak = peak_rss()
+maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({"base": base, "peak": peak, "maxrss": maxrss, "nodes": len(graph.op_nodes),
+                  "parse": parsed - start, "grad": done - parsed,
+                  "error": abs(result.value - generate.rosenbrock_value(point))
+                           / generate.rosenbrock_value(point)}))
+"""
+
+
+def goal_memory(size):
+    n = 2 * math.ceil(size["memory_nodes"] / 6)  # 3n + 1 op nodes
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as handle:
+        handle.write(generate.rosenbrock(n))
+        path, megabytes = handle.name, handle.tell() / 1e6
+    try:
+        done = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, ROOT, str(n), path],
+                              capture_output=True, text=True)
+    finally:
+        os.unlink(path)
+    title = (f"Goal 5: memory, parse + gradient of the n = {n} Rosenbrock file "
+             f"({megabytes:.1f} MB) in a fresh process")
+    if done.returncode != 0:
+        lines = done.stderr.strip().splitlines() or ["(no output)"]
+        print(f"\n{title}\n  adcli failed (exit {done.returncode}): {lines[-1]}")
+        print("  goal 5 verdict: MISSED (failed)")
+        return
+    report = json.loads(done.stdout)
+    nodes, peak, base = report["nodes"], report["peak"], report["base"]
+    target, word = verdict(peak / 2 ** 30, ("<=", 1), " GiB")
+    rows = [["peak RSS", mib(peak), f"{peak / nodes:.0f} B/node",
+             target, word],
+            ["  of which parse + gradient", mib(peak - base),
+             f"{(peak - base) / nodes:.0f} B/node", "", ""]]
+    notes = [f"{nodes:,} op nodes; parse {seconds(report['parse'])}, gradient "
+             f"{seconds(report['grad'])}; value vs closed form: relative error "
+             f"{report['error']:.1e}",
+             "base = peak RSS after importing adcli and reading the text",
+             f"peak RSS is the child's VmHWM; its ru_maxrss says {mib(report['maxrss'])}, "
+             "which includes the runner's RSS inherited across fork + exec"]
+    print_table(title, ["", "memory", "per node", "target", "verdict"], rows, notes)
+    print_verdict(5, rows, 4)
+
+
+# --- goal 6: minimize -------------------------------------------------------------------
+
+
+def goal_minimize(size):
+    title = "Goal 6: minimize"
+    if not hasattr(adcli, "minimize"):
+        print(f"\n{title}\n  not implemented yet (issue 5): adcli.minimize does not exist; "
+              "skipped")
+        return
+    if not peers.available("scipy"):
+        print(f"\n{title}\n  scipy: {SKIP}")
+        return
+    from scipy.optimize import minimize
+
+    rows = []
+    for n in (2, 10, 100):
+        text, start = generate.rosenbrock(n), generate.rosenbrock_start(n)
+        begin = time.perf_counter()
+        try:
+            mine = adcli.minimize(text, start)
+        except (TypeError, AttributeError) as error:
+            print(f"\n{title}\n  adcli.minimize does not take (expr, x0) as issue 5 "
+                  f"describes: {error}")
+            return
+        elapsed = time.perf_counter() - begin
+        begin = time.perf_counter()
+        theirs = minimize(generate.rosenbrock_value, start, jac=generate.rosenbrock_gradient,
+                          method="BFGS")
+        scipy_elapsed = time.perf_counter() - begin
+        evaluations = theirs.nfev + theirs.njev
+        target, word = verdict(mine.evaluations / evaluations, ("<=", 1))
+        rows.append([f"Rosenbrock n = {n}", f"{mine.value:.3g}", str(mine.evaluations),
+                     seconds(elapsed), f"{theirs.fun:.3g}", str(evaluations),
+                     seconds(scipy_elapsed), target, word])
+    print_table(f"{title}: adcli.minimize vs scipy BFGS with the exact gradient, "
+                "from the classic start",
+                ["", "adcli f", "adcli evals", "adcli time", "scipy f", "scipy f+g evals",
+                 "scipy time", "evals target", "verdict"], rows,
+                ["not measured yet: the other classic problems, and time per iteration "
+                 "against scipy driven by a SymPy-lambdified gradient"])
+    print_verdict(6, rows, 8)
+
+
+# --- main --------------------------------------------------------------------------------
+
+GOALS = {1: goal_startup, 2: goal_one_shot, 3: goal_repeated, 4: goal_batch,
+         5: goal_memory, 6: goal_minimize}
+
+
+def machine_line():
+    versions = []
+    for name in ("numpy", "casadi", "autograd", "sympy", "scipy", "torch", "jax"):
+        try:
+            versions.append(f"{name} {importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    commit = subprocess.run(["git", "-C", ROOT, "describe", "--always", "--dirty"],
+                            capture_output=True, text=True).stdout.strip()
+    return (f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}; "
+            f"nproc {os.cpu_count()}; Python {platform.python_version()} "
+            f"({platform.machine()}, {platform.system()}); "
+            f"adcli tree {commit or 'not a git checkout'}; "
+            + ", ".join(versions))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="smaller sizes and fewer runs: a smoke test (< 60 s)")
+    parser.add_argument("--goal", type=int, action="append", choices=sorted(GOALS),
+                        help="run only this goal (repeatable)")
+    args = parser.parse_args(argv)
+    size = QUICK if args.quick else FULL
+    print(f"adcli benchmarks (issue 3){' --quick' if args.quick else ''}")
+    print(machine_line())
+    for goal in args.goal or sorted(GOALS):
+        GOALS[goal](size)
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
