@@ -17,7 +17,7 @@ from .evaluate import levels
 class Group:
     """Op nodes of one level sharing op and arity."""
 
-    __slots__ = ("op", "out", "inputs", "slots", "unique")
+    __slots__ = ("op", "out", "inputs", "slots", "unique", "fixed")
 
     def __init__(self, graph, op, nodes, constant):
         self.op = op
@@ -27,10 +27,29 @@ class Group:
         if op.variadic:  # all slots scatter at once (backward)
             self.slots = []
             self.unique = ([], _is_unique(self.inputs.ravel()))
+            self.fixed = []
             return
         # input slots that reach at least one non-constant node
         self.slots = [k for k in range(len(self.inputs)) if not constant[self.inputs[k]].all()]
         self.unique = ([_is_unique(row) for row in self.inputs], False)
+        # a slot holding one constant for every node (the 2 of x**2, the 100
+        # of 100*x) is passed as a Python float: numpy's scalar fast paths
+        self.fixed = [_same_constant(graph, row, constant) for row in self.inputs]
+
+    def gather(self, values):
+        """The inputs' values: a 2-D stack (variadic ops) or one array or
+        float per slot."""
+        if self.op.variadic:
+            return values[self.inputs]
+        return [values[row] if fixed is None else fixed
+                for row, fixed in zip(self.inputs, self.fixed)]
+
+
+def _same_constant(graph, row, constant):
+    if not constant[row].all():
+        return None
+    first = graph.initial_values[row[0]]
+    return first if all(graph.initial_values[i] == first for i in row.tolist()) else None
 
 
 class Plan:
@@ -59,10 +78,6 @@ def plan(graph):
     return graph.cached("level_plan", lambda g: Plan(g, levels(g)))
 
 
-def _gather(values, group):
-    return values[group.inputs]
-
-
 def forward(plan_, point):
     """Values of every node as a float64 array; also the gathered inputs of
     each group, which the backward pass reuses."""
@@ -71,7 +86,7 @@ def forward(plan_, point):
     gathered = []
     with np.errstate(all="ignore"):
         for group in plan_.groups:
-            args = values[group.inputs]
+            args = group.gather(values)
             op = group.op
             values[group.out] = op.forward(npspace, args) if op.variadic else op.forward(npspace, *args)
             gathered.append(args)

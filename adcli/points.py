@@ -80,16 +80,12 @@ def resolve(variables, at):
             hint="give one value per variable in this order, or name them: "
             + ",".join(f"{v}=..." for v in variables[:4]) if n else None)
     try:  # the fast path: plain finite numbers
-        converted = list(map(float, values))
-        if all(map(math.isfinite, converted)) and not any(map(_is_text, values)):
+        converted = list(map(float, values))  # text numbers ("2.5") convert too
+        if all(map(math.isfinite, converted)):
             return converted
     except (TypeError, ValueError):
         pass
     return [_float(value, name) for value, name in zip(values, variables)]
-
-
-def _is_text(value):
-    return isinstance(value, (str, bytes))
 
 
 def _is_scalar(value):
