@@ -67,7 +67,11 @@ class GraphBuilder:
         index = self._interned.get(key)
         if index is not None:
             return index
-        if all(self.ops[a] == _CONSTANT for a in args):
+        ops = self.ops
+        for a in args:
+            if ops[a] != _CONSTANT:
+                break
+        else:
             folded = _fold(op, [self.values[a] for a in args])
             if math.isfinite(folded):  # a non-finite one stays a node, to be reported
                 return self.constant(folded, span)

@@ -249,6 +249,7 @@ class _Parser:
         self.scan = re.compile(pattern + "|(?P<_BAD>.)", re.DOTALL).finditer
         self.ignore = frozenset(lexer.ignore_types)
         table = parser.parse_table
+        self.unit_chains = {}
         self.start = table.start_states["start"]
         self.end = table.end_states["start"]
         # Each action becomes a state number (shift, or goto on a rule's
@@ -294,7 +295,7 @@ class _Parser:
                     break
                 size, callback, name = action
                 if callback is None:  # a ?rule with one child: the value passes through
-                    state_stack[-1] = table[state_stack[-2]][name]
+                    state_stack[-1] = self._pass_through(state_stack[-2], state_stack[-1], kind)
                 else:
                     children = value_stack[-size:]
                     del state_stack[-size:]
@@ -304,6 +305,21 @@ class _Parser:
                 if state_stack[-1] == end_state and kind == "$END":
                     return value_stack[-1]
         raise AssertionError("the parser stopped before the end state")
+
+    def _pass_through(self, below, top, kind):
+        """The state after every unit reduction that token kind triggers on
+        top of below (memoized: chains like atom -> power -> unary -> product
+        recur for every operand)."""
+        key = (below, top, kind)
+        state = self.unit_chains.get(key)
+        if state is None:
+            state = top
+            action = self.table[state].get(kind)
+            while type(action) is tuple and action[1] is None:
+                state = self.table[below][action[2]]
+                action = self.table[state].get(kind)
+            self.unit_chains[key] = state
+        return state
 
     def _tokens(self, source):
         """(kind, text, start, end) per token.  A newline ends a statement
@@ -430,8 +446,6 @@ _CHARACTER_HINTS = {
     '"': "strings are not part of the language; write names without quotes",
     "[": "use ( ) for grouping",
     "{": "use ( ) for grouping",
-    "=": "give values with --at, e.g. --at x=1,y=2",
-    ";": "one expression at a time",
     "!": "there is no factorial; use * and **",
     "%": "there is no modulo operator",
 }
