@@ -126,6 +126,15 @@ def grad(expr, at, *, variables=None, output=None, mode="reverse", allow_nonfini
     return result
 
 
+def forward_values(graph, point):
+    """Values of every node at one point, on the same path as
+    value_and_adjoints (levels with numpy for large wide graphs)."""
+    if graph.cached("by_levels", _by_levels):
+        from . import levels
+        return levels.forward(levels.plan(graph), point)[0]
+    return evaluate.forward(graph, point)
+
+
 def value_and_adjoints(graph, point):
     """Values and adjoints of every node at one point: by levels with numpy
     for large wide graphs, else by the scalar loop."""

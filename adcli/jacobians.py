@@ -187,7 +187,7 @@ def values(exprs, at, *, variables=None, allow_nonfinite=False):
     """{output name: value} of every output at one point."""
     graph = parse_outputs(exprs, variables)
     point = points.resolve(graph.variables, at)
-    computed = evaluate.forward(graph, point)
+    computed = api.forward_values(graph, point)
     result = {name: float(computed[node]) for name, node in zip(graph.output_names, graph.outputs)}
     if not allow_nonfinite and not all(map(math.isfinite, result.values())):
         raise evaluate.first_nonfinite(graph, computed, [0.0] * len(computed))

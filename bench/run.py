@@ -28,7 +28,7 @@ ROOT = os.path.dirname(BENCH)
 sys.path.insert(0, ROOT)  # the adcli of this tree, not an installed one
 
 import adcli  # noqa: E402
-from adcli import evaluate, generate  # noqa: E402
+from adcli import generate  # noqa: E402
 
 import peers  # noqa: E402
 
@@ -269,7 +269,7 @@ def goal_repeated(size):
     error = max_error([result.gradient[v] for v in result.variables],
                       generate.rosenbrock_gradient(point))
     functions = {"adcli": lambda: adcli.grad(graph, point),
-                 "forward": lambda: evaluate.forward(graph, point),
+                 "forward": lambda: adcli.values(graph, point),
                  "tape": lambda: peers.tape_value_and_grad(peers.rosenbrock, point)}
     labels = {"tape": "pure-Python tape (bench/peers.py)", "autograd": "autograd on scalars",
               "casadi": "casadi Function call (built once)", "torch": "torch on scalars"}
@@ -277,8 +277,8 @@ def goal_repeated(size):
                "casadi": ("<=", 10, "stretch")}
     notes = [f"{nodes} op nodes (len(g.op_nodes)); adcli gradient vs closed form: "
              f"max relative error {error:.1e}",
-             "evaluation: adcli.evaluate.forward, the scalar loop (adcli.grad may take "
-             "another path on large graphs)"]
+             "evaluation: adcli.values(g, point), the value alone on the same "
+             "evaluation path as adcli.grad"]
     for name, make in (("autograd", lambda: lambda: peers.autograd_scalars(point)),
                        ("casadi", lambda: _casadi_call(n, point)),
                        ("torch", lambda: lambda: peers.torch_scalars(point))):
@@ -293,7 +293,7 @@ def goal_repeated(size):
              target, word]]
     ratio = times["adcli"] / times["forward"]
     target, word = verdict(ratio, ("<=", 3))
-    rows.append(["adcli.evaluate.forward(g, point)", seconds(times["forward"]),
+    rows.append(["adcli.values(g, point)", seconds(times["forward"]),
                  f"gradient/eval {ratio:.3g}x", target, word])
     for name in ("tape", "autograd", "casadi", "torch"):
         if name in times:
