@@ -288,7 +288,8 @@ def grad(expr, expr_file, exprs, variables, at, points_file, output_name, trace,
             raise click.UsageError("--trace shows one point: use it with --at, not --points")
         data = read_batch(graph, points_file, at)
         result = adcli.grad(graph, data, allow_nonfinite=allow_nonfinite)
-        _warn_failed_rows(result)
+        first = result.failed[0] if result.failed else None
+        _warn_failed_rows(result.failed_rows, len(result.value), first)
         present(output_format, precision, "batch", result)
         return
     result = adcli.grad(graph, require_point(graph, at), mode=mode,
@@ -298,11 +299,13 @@ def grad(expr, expr_file, exprs, variables, at, points_file, output_name, trace,
     present(output_format, precision, "gradient", result, with_trace=trace)
 
 
-def _warn_failed_rows(result):
-    if result.failed_rows:
-        click.echo(f"warning: {len(result.failed_rows)} of {len(result.value)} points "
-                   f"have non-finite values; first: row {result.failed[0].row + 1}: "
-                   f"{result.failed[0].message}", err=True)
+def _warn_failed_rows(failed_rows, count, first_error=None):
+    """With --allow-nonfinite, failing points are kept, and said on stderr."""
+    if failed_rows:
+        detail = (f"; first: row {first_error.row + 1}: {first_error.message}"
+                  if first_error is not None else f"; first: row {failed_rows[0] + 1}")
+        click.echo(f"warning: {len(failed_rows)} of {count} points have non-finite "
+                   f"values or derivatives{detail}", err=True)
 
 
 # --- jacobian, hessian, jvp, vjp, eval ------------------------------------------------
@@ -343,9 +346,7 @@ def jacobian(expr, expr_file, exprs, variables, at, points_file, mode, explain_m
     if explain_mode:
         explain(result.mode)
     if batch:
-        if result.failed_rows:
-            click.echo(f"warning: {len(result.failed_rows)} of {len(result.values)} points "
-                       "have non-finite values or derivatives", err=True)
+        _warn_failed_rows(result.failed_rows, len(result.values))
         present(output_format, precision, "batch_jacobian", result, sparsity=sparsity)
     else:
         present(output_format, precision, "jacobian", result, sparsity=sparsity)

@@ -159,28 +159,27 @@ class Product:
 
 def jvp(exprs, at, direction, *, variables=None, allow_nonfinite=False):
     """J @ direction by one forward-mode pass (direction: one entry per variable)."""
-    graph = parse_outputs(exprs, variables)
-    point = points.resolve(graph.variables, at)
-    vector = _vector(direction, graph.variables, "direction")
-    values, product = derivatives.jvp(graph, point, vector, graph.outputs)
-    if not allow_nonfinite:
-        _check(graph, point, values, [product])
-    return Product(dict(zip(graph.output_names, values)),
-                   dict(zip(graph.output_names, product)), graph.output_names,
-                   graph.variables, dict(zip(graph.variables, point)))
+    return _product("jvp", exprs, at, direction, variables, allow_nonfinite)
 
 
 def vjp(exprs, at, cotangent, *, variables=None, allow_nonfinite=False):
     """cotangent @ J by one reverse-mode pass (cotangent: one entry per output)."""
+    return _product("vjp", exprs, at, cotangent, variables, allow_nonfinite)
+
+
+def _product(kind, exprs, at, vector, variables, allow_nonfinite):
     graph = parse_outputs(exprs, variables)
     point = points.resolve(graph.variables, at)
-    vector = _vector(cotangent, graph.output_names, "cotangent")
-    values, product = derivatives.vjp(graph, point, vector, graph.outputs)
+    if kind == "jvp":  # the vector runs over the variables, the product over the outputs
+        given, result, compute = graph.variables, graph.output_names, derivatives.jvp
+    else:
+        given, result, compute = graph.output_names, graph.variables, derivatives.vjp
+    vector = _vector(vector, given, "direction" if kind == "jvp" else "cotangent")
+    values, product = compute(graph, point, vector, graph.outputs)
     if not allow_nonfinite:
         _check(graph, point, values, [product])
-    return Product(dict(zip(graph.output_names, values)),
-                   dict(zip(graph.variables, product)), graph.output_names,
-                   graph.variables, dict(zip(graph.variables, point)))
+    return Product(dict(zip(graph.output_names, values)), dict(zip(result, product)),
+                   graph.output_names, graph.variables, dict(zip(graph.variables, point)))
 
 
 def values(exprs, at, *, variables=None, allow_nonfinite=False):

@@ -80,29 +80,30 @@ def jacobian_tables(result, precision=None, sparsity=False):
         for cells in sparsity_cells(result):
             table.add_row(*cells)
         return [table]
-    table = _titled(f"Jacobian ({len(result.outputs)} x {len(result.variables)}, "
-                    f"{result.mode.mode} mode)")
-    table.add_column("output", style="bold")
-    table.add_column("value", justify="right")
-    for name in result.variables:
-        table.add_column(f"∂/∂{name}", justify="right")
-    for cells in jacobian_rows(result, precision):
-        table.add_row(*cells)
-    return [table]
+    title = (f"Jacobian ({len(result.outputs)} x {len(result.variables)}, "
+             f"{result.mode.mode} mode)")
+    return [_matrix_table(title, ("output", "value"), result.variables,
+                          jacobian_rows(result, precision))]
 
 
 def hessian_tables(result, precision=None):
     from .formats import hessian_rows
 
-    table = _titled(f"{result.output} = {number_text(result.value, precision)}: "
-                    "gradient and Hessian")
-    table.add_column("", style="bold")
-    table.add_column("gradient", justify="right")
-    for name in result.variables:
+    title = f"{result.output} = {number_text(result.value, precision)}: gradient and Hessian"
+    return [_matrix_table(title, ("", "gradient"), result.variables,
+                          hessian_rows(result, precision))]
+
+
+def _matrix_table(title, heads, variables, rows):
+    """A row label, one more number, then one column per variable."""
+    table = _titled(title)
+    table.add_column(heads[0], style="bold")
+    table.add_column(heads[1], justify="right")
+    for name in variables:
         table.add_column(f"∂/∂{name}", justify="right")
-    for cells in hessian_rows(result, precision):
+    for cells in rows:
         table.add_row(*cells)
-    return [table]
+    return table
 
 
 def product_tables(result, precision=None, kind="jvp"):
