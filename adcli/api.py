@@ -24,6 +24,35 @@ def parse(text, variables=None):
     return parse_builder(text).build(variables)
 
 
+class NamedValues(Mapping):
+    """A read-only mapping name -> float over a list, made in O(1): a
+    gradient of 100,000 variables costs no dict building until asked."""
+
+    __slots__ = ("_names", "_index", "_values")
+
+    def __init__(self, names, values, index=None):
+        self._names = names
+        self._values = values
+        self._index = index
+
+    def __getitem__(self, name):
+        if self._index is None:
+            self._index = {n: k for k, n in enumerate(self._names)}
+        return self._values[self._index[name]]
+
+    def __iter__(self):
+        return iter(self._names)
+
+    def __len__(self):
+        return len(self._names)
+
+    def values(self):
+        return list(self._values)
+
+    def __repr__(self):
+        return repr(dict(zip(self._names, self._values)))
+
+
 @dataclass
 class TraceRow:
     """One node of the tape after a forward and a backward pass."""
@@ -49,12 +78,17 @@ class Gradient:
     value: float
     gradient: dict  # variable name -> d value / d variable
     variables: tuple
-    point: dict
+    point_values: list = field(repr=False)  # the point, in variable order
     graph: Graph = field(repr=False)
     values: list = field(repr=False)
     adjoints: Optional[list] = field(repr=False)  # None in forward mode
     mode: object = field(default=None, repr=False)  # derivatives.ModeChoice
     _trace: Optional[list] = field(default=None, repr=False)
+
+    @property
+    def point(self):
+        """variable name -> value (built on first use: large points are costly)."""
+        return dict(zip(self.variables, self.point_values))
 
     @property
     def trace(self):
@@ -113,11 +147,11 @@ def grad(expr, at, *, variables=None, output=None, mode="reverse", allow_nonfini
         gradient = rows[0]
     else:
         values, adjoints = value_and_adjoints(graph, point)
-        gradient = _pick(adjoints, graph.var_nodes)
+        gradient = _pick(adjoints, graph)
     result = Gradient(
         value=float(values[graph.output]),
-        gradient=dict(zip(graph.variables, gradient)),
-        variables=graph.variables, point=dict(zip(graph.variables, point)),
+        gradient=NamedValues(graph.variables, gradient, graph.variable_index()),
+        variables=graph.variables, point_values=point,
         graph=graph, values=values, adjoints=adjoints, mode=choice)
     if not allow_nonfinite:
         error = _nonfinite(graph, result)
@@ -147,11 +181,12 @@ def value_and_adjoints(graph, point):
     return values, evaluate.backward(graph, values)
 
 
-def _pick(items, indices):
-    """items[i] for each i, as Python floats (items a list or an array)."""
+def _pick(items, graph):
+    """The variables' entries of items, as Python floats (items a list or an array)."""
     if isinstance(items, list):
-        return [float(items[i]) for i in indices]
-    return items[indices].tolist()
+        return [float(items[i]) for i in graph.var_nodes]
+    from . import levels
+    return items[levels.plan(graph).var_nodes].tolist()
 
 
 def _by_levels(graph):

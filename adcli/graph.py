@@ -236,6 +236,10 @@ class Graph:
         clone._cache = {}
         return clone
 
+    def variable_index(self):
+        """variable name -> its position in graph.variables."""
+        return self.cached("variable_index", lambda g: {n: k for k, n in enumerate(g.variables)})
+
     def __len__(self):
         return len(self.ops)
 
