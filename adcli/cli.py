@@ -183,7 +183,7 @@ def load_graph(expr, expr_file, exprs, variables, points_file=None):
         if expr_file.name != "<stdin>":
             click.get_current_context().meta["adcli.filename"] = expr_file.name
     elif exprs:
-        text = "\n".join(exprs)
+        text = ";".join(exprs)  # not newlines: a line starting with '-' would continue
     elif expr is None:
         raise click.UsageError("missing the expression: give EXPR, '-' for stdin, -e EXPR "
                                "or -f FILE")

@@ -100,7 +100,10 @@ def vjp(graph, point, cotangent, outputs):
     """(values of the outputs, cotangent @ J) at one point, by one reverse
     sweep seeded with the cotangent on the outputs."""
     values = evaluate.forward(graph, point)
-    adjoints = evaluate.backward(graph, values, seeds=dict(zip(outputs, cotangent)))
+    seeds = {}
+    for node, weight in zip(outputs, cotangent):  # two outputs may be one node
+        seeds[node] = seeds.get(node, 0.0) + weight
+    adjoints = evaluate.backward(graph, values, seeds=seeds)
     return ([float(values[o]) for o in outputs],
             [float(adjoints[v]) for v in graph.var_nodes])
 

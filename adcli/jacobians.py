@@ -38,7 +38,7 @@ class Jacobian:
 def parse_outputs(exprs, variables=None):
     """A graph from text, a Graph, or a list of expression texts (one output each)."""
     if isinstance(exprs, (list, tuple)):
-        exprs = "\n".join(exprs)
+        exprs = ";".join(exprs)  # not newlines: a line starting with '-' would continue
     return parse(exprs, variables)
 
 

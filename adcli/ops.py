@@ -135,7 +135,10 @@ def _pow_dxx(xp, ans, x, y):
 
 
 def _pow_dxy(xp, ans, x, y):
-    return xp.power(x, y - 1.0) * (1.0 + y * xp.log(x))
+    # at x = 0 the limit is 0 for y > 1 (x**(y-1) log x -> 0)
+    safe_x = xp.where(x == 0, 1.0, x)
+    return xp.where((x == 0) & (y > 1), 0.0,
+                    xp.power(x, y - 1.0) * (1.0 + y * xp.log(xp.where(y > 1, safe_x, x))))
 
 
 def _pow_dyy(xp, ans, x, y):

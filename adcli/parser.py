@@ -13,7 +13,7 @@ import os
 import threading
 
 from . import ops
-from .errors import AdcliError, ExpressionError
+from .errors import AdcliError, ExpressionError, line_and_column
 from .graph import GraphBuilder
 
 GRAMMAR_FILE = "adcli.lark"
@@ -397,7 +397,13 @@ def _syntax_error(error, source):
                 source, start, end, hint=hint)
         return ExpressionError(f"missing operator before {text}", source, start, end,
                                hint=hint)
-    if kind == "RPAR":
+    if kind == "RPAR" and _previous_significant(source, start) == ",":
+        return ExpressionError("a ',' must be followed by an argument", source, start, end,
+                               hint="remove the trailing ',' or add the missing argument")
+    if kind == "RPAR" and _previous_significant(source, start) == "(":
+        return ExpressionError("empty parentheses", source, start, end,
+                               hint="put an expression inside, e.g. (x)")
+    if kind == "RPAR" and _unclosed_paren(source[:start]) is None:
         return ExpressionError("unmatched ')'", source, start, end,
                                hint="remove it or add a matching '('")
     expected = sorted(_TOKEN_WORDS.get(name, name) for name in error.expected)
@@ -420,12 +426,23 @@ def _previous_token(source, position):
     return word or None
 
 
+def _previous_significant(source, position):
+    """The last character before position that is not blank or in a comment."""
+    for line in reversed(source[:position].split("\n")):
+        code = line.split("#", 1)[0].rstrip()
+        if code:
+            return code[-1]
+    return None
+
+
 def _early_end(source, expected):
     position = len(source.rstrip())
     unclosed = _unclosed_paren(source)
     if unclosed is not None:
+        line, column = line_and_column(source, unclosed)
+        where = f"line {line}, column {column}" if "\n" in source else f"column {column}"
         return ExpressionError("missing ')'", source, position,
-                               hint=f"the '(' at column {unclosed + 1} is never closed")
+                               hint=f"the '(' at {where} is never closed")
     words = sorted(_TOKEN_WORDS.get(name, name) for name in expected)
     return ExpressionError("the expression ends too early", source, position,
                            hint="expected " + ", ".join(words))

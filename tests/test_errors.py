@@ -36,7 +36,7 @@ def caret(error):
     ("*x", "*", "unexpected '*'", "expected"),
     ("x,y", ",", "unexpected ','", None),
     ("x+1)", ")", "unmatched ')'", "matching '('"),
-    ("()", ")", "unmatched ')'", None),
+    ("()", ")", "empty parentheses", None),
     ("x @ y", "@", "unexpected character '@'", "operators are"),
     ("x % 2", "%", "unexpected character '%'", "modulo"),
     ("x!", "!", "unexpected character '!'", "factorial"),

@@ -437,10 +437,6 @@ def test_hessian_domain_errors():
     assert math.isnan(result.value)
 
 
-@pytest.mark.xfail(reason="adcli/ops.py: _pow_dxy has no x == 0 guard (the first-order pow "
-                          "rules have one), so d2/dxdy x**y at x = 0 is 0*log(0) = nan and "
-                          "the Hessian is a DomainError although its limit is finite",
-                   strict=False)
 def test_hessian_of_variable_power_at_zero_base_is_finite_like_its_gradient():
     assert adcli.grad("x**y", [0.0, 2.0]).gradient == {"x": 0.0, "y": 0.0}
     # x**y at (0, y) for y = 2: d2/dx2 = y(y-1)x**(y-2) = 2, d2/dxdy =
@@ -523,9 +519,6 @@ def test_jacobian_from_a_list_of_expressions():
     assert result.matrix.tolist() == [[2.0, 1.0], [1.0, 1.0]]
 
 
-@pytest.mark.xfail(reason="adcli/jacobians.py parse_outputs joins the list with '\\n', "
-                          "so an expression starting with '-' continues the previous one "
-                          "(['x', '-y'] is the single output x - y)", strict=False)
 def test_jacobian_from_a_list_keeps_each_expression_an_output():
     result = adcli.jacobian(["x", "-y"], [1, 2])
     assert result.outputs == ("f1", "f2")
@@ -749,10 +742,6 @@ def test_jvp_and_vjp_of_the_wrong_length_are_point_errors():
         adcli.vjp("x*y; x+y", [1, 2], [1, 0, 0])
 
 
-@pytest.mark.xfail(reason="adcli/derivatives.py vjp seeds the reverse sweep with "
-                          "dict(zip(outputs, cotangent)): two outputs that are one node "
-                          "(identical expressions share it) keep only the last cotangent",
-                   strict=False)
 @pytest.mark.parametrize("text", ["x*y; x*y", "a = x*y\nb = a\noutput a, b"])
 def test_vjp_when_two_outputs_are_the_same_node(text):
     # u @ J with J = [[y, x], [y, x]] at (1, 2) and u = (1, 1): (2y, 2x) = (4, 2)

