@@ -109,9 +109,6 @@ def test_jacobian_with_repeated_e(run_cli):
     assert document["jacobian"] == EXAMPLE_J
 
 
-@pytest.mark.xfail(reason="adcli/cli.py load_graph joins the -e expressions with '\\n', so "
-                          "one starting with '-' continues the previous one: -e x -e -y "
-                          "is the single output x - y", strict=False)
 def test_each_e_is_one_output_even_when_it_starts_with_minus(run_cli):
     document = json.loads(ok(run_cli("jacobian", "-e", "x", "-e", "-y", "--at", "1,2",
                                      "--format", "json")))
