@@ -27,3 +27,25 @@ adcli grad "x1 - 2*x2 + 3*x3" --vars x3,x1,x2 --at 1,2,3
 adcli grad "max(x, y)" --at 2,2 --trace
 # a domain error printed as IEEE values (-inf, inf) instead of failing with exit code 3
 adcli grad "log(x)" --at 0 --allow-nonfinite
+# the Jacobian of a two-link arm's hand position (px, py) with respect to the joint angles t1, t2
+adcli jacobian -f two_link_arm.adx --at t1=0.3,t2=1.1
+# which outputs depend on which joint angles, read from the graph (not from numerical zeros)
+adcli jacobian -f two_link_arm.adx --at 0,0 --sparsity
+# mode auto says on stderr which AD mode it chose and why, with the pass counts
+adcli jacobian -f two_link_arm.adx --at t1=0.3,t2=1.1 --mode auto --explain
+# J·v by one forward pass: how fast the hand moves when only the shoulder turns
+adcli jvp -f two_link_arm.adx --at t1=0.3,t2=1.1 --dir t1=1,t2=0
+# the 5 x 2 Jacobian of a curve fit's residuals r_i = y_i - a*exp(b*t_i), what Gauss-Newton needs, as CSV
+adcli jacobian -f least_squares.adx --at a=2,b=0.6 --format csv
+# rᵀ·J by one reverse pass with u = (1, 1, 1, 1, 1): the gradient of the sum of the residuals
+adcli vjp -f least_squares.adx --at a=2,b=0.6 --dir 1,1,1,1,1
+# the values of every output of a program, no derivatives
+adcli eval -f least_squares.adx --at a=2,b=0.6 --format json
+# the exact Hessian of the Rosenbrock function at its minimum: [[802, -400], [-400, 200]]
+adcli hessian -f rosenbrock.adx --at x=1,y=1
+# the gradient of a tiny neural network's loss with respect to its nine weights
+adcli grad -f neural_net.adx --at w11=0.5,w12=-0.3,w21=0.8,w22=0.2,b1=0.1,b2=-0.1,v1=1.2,v2=-0.7,c=0.05
+# the same gradient by forward mode: nine passes instead of one, the same numbers
+adcli grad -f neural_net.adx --at w11=0.5,w12=-0.3,w21=0.8,w22=0.2,b1=0.1,b2=-0.1,v1=1.2,v2=-0.7,c=0.05 --mode forward --explain
+# the network's exact 9 x 9 Hessian, as JSON
+adcli hessian -f neural_net.adx --at w11=0.5,w12=-0.3,w21=0.8,w22=0.2,b1=0.1,b2=-0.1,v1=1.2,v2=-0.7,c=0.05 --format json

@@ -3,6 +3,7 @@ outputs, line continuation, shared nodes, lazy definitions, errors with
 their location, and a 100,000-line file.  Truth is written by hand."""
 import math
 
+import numpy as np
 import pytest
 
 import adcli
@@ -309,6 +310,12 @@ def test_a_file_that_ends_too_early_points_at_its_end():
     assert "ends too early" in error.message
 
 
+def test_unclosed_paren_hint_on_a_later_line_gives_its_line_and_column():
+    error = error_of("a = x\nb = (a + 1")
+    assert error.message == "missing ')'"
+    assert "line 2" in error.hint and "column 5" in error.hint
+
+
 def test_trailing_comma_in_a_call_is_not_called_an_unmatched_paren():
     error = error_of("a = atan2(\n  y,\n)")
     assert "unmatched" not in error.message
@@ -382,3 +389,141 @@ def test_a_long_file_through_the_cli(run_cli, tmp_path):
     geometric = (1 - RATIO ** n) / (1 - RATIO)
     assert document["gradient"]["x"] == pytest.approx(RATIO ** n + math.cos(0.3) * geometric,
                                                       rel=1e-10)
+
+
+# --- the example models (examples/*.adx) against hand formulas ------------------------------
+
+
+def _example(name):
+    from conftest import EXAMPLES
+    return adcli.parse((EXAMPLES / name).read_text(encoding="utf-8"))
+
+
+def test_two_link_arm_example():
+    graph = _example("two_link_arm.adx")
+    assert graph.variables == ("t1", "t2")
+    assert graph.output_names == ("px", "py")
+    # the shared intermediate cos(t1) and the angle t1 + t2 are one node each
+    assert [graph.ops[n].name for n in graph.op_nodes].count("cos") == 2  # cos(t1), cos(t12)
+    l1, l2 = 1.0, 0.7
+    for t1, t2 in [(0.3, 1.1), (-2.0, 0.4), (math.pi / 4, math.pi / 6)]:
+        result = adcli.jacobian(graph, {"t1": t1, "t2": t2})
+        px = l1 * math.cos(t1) + l2 * math.cos(t1 + t2)
+        py = l1 * math.sin(t1) + l2 * math.sin(t1 + t2)
+        assert result.values["px"] == pytest.approx(px, rel=1e-15)
+        assert result.values["py"] == pytest.approx(py, rel=1e-15)
+        expected = [[-py, -l2 * math.sin(t1 + t2)], [px, l2 * math.cos(t1 + t2)]]
+        for got, want in zip(result.matrix.tolist(), expected):
+            assert got == pytest.approx(want, rel=1e-14, abs=1e-15)
+        # det J = l1 l2 sin(t2): the arm is singular when stretched out
+        assert np.linalg.det(result.matrix) == pytest.approx(l1 * l2 * math.sin(t2), abs=1e-14)
+    assert adcli.jacobian(graph, [0, 0]).sparsity() == {"px": ["t1", "t2"], "py": ["t1", "t2"]}
+
+
+def test_least_squares_example():
+    graph = _example("least_squares.adx")
+    assert graph.variables == ("a", "b")
+    assert graph.output_names == ("r1", "r2", "r3", "r4", "r5")
+    ts = [0.0, 0.5, 1.0, 1.5, 2.0]
+    ys = [2.02, 2.68, 3.66, 4.89, 6.66]
+    for a, b in [(2.0, 0.6), (1.5, -0.2)]:
+        result = adcli.jacobian(graph, {"a": a, "b": b})
+        for k, (t, y) in enumerate(zip(ts, ys)):
+            assert result.values[f"r{k + 1}"] == pytest.approx(y - a * math.exp(b * t), rel=1e-14,
+                                                               abs=1e-15)
+            assert result.matrix[k].tolist() == pytest.approx(
+                [-math.exp(b * t), -a * t * math.exp(b * t)], rel=1e-15)
+        # the gradient of half the sum of squares is J^T r: a vjp with u = r
+        r = [result.values[name] for name in result.outputs]
+        product = adcli.vjp(graph, [a, b], r).product
+        assert list(product.values()) == pytest.approx(list(result.matrix.T @ np.array(r)),
+                                                       rel=1e-13)
+    # r1 has t1 = 0: d r1/d b is 0 there, but r1 depends on b through the graph
+    assert adcli.jacobian(graph, [2, 0.6]).sparsity()["r1"] == ["a", "b"]
+
+
+def test_least_squares_example_fits_its_data():
+    """A few Gauss-Newton steps with adcli's Jacobian reach a, b near (2, 0.6)."""
+    graph = _example("least_squares.adx")
+    p = np.array([1.0, 0.3])
+    for _ in range(8):
+        result = adcli.jacobian(graph, list(p))
+        r = np.array(list(result.values.values()))
+        p = p - np.linalg.lstsq(result.matrix, r, rcond=None)[0]
+    assert p == pytest.approx([2.0, 0.6], abs=0.02)
+
+
+def test_rosenbrock_example():
+    graph = _example("rosenbrock.adx")
+    assert graph.variables == ("x", "y")
+    assert graph.output_names == ("f",)
+    result = adcli.hessian(graph, [1, 1])
+    assert result.value == 0.0
+    assert result.matrix.tolist() == [[802.0, -400.0], [-400.0, 200.0]]
+    x, y = -1.2, 1.0
+    result = adcli.hessian(graph, [x, y])
+    assert result.value == pytest.approx((1 - x) ** 2 + 100 * (y - x * x) ** 2, rel=1e-15)
+    assert list(result.gradient.values()) == pytest.approx(
+        [-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)], rel=1e-14)
+    assert result.matrix.tolist()[0] == pytest.approx([1200 * x * x - 400 * y + 2, -400 * x],
+                                                      rel=1e-14)
+
+
+#: the network's data: (inputs, target)
+NET_DATA = [((0.5, -1.0), 1.0), ((-0.3, 0.8), 0.0)]
+NET_WEIGHTS = {"w11": 0.5, "w12": -0.3, "w21": 0.8, "w22": 0.2, "b1": 0.1, "b2": -0.1,
+               "v1": 1.2, "v2": -0.7, "c": 0.05}
+
+
+def _net_loss(b1, b2, c, v1, v2, w11, w12, w21, w22):
+    """The network's loss written with the math module (variables in
+    natural order)."""
+    total = 0.0
+    for (x1, x2), target in NET_DATA:
+        h1 = math.tanh(w11 * x1 + w12 * x2 + b1)
+        h2 = math.tanh(w21 * x1 + w22 * x2 + b2)
+        out = 1 / (1 + math.exp(-(v1 * h1 + v2 * h2 + c)))
+        total += (out - target) ** 2
+    return total
+
+
+def _net_backprop(w):
+    """The gradient of the loss by hand: backpropagation written out."""
+    grad = dict.fromkeys(w, 0.0)
+    for (x1, x2), target in NET_DATA:
+        h1 = math.tanh(w["w11"] * x1 + w["w12"] * x2 + w["b1"])
+        h2 = math.tanh(w["w21"] * x1 + w["w22"] * x2 + w["b2"])
+        out = 1 / (1 + math.exp(-(w["v1"] * h1 + w["v2"] * h2 + w["c"])))
+        d_z = 2 * (out - target) * out * (1 - out)  # through the square and the sigmoid
+        grad["c"] += d_z
+        grad["v1"] += d_z * h1
+        grad["v2"] += d_z * h2
+        d_a1 = d_z * w["v1"] * (1 - h1 * h1)  # through tanh
+        d_a2 = d_z * w["v2"] * (1 - h2 * h2)
+        grad["b1"] += d_a1
+        grad["b2"] += d_a2
+        grad["w11"] += d_a1 * x1
+        grad["w12"] += d_a1 * x2
+        grad["w21"] += d_a2 * x1
+        grad["w22"] += d_a2 * x2
+    return grad
+
+
+def test_neural_net_example():
+    from conftest import fd_hessian
+    graph = _example("neural_net.adx")
+    assert graph.variables == ("b1", "b2", "c", "v1", "v2", "w11", "w12", "w21", "w22")
+    assert graph.output_names == ("loss",)
+    point = [NET_WEIGHTS[name] for name in graph.variables]
+    result = adcli.grad(graph, NET_WEIGHTS)
+    assert result.value == pytest.approx(_net_loss(*point), rel=1e-14)
+    by_hand = _net_backprop(NET_WEIGHTS)
+    for name in graph.variables:
+        assert result.gradient[name] == pytest.approx(by_hand[name], rel=1e-12, abs=1e-15)
+    forward = adcli.grad(graph, NET_WEIGHTS, mode="forward")
+    assert list(forward.gradient.values()) == pytest.approx(list(result.gradient.values()),
+                                                            rel=1e-13)
+    hessian = adcli.hessian(graph, NET_WEIGHTS)
+    expected = fd_hessian(_net_loss, point)
+    for got, want in zip(hessian.matrix.tolist(), expected):
+        assert got == pytest.approx(want, rel=1e-4, abs=1e-6)
