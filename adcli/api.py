@@ -147,7 +147,7 @@ def grad(expr, at, *, variables=None, output=None, mode="reverse", allow_nonfini
         gradient = rows[0]
     else:
         values, adjoints = value_and_adjoints(graph, point)
-        gradient = _pick(adjoints, graph)
+        gradient = pick_variables(adjoints, graph)
     result = Gradient(
         value=float(values[graph.output]),
         gradient=NamedValues(graph.variables, gradient, graph.variable_index()),
@@ -181,7 +181,7 @@ def value_and_adjoints(graph, point):
     return values, evaluate.backward(graph, values)
 
 
-def _pick(items, graph):
+def pick_variables(items, graph):
     """The variables' entries of items, as Python floats (items a list or an array)."""
     if isinstance(items, list):
         return [float(items[i]) for i in graph.var_nodes]

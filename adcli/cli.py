@@ -18,6 +18,8 @@ class ExitStatus(enum.IntEnum):
     ERROR = 1  # an unexpected internal error, or a file that cannot be read
     USAGE = 2  # bad expression, point, option or argument
     DOMAIN = 3  # a value or derivative is not finite (log(-1), 1/0, sqrt'(0))
+    NOT_CONVERGED = 4  # minimize stopped by a limit (iterations, evaluations) or stalled
+    DIVERGED = 5  # minimize diverged, or met a non-finite value or derivative
     INTERRUPTED = 130
 
 
@@ -77,7 +79,8 @@ def cli():
 
     Run `adcli COMMAND --help` for a command's options.  Exit codes: 0 ok,
     1 internal or file error, 2 bad input (expression, point, option),
-    3 a value or derivative is not finite.
+    3 a value or derivative is not finite, 4 minimize did not converge,
+    5 minimize diverged.
     """
 
 
@@ -453,6 +456,129 @@ def eval_command(expr, expr_file, exprs, variables, at, allow_nonfinite, output_
         emit(formats.dumps(formats.values_document(values, point)) + "\n")
     else:
         present(output_format, precision, "values", values)
+
+
+# --- minimize ----------------------------------------------------------------------
+
+
+@cli.command(context_settings=EXPRESSION_COMMAND)
+@expression_input
+@click.option("--from", "start", type=PointType(), required=True, metavar="POINT",
+              help="The starting point, positional or by name.")
+@output_name_option
+@click.option("--method", type=click.Choice(("auto", "newton", "bfgs", "lbfgs", "gd",
+                                             "momentum", "adam")),
+              default="auto", show_default=True,
+              help="auto: newton (exact Hessians in a trust region: the most robust) for "
+                   "up to 100 variables, lbfgs above.")
+@click.option("--maximize", is_flag=True, help="Find a maximum instead.")
+@click.option("--lr", type=float, help="Step size of gd and momentum [0.01], adam [0.001]; "
+                                       "first trial step of gd --line-search.")
+@click.option("--line-search", is_flag=True, help="gd: backtracking (Armijo) steps.")
+@click.option("--momentum", type=float, default=0.9, show_default=True,
+              help="Momentum of the momentum method.")
+@click.option("--beta1", type=float, default=0.9, show_default=True, help="adam.")
+@click.option("--beta2", type=float, default=0.999, show_default=True, help="adam.")
+@click.option("--memory", type=click.IntRange(1), default=10, show_default=True,
+              help="Pairs kept by lbfgs.")
+@click.option("--gtol", type=float, default=1e-8, show_default=True,
+              help="Stop when every gradient component is below this.")
+@click.option("--ftol", type=float, default=1e-15, show_default=True,
+              help="Stop when f changes by less than this, relatively.")
+@click.option("--xtol", type=float, default=1e-15, show_default=True,
+              help="Stop when x moves by less than this, relatively.")
+@click.option("--max-iter", type=click.IntRange(0), default=10000, show_default=True)
+@click.option("--max-evals", type=click.IntRange(1), default=100000, show_default=True,
+              help="Most evaluations of f and its gradient.")
+@click.option("--trace-file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write every iteration (x, f, |grad|, step) as CSV, or JSON lines "
+                   "for *.jsonl; complete even when the run stops early.")
+@click.option("--plot", "plot_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Draw the convergence (and for 2 variables the path over the contour "
+                   "of f) to FILE.png or .svg; needs pip install 'adcli[plot]'.")
+@output_options
+def minimize(expr, expr_file, exprs, variables, start, output_name, method, maximize, lr,
+             line_search, momentum, beta1, beta2, memory, gtol, ftol, xtol, max_iter,
+             max_evals, trace_file, plot_file, output_format, precision):
+    """Minimize EXPR from a starting point, with exact derivatives by AD.
+
+    Exit codes: 0 converged (gradient below --gtol, or f or x stopped
+    changing); 4 stopped by --max-iter or --max-evals, or stalled; 5
+    diverged or met a non-finite value (the node is named). The result is
+    printed in every case.
+
+    \b
+    Examples:
+      adcli minimize "100*(y-x**2)**2 + (1-x)**2" --from -1.2,1
+      adcli minimize "(x-3)**2 + (y+1)**2" --from 0,0 --format json | jq .x
+      adcli minimize -f examples/rosenbrock.txt --from -1.2,1 --method gd --line-search
+      adcli minimize "(x-3)**2" --from 0 --method gd --lr 0.1 --trace-file steps.csv
+      adcli minimize "x*exp(-x)" --from 0.5 --maximize
+    """
+    import adcli
+
+    from . import files
+
+    graph = load_graph(expr, expr_file, exprs, variables)
+    if output_name is not None:
+        graph = graph.select(output_name)
+    if plot_file:
+        files.require_matplotlib()
+    history = []
+    log = files.IterationLog(trace_file, graph.variables) if trace_file else None
+    progress = _progress(output_format)
+
+    def callback(info):
+        history.append(info)
+        if log is not None:
+            log(info)
+        if progress is not None:
+            progress.update(info)
+
+    try:
+        with progress if progress is not None else _nothing():
+            result = adcli.minimize(
+                graph, start, method=method, maximize=maximize, gtol=gtol, ftol=ftol,
+                xtol=xtol, max_iter=max_iter, max_evals=max_evals, lr=lr,
+                line_search=line_search, momentum=momentum, beta1=beta1, beta2=beta2,
+                memory=memory, callback=callback)
+    finally:
+        if log is not None:
+            log.close()
+    if plot_file:
+        files.plot_run(plot_file, history, graph)
+    present(output_format, precision, "minimize", result)
+    _exit_for(result)
+
+
+def _progress(output_format):
+    """A live display only for people: table output on a terminal."""
+    if resolve_format(output_format) != "table" or not sys.stderr.isatty():
+        return None
+    from .render import Progress
+    return Progress()
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _exit_for(result):
+    if result.converged:
+        return
+    ctx = click.get_current_context()
+    if result.diverged:
+        detail = f": {result.error}" if result.error is not None else ""
+        click.echo(f"error: {result.message} after iteration {result.iterations}{detail}",
+                   err=True)
+        ctx.exit(ExitStatus.DIVERGED)
+    click.echo(f"warning: not converged: {result.message} "
+               f"(|grad| = {result.gradient_norm:.3g})", err=True)
+    ctx.exit(ExitStatus.NOT_CONVERGED)
 
 
 def main():

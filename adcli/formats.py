@@ -263,3 +263,42 @@ def batch_jacobian_csv(result, precision=None, sparsity=False):
 def batch_jacobian_plain(result, precision=None, sparsity=False):
     rows = [batch_jacobian_header(result)] + list(batch_jacobian_rows(result, precision))
     return "\n".join(" ".join(row) for row in rows) + "\n"
+
+
+# --- minimize ---------------------------------------------------------------------
+
+
+def minimize_document(result):
+    document = {"x": _numbers(result.x), "value": _json_number(result.value),
+                "converged": result.converged, "reason": result.reason,
+                "message": result.message, "iterations": result.iterations,
+                "evaluations": result.evaluations,
+                "hessian_evaluations": result.hessian_evaluations,
+                "gradient_norm": _json_number(result.gradient_norm),
+                "method": result.method, "variables": list(result.variables),
+                "maximize": result.maximize}
+    if result.error is not None:
+        document["error"] = {"message": result.error.message, "node": result.error.node}
+    return document
+
+
+def minimize_fields(result, precision=None):
+    """(label, text) pairs shared by plain and table output."""
+    return ([(f"x {name}", number_text(v, precision)) for name, v in result.x.items()]
+            + [("value", number_text(result.value, precision)),
+               ("converged", "true" if result.converged else "false"),
+               ("reason", result.reason), ("iterations", str(result.iterations)),
+               ("evaluations", str(result.evaluations)),
+               ("hessian_evaluations", str(result.hessian_evaluations)),
+               ("gradient_norm", number_text(result.gradient_norm, precision)),
+               ("method", result.method)])
+
+
+def minimize_plain(result, precision=None):
+    return "".join(f"{label} {text}\n" for label, text in minimize_fields(result, precision))
+
+
+def minimize_csv(result, precision=None):
+    fields = minimize_fields(result, precision)
+    return _csv_text([[label.replace("x ", "x_") for label, _ in fields],
+                      [text for _, text in fields]])

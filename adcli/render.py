@@ -145,3 +145,47 @@ def batch_jacobian_tables(result, precision=None, sparsity=False):
     for p, cells in enumerate(batch_jacobian_rows(result, precision)):
         table.add_row(*cells, style="red" if p in failed else None)
     return [table]
+
+
+def minimize_tables(result, precision=None):
+    from .formats import minimize_fields
+
+    verdict = "converged" if result.converged else "NOT converged"
+    table = _titled(f"{'maximum' if result.maximize else 'minimum'} ({result.method}): "
+                    f"{verdict}, {result.message}")
+    table.add_column("", style="bold")
+    table.add_column("", justify="right")
+    for label, text in minimize_fields(result, precision):
+        table.add_row(label, text)
+    return [table]
+
+
+class Progress:
+    """A live line on the terminal (stderr) during a run: iteration, f, |grad|.
+    Throttled to ten updates a second; gone when the run ends."""
+
+    def __init__(self):
+        import time
+
+        from rich.console import Console
+        from rich.live import Live
+
+        self.clock = time.monotonic
+        self.last = 0.0
+        self.live = Live(Text(""), console=Console(stderr=True), transient=True,
+                         refresh_per_second=10)
+
+    def __enter__(self):
+        self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self.live.__exit__(*exc)
+
+    def update(self, info):
+        now = self.clock()
+        if now - self.last >= 0.1:
+            self.last = now
+            self.live.update(Text(f"iteration {info.iteration}  f = {info.value:.10g}  "
+                                  f"|grad| = {info.gradient_norm:.3g}  "
+                                  f"evaluations {info.evaluations}"))

@@ -1,0 +1,559 @@
+"""Gradient-based minimization, with exact gradients (and Hessians) by AD.
+
+Methods (``method=``):
+
+- ``gd``: gradient descent, x <- x - lr * g (the textbook method); with
+  ``line_search=True`` the step is backtracked until the Armijo condition holds.
+- ``momentum``: heavy-ball gradient descent, v <- beta v - lr g, x <- x + v.
+- ``adam``: Adam with bias correction.
+- ``bfgs``: quasi-Newton, dense inverse-Hessian update, strong-Wolfe line search.
+- ``lbfgs``: limited-memory BFGS (two-loop recursion), strong-Wolfe line search.
+- ``newton``: Newton's method with exact Hessians from AD inside a trust
+  region, whose subproblem is solved exactly from the Hessian's eigenvalues,
+  so indefinite Hessians are safe.
+- ``auto`` (the default): newton for up to 100 variables, lbfgs above.  With
+  exact second derivatives the trust-region Newton method is the most robust
+  of these on the classic hard problems (curved valleys, bad scaling,
+  singular minima) and needs the fewest evaluations; beyond 100 variables a
+  dense Hessian costs too much, and L-BFGS is the robust choice.
+
+The optimizer never prints; a ``callback(info)`` sees every iteration and
+may stop the run by returning True.
+"""
+import math
+from dataclasses import dataclass, field
+
+from . import api, derivatives, evaluate, points
+from .errors import AdcliError, DomainError
+
+METHODS = ("auto", "newton", "bfgs", "lbfgs", "gd", "momentum", "adam")
+NEWTON_MAX_VARIABLES = 100
+
+#: reasons that count as converged
+CONVERGED = {"gtol": "the gradient norm fell below gtol",
+             "ftol": "f stopped changing (relative change below ftol)",
+             "xtol": "x stopped changing (relative step below xtol)"}
+#: reasons that stop a run without convergence
+NOT_CONVERGED = {"max_iter": "the iteration limit was reached",
+                 "max_evals": "the evaluation limit was reached",
+                 "stalled": "no step along the search direction decreases f",
+                 "callback": "the callback asked to stop"}
+DIVERGED = {"diverged": "f or x grew without bound",
+            "nonfinite": "a value or derivative is not finite"}
+
+
+@dataclass
+class Iteration:
+    """What a callback (and a trace file) sees after each iteration."""
+
+    iteration: int
+    x: list  # in variable order
+    value: float
+    gradient_norm: float
+    step: float  # length of the step just taken (0 at iteration 0)
+    evaluations: int
+
+
+@dataclass
+class MinimizeResult:
+    x: dict  # variable name -> value at the end
+    value: float
+    converged: bool
+    reason: str  # a key of CONVERGED, NOT_CONVERGED or DIVERGED
+    message: str
+    iterations: int
+    evaluations: int  # evaluations of f and its gradient (always together)
+    hessian_evaluations: int
+    gradient_norm: float  # largest |component| of the gradient at the end
+    method: str
+    variables: tuple
+    maximize: bool = False
+    error: object = field(default=None, repr=False)  # DomainError when reason is nonfinite
+
+    @property
+    def diverged(self):
+        return self.reason in DIVERGED
+
+
+class Stop(Exception):
+    """Ends a run early with a reason (raised inside methods)."""
+
+    def __init__(self, reason, error=None):
+        super().__init__(reason)
+        self.reason = reason
+        self.error = error
+
+
+class Objective:
+    """f, its gradient and Hessian of one output at numpy points, counted,
+    negated to maximize."""
+
+    def __init__(self, graph, maximize, max_evals):
+        import numpy as np
+
+        self.np = np
+        self.graph = graph
+        self.sign = -1.0 if maximize else 1.0
+        self.max_evals = max_evals
+        self.evaluations = 0
+        self.hessian_evaluations = 0
+
+    def __call__(self, x):
+        """(f, gradient) at x."""
+        if self.evaluations >= self.max_evals:
+            raise Stop("max_evals")
+        self.evaluations += 1
+        point = x.tolist()
+        values, adjoints = api.value_and_adjoints(self.graph, point)
+        f = float(values[self.graph.output]) * self.sign
+        g = self.np.array(api.pick_variables(adjoints, self.graph)) * self.sign
+        if not (math.isfinite(f) and self.np.isfinite(g).all()):
+            raise Stop("nonfinite", self._locate(point, values, adjoints))
+        return f, g
+
+    def hessian(self, x):
+        self.hessian_evaluations += 1
+        point = x.tolist()
+        _, _, matrix = derivatives.hessian(self.graph, point, self.graph.output)
+        if not self.np.isfinite(matrix).all():
+            raise Stop("nonfinite", DomainError(
+                "a second derivative is not finite", self.graph.source))
+        return matrix * self.sign
+
+    def _locate(self, point, values, adjoints):
+        values = evaluate.forward(self.graph, point)
+        adjoints = evaluate.backward(self.graph, values)
+        return (evaluate.first_nonfinite(self.graph, values, adjoints)
+                or DomainError("f or its gradient is not finite", self.graph.source))
+
+
+def minimize(expr, x0, *, method="auto", variables=None, output=None, maximize=False,
+             gtol=1e-8, ftol=1e-15, xtol=1e-15, max_iter=10000, max_evals=100000,
+             lr=None, line_search=False, momentum=0.9, beta1=0.9, beta2=0.999,
+             epsilon=1e-8, memory=10, callback=None):
+    """Minimize (or maximize) one output of ``expr`` from ``x0``.
+
+    ``x0`` is a mapping name -> number or a sequence in variable order.
+    Stops when the largest gradient component is below ``gtol``, when f or x
+    stop changing (relative ``ftol``, ``xtol``; line-search and Newton
+    methods), or at ``max_iter`` iterations / ``max_evals`` evaluations.
+    ``lr`` is the step of gd and momentum (default 0.01) and adam (0.001).
+    """
+    import numpy as np
+
+    if method not in METHODS:
+        raise AdcliError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    graph = api.parse(expr, variables)
+    if output is not None:
+        graph = graph.select(output)
+    graph.output  # one output, or a clear error  # noqa: B018
+    x = np.array(points.resolve(graph.variables, x0), dtype=np.float64)
+    if method == "auto":
+        method = "newton" if len(x) <= NEWTON_MAX_VARIABLES else "lbfgs"
+    settings = dict(lr=lr, line_search=line_search, momentum=momentum, beta1=beta1,
+                    beta2=beta2, epsilon=epsilon, memory=memory)
+    objective = Objective(graph, maximize, max_evals)
+    run = _Run(objective, _STEPPERS[method](settings), callback,
+               dict(gtol=gtol, ftol=ftol, xtol=xtol, max_iter=max_iter))
+    x, f, g, reason, error = run.solve(x)
+    return MinimizeResult(
+        x=dict(zip(graph.variables, x.tolist())), value=f * objective.sign,
+        converged=reason in CONVERGED, reason=reason,
+        message={**CONVERGED, **NOT_CONVERGED, **DIVERGED}[reason],
+        iterations=run.iteration, evaluations=objective.evaluations,
+        hessian_evaluations=objective.hessian_evaluations,
+        gradient_norm=float(np.abs(g).max()) if len(g) else 0.0, method=method,
+        variables=graph.variables, maximize=maximize, error=error)
+
+
+class _Run:
+    """The loop shared by every method: stopping tests, divergence, callback."""
+
+    def __init__(self, objective, stepper, callback, limits):
+        self.objective = objective
+        self.stepper = stepper
+        self.callback = callback
+        self.limits = limits
+        self.iteration = 0
+
+    def solve(self, x):
+        np = self.objective.np
+        try:
+            f, g = self.objective(x)
+        except Stop as stop:
+            return x, math.nan, np.full(len(x), math.nan), stop.reason, stop.error
+        self.start_f = f
+        self._report(x, f, g, 0.0)
+        self.stepper.start(self.objective, x, f, g)
+        while True:
+            reason = self._converged_at(g) or self._limit()
+            if reason:
+                return x, f, g, reason, None
+            try:
+                x_new, f_new, g_new = self.stepper.step(self.objective, x, f, g)
+            except Stop as stop:
+                return x, f, g, stop.reason, stop.error
+            self.iteration += 1
+            step = float(np.linalg.norm(x_new - x))
+            reason = self._diverged(x_new, f_new) or self._stagnant(x, f, f_new, step)
+            x, f, g = x_new, f_new, g_new
+            if self._report(x, f, g, step):
+                return x, f, g, "callback", None
+            if reason:
+                return x, f, g, reason, None
+
+    def _converged_at(self, g):
+        return "gtol" if len(g) == 0 or float(abs(g).max()) <= self.limits["gtol"] else None
+
+    def _limit(self):
+        return "max_iter" if self.iteration >= self.limits["max_iter"] else None
+
+    def _diverged(self, x, f):
+        bound = 1e50 * max(1.0, abs(self.start_f))
+        if abs(f) > bound or float(abs(x).max(initial=0.0)) > 1e100:
+            return "diverged"
+        return None
+
+    def _stagnant(self, x, f, f_new, step):
+        if not self.stepper.monotone:  # gd, momentum, adam: f may rise and fall
+            return None
+        scale = max(abs(f), abs(f_new), 1.0)
+        if abs(f - f_new) <= self.limits["ftol"] * scale:
+            return "ftol"
+        if step <= self.limits["xtol"] * (1.0 + float(self.objective.np.linalg.norm(x))):
+            return "xtol"
+        return None
+
+    def _report(self, x, f, g, step):
+        if self.callback is None:
+            return False
+        info = Iteration(self.iteration, x.tolist(), f * self.objective.sign,
+                         float(abs(g).max()) if len(g) else 0.0, step,
+                         self.objective.evaluations)
+        return bool(self.callback(info))
+
+
+# --- first-order methods ------------------------------------------------------------
+
+
+class _GradientDescent:
+    monotone = False
+
+    def __init__(self, settings):
+        self.lr = settings["lr"] if settings["lr"] is not None else 0.01
+        self.line_search = settings["line_search"]
+        self.monotone = self.line_search
+
+    def start(self, objective, x, f, g):
+        pass
+
+    def step(self, objective, x, f, g):
+        if not self.line_search:
+            x_new = x - self.lr * g
+            return (x_new, *objective(x_new))
+        return _armijo(objective, x, f, g, -g, self.lr if self.lr else 1.0)
+
+
+def _armijo(objective, x, f, g, direction, step, c1=1e-4, shrink=0.5):
+    """Backtrack from step until f decreases enough (Armijo condition)."""
+    slope = float(g @ direction)
+    for _ in range(60):
+        x_new = x + step * direction
+        try:
+            f_new, g_new = objective(x_new)
+        except Stop as stop:
+            if stop.reason != "nonfinite":
+                raise
+            step *= shrink  # stepped out of the domain: come back
+            continue
+        if f_new <= f + c1 * step * slope:
+            return x_new, f_new, g_new
+        step *= shrink
+    raise Stop("stalled")
+
+
+class _Momentum:
+    monotone = False
+
+    def __init__(self, settings):
+        self.lr = settings["lr"] if settings["lr"] is not None else 0.01
+        self.beta = settings["momentum"]
+
+    def start(self, objective, x, f, g):
+        self.velocity = x * 0.0
+
+    def step(self, objective, x, f, g):
+        self.velocity = self.beta * self.velocity - self.lr * g
+        x_new = x + self.velocity
+        return (x_new, *objective(x_new))
+
+
+class _Adam:
+    monotone = False
+
+    def __init__(self, settings):
+        self.lr = settings["lr"] if settings["lr"] is not None else 0.001
+        self.beta1, self.beta2 = settings["beta1"], settings["beta2"]
+        self.epsilon = settings["epsilon"]
+
+    def start(self, objective, x, f, g):
+        self.m = x * 0.0
+        self.v = x * 0.0
+        self.t = 0
+
+    def step(self, objective, x, f, g):
+        np = objective.np
+        self.t += 1
+        self.m = self.beta1 * self.m + (1 - self.beta1) * g
+        self.v = self.beta2 * self.v + (1 - self.beta2) * g * g
+        m_hat = self.m / (1 - self.beta1 ** self.t)
+        v_hat = self.v / (1 - self.beta2 ** self.t)
+        x_new = x - self.lr * m_hat / (np.sqrt(v_hat) + self.epsilon)
+        return (x_new, *objective(x_new))
+
+
+# --- quasi-Newton methods -----------------------------------------------------------
+
+
+class _BFGS:
+    monotone = True
+
+    def __init__(self, settings):
+        pass
+
+    def start(self, objective, x, f, g):
+        self.inverse = None  # scaled identity until the first update
+
+    def step(self, objective, x, f, g):
+        np = objective.np
+        direction = -g if self.inverse is None else -(self.inverse @ g)
+        if float(g @ direction) >= 0:  # not a descent direction: restart
+            self.inverse, direction = None, -g
+        first = self.inverse is None
+        step0 = min(1.0, 1.0 / max(float(np.abs(g).sum()), 1e-300)) if first else 1.0
+        x_new, f_new, g_new = wolfe_search(objective, x, f, g, direction, step0)
+        self._update(np, x_new - x, g_new - g)
+        return x_new, f_new, g_new
+
+    def _update(self, np, s, y):
+        sy = float(s @ y)
+        if sy <= 1e-12 * float(np.linalg.norm(s) * np.linalg.norm(y)):
+            return  # curvature condition fails: keep the current approximation
+        n = len(s)
+        if self.inverse is None:  # Nocedal & Wright (6.20): scale H0 by s'y / y'y
+            self.inverse = np.eye(n) * (sy / float(y @ y))
+        rho = 1.0 / sy
+        hy = self.inverse @ y
+        self.inverse += (rho * rho * float(y @ hy) + rho) * np.outer(s, s) \
+            - rho * (np.outer(hy, s) + np.outer(s, hy))
+
+
+class _LBFGS:
+    monotone = True
+
+    def __init__(self, settings):
+        self.memory = max(1, int(settings["memory"]))
+
+    def start(self, objective, x, f, g):
+        self.pairs = []
+
+    def step(self, objective, x, f, g):
+        np = objective.np
+        direction = -self._apply(np, g)
+        if float(g @ direction) >= 0:
+            self.pairs, direction = [], -g
+        step0 = 1.0 if self.pairs else min(1.0, 1.0 / max(float(np.abs(g).sum()), 1e-300))
+        x_new, f_new, g_new = wolfe_search(objective, x, f, g, direction, step0)
+        s, y = x_new - x, g_new - g
+        if float(s @ y) > 1e-12 * float(np.linalg.norm(s) * np.linalg.norm(y)):
+            self.pairs = (self.pairs + [(s, y, 1.0 / float(s @ y))])[-self.memory:]
+        return x_new, f_new, g_new
+
+    def _apply(self, np, g):
+        """Two-loop recursion: the L-BFGS inverse Hessian times g."""
+        q = g.copy()
+        alphas = []
+        for s, y, rho in reversed(self.pairs):
+            alpha = rho * float(s @ q)
+            q -= alpha * y
+            alphas.append(alpha)
+        if self.pairs:
+            s, y, _ = self.pairs[-1]
+            q *= float(s @ y) / float(y @ y)
+        for (s, y, rho), alpha in zip(self.pairs, reversed(alphas)):
+            q += (alpha - rho * float(y @ q)) * s
+        return q
+
+
+def wolfe_search(objective, x, f, g, direction, step, c1=1e-4, c2=0.9, max_steps=40):
+    """A step satisfying the strong Wolfe conditions (Nocedal & Wright,
+    Algorithms 3.5 and 3.6, cubic interpolation).  Returns (x, f, g)."""
+    slope0 = float(g @ direction)
+    previous = (0.0, f, slope0)
+    best = None
+    for trial in range(max_steps):
+        point = _probe(objective, x, direction, step)
+        if point is None:  # out of the domain: shorten
+            step = 0.5 * (previous[0] + step)
+            continue
+        f_new, g_new, slope = point
+        if f_new <= f + c1 * step * slope0 and (best is None or f_new < best[1]):
+            best = (step, f_new, g_new)
+        if f_new > f + c1 * step * slope0 or (trial > 0 and f_new >= previous[1]):
+            return _zoom(objective, x, f, direction, slope0, previous, (step, f_new, slope),
+                         c1, c2, best)
+        if abs(slope) <= -c2 * slope0:
+            return x + step * direction, f_new, g_new
+        if slope >= 0:
+            return _zoom(objective, x, f, direction, slope0, (step, f_new, slope), previous,
+                         c1, c2, best)
+        previous = (step, f_new, slope)
+        step *= 2.0
+    return _accept_best(x, direction, best)
+
+
+def _probe(objective, x, direction, step):
+    """(f, g, directional derivative) at x + step*direction, None if not finite."""
+    try:
+        f_new, g_new = objective(x + step * direction)
+    except Stop as stop:
+        if stop.reason != "nonfinite":
+            raise
+        return None
+    return f_new, g_new, float(g_new @ direction)
+
+
+def _zoom(objective, x, f, direction, slope0, low, high, c1, c2, best, max_steps=30):
+    for _ in range(max_steps):
+        step = _cubic_min(low, high)
+        point = _probe(objective, x, direction, step)
+        if point is None:
+            high = (step, math.inf, 0.0)
+            continue
+        f_new, g_new, slope = point
+        if f_new <= f + c1 * step * slope0 and (best is None or f_new < best[1]):
+            best = (step, f_new, g_new)
+        if f_new > f + c1 * step * slope0 or f_new >= low[1]:
+            high = (step, f_new, slope)
+            continue
+        if abs(slope) <= -c2 * slope0:
+            return x + step * direction, f_new, g_new
+        if slope * (high[0] - low[0]) >= 0:
+            high = low
+        low = (step, f_new, slope)
+        if abs(high[0] - low[0]) <= 1e-16 * max(1.0, abs(low[0])):
+            break
+    return _accept_best(x, direction, best)
+
+
+def _cubic_min(a, b):
+    """Minimizer of the cubic through (step, f, slope) at a and b, kept
+    inside the interval (bisection when the cubic is of no use)."""
+    (s0, f0, d0), (s1, f1, d1) = a, b
+    lo, hi = min(s0, s1), max(s0, s1)
+    if math.isfinite(f1) and s0 != s1:
+        d1_ = d0 + d1 - 3 * (f0 - f1) / (s0 - s1)
+        radicand = d1_ * d1_ - d0 * d1
+        if radicand >= 0:
+            d2 = math.copysign(math.sqrt(radicand), s1 - s0)
+            denominator = d1 - d0 + 2 * d2
+            if denominator != 0:
+                step = s1 - (s1 - s0) * (d1 + d2 - d1_) / denominator
+                margin = 0.1 * (hi - lo)
+                if lo + margin <= step <= hi - margin:
+                    return step
+    return 0.5 * (lo + hi)
+
+
+def _accept_best(x, direction, best):
+    """When no strong-Wolfe step was found, the best sufficient decrease."""
+    if best is None:
+        raise Stop("stalled")
+    step, f_new, g_new = best
+    return x + step * direction, f_new, g_new
+
+
+# --- Newton's method in a trust region ------------------------------------------------
+
+
+class _Newton:
+    monotone = True
+
+    def __init__(self, settings):
+        pass
+
+    def start(self, objective, x, f, g):
+        self.radius = max(1.0, 0.1 * float(objective.np.linalg.norm(x)))
+        self.hessian = objective.hessian(x)
+
+    def step(self, objective, x, f, g):
+        """Steps until one is accepted (rejections shrink the region)."""
+        np = objective.np
+        for _ in range(100):
+            p = trust_region_step(np, self.hessian, g, self.radius)
+            predicted = -(float(g @ p) + 0.5 * float(p @ self.hessian @ p))
+            point = _probe(objective, x, p, 1.0)
+            length = float(np.linalg.norm(p))
+            if point is None or predicted <= 0:
+                self.radius = 0.25 * length
+                if self.radius < 1e-300:
+                    raise Stop("stalled")
+                continue
+            f_new, g_new, _ = point
+            ratio = (f - f_new) / predicted
+            if ratio < 0.25:
+                self.radius = 0.25 * length
+            elif ratio > 0.75 and length >= 0.99 * self.radius:
+                self.radius = min(2.0 * self.radius, 1e10)
+            if ratio > 1e-4:
+                x_new = x + p
+                self.hessian = objective.hessian(x_new)
+                return x_new, f_new, g_new
+            if self.radius < 1e-15 * (1.0 + float(np.linalg.norm(x))):
+                raise Stop("stalled")
+        raise Stop("stalled")
+
+
+def trust_region_step(np, hessian, g, radius):
+    """argmin g.p + p.H.p/2 over |p| <= radius, exactly, from H's eigenvalues
+    (Moré & Sorensen), including the hard case."""
+    eigenvalues, vectors = np.linalg.eigh(hessian)
+    coefficients = vectors.T @ g
+
+    def step_for(shift):
+        return -vectors @ (coefficients / (eigenvalues + shift))
+
+    smallest = float(eigenvalues[0])
+    if smallest > 0:
+        p = step_for(0.0)
+        if float(np.linalg.norm(p)) <= radius:
+            return p  # the Newton step itself
+    low = max(0.0, -smallest)
+    scale = max(1.0, float(np.abs(eigenvalues).max()))
+    flat = eigenvalues + low <= 1e-12 * scale  # directions of the smallest eigenvalue
+    if flat.any() and float(np.abs(coefficients[flat]).max()) <= 1e-12 * max(
+            float(np.linalg.norm(g)), 1e-300):
+        p = -vectors[:, ~flat] @ (coefficients[~flat] / (eigenvalues[~flat] + low))
+        if float(np.linalg.norm(p)) <= radius:  # the hard case: move along the flat direction
+            tau = math.sqrt(max(radius * radius - float(p @ p), 0.0))
+            return p + tau * vectors[:, 0]
+    high = low + float(np.linalg.norm(g)) / radius + abs(float(eigenvalues[-1])) + 1.0
+    for _ in range(200):  # bisection on |p(shift)| = radius: slow but certain
+        middle = 0.5 * (low + high)
+        if _norm_at(np, coefficients, eigenvalues, middle) > radius:
+            low = middle
+        else:
+            high = middle
+        if high - low <= 1e-14 * high:
+            break
+    return step_for(high)
+
+
+def _norm_at(np, coefficients, eigenvalues, shift):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = float(np.linalg.norm(coefficients / (eigenvalues + shift)))
+    return value if math.isfinite(value) else math.inf
+
+
+_STEPPERS = {"gd": _GradientDescent, "momentum": _Momentum, "adam": _Adam,
+             "bfgs": _BFGS, "lbfgs": _LBFGS, "newton": _Newton}
