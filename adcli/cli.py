@@ -523,7 +523,10 @@ def minimize(expr, expr_file, exprs, variables, start, output_name, method, maxi
     if output_name is not None:
         graph = graph.select(output_name)
     if plot_file:
-        files.require_matplotlib()
+        try:
+            files.require_matplotlib()
+        except AdcliError as error:
+            raise click.UsageError(str(error)) from None
     history = []
     log = files.IterationLog(trace_file, graph.variables) if trace_file else None
     progress = _progress(output_format)

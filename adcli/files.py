@@ -28,6 +28,9 @@ class _AtomicFile:
 
     def commit(self):
         self.handle.close()
+        umask = os.umask(0)  # mkstemp makes the file private; give it the usual mode
+        os.umask(umask)
+        os.chmod(self.temporary, 0o666 & ~umask)
         os.replace(self.temporary, self.path)
 
     def discard(self):
