@@ -511,7 +511,8 @@ def minimize(expr, expr_file, exprs, variables, start, output_name, method, maxi
     Examples:
       adcli minimize "100*(y-x**2)**2 + (1-x)**2" --from -1.2,1
       adcli minimize "(x-3)**2 + (y+1)**2" --from 0,0 --format json | jq .x
-      adcli minimize -f examples/rosenbrock.txt --from -1.2,1 --method gd --line-search
+      adcli minimize -f examples/rosenbrock.txt --from -1.2,1 --method bfgs
+      adcli minimize "(x-3)**2 + (y+1)**2" --from 0,0 --method gd --lr 0.1
       adcli minimize "(x-3)**2" --from 0 --method gd --lr 0.1 --trace-file steps.csv
       adcli minimize "x*exp(-x)" --from 0.5 --maximize
     """

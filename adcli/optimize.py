@@ -245,17 +245,21 @@ class _GradientDescent:
         self.monotone = self.line_search
 
     def start(self, objective, x, f, g):
-        pass
+        self.trial = self.lr
 
     def step(self, objective, x, f, g):
         if not self.line_search:
             x_new = x - self.lr * g
             return (x_new, *objective(x_new))
-        return _armijo(objective, x, f, g, -g, self.lr if self.lr else 1.0)
+        # each search starts from twice the last accepted step, so steps can grow
+        x_new, f_new, g_new, taken = _armijo(objective, x, f, g, -g, self.trial)
+        self.trial = 2.0 * taken
+        return x_new, f_new, g_new
 
 
 def _armijo(objective, x, f, g, direction, step, c1=1e-4, shrink=0.5):
-    """Backtrack from step until f decreases enough (Armijo condition)."""
+    """Backtrack from step until f decreases enough (Armijo condition);
+    returns (x, f, g, the step taken)."""
     slope = float(g @ direction)
     for _ in range(60):
         x_new = x + step * direction
@@ -267,7 +271,7 @@ def _armijo(objective, x, f, g, direction, step, c1=1e-4, shrink=0.5):
             step *= shrink  # stepped out of the domain: come back
             continue
         if f_new <= f + c1 * step * slope:
-            return x_new, f_new, g_new
+            return x_new, f_new, g_new, step
         step *= shrink
     raise Stop("stalled")
 

@@ -49,3 +49,7 @@ adcli grad -f neural_net.adx --at w11=0.5,w12=-0.3,w21=0.8,w22=0.2,b1=0.1,b2=-0.
 adcli grad -f neural_net.adx --at w11=0.5,w12=-0.3,w21=0.8,w22=0.2,b1=0.1,b2=-0.1,v1=1.2,v2=-0.7,c=0.05 --mode forward --explain
 # the network's exact 9 x 9 Hessian, as JSON
 adcli hessian -f neural_net.adx --at w11=0.5,w12=-0.3,w21=0.8,w22=0.2,b1=0.1,b2=-0.1,v1=1.2,v2=-0.7,c=0.05 --format json
+# the minimum of the Rosenbrock function from the classic start (-1.2, 1): Newton with exact Hessians
+adcli minimize -f rosenbrock.txt --from x=-1.2,y=1
+# the textbook method, gradient descent with a fixed step, on a convex bowl; every iteration to a CSV file
+adcli minimize "(x-3)**2 + (y+1)**2" --from 0,0 --method gd --lr 0.1 --trace-file /tmp/adcli-steps.csv
