@@ -14,14 +14,15 @@ defines the residuals ``r1..rm`` and ends with ``output f``.  Variables are
 x1..xn, in that order; ``x0`` is the paper's standard starting point.
 
 ``fstar`` is the minimum value reached from x0 as the literature reports it
-(``reported``, the digits printed there), recomputed here to about 12
-significant digits from ``xstar``, a minimizer at which the text evaluates
-to ``fstar``: exact where the minimizer has a closed form, else found by us
-(BFGS then Newton with adcli's exact Hessian, from x0) and rounded to
-15 digits.  Where the function has other minima, ``note`` names them and
+(``reported``, the digits printed there, often truncated), recomputed here as
+the text's value at ``xstar``, a minimizer: exact where it has a closed form,
+else found by us from x0 (scipy's BFGS with adcli's gradient, then Newton
+steps with adcli's exact Hessian) and kept to 15 digits; fstar is good to
+about 12 digits (Meyer's to 11).  Where the function has other minima, ``note`` names them and
 ``minima`` lists the other known minimum values; a minimizer that ends
-below ``fstar`` has found a better one (Freudenstein-Roth, Biggs EXP6 and
-Trigonometric report a local minimum from x0).
+below ``fstar`` has found a better one (for Freudenstein-Roth and
+Trigonometric the value from x0 is a local minimum; for Biggs EXP6 a saddle
+point that gradient methods cannot leave from x0, see its note).
 
 Scalable problems have builders (``extended_rosenbrock(n)``, ``watson(n)``,
 ...); ``PROBLEMS`` holds one instance of each, at the sizes MGH tabulate.
@@ -29,8 +30,7 @@ Pure Python: nothing imported at module level beyond the standard library.
 MGH problem 34 (linear rank 1 with zero columns and rows) is left out: x1
 and xn do not occur in it, and adcli's variables are the free names.
 """
-import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Optional
 
 MGH = ("J. J. Moré, B. S. Garbow, K. E. Hillstrom, Testing unconstrained "
@@ -73,8 +73,7 @@ def _names(n):
 
 
 def _num(value):
-    """Shortest text that reads back as the float value, never 1e-05 style
-    surprises for short decimals (repr does this)."""
+    """The shortest text that reads back as the float (repr), without ".0"."""
     text = repr(float(value))
     return text[:-2] if text.endswith(".0") else text
 
@@ -83,7 +82,9 @@ def _least_squares(residuals, definitions=()):
     """Program text: definitions, r1..rm, f = r1**2 + ... + rm**2, output f."""
     lines = list(definitions)
     lines += [f"r{i} = {r}" for i, r in enumerate(residuals, 1)]
-    lines.append("f = " + " + ".join(f"r{i}**2" for i in range(1, len(residuals) + 1)))
+    squares = [f"r{i}**2" for i in range(1, len(residuals) + 1)]
+    rows = [" + ".join(squares[k:k + 10]) for k in range(0, len(squares), 10)]
+    lines.append("f = " + "\n  + ".join(rows))  # a line starting with + continues
     lines.append("output f")
     return "\n".join(lines)
 
@@ -112,8 +113,8 @@ def freudenstein_roth():
     text = _least_squares(["-13 + x1 + ((5 - x2)*x2 - 2)*x2",
                            "-29 + x1 + ((x2 + 1)*x2 - 14)*x2"])
     return _problem(
-        "freudenstein_roth", 2, text, 2, (0.5, -2), 48.9842536792400, "48.9842",
-        m=2, xstar=(11.4127789869021, -0.896805253274477), minima=(0.0,),
+        "freudenstein_roth", 2, text, 2, (0.5, -2), 48.98425367924, "48.9842",
+        m=2, xstar=(11.4127789353228, -0.896805256324606), minima=(0.0,),
         note="Global minimum 0 at (5, 4); from x0 gradient methods usually stop in "
              "the local minimum 48.9842... at (11.41..., -0.8968...), which MGH also "
              "list: fstar is that local value.")
@@ -123,7 +124,7 @@ def powell_badly_scaled():
     text = _least_squares(["10000*x1*x2 - 1", "exp(-x1) + exp(-x2) - 1.0001"])
     return _problem(
         "powell_badly_scaled", 3, text, 2, (0, 1), 0.0, "0", m=2,
-        xstar=(1.09815932969975e-05, 9.10614673986566),
+        xstar=(1.0981593296998e-05, 9.1061467398667),
         note="Minimum 0 at (1.098...e-5, 9.106...).")
 
 
@@ -147,8 +148,8 @@ def jennrich_sampson(m=10):
     if m != 10:
         raise ValueError("f* is tabulated for m = 10 only")
     return _problem(
-        "jennrich_sampson", 6, text, 2, (0.3, 0.4), 124.362182355653, "124.362", m=m,
-        xstar=(0.257824535759612, 0.257824535759612),
+        "jennrich_sampson", 6, text, 2, (0.3, 0.4), 124.362182355615, "124.362", m=m,
+        xstar=(0.257825213670364, 0.257825213670364),
         note="m = 10; minimum 124.362... at x1 = x2 = 0.2578... (a second one, "
              "by symmetry, with x1 and x2 exchanged is the same point).")
 
@@ -182,8 +183,8 @@ def bard():
     residuals = [f"{_num(y)} - (x1 + {i}/({16 - i}*x2 + {min(i, 16 - i)}*x3))"
                  for i, y in enumerate(BARD_Y, 1)]
     return _problem(
-        "bard", 8, _least_squares(residuals), 3, (1, 1, 1), 0.00821487730657898,
-        "8.21487e-3", m=15, xstar=(0.0824105597576182, 1.13303608695941, 2.34369510989545),
+        "bard", 8, _least_squares(residuals), 3, (1, 1, 1), 0.00821487730657897,
+        "8.21487e-3", m=15, xstar=(0.082410560218408, 1.13303609970722, 2.34369517140521),
         minima=(17.4286,),
         note="Minimum 8.21487...e-3; also 17.4286... as x2, x3 -> -infinity.")
 
@@ -196,8 +197,8 @@ def gaussian():
     residuals = [f"x1*exp(-x2*({_num((8 - i) / 2)} - x3)**2/2) - {_num(y)}"
                  for i, y in enumerate(GAUSSIAN_Y, 1)]
     return _problem(
-        "gaussian", 9, _least_squares(residuals), 3, (0.4, 1, 0), 1.12793276961883e-08,
-        "1.12793e-8", m=15, xstar=(0.398956137840576, 1.00001908957544, 0.0),
+        "gaussian", 9, _least_squares(residuals), 3, (0.4, 1, 0), 1.12793276961895e-08,
+        "1.12793e-8", m=15, xstar=(0.398956137838757, 1.00001908448781, 0.0),
         note="Minimum 1.12793...e-8 (x3 = 0 by the symmetry of the data).")
 
 
@@ -208,8 +209,8 @@ MEYER_Y = (34780, 28610, 23650, 19630, 16370, 13720, 11540, 9744, 8261, 7030, 60
 def meyer():
     residuals = [f"x1*exp(x2/({45 + 5 * i} + x3)) - {y}" for i, y in enumerate(MEYER_Y, 1)]
     return _problem(
-        "meyer", 10, _least_squares(residuals), 3, (0.02, 4000, 250), 87.9458551718,
-        "87.9458", m=16, xstar=(0.00560963647, 6181.34635, 345.223635),
+        "meyer", 10, _least_squares(residuals), 3, (0.02, 4000, 250), 87.9458551707,
+        "87.9458", m=16, xstar=(0.00560963647100173, 6181.34634629269, 345.223634624426),
         note="Minimum 87.9458...; notoriously badly scaled (x1 ~ 5.6e-3, x2 ~ 6181).")
 
 
@@ -263,8 +264,8 @@ def kowalik_osborne():
                  f"{_num(u)}*x3 + x4)" for y, u in zip(KOWALIK_Y, KOWALIK_U)]
     return _problem(
         "kowalik_osborne", 15, _least_squares(residuals), 4, (0.25, 0.39, 0.415, 0.39),
-        0.000307505603849, "3.07505e-4", m=11,
-        xstar=(0.192806940, 0.191282845, 0.123056505, 0.136062300),
+        0.000307505603849237, "3.07505e-4", m=11,
+        xstar=(0.192806934579016, 0.191282328734885, 0.123056506926517, 0.136062330684003),
         minima=(1.02734e-3,),
         note="Minimum 3.07505...e-4 (u as MGH print them, 0.167 for 1/6 etc.); "
              "also 1.02734...e-3 at infinity.")
@@ -279,7 +280,7 @@ def brown_dennis(m=20):
     return _problem(
         "brown_dennis", 16, _least_squares(residuals), 4, (25, 5, -5, -1),
         85822.2016263563, "85822.2", m=m,
-        xstar=(-11.5944398885, 13.2036302619, -0.403439343895, 0.236779288637),
+        xstar=(-11.5944399045579, 13.2036300511278, -0.403439487801614, 0.236778773875978),
         note="m = 20; minimum 85822.2...: solved means relative error <= 1e-8.")
 
 
@@ -294,8 +295,9 @@ def osborne_1():
                  for i, y in enumerate(OSBORNE1_Y)]
     return _problem(
         "osborne_1", 17, _least_squares(residuals), 5, (0.5, 1.5, -1, 0.01, 0.02),
-        5.46489469748e-05, "5.46489e-5", m=33,
-        xstar=(0.375410052, 1.93584691, -1.46468714, 0.0128675346, 0.0221226996),
+        5.46489469748263e-05, "5.46489e-5", m=33,
+        xstar=(0.375410052446722, 1.93584695208367, -1.46468717624116, 0.0128675347203846,
+               0.0221226995021561),
         note="Minimum 5.46489...e-5.")
 
 
@@ -308,10 +310,16 @@ def biggs_exp6(m=13):
         raise ValueError("f* is tabulated for m = 13 only")
     return _problem(
         "biggs_exp6", 18, _least_squares(residuals, definitions), 6, (1, 2, 1, 1, 1, 1),
-        0.00565565, "5.65565e-3", m=m,
+        0.00565564992549996, "5.65565e-3", m=m,
+        xstar=(1.71141599472092, 17.6831981809492, 1.16314366091865, 5.18656155199353,
+               1.71141599471826, 1.16314366091913),
         minima=(0.0,),
-        note="m = 13; global minimum 0 at (1, 10, 1, 5, 4, 3); MGH also give the "
-             "local 5.65565...e-3 that many methods reach from x0: fstar is that value.")
+        note="m = 13; minimum 0 at (1, 10, 1, 5, 4, 3), and at (4, 10, 3, 5, 1, 1): f is "
+             "unchanged by swapping (x1, x3) with (x5, x6).  x0 lies on that symmetric "
+             "subspace, which gradient methods do not leave; on it the minimum is "
+             "5.65565...e-3, the value MGH and most reports give from x0, but that "
+             "point is a saddle of f (moving x1 and x5 apart lowers f).  fstar is "
+             "that value; a method that reaches 0 did better.")
 
 
 OSBORNE2_Y = (1.366, 1.191, 1.112, 1.013, 0.991, 0.885, 0.831, 0.847, 0.786, 0.725, 0.746,
@@ -330,19 +338,34 @@ def osborne_2():
                          f"+ x3*exp(-({t} - x10)**2*x7) + x4*exp(-({t} - x11)**2*x8))")
     return _problem(
         "osborne_2", 19, _least_squares(residuals), 11,
-        (1.3, 0.65, 0.65, 0.7, 0.6, 3, 5, 7, 2, 4.5, 5.5), 0.0401377362935, "4.01377e-2",
-        m=65, note="Minimum 4.01377...e-2.")
+        (1.3, 0.65, 0.65, 0.7, 0.6, 3, 5, 7, 2, 4.5, 5.5), 0.0401377362935478, "4.01377e-2",
+        m=65, xstar=(1.30997715457576, 0.431553794495943, 0.633661698857562,
+                     0.599430534681992, 0.754183226180022, 0.904288579892957,
+                     1.36581183470223, 4.82369881710071, 2.39868486608638,
+                     4.56887459768617, 5.67534147055664),
+        note="Minimum 4.01377...e-2.")
 
 
 # --- scalable problems, MGH 20-35 -------------------------------------------------
 
-WATSON_FSTAR = {6: (0.0022876700535524, "2.28767e-3"), 9: (1.39976155247e-06, "1.39976e-6"),
-                12: (4.72238e-10, "4.72238e-10")}
+#: n -> (fstar, as MGH print it, a minimizer found from x0)
+WATSON_MINIMA = {
+    6: (0.00228767005355249, "2.28767e-3",
+        (-0.0157250868511016, 1.01243486909864, -0.232991626200683, 1.26043007675739,
+         -1.51372890320158, 0.99299642172568)),
+    9: (1.3997601381024e-06, "1.39976e-6",
+        (-1.53070366163776e-05, 0.999789703932169, 0.0147639636945704, 0.146342328288978,
+         1.00082110304558, -2.61773114060765, 4.10440316458314, -3.14361227861827,
+         1.05262640802455)),
+    12: (4.7223811073408e-10, "4.72238e-10",
+         (-6.63806047037536e-09, 1.00000164411786, -0.000563932210212741, 0.347820540501246,
+          -0.156731504070395, 1.05281517707852, -3.24727115307406, 7.28843489721184,
+          -10.271848240455, 9.07411364643866, -4.54137546642981, 1.01201188850619))}
 
 
 def watson(n=9):
-    if n not in WATSON_FSTAR:
-        raise ValueError(f"f* is tabulated for n in {sorted(WATSON_FSTAR)}, not {n}")
+    if n not in WATSON_MINIMA:
+        raise ValueError(f"f* is tabulated for n in {sorted(WATSON_MINIMA)}, not {n}")
     definitions, residuals = [], []
     for i in range(1, 30):
         definitions.append(f"t{i} = {i}/29")
@@ -352,9 +375,9 @@ def watson(n=9):
                   for j in range(2, n + 1))
         residuals.append(f"{ds} - ({s})**2 - 1")
     residuals += ["x1", "x2 - x1**2 - 1"]
-    fstar, reported = WATSON_FSTAR[n]
+    fstar, reported, xstar = WATSON_MINIMA[n]
     return _problem("watson", 20, _least_squares(residuals, definitions), n, [0] * n,
-                    fstar, reported, m=31,
+                    fstar, reported, m=31, xstar=xstar,
                     note=f"n = {n} (MGH tabulate 6, 9, 12), m = 31.")
 
 
@@ -381,26 +404,34 @@ def extended_powell(n=8):
                     note=f"n = {n}; minimum 0 at the origin (singular Hessian).")
 
 
-PENALTY1_FSTAR = {4: (2.24997819025502e-05, "2.24997e-5"),
-                  10: (7.08765146709012e-05, "7.08765e-5")}
+PENALTY1_MINIMA = {
+    4: (2.24997750089994e-05, "2.24997e-5",
+        (0.250007500726454, 0.250007499659806, 0.250007496009094, 0.250007501954814)),
+    10: (7.08765146709037e-05, "7.08765e-5", (0.158122301113116,) * 10)}
 
 
 def penalty_1(n=10):
-    if n not in PENALTY1_FSTAR:
-        raise ValueError(f"f* is tabulated for n in {sorted(PENALTY1_FSTAR)}, not {n}")
+    if n not in PENALTY1_MINIMA:
+        raise ValueError(f"f* is tabulated for n in {sorted(PENALTY1_MINIMA)}, not {n}")
     residuals = [f"sqrt(0.00001)*(x{j} - 1)" for j in range(1, n + 1)]
     residuals.append(_sum(f"x{j}**2" for j in range(1, n + 1)) + " - 0.25")
-    fstar, reported = PENALTY1_FSTAR[n]
+    fstar, reported, xstar = PENALTY1_MINIMA[n]
     return _problem("penalty_1", 23, _least_squares(residuals), n, range(1, n + 1), fstar,
-                    reported, m=n + 1, note=f"n = {n}, a = 1e-5.")
+                    reported, m=n + 1, xstar=xstar, note=f"n = {n}, a = 1e-5.")
 
 
-PENALTY2_FSTAR = {4: (9.37629120989e-06, "9.37629e-6"), 10: (0.000293660527219, "2.93660e-4")}
+PENALTY2_MINIMA = {
+    4: (9.37629300735544e-06, "9.37629e-6",
+        (0.199999333342092, 0.191316701837752, 0.480101484835605, 0.518845404389169)),
+    10: (0.000293660537456746, "2.93660e-4",
+         (0.199983605198031, 0.0103506482195505, 0.019604934803439, 0.032089068419366,
+          0.0499326768343365, 0.0765139927501944, 0.11862407349811, 0.192144871729006,
+          0.347320587937211, 0.369164374569147))}
 
 
 def penalty_2(n=10):
-    if n not in PENALTY2_FSTAR:
-        raise ValueError(f"f* is tabulated for n in {sorted(PENALTY2_FSTAR)}, not {n}")
+    if n not in PENALTY2_MINIMA:
+        raise ValueError(f"f* is tabulated for n in {sorted(PENALTY2_MINIMA)}, not {n}")
     residuals = ["x1 - 0.2"]
     residuals += [f"sqrt(0.00001)*(exp(x{i}/10) + exp(x{i - 1}/10) - "
                   f"(exp({_num(i / 10)}) + exp({_num((i - 1) / 10)})))" for i in range(2, n + 1)]
@@ -408,9 +439,9 @@ def penalty_2(n=10):
                   for i in range(n + 1, 2 * n)]
     residuals.append(_sum(f"{n - j + 1}*x{j}**2" if j < n else f"x{j}**2"
                           for j in range(1, n + 1)) + " - 1")
-    fstar, reported = PENALTY2_FSTAR[n]
+    fstar, reported, xstar = PENALTY2_MINIMA[n]
     return _problem("penalty_2", 24, _least_squares(residuals), n, [0.5] * n, fstar, reported,
-                    m=2 * n, note=f"n = {n}, a = 1e-5.")
+                    m=2 * n, xstar=xstar, note=f"n = {n}, a = 1e-5.")
 
 
 def variably_dimensioned(n=10):
@@ -423,15 +454,19 @@ def variably_dimensioned(n=10):
                     xstar=(1.0,) * n, note=f"n = {n}; minimum 0 at (1, ..., 1).")
 
 
-TRIGONOMETRIC_FSTAR = {10: (2.79506e-05, "2.79506e-5")}
+TRIGONOMETRIC_MINIMA = {
+    10: (2.79505612187841e-05, "2.79506e-5",
+         (0.0551509039806681, 0.0568406167946849, 0.0587640017627328, 0.0609906086567263,
+          0.063626213695625, 0.0668431794527297, 0.208161518569833, 0.164363095885782,
+          0.0850068956886792, 0.0914314507146645))}
 
 
 def trigonometric(n=10):
     definitions = ["c = " + _sum(f"cos(x{j})" for j in range(1, n + 1))]
     residuals = [f"{n} - c + {i}*(1 - cos(x{i})) - sin(x{i})" for i in range(1, n + 1)]
-    fstar, reported = TRIGONOMETRIC_FSTAR.get(n, (0.0, "0"))
+    fstar, reported, xstar = TRIGONOMETRIC_MINIMA.get(n, (0.0, "0", None))
     return _problem("trigonometric", 26, _least_squares(residuals, definitions), n,
-                    [1 / n] * n, fstar, reported, m=n, minima=(0.0,),
+                    [1 / n] * n, fstar, reported, m=n, minima=(0.0,), xstar=xstar,
                     note=f"n = {n}; MGH give f* = 0; from x0 methods reach the local "
                          "minimum 2.79506...e-5 (n = 10), the value usually reported: "
                          "fstar is that value.")
@@ -449,6 +484,21 @@ def brown_almost_linear(n=10):
                          "(0, ..., 0, n+1).")
 
 
+#: zeros of the residuals at n = 10, found from x0 (BFGS, then Newton)
+BVP_SOLUTION_10 = (-0.0431649825187649, -0.0815771565353869, -0.114485714380529,
+                   -0.140973576862597, -0.159908696181983, -0.169877202312775,
+                   -0.169089983781208, -0.155249535221832, -0.125355891678935,
+                   -0.0754165336858921)
+BROYDEN_TRIDIAGONAL_10 = (-0.570722132011225, -0.681806949984275, -0.70221007601766,
+                          -0.70551062989508, -0.704906155728744, -0.701496607029851,
+                          -0.691889322354798, -0.665796514405854, -0.596035109026366,
+                          -0.416412257528693)
+BROYDEN_BANDED_10 = (-0.42830286358725, -0.47659642435629, -0.519652463646862,
+                     -0.558099324832181, -0.592506156829457, -0.624503682199468,
+                     -0.623239471440591, -0.621393841796574, -0.620453596659087,
+                     -0.586469270720435)
+
+
 def discrete_boundary_value(n=10):
     h = 1 / (n + 1)
     definitions = [f"h = 1/{n + 1}"]
@@ -459,8 +509,9 @@ def discrete_boundary_value(n=10):
         residuals.append(f"2*x{i}{left}{right} + h**2*(x{i} + {i}*h + 1)**3/2")
     x0 = [i * h * (i * h - 1) for i in range(1, n + 1)]
     return _problem("discrete_boundary_value", 28, _least_squares(residuals, definitions), n,
-                    x0, 0.0, "0", m=n,
-                    note=f"n = {n}, h = 1/(n+1); minimum 0 (the discretized solution).")
+                    x0, 0.0, "0", m=n, xstar=BVP_SOLUTION_10 if n == 10 else None,
+                    note=f"n = {n}, h = 1/(n+1); minimum 0 at the finite-difference "
+                         "solution of u'' = (u + t + 1)**3/2, u(0) = u(1) = 0.")
 
 
 def discrete_integral_equation(n=10):
@@ -476,7 +527,10 @@ def discrete_integral_equation(n=10):
     x0 = [i * h * (i * h - 1) for i in range(1, n + 1)]
     return _problem("discrete_integral_equation", 29,
                     _least_squares(residuals, definitions), n, x0, 0.0, "0", m=n,
-                    note=f"n = {n}, h = 1/(n+1); minimum 0.")
+                    xstar=BVP_SOLUTION_10 if n == 10 else None,
+                    note=f"n = {n}, h = 1/(n+1); minimum 0, at the same point as the "
+                         "discrete boundary value problem (the integral form of the "
+                         "same equation, trapezoidal rule).")
 
 
 def broyden_tridiagonal(n=10):
@@ -486,7 +540,8 @@ def broyden_tridiagonal(n=10):
         right = f" - 2*x{i + 1}" if i < n else ""
         residuals.append(f"(3 - 2*x{i})*x{i}{left}{right} + 1")
     return _problem("broyden_tridiagonal", 30, _least_squares(residuals), n, [-1] * n,
-                    0.0, "0", m=n, note=f"n = {n}; minimum 0.")
+                    0.0, "0", m=n, xstar=BROYDEN_TRIDIAGONAL_10 if n == 10 else None,
+                    note=f"n = {n}; minimum 0.")
 
 
 def broyden_banded(n=10, lower=5, upper=1):
@@ -496,7 +551,8 @@ def broyden_banded(n=10, lower=5, upper=1):
         coupling = " - ".join(f"x{j}*(1 + x{j})" for j in band)
         residuals.append(f"x{i}*(2 + 5*x{i}**2) + 1" + (f" - {coupling}" if coupling else ""))
     return _problem("broyden_banded", 31, _least_squares(residuals), n, [-1] * n, 0.0, "0",
-                    m=n, note=f"n = {n}, ml = {lower}, mu = {upper}; minimum 0.")
+                    m=n, xstar=BROYDEN_BANDED_10 if (n, lower, upper) == (10, 5, 1) else None,
+                    note=f"n = {n}, ml = {lower}, mu = {upper}; minimum 0.")
 
 
 def linear_full_rank(n=10, m=20):
@@ -519,14 +575,24 @@ def linear_rank_1(n=10, m=20):
                          "sum j*xj = 3/(2m+1).")
 
 
-CHEBYQUAD_FSTAR = {8: (0.00351687372568, "3.51687e-3"), 10: (0.00650395480, "6.50395e-3")}
+CHEBYQUAD_MINIMA = {
+    8: (0.00351687372567792, "3.51687e-3",
+        (0.0431527601624205, 0.193090840459893, 0.266328706858805, 0.499999999999308,
+         0.500000000052679, 0.733671293093992, 0.806909159686285, 0.956847239887439)),
+    10: (0.0065039548008823, "6.50395e-3",
+         (0.0596199004337452, 0.166708281672314, 0.239170658733736, 0.39888429216252,
+          0.398884292067548, 0.601115707600963, 0.601115707428553, 0.760829340864688,
+          0.833291717992308, 0.940380099372199))}
 
 
-def chebyquad(n=8, m=None):
-    m = n if m is None else m
-    if m != n or n not in CHEBYQUAD_FSTAR and n > 7 and n != 9:
-        raise ValueError("f* is tabulated for m = n in 1..10")
-    fstar, reported = CHEBYQUAD_FSTAR.get(n, (0.0, "0"))
+def chebyquad(n=8):
+    if n in CHEBYQUAD_MINIMA:
+        fstar, reported, xstar = CHEBYQUAD_MINIMA[n]
+    elif 1 <= n <= 7 or n == 9:
+        fstar, reported, xstar = 0.0, "0", None  # the Gauss-Chebyshev nodes
+    else:
+        raise ValueError(f"f* is tabulated for m = n in 1..10, not {n}")
+    m = n
     definitions = []
     for j in range(1, n + 1):
         # T_i(2x - 1), the Chebyshev polynomials shifted to [0, 1], by the
@@ -542,7 +608,7 @@ def chebyquad(n=8, m=None):
         mean = f"({_sum(f'T{i}_{j}' for j in range(1, n + 1))})/{n}"
         residuals.append(mean if i % 2 else f"{mean} + 1/{i * i - 1}")
     return _problem("chebyquad", 35, _least_squares(residuals, definitions), n,
-                    [j / (n + 1) for j in range(1, n + 1)], fstar, reported, m=m,
+                    [j / (n + 1) for j in range(1, n + 1)], fstar, reported, m=m, xstar=xstar,
                     note=f"n = m = {n}; the mean of T_i(2xj - 1) minus its integral "
                          "over [0, 1] (-1/(i**2 - 1) for even i, 0 for odd).")
 
