@@ -18,11 +18,12 @@ x1..xn, in that order; ``x0`` is the paper's standard starting point.
 the text's value at ``xstar``, a minimizer: exact where it has a closed form,
 else found by us from x0 (scipy's BFGS with adcli's gradient, then Newton
 steps with adcli's exact Hessian) and kept to 15 digits; fstar is good to
-about 12 digits (Meyer's to 11).  Where the function has other minima, ``note`` names them and
-``minima`` lists the other known minimum values; a minimizer that ends
-below ``fstar`` has found a better one (for Freudenstein-Roth and
-Trigonometric the value from x0 is a local minimum; for Biggs EXP6 a saddle
-point that gradient methods cannot leave from x0, see its note).
+about 12 digits (Meyer's to 11).  Where the function has other minima,
+``note`` names them and ``minima`` lists the other known minimum values; a
+minimizer that ends below ``fstar`` has found a better one (for
+Freudenstein-Roth and Trigonometric the value from x0 is a local minimum;
+for Biggs EXP6 a saddle point that gradient methods cannot leave from x0,
+see its note).
 
 Scalable problems have builders (``extended_rosenbrock(n)``, ``watson(n)``,
 ...); ``PROBLEMS`` holds one instance of each, at the sizes MGH tabulate.
