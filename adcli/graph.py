@@ -36,6 +36,8 @@ class GraphBuilder:
         self.definitions = {}  # name -> (node, start, end of the defined name)
         self.expressions = []  # (node, start, end) of each bare expression statement
         self.declared = []  # (name, start, end) from output statements
+        self.checks = []  # parser.CheckStatement, in file order
+        self.tolerances = []  # [Claim] of tolerance statements
 
     def _append(self, op, args, span, value=0.0):
         self.ops.append(op)
@@ -186,6 +188,9 @@ class Graph:
         self.variables = variables
         self.var_nodes = [builder.var_index[name] for name in variables]
         self.op_nodes = self._reachable_ops()
+        self.definitions = {name: node for name, (node, _, _) in builder.definitions.items()}
+        self.checks = builder.checks
+        self.tolerances = builder.tolerances
         self._names = None
         self._cache = {}
 
@@ -214,13 +219,19 @@ class Graph:
 
     def select(self, name):
         """The same tape with one output, by name."""
-        if name not in self.output_names:
-            hint = _suggest(name, self.output_names) or \
-                "outputs: " + ", ".join(self.output_names)
-            raise ExpressionError(f"no output named {name!r}", hint=hint, kind="outputs")
+        return self.focus([name])
+
+    def focus(self, names):
+        """The same tape with these outputs: output or definition names."""
+        known = dict(self.definitions)
+        known.update(zip(self.output_names, self.outputs))
+        for name in names:
+            if name not in known:
+                hint = _suggest(name, known) or "outputs: " + ", ".join(self.output_names)
+                raise ExpressionError(f"no output named {name!r}", hint=hint, kind="outputs")
         clone = copy.copy(self)
-        clone.output_names = (name,)
-        clone.outputs = (self.outputs[self.output_names.index(name)],)
+        clone.output_names = tuple(names)
+        clone.outputs = tuple(known[name] for name in names)
         clone.op_nodes = clone._reachable_ops()
         clone._names = None
         clone._cache = {}

@@ -8,6 +8,7 @@ When the shipped grammar no longer matches it, the grammar itself is loaded
 with Lark, so the .lark file is always the source of truth.
 """
 import gc
+from dataclasses import dataclass
 import hashlib
 import os
 import threading
@@ -92,6 +93,70 @@ class _Callbacks:
 
     def declare_outputs(self, children):
         self.builder.declared += [token[1:] for token in children[1:] if token[0] == "NAME"]
+
+    # check statements: their numbers must be constants
+    def check(self, children):
+        _, names, (_, word, start, end), bindings, _, claims = children
+        self.builder.checks.append(
+            CheckStatement(names, (word, start, end), bindings, claims,
+                           (children[0][2], claims[-1].end)))
+
+    def tolerance(self, children):
+        self.builder.tolerances.append(children[1])
+
+    def names(self, children):
+        return [token[1:] for token in children[::2]]
+
+    def bindings(self, children):
+        return children[::2]
+
+    def claims(self, children):
+        return children[::2]
+
+    def bind_point(self, children):
+        (_, name, start, _), _, value = children
+        value, end = self._constant(value)
+        return Binding(name, "=", (value,), start, end)
+
+    def bind_range(self, children):
+        (_, name, start, _), (_, word, word_start, word_end), _, low, _, high, right = children
+        if word != "in":
+            raise ExpressionError(f"expected 'in', got {word!r}", self.builder.source,
+                                  word_start, word_end, hint=f"write {name} in [low, high]",
+                                  kind="check")
+        return Binding(name, "in", (self._constant(low)[0], self._constant(high)[0]),
+                       start, right[3])
+
+    def claim_flag(self, children):
+        _, word, start, end = children[0]
+        return Claim(word, None, start, end)
+
+    def claim_number(self, children):
+        (_, word, start, _), value = children
+        value, end = self._constant(value)
+        return Claim(word, value, start, end)
+
+    def claim_array(self, children):
+        (_, word, start, _), (values, end) = children
+        return Claim(word, values, start, end)
+
+    def claim_agrees(self, children):
+        (_, word, start, _), _, (_, method, _, end) = children
+        return Claim(word, ("~", method), start, end)
+
+    def array(self, children):
+        items = []
+        for child in children[1:-1:2]:
+            items.append(child[0] if type(child) is list else self._constant(child)[0])
+        return [items, children[-1][3]]
+
+    def _constant(self, ref):
+        """(value, end) of a number in a check; a name there is an error."""
+        node, start, end = self._node(ref)
+        if not self.builder.is_constant(node):
+            raise ExpressionError("a check compares with numbers, not expressions of "
+                                  "variables", self.builder.source, start, end, kind="check")
+        return self.builder.values[node], end
 
     # operators
     def add(self, children):
@@ -194,8 +259,13 @@ def _close_function(name):
     return close[0] if close else None
 
 
-_CONTINUES_AFTER = {None, "PLUS", "MINUS", "STAR", "SLASH", "POW", "LPAR", "COMMA", "ASSIGN"}
-_CONTINUES_BEFORE = {"PLUS", "MINUS", "STAR", "SLASH", "POW", "RPAR"}
+_CONTINUES_AFTER = {None, "PLUS", "MINUS", "STAR", "SLASH", "POW", "LPAR", "LSQB", "COMMA",
+                    "ASSIGN", "COLON", "TILDE"}
+_CONTINUES_BEFORE = {"PLUS", "MINUS", "STAR", "SLASH", "POW", "RPAR", "RSQB"}
+
+
+_OPENING = {"LPAR", "LSQB"}
+_CLOSING = {"RPAR", "RSQB"}
 
 
 def _reduction(rule, callback):
@@ -204,6 +274,36 @@ def _reduction(rule, callback):
     if rule.options.expand1 and len(rule.expansion) == 1 and not rule.alias:
         return (1, None, rule.origin.name)
     return (len(rule.expansion), callback, rule.origin.name)
+
+
+@dataclass(frozen=True)
+class Binding:
+    """name = value (a point) or name in [low, high] (a box) in a check."""
+
+    name: str
+    kind: str  # "=" or "in"
+    values: tuple
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One thing a check asserts: value 48, grad [..], grad ~ fd, finite, ..."""
+
+    word: str
+    value: object  # None, a float, nested lists of floats, or ("~", method)
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class CheckStatement:
+    names: list  # [(name, start, end)] of the outputs checked
+    word: tuple  # (at|over|from, start, end)
+    bindings: list
+    claims: list
+    span: tuple
 
 
 class _UnexpectedToken(Exception):
@@ -345,7 +445,7 @@ class _Parser:
             if newline is not None and kind not in _CONTINUES_BEFORE:
                 yield newline
             newline = None
-            depth += (kind == "LPAR") - (kind == "RPAR" and depth > 0)
+            depth += (kind in _OPENING) - (kind in _CLOSING and depth > 0)
             previous = kind
             yield token
         yield ("$END", "", len(source), len(source))
@@ -375,7 +475,8 @@ _TOKEN_WORDS = {
     "NUMBER": "a number", "NAME": "a name", "LPAR": "'('", "RPAR": "')'",
     "PLUS": "'+'", "MINUS": "'-'", "STAR": "'*'", "SLASH": "'/'", "POW": "'**'",
     "COMMA": "','", "$END": "the end of the expression", "ASSIGN": "'='",
-    "_SEMI": "';'", "_NEWLINE": "a new line", "OUTPUT": "'output'",
+    "_SEMI": "';'", "_NEWLINE": "a new line", "OUTPUT": "'output'", "CHECK": "'check'",
+    "TOLERANCE": "'tolerance'", "COLON": "':'", "TILDE": "'~'", "LSQB": "'['", "RSQB": "']'",
 }
 
 
@@ -406,6 +507,9 @@ def _syntax_error(error, source):
     if kind == "RPAR" and _unclosed_paren(source[:start]) is None:
         return ExpressionError("unmatched ')'", source, start, end,
                                hint="remove it or add a matching '('")
+    if kind == "LSQB":
+        return ExpressionError("unexpected '['", source, start, end,
+                               hint="use ( ) for grouping; [ ] lists belong in check statements")
     expected = sorted(_TOKEN_WORDS.get(name, name) for name in error.expected)
     return ExpressionError(f"unexpected {_TOKEN_WORDS.get(kind, repr(text))}",
                            source, start, end,
@@ -461,7 +565,6 @@ def _unclosed_paren(source):
 _CHARACTER_HINTS = {
     "'": "strings are not part of the language; write names without quotes",
     '"': "strings are not part of the language; write names without quotes",
-    "[": "use ( ) for grouping",
     "{": "use ( ) for grouping",
     "!": "there is no factorial; use * and **",
     "%": "there is no modulo operator",

@@ -40,7 +40,7 @@ def caret(error):
     ("x @ y", "@", "unexpected character '@'", "operators are"),
     ("x % 2", "%", "unexpected character '%'", "modulo"),
     ("x!", "!", "unexpected character '!'", "factorial"),
-    ("[x]", "[", "unexpected character '['", "( )"),
+    ("[x]", "[", "unexpected '['", "( )"),
     ("x = )", ")", "unmatched", None),
     ("1 = x", "=", "unexpected", None),
     ("x × y", "×", "unexpected character", None),
