@@ -20,6 +20,7 @@ class ExitStatus(enum.IntEnum):
     DOMAIN = 3  # a value or derivative is not finite (log(-1), 1/0, sqrt'(0))
     NOT_CONVERGED = 4  # minimize stopped by a limit (iterations, evaluations) or stalled
     DIVERGED = 5  # minimize diverged, or met a non-finite value or derivative
+    CHECK_FAILED = 6  # adcli check: a check does not hold
     INTERRUPTED = 130
 
 
@@ -80,7 +81,7 @@ def cli():
     Run `adcli COMMAND --help` for a command's options.  Exit codes: 0 ok,
     1 internal or file error, 2 bad input (expression, point, option),
     3 a value or derivative is not finite, 4 minimize did not converge,
-    5 minimize diverged.
+    5 minimize diverged, 6 a check failed.
     """
 
 
@@ -222,7 +223,7 @@ def present(output_format, precision, view, *subject, **options):
     output_format = resolve_format(output_format)
     if output_format == "json":
         emit(formats.dumps(getattr(formats, f"{view}_document")(*subject, **options)) + "\n")
-    elif output_format in ("csv", "plain"):
+    elif output_format in ("csv", "plain", "junit", "github", "tap"):
         emit(getattr(formats, f"{view}_{output_format}")(*subject, precision, **options))
     else:
         from . import render
@@ -583,6 +584,70 @@ def _exit_for(result):
     click.echo(f"warning: not converged: {result.message} "
                f"(|grad| = {result.gradient_norm:.3g})", err=True)
     ctx.exit(ExitStatus.NOT_CONVERGED)
+
+
+# --- check -------------------------------------------------------------------------
+
+CHECK_FORMATS = ("table", "plain", "json", "csv", "junit", "github", "tap")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True),
+                metavar="FILE|DIR...")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the random points of 'over' checks (reproducible).")
+@click.option("--format", "output_format", type=click.Choice(CHECK_FORMATS),
+              help="table on a terminal, plain when piped; junit XML, github "
+                   "annotations, tap, json, csv.")
+def check(paths, seed, output_format):
+    """Run the checks written in expression files; exit 0 only if all hold.
+
+    Directories are searched for *.adx files.  A file without check
+    statements gets the default check: it parses, evaluates at a sampled
+    point, and its AD gradient agrees with finite differences there.
+    Exit codes: 0 every check holds, 6 a check fails, 2 a file does not
+    parse (or a usage error).
+
+    \b
+    Examples:
+      adcli check models/*.adx
+      adcli check examples/ --format github
+      adcli check models/*.adx --format junit > report.xml
+    """
+    from . import checks
+
+    report = []
+    for path in _check_files(paths):
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+        try:
+            report.append((path, checks.check_text(text, seed), None))
+        except ExpressionError as error:
+            error.filename = path
+            report.append((path, [], error))
+    output_format = output_format or ("table" if sys.stdout.isatty() else "plain")
+    present(output_format, None, "check", report)
+    if output_format in ("junit", "json", "csv"):  # the summary stays off their stdout
+        from .formats import check_summary
+        click.echo(check_summary(report), err=True)
+    if any(error is not None for _, _, error in report):
+        click.get_current_context().exit(ExitStatus.USAGE)
+    if any(not o.passed for _, outcomes, _ in report for o in outcomes):
+        click.get_current_context().exit(ExitStatus.CHECK_FAILED)
+
+
+def _check_files(paths):
+    """Files as given; directories give their *.adx files, sorted."""
+    found = []
+    for path in paths:
+        if os.path.isdir(path):
+            for folder, _, names in sorted(os.walk(path)):
+                found += sorted(os.path.join(folder, n) for n in names if n.endswith(".adx"))
+        else:
+            found.append(path)
+    if not found:
+        raise click.UsageError("no .adx files found in " + ", ".join(paths))
+    return found
 
 
 def main():

@@ -302,3 +302,154 @@ def minimize_csv(result, precision=None):
     fields = minimize_fields(result, precision)
     return _csv_text([[label.replace("x ", "x_") for label, _ in fields],
                       [text for _, text in fields]])
+
+
+# --- check -----------------------------------------------------------------------------
+# A report is a list of (path, outcomes, error): error is the parse error of a
+# file that does not parse (its outcomes are then empty).
+
+
+def check_counts(report):
+    passed = sum(o.passed for _, outcomes, _ in report for o in outcomes)
+    failed = sum(not o.passed for _, outcomes, _ in report for o in outcomes)
+    return passed, failed + sum(error is not None for _, _, error in report)
+
+
+def check_summary(report):
+    passed, failed = check_counts(report)
+    return f"{passed} passed, {failed} failed"
+
+
+def _location(path, outcome):
+    return f"{path}:{outcome.line}:{outcome.column}"
+
+
+def _error_location(path, error):
+    from .errors import line_and_column
+
+    if error.source is not None and error.start is not None:
+        line, column = line_and_column(error.source, error.start)
+        return path, line, column
+    return path, 1, 1
+
+
+def check_document(report):
+    files = []
+    for path, outcomes, error in report:
+        entry = {"path": path, "checks": [_outcome_dict(o) for o in outcomes]}
+        if error is not None:
+            _, line, column = _error_location(path, error)
+            entry["error"] = {"message": error.message, "line": line, "column": column}
+        files.append(entry)
+    passed, failed = check_counts(report)
+    return {"files": files, "passed": passed, "failed": failed}
+
+
+def _outcome_dict(outcome):
+    return {"name": outcome.name, "line": outcome.line, "column": outcome.column,
+            "passed": outcome.passed, "output": outcome.output, "message": outcome.message,
+            "mismatches": [{"component": m.component, "expected": _json_number(m.expected),
+                            "got": _json_number(m.got), "abs_error": _json_number(m.abs_error),
+                            "rel_error": _json_number(m.rel_error),
+                            "tolerance": m.tolerance, "point": _numbers(m.point)}
+                           for m in outcome.mismatches]}
+
+
+def check_plain(report, precision=None):
+    lines = []
+    for path, outcomes, error in report:
+        if error is not None:
+            where = "{}:{}:{}".format(*_error_location(path, error))
+            lines.append(f"ERROR {where} {error.message}")
+        for outcome in outcomes:
+            status = "PASS" if outcome.passed else "FAIL"
+            detail = f": {outcome.message}" if not outcome.passed else ""
+            lines.append(f"{status} {_location(path, outcome)} {outcome.name}{detail}")
+    lines.append(check_summary(report))
+    return "\n".join(lines) + "\n"
+
+
+def check_csv(report, precision=None):
+    rows = [["path", "line", "column", "passed", "check", "message"]]
+    for path, outcomes, error in report:
+        if error is not None:
+            _, line, column = _error_location(path, error)
+            rows.append([path, line, column, "error", "parse", error.message])
+        rows += [[path, o.line, o.column, str(o.passed).lower(), o.name, o.message]
+                 for o in outcomes]
+    return _csv_text(rows)
+
+
+def check_github(report, precision=None):
+    """GitHub Actions workflow commands: an ::error line per failure."""
+    lines = []
+    for path, outcomes, error in report:
+        if error is not None:
+            _, line, column = _error_location(path, error)
+            lines.append(_annotation(path, line, column, f"does not parse: {error.message}"))
+        lines += [_annotation(path, o.line, o.column, f"{o.name}: {o.message}")
+                  for o in outcomes if not o.passed]
+    lines.append(f"::notice title=adcli check::{_escape_data(check_summary(report))}")
+    return "\n".join(lines) + "\n"
+
+
+def _annotation(path, line, column, message):
+    properties = f"file={_escape_property(path)},line={line},col={column},title=adcli check"
+    return f"::error {properties}::{_escape_data(message)}"
+
+
+def _escape_data(text):
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text):
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def check_tap(report, precision=None):
+    """Test Anything Protocol, version 13."""
+    items = []
+    for path, outcomes, error in report:
+        if error is not None:
+            items.append((False, f"{path} parses", [f"message: {_yaml(error.message)}"]))
+        for o in outcomes:
+            items.append((o.passed, f"{_location(path, o)} {o.name}",
+                          [] if o.passed else [f"message: {_yaml(o.message)}",
+                                               f"at: {_yaml(_location(path, o))}"]))
+    lines = ["TAP version 13", f"1..{len(items)}"]
+    for number, (passed, name, details) in enumerate(items, start=1):
+        lines.append(f"{'ok' if passed else 'not ok'} {number} - {name.replace('#', '%23')}")
+        if details:
+            lines += ["  ---"] + [f"  {d}" for d in details] + ["  ..."]
+    lines.append(f"# {check_summary(report)}")
+    return "\n".join(lines) + "\n"
+
+
+def _yaml(text):
+    import json
+    return json.dumps(text)  # a JSON string is a valid YAML scalar
+
+
+def check_junit(report, precision=None):
+    """JUnit XML: a testsuite per file, a testcase per check."""
+    import xml.etree.ElementTree as ET
+
+    passed, failed = check_counts(report)
+    root = ET.Element("testsuites", name="adcli check", tests=str(passed + failed),
+                      failures=str(failed))
+    for path, outcomes, error in report:
+        suite = ET.SubElement(root, "testsuite", name=path,
+                              tests=str(len(outcomes) + (error is not None)),
+                              failures=str(sum(not o.passed for o in outcomes)),
+                              errors=str(int(error is not None)))
+        if error is not None:
+            case = ET.SubElement(suite, "testcase", name="parses", classname=path)
+            ET.SubElement(case, "error", message=error.message).text = str(error)
+        for o in outcomes:
+            case = ET.SubElement(suite, "testcase", name=o.name, classname=path,
+                                 file=path, line=str(o.line))
+            if not o.passed:
+                ET.SubElement(case, "failure", message=o.message).text = (
+                    f"{_location(path, o)}\n" + "\n".join(m.describe() for m in o.mismatches))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -194,9 +194,8 @@ class Graph:
         self._names = None
         self._cache = {}
 
-    def _reachable_ops(self):
-        """Op nodes the outputs depend on, in evaluation order: definitions
-        no output uses are never evaluated."""
+    def _reachable(self):
+        """A flag per node: does an output depend on it?"""
         needed = bytearray(len(self.ops))
         for node in self.outputs:
             needed[node] = 1
@@ -204,7 +203,24 @@ class Graph:
             if needed[node]:
                 for i in self.args[node]:
                     needed[i] = 1
+        return needed
+
+    def _reachable_ops(self):
+        """Op nodes the outputs depend on, in evaluation order: definitions
+        no output uses are never evaluated."""
+        needed = self._reachable()
         return [i for i, op in enumerate(self.ops) if needed[i] and type(op) is not str]
+
+    def used_variables_only(self):
+        """The same graph whose variables are only those the outputs use."""
+        needed = self._reachable()
+        clone = copy.copy(self)
+        pairs = [(n, v) for n, v in zip(self.variables, self.var_nodes) if needed[v]]
+        clone.variables = tuple(n for n, _ in pairs)
+        clone.var_nodes = [v for _, v in pairs]
+        clone._names = None
+        clone._cache = {}
+        return clone
 
     @property
     def output(self):

@@ -42,6 +42,9 @@ class Op:
     doc: str = ""
     min_args: int = 1
     arg_names: tuple = ()
+    # False when the forward rule is not analytic (or numpy rejects complex
+    # input): the complex-step derivative (adcli compare, checks) cannot use it
+    complex_step: bool = True
 
     def __repr__(self):
         return f"<op {self.name}>"
@@ -65,19 +68,21 @@ def _register(op):
     return op
 
 
-def unary(name, forward, partial, second, domain=(-2.0, 2.0), kink=None, doc=""):
+def unary(name, forward, partial, second, domain=(-2.0, 2.0), kink=None, doc="",
+          complex_step=True):
     """An op of one argument; partial and second get (xp, ans, x)."""
     second_rules = second if second is LINEAR or second is None else (second,)
-    return _register(Op(name, 1, forward, (partial,), second_rules,
-                        domain=(domain,), kink=kink, doc=doc))
+    return _register(Op(name, 1, forward, (partial,), second_rules, domain=(domain,),
+                        kink=kink, doc=doc, complex_step=complex_step))
 
 
 def binary(name, forward, partials, second, domain=((-2.0, 2.0), (-2.0, 2.0)),
-           kind="call", symbol="", kink=None, doc="", arg_names=("x", "y")):
+           kind="call", symbol="", kink=None, doc="", arg_names=("x", "y"),
+           complex_step=True):
     """An op of two arguments; second is (d2/dx2, d2/dxdy, d2/dy2) or LINEAR."""
     return _register(Op(name, 2, forward, partials, second, kind=kind,
                         symbol=symbol, domain=domain, kink=kink, doc=doc,
-                        arg_names=arg_names))
+                        arg_names=arg_names, complex_step=complex_step))
 
 
 def _zero(xp, ans, *args):
@@ -160,7 +165,7 @@ binary("atan2", lambda xp, y, x: xp.atan2(y, x),
         lambda xp, ans, y, x: xp.divide(y * y - x * x, xp.power(x * x + y * y, 2.0)),
         lambda xp, ans, y, x: xp.divide(2.0 * x * y, xp.power(x * x + y * y, 2.0))),
        domain=((0.5, 2.0), (0.5, 2.0)), arg_names=("y", "x"),
-       doc="angle of the point (x, y), in (-pi, pi]")
+       doc="angle of the point (x, y), in (-pi, pi]", complex_step=False)
 
 
 def _hypot_dx(xp, ans, x, y):
@@ -175,7 +180,7 @@ binary("hypot", lambda xp, x, y: xp.hypot(x, y), (_hypot_dx, _hypot_dy),
        (lambda xp, ans, x, y: xp.divide(y * y, xp.power(ans, 3.0)),
         lambda xp, ans, x, y: -xp.divide(x * y, xp.power(ans, 3.0)),
         lambda xp, ans, x, y: xp.divide(x * x, xp.power(ans, 3.0))),
-       kink=lambda xp, ans, x, y: ans == 0, doc="sqrt(x**2 + y**2) without overflow")
+       kink=lambda xp, ans, x, y: ans == 0, doc="sqrt(x**2 + y**2) without overflow", complex_step=False)
 
 unary("sin", lambda xp, x: xp.sin(x), lambda xp, ans, x: xp.cos(x),
       lambda xp, ans, x: -ans, domain=(-3.0, 3.0))
@@ -227,15 +232,15 @@ unary("sqrt", lambda xp, x: xp.sqrt(x), lambda xp, ans, x: xp.divide(0.5, ans),
 unary("cbrt", lambda xp, x: xp.cbrt(x),
       lambda xp, ans, x: xp.divide(1.0, 3.0 * ans * ans),
       lambda xp, ans, x: -xp.divide(2.0, 9.0 * xp.power(ans, 5.0)), domain=(0.2, 4.0),
-      doc="cube root, real for negative x")
+      doc="cube root, real for negative x", complex_step=False)
 unary("abs", lambda xp, x: xp.abs(x), lambda xp, ans, x: xp.sign(x), LINEAR,
-      kink=_at_zero, doc="|x|; derivative 0 at 0")
+      kink=_at_zero, doc="|x|; derivative 0 at 0", complex_step=False)
 unary("sign", lambda xp, x: xp.sign(x), _zero, LINEAR, kink=_at_zero,
-      doc="-1, 0 or 1; derivative 0")
+      doc="-1, 0 or 1; derivative 0", complex_step=False)
 unary("floor", lambda xp, x: xp.floor(x), _zero, LINEAR, domain=(0.1, 0.9),
-      kink=_at_integer, doc="derivative 0")
+      kink=_at_integer, doc="derivative 0", complex_step=False)
 unary("ceil", lambda xp, x: xp.ceil(x), _zero, LINEAR, domain=(0.1, 0.9),
-      kink=_at_integer, doc="derivative 0")
+      kink=_at_integer, doc="derivative 0", complex_step=False)
 unary("sigmoid", _sigmoid, lambda xp, ans, x: ans * (1.0 - ans),
       lambda xp, ans, x: ans * (1.0 - ans) * (1.0 - 2.0 * ans), domain=(-4.0, 4.0),
       doc="1 / (1 + exp(-x))")
@@ -243,10 +248,10 @@ unary("softplus",
       lambda xp, x: xp.log1p(xp.exp(-xp.abs(x))) + xp.maximum(x, 0.0),
       lambda xp, ans, x: _sigmoid(xp, x),
       lambda xp, ans, x: _sigmoid(xp, x) * (1.0 - _sigmoid(xp, x)), domain=(-4.0, 4.0),
-      doc="log(1 + exp(x)), without overflow")
+      doc="log(1 + exp(x)), without overflow", complex_step=False)
 unary("relu", lambda xp, x: xp.maximum(x, 0.0),
       lambda xp, ans, x: xp.where(x > 0, 1.0, 0.0), LINEAR, kink=_at_zero,
-      doc="max(x, 0); derivative 0 at 0")
+      doc="max(x, 0); derivative 0 at 0", complex_step=False)
 
 
 def _stack_kink(xp, ans, s):
@@ -255,10 +260,10 @@ def _stack_kink(xp, ans, s):
 
 _register(Op("max", None, lambda xp, s: xp.stack_max(s),
              lambda xp, ans, s: xp.stack_ties(s, ans), LINEAR, kink=_stack_kink,
-             doc="largest argument; ties share the derivative equally"))
+             doc="largest argument; ties share the derivative equally", complex_step=False))
 _register(Op("min", None, lambda xp, s: xp.stack_min(s),
              lambda xp, ans, s: xp.stack_ties(s, ans), LINEAR, kink=_stack_kink,
-             doc="smallest argument; ties share the derivative equally"))
+             doc="smallest argument; ties share the derivative equally", complex_step=False))
 
 #: names that read as numbers, not variables
 CONSTANTS = {"pi": 3.141592653589793, "e": 2.718281828459045}

@@ -189,3 +189,20 @@ class Progress:
             self.live.update(Text(f"iteration {info.iteration}  f = {info.value:.10g}  "
                                   f"|grad| = {info.gradient_norm:.3g}  "
                                   f"evaluations {info.evaluations}"))
+
+
+def check_tables(report, precision=None):
+    from .formats import check_summary
+
+    table = _titled("adcli check")
+    table.add_column("", no_wrap=True)
+    table.add_column("where", no_wrap=True)
+    table.add_column("check")
+    table.add_column("why it failed")
+    for path, outcomes, error in report:
+        if error is not None:
+            table.add_row(Text("ERROR", style="bold red"), path, "parses", error.message)
+        for o in outcomes:
+            status = Text("PASS", style="green") if o.passed else Text("FAIL", style="bold red")
+            table.add_row(status, f"{path}:{o.line}:{o.column}", o.name, o.message)
+    return [table, Text(check_summary(report))]
