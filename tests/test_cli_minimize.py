@@ -201,6 +201,44 @@ def test_an_unwritable_trace_file_is_an_error_not_a_traceback(run_cli, tmp_path)
     assert "cannot write" in result.stderr
 
 
+CLI_RUNS = [
+    (["--method", "gd", "--line-search"], dict(method="gd", line_search=True)),
+    (["--method", "gd", "--lr", "0.05"], dict(method="gd", lr=0.05)),
+    (["--method", "momentum", "--lr", "0.02", "--momentum", "0.5"],
+     dict(method="momentum", lr=0.02, momentum=0.5)),
+    (["--method", "adam", "--lr", "0.05", "--beta1", "0.8", "--beta2", "0.99"],
+     dict(method="adam", lr=0.05, beta1=0.8, beta2=0.99)),
+    (["--method", "lbfgs", "--memory", "2"], dict(method="lbfgs", memory=2)),
+    (["--method", "bfgs", "--gtol", "1e-4"], dict(method="bfgs", gtol=1e-4)),
+    (["--method", "newton", "--ftol", "1e-3", "--xtol", "1e-3"],
+     dict(method="newton", ftol=1e-3, xtol=1e-3)),
+]
+
+
+@pytest.mark.parametrize("args, options", CLI_RUNS, ids=[" ".join(a[1:]) for a, _ in CLI_RUNS])
+def test_method_options_reach_the_optimizer(run_cli, args, options):
+    """The CLI's result is the API's with the same settings, digit for digit;
+    on a convex quadratic every one of these converges."""
+    result = exited(run_cli("minimize", QUADRATIC, "--from", "0,0", "--format", "json",
+                            "--max-iter", "100000", *args), 0)
+    document = as_json(result)
+    api = adcli.minimize(QUADRATIC, [0, 0], max_iter=100000, **options)
+    assert document["x"] == api.x
+    assert document["value"] == api.value
+    assert (document["iterations"], document["evaluations"], document["reason"]) == \
+        (api.iterations, api.evaluations, api.reason)
+    assert document["x"] == pytest.approx({"x": 3.0, "y": -1.0}, abs=1e-2)
+
+
+def test_momentum_0_is_gradient_descent(run_cli):
+    gd = as_json(exited(run_cli("minimize", QUADRATIC, "--from", "0,0", "--method", "gd",
+                                "--lr", "0.1", "--format", "json"), 0))
+    heavy = as_json(exited(run_cli("minimize", QUADRATIC, "--from", "0,0", "--method",
+                                   "momentum", "--momentum", "0", "--lr", "0.1",
+                                   "--format", "json"), 0))
+    assert heavy["x"] == gd["x"] and heavy["iterations"] == gd["iterations"]
+
+
 # --- maximize --------------------------------------------------------------------------
 
 
