@@ -586,6 +586,56 @@ def _exit_for(result):
     ctx.exit(ExitStatus.NOT_CONVERGED)
 
 
+# --- compare -------------------------------------------------------------------------
+
+
+@cli.command(context_settings=EXPRESSION_COMMAND)
+@expression_input
+@point_option
+@output_name_option
+@click.option("--sweep", is_flag=True,
+              help="Instead: the finite-difference error against the step, 1e-1 to "
+                   "1e-15, forward and central, for each variable.")
+@click.option("--plot", "plot_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="With --sweep: draw it to FILE.png or .svg (pip install 'adcli[plot]').")
+@output_options
+def compare(expr, expr_file, exprs, variables, at, output_name, sweep, plot_file,
+            output_format, precision):
+    """The gradient four ways: reverse and forward AD, central finite
+    differences and the complex step, side by side.
+
+    Differences are against reverse mode; the cost column says how many
+    passes or evaluations of f each needed.  The complex step needs analytic
+    functions; when an op on the path is not (abs, max, ...), it says which.
+
+    \b
+    Examples:
+      adcli compare "3*(x1**2+x2*x3)" --at 2,3,4
+      adcli compare "x1**2*sin(x2)" --at 2,3 --sweep
+      adcli compare "x1**2*sin(x2)" --at 2,3 --sweep --plot sweep.png
+    """
+    from . import compare as comparing
+
+    graph = load_graph(expr, expr_file, exprs, variables)
+    at = require_point(graph, at)
+    if plot_file and not sweep:
+        raise click.UsageError("--plot draws the sweep: add --sweep")
+    if not sweep:
+        present(output_format, precision, "compare",
+                comparing.compare(graph, at, output=output_name))
+        return
+    if plot_file:
+        from . import files
+        try:
+            files.require_matplotlib()
+        except AdcliError as error:
+            raise click.UsageError(str(error)) from None
+    result = comparing.sweep(graph, at, output=output_name)
+    if plot_file:
+        comparing.plot_sweep(plot_file, result)
+    present(output_format, precision, "sweep", result)
+
+
 # --- check -------------------------------------------------------------------------
 
 CHECK_FORMATS = ("table", "plain", "json", "csv", "junit", "github", "tap")

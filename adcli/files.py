@@ -94,6 +94,13 @@ def plot_run(path, history, graph=None):
     _convergence(curve, history)
     if two:
         _contour(axes[1], history, graph)
+    save_figure(figure, path)
+
+
+def save_figure(figure, path):
+    """Save a matplotlib figure atomically, in the format its extension names."""
+    import matplotlib.pyplot as plt
+
     figure.tight_layout()
     extension = os.path.splitext(os.fspath(path))[1].lstrip(".").lower() or "png"
     target = _AtomicFile(path, "wb")

@@ -453,3 +453,77 @@ def check_junit(report, precision=None):
                     f"{_location(path, o)}\n" + "\n".join(m.describe() for m in o.mismatches))
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+# --- compare ------------------------------------------------------------------------
+
+
+def compare_document(result):
+    return {"output": result.output, "variables": list(result.variables),
+            "point": _numbers(result.point), "value": _json_number(result.value),
+            "methods": [{"method": m.name,
+                         "gradient": None if m.gradient is None else
+                         dict(zip(result.variables, map(_json_number, m.gradient))),
+                         "max_difference_from_reverse": _json_number(
+                             result.differences(m.name)) if m.gradient is not None else None,
+                         "evaluations": m.evaluations, "note": m.note}
+                        for m in result.methods]}
+
+
+def compare_rows(result, precision=None):
+    rows = []
+    for m in result.methods:
+        numbers = (["-"] * len(result.variables) if m.gradient is None
+                   else [number_text(v, precision) for v in m.gradient])
+        difference = result.differences(m.name)
+        rows.append([m.name] + numbers
+                    + ["-" if difference is None else f"{difference:.2g}", m.evaluations, m.note])
+    return rows
+
+
+def compare_header(result):
+    return (["method"] + [f"d/d{v}" for v in result.variables]
+            + ["max |diff| vs reverse", "cost", "note"])
+
+
+def compare_csv(result, precision=None):
+    return _csv_text([compare_header(result)] + compare_rows(result, precision))
+
+
+def compare_plain(result, precision=None):
+    return "\n".join("\t".join(row) for row in
+                     [compare_header(result)] + compare_rows(result, precision)) + "\n"
+
+
+def sweep_document(result):
+    return {"variables": list(result.variables), "point": _numbers(result.point),
+            "steps": list(result.steps), "ad_gradient": dict(zip(result.variables, result.exact)),
+            "forward_error": dict(zip(result.variables, result.forward_error)),
+            "central_error": dict(zip(result.variables, result.central_error))}
+
+
+def sweep_rows(result):
+    rows = []
+    for k, h in enumerate(result.steps):
+        row = [f"{h:.0e}"]
+        for forward_row, central_row in zip(result.forward_error, result.central_error):
+            row += [f"{forward_row[k]:.2e}", f"{central_row[k]:.2e}"]
+        rows.append(row)
+    return rows
+
+
+def sweep_header(result):
+    return ["step"] + [f"{kind} d/d{v}" for v in result.variables
+                       for kind in ("forward", "central")]
+
+
+def sweep_csv(result, precision=None):
+    return _csv_text([sweep_header(result)] + sweep_rows(result))
+
+
+def sweep_plain(result, precision=None):
+    best = result.best(result.central_error)
+    lines = ["\t".join(sweep_header(result))] + ["\t".join(r) for r in sweep_rows(result)]
+    lines += [f"# best central step for d/d{v}: {h:.0e} (error {e:.2e}); AD error: 0 "
+              "(exact to rounding)" for v, (h, e) in zip(result.variables, best)]
+    return "\n".join(lines) + "\n"

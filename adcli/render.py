@@ -206,3 +206,29 @@ def check_tables(report, precision=None):
             status = Text("PASS", style="green") if o.passed else Text("FAIL", style="bold red")
             table.add_row(status, f"{path}:{o.line}:{o.column}", o.name, o.message)
     return [table, Text(check_summary(report))]
+
+
+def compare_tables(result, precision=None):
+    from .formats import compare_header, compare_rows
+
+    table = _titled(f"the gradient of {result.output} four ways")
+    for k, title in enumerate(compare_header(result)):
+        table.add_column(title, justify="left" if k in (0, len(compare_header(result)) - 1)
+                         else "right")
+    for row in compare_rows(result, precision):
+        table.add_row(*row)
+    return [table]
+
+
+def sweep_tables(result, precision=None):
+    from .formats import sweep_header, sweep_rows
+
+    table = _titled("finite-difference error |difference - AD| against step")
+    for title in sweep_header(result):
+        table.add_column(title, justify="right")
+    for row in sweep_rows(result):
+        table.add_row(*row)
+    notes = [Text(f"best central step for d/d{v}: {h:.0e} (error {e:.2e}); AD: exact to "
+                  "rounding, no step", style="dim")
+             for v, (h, e) in zip(result.variables, result.best(result.central_error))]
+    return [table, *notes]

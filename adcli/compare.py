@@ -1,0 +1,130 @@
+"""The four ways to a derivative, side by side (adcli compare).
+
+Reverse-mode AD, forward-mode AD, central finite differences and the
+complex step, on one output at one point; and the finite-difference error
+against the step size, which shows the truncation/round-off trade-off that
+AD does not have.
+"""
+from dataclasses import dataclass, field
+
+from . import api, differences, points
+from .errors import AdcliError
+
+#: the steps of the sweep: 1e-1 down to 1e-15
+SWEEP_STEPS = tuple(10.0 ** -k for k in range(1, 16))
+
+
+@dataclass
+class Method:
+    name: str
+    gradient: list  # None when the method does not apply
+    evaluations: str  # what it cost, e.g. "1 forward + 1 reverse pass"
+    note: str = ""  # why it does not apply, or how it was done
+
+
+@dataclass
+class Comparison:
+    output: str
+    variables: tuple
+    point: dict
+    value: float
+    methods: list = field(default_factory=list)
+
+    def differences(self, name):
+        """Largest |method - reverse| over the gradient, or None."""
+        reference = self.methods[0].gradient
+        method = next(m for m in self.methods if m.name == name)
+        if method.gradient is None:
+            return None
+        return max((abs(a - b) for a, b in zip(method.gradient, reference)), default=0.0)
+
+
+def compare(expr, at, *, variables=None, output=None):
+    """The gradient of one output by reverse mode, forward mode, central
+    differences and the complex step."""
+    graph = api.parse(expr, variables)
+    if output is not None:
+        graph = graph.select(output)
+    point = points.resolve(graph.variables, at)
+    n = len(point)
+    gradient = api.grad(graph, point)
+    forward = api.grad(graph, point, mode="forward")
+    central, central_cost = differences.central(graph, point)
+    methods = [
+        Method("reverse", list(gradient.gradient.values()), "1 forward + 1 reverse pass"),
+        Method("forward", list(forward.gradient.values()),
+               f"{n} forward pass{'es' if n != 1 else ''} (one per variable)"),
+        Method("central differences", central[0], f"{central_cost} evaluations of f",
+               "step cbrt(eps)*max(1,|x|)"),
+    ]
+    try:
+        rows, cost = differences.complex_step(graph, point)
+        methods.append(Method("complex step", rows[0], f"{cost} complex evaluations of f",
+                              "step 1e-200"))
+    except AdcliError as error:
+        methods.append(Method("complex step", None, "-", str(error)))
+    return Comparison(graph.output_names[0], graph.variables, dict(zip(graph.variables, point)),
+                      gradient.value, methods)
+
+
+@dataclass
+class Sweep:
+    """Finite-difference error against step, per variable."""
+
+    variables: tuple
+    point: dict
+    steps: tuple
+    exact: list  # the AD gradient
+    forward_error: list  # [variable][step] |forward difference - exact|
+    central_error: list
+
+    def best(self, errors):
+        """(step, error) with the least error, per variable."""
+        return [min(zip(self.steps, row), key=lambda item: item[1]) for row in errors]
+
+
+def sweep(expr, at, *, variables=None, output=None, steps=SWEEP_STEPS):
+    """Forward and central difference errors for steps 1e-1 .. 1e-15."""
+    graph = api.parse(expr, variables)
+    if output is not None:
+        graph = graph.select(output)
+    point = points.resolve(graph.variables, at)
+    exact = list(api.grad(graph, point).gradient.values())
+    forward_error, central_error = [], []
+    for k, x in enumerate(point):
+        forward_row, central_row = [], []
+        for h in steps:
+            base = differences.outputs_at(graph, point)[0]
+            up = differences.outputs_at(graph, differences._moved(point, k, h))[0]
+            down = differences.outputs_at(graph, differences._moved(point, k, -h))[0]
+            forward_row.append(abs((up - base) / h - exact[k]))
+            central_row.append(abs((up - down) / (2 * h) - exact[k]))
+        forward_error.append(forward_row)
+        central_error.append(central_row)
+    return Sweep(graph.variables, dict(zip(graph.variables, point)), tuple(steps), exact,
+                 forward_error, central_error)
+
+
+def plot_sweep(path, result):
+    """log-log error against step, forward and central, per variable."""
+    from .files import require_matplotlib, save_figure
+
+    require_matplotlib()
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(7, 4.5))
+    for name, forward_row, central_row in zip(result.variables, result.forward_error,
+                                              result.central_error):
+        axis.loglog(result.steps, [max(e, 1e-18) for e in forward_row], "o-",
+                    label=f"forward, d/d{name}")
+        axis.loglog(result.steps, [max(e, 1e-18) for e in central_row], "s--",
+                    label=f"central, d/d{name}")
+    axis.set_xlabel("step h")
+    axis.set_ylabel("|difference - AD|")
+    axis.set_title("finite-difference error against step (AD has none)")
+    axis.invert_xaxis()
+    axis.legend(fontsize="small")
+    save_figure(figure, path)
