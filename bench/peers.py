@@ -210,3 +210,93 @@ def torch_batch(x, y):
     value = torch.sin(tx) * torch.exp(ty) + tx ** 2 * ty
     value.backward(torch.ones_like(value))
     return value.detach().numpy(), tx.grad.numpy(), ty.grad.numpy()
+
+
+# --- goal 6: minimize the classic test problems ------------------------------------
+
+#: scipy.optimize.minimize methods run next to adcli.minimize
+SCIPY_METHODS = ("BFGS", "L-BFGS-B", "Newton-CG")
+#: tolerances for scipy: adcli.minimize's default gtol (1e-8, on the largest
+#: gradient component, the norm BFGS uses too); scipy's own defaults stop at
+#: 1e-5, before f reaches 1e-8 on the harder problems
+SCIPY_OPTIONS = {"BFGS": {"gtol": 1e-8}, "L-BFGS-B": {"gtol": 1e-8, "ftol": 1e-15},
+                 "Newton-CG": {"xtol": 1e-10}}
+
+
+class CountedObjective:
+    """f and its gradient from one adcli.grad call on a graph parsed once
+    (scipy's jac=True), and the Hessian from adcli.hessian, counting calls:
+    one call = one evaluation of f and its gradient together, the unit
+    adcli.minimize counts in ``evaluations``.  Non-finite values go to scipy
+    as inf/nan (its line searches back off) instead of raising."""
+
+    def __init__(self, graph):
+        self.graph, self.evaluations, self.hessian_evaluations = graph, 0, 0
+
+    def __call__(self, x):
+        import adcli
+        import numpy as np
+
+        self.evaluations += 1
+        result = adcli.grad(self.graph, x.tolist(), allow_nonfinite=True)
+        gradient = result.gradient
+        return result.value, np.array([gradient[v] for v in self.graph.variables])
+
+    def hessian(self, x):
+        import adcli
+
+        self.hessian_evaluations += 1
+        return adcli.hessian(self.graph, x.tolist(), allow_nonfinite=True).matrix
+
+
+def scipy_minimize(graph, x0, method, cap=None):
+    """scipy.optimize.minimize(method) on an adcli graph from x0: a dict with
+    value, iterations, evaluations (f+gradient calls), hessian_evaluations,
+    seconds, success, message, and capped: the run was stopped after cap
+    seconds (from scipy's callback, between iterations)."""
+    import time
+
+    import numpy as np
+    from scipy.optimize import minimize
+
+    objective = CountedObjective(graph)
+    options = dict(SCIPY_OPTIONS.get(method, {}))
+    extra = {"hess": objective.hessian} if method == "Newton-CG" else {}
+    capped = []
+
+    def callback(*_):
+        if cap is not None and time.perf_counter() > start + cap:
+            capped.append(True)
+            raise StopIteration  # scipy >= 1.11 ends the run and keeps the point
+
+    start = time.perf_counter()
+    result = minimize(objective, np.array(x0, dtype=float), jac=True, method=method,
+                      options=options, callback=callback, **extra)
+    elapsed = time.perf_counter() - start
+    return {"value": float(result.fun), "iterations": int(result.nit),
+            "evaluations": objective.evaluations,
+            "hessian_evaluations": objective.hessian_evaluations, "seconds": elapsed,
+            "success": bool(result.success), "message": str(result.message),
+            "capped": bool(capped)}
+
+
+def sympy_rosenbrock(n):
+    """scipy's objective as a SymPy user writes it: the extended Rosenbrock
+    on symbols, diff for each variable, lambdify value and gradient to numpy.
+    Returns (fun(x) -> (value, gradient array), seconds spent building)."""
+    import time
+
+    import numpy as np
+    import sympy
+
+    start = time.perf_counter()
+    x = sympy.symbols(f"x1:{n + 1}")
+    f = rosenbrock(list(x))
+    value = sympy.lambdify([x], f, "numpy")
+    gradient = sympy.lambdify([x], [sympy.diff(f, v) for v in x], "numpy")
+    built = time.perf_counter() - start
+
+    def fun(point):
+        return float(value(point)), np.array(gradient(point), dtype=float)
+
+    return fun, built

@@ -3,6 +3,7 @@
     python3 bench/run.py                # every goal, full sizes (minutes)
     python3 bench/run.py --quick        # smaller sizes, fewer runs (< 60 s)
     python3 bench/run.py --goal 1 --goal 3
+    python3 bench/run.py --goal 6 --methods      # also every adcli.minimize method
 
 One table per goal: adcli, each installed peer, the ratio adcli/peer, the
 goal's target and a verdict.  Absent peers are skipped with a line saying so.
@@ -32,8 +33,12 @@ from adcli import generate  # noqa: E402
 
 import peers  # noqa: E402
 
-FULL = {"runs": 11, "rounds": 7, "n": 10_000, "batch": 10 ** 6, "memory_nodes": 10 ** 6}
-QUICK = {"runs": 3, "rounds": 3, "n": 1_000, "batch": 10 ** 5, "memory_nodes": 10 ** 5}
+FULL = {"runs": 11, "rounds": 7, "n": 10_000, "batch": 10 ** 6, "memory_nodes": 10 ** 6,
+        "minimize_cap": 120.0, "minimize_n": (100, 1000), "minimize_rounds": 3,
+        "scipy_methods": peers.SCIPY_METHODS}
+QUICK = {"runs": 3, "rounds": 3, "n": 1_000, "batch": 10 ** 5, "memory_nodes": 10 ** 5,
+         "minimize_cap": 1.0, "minimize_n": (100,), "minimize_rounds": 1,
+         "scipy_methods": ("BFGS",)}
 SKIP = "not installed, skipped (pip install '.[bench]')"
 
 # --- measuring ---------------------------------------------------------------------
@@ -417,6 +422,68 @@ def goal_memory(size):
 
 # --- goal 6: minimize -------------------------------------------------------------------
 
+#: adcli.minimize's methods besides the default (method="auto"), for --methods
+ADCLI_METHODS = ("newton", "bfgs", "lbfgs", "gd", "momentum", "adam")
+
+
+def adcli_minimize(graph, x0, method=None, cap=None):
+    """adcli.minimize on a graph parsed once, with its default method unless
+    one is given; the same fields as peers.scipy_minimize, plus the method
+    that ran.  The callback stops the run after cap seconds."""
+    options = {} if method is None else {"method": method}
+    if cap is not None:
+        options["callback"] = lambda info: time.perf_counter() > start + cap
+    start = time.perf_counter()
+    result = adcli.minimize(graph, list(x0), variables=graph.variables, **options)
+    elapsed = time.perf_counter() - start
+    return {"value": result.value, "iterations": result.iterations,
+            "evaluations": result.evaluations,
+            "hessian_evaluations": result.hessian_evaluations, "seconds": elapsed,
+            "success": result.converged, "message": result.reason, "method": result.method,
+            "capped": cap is not None and result.reason == "callback"}
+
+
+def _failed(error):
+    return {"value": math.nan, "iterations": 0, "evaluations": 0, "hessian_evaluations": 0,
+            "seconds": 0.0, "success": False, "message": f"raised {type(error).__name__}",
+            "capped": False}
+
+
+def _stop_text(label, run):
+    """Why a run stopped: adcli's reason, scipy's message (short), or the cap."""
+    if run["capped"]:
+        return "time cap"
+    if label.startswith("scipy") and run["success"]:
+        return "success"
+    message = run["message"].split(":")[0].split(".")[0]
+    return message if len(message) <= 32 else message[:31] + "..."
+
+
+def minimize_runs(problem, methods, scipy_methods, cap):
+    """(label, run) for the default adcli method, each extra adcli method, and
+    each scipy method, on one problem; a run that raises is recorded as failed."""
+    graph = adcli.parse(problem.text, problem.variables)
+    runs = []
+    for method in [None] + list(methods):
+        try:
+            run = adcli_minimize(graph, problem.x0, method, cap)
+        except (adcli.AdcliError, ArithmeticError, ValueError) as error:
+            run = _failed(error)
+        label = (f"adcli default ({run.get('method', '?')})" if method is None
+                 else f"adcli {method}")
+        runs.append((label, run))
+    for method in scipy_methods:
+        try:
+            run = peers.scipy_minimize(graph, problem.x0, method, cap)
+        except (adcli.AdcliError, ArithmeticError, ValueError) as error:
+            run = _failed(error)
+        runs.append((f"scipy {method}", run))
+    return runs
+
+
+def _fraction(count, total):
+    return f"{count}/{total}"
+
 
 def goal_minimize(size):
     title = "Goal 6: minimize"
@@ -427,35 +494,142 @@ def goal_minimize(size):
     if not peers.available("scipy"):
         print(f"\n{title}\n  scipy: {SKIP}")
         return
+    from adcli import problems
+
+    import scipy.optimize  # noqa: F401  (imported before the first run is timed)
+
+    methods = size.get("methods") or ()
+    cap = size["minimize_cap"]
+    rows, by_label, pairs = [], {}, []
+    for problem in problems.PROBLEMS:
+        runs = minimize_runs(problem, methods, size["scipy_methods"], cap)
+        for label, run in runs:
+            solved = problem.solved(run["value"])
+            key = "adcli default" if label.startswith("adcli default") else label
+            by_label.setdefault(key, []).append((solved, run))
+            rows.append([problem.name, str(problem.n), label, "yes" if solved else "NO",
+                         f"{run['value']:.10g}", str(run["iterations"]),
+                         str(run["evaluations"]), str(run["hessian_evaluations"] or ""),
+                         seconds(run["seconds"]), _stop_text(label, run)])
+        default = runs[0][1]
+        bfgs = dict(runs)["scipy BFGS"]
+        pairs.append((problem, default, bfgs))
+    count = len(problems.PROBLEMS)
+    print_table(
+        f"{title}: the {count} problems of adcli.problems (Moré, Garbow & Hillstrom 1981, "
+        "and Himmelblau) from their standard starts; adcli.minimize next to "
+        "scipy.optimize.minimize (f and gradient from adcli.grad, Hessian from adcli.hessian)",
+        ["problem", "n", "method", "solved", "final f", "iters", "f/g evals", "H evals",
+         "time", "stopped by"], rows,
+        ["solved: f - f* <= 1e-8, relative when |f*| > 1 (a lower f than the reported f* "
+         "counts: Freudenstein-Roth, Biggs EXP6, Trigonometric report a local value)",
+         "f/g evals: calls that evaluate f and its gradient together (for scipy: calls of "
+         "its jac=True objective); H evals: Hessians on top",
+         f"scipy options: {peers.SCIPY_OPTIONS}, the rest default; "
+         f"each run stopped after {cap:g} s ('time cap')"])
+
+    summary = []
+    for key, results in by_label.items():
+        solved = sum(1 for ok, _ in results if ok)
+        summary.append([key, _fraction(solved, len(results)),
+                        str(sum(r["evaluations"] for _, r in results)),
+                        str(sum(r["hessian_evaluations"] for _, r in results)),
+                        seconds(sum(r["seconds"] for _, r in results))])
+    fewer = sum(1 for _, mine, theirs in pairs if mine["evaluations"] <= theirs["evaluations"])
+    both = [(p, mine, theirs) for p, mine, theirs in pairs
+            if p.solved(mine["value"]) and p.solved(theirs["value"])]
+    fewer_both = sum(1 for _, mine, theirs in both
+                     if mine["evaluations"] <= theirs["evaluations"])
+    print_table("Goal 6 summary, per method", ["method", "solved", "f/g evals (sum)",
+                                                "H evals (sum)", "time (sum)"], summary,
+                [f"the default method used no more f/g evaluations than scipy BFGS on "
+                 f"{fewer} of {count} problems ({fewer_both} of the {len(both)} both solved)"])
+
+    default_solved = sum(1 for ok, _ in by_label["adcli default"] if ok)
+    verdicts = [["default method solves (issue 5: nearly all)",
+                 _fraction(default_solved, count), ">= 90%",
+                 "met" if default_solved >= 0.9 * count else "MISSED"],
+                ["default f/g evals <= scipy BFGS (issue 3: on most)",
+                 _fraction(fewer, count), "> 50%", "met" if fewer > count / 2 else "MISSED"]]
+    verdicts += minimize_per_iteration(size)
+    print_table("Goal 6 verdicts", ["", "measured", "target", "verdict"], verdicts)
+    print_verdict(6, verdicts, 3)
+
+
+def _eigh_time():
+    import numpy as np
+
+    matrix = np.random.default_rng(0).standard_normal((100, 100))
+    matrix = matrix + matrix.T
+    return interleaved({"eigh": lambda: np.linalg.eigh(matrix)}, 3)["eigh"]
+
+
+def minimize_per_iteration(size):
+    """Time per iteration on the extended Rosenbrock with 100+ variables:
+    adcli.minimize against scipy's BFGS driven by a SymPy-lambdified
+    gradient (and by adcli.grad).  Prints a table; returns verdict rows."""
     from scipy.optimize import minimize
 
-    rows = []
-    for n in (2, 10, 100):
-        text, start = generate.rosenbrock(n), generate.rosenbrock_start(n)
-        begin = time.perf_counter()
-        try:
-            mine = adcli.minimize(text, start)
-        except (TypeError, AttributeError) as error:
-            print(f"\n{title}\n  adcli.minimize does not take (expr, x0) as issue 5 "
-                  f"describes: {error}")
-            return
-        elapsed = time.perf_counter() - begin
-        begin = time.perf_counter()
-        theirs = minimize(generate.rosenbrock_value, start, jac=generate.rosenbrock_gradient,
-                          method="BFGS")
-        scipy_elapsed = time.perf_counter() - begin
-        evaluations = theirs.nfev + theirs.njev
-        target, word = verdict(mine.evaluations / evaluations, ("<=", 1))
-        rows.append([f"Rosenbrock n = {n}", f"{mine.value:.3g}", str(mine.evaluations),
-                     seconds(elapsed), f"{theirs.fun:.3g}", str(evaluations),
-                     seconds(scipy_elapsed), target, word])
-    print_table(f"{title}: adcli.minimize vs scipy BFGS with the exact gradient, "
-                "from the classic start",
-                ["", "adcli f", "adcli evals", "adcli time", "scipy f", "scipy f+g evals",
-                 "scipy time", "evals target", "verdict"], rows,
-                ["not measured yet: the other classic problems, and time per iteration "
-                 "against scipy driven by a SymPy-lambdified gradient"])
-    print_verdict(6, rows, 8)
+    from adcli import problems
+
+    if not peers.available("sympy"):
+        print(f"\nGoal 6, time per iteration\n  sympy: {SKIP}")
+        return []
+    rows, verdicts, notes = [], [], []
+    for n in size["minimize_n"]:
+        problem = problems.extended_rosenbrock(n)
+        graph = adcli.parse(problem.text, problem.variables)
+        fun, built = peers.sympy_rosenbrock(n)
+        notes.append(f"n = {n}: SymPy diff + lambdify took {seconds(built)} (once, not "
+                     "counted)")
+        x0 = list(problem.x0)
+
+        def sympy_bfgs():
+            import numpy as np
+            result = minimize(fun, np.array(x0), jac=True, method="BFGS",
+                              options=peers.SCIPY_OPTIONS["BFGS"])
+            return {"value": float(result.fun), "iterations": int(result.nit)}
+
+        runs = {"adcli default": lambda: adcli_minimize(graph, x0),
+                "adcli lbfgs": lambda: adcli_minimize(graph, x0, "lbfgs"),
+                "adcli bfgs": lambda: adcli_minimize(graph, x0, "bfgs"),
+                "scipy BFGS, SymPy-lambdified gradient": sympy_bfgs,
+                "scipy BFGS, adcli.grad gradient":
+                    lambda: peers.scipy_minimize(graph, x0, "BFGS")}
+        times = {name: [] for name in runs}
+        results = {}
+        for _ in range(size["minimize_rounds"]):  # interleaved rounds
+            for name, run in runs.items():
+                start = time.perf_counter()
+                results[name] = run()
+                times[name].append(time.perf_counter() - start)
+        per_iteration = {}
+        for name, result in results.items():
+            total = statistics.median(times[name])
+            per_iteration[name] = total / max(1, result["iterations"])
+            label = name + (f" ({result['method']})" if name == "adcli default" else "")
+            rows.append([f"n = {n}", label, "yes" if problem.solved(result["value"]) else "NO",
+                         str(result["iterations"]), seconds(total),
+                         seconds(per_iteration[name])])
+        reference = per_iteration["scipy BFGS, SymPy-lambdified gradient"]
+        for name in ("adcli default", "adcli lbfgs"):
+            ratio = per_iteration[name] / reference
+            target, word = verdict(ratio, ("<", 1))
+            verdicts.append([f"{name}: time/iteration vs scipy + SymPy gradient, n = {n} "
+                             "(issue 3)", f"{ratio:.3g}x", target, word])
+        total = (statistics.median(times["adcli default"])
+                 / statistics.median(times["scipy BFGS, SymPy-lambdified gradient"]))
+        verdicts.append([f"adcli default: total time vs scipy + SymPy gradient, n = {n}",
+                         f"{total:.3g}x", "-", "-"])
+    eigh = _eigh_time()
+    notes.append(f"numpy.linalg.eigh of a 100 x 100 matrix takes {seconds(eigh)} here; "
+                 "newton's trust region calls it once per iteration"
+                 + (" (about 1 ms is usual: BLAS threads may be oversubscribed, compare "
+                    "with OPENBLAS_NUM_THREADS=1)" if eigh > 3e-3 else ""))
+    print_table(f"Goal 6, time per iteration: extended Rosenbrock from (-1.2, 1, ...), "
+                f"median of {size['minimize_rounds']} interleaved runs",
+                ["", "run", "solved", "iters", "time", "per iteration"], rows, notes)
+    return verdicts
 
 
 # --- main --------------------------------------------------------------------------------
@@ -486,8 +660,17 @@ def main(argv=None):
                         help="smaller sizes and fewer runs: a smoke test (< 60 s)")
     parser.add_argument("--goal", type=int, action="append", choices=sorted(GOALS),
                         help="run only this goal (repeatable)")
+    parser.add_argument("--methods", nargs="?", const=",".join(ADCLI_METHODS), default="",
+                        metavar="M1,M2",
+                        help="goal 6: also run these adcli.minimize methods (all of "
+                             f"{', '.join(ADCLI_METHODS)} when given alone)")
     args = parser.parse_args(argv)
-    size = QUICK if args.quick else FULL
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    unknown = [m for m in methods if m not in ADCLI_METHODS]
+    if unknown:
+        parser.error(f"--methods: unknown {', '.join(unknown)}; "
+                     f"choose from {', '.join(ADCLI_METHODS)}")
+    size = dict(QUICK if args.quick else FULL, methods=methods)
     print(f"adcli benchmarks (issue 3){' --quick' if args.quick else ''}")
     print(machine_line())
     for goal in args.goal or sorted(GOALS):
