@@ -245,12 +245,55 @@ def read_batch(graph, points_file, at):
 # --- grad --------------------------------------------------------------------------
 
 
-# ignore_unknown_options: an EXPR that starts with a minus ("-x**2") is the
-# expression, not an unknown option
-EXPRESSION_COMMAND = {"ignore_unknown_options": True}
+class ExpressionCommand(click.Command):
+    """A command whose EXPR may start with a minus ("-x**2", "-(x*exp(-x))").
+
+    Click would read such an argument as options (-e, -f, -h in a cluster).
+    Before parsing, an argument that starts with '-' but is no option of
+    this command, nor an option's value, moves behind '--' at the end, where
+    it can only be EXPR.
+    """
+
+    def parse_args(self, ctx, args):
+        return super().parse_args(ctx, _expression_last(self.get_params(ctx), list(args)))
 
 
-@cli.command(context_settings=EXPRESSION_COMMAND)
+def _expression_last(params, args):
+    takes_value, names = set(), set()
+    for param in params:
+        if isinstance(param, click.Option):
+            names.update(param.opts + param.secondary_opts)
+            if not param.is_flag and not param.count:
+                takes_value.update(param.opts + param.secondary_opts)
+    kept, moved = [], []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--":
+            kept += args[index:]
+            break
+        if arg in takes_value:  # the option and its value, whatever it looks like
+            kept += args[index:index + 2]
+            index += 2
+            continue
+        if _looks_like_expression(arg, names):
+            moved.append(arg)
+        else:
+            kept.append(arg)
+        index += 1
+    return kept + (["--"] + moved if moved else [])
+
+
+def _looks_like_expression(arg, names):
+    if not arg.startswith("-") or arg in ("-", "--") or arg in names:
+        return False
+    if arg.startswith("--"):  # --name=value, or a mistyped long option: click says so
+        return False
+    return True  # -x, -x**2, -(x*exp(-x)): no short option of ours takes this form
+
+
+
+@cli.command(cls=ExpressionCommand)
 @expression_input
 @point_option
 @points_option
@@ -315,7 +358,7 @@ def _warn_failed_rows(failed_rows, count, first_error=None):
 # --- jacobian, hessian, jvp, vjp, eval ------------------------------------------------
 
 
-@cli.command(context_settings=EXPRESSION_COMMAND)
+@cli.command(cls=ExpressionCommand)
 @expression_input
 @point_option
 @points_option
@@ -356,7 +399,7 @@ def jacobian(expr, expr_file, exprs, variables, at, points_file, mode, explain_m
         present(output_format, precision, "jacobian", result, sparsity=sparsity)
 
 
-@cli.command(context_settings=EXPRESSION_COMMAND)
+@cli.command(cls=ExpressionCommand)
 @expression_input
 @point_option
 @output_name_option
@@ -407,7 +450,7 @@ def _product_command(kind):
 
 
 jvp = cli.command(
-    "jvp", context_settings=EXPRESSION_COMMAND,
+    "jvp", cls=ExpressionCommand,
     help="""Jacobian-vector product J·v by one forward-mode pass.
 
     v has one entry per variable (--dir).
@@ -419,7 +462,7 @@ jvp = cli.command(
     """)(_product_command("jvp"))
 
 vjp = cli.command(
-    "vjp", context_settings=EXPRESSION_COMMAND,
+    "vjp", cls=ExpressionCommand,
     help="""Vector-Jacobian product uᵀ·J by one reverse-mode pass.
 
     u has one entry per output (--dir).
@@ -431,7 +474,7 @@ vjp = cli.command(
     """)(_product_command("vjp"))
 
 
-@cli.command("eval", context_settings=EXPRESSION_COMMAND)
+@cli.command("eval", cls=ExpressionCommand)
 @expression_input
 @point_option
 @nonfinite_option
@@ -462,7 +505,7 @@ def eval_command(expr, expr_file, exprs, variables, at, allow_nonfinite, output_
 # --- minimize ----------------------------------------------------------------------
 
 
-@cli.command(context_settings=EXPRESSION_COMMAND)
+@cli.command(cls=ExpressionCommand)
 @expression_input
 @click.option("--from", "start", type=PointType(), required=True, metavar="POINT",
               help="The starting point, positional or by name.")
@@ -526,7 +569,7 @@ def minimize(expr, expr_file, exprs, variables, start, output_name, method, maxi
         graph = graph.select(output_name)
     if plot_file:
         try:
-            files.require_matplotlib()
+            files.require_matplotlib(plot_file)
         except AdcliError as error:
             raise click.UsageError(str(error)) from None
     history = []
@@ -589,7 +632,7 @@ def _exit_for(result):
 # --- compare -------------------------------------------------------------------------
 
 
-@cli.command(context_settings=EXPRESSION_COMMAND)
+@cli.command(cls=ExpressionCommand)
 @expression_input
 @point_option
 @output_name_option
@@ -627,7 +670,7 @@ def compare(expr, expr_file, exprs, variables, at, output_name, sweep, plot_file
     if plot_file:
         from . import files
         try:
-            files.require_matplotlib()
+            files.require_matplotlib(plot_file)
         except AdcliError as error:
             raise click.UsageError(str(error)) from None
     result = comparing.sweep(graph, at, output=output_name)

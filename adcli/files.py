@@ -44,15 +44,22 @@ class IterationLog:
     evaluations, then x): CSV, or JSON lines for a .jsonl/.json name."""
 
     def __init__(self, path, variables):
+        self.path = path
         self.variables = list(variables)
         self.json = os.fspath(path).lower().endswith((".jsonl", ".json", ".ndjson"))
-        self.file = _AtomicFile(path)
+        self.file = None  # made at the first row: a run that never starts leaves nothing
+
+    def _open(self):
+        self.file = _AtomicFile(self.path)
         if not self.json:
             self.writer = csv.writer(self.file.handle, lineterminator="\n")
+            # x[name]: brackets keep variables named f or step apart from the columns
             self.writer.writerow(["iteration", "f", "grad_norm", "step", "evaluations"]
-                                 + self.variables)
+                                 + [f"x[{name}]" for name in self.variables])
 
     def __call__(self, info):
+        if self.file is None:
+            self._open()
         if self.json:
             row = {"iteration": info.iteration, "f": _finite(info.value),
                    "grad_norm": _finite(info.gradient_norm), "step": _finite(info.step),
@@ -65,18 +72,28 @@ class IterationLog:
 
     def close(self):
         """Put the file in place, with every row written so far."""
-        self.file.commit()
+        if self.file is not None:
+            self.file.commit()
 
 
 def _finite(value):
     return value if math.isfinite(value) else None
 
 
-def require_matplotlib():
+def require_matplotlib(path=None):
+    """AdcliError unless matplotlib is installed and can write path's format."""
     try:
         import matplotlib  # noqa: F401
     except ImportError:
         raise AdcliError("--plot needs matplotlib: pip install 'adcli[plot]'") from None
+    if path is not None:
+        from matplotlib.figure import Figure
+
+        extension = os.path.splitext(os.fspath(path))[1].lstrip(".").lower()
+        supported = Figure().canvas.get_supported_filetypes()
+        if extension not in supported:
+            raise AdcliError(f"cannot plot to {os.fspath(path)!r}: name it .png, .svg, .pdf "
+                             f"(supported: {', '.join(sorted(supported))})")
 
 
 def plot_run(path, history, graph=None):

@@ -36,7 +36,7 @@ CONVERGED = {"gtol": "the gradient norm fell below gtol",
 #: reasons that stop a run without convergence
 NOT_CONVERGED = {"max_iter": "the iteration limit was reached",
                  "max_evals": "the evaluation limit was reached",
-                 "stalled": "no step along the search direction decreases f",
+                 "stalled": "f stopped decreasing where the gradient is not small",
                  "callback": "the callback asked to stop"}
 DIVERGED = {"diverged": "f or x grew without bound",
             "nonfinite": "a value or derivative is not finite"}
@@ -183,8 +183,12 @@ class _Run:
         except Stop as stop:
             return x, math.nan, np.full(len(x), math.nan), stop.reason, stop.error
         self.start_f = f
-        self._report(x, f, g, 0.0)
-        self.stepper.start(self.objective, x, f, g)
+        if self._report(x, f, g, 0.0):
+            return x, f, g, "callback", None
+        try:
+            self.stepper.start(self.objective, x, f, g)
+        except Stop as stop:
+            return x, f, g, stop.reason, stop.error
         while True:
             reason = self._converged_at(g) or self._limit()
             if reason:
@@ -195,7 +199,7 @@ class _Run:
                 return x, f, g, stop.reason, stop.error
             self.iteration += 1
             step = float(np.linalg.norm(x_new - x))
-            reason = self._diverged(x_new, f_new) or self._stagnant(x, f, f_new, step)
+            reason = self._diverged(x_new, f_new) or self._stagnant(x, f, f_new, g_new, step)
             x, f, g = x_new, f_new, g_new
             if self._report(x, f, g, step):
                 return x, f, g, "callback", None
@@ -214,15 +218,25 @@ class _Run:
             return "diverged"
         return None
 
-    def _stagnant(self, x, f, f_new, step):
+    def _stagnant(self, x, f, f_new, g_new, step):
+        """ftol or xtol when f or x stopped changing near a stationary point;
+        stalled when they stopped changing where the gradient is not small
+        (a trust region collapsed against the edge of the domain, say)."""
         if not self.stepper.monotone:  # gd, momentum, adam: f may rise and fall
             return None
         scale = max(abs(f), abs(f_new), 1.0)
+        size = 1.0 + float(self.objective.np.linalg.norm(x))
         if abs(f - f_new) <= self.limits["ftol"] * scale:
-            return "ftol"
-        if step <= self.limits["xtol"] * (1.0 + float(self.objective.np.linalg.norm(x))):
-            return "xtol"
-        return None
+            reason, rounding = "ftol", abs(f - f_new) <= 1e-14 * scale
+        elif step <= self.limits["xtol"] * size:
+            reason, rounding = "xtol", step <= 1e-14 * size
+        else:
+            return None
+        # a change at rounding level is convergence only where the gradient is small
+        small = max(self.limits["gtol"], 1e-6 * scale)
+        if rounding and len(g_new) and float(abs(g_new).max()) > small:
+            return "stalled"
+        return reason
 
     def _report(self, x, f, g, step):
         if self.callback is None:
