@@ -228,7 +228,8 @@ def test_agreement_claims_pass_at_a_point_and_over_a_box(claim):
 
 @pytest.mark.parametrize("method", ["fd", "cs", "forward"])
 def test_jacobian_agreement_of_several_names(method):
-    text = ARM + f"check px, py over t1 in [-3, 3], t2 in [-3, 3]: jacobian ~ {method}, samples 10\n"
+    text = ARM + (f"check px, py over t1 in [-3, 3], t2 in [-3, 3]: jacobian ~ {method}, "
+                  "samples 10\n")
     passes(text)
 
 
@@ -542,6 +543,23 @@ def test_binding_too_few_or_unknown_variables_fails_clearly(bindings, words):
         assert word in outcome.message
 
 
+def test_bindings_and_expected_numbers_may_be_constant_expressions():
+    passes("f = 2*x\ncheck f at x=1/3: value 2/3, grad [2]\n"
+           "g = sin(x)\ncheck g at x=pi/2: value 1, grad [0], rtol 0, atol 1e-15\n"
+           "check f over x in [-1/2, 2**-1]: finite, samples 3\n")
+
+
+@pytest.mark.xfail(reason="adcli/checks.py: a variable bound twice (`at x=1, x=2, y=3`) is "
+                          "accepted and the last value silently wins", strict=False)
+def test_a_variable_bound_twice_is_an_error():
+    text = "f = x*y\ncheck f at x=1, x=2, y=3: value 3\n"
+    try:
+        outcome = one(text)
+    except ExpressionError:
+        return
+    assert not outcome.passed and "twice" in outcome.message
+
+
 @pytest.mark.parametrize("text, words", [
     ("f = x\ncheck f at x in [0, 1]: value 0\n", ["x=VALUE"]),
     ("f = x\ncheck f over x=1: finite\n", ["x in [low, high]"]),
@@ -622,6 +640,7 @@ def test_default_check_covers_every_output():
 GOOD = TEXTBOOK + "check f at x1=2, x2=3, x3=4: value 48, grad [12, 12, 9]\n"
 BAD = TEXTBOOK + "check f at x1=2, x2=3, x3=4: value 48, grad [12, 13, 9]\n"
 BROKEN = "f = x*y\ncheck f at x=1, y=2: valu 2\n"
+SPANNING = "f = x*y\ncheck f over x in [0,\n 1], y in [0, 1]: value 2\n"  # bindings over 2 lines
 
 
 def write(folder, name, text):
@@ -829,7 +848,7 @@ def test_plain_last_line_is_the_summary(run_cli, mixed):
                           "TAP get a line that belongs to no report entry",
                    strict=False)
 def test_a_check_spanning_lines_is_one_line_of_plain_output(run_cli, tmp_path):
-    path = write(tmp_path, "long.adx", "f = x*y\ncheck f over x in [0,\n 1], y in [0, 1]: value 2\n")
+    path = write(tmp_path, "long.adx", SPANNING)
     result = run_cli("check", path, "--format", "plain")
     assert len(result.stdout.splitlines()) == 2
 
@@ -909,6 +928,12 @@ def test_github_annotations_match_the_workflow_syntax(run_cli, mixed):
     assert result.stdout.splitlines()[-1] == "::notice title=adcli check::3 passed, 2 failed"
 
 
+def test_github_prints_only_the_notice_when_all_pass(run_cli, tmp_path):
+    result = run_cli("check", write(tmp_path, "good.adx", GOOD), "--format", "github")
+    assert result.exit_code == 0
+    assert result.stdout == "::notice title=adcli check::2 passed, 0 failed\n"
+
+
 def test_github_escapes_commas_colons_and_percent_in_the_path(run_cli, tmp_path):
     path = write(tmp_path, "a,b:c%d/model, v2.adx", BAD)
     result = run_cli("check", path, "--format", "github")
@@ -921,8 +946,7 @@ def test_github_escapes_commas_colons_and_percent_in_the_path(run_cli, tmp_path)
 
 def test_github_escapes_percent_and_newlines_in_messages(run_cli, tmp_path):
     percent = write(tmp_path, "percent.adx", "f = x % y\n")
-    spanning = write(tmp_path, "spanning.adx",
-                     "f = x*y\ncheck f over x in [0,\n 1], y in [0, 1]: value 2\n")
+    spanning = write(tmp_path, "spanning.adx", SPANNING)
     result = run_cli("check", percent, spanning, "--format", "github")
     errors = _github_errors(result.stdout)
     assert len(errors) == 2
@@ -982,7 +1006,7 @@ def test_tap_is_valid_tap_13(run_cli, mixed):
                           "in two; the second half is not TAP",
                    strict=False)
 def test_tap_stays_valid_for_a_check_spanning_lines(run_cli, tmp_path):
-    path = write(tmp_path, "long.adx", "f = x*y\ncheck f over x in [0,\n 1], y in [0, 1]: value 2\n")
+    path = write(tmp_path, "long.adx", SPANNING)
     plan, tests = _parse_tap(run_cli("check", path, "--format", "tap").stdout)
     assert plan == 1 and not tests[0][0]
 
