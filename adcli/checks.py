@@ -5,7 +5,8 @@
     check f at x1=0.5, x2=-1, x3=2: grad ~ fd
     check f over x1 in [-2, 2], x2 in [0, 1], x3 in [0, 1]: grad ~ fd, samples 100
     check f at x1=1, x2=2, x3=3: hessian [[6,0,0],[0,0,3],[0,3,0]]
-    check f from x1=1, x2=1, x3=1: minimum 0
+    g = (x - 1)**2 + (y + 2)**2
+    check g from x=0, y=0: minimum 0
     tolerance rtol 1e-9, atol 1e-12
 
 A check names outputs or definitions, a place (``at`` a point, ``over`` a
@@ -172,31 +173,71 @@ def _run_statement(graph, statement, file_tolerance, seed):
         raise ExpressionError(f"a check says where: 'at', 'over' or 'from', not {word!r}",
                               graph.source, start, end, kind="check")
     claims = [c for c in statement.claims if c.word not in SETTINGS]
-    for claim in claims:
+    for claim in statement.claims:
         _validate(graph.source, claim, word)
+    _validate_bindings(graph.source, statement.bindings)
+    for name, start, end in statement.names:
+        try:
+            graph.focus([name])
+        except ExpressionError as error:
+            error.source, error.start, error.end = graph.source, start, end
+            raise
     context = _Context(graph, statement, file_tolerance, seed)
     return [_run_claim(context, claim) for claim in claims]
 
 
+def _validate_bindings(source, bindings):
+    seen = set()
+    for binding in bindings:
+        if binding.name in seen:
+            raise ExpressionError(f"{binding.name} is given twice in this check", source,
+                                  binding.start, binding.end, kind="check")
+        seen.add(binding.name)
+
+
+#: which ``~ METHOD`` each claim accepts
+AGREEMENTS = {"grad": ("fd", "cs", "forward"), "gradient": ("fd", "cs", "forward"),
+              "jacobian": ("fd", "cs", "forward"), "hessian": ("fd",)}
+
+
 def _validate(source, claim, word):
+    """ExpressionError at the claim when it cannot mean anything."""
+    def problem(message, hint=None):
+        return ExpressionError(message, source, claim.start, claim.end, hint=hint,
+                               kind="check")
+
+    if claim.word in SETTINGS:
+        number = claim.value
+        if not isinstance(number, float) or (claim.word == "samples" and
+                                             (number < 1 or number != int(number))):
+            return _raise(problem(f"{claim.word} takes a number" + (
+                ": a whole number of points, at least 1" if claim.word == "samples" else "")))
+        return None
     if claim.word not in ASSERTIONS:
         import difflib
         close = difflib.get_close_matches(claim.word, ASSERTIONS + SETTINGS, n=1)
-        raise ExpressionError(f"unknown claim {claim.word!r}", source, claim.start,
-                              claim.end, hint=f"did you mean {close[0]}?" if close else
-                              "claims: " + ", ".join(ASSERTIONS + SETTINGS), kind="check")
-    if isinstance(claim.value, tuple) and claim.value[1] not in METHODS:
-        raise ExpressionError(f"unknown method {claim.value[1]!r} after '~'", source,
-                              claim.start, claim.end, hint="fd, cs or forward", kind="check")
+        raise problem(f"unknown claim {claim.word!r}", f"did you mean {close[0]}?" if close
+                      else "claims: " + ", ".join(ASSERTIONS + SETTINGS))
+    if isinstance(claim.value, tuple):
+        methods = AGREEMENTS.get(claim.word, ())
+        if claim.value[1] not in methods:
+            raise problem(f"{claim.word} ~ {claim.value[1]} is not a check",
+                          f"{claim.word} ~ takes {', '.join(methods)}" if methods
+                          else "'~' follows grad, jacobian or hessian")
     if (claim.word == "minimum") != (word == "from"):
-        raise ExpressionError("'minimum' goes with 'from', and 'from' with 'minimum'",
-                              source, claim.start, claim.end, kind="check")
+        raise problem("'minimum' goes with 'from', and 'from' with 'minimum'")
+    return None
+
+
+def _raise(error):
+    raise error
 
 
 def _run_claim(context, claim):
     line, column = line_and_column(context.source, claim.start)
     text = context.source[claim.start:claim.end]
-    places = ", ".join(context.source[b.start:b.end] for b in context.statement.bindings)
+    places = ", ".join(" ".join(context.source[b.start:b.end].split())
+                       for b in context.statement.bindings)
     name = f"{', '.join(context.names)} {context.word} {places}: {' '.join(text.split())}"
     outcome = Outcome(name, line, column, True, output=", ".join(context.names))
     try:
@@ -235,8 +276,14 @@ def _computed(graph, word, point):
     """(numbers, their labels) that a claim about word compares with."""
     names, variables = graph.output_names, graph.variables
     if word == "value":
-        values = differences.outputs_at(graph, point)
-        return [float(v) for v in values], [f"value[{n}]" for n in names]
+        values = evaluate.forward(graph, point)
+        got = [float(values[o]) for o in graph.outputs]
+        if not all(map(math.isfinite, got)):
+            error = evaluate.first_nonfinite(graph, values, [0.0] * len(values))
+            if error is not None:
+                raise _CheckProblem(f"not finite at {_where(dict(zip(variables, point)))}: "
+                                    + error.message)
+        return got, [f"value[{n}]" for n in names]
     if word == "grad":
         rows = _reverse_rows(graph, point)
         if len(names) != 1:

@@ -393,7 +393,7 @@ def jacobian(expr, expr_file, exprs, variables, at, points_file, mode, explain_m
     if explain_mode:
         explain(result.mode)
     if batch:
-        _warn_failed_rows(result.failed_rows, len(result.values))
+        _warn_failed_rows(result.failed_rows, len(result.values), result.first_error)
         present(output_format, precision, "batch_jacobian", result, sparsity=sparsity)
     else:
         present(output_format, precision, "jacobian", result, sparsity=sparsity)

@@ -139,8 +139,9 @@ def hessian(graph, point, output):
 
     values = evaluate.forward(graph, point)
     n = len(graph.var_nodes)
-    tangent = tangents(graph, values, list(np.eye(n)), xp=scalar)
-    adjoint, adjoint_tangent = _second_order_sweep(graph, values, tangent, output, n)
+    with np.errstate(all="ignore"):  # non-finite entries are reported, not warned about
+        tangent = tangents(graph, values, list(np.eye(n)), xp=scalar)
+        adjoint, adjoint_tangent = _second_order_sweep(graph, values, tangent, output, n)
     rows = [adjoint_tangent[v] if adjoint_tangent[v] is not None else np.zeros(n)
             for v in graph.var_nodes]
     matrix = np.array(rows, dtype=np.float64).reshape(n, n)
@@ -201,6 +202,31 @@ def _curvature(graph, values, node, tangent):
             total = term if total is None else total + term
         result.append(total)
     return result
+
+
+def first_nonfinite_second(graph, point):
+    """DomainError at the first node whose second partials are not finite
+    at point (where the Hessian became non-finite), or None."""
+    values = evaluate.forward(graph, point)
+    names = graph.node_names()
+    for node in graph.op_nodes:
+        op = graph.ops[node]
+        if op.second is ops.LINEAR or op.second is None:
+            continue
+        args = [values[i] for i in graph.args[node]]
+        for rule in op.second:
+            second = rule(scalar, values[node], *args)
+            if not scalar.isfinite(second):
+                inputs = ", ".join(f"{names[i]} = {evaluate.scalar_text(values[i])}"
+                                   for i in dict.fromkeys(graph.args[node])
+                                   if not graph.is_constant(i))
+                start, end = graph.spans[node]
+                from .errors import DomainError
+                return DomainError(
+                    f"a second derivative of {graph.node_source(node)} is {second!r} "
+                    f"(node {names[node]} = {graph.node_text(node)}, {inputs})",
+                    graph.source, start, end, node=names[node])
+    return None
 
 
 def dependencies(graph, outputs):

@@ -309,6 +309,11 @@ def minimize_csv(result, precision=None):
 # file that does not parse (its outcomes are then empty).
 
 
+def error_text(error):
+    """A parse error's message with its hint, on one line."""
+    return error.message + (f" (hint: {error.hint})" if getattr(error, "hint", None) else "")
+
+
 def check_counts(report):
     passed = sum(o.passed for _, outcomes, _ in report for o in outcomes)
     failed = sum(not o.passed for _, outcomes, _ in report for o in outcomes)
@@ -339,7 +344,7 @@ def check_document(report):
         entry = {"path": path, "checks": [_outcome_dict(o) for o in outcomes]}
         if error is not None:
             _, line, column = _error_location(path, error)
-            entry["error"] = {"message": error.message, "line": line, "column": column}
+            entry["error"] = {"message": error_text(error), "line": line, "column": column}
         files.append(entry)
     passed, failed = check_counts(report)
     return {"files": files, "passed": passed, "failed": failed}
@@ -360,7 +365,7 @@ def check_plain(report, precision=None):
     for path, outcomes, error in report:
         if error is not None:
             where = "{}:{}:{}".format(*_error_location(path, error))
-            lines.append(f"ERROR {where} {error.message}")
+            lines.append(f"ERROR {where} {error_text(error)}")
         for outcome in outcomes:
             status = "PASS" if outcome.passed else "FAIL"
             detail = f": {outcome.message}" if not outcome.passed else ""
@@ -374,7 +379,7 @@ def check_csv(report, precision=None):
     for path, outcomes, error in report:
         if error is not None:
             _, line, column = _error_location(path, error)
-            rows.append([path, line, column, "error", "parse", error.message])
+            rows.append([path, line, column, "error", "parse", error_text(error)])
         rows += [[path, o.line, o.column, str(o.passed).lower(), o.name, o.message]
                  for o in outcomes]
     return _csv_text(rows)
@@ -386,7 +391,7 @@ def check_github(report, precision=None):
     for path, outcomes, error in report:
         if error is not None:
             _, line, column = _error_location(path, error)
-            lines.append(_annotation(path, line, column, f"does not parse: {error.message}"))
+            lines.append(_annotation(path, line, column, f"does not parse: {error_text(error)}"))
         lines += [_annotation(path, o.line, o.column, f"{o.name}: {o.message}")
                   for o in outcomes if not o.passed]
     lines.append(f"::notice title=adcli check::{_escape_data(check_summary(report))}")
@@ -411,7 +416,7 @@ def check_tap(report, precision=None):
     items = []
     for path, outcomes, error in report:
         if error is not None:
-            items.append((False, f"{path} parses", [f"message: {_yaml(error.message)}"]))
+            items.append((False, f"{path} parses", [f"message: {_yaml(error_text(error))}"]))
         for o in outcomes:
             items.append((o.passed, f"{_location(path, o)} {o.name}",
                           [] if o.passed else [f"message: {_yaml(o.message)}",
@@ -435,8 +440,9 @@ def check_junit(report, precision=None):
     import xml.etree.ElementTree as ET
 
     passed, failed = check_counts(report)
+    errors = sum(error is not None for _, _, error in report)
     root = ET.Element("testsuites", name="adcli check", tests=str(passed + failed),
-                      failures=str(failed))
+                      failures=str(failed - errors), errors=str(errors))
     for path, outcomes, error in report:
         suite = ET.SubElement(root, "testsuite", name=path,
                               tests=str(len(outcomes) + (error is not None)),
@@ -444,7 +450,7 @@ def check_junit(report, precision=None):
                               errors=str(int(error is not None)))
         if error is not None:
             case = ET.SubElement(suite, "testcase", name="parses", classname=path)
-            ET.SubElement(case, "error", message=error.message).text = str(error)
+            ET.SubElement(case, "error", message=error_text(error)).text = str(error)
         for o in outcomes:
             case = ET.SubElement(suite, "testcase", name=o.name, classname=path,
                                  file=path, line=str(o.line))

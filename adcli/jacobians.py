@@ -54,6 +54,7 @@ class BatchJacobian:
     failed_rows: list  # points with a non-finite value or derivative
     mode: ModeChoice
     graph: object = field(repr=False)
+    first_error: object = field(default=None, repr=False)  # DomainError of the first failed row
 
     def sparsity(self):
         return structural_sparsity(self.graph)
@@ -93,22 +94,27 @@ def _jacobian_batch(graph, at, choice, allow_nonfinite):
                         ).reshape(count, len(graph.outputs), len(graph.variables))
     finite = np.isfinite(value_matrix).all(axis=1) & np.isfinite(matrices).all(axis=(1, 2))
     failed_rows = np.flatnonzero(~finite).tolist()
-    if failed_rows and not allow_nonfinite:
+    first_error = None
+    if failed_rows:
         row = failed_rows[0]
-        _check_row(graph, [float(c[row]) for c in columns], row, len(failed_rows), count)
+        first_error = _row_error(graph, [float(c[row]) for c in columns], row)
+        if not allow_nonfinite:
+            first_error.message = (f"{len(failed_rows)} of {count} points fail; the first, "
+                                   f"row {row + 1}: {first_error.message}")
+            first_error.args = (first_error.message,)
+            raise first_error
     return BatchJacobian(matrices, value_matrix, graph.output_names, graph.variables,
-                         columns, failed_rows, choice, graph)
+                         columns, failed_rows, choice, graph, first_error)
 
 
-def _check_row(graph, point, row, failed, count):
+def _row_error(graph, point, row):
+    """The DomainError naming the node behind a failed row."""
     try:
         _check(graph, point, [float("nan")], [])
     except DomainError as error:
         error.row = row
-        error.message = (f"{failed} of {count} points fail; the first, row {row + 1}: "
-                         f"{error.message}")
-        error.args = (error.message,)
-        raise
+        return error
+    return DomainError("a value or derivative is not finite", graph.source)
 
 
 def structural_sparsity(graph):

@@ -38,7 +38,7 @@ NOT_CONVERGED = {"max_iter": "the iteration limit was reached",
                  "max_evals": "the evaluation limit was reached",
                  "stalled": "f stopped decreasing where the gradient is not small",
                  "callback": "the callback asked to stop"}
-DIVERGED = {"diverged": "f or x grew without bound",
+DIVERGED = {"diverged": "f or x grew without bound, or f fell without bound",
             "nonfinite": "a value or derivative is not finite"}
 
 
@@ -116,8 +116,8 @@ class Objective:
         point = x.tolist()
         _, _, matrix = derivatives.hessian(self.graph, point, self.graph.output)
         if not self.np.isfinite(matrix).all():
-            raise Stop("nonfinite", DomainError(
-                "a second derivative is not finite", self.graph.source))
+            raise Stop("nonfinite", derivatives.first_nonfinite_second(self.graph, point)
+                       or DomainError("a second derivative is not finite", self.graph.source))
         return matrix * self.sign
 
     def _locate(self, point, values, adjoints):
@@ -254,8 +254,9 @@ class _GradientDescent:
     monotone = False
 
     def __init__(self, settings):
-        self.lr = settings["lr"] if settings["lr"] is not None else 0.01
         self.line_search = settings["line_search"]
+        default = 1.0 if self.line_search else 0.01  # a search shortens a long first step
+        self.lr = settings["lr"] if settings["lr"] is not None else default
         self.monotone = self.line_search
 
     def start(self, objective, x, f, g):
@@ -427,6 +428,8 @@ def wolfe_search(objective, x, f, g, direction, step, c1=1e-4, c2=0.9, max_steps
                          c1, c2, best)
         previous = (step, f_new, slope)
         step *= 2.0
+    if best is not None and slope0 < 0 and abs(previous[2]) >= 0.5 * abs(slope0):
+        raise Stop("diverged")  # f kept falling as fast as at first: unbounded below
     return _accept_best(x, direction, best)
 
 

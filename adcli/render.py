@@ -194,17 +194,21 @@ class Progress:
 def check_tables(report, precision=None):
     from .formats import check_summary
 
+    from .formats import error_text
+
     table = _titled("adcli check")
-    table.add_column("", no_wrap=True)
-    table.add_column("where", no_wrap=True)
-    table.add_column("check")
-    table.add_column("why it failed")
-    for path, outcomes, error in report:
+    table.add_column("", no_wrap=True, min_width=5)
+    table.add_column("where", overflow="fold", ratio=1)
+    table.add_column("check", overflow="fold", ratio=2)
+    table.add_column("why it failed", overflow="fold", ratio=3)
+    for path, outcomes, error in report:  # Text cells: [x2] is data, not rich markup
         if error is not None:
-            table.add_row(Text("ERROR", style="bold red"), path, "parses", error.message)
+            table.add_row(Text("ERROR", style="bold red"), Text(path), Text("parses"),
+                          Text(error_text(error)))
         for o in outcomes:
             status = Text("PASS", style="green") if o.passed else Text("FAIL", style="bold red")
-            table.add_row(status, f"{path}:{o.line}:{o.column}", o.name, o.message)
+            table.add_row(status, Text(f"{path}:{o.line}:{o.column}"), Text(o.name),
+                          Text(o.message))
     return [table, Text(check_summary(report))]
 
 
@@ -212,11 +216,13 @@ def compare_tables(result, precision=None):
     from .formats import compare_header, compare_rows
 
     table = _titled(f"the gradient of {result.output} four ways")
-    for k, title in enumerate(compare_header(result)):
-        table.add_column(title, justify="left" if k in (0, len(compare_header(result)) - 1)
-                         else "right")
+    header = compare_header(result)
+    for k, title in enumerate(header):
+        prose = k >= len(header) - 2  # cost and note fold; names and digits never hide
+        table.add_column(title, justify="left" if prose or k == 0 else "right",
+                         no_wrap=not prose, overflow="fold", ratio=1 if prose else None)
     for row in compare_rows(result, precision):
-        table.add_row(*row)
+        table.add_row(*map(Text, row))
     return [table]
 
 

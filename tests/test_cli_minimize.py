@@ -177,22 +177,12 @@ def test_nonfinite_hessian_at_the_start_exit_5(tmp_path):
     assert "error: a value or derivative is not finite after iteration 0" in process.stderr
 
 
-@pytest.mark.xfail(reason="derivatives.py:200 (term = second[j, lo](scalar, ans, *args) * t) "
-                          "lets numpy's 'RuntimeWarning: invalid value encountered in "
-                          "multiply' through to the user's stderr when the Hessian is not "
-                          "finite (adcli minimize \"x**1.5 + (y-1)**2\" --from 0,0)",
-                   strict=False)
 def test_nonfinite_hessian_prints_no_python_warning(tmp_path):
     process = hessian_at_the_start(tmp_path)
     assert process.returncode == 5
     assert "RuntimeWarning" not in process.stderr, process.stderr
 
 
-@pytest.mark.xfail(reason="optimize.py Objective.hessian: a non-finite second derivative "
-                          "is reported as 'a second derivative is not finite' with no node "
-                          "and no caret, while issue 5 asks for the offending node to be "
-                          "named (here x**1.5, whose second partial is 0.75/sqrt(x))",
-                   strict=False)
 def test_nonfinite_hessian_names_the_node(tmp_path):
     process = hessian_at_the_start(tmp_path, "-W", "ignore")
     assert process.returncode == 5

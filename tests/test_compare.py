@@ -185,10 +185,6 @@ def test_csv_and_table(run_cli):
         assert name in table
 
 
-@pytest.mark.xfail(reason="adcli/render.py: compare_tables lets rich ellipsize cells at 80 "
-                          "columns: the central differences show as '11.9999…', '12.0000…' "
-                          "and the method as 'differe…', so the table hides the very digits "
-                          "it exists to compare", strict=False)
 def test_table_shows_the_central_difference_digits(run_cli):
     table = ok(run_cli("compare", TEXTBOOK, "--at", "2,3,4", "--format", "table")).stdout
     assert "…" not in table
