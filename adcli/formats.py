@@ -533,3 +533,137 @@ def sweep_plain(result, precision=None):
     lines += [f"# best central step for d/d{v}: {h:.0e} (error {e:.2e}); AD error: 0 "
               "(exact to rounding)" for v, (h, e) in zip(result.variables, best)]
     return "\n".join(lines) + "\n"
+
+
+# --- explain -----------------------------------------------------------------------------
+
+
+def _n(value, precision=None):
+    return number_text(value, precision)
+
+
+def explain_sections(result, precision=None, max_rows=None):
+    """[(title, header, rows, notes)]: the parts of an explanation as tables,
+    shared by plain text and rich."""
+    steps = result.steps
+    limit = max_rows if max_rows is not None else len(steps)
+    cut = [f"... {len(steps) - limit} more nodes (raise --max-rows)"] if len(steps) > limit else []
+    nodes = [[s.node, s.computes, s.label] for s in steps[:limit]]
+    values = [[s.node, _n(s.value, precision), "; ".join(s.notes)] for s in steps[:limit]]
+    partials = [[f"d{e.target}/d{e.source}", e.formula, _n(e.partial, precision)]
+                for s in steps[:limit] for e in s.inputs]
+    sections = [("1. the graph, in evaluation order", ["node", "computes", "name"], nodes, cut),
+                ("2. forward pass: values", ["node", "value", "note"], values, cut),
+                ("3. local partials", ["partial", "formula", "value"], partials, cut)]
+    if result.mode == "forward":
+        sections.append(_tangent_section(result, precision, limit, cut))
+    else:
+        sections.append(_adjoint_section(result, precision, limit, cut))
+        sections.append(_paths_section(result, precision))
+    return sections
+
+
+def _adjoint_section(result, precision, limit, cut):
+    rows = []
+    for s in list(reversed(result.steps))[:limit]:
+        if s.node == result.output:
+            rows.append([f"x̄ {s.node}", "1 (the output: df/df)", _n(s.adjoint, precision)])
+            continue
+        terms = " + ".join(f"x̄ {e.target}·d{e.target}/d{s.node}" for e in s.contributions)
+        numbers = " + ".join(f"{_n(_adjoint_of(result, e.target), precision)}·"
+                             f"{_n(e.partial, precision)}" for e in s.contributions)
+        rows.append([f"x̄ {s.node}", f"{terms} = {numbers}" if terms else "0 (not used)",
+                     _n(s.adjoint, precision)])
+    return ("4. backward pass: adjoints, in reverse order", ["adjoint", "sum of contributions",
+                                                          "value"], rows, cut)
+
+
+def _adjoint_of(result, name):
+    return next(s.adjoint for s in result.steps if s.node == name)
+
+
+def _tangent_section(result, precision, limit, cut):
+    rows = []
+    for s in result.steps[:limit]:
+        if not s.inputs:
+            rows.append([f"ẋ {s.node}", f"seed: {'1' if s.tangent else '0'} "
+                         f"(d{s.label}/d{result.wrt})", _n(s.tangent, precision)])
+            continue
+        terms = " + ".join(f"d{s.node}/d{e.source}·ẋ {e.source}" for e in s.inputs)
+        numbers = " + ".join(f"{_n(e.partial, precision)}·{_n(_tangent_of(result, e.source), precision)}"
+                             for e in s.inputs)
+        rows.append([f"ẋ {s.node}", f"{terms} = {numbers}", _n(s.tangent, precision)])
+    notes = [f"one forward pass gives d{result.output}/d{result.wrt} = "
+             f"{_n(_tangent_of(result, result.output), precision)}; the whole gradient takes "
+             f"{result.passes['forward']} forward passes (one per input), reverse mode 1 "
+             "(one per output)"] + cut
+    return (f"4. forward pass of tangents along {result.wrt}",
+            ["tangent", "sum over inputs", "value"], rows, notes)
+
+
+def _tangent_of(result, name):
+    return next(s.tangent for s in result.steps if s.node == name)
+
+
+def _paths_section(result, precision):
+    rows, notes = [], []
+    for entry in result.paths:
+        if entry.count == 0:
+            rows.append([entry.variable, "no path: the output does not depend on it", "0"])
+            continue
+        if not entry.paths:
+            notes.append(f"{entry.variable}: {entry.count} paths, too many to list; "
+                         f"the adjoint sums above add them up: {_n(entry.total, precision)}")
+            continue
+        for trail, edges, product in entry.paths:
+            factors = " · ".join(f"{e.formula} = {_n(e.partial, precision)}" if e.formula not in
+                                 (_n(e.partial), "1") else _n(e.partial, precision) for e in edges)
+            rows.append([entry.variable, " -> ".join(trail) + f": {factors}",
+                         _n(product, precision)])
+        if len(entry.paths) > 1:
+            rows.append([entry.variable, f"sum over {len(entry.paths)} paths",
+                         _n(entry.total, precision)])
+    return ("chain rule: each input's paths to the output, products of local partials",
+            ["input", "path and local partials", "product"], rows, notes)
+
+
+def explain_plain(result, precision=None, max_rows=None):
+    lines = [f"f = {result.expression}", "at " + ", ".join(
+        f"{k} = {_n(v, precision)}" for k, v in result.point.items()),
+        f"value {_n(result.value, precision)}"]
+    for title, header, rows, notes in explain_sections(result, precision, max_rows):
+        lines += ["", title, "\t".join(header)] + ["\t".join(r) for r in rows]
+        lines += [f"# {note}" for note in notes]
+    return "\n".join(lines) + "\n"
+
+
+def explain_csv(result, precision=None, max_rows=None):
+    rows = [["node", "computes", "value", "adjoint", "tangent", "note"]]
+    rows += [[s.node, s.computes, _n(s.value, precision), _n(s.adjoint, precision),
+              "" if s.tangent is None else _n(s.tangent, precision), "; ".join(s.notes)]
+             for s in result.steps]
+    return _csv_text(rows)
+
+
+def explain_document(result, max_rows=None):
+    def edge(e):
+        return {"from": e.source, "to": e.target, "formula": e.formula,
+                "partial": _json_number(e.partial)}
+
+    return {
+        "expression": result.expression, "variables": list(result.variables),
+        "point": _numbers(result.point), "output": result.output,
+        "value": _json_number(result.value), "mode": result.mode, "wrt": result.wrt,
+        "passes": result.passes,
+        "nodes": [{"node": s.node, "computes": s.computes, "name": s.label,
+                   "value": _json_number(s.value), "adjoint": _json_number(s.adjoint),
+                   "tangent": None if s.tangent is None else _json_number(s.tangent),
+                   "partials": [edge(e) for e in s.inputs],
+                   "contributions": [edge(e) for e in s.contributions],
+                   "kink": s.kink, "notes": s.notes} for s in result.steps],
+        "paths": [{"variable": p.variable, "node": p.node, "count": p.count,
+                   "total": _json_number(p.total),
+                   "paths": [{"nodes": trail, "partials": [_json_number(e.partial) for e in edges],
+                              "product": _json_number(product)}
+                             for trail, edges, product in p.paths]} for p in result.paths],
+    }

@@ -238,3 +238,21 @@ def sweep_tables(result, precision=None):
                   "rounding, no step", style="dim")
              for v, (h, e) in zip(result.variables, result.best(result.central_error))]
     return [table, *notes]
+
+
+def explain_tables(result, precision=None, max_rows=None):
+    from .formats import explain_sections, number_text as text_of
+
+    point = ", ".join(f"{k} = {text_of(v, precision)}" for k, v in result.point.items())
+    parts = [Text(f"f = {result.expression} at {point}: value {text_of(result.value, precision)}",
+                  style="bold")]
+    for title, header, rows, notes in explain_sections(result, precision, max_rows):
+        table = _titled(title)
+        for k, name in enumerate(header):
+            table.add_column(name, justify="right" if k == len(header) - 1 else "left",
+                             overflow="fold")
+        for row in rows:
+            table.add_row(*map(Text, row))
+        parts.append(table)
+        parts += [Text(note, style="dim") for note in notes]
+    return parts

@@ -1,0 +1,223 @@
+"""The method made visible (adcli explain, adcli graph): the tape, the forward
+pass, the local partials as formulas and numbers, the backward pass as sums
+of contributions, and the chain rule as a sum over paths.
+
+For f = 3*(x1**2 + x2*x3) at (2, 3, 4): df/dx1 is the one path
+x1 -> x4 -> x6 -> x7 with local partials 2*x1 = 4, 1 and 3, whose product 12
+is the adjoint of x1.
+"""
+from dataclasses import dataclass, field
+
+from . import api, evaluate, points
+
+#: enumerate the paths of an input only when it has at most this many
+MAX_PATHS = 64
+
+
+@dataclass
+class Edge:
+    """input -> node: the local partial d node / d input, formula and number."""
+
+    source: str
+    target: str
+    formula: str
+    partial: float
+
+
+@dataclass
+class Step:
+    """One node of the tape with everything both passes know about it."""
+
+    node: str
+    computes: str  # "x1**2", "input x1"
+    value: float
+    label: str = ""  # the name a program gave it (px, c), or the variable's name
+    inputs: list = field(default_factory=list)  # Edges into this node
+    adjoint: float = 0.0
+    contributions: list = field(default_factory=list)  # Edges out, for the backward sum
+    tangent: float = None  # forward mode: d node / d wrt
+    kink: bool = False
+    notes: list = field(default_factory=list)  # why a value is not finite, kinks
+
+
+@dataclass
+class Paths:
+    """The chain rule for one input: every path to the output, or their count."""
+
+    variable: str
+    node: str
+    count: int
+    paths: list  # [(node names, [Edge], product)], empty when count > MAX_PATHS
+    total: float  # the sum of the products: the adjoint, the gradient component
+
+
+@dataclass
+class Explanation:
+    expression: str
+    variables: tuple
+    point: dict
+    output: str  # the output node's name
+    value: float
+    steps: list  # in evaluation order: inputs, then op nodes
+    paths: list  # one Paths per input (reverse mode)
+    mode: str  # "reverse" or "forward"
+    wrt: str = None  # forward mode: the variable pushed through
+    passes: dict = field(default_factory=dict)  # {"forward": n, "reverse": 1}
+
+    @property
+    def gradient(self):
+        return {p.variable: p.total for p in self.paths}
+
+
+def explain(expr, at, *, variables=None, output=None, mode="reverse", wrt=None,
+            max_paths=MAX_PATHS):
+    """Both passes of reverse mode (or the tangent pass of forward mode along
+    ``wrt``) with every intermediate number."""
+    graph = api.parse(expr, variables)
+    if output is not None:
+        graph = graph.select(output)
+    point = points.resolve(graph.variables, at)
+    values = evaluate.forward(graph, point)
+    adjoints = evaluate.backward(graph, values)
+    names = graph.node_names()
+    steps, by_node = _steps(graph, values, adjoints, names)
+    explanation = Explanation(
+        graph.source.strip(), graph.variables, dict(zip(graph.variables, point)),
+        names[graph.output], float(values[graph.output]), steps,
+        _all_paths(graph, by_node, names, max_paths), mode,
+        passes={"forward": len(graph.variables), "reverse": 1})
+    if mode == "forward":
+        explanation.wrt = _wrt(graph, wrt)
+        _tangents(graph, steps, by_node, explanation.wrt)
+    return explanation
+
+
+def _steps(graph, values, adjoints, names):
+    order = graph.var_nodes + graph.op_nodes
+    steps, by_node = [], {}
+    for node in order:
+        step = Step(names[node], graph.node_text(node), float(values[node]),
+                    adjoint=float(adjoints[node]))
+        if graph.is_variable(node):
+            step.label = graph.variables[graph.var_nodes.index(node)]
+        else:
+            step.label = graph.labels.get(node, "")
+            step.inputs = _edges_into(graph, values, node, names)
+            step.kink = evaluate.is_kink(graph, values, node)
+        steps.append(step)
+        by_node[node] = step
+    for node in graph.op_nodes:  # each input learns where its adjoint comes from
+        for edge, source in zip(by_node[node].inputs, _active_inputs(graph, node)):
+            by_node[source].contributions.append(edge)
+    for step in steps:
+        step.notes = _notes(step)
+    return steps, by_node
+
+
+def _active_inputs(graph, node):
+    return [i for i in graph.args[node] if not graph.is_constant(i)]
+
+
+def _edges_into(graph, values, node, names):
+    op = graph.ops[node]
+    inputs = graph.args[node]
+    operands = [graph.operand_text(i) for i in inputs]
+    edges = []
+    partials = evaluate.local_partials(graph, values, node)
+    slots = [k for k, i in enumerate(inputs) if not graph.is_constant(i)]
+    for slot, (i, partial) in zip(slots, partials):
+        template = op.partial_text[0 if op.variadic else slot] if op.partial_text else "?"
+        formula = template.format(*operands, f=names[node]) if "{" in template else template
+        edges.append(Edge(names[i], names[node], _tidy(formula), float(partial)))
+    return edges
+
+
+def _tidy(formula):
+    """Fold what constants make trivial: x**(2 - 1) reads x**1, then x."""
+    import re
+
+    formula = re.sub(r"\((-?\d+(?:\.\d+)?) - 1\)",
+                     lambda m: _number(float(m.group(1)) - 1), formula)
+    return re.sub(r"\*\*1(?![\d.])", "", formula)
+
+
+def _number(value):
+    from .graph import format_number
+    text = format_number(value)
+    return f"({text})" if text.startswith("-") else text
+
+
+def _notes(step):
+    import math
+
+    notes = []
+    if step.kink:
+        notes.append("kink: the derivative takes the documented convention here")
+    if not math.isfinite(step.value):
+        notes.append(f"value {step.value!r}: outside the domain of {step.computes}")
+    for edge in step.inputs:
+        if not math.isfinite(edge.partial):
+            notes.append(f"d{step.node}/d{edge.source} = {edge.partial!r}: infinite slope")
+    if not math.isfinite(step.adjoint):
+        notes.append(f"adjoint {step.adjoint!r}")
+    return notes
+
+
+def _all_paths(graph, by_node, names, max_paths):
+    """For each input: how many paths reach the output, and (when few) each
+    path with the product of its local partials.  Iterative, never recursive."""
+    counts = {graph.output: 1}
+    for node in reversed(graph.var_nodes + graph.op_nodes):
+        if node != graph.output:
+            counts[node] = sum(counts.get(_node_of(graph, e.target), 0)
+                               for e in by_node[node].contributions)
+    result = []
+    for variable, node in zip(graph.variables, graph.var_nodes):
+        count = counts.get(node, 0)
+        paths = _enumerate(graph, by_node, node) if 0 < count <= max_paths else []
+        result.append(Paths(variable, names[node], count, paths, by_node[node].adjoint))
+    return result
+
+
+def _node_of(graph, name):
+    return graph.cached("node_by_name", lambda g: {n: i for i, n in enumerate(g.node_names())
+                                                   if n is not None})[name]
+
+
+def _enumerate(graph, by_node, start):
+    paths = []
+    stack = [(start, [by_node[start].node], [], 1.0)]
+    while stack:
+        node, trail, edges, product = stack.pop()
+        if node == graph.output:
+            paths.append((trail, edges, product))
+            continue
+        for edge in reversed(by_node[node].contributions):
+            target = _node_of(graph, edge.target)
+            stack.append((target, trail + [edge.target], edges + [edge],
+                          product * edge.partial))
+    return paths
+
+
+def _wrt(graph, wrt):
+    if wrt is None:
+        if len(graph.variables) == 1:
+            return graph.variables[0]
+        raise points.PointError("forward mode pushes one input through: choose it with wrt "
+                                f"(--wrt), one of {', '.join(graph.variables)}")
+    if wrt not in graph.variables:
+        raise points.PointError(f"{wrt} is not a variable (variables: "
+                                f"{', '.join(graph.variables)})")
+    return wrt
+
+
+def _tangents(graph, steps, by_node, wrt):
+    """d node / d wrt for every node: the seed 1 at wrt, then the sum over each
+    node's inputs of partial * tangent."""
+    tangent_of = {}
+    for step in steps:
+        if not step.inputs and step.computes.startswith("input"):
+            step.tangent = 1.0 if step.label == wrt else 0.0
+        else:
+            step.tangent = sum(edge.partial * tangent_of[edge.source] for edge in step.inputs)
+        tangent_of[step.node] = step.tangent
