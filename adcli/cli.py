@@ -231,7 +231,7 @@ def present(output_format, precision, view, *subject, **options):
                                                                     **options))
 
 
-def explain(choice):
+def explain_choice(choice):
     click.echo(choice.explain(), err=True)
 
 
@@ -342,7 +342,7 @@ def grad(expr, expr_file, exprs, variables, at, points_file, output_name, trace,
     result = adcli.grad(graph, require_point(graph, at), mode=mode,
                         allow_nonfinite=allow_nonfinite)
     if explain_mode:
-        explain(result.mode)
+        explain_choice(result.mode)
     present(output_format, precision, "gradient", result, with_trace=trace)
 
 
@@ -391,7 +391,7 @@ def jacobian(expr, expr_file, exprs, variables, at, points_file, mode, explain_m
     at = read_batch(graph, points_file, at) if batch else require_point(graph, at)
     result = adcli.jacobian(graph, at, mode=mode, allow_nonfinite=allow_nonfinite)
     if explain_mode:
-        explain(result.mode)
+        explain_choice(result.mode)
     if batch:
         _warn_failed_rows(result.failed_rows, len(result.values), result.first_error)
         present(output_format, precision, "batch_jacobian", result, sparsity=sparsity)
