@@ -49,3 +49,27 @@ REFERENCE = {
     "max": lambda *a: max(a),
     "min": lambda *a: min(a),
 }
+
+
+def sympy_rules():
+    """The op table's ops as SymPy functions: an independent reference for the
+    symbolic checks (tests/test_ops.py, tests/test_jacobians.py)."""
+    import sympy as sp
+    return {
+        "add": lambda *a: sp.Add(*a), "sub": lambda x, y: x - y,
+        "mul": lambda x, y: x * y, "div": lambda x, y: x / y, "neg": lambda x: -x,
+        "pow": lambda x, y: x ** y, "atan2": sp.atan2,
+        "hypot": lambda x, y: sp.sqrt(x ** 2 + y ** 2),
+        "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "asin": sp.asin, "acos": sp.acos,
+        "atan": sp.atan, "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh,
+        "asinh": sp.asinh, "acosh": sp.acosh, "atanh": sp.atanh, "exp": sp.exp,
+        "expm1": lambda x: sp.exp(x) - 1, "log": sp.log,
+        "log2": lambda x: sp.log(x, 2), "log10": lambda x: sp.log(x, 10),
+        "log1p": lambda x: sp.log(1 + x), "sqrt": sp.sqrt,
+        "cbrt": lambda x: x ** sp.Rational(1, 3),
+        "sigmoid": lambda x: 1 / (1 + sp.exp(-x)),
+        "softplus": lambda x: sp.log(1 + sp.exp(x)),
+        "abs": sp.Abs, "sign": sp.sign, "floor": sp.floor, "ceil": sp.ceiling,
+        "relu": lambda x: sp.Max(x, 0), "max": lambda *a: sp.Max(*a),
+        "min": lambda *a: sp.Min(*a),
+    }

@@ -23,7 +23,7 @@ from adcli import ops
 from adcli.derivatives import ModeChoice, choose_mode
 from conftest import (arg_counts, assert_close, domain_of, expression_for, fd_gradient,
                       fd_hessian, fd_jacobian)
-from reference import REFERENCE
+from reference import REFERENCE, sympy_rules
 
 VARIABLES = ("x", "y", "z")
 #: every variable is sampled from this interval; the feeders below map the
@@ -51,28 +51,6 @@ class Piece:
 
     def value(self, point, margin=0.0):
         return self.py(dict(zip(VARIABLES, point)), margin)
-
-
-def _sympy_rules():
-    import sympy as sp
-    return {
-        "add": lambda *a: sp.Add(*a), "sub": lambda x, y: x - y,
-        "mul": lambda x, y: x * y, "div": lambda x, y: x / y, "neg": lambda x: -x,
-        "pow": lambda x, y: x ** y, "atan2": sp.atan2,
-        "hypot": lambda x, y: sp.sqrt(x ** 2 + y ** 2),
-        "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "asin": sp.asin, "acos": sp.acos,
-        "atan": sp.atan, "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh,
-        "asinh": sp.asinh, "acosh": sp.acosh, "atanh": sp.atanh, "exp": sp.exp,
-        "expm1": lambda x: sp.exp(x) - 1, "log": sp.log,
-        "log2": lambda x: sp.log(x, 2), "log10": lambda x: sp.log(x, 10),
-        "log1p": lambda x: sp.log(1 + x), "sqrt": sp.sqrt,
-        "cbrt": lambda x: x ** sp.Rational(1, 3),
-        "sigmoid": lambda x: 1 / (1 + sp.exp(-x)),
-        "softplus": lambda x: sp.log(1 + sp.exp(x)),
-        "abs": sp.Abs, "sign": sp.sign, "floor": sp.floor, "ceil": sp.ceiling,
-        "relu": lambda x: sp.Max(x, 0), "max": lambda *a: sp.Max(*a),
-        "min": lambda *a: sp.Min(*a),
-    }
 
 
 def _kink_distance(name, args):
@@ -105,7 +83,7 @@ def apply(op, pieces):
         return reference(*args)
 
     def sym(s):
-        return _sympy_rules()[name](*[p.sym(s) for p in pieces])
+        return sympy_rules()[name](*[p.sym(s) for p in pieces])
 
     return Piece(expression_for(op, [f"({p.text})" for p in pieces]), py, sym)
 

@@ -15,26 +15,9 @@ from adcli import npspace, ops, scalar
 from conftest import (arg_counts, assert_close, central_difference, expression_for,
                       fd_gradient, op_cases, op_forward, op_partials, sample_args,
                       variable_names)
-from reference import REFERENCE
+from reference import REFERENCE, sympy_rules
 
 POINTS_PER_OP = 6
-
-
-def _sympy_rules():
-    import sympy as sp
-    return {
-        "add": lambda *a: sp.Add(*a), "sub": lambda x, y: x - y,
-        "mul": lambda x, y: x * y, "div": lambda x, y: x / y, "neg": lambda x: -x,
-        "pow": lambda x, y: x ** y, "atan2": sp.atan2,
-        "hypot": lambda x, y: sp.sqrt(x ** 2 + y ** 2),
-        "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "asin": sp.asin, "acos": sp.acos,
-        "atan": sp.atan, "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh,
-        "asinh": sp.asinh, "acosh": sp.acosh, "atanh": sp.atanh, "exp": sp.exp,
-        "expm1": lambda x: sp.exp(x) - 1, "log": sp.log,
-        "log2": lambda x: sp.log(x, 2), "log10": lambda x: sp.log(x, 10),
-        "log1p": lambda x: sp.log(1 + x), "sqrt": sp.sqrt, "cbrt": lambda x: x ** sp.Rational(1, 3),
-        "sigmoid": lambda x: 1 / (1 + sp.exp(-x)), "softplus": lambda x: sp.log(1 + sp.exp(x)),
-    }
 
 
 #: ops with a derivative of 0 wherever they are differentiable: no SymPy needed
@@ -112,13 +95,18 @@ def test_operators_are_not_callable_by_name():
 # --- values and gradients, through the public API --------------------------------------
 
 
-@pytest.mark.parametrize("name, count", op_cases())
-def test_value_matches_reference(name, count):
+def _with_reference(name, count):
+    """The op's case, its independent reference (tests/reference.py) and graph."""
     op, names, text = _case(name, count)
     reference = REFERENCE.get(name)
     if reference is None:
         pytest.fail(f"no reference for {name}")
-    graph = adcli.parse(text)
+    return op, names, text, reference, adcli.parse(text)
+
+
+@pytest.mark.parametrize("name, count", op_cases())
+def test_value_matches_reference(name, count):
+    op, names, text, reference, graph = _with_reference(name, count)
     for point in _points(name, count):
         result = adcli.grad(graph, point)
         assert_close(result.value, reference(*point), rtol=1e-12, atol=1e-14,
@@ -127,11 +115,7 @@ def test_value_matches_reference(name, count):
 
 @pytest.mark.parametrize("name, count", op_cases())
 def test_gradient_matches_finite_differences(name, count):
-    op, names, text = _case(name, count)
-    reference = REFERENCE.get(name)
-    if reference is None:
-        pytest.fail(f"no reference for {name}")
-    graph = adcli.parse(text)
+    op, names, text, reference, graph = _with_reference(name, count)
     for point in _points(name, count):
         result = adcli.grad(graph, point)
         expected = fd_gradient(reference, point)
@@ -144,9 +128,9 @@ def test_gradient_matches_finite_differences(name, count):
 def test_gradient_matches_sympy(name, count):
     import sympy as sp
 
-    rules = _sympy_rules()
+    rules = sympy_rules()
     if name not in rules:
-        pytest.fail(f"no SymPy form for {name}; add it to _sympy_rules (or PIECEWISE)")
+        pytest.fail(f"no SymPy form for {name}; add it to reference.sympy_rules (or PIECEWISE)")
     op, names, text = _case(name, count)
     symbols = sp.symbols(names)
     formula = rules[name](*symbols)
