@@ -378,32 +378,39 @@ class _Parser:
         return builder
 
     def _run(self, source):
-        """The LALR loop: shift each token, reducing while the table says so."""
-        table, ignore, end_state = self.table, self.ignore, self.end
-        state_stack = [self.start]
-        value_stack = []
+        """The LALR loop: shift each token, reducing while the table says so.
+        (Hot: locals stand in for attribute and stack lookups.)"""
+        table, end_state, chains = self.table, self.end, self.unit_chains
+        state = self.start
+        states, values = [state], []
+        push_state, push_value = states.append, values.append
         for token in self._tokens(source):
             kind = token[0]
             while True:
-                row = table[state_stack[-1]]
-                action = row.get(kind)
+                action = table[state].get(kind)
                 if action is None:
-                    raise _UnexpectedToken(token, {k for k in row if k.isupper()})
+                    raise _UnexpectedToken(token, {k for k in table[state] if k.isupper()})
                 if type(action) is int:  # shift
-                    state_stack.append(action)
-                    value_stack.append(token)
+                    state = action
+                    push_state(state)
+                    push_value(token)
                     break
                 size, callback, name = action
                 if callback is None:  # a ?rule with one child: the value passes through
-                    state_stack[-1] = self._pass_through(state_stack[-2], state_stack[-1], kind)
+                    below = states[-2]
+                    next_state = chains.get((below, state, kind))
+                    if next_state is None:
+                        next_state = self._pass_through(below, state, kind)
+                    state = states[-1] = next_state
                 else:
-                    children = value_stack[-size:]
-                    del state_stack[-size:]
-                    del value_stack[-size:]
-                    value_stack.append(callback(children))
-                    state_stack.append(table[state_stack[-1]][name])
-                if state_stack[-1] == end_state and kind == "$END":
-                    return value_stack[-1]
+                    children = values[-size:]
+                    del states[-size:]
+                    del values[-size:]
+                    push_value(callback(children))
+                    state = table[states[-1]][name]
+                    push_state(state)
+                if state == end_state and kind == "$END":
+                    return values[-1]
         raise AssertionError("the parser stopped before the end state")
 
     def _pass_through(self, below, top, kind):
