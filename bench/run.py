@@ -34,7 +34,7 @@ from adcli import generate  # noqa: E402
 import peers  # noqa: E402
 
 FULL = {"runs": 11, "rounds": 7, "n": 10_000, "batch": 10 ** 6, "memory_nodes": 10 ** 6,
-        "minimize_cap": 120.0, "minimize_n": (100, 1000), "minimize_rounds": 3,
+        "minimize_cap": 120.0, "minimize_n": (100, 300), "minimize_rounds": 3,
         "scipy_methods": peers.SCIPY_METHODS}
 QUICK = {"runs": 3, "rounds": 3, "n": 1_000, "batch": 10 ** 5, "memory_nodes": 10 ** 5,
          "minimize_cap": 1.0, "minimize_n": (100,), "minimize_rounds": 1,
