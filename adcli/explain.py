@@ -109,8 +109,9 @@ def _steps(graph, values, adjoints, names):
     for node in graph.op_nodes:  # each input learns where its adjoint comes from
         for edge, source in zip(by_node[node].inputs, _active_inputs(graph, node)):
             by_node[source].contributions.append(edge)
+    value_of = {step.node: step.value for step in steps}
     for step in steps:
-        step.notes = _notes(step)
+        step.notes = _notes(step, value_of)
     return steps, by_node
 
 
@@ -147,17 +148,21 @@ def _number(value):
     return f"({text})" if text.startswith("-") else text
 
 
-def _notes(step):
+def _notes(step, value_of):
+    """Kinks, and where a non-finite number starts (not where it passes by)."""
     import math
 
     notes = []
     if step.kink:
         notes.append("kink: the derivative takes the documented convention here")
+    inputs_finite = all(math.isfinite(value_of[e.source]) for e in step.inputs)
     if not math.isfinite(step.value):
-        notes.append(f"value {step.value!r}: outside the domain of {step.computes}")
+        notes.append(f"value {step.value!r}: outside the domain of {step.computes}"
+                     if inputs_finite else f"value {step.value!r}, passed on from an input")
     for edge in step.inputs:
-        if not math.isfinite(edge.partial):
-            notes.append(f"d{step.node}/d{edge.source} = {edge.partial!r}: infinite slope")
+        if not math.isfinite(edge.partial) and inputs_finite:
+            kind = "infinite slope" if math.isinf(edge.partial) else "no derivative here"
+            notes.append(f"d{step.node}/d{edge.source} = {edge.partial!r}: {kind}")
     if not math.isfinite(step.adjoint):
         notes.append(f"adjoint {step.adjoint!r}")
     return notes

@@ -559,7 +559,7 @@ def explain_sections(result, precision=None, max_rows=None):
         sections.append(_tangent_section(result, precision, limit, cut))
     else:
         sections.append(_adjoint_section(result, precision, limit, cut))
-        sections.append(_paths_section(result, precision))
+        sections.append(_paths_section(result, precision, limit))
     return sections
 
 
@@ -605,7 +605,7 @@ def _tangent_of(result, name):
     return next(s.tangent for s in result.steps if s.node == name)
 
 
-def _paths_section(result, precision):
+def _paths_section(result, precision, limit=None):
     rows, notes = [], []
     for entry in result.paths:
         if entry.count == 0:
@@ -623,6 +623,9 @@ def _paths_section(result, precision):
         if len(entry.paths) > 1:
             rows.append([entry.variable, f"sum over {len(entry.paths)} paths",
                          _n(entry.total, precision)])
+    if limit is not None and len(rows) > limit:
+        notes.append(f"... {len(rows) - limit} more path rows (raise --max-rows)")
+        rows = rows[:limit]
     return ("chain rule: each input's paths to the output, products of local partials",
             ["input", "path and local partials", "product"], rows, notes)
 

@@ -12,14 +12,22 @@ def _short(value):
 
 
 def _kept(explanation, max_nodes):
-    """(steps shown, number collapsed): inputs and the last op nodes fit."""
+    """(steps shown, number collapsed): the op nodes nearest the output, with
+    the inputs they read, as many as max_nodes allows."""
     steps = explanation.steps
     if max_nodes is None or len(steps) <= max_nodes:
         return steps, 0
-    inputs = [s for s in steps if not s.inputs]
-    ops = [s for s in steps if s.inputs]
-    room = max(1, max_nodes - len(inputs))
-    return inputs + ops[-room:], len(ops) - room
+    is_input = {s.node: not s.inputs for s in steps}
+    kept = set()
+    for step in reversed(steps):
+        if not step.inputs:
+            continue
+        wanted = {step.node} | {e.source for e in step.inputs if is_input[e.source]}
+        if len(kept | wanted) > max_nodes:
+            break
+        kept |= wanted
+    shown = [s for s in steps if s.node in kept]
+    return shown, len(steps) - len(shown)
 
 
 def _edges(steps, collapsed):
@@ -64,7 +72,9 @@ def to_dot(explanation, max_nodes=None):
 
 
 def _escape(text):
-    return text.replace("\\\\", "\\\\\\\\").replace('"', '\\\\"')
+    """Text inside a DOT string: backslashes and quotes escaped; the label's
+    own line breaks (\\n, written by _label) kept."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\\\\n", "\\n")
 
 
 def to_mermaid(explanation, max_nodes=None):
