@@ -1,4 +1,4 @@
-"""examples/walkthrough.md never rots: every `$ adcli ...` line runs (the
+"""examples/README.md never rots: every `$ adcli ...` line runs (the
 installed script, in examples/) and exits 0, and the excerpt printed under it
 (the lines after it, up to a blank line or the end of the code block) appears
 in the real output, in order, compared line by line with the whitespace
@@ -11,7 +11,7 @@ import pytest
 
 from conftest import EXAMPLES, adcli_script, subprocess_env
 
-DOCUMENT = EXAMPLES / "walkthrough.md"
+DOCUMENT = EXAMPLES / "README.md"
 
 
 def _commands():
