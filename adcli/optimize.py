@@ -32,7 +32,8 @@ NEWTON_MAX_VARIABLES = 100
 #: reasons that count as converged
 CONVERGED = {"gtol": "the gradient norm fell below gtol",
              "ftol": "f stopped changing (relative change below ftol)",
-             "xtol": "x stopped changing (relative step below xtol)"}
+             "xtol": "x stopped changing (relative step below xtol)",
+             "precision": "f cannot decrease further in float64, and the gradient is small"}
 #: reasons that stop a run without convergence
 NOT_CONVERGED = {"max_iter": "the iteration limit was reached",
                  "max_evals": "the evaluation limit was reached",
@@ -196,6 +197,8 @@ class _Run:
             try:
                 x_new, f_new, g_new = self.stepper.step(self.objective, x, f, g)
             except Stop as stop:
+                if stop.reason == "stalled" and self._small(f, g):
+                    return x, f, g, "precision", None
                 return x, f, g, stop.reason, stop.error
             self.iteration += 1
             step = float(np.linalg.norm(x_new - x))
@@ -232,11 +235,16 @@ class _Run:
             reason, rounding = "xtol", step <= 1e-14 * size
         else:
             return None
-        # a change at rounding level is convergence only where the gradient is small
-        small = max(self.limits["gtol"], 1e-6 * scale)
-        if rounding and len(g_new) and float(abs(g_new).max()) > small:
+        if rounding and not self._small(f_new, g_new):
             return "stalled"
         return reason
+
+    def _small(self, f, g):
+        """Is the gradient small next to f?  A change at rounding level is
+        convergence only then (badly scaled problems such as Meyer's end with
+        |grad| near 1e-5 |f|)."""
+        scale = max(abs(f), 1.0)
+        return len(g) == 0 or float(abs(g).max()) <= max(self.limits["gtol"], 1e-4 * scale)
 
     def _report(self, x, f, g, step):
         if self.callback is None:

@@ -413,7 +413,7 @@ def test_reason_sets_are_disjoint_and_have_messages():
     sets = [optimize.CONVERGED, optimize.NOT_CONVERGED, optimize.DIVERGED]
     keys = [set(s) for s in sets]
     assert not (keys[0] & keys[1] or keys[0] & keys[2] or keys[1] & keys[2])
-    assert keys[0] == {"gtol", "ftol", "xtol"}
+    assert keys[0] == {"gtol", "ftol", "xtol", "precision"}
     assert keys[1] == {"max_iter", "max_evals", "stalled", "callback"}
     assert keys[2] == {"diverged", "nonfinite"}
     assert all(isinstance(m, str) and m for s in sets for m in s.values())
@@ -595,3 +595,17 @@ def test_minimize_takes_a_parsed_graph():
     graph = adcli.parse(ROSENBROCK)
     result = adcli.minimize(graph, [-1.2, 1])
     assert result.converged and result.value <= 1e-20
+
+
+def test_a_badly_scaled_problem_that_cannot_improve_in_float64_is_converged():
+    """Meyer's function (MGH 10) from its standard start: f reaches its tabulated
+    minimum 87.9458551707 while the gradient, next to f ~ 88 and x2 ~ 6181, stays
+    near 1e-3; no step can lower f in float64, which counts as converged."""
+    text = ("y = [34780, 28610, 23650, 19630, 16370, 13720, 11540, 9744, 8261, 7030, "
+            "6005, 5147, 4427, 3820, 3307, 2872]")
+    ys = [float(v) for v in text.split("[")[1].rstrip("]").split(",")]
+    terms = " + ".join(f"(x1*exp(x2/({45 + 5 * i} + x3)) - {y})**2"
+                       for i, y in enumerate(ys, start=1))
+    result = adcli.minimize(terms, [0.02, 4000, 250])
+    assert result.value == pytest.approx(87.9458551707, rel=1e-9)
+    assert result.converged and result.reason in ("precision", "gtol", "ftol", "xtol")
