@@ -514,7 +514,7 @@ def eval_command(expr, expr_file, exprs, variables, at, allow_nonfinite, output_
                                              "momentum", "adam")),
               default="auto", show_default=True,
               help="auto: newton (exact Hessians in a trust region: the most robust) for "
-                   "up to 100 variables, lbfgs above.")
+                   "up to 20 variables, lbfgs above (faster per iteration there).")
 @click.option("--maximize", is_flag=True, help="Find a maximum instead.")
 @click.option("--lr", type=float, help="Step size of gd and momentum [0.01], adam [0.001]; "
                                        "first trial step of gd --line-search.")

@@ -89,7 +89,7 @@ def test_default_method_solves_the_classic_problems(name):
     text, x0, fstar, xstar = PROBLEMS[name]
     # Powell's minimum is singular: f ~ |x|^4 there, so x is known to ~1e-3 only
     result = adcli.minimize(text, x0)
-    assert result.method == "newton"  # auto, at most 100 variables
+    assert result.method == "newton"  # auto, at most 20 variables
     check_solved(name, result, fstar, xstar, xtol=1e-2 if name == "powell_singular" else 1e-6)
     assert result.gradient_norm <= 1e-4
 
