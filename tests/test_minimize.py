@@ -282,14 +282,14 @@ def test_200_variables_take_the_lbfgs_path():
     assert len(records[0].x) == n
 
 
-def test_auto_switches_at_100_variables():
+def test_auto_switches_at_20_variables():
     def text(n):
         return " + ".join(f"(x{k} - {k % 5})**2" for k in range(1, n + 1))
 
-    at_100 = adcli.minimize(text(100), [0] * 100)
-    at_101 = adcli.minimize(text(101), [0] * 101)
-    assert (at_100.method, at_101.method) == ("newton", "lbfgs")
-    for result in (at_100, at_101):
+    at_20 = adcli.minimize(text(20), [0] * 20)
+    at_21 = adcli.minimize(text(21), [0] * 21)
+    assert (at_20.method, at_21.method) == ("newton", "lbfgs")
+    for result in (at_20, at_21):
         assert result.converged
         assert result.value <= 1e-20
 
