@@ -77,14 +77,10 @@ def worth_it(graph):
 def _call(op, xp, rule, values, inputs, ans=None):
     """Apply a forward rule (ans None) or a partial rule to the inputs' values."""
     if op.variadic:
-        stack = _stack(xp, [values[i] for i in inputs])
+        stack = [values[i] for i in inputs]  # both namespaces take a list as a stack
         return rule(xp, stack) if ans is None else rule(xp, ans, stack)
     args = [values[i] for i in inputs]
     return rule(xp, *args) if ans is None else rule(xp, ans, *args)
-
-
-def _stack(xp, items):
-    return items  # both namespaces take a list of arguments as a stack
 
 
 def forward(graph, point, xp=scalar):

@@ -61,10 +61,6 @@ def print_renderables(renderables, file=None):
         console.print(renderable)
 
 
-def note(text):
-    return Text(text, style="dim")
-
-
 def _titled(title):
     return Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
 
