@@ -1,14 +1,16 @@
 """Forward and backward passes over a graph: loops over the tape, never
 recursion.
 
-Two ways to run the same op-table rules:
+Two ways to run the same op-table rules here:
 
 - one point, with Python floats and the scalar namespace (cheap to start);
 - a batch of points, with numpy arrays: one numpy call per node over all
   points at once.
 
-Both follow IEEE float64; ``check_finite`` turns a non-finite value or
-adjoint into a DomainError naming the node that produced it.
+(levels.py is the third: one point of a large graph, level by level; this
+module decides when it pays.)  All follow IEEE float64; ``first_nonfinite``
+turns a non-finite value or adjoint into a DomainError naming the node that
+produced it.
 """
 from . import scalar
 from .errors import DomainError
