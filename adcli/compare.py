@@ -90,11 +90,11 @@ def sweep(expr, at, *, variables=None, output=None, steps=SWEEP_STEPS):
         graph = graph.select(output)
     point = points.resolve(graph.variables, at)
     exact = list(api.grad(graph, point).gradient.values())
+    base = differences.outputs_at(graph, point)[0]
     forward_error, central_error = [], []
-    for k, x in enumerate(point):
+    for k in range(len(point)):
         forward_row, central_row = [], []
         for h in steps:
-            base = differences.outputs_at(graph, point)[0]
             up = differences.outputs_at(graph, differences._moved(point, k, h))[0]
             down = differences.outputs_at(graph, differences._moved(point, k, -h))[0]
             forward_row.append(abs((up - base) / h - exact[k]))

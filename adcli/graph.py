@@ -214,10 +214,17 @@ class Graph:
     def used_variables_only(self):
         """The same graph whose variables are only those the outputs use."""
         needed = self._reachable()
-        clone = copy.copy(self)
         pairs = [(n, v) for n, v in zip(self.variables, self.var_nodes) if needed[v]]
-        clone.variables = tuple(n for n, _ in pairs)
-        clone.var_nodes = [v for _, v in pairs]
+        return self._clone(variables=tuple(n for n, _ in pairs),
+                           var_nodes=[v for _, v in pairs])
+
+    def _clone(self, **changes):
+        """The same tape with other outputs or variables; derived data
+        (names, plans) is rebuilt for it."""
+        clone = copy.copy(self)
+        clone.__dict__.update(changes)
+        if "outputs" in changes:
+            clone.op_nodes = clone._reachable_ops()
         clone._names = None
         clone._cache = {}
         return clone
@@ -245,23 +252,14 @@ class Graph:
             if name not in known:
                 hint = _suggest(name, known) or "outputs: " + ", ".join(self.output_names)
                 raise ExpressionError(f"no output named {name!r}", hint=hint, kind="outputs")
-        clone = copy.copy(self)
-        clone.output_names = tuple(names)
-        clone.outputs = tuple(known[name] for name in names)
-        clone.op_nodes = clone._reachable_ops()
-        clone._names = None
-        clone._cache = {}
-        return clone
+        return self._clone(output_names=tuple(names),
+                           outputs=tuple(known[name] for name in names))
 
     def with_variables(self, variables):
         """The same graph with another input order (shares the tape)."""
         index = dict(zip(self.variables, self.var_nodes))
-        clone = copy.copy(self)
-        clone.variables = _order_variables(index, variables)
-        clone.var_nodes = [index[name] for name in clone.variables]
-        clone._names = None
-        clone._cache = {}
-        return clone
+        order = _order_variables(index, variables)
+        return self._clone(variables=order, var_nodes=[index[name] for name in order])
 
     def variable_index(self):
         """variable name -> its position in graph.variables."""
