@@ -288,7 +288,8 @@ def _grad_batch(graph, at, allow_nonfinite):
     for column in gradient.values():
         finite &= np.isfinite(column)
     failed_rows = np.flatnonzero(~finite).tolist()
-    failed = [_row_error(graph, [c[row] for c in columns], row) for row in failed_rows[:20]]
+    failed = [evaluate.diagnose(graph, [c[row] for c in columns], row)
+              for row in failed_rows[:20]]
     result = BatchGradient(value, gradient, graph.variables, columns, failed_rows, failed, graph)
     if failed and not allow_nonfinite:
         error = failed[0]
@@ -298,16 +299,6 @@ def _grad_batch(graph, at, allow_nonfinite):
         error.args = (error.message,)
         raise error
     return result
-
-
-def _row_error(graph, row_values, row):
-    values = evaluate.forward(graph, [float(v) for v in row_values])
-    adjoints = evaluate.backward(graph, values)
-    error = evaluate.first_nonfinite(graph, values, adjoints)
-    if error is None:  # the scalar pass rounds differently; say what we saw
-        error = DomainError("the value or gradient is not finite")
-    error.row = int(row)
-    return error
 
 
 def _trace_rows(graph, values, adjoints):

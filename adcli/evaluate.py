@@ -177,6 +177,22 @@ def first_nonfinite(graph, values, adjoints):
     return None
 
 
+def diagnose(graph, point, row=None):
+    """The DomainError naming the node behind a non-finite value or derivative
+    of any output at point (one scalar pass; a batch row when row is given)."""
+    values = forward(graph, [float(v) for v in point])
+    error = None
+    for node in graph.outputs:
+        error = first_nonfinite(graph, values, backward(graph, values, seeds={node: 1.0}))
+        if error is not None:
+            break
+    if error is None:  # numpy and the scalar pass rounded differently: say what we saw
+        error = DomainError("a value or derivative is not finite at this point", graph.source)
+    if row is not None:
+        error.row = int(row)
+    return error
+
+
 def _domain_error(graph, values, node, message):
     """The error, with the node in textbook names and its inputs' values."""
     names = graph.node_names()

@@ -97,7 +97,7 @@ def _jacobian_batch(graph, at, choice, allow_nonfinite):
     first_error = None
     if failed_rows:
         row = failed_rows[0]
-        first_error = _row_error(graph, [float(c[row]) for c in columns], row)
+        first_error = evaluate.diagnose(graph, [c[row] for c in columns], row)
         if not allow_nonfinite:
             first_error.message = (f"{len(failed_rows)} of {count} points fail; the first, "
                                    f"row {row + 1}: {first_error.message}")
@@ -105,16 +105,6 @@ def _jacobian_batch(graph, at, choice, allow_nonfinite):
             raise first_error
     return BatchJacobian(matrices, value_matrix, graph.output_names, graph.variables,
                          columns, failed_rows, choice, graph, first_error)
-
-
-def _row_error(graph, point, row):
-    """The DomainError naming the node behind a failed row."""
-    try:
-        _check(graph, point, [float("nan")], [])
-    except DomainError as error:
-        error.row = row
-        return error
-    return DomainError("a value or derivative is not finite", graph.source)
 
 
 def structural_sparsity(graph):
@@ -216,10 +206,4 @@ def _check(graph, point, values, rows):
         all(map(math.isfinite, [float(v) for v in row])) for row in rows)
     if finite:
         return
-    computed = evaluate.forward(graph, point)
-    for node in graph.outputs:
-        adjoints = evaluate.backward(graph, computed, seeds={node: 1.0})
-        error = evaluate.first_nonfinite(graph, computed, adjoints)
-        if error is not None:
-            raise error
-    raise DomainError("a derivative is not finite at this point", graph.source)
+    raise evaluate.diagnose(graph, point)
