@@ -9,6 +9,7 @@ import click
 
 from . import __version__
 from .errors import AdcliError, DomainError, ExpressionError
+from .inputs import display_name, read_text
 
 
 class ExitStatus(enum.IntEnum):
@@ -116,12 +117,16 @@ class NamesType(click.ParamType):
         return names
 
 
+#: a file adcli reads ('-' for stdin); adcli.inputs.read_text reads it
+INPUT_FILE = click.Path(exists=True, dir_okay=False, allow_dash=True)
+
+
 def expression_input(command):
     """EXPR ('-' reads stdin), -f FILE, or repeated -e EXPR (one output each)."""
     command = click.argument("expr", required=False, metavar="EXPR")(command)
     command = click.option("-e", "--expr", "exprs", multiple=True, metavar="EXPR",
                            help="An output expression; repeat for several.")(command)
-    command = click.option("-f", "--file", "expr_file", type=click.File("r"),
+    command = click.option("-f", "--file", "expr_file", type=INPUT_FILE,
                            help="Read the expression or program (.adx) from a file "
                                 "('-' for stdin).")(command)
     return click.option("--vars", "variables", type=NamesType(), metavar="NAMES",
@@ -136,7 +141,7 @@ def point_option(command):
 
 
 def points_option(command):
-    return click.option("--points", "points_file", type=click.File("r"), metavar="FILE",
+    return click.option("--points", "points_file", type=INPUT_FILE, metavar="FILE",
                         help="Many points: CSV with a header row of variable names "
                              "('-' for stdin).")(command)
 
@@ -180,19 +185,19 @@ def load_graph(expr, expr_file, exprs, variables, points_file=None):
         raise click.UsageError("give the expression once: as EXPR, with -f, or with -e")
     if expr is not None and re.fullmatch(r"--[A-Za-z][A-Za-z-]+", expr):
         raise click.NoSuchOption(expr)  # a mistyped option, not an expression
-    if expr == "-" and points_file is not None and points_file.name == "<stdin>":
+    if expr == "-" and points_file == "-":
         raise click.UsageError("the expression and --points cannot both come from stdin")
     if expr_file is not None:
-        text = expr_file.read()
-        if expr_file.name != "<stdin>":
-            click.get_current_context().meta["adcli.filename"] = expr_file.name
+        text = read_text(expr_file)
+        if expr_file != "-":
+            click.get_current_context().meta["adcli.filename"] = expr_file
     elif exprs:
         text = ";".join(exprs)  # not newlines: a line starting with '-' would continue
     elif expr is None:
         raise click.UsageError("missing the expression: give EXPR, '-' for stdin, -e EXPR "
                                "or -f FILE")
     elif expr == "-":
-        text = click.get_text_stream("stdin").read()
+        text = read_text("-")
     else:
         text = expr
     return adcli.parse(text, variables)
@@ -239,7 +244,8 @@ def read_batch(graph, points_file, at):
     if at is not None:
         raise click.UsageError("give --at or --points, not both")
     from .points import read_csv_points
-    return read_csv_points(points_file.read(), graph.variables, source=points_file.name)
+    return read_csv_points(read_text(points_file), graph.variables,
+                           source=display_name(points_file))
 
 
 # --- grad --------------------------------------------------------------------------
@@ -794,10 +800,8 @@ def check(paths, seed, output_format):
 
     report = []
     for path in _check_files(paths):
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
         try:
-            report.append((path, checks.check_text(text, seed), None))
+            report.append((path, checks.check_text(read_text(path), seed), None))
         except ExpressionError as error:
             error.filename = path
             report.append((path, [], error))

@@ -1,4 +1,9 @@
-"""The errors the core raises.  The CLI maps each class to an exit code."""
+"""The errors the core raises.  The CLI maps each class to an exit code.
+
+User text in a message (source lines, names, file names) goes through
+``visible`` first, so no message carries a raw control character.
+"""
+import re
 
 
 class AdcliError(Exception):
@@ -38,6 +43,13 @@ class PointError(ExpressionError):
         super().__init__(message, hint=hint, kind="point")
 
 
+class InputError(ExpressionError):
+    """A file or stream adcli reads is not UTF-8 text."""
+
+    def __init__(self, message, hint=None):
+        super().__init__(message, hint=hint, kind="input")
+
+
 class DomainError(AdcliError):
     """A value or derivative is not finite (log(-1), 1/0, sqrt'(0)).
 
@@ -64,15 +76,39 @@ class DomainError(AdcliError):
 def describe(message, source, start, end, hint, filename=None):
     """The message (after file:line:column when the source is a file), then
     the source line with a caret under the fault."""
-    lines = [message]
+    lines = [visible(message)]
     if source is not None and start is not None:
         if filename:
             line, column = line_and_column(source, start)
-            lines[0] = f"{filename}:{line}:{column}: {message}"
+            lines[0] = f"{visible(filename)}:{line}:{column}: {lines[0]}"
         lines.extend(caret_lines(source, start, end, numbered=not filename))
     if hint:
-        lines.append(f"hint: {hint}")
+        lines.append(f"hint: {visible(hint)}")
     return "\n".join(lines)
+
+
+#: what must never reach a terminal raw: C0 and C1 controls and DEL (escape
+#: sequences, carriage return, backspace), formatting that hides or reorders
+#: text (zero-width and bidirectional marks, BOM, tags), line separators, and
+#: lone surrogates (the undecodable bytes of a file name)
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\xad\u061c\u180e\u200b-\u200f\u2028-\u202e"
+                        "\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff\U000e0000-\U000e007f]")
+
+
+def visible(text, keep=""):
+    """text with each control or invisible character written as an escape, as
+    Python writes it (\\x1b, \\t, \\u202e; an undecodable byte of a file name as
+    \\xe9).  Characters in ``keep`` (say "\\n") stay as they are."""
+    return _INVISIBLE.sub(lambda match: _escape(match.group(), keep), text)
+
+
+def _escape(char, keep):
+    if char in keep:
+        return char
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's stand-in for the byte code - 0xDC00
+        return f"\\x{code - 0xDC00:02x}"
+    return repr(char)[1:-1]
 
 
 def line_and_column(source, position):
@@ -82,16 +118,18 @@ def line_and_column(source, position):
 
 
 def caret_lines(source, start, end=None, width=100, numbered=True):
-    """Two lines: the source line holding ``start``, and carets under
-    start..end (clipped to that line, the line clipped to ``width``)."""
+    """Two lines: the source line holding ``start``, made visible, and carets
+    under start..end (clipped to that line, the line clipped to ``width``)."""
     start = max(0, min(start, len(source)))
     line_start = source.rfind("\n", 0, start) + 1
     line_end = source.find("\n", start)
     if line_end == -1:
         line_end = len(source)
     end = start + 1 if end is None or end <= start else min(end, line_end)
-    line = source[line_start:line_end].replace("\t", " ")
-    column = start - line_start
+    raw = source[line_start:line_end].replace("\t", " ")
+    line = visible(raw)  # the caret counts the escapes' width, not the raw characters'
+    column = len(visible(raw[:start - line_start]))
+    stop = len(visible(raw[:end - line_start]))
     offset = 0
     if len(line) > width:  # keep the fault in view on very long lines
         offset = max(0, min(column - width // 2, len(line) - width))
@@ -100,5 +138,5 @@ def caret_lines(source, start, end=None, width=100, numbered=True):
     if numbered and "\n" in source:
         number = source.count("\n", 0, start) + 1
         prefix = f"line {number}: "
-    caret = " " * (len(prefix) + column - offset) + "^" * max(1, min(end - start, width))
+    caret = " " * (len(prefix) + column - offset) + "^" * max(1, min(stop - column, width))
     return [f"  {prefix}{line}", f"  {caret}"]
