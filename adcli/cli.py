@@ -1,5 +1,6 @@
 """The command line: convert arguments, call the core, render, map errors to
 exit codes.  Nothing here computes a derivative."""
+import contextlib
 import enum
 import os
 import re
@@ -8,7 +9,7 @@ import sys
 import click
 
 from . import __version__
-from .errors import AdcliError, DomainError, ExpressionError
+from .errors import AdcliError, DomainError, ExpressionError, visible
 from .inputs import display_name, read_text
 
 
@@ -32,9 +33,14 @@ class AdcliGroup(click.Group):
     """Maps the core's errors to exit codes, with a clear message, never a
     traceback."""
 
+    def make_context(self, *args, **kwargs):
+        with _visible_usage_errors():
+            return super().make_context(*args, **kwargs)
+
     def invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            with _visible_usage_errors():
+                return super().invoke(ctx)
         except DomainError as error:
             _report(ctx, error, "hint: --allow-nonfinite prints nan/inf instead of failing")
             ctx.exit(ExitStatus.DOMAIN)
@@ -48,16 +54,31 @@ class AdcliGroup(click.Group):
             _silence_stdout()
             ctx.exit(ExitStatus.OK)
         except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
+            say("interrupted")
             ctx.exit(ExitStatus.INTERRUPTED)
 
 
 def _report(ctx, error, extra=None):
     if error.filename is None:  # errors of a file's text say file:line:column
         error.filename = ctx.meta.get("adcli.filename")
-    click.echo(f"error: {error}", err=True)
+    say(f"error: {error}")
     if extra:
-        click.echo(extra, err=True)
+        say(extra)
+
+
+def say(text):
+    """A diagnostic on stderr, user text in it escaped (errors.visible)."""
+    click.echo(visible(text, lines=True), err=True)
+
+
+@contextlib.contextmanager
+def _visible_usage_errors():
+    # click's usage errors quote arguments as typed ("No such option: --x...")
+    try:
+        yield
+    except click.ClickException as error:
+        error.message = visible(error.message, lines=True)
+        raise
 
 
 def _silence_stdout():
@@ -218,7 +239,9 @@ def resolve_format(output_format):
 
 
 def emit(text):
-    click.echo(text, nl=False)
+    """Data on stdout.  Every format writes user text with control characters
+    escaped (JSON as \\u001b by json itself), piped or not."""
+    click.echo(visible(text, lines=True), nl=False)
 
 
 def present(output_format, precision, view, *subject, **options):
@@ -237,7 +260,7 @@ def present(output_format, precision, view, *subject, **options):
 
 
 def explain_choice(choice):
-    click.echo(choice.explain(), err=True)
+    say(choice.explain())
 
 
 def read_batch(graph, points_file, at):
@@ -357,8 +380,8 @@ def _warn_failed_rows(failed_rows, count, first_error=None):
     if failed_rows:
         detail = (f"; first: row {first_error.row + 1}: {first_error.message}"
                   if first_error is not None else f"; first: row {failed_rows[0] + 1}")
-        click.echo(f"warning: {len(failed_rows)} of {count} points have non-finite "
-                   f"values or derivatives{detail}", err=True)
+        say(f"warning: {len(failed_rows)} of {count} points have non-finite "
+            f"values or derivatives{detail}")
 
 
 # --- jacobian, hessian, jvp, vjp, eval ------------------------------------------------
@@ -627,11 +650,10 @@ def _exit_for(result):
     ctx = click.get_current_context()
     if result.diverged:
         detail = f": {result.error}" if result.error is not None else ""
-        click.echo(f"error: {result.message} after iteration {result.iterations}{detail}",
-                   err=True)
+        say(f"error: {result.message} after iteration {result.iterations}{detail}")
         ctx.exit(ExitStatus.DIVERGED)
-    click.echo(f"warning: not converged: {result.message} "
-               f"(|grad| = {result.gradient_norm:.3g})", err=True)
+    say(f"warning: not converged: {result.message} "
+        f"(|grad| = {result.gradient_norm:.3g})")
     ctx.exit(ExitStatus.NOT_CONVERGED)
 
 
@@ -809,7 +831,7 @@ def check(paths, seed, output_format):
     present(output_format, None, "check", report)
     if output_format in ("junit", "json", "csv"):  # the summary stays off their stdout
         from .formats import check_summary
-        click.echo(check_summary(report), err=True)
+        say(check_summary(report))
     if any(error is not None for _, _, error in report):
         click.get_current_context().exit(ExitStatus.USAGE)
     if any(not o.passed for _, outcomes, _ in report for o in outcomes):
@@ -837,7 +859,6 @@ def main():
     except Exception as error:  # noqa: BLE001 - last resort: a message, not a traceback
         if os.environ.get("ADCLI_DEBUG"):
             raise
-        click.echo(f"internal error: {type(error).__name__}: {error}\n"
-                   "this is a bug in adcli; rerun with ADCLI_DEBUG=1 for details",
-                   err=True)
+        say(f"internal error: {type(error).__name__}: {error}\n"
+            "this is a bug in adcli; rerun with ADCLI_DEBUG=1 for details")
         sys.exit(ExitStatus.ERROR)

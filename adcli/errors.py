@@ -91,20 +91,21 @@ def describe(message, source, start, end, hint, filename=None):
 #: sequences, carriage return, backspace), formatting that hides or reorders
 #: text (zero-width and bidirectional marks, BOM, tags), line separators, and
 #: lone surrogates (the undecodable bytes of a file name)
-_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\xad\u061c\u180e\u200b-\u200f\u2028-\u202e"
-                        "\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff\U000e0000-\U000e007f]")
+_INVISIBLE = ("\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u061c\u180e\u200b-\u200f\u2028-\u202e"
+              "\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff\U000e0000-\U000e007f")
+_ANY = re.compile(f"[\t\n{_INVISIBLE}]")
+_BUT_LINES = re.compile(f"[{_INVISIBLE}]")  # tabs and newlines lay text out in lines
 
 
-def visible(text, keep=""):
+def visible(text, lines=False):
     """text with each control or invisible character written as an escape, as
     Python writes it (\\x1b, \\t, \\u202e; an undecodable byte of a file name as
-    \\xe9).  Characters in ``keep`` (say "\\n") stay as they are."""
-    return _INVISIBLE.sub(lambda match: _escape(match.group(), keep), text)
+    \\xe9).  With ``lines``, newlines and tabs stay as they are."""
+    return (_BUT_LINES if lines else _ANY).sub(_escape, text)
 
 
-def _escape(char, keep):
-    if char in keep:
-        return char
+def _escape(match):
+    char = match.group()
     code = ord(char)
     if 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's stand-in for the byte code - 0xDC00
         return f"\\x{code - 0xDC00:02x}"

@@ -13,9 +13,9 @@ from .errors import visible
 from .formats import TRACE_COLUMNS, batch_header, batch_rows, number_text, trace_cells
 
 
-def _text(text, style=None, keep=""):
+def _text(text, style=None, lines=False):
     """Plain text for rich: no markup, control characters made visible."""
-    return text if isinstance(text, Text) else Text(visible(str(text), keep), style=style or "")
+    return text if isinstance(text, Text) else Text(visible(str(text), lines), style=style or "")
 
 
 def _add_row(table, cells, style=None):
@@ -256,7 +256,7 @@ def explain_tables(result, precision=None, max_rows=None):
 
     point = ", ".join(f"{k} = {text_of(v, precision)}" for k, v in result.point.items())
     parts = [_text(f"f = {result.expression} at {point}: value "
-                   f"{text_of(result.value, precision)}", style="bold", keep="\n")]
+                   f"{text_of(result.value, precision)}", style="bold", lines=True)]
     for title, header, rows, notes in explain_sections(result, precision, max_rows):
         table = _titled(title)
         for k, name in enumerate(header):

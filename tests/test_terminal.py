@@ -11,7 +11,7 @@ CONTROLS = "\x1b\x07\x08\x0b\x0c\r\x7f\x85\x9b\u202e\u2028\ufeff"
 
 def _clean(text):
     """No character visible() would escape, other than newlines."""
-    return visible(text, keep="\n") == text
+    return visible(text, lines=True) == text
 
 
 def test_visible_escapes_every_control_and_invisible_character():
@@ -19,7 +19,7 @@ def test_visible_escapes_every_control_and_invisible_character():
     assert visible("\t\n\r") == "\\t\\n\\r"
     assert visible("\u202eevil\u2066") == "\\u202eevil\\u2066"
     assert visible("caf\udce9.adx") == "caf\\xe9.adx"  # an undecodable byte of a file name
-    assert visible("two\nlines\x1b", keep="\n") == "two\nlines\\x1b"
+    assert visible("two\nlines\tand\x1b", lines=True) == "two\nlines\tand\\x1b"
     assert _clean(visible(CONTROLS)) and visible(visible(CONTROLS)) == visible(CONTROLS)
 
 
@@ -56,3 +56,95 @@ def test_cli_error_on_an_escape_sequence_does_not_clear_the_screen(run_cli):
     result = run_cli("grad", "x\x1b[2J+", "--at", "1")
     assert result.exit_code == 2
     assert "\x1b" not in result.stderr and "x\\x1b[2J+" in result.stderr
+
+
+# --- the CLI: stderr and stdout, as a terminal would get them --------------------------
+
+#: clear the screen, set the window title (OSC), ring the bell, return to
+#: column 0, an 8-bit CSI: what a terminal would act on
+ATTACK = "\x1b[2J\x1b]0;owned\x07\r\x9b1m"
+SHOWN = "\\x1b[2J\\x1b]0;owned\\x07\\r\\x9b1m"
+
+
+@pytest.fixture
+def run_tty():
+    """Like run_cli, but click keeps escape sequences as a terminal gets them
+    (click strips some of them from output that is not a terminal)."""
+    from adcli.cli import cli
+    from conftest import make_runner
+    runner = make_runner()
+
+    def run(*args, input=None):
+        return runner.invoke(cli, [str(a) for a in args], input=input, color=True,
+                             catch_exceptions=False)
+    return run
+
+
+def _reaches_no_terminal_raw(result):
+    for stream in (result.stdout, result.stderr):
+        assert _clean(stream), stream
+    assert "bug" not in result.stderr
+
+
+@pytest.mark.parametrize("args, says", [
+    (["grad", f"x+{ATTACK}", "--at", "1"], f"x+{SHOWN}"),
+    (["grad", "x", "--at", f"x{ATTACK}=1"], f"x{SHOWN} is not a variable"),
+    (["grad", "x", "--at", f"1,{ATTACK}"], SHOWN),
+    (["grad", "x", "--at", "1", f"--o{ATTACK}"], f"--o{SHOWN}"),
+    ([f"--o{ATTACK}"], f"--o{SHOWN}"),
+    (["grad", "x", "--at", "1", "--output", ATTACK], SHOWN),
+    (["explain", "x", "--at", "1", "--mode", "forward", "--wrt", ATTACK], SHOWN),
+    (["grad", "x", "--at", "1", "--vars", ATTACK], SHOWN),
+    (["grad", "x", "--at", "1", "extra", ATTACK], SHOWN),
+])
+def test_user_text_in_an_error_is_escaped(run_tty, args, says):
+    result = run_tty(*args)
+    assert result.exit_code == 2
+    _reaches_no_terminal_raw(result)
+    assert says in result.stderr
+
+
+def test_a_csv_header_is_escaped_in_the_error(run_tty, tmp_path):
+    points = tmp_path / "p.csv"
+    points.write_text(f"x,{ATTACK.replace(chr(13), '')}\n1,2\n")  # \r ends a CSV line
+    result = run_tty("grad", "x", "--points", points)
+    assert result.exit_code == 2
+    _reaches_no_terminal_raw(result)
+    assert SHOWN.replace("\\r", "") in result.stderr
+
+
+def test_a_file_name_is_escaped_in_the_error(run_tty, tmp_path):
+    path = tmp_path / f"f{ATTACK}.adx"
+    path.write_text("x +\n")
+    result = run_tty("grad", "-f", path, "--at", "1")
+    assert result.exit_code == 2
+    _reaches_no_terminal_raw(result)
+    assert f"f{SHOWN}.adx:1:4:" in result.stderr
+
+
+@pytest.mark.parametrize("output_format", ["plain", "csv", "tap", "github", "junit", "table"])
+def test_check_output_escapes_file_names(run_tty, tmp_path, output_format):
+    path = tmp_path / f"f{ATTACK}\udce9.adx"  # and a byte that is not UTF-8 in the name
+    path.write_text("f = x**2\ncheck f at x=1: value 2\n")
+    result = run_tty("check", path, "--format", output_format)
+    assert result.exit_code == 6
+    _reaches_no_terminal_raw(result)
+    assert "\\xe9.adx" in "".join(result.stdout.split())
+
+
+def test_json_escapes_control_characters_itself(run_cli, tmp_path):
+    import json
+    path = tmp_path / f"f{ATTACK}.adx"
+    path.write_text("f = x**2\n")
+    result = run_cli("check", path, "--format", "json")
+    assert _clean(result.stdout)
+    assert json.loads(result.stdout)["files"][0]["path"] == str(path)
+
+
+@pytest.mark.parametrize("output_format", ["plain", "csv", "table"])
+def test_a_comment_is_escaped_in_every_format(run_tty, output_format):
+    result = run_tty("explain", f"x**2 # {ATTACK}", "--at", "1", "--format", output_format)
+    assert result.exit_code == 0
+    _reaches_no_terminal_raw(result)
+    if output_format != "csv":  # csv has no expression column
+        assert SHOWN in "".join(result.stdout.split())
