@@ -89,10 +89,11 @@ def describe(message, source, start, end, hint, filename=None):
 
 #: what must never reach a terminal raw: C0 and C1 controls and DEL (escape
 #: sequences, carriage return, backspace), formatting that hides or reorders
-#: text (zero-width and bidirectional marks, BOM, tags), line separators, and
-#: lone surrogates (the undecodable bytes of a file name)
+#: text (zero-width and bidirectional marks, BOM, tags), line separators,
+#: noncharacters and lone surrogates (the undecodable bytes of a file name).
+#: What is left is valid XML 1.0 text (JUnit output relies on it).
 _INVISIBLE = ("\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u061c\u180e\u200b-\u200f\u2028-\u202e"
-              "\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff\U000e0000-\U000e007f")
+              "\u2060-\u206f\ufeff\ufff9-\ufffb\ufffe\uffff\ud800-\udfff\U000e0000-\U000e007f")
 _ANY = re.compile(f"[\t\n{_INVISIBLE}]")
 _BUT_LINES = re.compile(f"[{_INVISIBLE}]")  # tabs and newlines lay text out in lines
 

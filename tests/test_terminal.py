@@ -148,3 +148,72 @@ def test_a_comment_is_escaped_in_every_format(run_tty, output_format):
     _reaches_no_terminal_raw(result)
     if output_format != "csv":  # csv has no expression column
         assert SHOWN in "".join(result.stdout.split())
+
+
+# --- JUnit XML: valid XML 1.0 and valid against pytest's xunit2 schema ----------------
+
+#: pytest's xunit2 schema (testing/example_scripts/junit-10.xsd), per element:
+#: (allowed attributes, required attributes, allowed children, text allowed)
+XUNIT2 = {
+    "testsuites": ({"name", "time", "tests", "failures", "errors"}, set(), {"testsuite"}, False),
+    "testsuite": ({"name", "tests", "failures", "errors", "group", "time", "skipped",
+                   "timestamp", "hostname", "id", "package", "file", "log", "url", "version"},
+                  {"name", "tests", "failures", "errors"},
+                  {"testsuite", "properties", "testcase", "system-out", "system-err"}, False),
+    "testcase": ({"name", "time", "classname", "group"}, {"name"},
+                 {"skipped", "error", "failure", "rerunFailure", "rerunError", "flakyFailure",
+                  "flakyError", "system-out", "system-err"}, False),
+    "failure": ({"type", "message"}, set(), set(), True),
+    "error": ({"type", "message"}, set(), set(), True),
+    "skipped": ({"type", "message"}, set(), set(), True),
+    "properties": (set(), set(), {"property"}, False),
+    "property": ({"name", "value"}, {"name", "value"}, set(), False),
+    "system-out": (set(), set(), set(), True),
+    "system-err": (set(), set(), set(), True),
+}
+
+
+def assert_xunit2(xml_text):
+    """Parse as XML 1.0 (expat rejects forbidden characters) and check every
+    element against XUNIT2."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(xml_text.encode("utf-8"))
+    assert root.tag == "testsuites"
+    for node in root.iter():
+        allowed, required, children, mixed = XUNIT2[node.tag]
+        assert set(node.attrib) <= allowed, (node.tag, node.attrib)
+        assert required <= set(node.attrib), (node.tag, node.attrib)
+        assert {child.tag for child in node} <= children, node.tag
+        if not mixed:
+            assert not (node.text or "").strip() and not any(
+                (child.tail or "").strip() for child in node), node.tag
+    return root
+
+
+def test_junit_is_valid_xml_and_xunit2_whatever_the_files_hold(run_cli, tmp_path):
+    sources = {
+        "vt.adx": "f = x\x0b+ 1\n",  # a vertical tab: the parse error quotes the line
+        "nul.adx": "f = x + \x00\x1b[2J\ufffe\n",
+        f"name{ATTACK}\udce9.adx": "f = x**2  # \x1b\x0c\x7f\n"
+                                   "check f at x=1: value 2\ncheck f at x=1: value 1\n",
+    }
+    for name, text in sources.items():
+        (tmp_path / name).write_text(text, errors="surrogateescape")
+    result = run_cli("check", tmp_path, "--format", "junit")
+    assert result.exit_code == 2
+    root = assert_xunit2(result.stdout)
+    suites = root.findall("testsuite")
+    assert len(suites) == 3 and int(root.get("errors")) == 2 and int(root.get("failures")) == 1
+    errors = [case.find("error") for case in root.iter("testcase") if case.find("error") is not None]
+    assert any("x\\x0b+ 1" in e.text for e in errors)
+    assert any("\\x00\\x1b[2J\\ufffe" in e.text for e in errors)
+    failure = next(root.iter("failure"))
+    assert f"name{SHOWN}\\xe9.adx:2:17" in failure.text  # the location, in the failure text
+
+
+def test_junit_of_passing_checks_is_xunit2(run_cli):
+    from conftest import EXAMPLES
+    result = run_cli("check", EXAMPLES, "--format", "junit")
+    root = assert_xunit2(result.stdout)
+    assert int(root.get("tests")) == len(list(root.iter("testcase"))) > 0
