@@ -88,29 +88,29 @@ def describe(message, source, start, end, hint, filename=None):
 
 
 #: what must never reach a terminal raw: C0 and C1 controls and DEL (escape
-#: sequences, carriage return, backspace), formatting that hides or reorders
-#: text (zero-width and bidirectional marks, BOM, tags), line separators,
+#: sequences, carriage return, backspace), format characters that hide or
+#: reorder text (zero-width and bidirectional marks, BOM, tags), spaces other than
+#: the ASCII one (a no-break space looks like one but is not), line separators,
 #: noncharacters and lone surrogates (the undecodable bytes of a file name).
 #: What is left is valid XML 1.0 text (JUnit output relies on it).
-_INVISIBLE = ("\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u061c\u180e\u200b-\u200f\u2028-\u202e"
-              "\u2060-\u206f\ufeff\ufff9-\ufffb\ufffe\uffff\ud800-\udfff\U000e0000-\U000e007f")
+_INVISIBLE = ("\x00-\x08\x0b-\x1f\x7f-\xa0\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891"
+              "\u08e2\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff"
+              "\ufff9-\ufffb\ufffe\uffff\ud800-\udfff\U000110bd\U000110cd\U00013430-\U0001343f"
+              "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e007f")
 _ANY = re.compile(f"[\t\n{_INVISIBLE}]")
 _BUT_LINES = re.compile(f"[{_INVISIBLE}]")  # tabs and newlines lay text out in lines
 
 
 def visible(text, lines=False):
-    """text with each control or invisible character written as an escape, as
-    Python writes it (\\x1b, \\t, \\u202e; an undecodable byte of a file name as
-    \\xe9).  With ``lines``, newlines and tabs stay as they are."""
+    """text with each control or invisible character written as Python's repr
+    writes it (\\x1b, \\t, \\u202e, \\xa0; an undecodable byte of a file name
+    as \\udce9), as adcli's messages quote characters.  With ``lines``, newlines
+    and tabs stay as they are."""
     return (_BUT_LINES if lines else _ANY).sub(_escape, text)
 
 
 def _escape(match):
-    char = match.group()
-    code = ord(char)
-    if 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's stand-in for the byte code - 0xDC00
-        return f"\\x{code - 0xDC00:02x}"
-    return repr(char)[1:-1]
+    return repr(match.group())[1:-1]
 
 
 def line_and_column(source, position):

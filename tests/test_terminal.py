@@ -18,9 +18,22 @@ def test_visible_escapes_every_control_and_invisible_character():
     assert visible("a\x1b[2Jb") == "a\\x1b[2Jb"
     assert visible("\t\n\r") == "\\t\\n\\r"
     assert visible("\u202eevil\u2066") == "\\u202eevil\\u2066"
-    assert visible("caf\udce9.adx") == "caf\\xe9.adx"  # an undecodable byte of a file name
+    assert visible("caf\udce9.adx") == "caf\\udce9.adx"  # an undecodable byte of a file name
+    assert visible("a\xa0b") == "a\\xa0b"  # looks like a space, is not one
     assert visible("two\nlines\tand\x1b", lines=True) == "two\nlines\tand\\x1b"
     assert _clean(visible(CONTROLS)) and visible(visible(CONTROLS)) == visible(CONTROLS)
+
+
+def test_visible_escapes_every_control_format_separator_and_odd_space_as_repr_does():
+    import unicodedata
+    kinds = {"Cc", "Cf", "Cs", "Zl", "Zp", "Zs"}
+    for code in range(0x110000):
+        char = chr(code)
+        odd = (unicodedata.category(char) in kinds and char != " ") or code in (0xFFFE, 0xFFFF)
+        if odd:
+            assert visible(char) == repr(char)[1:-1], hex(code)
+        elif unicodedata.category(char) != "Cn":  # an unassigned code point may be either
+            assert visible(char) == char, hex(code)
 
 
 def test_printable_text_is_left_alone():
@@ -129,7 +142,7 @@ def test_check_output_escapes_file_names(run_tty, tmp_path, output_format):
     result = run_tty("check", path, "--format", output_format)
     assert result.exit_code == 6
     _reaches_no_terminal_raw(result)
-    assert "\\xe9.adx" in "".join(result.stdout.split())
+    assert "\\udce9.adx" in "".join(result.stdout.split())
 
 
 def test_json_escapes_control_characters_itself(run_cli, tmp_path):
@@ -209,7 +222,7 @@ def test_junit_is_valid_xml_and_xunit2_whatever_the_files_hold(run_cli, tmp_path
     assert any("x\\x0b+ 1" in e.text for e in errors)
     assert any("\\x00\\x1b[2J\\ufffe" in e.text for e in errors)
     failure = next(root.iter("failure"))
-    assert f"name{SHOWN}\\xe9.adx:2:17" in failure.text  # the location, in the failure text
+    assert f"name{SHOWN}\\udce9.adx:2:17" in failure.text  # the location, in the failure text
 
 
 def test_junit_of_passing_checks_is_xunit2(run_cli):
