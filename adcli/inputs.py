@@ -14,6 +14,8 @@ def read_text(path):
     name = display_name(path)
     try:
         if path == "-":
+            if sys.stdin is None:  # started with stdin closed (<&-)
+                raise OSError(0, "stdin is closed")
             data = sys.stdin.buffer.read()
         else:
             with open(path, "rb") as handle:

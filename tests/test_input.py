@@ -65,3 +65,13 @@ def test_a_byte_order_mark_is_accepted_everywhere(run_cli, files):
 def test_utf8_text_reads_as_before(run_cli, files):
     path = files("f.adx", "f = x**2  # café, naïve: UTF-8\n".encode())
     assert run_cli("grad", "-f", path, "--at", "2").stdout == "value 4\ngrad x 4\n"
+
+
+def test_a_file_that_cannot_be_read_is_an_adcli_error(tmp_path, monkeypatch):
+    from adcli.errors import AdcliError
+    from adcli.inputs import read_text
+    with pytest.raises(AdcliError, match=f"cannot read {tmp_path}: Is a directory"):
+        read_text(str(tmp_path))
+    monkeypatch.setattr("sys.stdin", None)  # started with stdin closed (<&-)
+    with pytest.raises(AdcliError, match="cannot read stdin: stdin is closed"):
+        read_text("-")
