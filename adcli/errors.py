@@ -80,7 +80,7 @@ def describe(message, source, start, end, hint, filename=None):
     if source is not None and start is not None:
         if filename:
             line, column = line_and_column(source, start)
-            lines[0] = f"{visible(filename)}:{line}:{column}: {lines[0]}"
+            lines[0] = f"{visible(str(filename))}:{line}:{column}: {lines[0]}"
         lines.extend(caret_lines(source, start, end, numbered=not filename))
     if hint:
         lines.append(f"hint: {visible(hint)}")

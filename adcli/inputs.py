@@ -12,10 +12,10 @@ def read_text(path):
     byte-order mark dropped.  InputError names the file and the first byte
     that is not UTF-8; AdcliError when the file cannot be read."""
     name = display_name(path)
+    if path == "-" and sys.stdin is None:  # started with stdin closed (<&-)
+        raise AdcliError("cannot read stdin: it is closed")
     try:
         if path == "-":
-            if sys.stdin is None:  # started with stdin closed (<&-)
-                raise OSError(0, "stdin is closed")
             data = sys.stdin.buffer.read()
         else:
             with open(path, "rb") as handle:

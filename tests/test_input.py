@@ -73,5 +73,5 @@ def test_a_file_that_cannot_be_read_is_an_adcli_error(tmp_path, monkeypatch):
     with pytest.raises(AdcliError, match=f"cannot read {tmp_path}: Is a directory"):
         read_text(str(tmp_path))
     monkeypatch.setattr("sys.stdin", None)  # started with stdin closed (<&-)
-    with pytest.raises(AdcliError, match="cannot read stdin: stdin is closed"):
+    with pytest.raises(AdcliError, match="cannot read stdin: it is closed"):
         read_text("-")
