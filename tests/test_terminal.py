@@ -230,3 +230,41 @@ def test_junit_of_passing_checks_is_xunit2(run_cli):
     result = run_cli("check", EXAMPLES, "--format", "junit")
     root = assert_xunit2(result.stdout)
     assert int(root.get("tests")) == len(list(root.iter("testcase"))) > 0
+
+
+def _on_a_terminal(*args):
+    """What the installed adcli writes to a real terminal (a pty)."""
+    import os
+    import pty
+    import subprocess
+
+    from conftest import adcli_script, subprocess_env
+    leader, follower = pty.openpty()
+    try:
+        subprocess.run([adcli_script(), *args], stdin=subprocess.DEVNULL, stdout=follower,
+                       stderr=follower, env=subprocess_env(), timeout=60, check=False)
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the terminal is closed and drained
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(leader)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("args", [
+    ["grad", f"x+{ATTACK}", "--at", "1"],  # an error under a caret
+    ["grad", f"x**2 # {ATTACK}", "--at", "1"],  # the table's title
+    ["explain", f"x**2 # {ATTACK}", "--at", "1", "--format", "plain"],
+], ids=["caret", "table", "plain"])
+def test_a_real_terminal_gets_no_escape_sequence_from_user_text(args):
+    out = _on_a_terminal(*args)
+    assert "owned" in out  # the output arrived
+    for raw in ("\x1b[2J", "\x1b]0;", "\x07", "\x9b"):
+        assert raw not in out, out
