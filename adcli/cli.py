@@ -206,7 +206,7 @@ def load_graph(expr, expr_file, exprs, variables, points_file=None):
         raise click.UsageError("give the expression once: as EXPR, with -f, or with -e")
     if expr is not None and re.fullmatch(r"--[A-Za-z][A-Za-z-]+", expr):
         raise click.NoSuchOption(expr)  # a mistyped option, not an expression
-    if expr == "-" and points_file == "-":
+    if points_file == "-" and "-" in (expr, expr_file):
         raise click.UsageError("the expression and --points cannot both come from stdin")
     if expr_file is not None:
         text = read_text(expr_file)

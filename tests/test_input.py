@@ -75,3 +75,10 @@ def test_a_file_that_cannot_be_read_is_an_adcli_error(tmp_path, monkeypatch):
     monkeypatch.setattr("sys.stdin", None)  # started with stdin closed (<&-)
     with pytest.raises(AdcliError, match="cannot read stdin: it is closed"):
         read_text("-")
+
+
+@pytest.mark.parametrize("args", [["-"], ["-f", "-"]], ids=["EXPR -", "-f -"])
+def test_the_expression_and_the_points_cannot_both_come_from_stdin(run_cli, args):
+    result = run_cli("grad", *args, "--points", "-", input=b"x\n")
+    assert result.exit_code == 2
+    assert "the expression and --points cannot both come from stdin" in result.stderr
