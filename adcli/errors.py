@@ -44,10 +44,12 @@ class PointError(ExpressionError):
 
 
 class InputError(ExpressionError):
-    """A file or stream adcli reads is not UTF-8 text."""
+    """A file or stream adcli reads is not UTF-8 text; ``line`` holds the
+    first bad byte."""
 
-    def __init__(self, message, hint=None):
+    def __init__(self, message, line=1, hint=None):
         super().__init__(message, hint=hint, kind="input")
+        self.line = line
 
 
 class DomainError(AdcliError):

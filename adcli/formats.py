@@ -335,7 +335,7 @@ def _error_location(path, error):
     if error.source is not None and error.start is not None:
         line, column = line_and_column(error.source, error.start)
         return path, line, column
-    return path, 1, 1
+    return path, getattr(error, "line", 1), 1  # InputError: the line of its bad byte
 
 
 def check_document(report):

@@ -38,6 +38,6 @@ def decode(data, name):
         offset = skip + error.start
         line = data.count(b"\n", 0, offset) + 1
         raise InputError(f"{name} is not UTF-8 text: byte 0x{data[offset]:02x} at byte "
-                         f"offset {offset} (line {line})",
+                         f"offset {offset} (line {line})", line,
                          hint="adcli reads UTF-8: convert it, e.g. iconv -f latin1 -t utf-8"
                          ) from None

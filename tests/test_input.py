@@ -38,7 +38,7 @@ def test_check_file_not_utf8_is_a_file_error_in_the_report(run_cli, files):
     good = files("good.adx", b"f = x**2\n")
     result = run_cli("check", bad, good, "--format", "plain")
     _says_not_utf8(result, bad, 16, line=2, where="stdout")
-    assert result.stdout.startswith(f"ERROR {bad}")
+    assert result.stdout.startswith(f"ERROR {bad}:2:1 ")  # the line of the bad byte
     assert f"PASS {good}" in result.stdout
 
 
