@@ -19,8 +19,13 @@ from .parser import parse_builder
 def parse(text, variables=None):
     """Parse expression text into a Graph.  ``variables`` fixes the input
     order (default: natural order of the names, x2 before x10)."""
+    if variables is not None:
+        points.require_text(variables, "variable names", ExpressionError)
     if isinstance(text, Graph):
         return text if variables is None else text.with_variables(variables)
+    if not isinstance(text, str):
+        raise ExpressionError(f"an expression is text (str) or a Graph, not "
+                              f"{type(text).__name__}: {points.shown(text)}")
     return parse_builder(text).build(variables)
 
 
@@ -253,6 +258,8 @@ def _column(value, name):
 
     try:
         column = np.asarray(value, dtype=np.float64)
+    except OverflowError:  # an int beyond float64, such as 10**400
+        raise points.PointError(f"a value of {name} is too large for float64") from None
     except (TypeError, ValueError):
         raise points.PointError(f"the values of {name} are not all numbers") from None
     if column.ndim > 1:

@@ -1,5 +1,6 @@
 """The command line: convert arguments, call the core, render, map errors to
 exit codes.  Nothing here computes a derivative."""
+import contextlib
 import enum
 import os
 import re
@@ -8,7 +9,8 @@ import sys
 import click
 
 from . import __version__
-from .errors import AdcliError, DomainError, ExpressionError
+from .errors import AdcliError, DomainError, ExpressionError, visible
+from .inputs import display_name, read_text
 
 
 class ExitStatus(enum.IntEnum):
@@ -31,9 +33,14 @@ class AdcliGroup(click.Group):
     """Maps the core's errors to exit codes, with a clear message, never a
     traceback."""
 
+    def make_context(self, *args, **kwargs):
+        with _visible_usage_errors():
+            return super().make_context(*args, **kwargs)
+
     def invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            with _visible_usage_errors():
+                return super().invoke(ctx)
         except DomainError as error:
             _report(ctx, error, "hint: --allow-nonfinite prints nan/inf instead of failing")
             ctx.exit(ExitStatus.DOMAIN)
@@ -47,16 +54,31 @@ class AdcliGroup(click.Group):
             _silence_stdout()
             ctx.exit(ExitStatus.OK)
         except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
+            say("interrupted")
             ctx.exit(ExitStatus.INTERRUPTED)
 
 
 def _report(ctx, error, extra=None):
     if error.filename is None:  # errors of a file's text say file:line:column
         error.filename = ctx.meta.get("adcli.filename")
-    click.echo(f"error: {error}", err=True)
+    say(f"error: {error}")
     if extra:
-        click.echo(extra, err=True)
+        say(extra)
+
+
+def say(text):
+    """A diagnostic on stderr, user text in it escaped (errors.visible)."""
+    click.echo(visible(text, lines=True), err=True)
+
+
+@contextlib.contextmanager
+def _visible_usage_errors():
+    # click's usage errors quote arguments as typed ("No such option: --x...")
+    try:
+        yield
+    except click.ClickException as error:
+        error.message = visible(error.message, lines=True)
+        raise
 
 
 def _silence_stdout():
@@ -116,12 +138,16 @@ class NamesType(click.ParamType):
         return names
 
 
+#: a file adcli reads ('-' for stdin); adcli.inputs.read_text reads it
+INPUT_FILE = click.Path(exists=True, dir_okay=False, allow_dash=True)
+
+
 def expression_input(command):
     """EXPR ('-' reads stdin), -f FILE, or repeated -e EXPR (one output each)."""
     command = click.argument("expr", required=False, metavar="EXPR")(command)
     command = click.option("-e", "--expr", "exprs", multiple=True, metavar="EXPR",
                            help="An output expression; repeat for several.")(command)
-    command = click.option("-f", "--file", "expr_file", type=click.File("r"),
+    command = click.option("-f", "--file", "expr_file", type=INPUT_FILE,
                            help="Read the expression or program (.adx) from a file "
                                 "('-' for stdin).")(command)
     return click.option("--vars", "variables", type=NamesType(), metavar="NAMES",
@@ -136,7 +162,7 @@ def point_option(command):
 
 
 def points_option(command):
-    return click.option("--points", "points_file", type=click.File("r"), metavar="FILE",
+    return click.option("--points", "points_file", type=INPUT_FILE, metavar="FILE",
                         help="Many points: CSV with a header row of variable names "
                              "('-' for stdin).")(command)
 
@@ -180,19 +206,19 @@ def load_graph(expr, expr_file, exprs, variables, points_file=None):
         raise click.UsageError("give the expression once: as EXPR, with -f, or with -e")
     if expr is not None and re.fullmatch(r"--[A-Za-z][A-Za-z-]+", expr):
         raise click.NoSuchOption(expr)  # a mistyped option, not an expression
-    if expr == "-" and points_file is not None and points_file.name == "<stdin>":
+    if points_file == "-" and "-" in (expr, expr_file):
         raise click.UsageError("the expression and --points cannot both come from stdin")
     if expr_file is not None:
-        text = expr_file.read()
-        if expr_file.name != "<stdin>":
-            click.get_current_context().meta["adcli.filename"] = expr_file.name
+        text = read_text(expr_file)
+        if expr_file != "-":
+            click.get_current_context().meta["adcli.filename"] = expr_file
     elif exprs:
         text = ";".join(exprs)  # not newlines: a line starting with '-' would continue
     elif expr is None:
         raise click.UsageError("missing the expression: give EXPR, '-' for stdin, -e EXPR "
                                "or -f FILE")
     elif expr == "-":
-        text = click.get_text_stream("stdin").read()
+        text = read_text("-")
     else:
         text = expr
     return adcli.parse(text, variables)
@@ -213,7 +239,9 @@ def resolve_format(output_format):
 
 
 def emit(text):
-    click.echo(text, nl=False)
+    """Data on stdout.  Every format writes user text with control characters
+    escaped (JSON as \\u001b by json itself), piped or not."""
+    click.echo(visible(text, lines=True), nl=False)
 
 
 def present(output_format, precision, view, *subject, **options):
@@ -232,14 +260,15 @@ def present(output_format, precision, view, *subject, **options):
 
 
 def explain_choice(choice):
-    click.echo(choice.explain(), err=True)
+    say(choice.explain())
 
 
 def read_batch(graph, points_file, at):
     if at is not None:
         raise click.UsageError("give --at or --points, not both")
     from .points import read_csv_points
-    return read_csv_points(points_file.read(), graph.variables, source=points_file.name)
+    return read_csv_points(read_text(points_file), graph.variables,
+                           source=display_name(points_file))
 
 
 # --- grad --------------------------------------------------------------------------
@@ -351,8 +380,8 @@ def _warn_failed_rows(failed_rows, count, first_error=None):
     if failed_rows:
         detail = (f"; first: row {first_error.row + 1}: {first_error.message}"
                   if first_error is not None else f"; first: row {failed_rows[0] + 1}")
-        click.echo(f"warning: {len(failed_rows)} of {count} points have non-finite "
-                   f"values or derivatives{detail}", err=True)
+        say(f"warning: {len(failed_rows)} of {count} points have non-finite "
+            f"values or derivatives{detail}")
 
 
 # --- jacobian, hessian, jvp, vjp, eval ------------------------------------------------
@@ -621,11 +650,10 @@ def _exit_for(result):
     ctx = click.get_current_context()
     if result.diverged:
         detail = f": {result.error}" if result.error is not None else ""
-        click.echo(f"error: {result.message} after iteration {result.iterations}{detail}",
-                   err=True)
+        say(f"error: {result.message} after iteration {result.iterations}{detail}")
         ctx.exit(ExitStatus.DIVERGED)
-    click.echo(f"warning: not converged: {result.message} "
-               f"(|grad| = {result.gradient_norm:.3g})", err=True)
+    say(f"warning: not converged: {result.message} "
+        f"(|grad| = {result.gradient_norm:.3g})")
     ctx.exit(ExitStatus.NOT_CONVERGED)
 
 
@@ -794,10 +822,8 @@ def check(paths, seed, output_format):
 
     report = []
     for path in _check_files(paths):
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
         try:
-            report.append((path, checks.check_text(text, seed), None))
+            report.append((path, checks.check_text(read_text(path), seed), None))
         except ExpressionError as error:
             error.filename = path
             report.append((path, [], error))
@@ -805,7 +831,7 @@ def check(paths, seed, output_format):
     present(output_format, None, "check", report)
     if output_format in ("junit", "json", "csv"):  # the summary stays off their stdout
         from .formats import check_summary
-        click.echo(check_summary(report), err=True)
+        say(check_summary(report))
     if any(error is not None for _, _, error in report):
         click.get_current_context().exit(ExitStatus.USAGE)
     if any(not o.passed for _, outcomes, _ in report for o in outcomes):
@@ -833,7 +859,6 @@ def main():
     except Exception as error:  # noqa: BLE001 - last resort: a message, not a traceback
         if os.environ.get("ADCLI_DEBUG"):
             raise
-        click.echo(f"internal error: {type(error).__name__}: {error}\n"
-                   "this is a bug in adcli; rerun with ADCLI_DEBUG=1 for details",
-                   err=True)
+        say(f"internal error: {type(error).__name__}: {error}\n"
+            "this is a bug in adcli; rerun with ADCLI_DEBUG=1 for details")
         sys.exit(ExitStatus.ERROR)

@@ -1,4 +1,9 @@
-"""The errors the core raises.  The CLI maps each class to an exit code."""
+"""The errors the core raises.  The CLI maps each class to an exit code.
+
+User text in a message (source lines, names, file names) goes through
+``visible`` first, so no message carries a raw control character.
+"""
+import re
 
 
 class AdcliError(Exception):
@@ -38,6 +43,15 @@ class PointError(ExpressionError):
         super().__init__(message, hint=hint, kind="point")
 
 
+class InputError(ExpressionError):
+    """A file or stream adcli reads is not UTF-8 text; ``line`` holds the
+    first bad byte."""
+
+    def __init__(self, message, line=1, hint=None):
+        super().__init__(message, hint=hint, kind="input")
+        self.line = line
+
+
 class DomainError(AdcliError):
     """A value or derivative is not finite (log(-1), 1/0, sqrt'(0)).
 
@@ -64,15 +78,44 @@ class DomainError(AdcliError):
 def describe(message, source, start, end, hint, filename=None):
     """The message (after file:line:column when the source is a file), then
     the source line with a caret under the fault."""
-    lines = [message]
+    lines = [visible(message)]
     if source is not None and start is not None:
         if filename:
             line, column = line_and_column(source, start)
-            lines[0] = f"{filename}:{line}:{column}: {message}"
+            lines[0] = f"{visible(str(filename))}:{line}:{column}: {lines[0]}"
         lines.extend(caret_lines(source, start, end, numbered=not filename))
     if hint:
-        lines.append(f"hint: {hint}")
+        lines.append(f"hint: {visible(hint)}")
     return "\n".join(lines)
+
+
+#: what must never reach a terminal raw: C0 and C1 controls and DEL (escape
+#: sequences, carriage return, backspace), format characters that hide or
+#: reorder text (zero-width and bidirectional marks, BOM, tags), spaces other than
+#: the ASCII one (a no-break space looks like one but is not), line separators,
+#: noncharacters and lone surrogates (the undecodable bytes of a file name).
+#: What is left is valid XML 1.0 text (JUnit output relies on it).
+_INVISIBLE = ("\x00-\x08\x0b-\x1f\x7f-\xa0\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891"
+              "\u08e2\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff"
+              "\ufff9-\ufffb\ufffe\uffff\ud800-\udfff\U000110bd\U000110cd\U00013430-\U0001343f"
+              "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e007f")
+#: (ASCII text?, keep tabs and newlines?) -> the pattern; tabs and newlines
+#: lay text out in lines; the ASCII class alone scans large outputs faster
+_PATTERNS = {(ascii_only, lines): re.compile("[{}{}]".format(
+    "" if lines else "\t\n", "\x00-\x08\x0b-\x1f\x7f" if ascii_only else _INVISIBLE))
+    for ascii_only in (True, False) for lines in (True, False)}
+
+
+def visible(text, lines=False):
+    """text with each control or invisible character written as Python's repr
+    writes it (\\x1b, \\t, \\u202e, \\xa0; an undecodable byte of a file name
+    as \\udce9), as adcli's messages quote characters.  With ``lines``, newlines
+    and tabs stay as they are."""
+    return _PATTERNS[text.isascii(), lines].sub(_escape, text)
+
+
+def _escape(match):
+    return repr(match.group())[1:-1]
 
 
 def line_and_column(source, position):
@@ -82,16 +125,18 @@ def line_and_column(source, position):
 
 
 def caret_lines(source, start, end=None, width=100, numbered=True):
-    """Two lines: the source line holding ``start``, and carets under
-    start..end (clipped to that line, the line clipped to ``width``)."""
+    """Two lines: the source line holding ``start``, made visible, and carets
+    under start..end (clipped to that line, the line clipped to ``width``)."""
     start = max(0, min(start, len(source)))
     line_start = source.rfind("\n", 0, start) + 1
     line_end = source.find("\n", start)
     if line_end == -1:
         line_end = len(source)
     end = start + 1 if end is None or end <= start else min(end, line_end)
-    line = source[line_start:line_end].replace("\t", " ")
-    column = start - line_start
+    raw = source[line_start:line_end].replace("\t", " ")
+    line = visible(raw)  # the caret counts the escapes' width, not the raw characters'
+    column = len(visible(raw[:start - line_start]))
+    stop = len(visible(raw[:end - line_start]))
     offset = 0
     if len(line) > width:  # keep the fault in view on very long lines
         offset = max(0, min(column - width // 2, len(line) - width))
@@ -100,5 +145,5 @@ def caret_lines(source, start, end=None, width=100, numbered=True):
     if numbered and "\n" in source:
         number = source.count("\n", 0, start) + 1
         prefix = f"line {number}: "
-    caret = " " * (len(prefix) + column - offset) + "^" * max(1, min(end - start, width))
+    caret = " " * (len(prefix) + column - offset) + "^" * max(1, min(stop - column, width))
     return [f"  {prefix}{line}", f"  {caret}"]

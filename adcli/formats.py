@@ -335,7 +335,7 @@ def _error_location(path, error):
     if error.source is not None and error.start is not None:
         line, column = line_and_column(error.source, error.start)
         return path, line, column
-    return path, 1, 1
+    return path, getattr(error, "line", 1), 1  # InputError: the line of its bad byte
 
 
 def check_document(report):
@@ -436,27 +436,38 @@ def _yaml(text):
 
 
 def check_junit(report, precision=None):
-    """JUnit XML: a testsuite per file, a testcase per check."""
+    """JUnit XML in the xunit2 schema pytest writes: a testsuite per file, a
+    testcase per check (its location in the failure text: the schema has no
+    file or line on a testcase).  Valid XML 1.0 whatever the files hold:
+    characters XML forbids are escaped (errors.visible)."""
     import xml.etree.ElementTree as ET
+
+    from .errors import visible
+
+    def element(parent, tag, text=None, **attributes):
+        node = ET.SubElement(parent, tag, {k: visible(v, lines=True)
+                                           for k, v in attributes.items()})
+        if text is not None:
+            node.text = visible(text, lines=True)
+        return node
 
     passed, failed = check_counts(report)
     errors = sum(error is not None for _, _, error in report)
     root = ET.Element("testsuites", name="adcli check", tests=str(passed + failed),
                       failures=str(failed - errors), errors=str(errors))
     for path, outcomes, error in report:
-        suite = ET.SubElement(root, "testsuite", name=path,
-                              tests=str(len(outcomes) + (error is not None)),
-                              failures=str(sum(not o.passed for o in outcomes)),
-                              errors=str(int(error is not None)))
+        suite = element(root, "testsuite", name=path,
+                        tests=str(len(outcomes) + (error is not None)),
+                        failures=str(sum(not o.passed for o in outcomes)),
+                        errors=str(int(error is not None)))
         if error is not None:
-            case = ET.SubElement(suite, "testcase", name="parses", classname=path)
-            ET.SubElement(case, "error", message=error_text(error)).text = str(error)
+            case = element(suite, "testcase", name="parses", classname=path)
+            element(case, "error", str(error), message=error_text(error))
         for o in outcomes:
-            case = ET.SubElement(suite, "testcase", name=o.name, classname=path,
-                                 file=path, line=str(o.line))
+            case = element(suite, "testcase", name=o.name, classname=path)
             if not o.passed:
-                ET.SubElement(case, "failure", message=o.message).text = (
-                    f"{_location(path, o)}\n" + "\n".join(m.describe() for m in o.mismatches))
+                element(case, "failure", f"{_location(path, o)}\n"
+                        + "\n".join(m.describe() for m in o.mismatches), message=o.message)
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 

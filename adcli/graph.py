@@ -246,6 +246,8 @@ class Graph:
 
     def focus(self, names):
         """The same tape with these outputs: output or definition names."""
+        from .points import require_text
+        require_text(names, "output names", ExpressionError)
         known = dict(self.definitions)
         known.update(zip(self.output_names, self.outputs))
         for name in names:

@@ -15,7 +15,7 @@ from . import derivatives, evaluate, points
 from .derivatives import ModeChoice, choose_mode
 from . import api
 from .api import parse
-from .errors import DomainError, PointError
+from .errors import DomainError, ExpressionError, PointError
 
 @dataclass
 class Jacobian:
@@ -38,6 +38,7 @@ class Jacobian:
 def parse_outputs(exprs, variables=None):
     """A graph from text, a Graph, or a list of expression texts (one output each)."""
     if isinstance(exprs, (list, tuple)):
+        points.require_text(exprs, "expressions", ExpressionError)
         exprs = ";".join(exprs)  # not newlines: a line starting with '-' would continue
     return parse(exprs, variables)
 

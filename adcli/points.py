@@ -83,7 +83,7 @@ def resolve(variables, at):
         converted = list(map(float, values))  # text numbers ("2.5") convert too
         if all(map(math.isfinite, converted)):
             return converted
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         pass
     return [_float(value, name) for value, name in zip(values, variables)]
 
@@ -97,14 +97,37 @@ def _float(value, name):
         return number(value, f"value of {name}")
     try:
         result = float(value)
+    except OverflowError:  # an int or Fraction beyond float64, such as 10**400
+        raise PointError(f"the value of {name} is too large for float64: "
+                         f"{shown(value)}") from None
     except (TypeError, ValueError):
-        raise PointError(f"the value of {name} is not a number: {value!r}") from None
+        raise PointError(f"the value of {name} is not a number: {shown(value)}") from None
     if not math.isfinite(result):
-        raise PointError(f"the value of {name} is not finite: {value!r}")
+        raise PointError(f"the value of {name} is not finite: {shown(value)}")
     return result
 
 
+def shown(value):
+    """A value as a message shows it: its repr, cut short (10**400 too)."""
+    if isinstance(value, int) and value.bit_length() > 128:
+        return f"an integer of {int(value.bit_length() * math.log10(2)) + 1} digits"
+    try:
+        text = repr(value)
+    except ValueError:  # a repr past Python's limit on integer digits
+        return f"a {type(value).__name__}"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def require_text(items, what="a point's names", error=PointError):
+    """error unless every item is a str: {1: 2} is bad input, not a TypeError."""
+    for item in items:
+        if not isinstance(item, str):
+            raise error(f"{what} must be text (str), not {type(item).__name__}: "
+                        f"{shown(item)}")
+
+
 def _check_names(variables, names):
+    require_text(names)
     unknown = [name for name in names if name not in variables]
     if unknown:
         import difflib
@@ -129,8 +152,13 @@ def read_csv_points(text, variables, source="points"):
     import numpy as np
 
     lines = text.lstrip("\ufeff").splitlines()
-    records = [(k, [cell.strip() for cell in record])
-               for k, record in enumerate(csv.reader(lines)) if any(c.strip() for c in record)]
+    reader = csv.reader(lines)
+    try:
+        records = [(k, [cell.strip() for cell in record])
+                   for k, record in enumerate(reader) if any(c.strip() for c in record)]
+    except csv.Error as error:  # such as a field over csv.field_size_limit()
+        raise PointError(f"{source}, line {reader.line_num}: {error}",
+                         hint="each cell holds one number or name") from None
     if not records:
         raise PointError(f"{source}: no header row", hint="the first row names the variables")
     header = records[0][1]

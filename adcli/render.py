@@ -1,50 +1,66 @@
 """Tables for the terminal, built with rich.  Rendering builds renderables;
-it does not decide exit codes."""
+it does not decide exit codes.
+
+Every title, header and cell is a rich Text made by ``_text``: user text
+(comments, names, file names, messages) is never read as rich markup, and
+its control characters are escaped (errors.visible) before rich measures it.
+"""
 from rich import box
 from rich.table import Table
 from rich.text import Text
 
+from .errors import visible
 from .formats import TRACE_COLUMNS, batch_header, batch_rows, number_text, trace_cells
 
 
+def _text(text, style=None, lines=False):
+    """Plain text for rich: no markup, control characters made visible."""
+    return text if isinstance(text, Text) else Text(visible(str(text), lines), style=style or "")
+
+
+def _add_row(table, cells, style=None):
+    table.add_row(*map(_text, cells), style=style)
+
+
+def _add_column(table, header, **options):
+    table.add_column(_text(header), **options)
+
+
 def gradient_table(result, precision=None):
-    table = Table(title=f"f = {_short(result.graph.source)}", box=box.SIMPLE_HEAD,
-                  title_justify="left")
-    table.add_column("", style="bold")
-    table.add_column("at", justify="right")
-    table.add_column("value / derivative", justify="right")
-    table.add_row("f", "", number_text(result.value, precision))
+    table = _titled(f"f = {_short(result.graph.source)}")
+    _add_column(table, "", style="bold")
+    _add_column(table, "at", justify="right")
+    _add_column(table, "value / derivative", justify="right")
+    _add_row(table, ["f", "", number_text(result.value, precision)])
     for name, derivative in result.gradient.items():
-        table.add_row(f"∂f/∂{name}", number_text(result.point[name], precision),
-                      number_text(derivative, precision))
+        _add_row(table, [f"∂f/∂{name}", number_text(result.point[name], precision),
+                         number_text(derivative, precision)])
     return table
 
 
 def trace_table(result, precision=None):
     """The tape: one row per node, forward values and backward adjoints."""
-    table = Table(title="evaluation trace (forward values, backward adjoints)",
-                  box=box.SIMPLE_HEAD, title_justify="left")
+    table = _titled("evaluation trace (forward values, backward adjoints)")
     justify = {"value": "right", "adjoint": "right"}
     for column in TRACE_COLUMNS:
-        table.add_column(column if column != "partials" else "local partials",
-                         justify=justify.get(column, "left"))
+        _add_column(table, column if column != "partials" else "local partials",
+                    justify=justify.get(column, "left"))
     for row in result.trace:
         cells = trace_cells(row, precision)
         cells[3] = cells[3].replace(" ", "  ")
-        style = "yellow" if row.kink else None
-        table.add_row(*cells, style=style)
+        _add_row(table, cells, style="yellow" if row.kink else None)
     return table
 
 
 def batch_table(result, precision=None, max_rows=None):
     table = Table(box=box.SIMPLE_HEAD)
     for title in batch_header(result):
-        table.add_column(title, justify="right")
+        _add_column(table, title, justify="right")
     failed = set(result.failed_rows)
     for k, cells in enumerate(batch_rows(result, precision)):
         if max_rows is not None and k >= max_rows:
             break
-        table.add_row(*cells, style="red" if k in failed else None)
+        _add_row(table, cells, style="red" if k in failed else None)
     return table
 
 
@@ -56,13 +72,13 @@ def _short(text, width=70):
 def print_renderables(renderables, file=None):
     from rich.console import Console
 
-    console = Console(file=file)
+    console = Console(file=file, markup=False, emoji=False, highlight=False)
     for renderable in renderables:
         console.print(renderable)
 
 
 def _titled(title):
-    return Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
+    return Table(title=_text(title), box=box.SIMPLE_HEAD, title_justify="left")
 
 
 def jacobian_tables(result, precision=None, sparsity=False):
@@ -70,11 +86,11 @@ def jacobian_tables(result, precision=None, sparsity=False):
 
     if sparsity:
         table = _titled("sparsity pattern (* where the output depends on the variable)")
-        table.add_column("output", style="bold")
+        _add_column(table, "output", style="bold")
         for name in result.variables:
-            table.add_column(name, justify="center")
+            _add_column(table, name, justify="center")
         for cells in sparsity_cells(result):
-            table.add_row(*cells)
+            _add_row(table, cells)
         return [table]
     title = (f"Jacobian ({len(result.outputs)} x {len(result.variables)}, "
              f"{result.mode.mode} mode)")
@@ -93,30 +109,30 @@ def hessian_tables(result, precision=None):
 def _matrix_table(title, heads, variables, rows):
     """A row label, one more number, then one column per variable."""
     table = _titled(title)
-    table.add_column(heads[0], style="bold")
-    table.add_column(heads[1], justify="right")
+    _add_column(table, heads[0], style="bold")
+    _add_column(table, heads[1], justify="right")
     for name in variables:
-        table.add_column(f"∂/∂{name}", justify="right")
+        _add_column(table, f"∂/∂{name}", justify="right")
     for cells in rows:
-        table.add_row(*cells)
+        _add_row(table, cells)
     return table
 
 
 def product_tables(result, precision=None, kind="jvp"):
     table = _titled("J·v (forward mode)" if kind == "jvp" else "uᵀ·J (reverse mode)")
-    table.add_column("output" if kind == "jvp" else "variable", style="bold")
-    table.add_column(kind, justify="right")
+    _add_column(table, "output" if kind == "jvp" else "variable", style="bold")
+    _add_column(table, kind, justify="right")
     for name, value in result.product.items():
-        table.add_row(name, number_text(value, precision))
+        _add_row(table, [name, number_text(value, precision)])
     return [values_tables(result.values, precision)[0], table]
 
 
 def values_tables(values, precision=None):
     table = _titled("values")
-    table.add_column("output", style="bold")
-    table.add_column("value", justify="right")
+    _add_column(table, "output", style="bold")
+    _add_column(table, "value", justify="right")
     for name, value in values.items():
-        table.add_row(name, number_text(value, precision))
+        _add_row(table, [name, number_text(value, precision)])
     return [table]
 
 
@@ -136,10 +152,10 @@ def batch_jacobian_tables(result, precision=None, sparsity=False):
 
     table = _titled(f"Jacobians at {len(result.values)} points ({result.mode.mode} mode)")
     for title in batch_jacobian_header(result):
-        table.add_column(title, justify="right")
+        _add_column(table, title, justify="right")
     failed = set(result.failed_rows)
     for p, cells in enumerate(batch_jacobian_rows(result, precision)):
-        table.add_row(*cells, style="red" if p in failed else None)
+        _add_row(table, cells, style="red" if p in failed else None)
     return [table]
 
 
@@ -149,10 +165,10 @@ def minimize_tables(result, precision=None):
     verdict = "converged" if result.converged else "NOT converged"
     table = _titled(f"{'maximum' if result.maximize else 'minimum'} ({result.method}): "
                     f"{verdict}, {result.message}")
-    table.add_column("", style="bold")
-    table.add_column("", justify="right")
+    _add_column(table, "", style="bold")
+    _add_column(table, "", justify="right")
     for label, text in minimize_fields(result, precision):
-        table.add_row(label, text)
+        _add_row(table, [label, text])
     return [table]
 
 
@@ -193,19 +209,18 @@ def check_tables(report, precision=None):
     from .formats import error_text
 
     table = _titled("adcli check")
-    table.add_column("", no_wrap=True, min_width=5)
-    table.add_column("where", overflow="fold", ratio=1)
-    table.add_column("check", overflow="fold", ratio=2)
-    table.add_column("why it failed", overflow="fold", ratio=3)
-    for path, outcomes, error in report:  # Text cells: [x2] is data, not rich markup
+    _add_column(table, "", no_wrap=True, min_width=5)
+    _add_column(table, "where", overflow="fold", ratio=1)
+    _add_column(table, "check", overflow="fold", ratio=2)
+    _add_column(table, "why it failed", overflow="fold", ratio=3)
+    for path, outcomes, error in report:
         if error is not None:
-            table.add_row(Text("ERROR", style="bold red"), Text(path), Text("parses"),
-                          Text(error_text(error)))
+            _add_row(table, [Text("ERROR", style="bold red"), path, "parses",
+                             error_text(error)])
         for o in outcomes:
             status = Text("PASS", style="green") if o.passed else Text("FAIL", style="bold red")
-            table.add_row(status, Text(f"{path}:{o.line}:{o.column}"), Text(o.name),
-                          Text(o.message))
-    return [table, Text(check_summary(report))]
+            _add_row(table, [status, f"{path}:{o.line}:{o.column}", o.name, o.message])
+    return [table, _text(check_summary(report))]
 
 
 def compare_tables(result, precision=None):
@@ -215,10 +230,10 @@ def compare_tables(result, precision=None):
     header = compare_header(result)
     for k, title in enumerate(header):
         prose = k >= len(header) - 2  # cost and note fold; names and digits never hide
-        table.add_column(title, justify="left" if prose or k == 0 else "right",
-                         no_wrap=not prose, overflow="fold", ratio=1 if prose else None)
+        _add_column(table, title, justify="left" if prose or k == 0 else "right",
+                    no_wrap=not prose, overflow="fold", ratio=1 if prose else None)
     for row in compare_rows(result, precision):
-        table.add_row(*map(Text, row))
+        _add_row(table, row)
     return [table]
 
 
@@ -227,11 +242,11 @@ def sweep_tables(result, precision=None):
 
     table = _titled("finite-difference error |difference - AD| against step")
     for title in sweep_header(result):
-        table.add_column(title, justify="right")
+        _add_column(table, title, justify="right")
     for row in sweep_rows(result):
-        table.add_row(*row)
-    notes = [Text(f"best central step for d/d{v}: {h:.0e} (error {e:.2e}); AD: exact to "
-                  "rounding, no step", style="dim")
+        _add_row(table, row)
+    notes = [_text(f"best central step for d/d{v}: {h:.0e} (error {e:.2e}); AD: exact to "
+                   "rounding, no step", style="dim")
              for v, (h, e) in zip(result.variables, result.best(result.central_error))]
     return [table, *notes]
 
@@ -240,15 +255,15 @@ def explain_tables(result, precision=None, max_rows=None):
     from .formats import explain_sections, number_text as text_of
 
     point = ", ".join(f"{k} = {text_of(v, precision)}" for k, v in result.point.items())
-    parts = [Text(f"f = {result.expression} at {point}: value {text_of(result.value, precision)}",
-                  style="bold")]
+    parts = [_text(f"f = {result.expression} at {point}: value "
+                   f"{text_of(result.value, precision)}", style="bold", lines=True)]
     for title, header, rows, notes in explain_sections(result, precision, max_rows):
         table = _titled(title)
         for k, name in enumerate(header):
-            table.add_column(name, justify="right" if k == len(header) - 1 else "left",
-                             overflow="fold")
+            _add_column(table, name, justify="right" if k == len(header) - 1 else "left",
+                        overflow="fold")
         for row in rows:
-            table.add_row(*map(Text, row))
+            _add_row(table, row)
         parts.append(table)
-        parts += [Text(note, style="dim") for note in notes]
+        parts += [_text(note, style="dim") for note in notes]
     return parts

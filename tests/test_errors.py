@@ -1,9 +1,13 @@
 """Every class of bad input: a clear message with the source line and a caret
 under the fault, a hint where one helps, and never a Python traceback (the
 CLI exits 2 with the message on stderr)."""
+import fractions
+
+import numpy as np
 import pytest
 
 import adcli
+from adcli.errors import ExpressionError, PointError
 
 
 def parse_error(text):
@@ -216,3 +220,59 @@ def test_cli_reports_bad_expressions_with_exit_code_2(run_cli, text):
     assert result.stderr.startswith("error: ")
     assert "Traceback" not in result.stderr
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+# --- the API's own errors for values Python accepts but float64 and names do not -----
+
+BIG = 10**400
+NOT_TEXT = [
+    ("grad", lambda: adcli.grad("x*y", {1: 2}), PointError, "a point's names must be text (str), not int: 1"),
+    ("grad None", lambda: adcli.grad("x*y", {None: 1, "x": 1}), PointError, "not NoneType"),
+    ("batch", lambda: adcli.grad("x*y", {1: np.ones(2)}), PointError, "not int: 1"),
+    ("hessian", lambda: adcli.hessian("x*y", {b"x": 1, "y": 2}), PointError, "not bytes: b'x'"),
+    ("jvp", lambda: adcli.jvp("x*y", [1, 2], {1: 1}), PointError, "the direction: a point's names"),
+    ("vjp", lambda: adcli.vjp("x*y; x+y", [1, 2], {1: 1}), PointError, "the cotangent:"),
+    ("minimize", lambda: adcli.minimize("x**2", {1: 1}), PointError, "not int: 1"),
+    ("variables", lambda: adcli.parse("x", variables=[1]), ExpressionError,
+     "variable names must be text (str), not int: 1"),
+    ("output", lambda: adcli.grad("x", [1], output=1), ExpressionError,
+     "output names must be text (str), not int: 1"),
+    ("expressions", lambda: adcli.jacobian(["x", 5], [1]), ExpressionError,
+     "expressions must be text (str), not int: 5"),
+    ("parse", lambda: adcli.parse(b"x"), ExpressionError, "an expression is text (str) or a Graph"),
+]
+TOO_LARGE = [
+    ("list", lambda: adcli.grad("x*y", [BIG, 1]), "the value of x is too large for float64: "
+                                                  "an integer of 401 digits"),
+    ("mapping", lambda: adcli.grad("x*y", {"x": 1, "y": -BIG}), "the value of y is too large"),
+    ("scalar", lambda: adcli.grad("x", 10**5000), "an integer of 5001 digits"),
+    ("batch", lambda: adcli.grad("x*y", {"x": [BIG, 1], "y": 1.0}), "a value of x is too large"),
+    ("direction", lambda: adcli.jvp("x*y", [1, 2], [BIG, 0]), "the direction: the value of x"),
+    ("minimize", lambda: adcli.minimize("x**2", [BIG]), "too large for float64"),
+    ("fraction", lambda: adcli.values("x", [fractions.Fraction(BIG, 3)]), "too large for float64"),
+]
+
+
+@pytest.mark.parametrize("call, error, says", [c[1:] for c in NOT_TEXT],
+                         ids=[c[0] for c in NOT_TEXT])
+def test_names_that_are_not_text_are_adcli_errors(call, error, says):
+    with pytest.raises(error) as caught:
+        call()
+    assert says in str(caught.value)
+
+
+@pytest.mark.parametrize("call, says", [c[1:] for c in TOO_LARGE], ids=[c[0] for c in TOO_LARGE])
+def test_numbers_beyond_float64_are_point_errors(call, says):
+    with pytest.raises(PointError) as caught:
+        call()
+    assert says in str(caught.value)
+    assert len(str(caught.value)) < 200  # the 401 digits are not printed
+
+
+def test_a_csv_field_beyond_the_csv_limit_is_a_clear_error(run_cli, tmp_path):
+    points = tmp_path / "p.csv"
+    points.write_text("x\n" + "1" * 140_000 + "\n")
+    result = run_cli("grad", "x", "--points", points)
+    assert result.exit_code == 2
+    assert f"{points}, line 2: field larger than field limit (131072)" in result.stderr
+    assert "bug" not in result.stderr

@@ -1,6 +1,8 @@
 """Terminal tables (rich), rendered to a string without colour."""
 import io
 
+import pytest
+
 from rich.console import Console
 
 import adcli
@@ -43,3 +45,68 @@ def test_batch_table():
     text = _text(render.batch_table(result))
     numbers = [line.split() for line in text.splitlines() if line.strip()[:1].isdigit()]
     assert numbers == [["1", "2", "2", "2", "1"], ["3", "4", "12", "4", "3"]]
+
+
+# --- user text is plain text: never rich markup, never raw control characters ---------
+
+#: a comment rich would read as markup (a closing tag that matches nothing
+#: raises MarkupError) or emoji, and control characters (clear the screen, bell)
+COMMENT = "# [/foo] [bold]loud[/bold] :smile: \x1b[2J\x07"
+ONE = f"x**2 + x*y  {COMMENT}"
+TWO = f"f = x*y  {COMMENT}\ng = x + sin(y)"
+TABLES = {
+    "grad": ["grad", ONE, "--at", "1,2"],
+    "grad --trace": ["grad", ONE, "--at", "1,2", "--trace"],
+    "grad --points": ["grad", ONE, "--points", "POINTS"],
+    "jacobian": ["jacobian", TWO, "--at", "1,2"],
+    "jacobian --sparsity": ["jacobian", TWO, "--at", "1,2", "--sparsity"],
+    "jacobian --points": ["jacobian", TWO, "--points", "POINTS"],
+    "hessian": ["hessian", ONE, "--at", "1,2"],
+    "jvp": ["jvp", TWO, "--at", "1,2", "--dir", "1,0"],
+    "vjp": ["vjp", TWO, "--at", "1,2", "--dir", "1,0"],
+    "eval": ["eval", TWO, "--at", "1,2"],
+    "minimize": ["minimize", f"(x-1)**2 + (y+2)**2 {COMMENT}", "--from", "0,0"],
+    "compare": ["compare", ONE, "--at", "1,2"],
+    "compare --sweep": ["compare", ONE, "--at", "1,2", "--sweep"],
+    "explain": ["explain", ONE, "--at", "1,2"],
+    "explain --mode forward": ["explain", ONE, "--at", "1,2", "--mode", "forward", "--wrt", "x"],
+    "check": ["check", "CHECKED"],
+}
+
+
+@pytest.fixture
+def table_files(tmp_path):
+    points = tmp_path / "points.csv"
+    points.write_text("x,y\n1,2\n3,4\n")
+    checked = tmp_path / "[bold]markup[red] \x1b[2J.adx"
+    checked.write_text(f"f = x*y {COMMENT}\ncheck f at x=1, y=2: value 2\n"
+                       "check f at x=1, y=2: grad [2, 2]\n")
+    return {"POINTS": str(points), "CHECKED": str(checked)}
+
+
+@pytest.mark.parametrize("args", TABLES.values(), ids=TABLES.keys())
+def test_every_table_shows_user_text_as_plain_text(run_cli, table_files, args, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "400")  # no folded cells
+    args = [table_files.get(a, a) for a in args]
+    result = run_cli(*args, "--format", "table")
+    assert "bug" not in result.stderr and "Traceback" not in result.stderr
+    assert result.exit_code in (0, 2, 6), result.stderr
+    out = result.stdout + result.stderr
+    assert "\x1b" not in out and "\x07" not in out
+    assert "😄" not in out  # :smile: is text, not an emoji code
+    if args[0] == "explain" or args[:2] == ["grad", ONE] and "--points" not in args:
+        assert "#[/foo][bold]loud[/bold]:smile:\\x1b[2J\\x07" in "".join(out.split())
+    if args[0] == "check":
+        assert "[bold]markup[red] \\x1b[2J.adx" in out and "grad [2, 2]" in out
+
+
+def test_a_comment_with_markup_keeps_its_brackets_in_the_gradient_title():
+    result = adcli.grad("x**2 # [bold]loud[/bold] [/foo]", [1.0])
+    title = _text(render.gradient_table(result)).splitlines()[0]
+    assert "# [bold]loud[/bold] [/foo]" in title
+
+
+def test_an_escape_sequence_in_a_comment_is_shown_escaped_in_the_title():
+    result = adcli.grad("x**2 # \x1b[2J\x9b1m", [1.0])
+    title = _text(render.gradient_table(result)).splitlines()[0]
+    assert "# \\x1b[2J\\x9b1m" in title
