@@ -1,13 +1,17 @@
 """The command line: convert arguments, call the core, render, map errors to
 exit codes.  Nothing here computes a derivative."""
+import contextlib
+import dataclasses
 import enum
 import os
 import re
+import signal
 import sys
+import threading
 
 import click
 
-from . import __version__
+from . import __version__, files
 from .errors import AdcliError, DomainError, ExpressionError
 
 
@@ -21,7 +25,8 @@ class ExitStatus(enum.IntEnum):
     NOT_CONVERGED = 4  # minimize stopped by a limit (iterations, evaluations) or stalled
     DIVERGED = 5  # minimize diverged, or met a non-finite value or derivative
     CHECK_FAILED = 6  # adcli check: a check does not hold
-    INTERRUPTED = 130
+    INTERRUPTED = 130  # Ctrl-C (SIGINT); SIGHUP and SIGTERM give 128 + their number
+    BROKEN_PIPE = 141  # stdout's reader went away (| head), as coreutils (128 + SIGPIPE)
 
 
 FORMATS = ("table", "plain", "json", "csv")
@@ -31,9 +36,14 @@ class AdcliGroup(click.Group):
     """Maps the core's errors to exit codes, with a clear message, never a
     traceback."""
 
+    def make_context(self, *args, **kwargs):
+        with _closed_stdout_ends_quietly():  # adcli --help | head
+            return super().make_context(*args, **kwargs)
+
     def invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            with _closed_stdout_ends_quietly():
+                return super().invoke(ctx)
         except DomainError as error:
             _report(ctx, error, "hint: --allow-nonfinite prints nan/inf instead of failing")
             ctx.exit(ExitStatus.DOMAIN)
@@ -43,9 +53,6 @@ class AdcliGroup(click.Group):
         except AdcliError as error:
             _report(ctx, error)
             ctx.exit(ExitStatus.ERROR)
-        except BrokenPipeError:
-            _silence_stdout()
-            ctx.exit(ExitStatus.OK)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(ExitStatus.INTERRUPTED)
@@ -59,10 +66,39 @@ def _report(ctx, error, extra=None):
         click.echo(extra, err=True)
 
 
+@contextlib.contextmanager
+def _closed_stdout_ends_quietly():
+    """A broken pipe (stdout's reader went away: | head) ends adcli quietly
+    with 141, as coreutils end; click alone would exit 1."""
+    try:
+        yield
+    except BrokenPipeError:
+        _silence_stdout()
+        raise click.exceptions.Exit(ExitStatus.BROKEN_PIPE) from None
+
+
+@contextlib.contextmanager
+def _writing_stdout():
+    """A stdout that cannot be written (a full disk, /dev/full) is a clear
+    error (exit 1), not an internal one."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        _silence_stdout()
+        raise files.cannot_write("standard output", error) from None
+
+
 def _silence_stdout():
-    # stdout's reader went away (| head): close quietly, as coreutils do
+    """Point stdout at /dev/null: what is still buffered cannot fail at exit."""
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (a test runner's)
+        return
     devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    os.dup2(devnull, descriptor)
+    os.close(devnull)
 
 
 @click.group(cls=AdcliGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -213,7 +249,8 @@ def resolve_format(output_format):
 
 
 def emit(text):
-    click.echo(text, nl=False)
+    with _writing_stdout():
+        click.echo(text, nl=False)
 
 
 def present(output_format, precision, view, *subject, **options):
@@ -227,8 +264,9 @@ def present(output_format, precision, view, *subject, **options):
         emit(getattr(formats, f"{view}_{output_format}")(*subject, precision, **options))
     else:
         from . import render
-        render.print_renderables(getattr(render, f"{view}_tables")(*subject, precision,
-                                                                    **options))
+        tables = getattr(render, f"{view}_tables")(*subject, precision, **options)
+        with _writing_stdout():
+            render.print_renderables(tables)
 
 
 def explain_choice(choice):
@@ -536,7 +574,8 @@ def eval_command(expr, expr_file, exprs, variables, at, allow_nonfinite, output_
               help="Most evaluations of f and its gradient.")
 @click.option("--trace-file", type=click.Path(dir_okay=False), metavar="FILE",
               help="Write every iteration (x, f, |grad|, step) as CSV, or JSON lines "
-                   "for *.jsonl; complete even when the run stops early.")
+                   "for *.jsonl ('-' for stdout); complete or untouched, also when the "
+                   "run stops early.")
 @click.option("--plot", "plot_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="Draw the convergence (and for 2 variables the path over the contour "
                    "of f) to FILE.png or .svg; needs pip install 'adcli[plot]'.")
@@ -575,6 +614,7 @@ def minimize(expr, expr_file, exprs, variables, start, output_name, method, maxi
     history = []
     log = files.IterationLog(trace_file, graph.variables) if trace_file else None
     progress = _progress(output_format)
+    interrupt = _StopOnInterrupt()
 
     def callback(info):
         history.append(info)
@@ -582,21 +622,62 @@ def minimize(expr, expr_file, exprs, variables, start, output_name, method, maxi
             log(info)
         if progress is not None:
             progress.update(info)
+        return interrupt.requested
 
     try:
-        with progress if progress is not None else _nothing():
+        with interrupt, progress if progress is not None else _nothing():
             result = adcli.minimize(
                 graph, start, method=method, maximize=maximize, gtol=gtol, ftol=ftol,
                 xtol=xtol, max_iter=max_iter, max_evals=max_evals, lr=lr,
                 line_search=line_search, momentum=momentum, beta1=beta1, beta2=beta2,
                 memory=memory, callback=callback)
-    finally:
-        if log is not None:
-            log.close()
-    if plot_file:
-        files.plot_run(plot_file, history, graph)
+    except BaseException:  # the iterations done are kept, whatever ended the run
+        for error in _file_errors(log and log.close):
+            _report(click.get_current_context(), error)
+        raise
+    errors = _file_errors(log and log.close)
+    if result.reason == "callback":  # only Ctrl-C stops it so
+        result = dataclasses.replace(result, reason="interrupted",
+                                     message="interrupted (Ctrl-C): the point reached")
     present(output_format, precision, "minimize", result)
-    _exit_for(result)
+    if plot_file:  # after the result, which a failing or interrupted plot cannot lose
+        errors += _file_errors(lambda: files.plot_run(plot_file, history, graph))
+    _exit_for(result, errors)
+
+
+def _file_errors(*steps):
+    """Run the steps that finish output files (None for none); their
+    FileErrors are returned, to report after the result."""
+    errors = []
+    for step in steps:
+        try:
+            if step is not None:
+                step()
+        except files.FileError as error:
+            errors.append(error)
+    return errors
+
+
+class _StopOnInterrupt:
+    """While minimizing: a first Ctrl-C ends the run after the current
+    iteration, its result printed (exit 130); a second one stops at once."""
+
+    requested = False
+    previous = None
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._request)
+        return self
+
+    def _request(self, signum, frame):
+        self.requested = True
+        signal.signal(signal.SIGINT, self.previous or signal.default_int_handler)
+
+    def __exit__(self, *exc):
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+        return False
 
 
 def _progress(output_format):
@@ -615,18 +696,28 @@ class _nothing:
         return False
 
 
-def _exit_for(result):
-    if result.converged:
-        return
+def _exit_for(result, file_errors=()):
+    """The run's status (a file that could not be written makes it 1), its
+    diagnostics on stderr."""
     ctx = click.get_current_context()
-    if result.diverged:
+    status = ExitStatus.OK
+    if result.reason == "interrupted":
+        click.echo(f"interrupted after iteration {result.iterations}", err=True)
+        status = ExitStatus.INTERRUPTED
+    elif result.diverged:
         detail = f": {result.error}" if result.error is not None else ""
         click.echo(f"error: {result.message} after iteration {result.iterations}{detail}",
                    err=True)
-        ctx.exit(ExitStatus.DIVERGED)
-    click.echo(f"warning: not converged: {result.message} "
-               f"(|grad| = {result.gradient_norm:.3g})", err=True)
-    ctx.exit(ExitStatus.NOT_CONVERGED)
+        status = ExitStatus.DIVERGED
+    elif not result.converged:
+        click.echo(f"warning: not converged: {result.message} "
+                   f"(|grad| = {result.gradient_norm:.3g})", err=True)
+        status = ExitStatus.NOT_CONVERGED
+    for error in file_errors:
+        _report(ctx, error)
+        status = ExitStatus.ERROR
+    if status != ExitStatus.OK:
+        ctx.exit(status)
 
 
 # --- explain and graph -----------------------------------------------------------------
@@ -709,7 +800,10 @@ def graph_command(expr, expr_file, exprs, variables, at, output_name, output_for
                 image = graphs.render_with_dot(dot, output_format)
             except AdcliError as error:
                 raise click.UsageError(str(error)) from None
-            click.get_binary_stream("stdout").write(image)
+            with _writing_stdout():
+                stdout = click.get_binary_stream("stdout")
+                stdout.write(image)
+                stdout.flush()
 
 
 # --- compare -------------------------------------------------------------------------
@@ -757,9 +851,9 @@ def compare(expr, expr_file, exprs, variables, at, output_name, sweep, plot_file
         except AdcliError as error:
             raise click.UsageError(str(error)) from None
     result = comparing.sweep(graph, at, output=output_name)
-    if plot_file:
-        comparing.plot_sweep(plot_file, result)
     present(output_format, precision, "sweep", result)
+    if plot_file:  # after the result: a plot that cannot be written is exit 1, the result kept
+        comparing.plot_sweep(plot_file, result)
 
 
 # --- check -------------------------------------------------------------------------
@@ -826,14 +920,56 @@ def _check_files(paths):
     return found
 
 
+class _Terminated(BaseException):
+    """SIGTERM or SIGHUP, raised where the program is, so that on the way out
+    files are closed and temporaries removed, as for Ctrl-C."""
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+
+
+_TERMINATING = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP")
+                     if hasattr(signal, name))
+
+
+def _terminate(signum, frame):
+    for ending in _TERMINATING:
+        signal.signal(ending, signal.SIG_IGN)  # one is enough: the rest would cut the cleanup
+    raise _Terminated(signum)
+
+
 def main():
-    """Console-script entry point."""
+    """Console-script entry point: also the exit for SIGTERM and SIGHUP, a
+    stdout that fails at the last flush, and the last-resort internal error."""
+    for signum in _TERMINATING:
+        signal.signal(signum, _terminate)
     try:
         cli.main(prog_name="adcli")
+    except SystemExit as done:
+        status = done.code
+    except _Terminated as stop:
+        status = 128 + stop.signum
     except Exception as error:  # noqa: BLE001 - last resort: a message, not a traceback
         if os.environ.get("ADCLI_DEBUG"):
             raise
         click.echo(f"internal error: {type(error).__name__}: {error}\n"
                    "this is a bug in adcli; rerun with ADCLI_DEBUG=1 for details",
                    err=True)
-        sys.exit(ExitStatus.ERROR)
+        status = ExitStatus.ERROR
+    sys.exit(_flushed(status))
+
+
+def _flushed(status):
+    """status, unless what is left in stdout cannot be written."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        return ExitStatus.BROKEN_PIPE
+    except OSError as error:
+        _silence_stdout()
+        with contextlib.suppress(OSError):
+            click.echo(f"error: {files.cannot_write('standard output', error)}", err=True)
+        return ExitStatus.ERROR
+    return status

@@ -56,7 +56,11 @@ def _short(text, width=70):
 def print_renderables(renderables, file=None):
     from rich.console import Console
 
-    console = Console(file=file)
+    class _Console(Console):
+        def on_broken_pipe(self):
+            raise  # the BrokenPipeError, for the CLI's exit code (rich would exit 1)
+
+    console = _Console(file=file)
     for renderable in renderables:
         console.print(renderable)
 
