@@ -37,12 +37,12 @@ class AdcliGroup(click.Group):
     traceback."""
 
     def make_context(self, *args, **kwargs):
-        with _closed_stdout_ends_quietly():  # adcli --help | head
+        with _system_errors():  # adcli --help | head
             return super().make_context(*args, **kwargs)
 
     def invoke(self, ctx):
         try:
-            with _closed_stdout_ends_quietly():
+            with _system_errors():
                 return super().invoke(ctx)
         except DomainError as error:
             _report(ctx, error, "hint: --allow-nonfinite prints nan/inf instead of failing")
@@ -67,14 +67,22 @@ def _report(ctx, error, extra=None):
 
 
 @contextlib.contextmanager
-def _closed_stdout_ends_quietly():
-    """A broken pipe (stdout's reader went away: | head) ends adcli quietly
-    with 141, as coreutils end; click alone would exit 1."""
+def _system_errors():
+    """What the system refuses: a broken pipe (stdout's reader went away:
+    | head) ends adcli quietly with 141, as coreutils end (click alone would
+    exit 1); any other OSError (a full disk under --help, a file that cannot
+    be opened) is a clear error, exit 1, not an internal one."""
     try:
         yield
     except BrokenPipeError:
         _silence_stdout()
         raise click.exceptions.Exit(ExitStatus.BROKEN_PIPE) from None
+    except OSError as error:
+        if error.filename is None:  # a stream, most likely stdout: keep exit from failing too
+            _silence_stdout()
+        where = f"{error.filename}: " if error.filename else ""
+        click.echo(f"error: {where}{error.strerror or error}", err=True)
+        raise click.exceptions.Exit(ExitStatus.ERROR) from None
 
 
 @contextlib.contextmanager

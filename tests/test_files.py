@@ -400,7 +400,17 @@ def test_a_full_stdout_is_a_clear_error(output_format):
     assert stderr.decode() == f"error: cannot write standard output: {NO_SPACE}\n"
 
 
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["grad", "--help"]])
+def test_help_to_a_full_stdout_is_a_clear_error(args):
+    with open("/dev/full", "w") as full:
+        process = adcli_process(*args, stdout=full)
+        _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert stderr.decode() == f"error: {NO_SPACE}\n"
+
+
 def test_a_closed_pipe_on_long_table_output_exits_141_quietly(tmp_path):
+    """| head: the reader takes a little and goes away while adcli writes."""
     program = tmp_path / "long.adx"
     program.write_text(" + ".join(f"sin(x{k})" for k in range(1500)))
     point = ",".join(["1"] * 1500)
@@ -408,7 +418,21 @@ def test_a_closed_pipe_on_long_table_output_exits_141_quietly(tmp_path):
                             "--format", "table")
     with killed_at_the_end(process):
         assert process.stdout.read(100)
-        process.stdout.close()  # as head does after its lines
+        process.stdout.close()
         _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 141
+    assert stderr == b""
+
+
+@pytest.mark.parametrize("output_format", ["table", "plain", "json", "csv"])
+def test_a_pipe_closed_before_any_output_exits_141_quietly(output_format):
+    reader, writer = os.pipe()
+    os.close(reader)  # every write gets EPIPE, however short the output
+    try:
+        process = adcli_process("explain", "sin(x)*y", "--at", "1,2", "--format",
+                                output_format, stdout=writer)
+    finally:
+        os.close(writer)
+    _, stderr = process.communicate(timeout=60)
     assert process.returncode == 141
     assert stderr == b""
