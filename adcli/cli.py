@@ -621,6 +621,7 @@ def minimize(expr, expr_file, exprs, variables, start, output_name, method, maxi
             raise click.UsageError(str(error)) from None
     history = []
     log = files.IterationLog(trace_file, graph.variables) if trace_file else None
+    finish_trace = log.close if log is not None else None
     progress = _progress(output_format)
     interrupt = _StopOnInterrupt()
 
@@ -640,10 +641,10 @@ def minimize(expr, expr_file, exprs, variables, start, output_name, method, maxi
                 line_search=line_search, momentum=momentum, beta1=beta1, beta2=beta2,
                 memory=memory, callback=callback)
     except BaseException:  # the iterations done are kept, whatever ended the run
-        for error in _file_errors(log and log.close):
+        for error in _file_errors(finish_trace):
             _report(click.get_current_context(), error)
         raise
-    errors = _file_errors(log and log.close)
+    errors = _file_errors(finish_trace)
     if result.reason == "callback":  # only Ctrl-C stops it so
         result = dataclasses.replace(result, reason="interrupted",
                                      message="interrupted (Ctrl-C): the point reached")

@@ -103,6 +103,9 @@ class OutputFile:
         elif existing is not None and not stat.S_ISREG(existing.st_mode):
             self.stream = open(self.name, "wb")  # a FIFO or device: never renamed onto
         else:
+            if existing is not None and not os.access(self.name, os.W_OK):
+                # a rename could replace it, but a read-only file says: do not write
+                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), self.name)
             self.streamed = False
             self.target = os.path.realpath(self.name)
             self.existing = existing
@@ -202,6 +205,8 @@ def _overwrite_in_place(source, target):
     links.  Its blocks are reserved first: if they cannot be, the target is
     left as it was (an OSError), or, where the file system cannot reserve,
     False is returned and the caller renames instead."""
+    if not hasattr(os, "posix_fallocate"):  # macOS
+        return False
     size = os.stat(source).st_size
     handle = os.open(target, os.O_WRONLY)
     try:

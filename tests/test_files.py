@@ -220,6 +220,24 @@ def test_a_hard_link_on_a_full_disk_is_untouched(run_cli, tiny_disk):
     assert leftovers(tiny_disk) == []
 
 
+def test_a_read_only_file_is_untouched(run_cli, tmp_path, monkeypatch):
+    """A rename could replace it (the folder is writable); it is not written,
+    as the shell's > would not (mocked: root may write anything)."""
+    trace = tmp_path / "steps.csv"
+    trace.write_text("old\n")
+    trace.chmod(0o444)
+    real_access = os.access
+    monkeypatch.setattr(files.os, "access", lambda path, mode, **options: (
+        not (mode & os.W_OK and os.fspath(path) == str(trace))
+        and real_access(path, mode, **options)))
+    result = run_cli("minimize", QUADRATIC, "--from", "0,0", "--trace-file", trace,
+                     "--format", "json")
+    assert result.exit_code == 1
+    assert f"cannot write {trace}: Permission denied" in result.stderr
+    assert json.loads(result.stdout)["converged"] is True
+    assert trace.read_text() == "old\n" and leftovers(tmp_path) == []
+
+
 def test_a_new_file_gets_the_usual_mode(run_cli, tmp_path):
     trace = tmp_path / "steps.csv"
     umask = os.umask(0o027)
