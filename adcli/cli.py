@@ -123,9 +123,10 @@ def cli():
       adcli hessian "100*(y-x**2)**2 + (1-x)**2" --at 1,1
 
     Run `adcli COMMAND --help` for a command's options.  Exit codes: 0 ok,
-    1 internal or file error, 2 bad input (expression, point, option),
-    3 a value or derivative is not finite, 4 minimize did not converge,
-    5 minimize diverged, 6 a check failed.
+    1 a file cannot be written, or an internal error, 2 bad input
+    (expression, point, option), 3 a value or derivative is not finite,
+    4 minimize did not converge, 5 minimize diverged, 6 a check failed,
+    130 interrupted, 141 stdout closed early (| head).
     """
 
 
