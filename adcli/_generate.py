@@ -94,9 +94,11 @@ def generated_source():
 
 
 def main():
+    from .files import OutputFile
+
     source = generated_source()
-    with open(TARGET, "w", encoding="utf-8") as handle:
-        handle.write(source)
+    with OutputFile(TARGET) as target:  # complete or untouched, as every file adcli writes
+        target.write(source)
     print(f"wrote {TARGET} ({len(source)} bytes)", file=sys.stderr)
 
 

@@ -1,14 +1,17 @@
 """The command line: convert arguments, call the core, render, map errors to
 exit codes.  Nothing here computes a derivative."""
 import contextlib
+import dataclasses
 import enum
 import os
 import re
+import signal
 import sys
+import threading
 
 import click
 
-from . import __version__
+from . import __version__, files
 from .errors import AdcliError, DomainError, ExpressionError, visible
 from .inputs import display_name, read_text
 
@@ -23,7 +26,8 @@ class ExitStatus(enum.IntEnum):
     NOT_CONVERGED = 4  # minimize stopped by a limit (iterations, evaluations) or stalled
     DIVERGED = 5  # minimize diverged, or met a non-finite value or derivative
     CHECK_FAILED = 6  # adcli check: a check does not hold
-    INTERRUPTED = 130
+    INTERRUPTED = 130  # Ctrl-C (SIGINT); SIGHUP and SIGTERM give 128 + their number
+    BROKEN_PIPE = 141  # stdout's reader went away (| head), as coreutils (128 + SIGPIPE)
 
 
 FORMATS = ("table", "plain", "json", "csv")
@@ -34,12 +38,12 @@ class AdcliGroup(click.Group):
     traceback."""
 
     def make_context(self, *args, **kwargs):
-        with _visible_usage_errors():
+        with _visible_usage_errors(), _system_errors():  # adcli --help | head
             return super().make_context(*args, **kwargs)
 
     def invoke(self, ctx):
         try:
-            with _visible_usage_errors():
+            with _visible_usage_errors(), _system_errors():
                 return super().invoke(ctx)
         except DomainError as error:
             _report(ctx, error, "hint: --allow-nonfinite prints nan/inf instead of failing")
@@ -50,9 +54,6 @@ class AdcliGroup(click.Group):
         except AdcliError as error:
             _report(ctx, error)
             ctx.exit(ExitStatus.ERROR)
-        except BrokenPipeError:
-            _silence_stdout()
-            ctx.exit(ExitStatus.OK)
         except KeyboardInterrupt:
             say("interrupted")
             ctx.exit(ExitStatus.INTERRUPTED)
@@ -81,10 +82,47 @@ def _visible_usage_errors():
         raise
 
 
+@contextlib.contextmanager
+def _system_errors():
+    """What the system refuses: a broken pipe (stdout's reader went away:
+    | head) ends adcli quietly with 141, as coreutils end (click alone would
+    exit 1); any other OSError (a full disk under --help, a file that cannot
+    be opened) is a clear error, exit 1, not an internal one."""
+    try:
+        yield
+    except BrokenPipeError:
+        _silence_stdout()
+        raise click.exceptions.Exit(ExitStatus.BROKEN_PIPE) from None
+    except OSError as error:
+        if error.filename is None:  # a stream, most likely stdout: keep exit from failing too
+            _silence_stdout()
+        where = f"{error.filename}: " if error.filename else ""
+        say(f"error: {where}{error.strerror or error}")
+        raise click.exceptions.Exit(ExitStatus.ERROR) from None
+
+
+@contextlib.contextmanager
+def _writing_stdout():
+    """A stdout that cannot be written (a full disk, /dev/full) is a clear
+    error (exit 1), not an internal one."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        _silence_stdout()
+        raise files.cannot_write("standard output", error) from None
+
+
 def _silence_stdout():
-    # stdout's reader went away (| head): close quietly, as coreutils do
+    """Point stdout at /dev/null: what is still buffered cannot fail at exit."""
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (a test runner's)
+        return
     devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    os.dup2(devnull, descriptor)
+    os.close(devnull)
 
 
 @click.group(cls=AdcliGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -101,9 +139,10 @@ def cli():
       adcli hessian "100*(y-x**2)**2 + (1-x)**2" --at 1,1
 
     Run `adcli COMMAND --help` for a command's options.  Exit codes: 0 ok,
-    1 internal or file error, 2 bad input (expression, point, option),
-    3 a value or derivative is not finite, 4 minimize did not converge,
-    5 minimize diverged, 6 a check failed.
+    1 a file cannot be written, or an internal error, 2 bad input
+    (expression, point, option), 3 a value or derivative is not finite,
+    4 minimize did not converge, 5 minimize diverged, 6 a check failed,
+    130 interrupted, 141 stdout closed early (| head).
     """
 
 
@@ -241,7 +280,8 @@ def resolve_format(output_format):
 def emit(text):
     """Data on stdout.  Every format writes user text with control characters
     escaped (JSON as \\u001b by json itself), piped or not."""
-    click.echo(visible(text, lines=True), nl=False)
+    with _writing_stdout():
+        click.echo(visible(text, lines=True), nl=False)
 
 
 def present(output_format, precision, view, *subject, **options):
@@ -255,8 +295,9 @@ def present(output_format, precision, view, *subject, **options):
         emit(getattr(formats, f"{view}_{output_format}")(*subject, precision, **options))
     else:
         from . import render
-        render.print_renderables(getattr(render, f"{view}_tables")(*subject, precision,
-                                                                    **options))
+        tables = getattr(render, f"{view}_tables")(*subject, precision, **options)
+        with _writing_stdout():
+            render.print_renderables(tables)
 
 
 def explain_choice(choice):
@@ -565,7 +606,8 @@ def eval_command(expr, expr_file, exprs, variables, at, allow_nonfinite, output_
               help="Most evaluations of f and its gradient.")
 @click.option("--trace-file", type=click.Path(dir_okay=False), metavar="FILE",
               help="Write every iteration (x, f, |grad|, step) as CSV, or JSON lines "
-                   "for *.jsonl; complete even when the run stops early.")
+                   "for *.jsonl ('-' for stdout); complete or untouched, also when the "
+                   "run stops early.")
 @click.option("--plot", "plot_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="Draw the convergence (and for 2 variables the path over the contour "
                    "of f) to FILE.png or .svg; needs pip install 'adcli[plot]'.")
@@ -603,7 +645,9 @@ def minimize(expr, expr_file, exprs, variables, start, output_name, method, maxi
             raise click.UsageError(str(error)) from None
     history = []
     log = files.IterationLog(trace_file, graph.variables) if trace_file else None
+    finish_trace = log.close if log is not None else None
     progress = _progress(output_format)
+    interrupt = _StopOnInterrupt()
 
     def callback(info):
         history.append(info)
@@ -611,21 +655,62 @@ def minimize(expr, expr_file, exprs, variables, start, output_name, method, maxi
             log(info)
         if progress is not None:
             progress.update(info)
+        return interrupt.requested
 
     try:
-        with progress if progress is not None else _nothing():
+        with interrupt, progress if progress is not None else _nothing():
             result = adcli.minimize(
                 graph, start, method=method, maximize=maximize, gtol=gtol, ftol=ftol,
                 xtol=xtol, max_iter=max_iter, max_evals=max_evals, lr=lr,
                 line_search=line_search, momentum=momentum, beta1=beta1, beta2=beta2,
                 memory=memory, callback=callback)
-    finally:
-        if log is not None:
-            log.close()
-    if plot_file:
-        files.plot_run(plot_file, history, graph)
+    except BaseException:  # the iterations done are kept, whatever ended the run
+        for error in _file_errors(finish_trace):
+            _report(click.get_current_context(), error)
+        raise
+    errors = _file_errors(finish_trace)
+    if result.reason == "callback":  # only Ctrl-C stops it so
+        result = dataclasses.replace(result, reason="interrupted",
+                                     message="interrupted (Ctrl-C): the point reached")
     present(output_format, precision, "minimize", result)
-    _exit_for(result)
+    if plot_file:  # after the result, which a failing or interrupted plot cannot lose
+        errors += _file_errors(lambda: files.plot_run(plot_file, history, graph))
+    _exit_for(result, errors)
+
+
+def _file_errors(*steps):
+    """Run the steps that finish output files (None for none); their
+    FileErrors are returned, to report after the result."""
+    errors = []
+    for step in steps:
+        try:
+            if step is not None:
+                step()
+        except files.FileError as error:
+            errors.append(error)
+    return errors
+
+
+class _StopOnInterrupt:
+    """While minimizing: a first Ctrl-C ends the run after the current
+    iteration, its result printed (exit 130); a second one stops at once."""
+
+    requested = False
+    previous = None
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._request)
+        return self
+
+    def _request(self, signum, frame):
+        self.requested = True
+        signal.signal(signal.SIGINT, self.previous or signal.default_int_handler)
+
+    def __exit__(self, *exc):
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+        return False
 
 
 def _progress(output_format):
@@ -644,17 +729,27 @@ class _nothing:
         return False
 
 
-def _exit_for(result):
-    if result.converged:
-        return
+def _exit_for(result, file_errors=()):
+    """The run's status (a file that could not be written makes it 1), its
+    diagnostics on stderr."""
     ctx = click.get_current_context()
-    if result.diverged:
+    status = ExitStatus.OK
+    if result.reason == "interrupted":
+        say(f"interrupted after iteration {result.iterations}")
+        status = ExitStatus.INTERRUPTED
+    elif result.diverged:
         detail = f": {result.error}" if result.error is not None else ""
         say(f"error: {result.message} after iteration {result.iterations}{detail}")
-        ctx.exit(ExitStatus.DIVERGED)
-    say(f"warning: not converged: {result.message} "
-        f"(|grad| = {result.gradient_norm:.3g})")
-    ctx.exit(ExitStatus.NOT_CONVERGED)
+        status = ExitStatus.DIVERGED
+    elif not result.converged:
+        say(f"warning: not converged: {result.message} "
+            f"(|grad| = {result.gradient_norm:.3g})")
+        status = ExitStatus.NOT_CONVERGED
+    for error in file_errors:
+        _report(ctx, error)
+        status = ExitStatus.ERROR
+    if status != ExitStatus.OK:
+        ctx.exit(status)
 
 
 # --- explain and graph -----------------------------------------------------------------
@@ -737,7 +832,10 @@ def graph_command(expr, expr_file, exprs, variables, at, output_name, output_for
                 image = graphs.render_with_dot(dot, output_format)
             except AdcliError as error:
                 raise click.UsageError(str(error)) from None
-            click.get_binary_stream("stdout").write(image)
+            with _writing_stdout():
+                stdout = click.get_binary_stream("stdout")
+                stdout.write(image)
+                stdout.flush()
 
 
 # --- compare -------------------------------------------------------------------------
@@ -785,9 +883,9 @@ def compare(expr, expr_file, exprs, variables, at, output_name, sweep, plot_file
         except AdcliError as error:
             raise click.UsageError(str(error)) from None
     result = comparing.sweep(graph, at, output=output_name)
-    if plot_file:
-        comparing.plot_sweep(plot_file, result)
     present(output_format, precision, "sweep", result)
+    if plot_file:  # after the result: a plot that cannot be written is exit 1, the result kept
+        comparing.plot_sweep(plot_file, result)
 
 
 # --- check -------------------------------------------------------------------------
@@ -852,13 +950,55 @@ def _check_files(paths):
     return found
 
 
+class _Terminated(BaseException):
+    """SIGTERM or SIGHUP, raised where the program is, so that on the way out
+    files are closed and temporaries removed, as for Ctrl-C."""
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+
+
+_TERMINATING = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP")
+                     if hasattr(signal, name))
+
+
+def _terminate(signum, frame):
+    for ending in _TERMINATING:
+        signal.signal(ending, signal.SIG_IGN)  # one is enough: the rest would cut the cleanup
+    raise _Terminated(signum)
+
+
 def main():
-    """Console-script entry point."""
+    """Console-script entry point: also the exit for SIGTERM and SIGHUP, a
+    stdout that fails at the last flush, and the last-resort internal error."""
+    for signum in _TERMINATING:
+        signal.signal(signum, _terminate)
     try:
         cli.main(prog_name="adcli")
+    except SystemExit as done:
+        status = done.code
+    except _Terminated as stop:
+        status = 128 + stop.signum
     except Exception as error:  # noqa: BLE001 - last resort: a message, not a traceback
         if os.environ.get("ADCLI_DEBUG"):
             raise
         say(f"internal error: {type(error).__name__}: {error}\n"
             "this is a bug in adcli; rerun with ADCLI_DEBUG=1 for details")
-        sys.exit(ExitStatus.ERROR)
+        status = ExitStatus.ERROR
+    sys.exit(_flushed(status))
+
+
+def _flushed(status):
+    """status, unless what is left in stdout cannot be written."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        return ExitStatus.BROKEN_PIPE
+    except OSError as error:
+        _silence_stdout()
+        with contextlib.suppress(OSError):
+            say(f"error: {files.cannot_write('standard output', error)}")
+        return ExitStatus.ERROR
+    return status

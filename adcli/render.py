@@ -72,7 +72,11 @@ def _short(text, width=70):
 def print_renderables(renderables, file=None):
     from rich.console import Console
 
-    console = Console(file=file, markup=False, emoji=False, highlight=False)
+    class _Console(Console):
+        def on_broken_pipe(self):
+            raise  # the BrokenPipeError, for the CLI's exit code (rich would exit 1)
+
+    console = _Console(file=file, markup=False, emoji=False, highlight=False)
     for renderable in renderables:
         console.print(renderable)
 
