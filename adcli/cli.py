@@ -103,6 +103,23 @@ class PointType(click.ParamType):
             self.fail(str(error), param, ctx)
 
 
+def merged_point(ctx, param, parts):
+    """The callback of a repeatable point option: its parts as one point."""
+    if not parts:
+        return None
+    from .points import merge_points
+    try:
+        return merge_points(parts)
+    except ExpressionError as error:
+        raise click.BadParameter(str(error), ctx, param) from None
+
+
+def point_parameter(*names, **options):
+    """A point option (--at, --from, --dir): repeatable, the parts merged."""
+    return click.option(*names, type=PointType(), multiple=True, callback=merged_point,
+                        **options)
+
+
 class NamesType(click.ParamType):
     name = "NAMES"
 
@@ -130,9 +147,9 @@ def expression_input(command):
 
 
 def point_option(command):
-    return click.option("--at", "at", type=PointType(), metavar="POINT",
-                        help="The point: values in variable order (2,3,4) or by name "
-                             "(x=2,y=3).")(command)
+    return point_parameter("--at", "at", metavar="POINT",
+                           help="The point: values in variable order (2,3,4) or by name "
+                                "(x=2,y=3); repeat to add names (--at x=2 --at y=3).")(command)
 
 
 def points_option(command):
@@ -431,9 +448,9 @@ def _product_command(kind):
 
     @expression_input
     @point_option
-    @click.option("--dir", "direction", type=PointType(), required=True, metavar="VECTOR",
-                  help="The vector: one value per variable (jvp) or per output (vjp), "
-                       "positional or by name.")
+    @point_parameter("--dir", "direction", required=True, metavar="VECTOR",
+                     help="The vector: one value per variable (jvp) or per output (vjp), "
+                          "positional or by name.")
     @nonfinite_option
     @output_options
     def command(expr, expr_file, exprs, variables, at, direction, allow_nonfinite,
@@ -507,8 +524,8 @@ def eval_command(expr, expr_file, exprs, variables, at, allow_nonfinite, output_
 
 @cli.command(cls=ExpressionCommand)
 @expression_input
-@click.option("--from", "start", type=PointType(), required=True, metavar="POINT",
-              help="The starting point, positional or by name.")
+@point_parameter("--from", "start", required=True, metavar="POINT",
+                 help="The starting point, positional or by name (repeatable).")
 @output_name_option
 @click.option("--method", type=click.Choice(("auto", "newton", "bfgs", "lbfgs", "gd",
                                              "momentum", "adam")),

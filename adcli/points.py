@@ -55,6 +55,28 @@ def parse_point_text(text):
     return point
 
 
+def merge_points(parts):
+    """One point from repeated options (--at x=1 --at y=2 is --at x=1,y=2):
+    named parts merge, a name given once; positional parts join in order."""
+    parts = [part for part in parts if part != []]
+    if len(parts) <= 1:
+        return parts[0] if parts else []
+    named = [isinstance(part, Mapping) for part in parts]
+    if any(named) and not all(named):
+        raise PointError("the point mixes named and positional values",
+                         hint="name every value (x=1 and y=2) or none (1,2)")
+    if not all(named):
+        return [value for part in parts for value in part]
+    point = {}
+    for part in parts:
+        for name, value in part.items():
+            if name in point:
+                raise PointError(f"{name} is given twice in the point",
+                                 hint=f"give {name} one value, in one of the options")
+            point[name] = value
+    return point
+
+
 def resolve(variables, at):
     """The point as a list in variable order, checked against the variables.
 
