@@ -582,6 +582,8 @@ def minimize(expr, expr_file, exprs, variables, start, output_name, method, maxi
     from . import files
 
     graph = load_graph(expr, expr_file, exprs, variables)
+    if variables is None and isinstance(start, dict):
+        graph = graph.declaring(start)  # --from x1=..,x5=.. declares x1 and x5
     if output_name is not None:
         graph = graph.select(output_name)
     if plot_file:
@@ -603,7 +605,8 @@ def minimize(expr, expr_file, exprs, variables, start, output_name, method, maxi
     try:
         with progress if progress is not None else _nothing():
             result = adcli.minimize(
-                graph, start, method=method, maximize=maximize, gtol=gtol, ftol=ftol,
+                graph, start, variables=variables, method=method, maximize=maximize,
+                gtol=gtol, ftol=ftol,
                 xtol=xtol, max_iter=max_iter, max_evals=max_evals, lr=lr,
                 line_search=line_search, momentum=momentum, beta1=beta1, beta2=beta2,
                 memory=memory, callback=callback)

@@ -340,6 +340,7 @@ class _Parser:
         lexer = lark_instance.parser.lexer
         parser = lark_instance.parser.parser.parser
         name = lexer.terminals_by_name["NAME"].pattern.to_regexp()
+        self.name = re.compile(name)
         # keywords (output) are names to the regex, told apart after matching
         self.keywords = {t.pattern.value: t.name for t in lexer.terminals
                          if t.pattern.type == "str" and re.fullmatch(name, t.pattern.value)}
@@ -461,15 +462,35 @@ class _Parser:
 _parser = None
 
 
+def _the_parser():
+    global _parser
+    if _parser is None:
+        _parser = _Parser()
+    return _parser
+
+
 def parse_builder(source):
     """Parse text into a GraphBuilder holding the tape and the statements."""
-    global _parser
     if not source.strip() or not _has_code(source):
         raise ExpressionError("the expression is empty",
                               hint='write a formula, e.g. "x**2 + sin(y)"')
-    if _parser is None:
-        _parser = _Parser()
-    return _parser.parse(source)
+    return _the_parser().parse(source)
+
+
+def variable_name_problem(name):
+    """(message, hint) saying why name cannot be a variable, or None: a
+    declared variable (--vars, variables=) is a name an expression could use."""
+    parser = _the_parser()
+    if not isinstance(name, str) or not parser.name.fullmatch(name):
+        return (f"{name!r} is not a variable name",
+                "a name is ASCII letters, digits and _, not starting with a digit")
+    if name in parser.keywords:
+        return f"{name} is a keyword, not a variable", "choose another name"
+    if name in ops.CONSTANTS:
+        return f"{name} is a constant, not a variable", "choose another name"
+    if name in ops.TABLE:
+        return f"{name} is a function, not a variable", "choose another name"
+    return None
 
 
 def _has_code(source):
