@@ -8,7 +8,7 @@ import sys
 import click
 
 from . import __version__
-from .errors import AdcliError, DomainError, ExpressionError
+from .errors import AdcliError, DomainError, ExpressionError, PointError
 
 
 class ExitStatus(enum.IntEnum):
@@ -52,7 +52,8 @@ class AdcliGroup(click.Group):
 
 
 def _report(ctx, error, extra=None):
-    if error.filename is None:  # errors of a file's text say file:line:column
+    # errors of a file's text say file:line:column; a point's text is not the file's
+    if error.filename is None and not isinstance(error, PointError):
         error.filename = ctx.meta.get("adcli.filename")
     click.echo(f"error: {error}", err=True)
     if extra:

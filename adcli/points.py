@@ -6,13 +6,24 @@ from collections.abc import Mapping
 from .errors import ExpressionError, PointError
 
 
+_BLANKS = " \t\r\n\f\v"
+#: words a value may be, only to be told that it must be finite
+_NONFINITE = {"inf", "infinity", "nan"}
+_is_number = None  # parser.number_syntax().fullmatch, once loaded
+
+
 def number(text, what="value"):
-    """A float from text: a literal (1.5, -2e3) or a constant expression
-    (pi/2, -e) parsed by the grammar, never evaluated as Python."""
-    text = text.strip()
-    try:
+    """A float from text: a number as expressions write it (ASCII digits, an
+    optional sign and exponent: 1.5, -2e3) or a constant expression (pi/2,
+    -e) parsed by the grammar, never evaluated as Python."""
+    global _is_number
+    if _is_number is None:
+        from .parser import number_syntax
+        _is_number = number_syntax().fullmatch
+    text = text.strip(_BLANKS)
+    if _is_number(text) or (text[1:] if text[:1] in ("+", "-") else text).lower() in _NONFINITE:
         value = float(text)
-    except ValueError:
+    else:
         value = _constant_expression(text, what)
     if not math.isfinite(value):
         raise PointError(f"{what} {text!r} is not a finite number")
@@ -27,12 +38,17 @@ def _constant_expression(text, what):
     try:
         builder = parse_builder(text)
         outputs = builder.outputs()
-    except ExpressionError:
-        outputs = []
+    except ExpressionError as error:  # the expression's own message, caret and hint
+        problem = PointError(f"{what} {text!r} is not a number: {error.message}",
+                             hint=error.hint or _NUMBERS)
+        problem.source, problem.start, problem.end = error.source, error.start, error.end
+        raise problem from None
     if len(outputs) != 1 or not builder.is_constant(outputs[0][1]):
-        raise PointError(f"{what} {text!r} is not a number",
-                         hint="write numbers like 2, -0.5, 1e-3 or pi/2")
+        raise PointError(f"{what} {text!r} is not a number", hint=_NUMBERS)
     return builder.values[outputs[0][1]]
+
+
+_NUMBERS = "write numbers like 2, -0.5, 1e-3 or pi/2"
 
 
 def parse_point_text(text):
@@ -101,10 +117,11 @@ def resolve(variables, at):
             f"got {len(values)}",
             hint="give one value per variable in this order, or name them: "
             + ",".join(f"{v}=..." for v in variables[:4]) if n else None)
-    try:  # the fast path: plain finite numbers
-        converted = list(map(float, values))  # text numbers ("2.5") convert too
-        if all(map(math.isfinite, converted)):
-            return converted
+    try:  # the fast path: plain finite numbers (text is read by number())
+        if not any(issubclass(kind, str) for kind in set(map(type, values))):
+            converted = list(map(float, values))
+            if all(map(math.isfinite, converted)):
+                return converted
     except (TypeError, ValueError):
         pass
     return [_float(value, name) for value, name in zip(values, variables)]
@@ -171,10 +188,7 @@ def read_csv_points(text, variables, source="points"):
             raise PointError(f"{source}, row {r + 1}: {len(cells)} values, "
                              f"the header has {len(header)}")
         for c, cell in enumerate(cells):
-            try:
-                data[r, c] = float(cell)
-            except ValueError:
-                data[r, c] = number(cell, f"{source}, row {r + 1}, column {header[c]}:")
+            data[r, c] = number(cell, f"{source}, row {r + 1}, column {header[c]}:")
     if not np.isfinite(data).all():
         r, c = np.argwhere(~np.isfinite(data))[0]
         raise PointError(f"{source}, row {r + 1}, column {header[c]}: "

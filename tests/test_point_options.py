@@ -51,3 +51,74 @@ def test_every_point_option_merges(run_cli, args):
     assert result.exit_code == 0, result.stderr
     document = json.loads(result.stdout)
     assert document.get("x", document.get("jvp")) in ({"x": 1.0, "y": -2.0}, {"f": 2.0})
+
+
+# --- one number syntax: --at, --points, the API's text values, check bindings ---------
+
+NOT_NUMBERS = [
+    ("1_000", "a number has no '_' separators", "write 1000"),
+    ("\u0661", "unexpected character", "type '1' instead"),
+    ("\U0001d7d9", "unexpected character", "type '1' instead"),
+    ("\uff12", "unexpected character", "type '2' instead"),
+    ("2\u22125", "unexpected character", "type '-' instead"),
+]
+
+
+@pytest.mark.parametrize("text, says, hint", NOT_NUMBERS)
+def test_at_reads_numbers_as_expressions_do(run_cli, text, says, hint):
+    result = run_cli("grad", "x*y", "--at", f"x={text},y=1")
+    assert result.exit_code == 2
+    assert says in result.stderr and hint in result.stderr
+    assert "^" in result.stderr  # a caret under the fault
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("text, says, hint", NOT_NUMBERS)
+def test_csv_reads_numbers_as_expressions_do(run_cli, tmp_path, text, says, hint):
+    points = tmp_path / "points.csv"
+    points.write_text(f"x,y\n1,2\n{text},3\n", encoding="utf-8")
+    result = run_cli("grad", "x*y", "--points", points)
+    assert result.exit_code == 2
+    assert "row 2, column x" in result.stderr
+    assert says in result.stderr and hint in result.stderr
+
+
+@pytest.mark.parametrize("text, says, hint", NOT_NUMBERS)
+def test_api_text_values_read_numbers_as_expressions_do(text, says, hint):
+    import adcli
+    with pytest.raises(adcli.PointError) as caught:
+        adcli.grad("x*y", [text, 1.0])
+    assert says in str(caught.value) and hint in str(caught.value)
+    with pytest.raises(adcli.PointError):
+        adcli.grad("x*y", {"x": text, "y": 1.0})
+
+
+@pytest.mark.parametrize("text, says, hint", NOT_NUMBERS)
+def test_check_bindings_read_numbers_as_expressions_do(text, says, hint):
+    from adcli import checks
+    import adcli
+    with pytest.raises(adcli.ExpressionError) as caught:
+        checks.check_text(f"f = x**2\ncheck f at x={text}: value 4\n", 0)
+    assert says in str(caught.value) and hint in str(caught.value)
+
+
+@pytest.mark.parametrize("text, value", [
+    ("2", 2.0), ("-0.5", -0.5), ("+3", 3.0), ("1e-3", 0.001), (".5", 0.5), ("2.", 2.0),
+    (" 7 ", 7.0), ("pi/2", 1.5707963267948966), ("-e", -2.718281828459045),
+])
+def test_numbers_every_reader_accepts(run_cli, tmp_path, text, value):
+    import adcli
+    assert adcli.grad("x", [text]).value == value
+    result = run_cli("eval", "x", "--at", text, "--format", "json")
+    assert json.loads(result.stdout)["values"]["f"] == value
+    points = tmp_path / "points.csv"
+    points.write_text(f'x\n"{text}"\n', encoding="utf-8")
+    result = run_cli("grad", "x", "--points", points, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+
+
+@pytest.mark.parametrize("word", ["inf", "-inf", "nan", "Infinity"])
+def test_nonfinite_words_are_read_and_refused_as_not_finite(run_cli, word):
+    result = run_cli("grad", "x", "--at", word)
+    assert result.exit_code == 2
+    assert "is not a finite number" in result.stderr
