@@ -17,7 +17,7 @@ Methods (``method=``):
   singular minima) and needs the fewest evaluations; but a dense Hessian
   costs n passes and an O(n^3) eigendecomposition per iteration, so beyond
   20 variables L-BFGS is faster per iteration and still robust (it solves
-  all 35 classic problems of adcli.problems).
+  all 36 classic problems of adcli.problems).
 
 The optimizer never prints; a ``callback(info)`` sees every iteration and
 may stop the run by returning True.

@@ -666,10 +666,10 @@ def _misspelt_number(source, token):
     """1.2.3 and 1_000: a number run on into a second decimal point or an
     underscore (the tokens split there, so no parser state tells)."""
     kind, text, start, end = token
-    before = _previous_token(source, start) if start and source[start - 1] in \
-        _NUMBER_CHARACTERS else None
-    if not before or before[0] not in _NUMBER_CHARACTERS:
-        return None
+    if not start or source[start - 1] not in _NUMBER_CHARACTERS:
+        return None  # not run on: "1.2 .3" and "2 _x" are other mistakes
+    if _previous_token(source, start)[0] not in _NUMBER_CHARACTERS:
+        return None  # x1.5 and x1_2: a name ends there
     if kind == "NUMBER" and text.startswith("."):
         return ExpressionError("a number has one decimal point", source, start, end,
                                hint="write numbers like 1.5, .5 or 2.")
