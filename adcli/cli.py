@@ -143,8 +143,15 @@ def expression_input(command):
                            help="Read the expression or program (.adx) from a file "
                                 "('-' for stdin).")(command)
     return click.option("--vars", "variables", type=NamesType(), metavar="NAMES",
-                        help="Variable order for a positional --at, e.g. x3,x1,x2 "
+                        multiple=True, callback=_joined_names,
+                        help="Variable order for a positional --at, e.g. x3,x1,x2; may "
+                             "name variables EXPR does not use (derivative 0) "
                              "[default: natural order, x2 before x10].")(command)
+
+
+def _joined_names(ctx, param, parts):
+    """Repeated --vars continue the order: --vars x3 --vars x1,x2 is --vars x3,x1,x2."""
+    return [name for part in parts for name in part] if parts else None
 
 
 def point_option(command):

@@ -122,3 +122,12 @@ def test_nonfinite_words_are_read_and_refused_as_not_finite(run_cli, word):
     result = run_cli("grad", "x", "--at", word)
     assert result.exit_code == 2
     assert "is not a finite number" in result.stderr
+
+
+def test_repeated_vars_continue_the_order(run_cli):
+    result = run_cli("grad", "x*y", "--vars", "y", "--vars", "x", "--at", "1,2",
+                     "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["variables"] == ["y", "x"]
+    result = run_cli("grad", "x*y", "--vars", "y,x", "--vars", "x", "--at", "1,2")
+    assert result.exit_code == 2 and "listed twice: x" in result.stderr
