@@ -118,7 +118,7 @@ def resolve(variables, at):
             hint="give one value per variable in this order, or name them: "
             + ",".join(f"{v}=..." for v in variables[:4]) if n else None)
     try:  # the fast path: plain finite numbers (text is read by number())
-        if not any(issubclass(kind, str) for kind in set(map(type, values))):
+        if not any(issubclass(kind, _TEXT) for kind in set(map(type, values))):
             converted = list(map(float, values))
             if all(map(math.isfinite, converted)):
                 return converted
@@ -131,10 +131,15 @@ def _is_scalar(value):
     return getattr(value, "ndim", None) == 0
 
 
+_TEXT = (str, bytes, bytearray)  # float() reads these with Python's syntax, not ours
+
+
 def _float(value, name):
     if isinstance(value, str):
         return number(value, f"value of {name}")
     try:
+        if isinstance(value, _TEXT):
+            raise TypeError
         result = float(value)
     except (TypeError, ValueError):
         raise PointError(f"the value of {name} is not a number: {value!r}") from None

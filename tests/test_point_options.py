@@ -131,3 +131,10 @@ def test_repeated_vars_continue_the_order(run_cli):
     assert json.loads(result.stdout)["variables"] == ["y", "x"]
     result = run_cli("grad", "x*y", "--vars", "y,x", "--vars", "x", "--at", "1,2")
     assert result.exit_code == 2 and "listed twice: x" in result.stderr
+
+
+@pytest.mark.parametrize("value", [b"1_000", b"2", bytearray(b"2")])
+def test_bytes_are_not_numbers(value):
+    import adcli
+    with pytest.raises(adcli.PointError, match="not a number"):
+        adcli.grad("x*y", [value, 1.0])
