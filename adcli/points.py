@@ -21,13 +21,18 @@ def number(text, what="value"):
         from .parser import number_syntax
         _is_number = number_syntax().fullmatch
     text = text.strip(_BLANKS)
-    if _is_number(text) or (text[1:] if text[:1] in ("+", "-") else text).lower() in _NONFINITE:
+    if _is_number(text) or _is_nonfinite_word(text):
         value = float(text)
     else:
         value = _constant_expression(text, what)
     if not math.isfinite(value):
         raise PointError(f"{what} {text!r} is not a finite number")
     return value
+
+
+def _is_nonfinite_word(text):
+    word = text[1:] if text[:1] in ("+", "-") else text
+    return word.lower() in _NONFINITE
 
 
 def _constant_expression(text, what):
@@ -138,11 +143,11 @@ def _float(value, name):
     if isinstance(value, str):
         return number(value, f"value of {name}")
     try:
-        if isinstance(value, _TEXT):
-            raise TypeError
-        result = float(value)
+        result = float(value) if not isinstance(value, _TEXT) else None
     except (TypeError, ValueError):
-        raise PointError(f"the value of {name} is not a number: {value!r}") from None
+        result = None
+    if result is None:
+        raise PointError(f"the value of {name} is not a number: {value!r}")
     if not math.isfinite(result):
         raise PointError(f"the value of {name} is not finite: {value!r}")
     return result
