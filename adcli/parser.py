@@ -9,6 +9,7 @@ with Lark, so the .lark file is always the source of truth.
 """
 import gc
 import os
+import re
 import threading
 from dataclasses import dataclass
 
@@ -339,11 +340,12 @@ class CheckStatement:
 
 
 class _UnexpectedToken(Exception):
-    def __init__(self, token, state, expected):
+    def __init__(self, token, state, expected, previous):
         super().__init__(token)
         self.token = token
         self.state = state  # the LALR state that has no action for the token
         self.expected = expected
+        self.previous = previous  # the value on top of the stack: a token or a ref
 
 
 class _Parser:
@@ -427,7 +429,8 @@ class _Parser:
                 action = table[state].get(kind)
                 if action is None:
                     raise _UnexpectedToken(token, state,
-                                           {k for k in table[state] if k.isupper()})
+                                           {k for k in table[state] if k.isupper()},
+                                           values[-1] if values else None)
                 if type(action) is int:  # shift
                     state = action
                     push_state(state)
@@ -462,7 +465,7 @@ class _Parser:
             self.explanations = self._explain_examples()
         explain = (self.explanations.get((error.state, kind))
                    or self.explanations.get((None, kind)))
-        return (_misspelt_number(source, error.token)
+        return (_misspelt_number(source, error.token, error.previous)
                 or (explain and explain(source, error.token))
                 or _unexpected(source, error.token, error.expected))
 
@@ -659,29 +662,32 @@ def _unexpected(source, token, expected):
                            hint="expected " + ", ".join(words) if words else None)
 
 
-_NUMBER_CHARACTERS = frozenset("0123456789.")
+#: how numbers get misspelt: (the whole written number, what is wrong, the hint)
+_MISSPELT_NUMBERS = tuple((re.compile(pattern), message, hint) for pattern, message, hint in (
+    (r"(?=[^_]*_)[0-9._]+(?:[eE][+-]?[0-9_]+)?", "a number has no '_' separators",
+     lambda written: f"write {written.replace('_', '')}"),
+    (r"0(?:[xX][0-9a-fA-F]+|[bB][01]+|[oO][0-7]+)", "numbers are decimal",
+     lambda written: f"write {int(written, 0)}"),
+    (r"[0-9]*\.[0-9]*\.[0-9.]*(?:[eE][+-]?[0-9]+)?", "a number has one decimal point",
+     lambda written: "write numbers like 1.5, .5 or 2."),
+    (r"[0-9.]+[eE][+-]?[0-9]*\.[0-9.]*", "the exponent of a number is a whole number",
+     lambda written: "write numbers like 1e5 or 2.5e-3"),
+))
+_NUMBER_RUN = re.compile(r"[0-9A-Za-z_.]*(?:(?<=[eE])[+-][0-9A-Za-z_.]*)?")
 
 
-def _misspelt_number(source, token):
-    """1.2.3 and 1_000: a number run on into a second decimal point or an
-    underscore (the tokens split there, so no parser state tells)."""
-    kind, text, start, end = token
-    if not start or source[start - 1] not in _NUMBER_CHARACTERS:
-        return None  # not run on: "1.2 .3" and "2 _x" are other mistakes
-    if _previous_token(source, start)[0] not in _NUMBER_CHARACTERS:
-        return None  # x1.5 and x1_2: a name ends there
-    if kind == "NUMBER" and text.startswith("."):
-        return ExpressionError("a number has one decimal point", source, start, end,
-                               hint="write numbers like 1.5, .5 or 2.")
-    if kind == "NAME" and text.startswith("_") and not text.strip("_0123456789"):
-        first, last = start, end
-        while first and source[first - 1] in _NUMBER_CHARACTERS:
-            first -= 1
-        while last < len(source) and source[last] in _NUMBER_CHARACTERS | {"_"}:
-            last += 1
-        written = source[first:last]
-        return ExpressionError("a number has no '_' separators", source, first, last,
-                               hint=f"write {written.replace('_', '')}")
+def _misspelt_number(source, token, previous):
+    """A number run on into what no number holds (1_000, 0x1F, 1.2.3, 1e5.5):
+    the tokens split there, so no parser state tells; the text does."""
+    if not (type(previous) is tuple and len(previous) == 4 and previous[0] == "NUMBER"
+            and previous[3] == token[2]):
+        return None
+    first = previous[2]
+    written = source[first:_NUMBER_RUN.match(source, first).end()]
+    for pattern, message, hint in _MISSPELT_NUMBERS:
+        if pattern.fullmatch(written):
+            return ExpressionError(message, source, first, first + len(written),
+                                   hint=hint(written))
     return None
 
 
@@ -742,32 +748,48 @@ _TYPE_INSTEAD = {
     "\u00f7": "/", "\u2215": "/", "\u2044": "/",
     "\u221a": "sqrt(x)", "\u221b": "cbrt(x)", "\u03c0": "pi",
 }
+_TYPED = str.maketrans(_TYPE_INSTEAD)  # NFKC leaves some of them: ½ is 1⁄2
 
 
 def _bad_character(source, position):
     """Arguments of the ExpressionError for a character no token starts with."""
     char = source[position]
-    hint = _CHARACTER_HINTS.get(char)
+    hint, end = _CHARACTER_HINTS.get(char), position + 1
     if hint is None:
-        instead = _TYPE_INSTEAD.get(char) or _ascii_for(char)
-        hint = (f"type {instead!r} instead: {_character_name(char)}" if instead
-                else "operators are + - * / ** ^, names are ASCII letters, digits and _")
-    return (f"unexpected character {char!r}", source, position, position + 1, hint)
+        instead, end = _ascii_for(source, position)
+        if instead:
+            hint = f"type {instead!r} instead: {_character_name(char)}"
+        elif instead == "":
+            hint = f"remove it: {_character_name(char)}, an invisible character"
+        else:
+            hint = "operators are + - * / ** ^, names are ASCII letters, digits and _"
+    return (f"unexpected character {char!r}", source, position, end, hint)
 
 
-def _ascii_for(char):
-    """The ASCII a look-alike character stands for (², ١, 𝟙, ＋, a no-break
-    space), or None."""
+def _ascii_for(source, position):
+    """(the ASCII a look-alike stands for: ², ١٢, 𝟙, ＋, ½, a no-break space;
+    "" for an invisible character; None for others, and where it ends)."""
     import unicodedata
 
-    if unicodedata.category(char) == "Nd":
-        return str(unicodedata.digit(char))
-    plain = unicodedata.normalize("NFKC", char).replace("\u2212", "-")
-    if "SUPERSCRIPT" in unicodedata.name(char, ""):
-        return "**" + plain
+    char = source[position]
+    end = position + 1
+    if unicodedata.category(char) == "Nd":  # digits of another script: the whole number
+        while end < len(source) and unicodedata.category(source[end]) == "Nd":
+            end += 1
+        return "".join(str(unicodedata.digit(c)) for c in source[position:end]), end
+    if char in _TYPE_INSTEAD:
+        return _TYPE_INSTEAD[char], end
+    if unicodedata.category(char) == "Cf":  # a zero-width space, a joiner
+        return "", end
+    if unicodedata.decomposition(char).startswith("<super>"):  # x², e⁻ˣ: a power
+        while end < len(source) and unicodedata.decomposition(source[end]).startswith(
+                "<super>"):
+            end += 1
+        return "**" + unicodedata.normalize("NFKC", source[position:end]).translate(_TYPED), end
+    plain = unicodedata.normalize("NFKC", char).translate(_TYPED)
     if plain != char and plain.isascii() and plain.isprintable():
-        return plain
-    return None
+        return plain, end
+    return None, end
 
 
 def _character_name(char):

@@ -73,7 +73,9 @@ def test_every_alias_names_a_function_or_a_formula_that_parses():
     ("x \u2212 1", "\u2212", "'-'"), ("x \u2013 1", "\u2013", "'-'"),
     ("x \u00d7 y", "\u00d7", "'*'"), ("x\u00b7y", "\u00b7", "'*'"), ("x\u22c5y", "\u22c5", "'*'"),
     ("x \u00f7 y", "\u00f7", "'/'"), ("x\u00b2", "\u00b2", "'**2'"), ("x\u00b3", "\u00b3", "'**3'"),
-    ("x\u207b\u00b9", "\u207b", "'**-'"), ("\u03c0*x", "\u03c0", "'pi'"),
+    ("x\u207b\u00b9", "\u207b", "'**-1'"), ("e\u207b\u02e3", "\u207b", "'**-x'"),
+    ("\u03c0*x", "\u03c0", "'pi'"), ("\u00bd*x", "\u00bd", "'1/2'"),
+    ("\u0661\u0662\u0663*x", "\u0661", "'123'"), ("x\u2081 + 1", "\u2081", "'1'"),
     ("\u221ax", "\u221a", "'sqrt(x)'"), ("x\u00a0+ 1", "\u00a0", "' '"),
     ("x \uff0b 1", "\uff0b", "'+'"), ("\U0001d465 + 1", "\U0001d465", "'x'"),
     ("\u0661*x", "\u0661", "'1'"), ("x*\U0001d7d9", "\U0001d7d9", "'1'"),
@@ -83,21 +85,32 @@ def test_typeset_characters_say_what_to_type(text, char, instead):
     assert error.message == f"unexpected character {char!r}"
     assert error.hint.startswith(f"type {instead} instead: ")
     assert f"U+{ord(char):04X}" in error.hint
-    assert caret(error)[1] == char
+    assert caret(error)[1].startswith(char)  # and the run it starts (x⁻¹, ١٢٣)
+
+
+def test_an_invisible_character_is_named():
+    error = parse_error("x\u200b+ 1")
+    assert error.hint.startswith("remove it: '\\u200b' is U+200B ZERO WIDTH SPACE")
 
 
 # --- one number syntax ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text, under, hint", [
-    ("1_000*x", "1_000", "write 1000"),
-    ("x + 2_5.5", "2_5.5", "write 25.5"),
-    ("1_0_0", "1_0_0", "write 100"),
+@pytest.mark.parametrize("text, under, says, hint", [
+    ("1_000*x", "1_000", "a number has no '_' separators", "write 1000"),
+    ("x + 2_5.5", "2_5.5", "a number has no '_' separators", "write 25.5"),
+    ("1_0_0", "1_0_0", "a number has no '_' separators", "write 100"),
+    ("1e1_0", "1e1_0", "a number has no '_' separators", "write 1e10"),
+    ("0x1F*x", "0x1F", "numbers are decimal", "write 31"),
+    ("x + 0b101", "0b101", "numbers are decimal", "write 5"),
+    ("1.2.3*x", "1.2.3", "a number has one decimal point", "write numbers like"),
+    ("1e5.5", "1e5.5", "the exponent of a number is a whole number", "write numbers like"),
+    ("2*1e-3.5", "1e-3.5", "the exponent of a number is a whole number", "write numbers like"),
 ])
-def test_underscores_in_numbers_are_explained_not_multiplied(text, under, hint):
+def test_misspelt_numbers_are_explained_not_multiplied(text, under, says, hint):
     error = parse_error(text)
-    assert error.message == "a number has no '_' separators"
-    assert error.hint == hint
+    assert error.message == says
+    assert error.hint.startswith(hint)
     assert caret(error)[1] == under
 
 
