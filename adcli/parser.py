@@ -609,7 +609,8 @@ def _number_then_name(source, token):
     _, text, start, end = token
     return ExpressionError("a number followed by a name: multiplication needs '*'",
                            source, start, end,
-                           hint=f"did you mean {_previous_token(source, start)}*{text}?")
+                           hint=f"did you mean {_shown(_previous_token(source, start))}*"
+                                f"{_shown(text)}?")
 
 
 def _missing_operator(source, token):
@@ -618,13 +619,14 @@ def _missing_operator(source, token):
     function = _function_meant(previous) if previous else None
     if function is not None:  # sin x, ln x: a call without parentheses
         op = ops.TABLE[function]
-        hint = (f"did you mean {function}({text})?" if op.nargs == 1 and not op.variadic
-                else f"call it: {op.signature()}")
+        hint = (f"did you mean {function}({_shown(text)})?"
+                if op.nargs == 1 and not op.variadic else f"call it: {op.signature()}")
     elif previous == ")":
         hint = "put '*' between ')' and what follows it"
     else:
-        hint = f"did you mean {previous}*{text}?" if previous else None
-    return ExpressionError(f"missing operator before {text}", source, start, end, hint=hint)
+        hint = f"did you mean {_shown(previous)}*{_shown(text)}?" if previous else None
+    return ExpressionError(f"missing operator before {_shown(text)}", source, start, end,
+                           hint=hint)
 
 
 def _trailing_comma(source, token):
@@ -665,9 +667,9 @@ def _unexpected(source, token, expected):
 #: how numbers get misspelt: (the whole written number, what is wrong, the hint)
 _MISSPELT_NUMBERS = tuple((re.compile(pattern), message, hint) for pattern, message, hint in (
     (r"(?=[^_]*_)[0-9._]+(?:[eE][+-]?[0-9_]+)?", "a number has no '_' separators",
-     lambda written: f"write {written.replace('_', '')}"),
+     lambda written: f"write {_shown(written.replace('_', ''))}"),
     (r"0(?:[xX][0-9a-fA-F]+|[bB][01]+|[oO][0-7]+)", "numbers are decimal",
-     lambda written: f"write {int(written, 0)}"),
+     lambda written: f"write {int(written, 0)}" if len(written) < 20 else "write it in decimal"),
     (r"[0-9]*\.[0-9]*\.[0-9.]*(?:[eE][+-]?[0-9]+)?", "a number has one decimal point",
      lambda written: "write numbers like 1.5, .5 or 2."),
     (r"[0-9.]+[eE][+-]?[0-9]*\.[0-9.]*", "the exponent of a number is a whole number",
@@ -689,6 +691,11 @@ def _misspelt_number(source, token, previous):
             return ExpressionError(message, source, first, first + len(written),
                                    hint=hint(written))
     return None
+
+
+def _shown(text, width=40):
+    """Text for a hint, shortened: a hint quotes the input, which may be huge."""
+    return text if len(text) <= width else text[:width - 3] + "..."
 
 
 def _previous_token(source, position):
@@ -758,7 +765,7 @@ def _bad_character(source, position):
     if hint is None:
         instead, end = _ascii_for(source, position)
         if instead:
-            hint = f"type {instead!r} instead: {_character_name(char)}"
+            hint = f"type {_shown(instead)!r} instead: {_character_name(char)}"
         elif instead == "":
             hint = f"remove it: {_character_name(char)}, an invisible character"
         else:

@@ -179,3 +179,11 @@ def test_cli_hint_for_sin_x(run_cli):
     result = run_cli("grad", "sin x", "--at", "1")
     assert result.exit_code == 2
     assert "hint: did you mean sin(x)?" in result.stderr
+
+
+@pytest.mark.parametrize("text", [
+    "1_" * 50_000, "\u0661" * 50_000, "x" * 5000 + " y", "2 " + "y" * 5000, "0x" + "F" * 50_000,
+])
+def test_hints_quote_huge_input_shortened(text):
+    error = parse_error(text)
+    assert len(error.message) < 100 and len(error.hint or "") < 120
