@@ -42,15 +42,15 @@ def test_named_and_positional_parts_do_not_mix(run_cli):
     assert "mixes named and positional" in result.stderr
 
 
-@pytest.mark.parametrize("args", [
-    ["minimize", "(x-1)**2 + (y+2)**2", "--from", "x=0", "--from", "y=0"],
-    ["jvp", "x*y", "--at", "1,2", "--dir", "x=1", "--dir", "y=0"],
+@pytest.mark.parametrize("args, key, expected", [
+    (["minimize", "(x-1)**2 + (y+2)**2", "--from", "x=0", "--from", "y=0"], "x",
+     {"x": 1.0, "y": -2.0}),
+    (["jvp", "x*y", "--at", "1,2", "--dir", "x=1", "--dir", "y=0"], "jvp", {"f": 2.0}),
 ])
-def test_every_point_option_merges(run_cli, args):
+def test_from_and_dir_merge_too(run_cli, args, key, expected):
     result = run_cli(*args, "--format", "json")
     assert result.exit_code == 0, result.stderr
-    document = json.loads(result.stdout)
-    assert document.get("x", document.get("jvp")) in ({"x": 1.0, "y": -2.0}, {"f": 2.0})
+    assert json.loads(result.stdout)[key] == pytest.approx(expected)
 
 
 # --- one number syntax: --at, --points, the API's text values, check bindings ---------
