@@ -578,7 +578,7 @@ def linear_rank_1(n=10, m=20):
 
 def linear_rank_1_zero_columns_and_rows(n=10, m=20):
     # MGH problem 34, "Linear function - rank 1 with zero columns and rows"
-    # (Moré, Garbow & Hillstrom 1981, p. 28): f1 = fm = -1 and
+    # (Moré, Garbow & Hillstrom 1981, section 3, problem 34): f1 = fm = -1 and
     # fi = (i - 1)*(sum of j*xj for j = 2..n-1) - 1 for i = 2..m-1; x0 = (1, ..., 1);
     # f* = (m**2 + 3m - 6)/(2(2m - 3)) wherever sum j*xj (j = 2..n-1) = 3/(2m - 3).
     # x1 and xn occur in no residual: the zero columns; f1 and fm: the zero rows.
