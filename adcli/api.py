@@ -220,7 +220,7 @@ def is_batch(at):
 
 
 def _is_array_like(value):
-    return hasattr(value, "__len__") and not isinstance(value, (str, bytes))
+    return hasattr(value, "__len__") and not isinstance(value, (str, bytes, bytearray))
 
 
 def batch_columns(graph, at):

@@ -12,7 +12,7 @@ import threading
 import click
 
 from . import __version__, files
-from .errors import AdcliError, DomainError, ExpressionError, visible
+from .errors import AdcliError, DomainError, ExpressionError, PointError, visible
 from .inputs import display_name, read_text
 
 
@@ -60,7 +60,8 @@ class AdcliGroup(click.Group):
 
 
 def _report(ctx, error, extra=None):
-    if error.filename is None:  # errors of a file's text say file:line:column
+    # errors of a file's text say file:line:column; a point's text is not the file's
+    if error.filename is None and not isinstance(error, PointError):
         error.filename = ctx.meta.get("adcli.filename")
     say(f"error: {error}")
     if extra:
@@ -164,6 +165,23 @@ class PointType(click.ParamType):
             self.fail(str(error), param, ctx)
 
 
+def merged_point(ctx, param, parts):
+    """The callback of a repeatable point option: its parts as one point."""
+    if not parts:
+        return None
+    from .points import merge_points
+    try:
+        return merge_points(parts)
+    except ExpressionError as error:
+        raise click.BadParameter(str(error), ctx, param) from None
+
+
+def point_parameter(*names, **options):
+    """A point option (--at, --from, --dir): repeatable, the parts merged."""
+    return click.option(*names, type=PointType(), multiple=True, callback=merged_point,
+                        **options)
+
+
 class NamesType(click.ParamType):
     name = "NAMES"
 
@@ -190,14 +208,21 @@ def expression_input(command):
                            help="Read the expression or program (.adx) from a file "
                                 "('-' for stdin).")(command)
     return click.option("--vars", "variables", type=NamesType(), metavar="NAMES",
-                        help="Variable order for a positional --at, e.g. x3,x1,x2 "
+                        multiple=True, callback=_joined_names,
+                        help="Variable order for a positional --at, e.g. x3,x1,x2; may "
+                             "name variables EXPR does not use (derivative 0) "
                              "[default: natural order, x2 before x10].")(command)
 
 
+def _joined_names(ctx, param, parts):
+    """Repeated --vars continue the order: --vars x3 --vars x1,x2 is --vars x3,x1,x2."""
+    return [name for part in parts for name in part] if parts else None
+
+
 def point_option(command):
-    return click.option("--at", "at", type=PointType(), metavar="POINT",
-                        help="The point: values in variable order (2,3,4) or by name "
-                             "(x=2,y=3).")(command)
+    return point_parameter("--at", "at", metavar="POINT",
+                           help="The point: values in variable order (2,3,4) or by name "
+                                "(x=2,y=3); repeat to add names (--at x=2 --at y=3).")(command)
 
 
 def points_option(command):
@@ -501,9 +526,9 @@ def _product_command(kind):
 
     @expression_input
     @point_option
-    @click.option("--dir", "direction", type=PointType(), required=True, metavar="VECTOR",
-                  help="The vector: one value per variable (jvp) or per output (vjp), "
-                       "positional or by name.")
+    @point_parameter("--dir", "direction", required=True, metavar="VECTOR",
+                     help="The vector: one value per variable (jvp) or per output (vjp), "
+                          "positional or by name.")
     @nonfinite_option
     @output_options
     def command(expr, expr_file, exprs, variables, at, direction, allow_nonfinite,
@@ -577,8 +602,8 @@ def eval_command(expr, expr_file, exprs, variables, at, allow_nonfinite, output_
 
 @cli.command(cls=ExpressionCommand)
 @expression_input
-@click.option("--from", "start", type=PointType(), required=True, metavar="POINT",
-              help="The starting point, positional or by name.")
+@point_parameter("--from", "start", required=True, metavar="POINT",
+                 help="The starting point, positional or by name (repeatable).")
 @output_name_option
 @click.option("--method", type=click.Choice(("auto", "newton", "bfgs", "lbfgs", "gd",
                                              "momentum", "adam")),
@@ -636,6 +661,8 @@ def minimize(expr, expr_file, exprs, variables, start, output_name, method, maxi
     from . import files
 
     graph = load_graph(expr, expr_file, exprs, variables)
+    if variables is None and isinstance(start, dict):
+        graph = graph.declaring(start)  # --from x1=..,x5=.. declares x1 and x5
     if output_name is not None:
         graph = graph.select(output_name)
     if plot_file:
@@ -660,7 +687,8 @@ def minimize(expr, expr_file, exprs, variables, start, output_name, method, maxi
     try:
         with interrupt, progress if progress is not None else _nothing():
             result = adcli.minimize(
-                graph, start, method=method, maximize=maximize, gtol=gtol, ftol=ftol,
+                graph, start, variables=variables, method=method, maximize=maximize,
+                gtol=gtol, ftol=ftol,
                 xtol=xtol, max_iter=max_iter, max_evals=max_evals, lr=lr,
                 line_search=line_search, momentum=momentum, beta1=beta1, beta2=beta2,
                 memory=memory, callback=callback)

@@ -14,6 +14,7 @@ from .errors import ExpressionError
 
 _VARIABLE = "var"
 _CONSTANT = "const"
+_DECLARED = (0, 0)  # the span of a variable the text does not use
 
 
 def natural_key(name):
@@ -128,6 +129,14 @@ class GraphBuilder:
         return [f"output_{k}_" for k in range(1, count + 1)]
 
     def build(self, variables=None):
+        """The Graph; ``variables`` orders the inputs and may declare names
+        the text does not use (their derivatives are 0)."""
+        if variables is not None:
+            variables = tuple(variables)
+            for name in variables:
+                if name not in self.var_index:
+                    _check_declarable(name, self.definitions)
+                    self.variable(name, _DECLARED)
         return Graph(self, self.outputs(), _order_variables(self.var_index, variables))
 
 
@@ -139,6 +148,16 @@ def _suggest(name, candidates):
     import difflib
     close = difflib.get_close_matches(name, list(candidates), n=1)
     return f"did you mean {close[0]}?" if close else None
+
+
+def _check_declarable(name, definitions):
+    """A declared variable must be a name the text could use as one."""
+    from .parser import variable_name_problem
+    problem = variable_name_problem(name)
+    if problem is None and name in definitions:
+        problem = (f"{name} is defined in the program, so it is not a variable", None)
+    if problem is not None:
+        raise ExpressionError(problem[0], hint=problem[1], kind="variables")
 
 
 def _fold(op, values):
@@ -258,10 +277,38 @@ class Graph:
                            outputs=tuple(known[name] for name in names))
 
     def with_variables(self, variables):
-        """The same graph with another input order (shares the tape)."""
-        index = dict(zip(self.variables, self.var_nodes))
+        """The same graph with another input order (shares the tape); names
+        the outputs do not use become inputs too (derivatives 0)."""
+        variables = tuple(variables)
+        known = self.variable_index()
+        graph = self._with_inputs([n for n in dict.fromkeys(variables) if n not in known])
+        index = dict(zip(graph.variables, graph.var_nodes))
         order = _order_variables(index, variables)
-        return self._clone(variables=order, var_nodes=[index[name] for name in order])
+        return graph._clone(variables=order, var_nodes=[index[name] for name in order])
+
+    def declaring(self, names):
+        """The graph with these names among its inputs too (a start point's
+        names), all in natural order; itself when it has them all."""
+        known = self.variable_index()
+        new = [name for name in dict.fromkeys(names) if name not in known]
+        if not new:
+            return self
+        graph = self._with_inputs(new)
+        return graph.with_variables(sorted(graph.variables, key=natural_key))
+
+    def _with_inputs(self, names):
+        """The graph with variable nodes for names appended to (a copy of) its tape."""
+        if not names:
+            return self
+        for name in names:
+            _check_declarable(name, self.definitions)
+        first, count = len(self.ops), len(names)
+        return self._clone(
+            ops=self.ops + [_VARIABLE] * count, args=self.args + [()] * count,
+            spans=self.spans + [_DECLARED] * count,
+            initial_values=self.initial_values + [0.0] * count,
+            variables=self.variables + tuple(names),
+            var_nodes=self.var_nodes + list(range(first, first + count)))
 
     def variable_index(self):
         """variable name -> its position in graph.variables."""

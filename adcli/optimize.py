@@ -17,12 +17,13 @@ Methods (``method=``):
   singular minima) and needs the fewest evaluations; but a dense Hessian
   costs n passes and an O(n^3) eigendecomposition per iteration, so beyond
   20 variables L-BFGS is faster per iteration and still robust (it solves
-  all 35 classic problems of adcli.problems).
+  all 36 classic problems of adcli.problems).
 
 The optimizer never prints; a ``callback(info)`` sees every iteration and
 may stop the run by returning True.
 """
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from . import api, derivatives, evaluate, points
@@ -147,6 +148,9 @@ def minimize(expr, x0, *, method="auto", variables=None, output=None, maximize=F
     if method not in METHODS:
         raise AdcliError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     graph = api.parse(expr, variables)
+    if variables is None and isinstance(x0, Mapping):
+        points.require_text(x0)  # {1: 2} is a bad point before it is a bad name
+        graph = graph.declaring(x0)  # a start point names the inputs, used or not
     if output is not None:
         graph = graph.select(output)
     graph.output  # one output, or a clear error  # noqa: B018
@@ -565,7 +569,10 @@ def trust_region_step(np, hessian, g, radius):
     if flat.any() and float(np.abs(coefficients[flat]).max()) <= 1e-12 * max(
             float(np.linalg.norm(g)), 1e-300):
         p = -vectors[:, ~flat] @ (coefficients[~flat] / (eigenvalues[~flat] + low))
-        if float(np.linalg.norm(p)) <= radius:  # the hard case: move along the flat direction
+        if float(np.linalg.norm(p)) <= radius:
+            if smallest >= -1e-12 * scale:  # flat, not negative: p is a minimizer, and a
+                return p  # move along the flat direction would move unused variables
+            # the hard case: move along the negative direction to the boundary
             tau = math.sqrt(max(radius * radius - float(p @ p), 0.0))
             return p + tau * vectors[:, 0]
     high = low + float(np.linalg.norm(g)) / radius + abs(float(eigenvalues[-1])) + 1.0

@@ -9,6 +9,7 @@ with Lark, so the .lark file is always the source of truth.
 """
 import gc
 import os
+import re
 import threading
 from dataclasses import dataclass
 
@@ -227,11 +228,8 @@ class _Callbacks:
             raise ExpressionError(f"{name} is a variable, not a function", source, start,
                                   end, hint=f"to multiply, write {name}*(...)", kind="name")
         if op is None or name in ops.OPERATOR_OPS:
-            close = _close_function(name)
-            hint = (f"did you mean {close}?" if close
-                    else "functions: " + " ".join(ops.function_names()))
             raise ExpressionError(f"unknown function {name!r}", source, start, end,
-                                  hint=hint, kind="name")
+                                  hint=_function_hint(name), kind="name")
         if op.variadic:
             if count >= op.min_args:
                 return op
@@ -242,6 +240,41 @@ class _Callbacks:
             wanted = f"{op.nargs} argument{'s' if op.nargs > 1 else ''}"
         raise ExpressionError(f"{name} takes {wanted}, got {count}", source, *span,
                               hint=f"write {op.signature()}", kind="arity")
+
+
+#: other tools' spellings: the function adcli calls it, or the formula to write
+#: (hints only: each op is defined once, in adcli/ops.py)
+FUNCTION_ALIASES = {
+    "ln": "log", "lg": "log10", "lb": "log2", "sqr": "sqrt", "fabs": "abs",
+    "arcsin": "asin", "arccos": "acos", "arctan": "atan", "arctan2": "atan2",
+    "arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh",
+    "arsinh": "asinh", "arcosh": "acosh", "artanh": "atanh",
+    "atn": "atan", "tg": "tan", "arctg": "atan", "sgn": "sign", "signum": "sign",
+    "ceiling": "ceil", "power": "pow", "fmin": "min", "fmax": "max", "amin": "min",
+    "amax": "max", "minimum": "min", "maximum": "max", "logistic": "sigmoid",
+    "expit": "sigmoid",
+    "sq": "x**2", "square": "x**2", "cube": "x**3", "exp10": "10**x", "pow10": "10**x",
+    "exp2": "2**x", "cot": "1/tan(x)", "ctg": "1/tan(x)", "sec": "1/cos(x)",
+    "csc": "1/sin(x)", "cosec": "1/sin(x)",
+}
+
+
+def _function_hint(name):
+    """What to call instead of an unknown function."""
+    alias = FUNCTION_ALIASES.get(name.lower())
+    if alias is not None and alias not in ops.TABLE:
+        return f"there is no {name} function: write {alias}"
+    close = alias or _close_function(name)
+    return (f"did you mean {close}?" if close
+            else "functions: " + " ".join(ops.function_names()))
+
+
+def _function_meant(word):
+    """The function a word names, as written or as another tool spells it."""
+    if word in ops.TABLE and word not in ops.OPERATOR_OPS:
+        return word
+    alias = FUNCTION_ALIASES.get(word.lower())
+    return alias if alias in ops.TABLE else None
 
 
 def _close_function(name):
@@ -307,10 +340,12 @@ class CheckStatement:
 
 
 class _UnexpectedToken(Exception):
-    def __init__(self, token, expected):
+    def __init__(self, token, state, expected, previous):
         super().__init__(token)
         self.token = token
+        self.state = state  # the LALR state that has no action for the token
         self.expected = expected
+        self.previous = previous  # the value on top of the stack: a token or a ref
 
 
 class _Parser:
@@ -324,6 +359,7 @@ class _Parser:
     def __init__(self):
         self.callbacks = _Callbacks()
         self.lock = threading.Lock()
+        self.explanations = None  # (state, token kind) -> explanation, from _EXAMPLES
         text = grammar_text()
         from . import _generated_parser as generated
         if generated.GRAMMAR_TEXT == text:
@@ -340,6 +376,9 @@ class _Parser:
         lexer = lark_instance.parser.lexer
         parser = lark_instance.parser.parser.parser
         name = lexer.terminals_by_name["NAME"].pattern.to_regexp()
+        self.name = re.compile(name)
+        number = lexer.terminals_by_name["NUMBER"].pattern.to_regexp()
+        self.number = re.compile(f"[+-]?(?:{number})")
         # keywords (output) are names to the regex, told apart after matching
         self.keywords = {t.pattern.value: t.name for t in lexer.terminals
                          if t.pattern.type == "str" and re.fullmatch(name, t.pattern.value)}
@@ -370,7 +409,7 @@ class _Parser:
             try:
                 self._run(source)
             except _UnexpectedToken as error:
-                raise _syntax_error(error, source) from None
+                raise self._syntax_error(error, source) from None
             finally:
                 self.callbacks.builder = None
                 if paused:
@@ -389,7 +428,9 @@ class _Parser:
             while True:
                 action = table[state].get(kind)
                 if action is None:
-                    raise _UnexpectedToken(token, {k for k in table[state] if k.isupper()})
+                    raise _UnexpectedToken(token, state,
+                                           {k for k in table[state] if k.isupper()},
+                                           values[-1] if values else None)
                 if type(action) is int:  # shift
                     state = action
                     push_state(state)
@@ -412,6 +453,42 @@ class _Parser:
                 if state == end_state and kind == "$END":
                     return values[-1]
         raise AssertionError("the parser stopped before the end state")
+
+    def _syntax_error(self, error, source):
+        """The ExpressionError for a token the parser cannot take: what the
+        examples that fail the same way mean (see _EXAMPLES), else what was
+        expected."""
+        kind = error.token[0]
+        if kind == "$END":
+            return _early_end(source, error.expected)
+        if self.explanations is None:
+            self.explanations = self._explain_examples()
+        explain = (self.explanations.get((error.state, kind))
+                   or self.explanations.get((None, kind)))
+        return (_misspelt_number(source, error.token, error.previous)
+                or (explain and explain(source, error.token))
+                or _unexpected(source, error.token, error.expected))
+
+    def _explain_examples(self):
+        """(state, token kind) -> explanation: where each example of _EXAMPLES
+        fails (Lark's UnexpectedInput.match_examples, on our loop); the
+        first example to claim a pair keeps it."""
+        table = {}
+        parsing = self.callbacks.builder
+        try:
+            for explain, anywhere, examples in _EXAMPLES:
+                for example in examples:
+                    self.callbacks.builder = GraphBuilder(example)
+                    try:
+                        self._run(example)
+                    except _UnexpectedToken as error:
+                        key = (None if anywhere else error.state, error.token[0])
+                        table.setdefault(key, explain)
+                    except ExpressionError:  # not a syntax error: a test says so
+                        pass
+        finally:
+            self.callbacks.builder = parsing
+        return table
 
     def _pass_through(self, below, top, kind):
         """The state after every unit reduction that token kind triggers on
@@ -452,7 +529,14 @@ class _Parser:
             if newline is not None and kind not in _CONTINUES_BEFORE:
                 yield newline
             newline = None
-            depth += (kind in _OPENING) - (kind in _CLOSING and depth > 0)
+            if kind in _CLOSING:
+                if not depth:  # whatever the state: nothing is open
+                    raise ExpressionError(f"unmatched {token[1]!r}", source, *token[2:],
+                                          hint="remove it or add a matching "
+                                               + ("'('" if kind == "RPAR" else "'['"))
+                depth -= 1
+            elif kind in _OPENING:
+                depth += 1
             previous = kind
             yield token
         yield ("$END", "", len(source), len(source))
@@ -461,15 +545,42 @@ class _Parser:
 _parser = None
 
 
+def _the_parser():
+    global _parser
+    if _parser is None:
+        _parser = _Parser()
+    return _parser
+
+
 def parse_builder(source):
     """Parse text into a GraphBuilder holding the tape and the statements."""
-    global _parser
     if not source.strip() or not _has_code(source):
         raise ExpressionError("the expression is empty",
                               hint='write a formula, e.g. "x**2 + sin(y)"')
-    if _parser is None:
-        _parser = _Parser()
-    return _parser.parse(source)
+    return _the_parser().parse(source)
+
+
+def variable_name_problem(name):
+    """(message, hint) saying why name cannot be a variable, or None: a
+    declared variable (--vars, variables=) is a name an expression could use."""
+    parser = _the_parser()
+    if not isinstance(name, str) or not parser.name.fullmatch(name):
+        return (f"{name!r} is not a variable name",
+                "a name is ASCII letters, digits and _, not starting with a digit")
+    if name in parser.keywords:
+        return f"{name} is a keyword, not a variable", "choose another name"
+    if name in ops.CONSTANTS:
+        return f"{name} is a constant, not a variable", "choose another name"
+    if name in ops.TABLE:
+        return f"{name} is a function, not a variable", "choose another name"
+    return None
+
+
+def number_syntax():
+    """The compiled regex of a number's text: an optional sign, then the
+    grammar's NUMBER.  Every reader of numbers uses it (--at, --points, the
+    API's text values); expressions and checks read NUMBER tokens."""
+    return _the_parser().number
 
 
 def _has_code(source):
@@ -477,6 +588,13 @@ def _has_code(source):
 
 
 # --- syntax errors made readable ---------------------------------------------------
+#
+# A syntax error is explained by example, as Lark's UnexpectedInput.match_examples
+# does it: every example below fails in some parser state on some kind of
+# token, and an error failing in the same state on the same kind of token gets
+# that example's explanation (the LALR state knows what came before, so "2 x",
+# "a = 2 x" and "f(2 x)" are one case).  A new kind of error gets examples, not
+# a new branch.  An explanation may return None: the generic message follows.
 
 _TOKEN_WORDS = {
     "NUMBER": "a number", "NAME": "a name", "LPAR": "'('", "RPAR": "')'",
@@ -487,40 +605,97 @@ _TOKEN_WORDS = {
 }
 
 
-def _syntax_error(error, source):
-    kind, text, start, end = error.token
-    if kind == "$END":
-        return _early_end(source, error.expected)
+def _number_then_name(source, token):
+    _, text, start, end = token
+    return ExpressionError("a number followed by a name: multiplication needs '*'",
+                           source, start, end,
+                           hint=f"did you mean {_shown(_previous_token(source, start))}*"
+                                f"{_shown(text)}?")
+
+
+def _missing_operator(source, token):
+    _, text, start, end = token
     previous = _previous_token(source, start)
-    hint = None
-    if previous and previous[0] in "0123456789." and text.startswith("."):  # 1.2.3
-        return ExpressionError("a number has one decimal point", source, start, end,
-                               hint="write numbers like 1.5, .5 or 2.")
-    if previous and kind in ("NAME", "NUMBER", "LPAR"):
-        hint = (f"did you mean {previous}*{text}?" if previous != ")"
-                else "put '*' between ')' and what follows it")
-        if (previous[0].isdigit() or previous[0] == ".") and kind == "NAME":
-            return ExpressionError(
-                "a number followed by a name: multiplication needs '*'",
-                source, start, end, hint=hint)
-        return ExpressionError(f"missing operator before {text}", source, start, end,
-                               hint=hint)
-    if kind == "RPAR" and _previous_significant(source, start) == ",":
-        return ExpressionError("a ',' must be followed by an argument", source, start, end,
-                               hint="remove the trailing ',' or add the missing argument")
-    if kind == "RPAR" and _previous_significant(source, start) == "(":
-        return ExpressionError("empty parentheses", source, start, end,
-                               hint="put an expression inside, e.g. (x)")
-    if kind == "RPAR" and _unclosed_paren(source[:start]) is None:
-        return ExpressionError("unmatched ')'", source, start, end,
-                               hint="remove it or add a matching '('")
-    if kind == "LSQB":
-        return ExpressionError("unexpected '['", source, start, end,
-                               hint="use ( ) for grouping; [ ] lists belong in check statements")
-    expected = sorted(_TOKEN_WORDS.get(name, name) for name in error.expected)
+    function = _function_meant(previous) if previous else None
+    if function is not None:  # sin x, ln x: a call without parentheses
+        op = ops.TABLE[function]
+        hint = (f"did you mean {function}({_shown(text)})?"
+                if op.nargs == 1 and not op.variadic else f"call it: {op.signature()}")
+    elif previous == ")":
+        hint = "put '*' between ')' and what follows it"
+    else:
+        hint = f"did you mean {_shown(previous)}*{_shown(text)}?" if previous else None
+    return ExpressionError(f"missing operator before {_shown(text)}", source, start, end,
+                           hint=hint)
+
+
+def _trailing_comma(source, token):
+    return ExpressionError("a ',' must be followed by an argument", source, *token[2:],
+                           hint="remove the trailing ',' or add the missing argument")
+
+
+def _empty_parentheses(source, token):
+    return ExpressionError("empty parentheses", source, *token[2:],
+                           hint="put an expression inside, e.g. (x)")
+
+
+def _square_bracket(source, token):
+    return ExpressionError("unexpected '['", source, *token[2:],
+                           hint="use ( ) for grouping; [ ] lists belong in check statements")
+
+
+#: (explanation, in any parser state, example inputs that fail as it explains)
+_EXAMPLES = (
+    (_number_then_name, False, ("2 x", "x + 2 y")),
+    (_missing_operator, False, (
+        "x y", "x 2", "x + y z", "x + y 2", "2 3", "2 (x)", "(x) y", "(x) 2", "(x) (y)",
+        "sin(x) y", "sin(x) 2", "sin(x) (y)", "x + sin(x) y", "x + (y) z")),
+    (_trailing_comma, False, ("max(x,)", "max(x, y,)")),
+    (_empty_parentheses, False, ("()", "x*()")),
+    (_square_bracket, True, ("[x]",)),
+)
+
+
+def _unexpected(source, token, expected):
+    kind, text, start, end = token
+    words = sorted(_TOKEN_WORDS.get(name, name) for name in expected)
     return ExpressionError(f"unexpected {_TOKEN_WORDS.get(kind, repr(text))}",
                            source, start, end,
-                           hint="expected " + ", ".join(expected) if expected else None)
+                           hint="expected " + ", ".join(words) if words else None)
+
+
+#: how numbers get misspelt: (the whole written number, what is wrong, the hint)
+_MISSPELT_NUMBERS = tuple((re.compile(pattern), message, hint) for pattern, message, hint in (
+    (r"(?=[^_]*_)[0-9._]+(?:[eE][+-]?[0-9_]+)?", "a number has no '_' separators",
+     lambda written: f"write {_shown(written.replace('_', ''))}"),
+    (r"0(?:[xX][0-9a-fA-F]+|[bB][01]+|[oO][0-7]+)", "numbers are decimal",
+     lambda written: f"write {int(written, 0)}" if len(written) < 20 else "write it in decimal"),
+    (r"[0-9]*\.[0-9]*\.[0-9.]*(?:[eE][+-]?[0-9]+)?", "a number has one decimal point",
+     lambda written: "write numbers like 1.5, .5 or 2."),
+    (r"[0-9.]+[eE][+-]?[0-9]*\.[0-9.]*", "the exponent of a number is a whole number",
+     lambda written: "write numbers like 1e5 or 2.5e-3"),
+))
+_NUMBER_RUN = re.compile(r"[0-9A-Za-z_.]*(?:(?<=[eE])[+-][0-9A-Za-z_.]*)?")
+
+
+def _misspelt_number(source, token, previous):
+    """A number run on into what no number holds (1_000, 0x1F, 1.2.3, 1e5.5):
+    the tokens split there, so no parser state tells; the text does."""
+    if not (type(previous) is tuple and len(previous) == 4 and previous[0] == "NUMBER"
+            and previous[3] == token[2]):
+        return None
+    first = previous[2]
+    written = source[first:_NUMBER_RUN.match(source, first).end()]
+    for pattern, message, hint in _MISSPELT_NUMBERS:
+        if pattern.fullmatch(written):
+            return ExpressionError(message, source, first, first + len(written),
+                                   hint=hint(written))
+    return None
+
+
+def _shown(text, width=40):
+    """Text for a hint, shortened: a hint quotes the input, which may be huge."""
+    return text if len(text) <= width else text[:width - 3] + "..."
 
 
 def _previous_token(source, position):
@@ -535,15 +710,6 @@ def _previous_token(source, position):
         index -= 1
     word = before[index:]
     return word or None
-
-
-def _previous_significant(source, position):
-    """The last character before position that is not blank or in a comment."""
-    for line in reversed(source[:position].split("\n")):
-        code = line.split("#", 1)[0].rstrip()
-        if code:
-            return code[-1]
-    return None
 
 
 def _early_end(source, expected):
@@ -569,21 +735,71 @@ def _unclosed_paren(source):
     return depth_starts[-1] if depth_starts else None
 
 
+_STRINGS = "strings are not part of the language; write names without quotes"
+
+#: characters no token starts with: what to write instead
 _CHARACTER_HINTS = {
-    "'": "strings are not part of the language; write names without quotes",
-    '"': "strings are not part of the language; write names without quotes",
-    "{": "use ( ) for grouping",
+    "'": _STRINGS, '"': _STRINGS, "\u2018": _STRINGS, "\u2019": _STRINGS,
+    "\u201c": _STRINGS, "\u201d": _STRINGS,
+    "{": "use ( ) for grouping", "}": "use ( ) for grouping",
     "!": "there is no factorial; use * and **",
     "%": "there is no modulo operator",
+    ".": "a number has one decimal point, e.g. 1.5 or .5",
 }
+
+#: characters of typeset mathematics: the ASCII to type instead
+_TYPE_INSTEAD = {
+    "\u2212": "-", "\u2013": "-", "\u2014": "-", "\u2010": "-", "\u2011": "-",
+    "\u00d7": "*", "\u00b7": "*", "\u22c5": "*", "\u2219": "*", "\u2217": "*",
+    "\u2715": "*", "\u2716": "*",
+    "\u00f7": "/", "\u2215": "/", "\u2044": "/",
+    "\u221a": "sqrt(x)", "\u221b": "cbrt(x)", "\u03c0": "pi",
+}
+_TYPED = str.maketrans(_TYPE_INSTEAD)  # NFKC leaves some of them: ½ is 1⁄2
 
 
 def _bad_character(source, position):
     """Arguments of the ExpressionError for a character no token starts with."""
     char = source[position]
-    hint = _CHARACTER_HINTS.get(char)
-    if char == ".":
-        hint = "a number has one decimal point, e.g. 1.5 or .5"
+    hint, end = _CHARACTER_HINTS.get(char), position + 1
     if hint is None:
-        hint = "operators are + - * / ** ^, names are letters, digits and _"
-    return (f"unexpected character {char!r}", source, position, position + 1, hint)
+        instead, end = _ascii_for(source, position)
+        if instead:
+            hint = f"type {_shown(instead)!r} instead: {_character_name(char)}"
+        elif instead == "":
+            hint = f"remove it: {_character_name(char)}, an invisible character"
+        else:
+            hint = "operators are + - * / ** ^, names are ASCII letters, digits and _"
+    return (f"unexpected character {char!r}", source, position, end, hint)
+
+
+def _ascii_for(source, position):
+    """(the ASCII a look-alike stands for: ², ١٢, 𝟙, ＋, ½, a no-break space;
+    "" for an invisible character; None for others, and where it ends)."""
+    import unicodedata
+
+    char = source[position]
+    end = position + 1
+    if unicodedata.category(char) == "Nd":  # digits of another script: the whole number
+        while end < len(source) and unicodedata.category(source[end]) == "Nd":
+            end += 1
+        return "".join(str(unicodedata.digit(c)) for c in source[position:end]), end
+    if char in _TYPE_INSTEAD:
+        return _TYPE_INSTEAD[char], end
+    if unicodedata.category(char) == "Cf":  # a zero-width space, a joiner
+        return "", end
+    if unicodedata.decomposition(char).startswith("<super>"):  # x², e⁻ˣ: a power
+        while end < len(source) and unicodedata.decomposition(source[end]).startswith(
+                "<super>"):
+            end += 1
+        return "**" + unicodedata.normalize("NFKC", source[position:end]).translate(_TYPED), end
+    plain = unicodedata.normalize("NFKC", char).translate(_TYPED)
+    if plain != char and plain.isascii() and plain.isprintable():
+        return plain, end
+    return None, end
+
+
+def _character_name(char):
+    import unicodedata
+    name = unicodedata.name(char, "")
+    return f"{char!r} is U+{ord(char):04X}" + (f" {name}" if name else "")

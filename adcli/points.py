@@ -6,17 +6,33 @@ from collections.abc import Mapping
 from .errors import ExpressionError, PointError
 
 
+_BLANKS = " \t\r\n\f\v"
+#: words a value may be, only to be told that it must be finite
+_NONFINITE = {"inf", "infinity", "nan"}
+_is_number = None  # parser.number_syntax().fullmatch, once loaded
+
+
 def number(text, what="value"):
-    """A float from text: a literal (1.5, -2e3) or a constant expression
-    (pi/2, -e) parsed by the grammar, never evaluated as Python."""
-    text = text.strip()
-    try:
+    """A float from text: a number as expressions write it (ASCII digits, an
+    optional sign and exponent: 1.5, -2e3) or a constant expression (pi/2,
+    -e) parsed by the grammar, never evaluated as Python."""
+    global _is_number
+    if _is_number is None:
+        from .parser import number_syntax
+        _is_number = number_syntax().fullmatch
+    text = text.strip(_BLANKS)
+    if _is_number(text) or _is_nonfinite_word(text):
         value = float(text)
-    except ValueError:
+    else:
         value = _constant_expression(text, what)
     if not math.isfinite(value):
         raise PointError(f"{what} {text!r} is not a finite number")
     return value
+
+
+def _is_nonfinite_word(text):
+    word = text[1:] if text[:1] in ("+", "-") else text
+    return word.lower() in _NONFINITE
 
 
 def _constant_expression(text, what):
@@ -27,12 +43,17 @@ def _constant_expression(text, what):
     try:
         builder = parse_builder(text)
         outputs = builder.outputs()
-    except ExpressionError:
-        outputs = []
+    except ExpressionError as error:  # the expression's own message, caret and hint
+        problem = PointError(f"{what} {text!r} is not a number: {error.message}",
+                             hint=error.hint or _NUMBERS)
+        problem.source, problem.start, problem.end = error.source, error.start, error.end
+        raise problem from None
     if len(outputs) != 1 or not builder.is_constant(outputs[0][1]):
-        raise PointError(f"{what} {text!r} is not a number",
-                         hint="write numbers like 2, -0.5, 1e-3 or pi/2")
+        raise PointError(f"{what} {text!r} is not a number", hint=_NUMBERS)
     return builder.values[outputs[0][1]]
+
+
+_NUMBERS = "write numbers like 2, -0.5, 1e-3 or pi/2"
 
 
 def parse_point_text(text):
@@ -52,6 +73,28 @@ def parse_point_text(text):
         if name in point:
             raise PointError(f"{name} is given twice in the point {text!r}")
         point[name] = number(value, f"value of {name}")
+    return point
+
+
+def merge_points(parts):
+    """One point from repeated options (--at x=1 --at y=2 is --at x=1,y=2):
+    named parts merge, a name given once; positional parts join in order."""
+    parts = [part for part in parts if part != []]
+    if len(parts) <= 1:
+        return parts[0] if parts else []
+    named = [isinstance(part, Mapping) for part in parts]
+    if any(named) and not all(named):
+        raise PointError("the point mixes named and positional values",
+                         hint="name every value (x=1 and y=2) or none (1,2)")
+    if not all(named):
+        return [value for part in parts for value in part]
+    point = {}
+    for part in parts:
+        for name, value in part.items():
+            if name in point:
+                raise PointError(f"{name} is given twice in the point",
+                                 hint=f"give {name} one value, in one of the options")
+            point[name] = value
     return point
 
 
@@ -79,10 +122,11 @@ def resolve(variables, at):
             f"got {len(values)}",
             hint="give one value per variable in this order, or name them: "
             + ",".join(f"{v}=..." for v in variables[:4]) if n else None)
-    try:  # the fast path: plain finite numbers
-        converted = list(map(float, values))  # text numbers ("2.5") convert too
-        if all(map(math.isfinite, converted)):
-            return converted
+    try:  # the fast path: plain finite numbers (text is read by number())
+        if not any(issubclass(kind, _TEXT) for kind in set(map(type, values))):
+            converted = list(map(float, values))
+            if all(map(math.isfinite, converted)):
+                return converted
     except (TypeError, ValueError, OverflowError):
         pass
     return [_float(value, name) for value, name in zip(values, variables)]
@@ -92,16 +136,21 @@ def _is_scalar(value):
     return getattr(value, "ndim", None) == 0
 
 
+_TEXT = (str, bytes, bytearray)  # float() reads these with Python's syntax, not ours
+
+
 def _float(value, name):
     if isinstance(value, str):
         return number(value, f"value of {name}")
     try:
-        result = float(value)
+        result = float(value) if not isinstance(value, _TEXT) else None
     except OverflowError:  # an int or Fraction beyond float64, such as 10**400
         raise PointError(f"the value of {name} is too large for float64: "
                          f"{shown(value)}") from None
     except (TypeError, ValueError):
-        raise PointError(f"the value of {name} is not a number: {shown(value)}") from None
+        result = None
+    if result is None:
+        raise PointError(f"the value of {name} is not a number: {shown(value)}")
     if not math.isfinite(result):
         raise PointError(f"the value of {name} is not finite: {shown(value)}")
     return result
@@ -177,10 +226,7 @@ def read_csv_points(text, variables, source="points"):
             raise PointError(f"{source}, row {r + 1}: {len(cells)} values, "
                              f"the header has {len(header)}")
         for c, cell in enumerate(cells):
-            try:
-                data[r, c] = float(cell)
-            except ValueError:
-                data[r, c] = number(cell, f"{source}, row {r + 1}, column {header[c]}:")
+            data[r, c] = number(cell, f"{source}, row {r + 1}, column {header[c]}:")
     if not np.isfinite(data).all():
         r, c = np.argwhere(~np.isfinite(data))[0]
         raise PointError(f"{source}, row {r + 1}, column {header[c]}: "

@@ -1,8 +1,8 @@
 """The classic unconstrained test problems as adcli expression text.
 
 Moré, Garbow and Hillstrom's set (MGH: "Testing unconstrained optimization
-software", ACM TOMS 7(1), 1981, 17-41), problems 1-33 and 35, plus
-Himmelblau's function.  Used by the tests and by bench/ (goal 6)::
+software", ACM TOMS 7(1), 1981, 17-41), problems 1-35, plus Himmelblau's
+function.  Used by the tests and by bench/ (goal 6)::
 
     from adcli import problems
     p = problems.by_name("helical_valley")
@@ -28,8 +28,8 @@ see its note).
 Scalable problems have builders (``extended_rosenbrock(n)``, ``watson(n)``,
 ...); ``PROBLEMS`` holds one instance of each, at the sizes MGH tabulate.
 Pure Python: nothing imported at module level beyond the standard library.
-MGH problem 34 (linear rank 1 with zero columns and rows) is left out: x1
-and xn do not occur in it, and adcli's variables are the free names.
+In MGH problem 34 x1 and xn do not occur: its text does not use them, and
+its ``variables`` (given to adcli.parse) declare them.
 """
 from dataclasses import dataclass
 from typing import Optional
@@ -576,6 +576,24 @@ def linear_rank_1(n=10, m=20):
                          "sum j*xj = 3/(2m+1).")
 
 
+def linear_rank_1_zero_columns_and_rows(n=10, m=20):
+    # MGH problem 34, "Linear function - rank 1 with zero columns and rows"
+    # (Moré, Garbow & Hillstrom 1981, section 3, problem 34): f1 = fm = -1 and
+    # fi = (i - 1)*(sum of j*xj for j = 2..n-1) - 1 for i = 2..m-1; x0 = (1, ..., 1);
+    # f* = (m**2 + 3m - 6)/(2(2m - 3)) wherever sum j*xj (j = 2..n-1) = 3/(2m - 3).
+    # x1 and xn occur in no residual: the zero columns; f1 and fm: the zero rows.
+    definitions = ["s = " + _sum(f"{j}*x{j}" for j in range(2, n))]
+    residuals = ["-1"] + [f"{i - 1}*s - 1" if i > 2 else "s - 1" for i in range(2, m)] + ["-1"]
+    fstar = (m * m + 3 * m - 6) / (2 * (2 * m - 3))
+    return _problem("linear_rank_1_zero_columns_and_rows", 34,
+                    _least_squares(residuals, definitions), n, [1] * n, fstar,
+                    f"(m**2 + 3m - 6)/(2(2m - 3)) = {fstar:.6g}", m=m,
+                    xstar=(1.0, 3 / (2 * (2 * m - 3))) + (0.0,) * (n - 3) + (1.0,),
+                    note=f"n = {n}, m = {m}; minimum (m**2 + 3m - 6)/(2(2m - 3)) on the "
+                         f"hyperplane sum j*xj (j = 2..n-1) = 3/(2m - 3); x1 and x{n} do "
+                         "not occur (zero Jacobian columns), r1 and rm are constant.")
+
+
 CHEBYQUAD_MINIMA = {
     8: (0.00351687372567792, "3.51687e-3",
         (0.0431527601624205, 0.193090840459893, 0.266328706858805, 0.499999999999308,
@@ -633,7 +651,8 @@ PROBLEMS = [rosenbrock(), freudenstein_roth(), powell_badly_scaled(), brown_badl
             extended_powell(), penalty_1(), penalty_2(), variably_dimensioned(),
             trigonometric(), brown_almost_linear(), discrete_boundary_value(),
             discrete_integral_equation(), broyden_tridiagonal(), broyden_banded(),
-            linear_full_rank(), linear_rank_1(), chebyquad(), himmelblau()]
+            linear_full_rank(), linear_rank_1(), linear_rank_1_zero_columns_and_rows(),
+            chebyquad(), himmelblau()]
 
 _BY_NAME = {p.name: p for p in PROBLEMS}
 

@@ -181,7 +181,7 @@ def test_vars_sets_the_positional_order(run_cli):
     (["--at", "1,nan,3"], "not a finite number"),
     (["--at", "x1=1,x1=2,x3=3"], "twice"),
     (["--vars", "x1,x2", "--at", "1,2"], "missing: x3"),
-    (["--vars", "x1,x2,x3,y", "--at", "1,2,3,4"], "not in the expression: y"),
+    (["--vars", "x1,x2,x3,pi", "--at", "1,2,3,4"], "pi is a constant, not a variable"),
     (["--vars", "x1,2x,x3", "--at", "1,2,3"], "not a variable name"),
     ([], "missing --at"),
 ])

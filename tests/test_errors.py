@@ -49,7 +49,7 @@ def caret(error):
     ("1 = x", "=", "unexpected", None),
     ("x × y", "×", "unexpected character", None),
     ("x1..2", ".", "unexpected character '.'", "decimal point"),
-    ("1.2.3", ".3", "one decimal point", None),
+    ("1.2.3", "1.2.3", "one decimal point", None),
     ("__import__('os')", "'", "unexpected character", "strings"),
     ('__import__("os").system("ls")', '"', "unexpected character", "strings"),
     ("1e999", "1e999", "too large", None),

@@ -186,12 +186,112 @@ def test_variables_override():
 
 
 @pytest.mark.parametrize("variables, says", [
-    (["x", "z"], "z"), (["x"], "y"), (["x", "y", "x"], "twice"),
+    (["x", "z"], "missing: y"), (["x"], "y"), (["x", "y", "x"], "twice"),
+    (["x", "y", "z", "z"], "twice"), (["x", "y", "pi"], "pi is a constant"),
+    (["x", "y", "sin"], "sin is a function"), (["x", "y", "output"], "keyword"),
+    (["x", "y", "2z"], "'2z' is not a variable name"), (["x", "y", "z w"], "not a variable"),
+    (["x", "y", "é"], "not a variable name"), (["x", "y", ""], "not a variable name"),
 ])
 def test_bad_variables_override(variables, says):
     with pytest.raises(adcli.ExpressionError) as caught:
         adcli.parse("x*y", variables=variables)
     assert says in str(caught.value)
+
+
+# --- declared variables the expression does not use (MGH 34's x1 and xn) -------------
+
+
+def test_variables_may_name_inputs_the_expression_does_not_use():
+    graph = adcli.parse("x2**2", variables=["x1", "x2", "x3"])
+    assert graph.variables == ("x1", "x2", "x3")
+    result = adcli.grad(graph, [5.0, 3.0, 7.0])
+    assert result.value == 9.0
+    assert list(result.gradient.items()) == [("x1", 0.0), ("x2", 6.0), ("x3", 0.0)]
+    assert result.point == {"x1": 5.0, "x2": 3.0, "x3": 7.0}
+    assert adcli.grad("x2**2", {"x2": 3, "x1": 1}, variables=["x1", "x2"]).gradient == {
+        "x1": 0.0, "x2": 6.0}
+
+
+def test_declared_variables_in_every_derivative():
+    graph = adcli.parse("a = x*y\noutput a", variables=["w", "x", "y"])
+    at = [1.0, 2.0, 3.0]
+    assert adcli.jacobian(graph, at).matrix.tolist() == [[0.0, 3.0, 2.0]]
+    assert adcli.hessian(graph, at).matrix.tolist() == [
+        [0.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]]
+    assert adcli.jvp(graph, at, [1.0, 0.0, 0.0]).product == {"a": 0.0}
+    assert adcli.vjp(graph, at, [1.0]).product == {"w": 0.0, "x": 3.0, "y": 2.0}
+    batch = adcli.grad(graph, {"w": [1.0, 2.0], "x": [2.0, 3.0], "y": [3.0, 4.0]})
+    assert batch.gradient["w"].tolist() == [0.0, 0.0]
+    assert batch.gradient["y"].tolist() == [2.0, 3.0]
+
+
+def test_a_parsed_graph_can_declare_more_variables_without_changing_itself():
+    graph = adcli.parse("x*y")
+    wider = adcli.parse(graph, variables=["y", "z", "x"])
+    assert wider.variables == ("y", "z", "x")
+    assert adcli.grad(wider, [2.0, 9.0, 3.0]).gradient == {"y": 3.0, "z": 0.0, "x": 2.0}
+    assert graph.variables == ("x", "y") and len(graph) == 3  # the original is untouched
+    assert adcli.grad(graph, [3.0, 2.0]).gradient == {"x": 2.0, "y": 3.0}
+
+
+def test_declared_variables_on_the_level_by_level_path():
+    terms = " + ".join(f"sin(x{k})" for k in range(1, 3001))
+    names = ["x0"] + [f"x{k}" for k in range(1, 3001)]
+    graph = adcli.parse(terms, variables=names)
+    result = adcli.grad(graph, [0.0] * len(names))
+    assert result.gradient["x0"] == 0.0 and result.gradient["x3000"] == 1.0
+
+
+def test_a_start_point_declares_its_names():
+    result = adcli.minimize("(x2 - 1)**2 + (x3 + 2)**2", {"x1": 5, "x2": 0, "x3": 0, "x4": 7})
+    assert result.variables == ("x1", "x2", "x3", "x4")
+    assert result.converged
+    assert result.x == pytest.approx({"x1": 5.0, "x2": 1.0, "x3": -2.0, "x4": 7.0})
+    with pytest.raises(adcli.PointError, match="z is not a variable"):
+        adcli.minimize("x**2", {"x": 1, "z": 2}, variables=["x"])  # an order fixes them
+    with pytest.raises(adcli.PointError, match="z is not a variable"):
+        adcli.grad("x**2", {"x": 1, "z": 2})  # only a start point declares
+
+
+@pytest.mark.parametrize("command, zero", [
+    ("grad", lambda d: d["gradient"]["x1"]),
+    ("hessian", lambda d: d["hessian"][0] + [d["gradient"]["x1"]]),
+    ("jacobian", lambda d: d["jacobian"][0][0]),
+    ("explain", lambda d: (d["nodes"][0]["adjoint"], d["paths"][0]["total"])),
+    ("graph", lambda d: d["nodes"][0]["adjoint"]),
+])
+def test_cli_vars_may_name_unused_variables(run_cli, command, zero):
+    import json
+    result = run_cli(command, "x2**2", "--vars", "x1,x2", "--at", "1,3",
+                     "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document.get("variables", ["x1", "x2"]) == ["x1", "x2"]
+    assert document["nodes"][0]["computes"] == "input x1" if "nodes" in document else True
+    assert zero(document) in (0.0, [0.0, 0.0, 0.0], (0.0, 0.0))
+
+
+def test_cli_vars_gradient_of_an_unused_variable_is_zero(run_cli):
+    import json
+    result = run_cli("grad", "x2**2", "--vars", "x1,x2,x3", "--at", "1,3,5", "--format", "json")
+    assert json.loads(result.stdout)["gradient"] == {"x1": 0.0, "x2": 6.0, "x3": 0.0}
+    result = run_cli("vjp", "x2**2", "--vars", "x1,x2", "--at", "1,3", "--dir", "1",
+                     "--format", "json")
+    assert json.loads(result.stdout)["vjp"] == {"x1": 0.0, "x2": 6.0}
+
+
+def test_cli_minimize_from_declares_its_names(run_cli, tmp_path):
+    import json
+    trace = tmp_path / "steps.csv"
+    result = run_cli("minimize", "(x2 - 1)**2", "--from", "x1=4,x2=0", "--format", "json",
+                     "--trace-file", trace)
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["variables"] == ["x1", "x2"]
+    assert document["x"] == {"x1": 4.0, "x2": 1.0}
+    assert trace.read_text().splitlines()[0].endswith(",x[x1],x[x2]")
+    result = run_cli("minimize", "(x2 - 1)**2", "--vars", "x2", "--from", "x1=4,x2=0")
+    assert result.exit_code == 2 and "x1 is not a variable" in result.stderr
 
 
 def test_an_expression_without_variables():

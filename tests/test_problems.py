@@ -12,6 +12,7 @@ import cmath
 import functools
 import math
 import random
+import re
 
 import pytest
 
@@ -246,6 +247,11 @@ def _linear_rank_1(x, m=20):
     return [i * s - 1 for i in range(1, m + 1)]
 
 
+def _linear_rank_1_zero_columns_and_rows(x, m=20):
+    s = sum(j * v for j, v in enumerate(x[1:-1], 2))
+    return [-1.0] + [(i - 1) * s - 1 for i in range(2, m)] + [-1.0]
+
+
 def _chebyshev(i, y):
     root = cmath.sqrt(y * y - 1)
     return ((y + root) ** i + (y - root) ** i).real / 2
@@ -281,6 +287,7 @@ REFERENCE = {
     "discrete_integral_equation": _discrete_integral_equation,
     "broyden_tridiagonal": _broyden_tridiagonal, "broyden_banded": _broyden_banded,
     "linear_full_rank": _linear_full_rank, "linear_rank_1": _linear_rank_1,
+    "linear_rank_1_zero_columns_and_rows": _linear_rank_1_zero_columns_and_rows,
     "chebyquad": _chebyquad, "himmelblau": _himmelblau,
 }
 
@@ -321,7 +328,9 @@ def test_catalogue():
 def test_parses_with_variables_x1_to_xn(problem):
     g = graph(problem)
     assert g.variables == problem.variables == tuple(f"x{j}" for j in range(1, problem.n + 1))
-    assert adcli.parse(problem.text).variables == problem.variables  # natural order too
+    # natural order too; MGH 34's text does not use x1 and xn, its variables declare them
+    used = problem.variables[1:-1] if problem.number == 34 else problem.variables
+    assert adcli.parse(problem.text).variables == used
     assert len(g.output_names) == 1
     assert len(problem.x0) == problem.n
     assert problem.xstar is None or len(problem.xstar) == problem.n
@@ -462,3 +471,25 @@ def test_gradient_matches_finite_differences(problem):
             assert abs(ad[k] - fd) <= 1e-6 * size + noise + 1e-10, (
                 f"{problem.name} d/d{problem.variables[k]} at {x}: adcli {ad[k]!r}, "
                 f"differences {fd!r}")
+
+
+def test_mgh_34_declares_the_variables_its_text_does_not_use():
+    """Linear rank 1 with zero columns and rows: x1 and xn occur nowhere, so
+    they are declared through the variables, with derivatives exactly 0;
+    f* = (m**2 + 3m - 6)/(2(2m - 3)) is the least-squares minimum over
+    s = sum j*xj (j = 2..n-1), at s = 3/(2m - 3)."""
+    p = problems.by_name("linear_rank_1_zero_columns_and_rows")
+    assert (p.number, p.n, p.residuals) == (34, 10, 20)
+    assert re.search(r"\bx(1|10)\b", p.text) is None
+    for x in random_points(p, 3, seed=3):
+        gradient = adcli.grad(graph(p), x).gradient
+        assert gradient["x1"] == 0.0 and gradient["x10"] == 0.0
+        assert adcli.hessian(graph(p), x).matrix[0].tolist() == [0.0] * 10
+    m = p.residuals
+    s = 3 / (2 * m - 3)
+    assert math.fsum((k * s - 1) ** 2 for k in range(1, m - 1)) + 2 == pytest.approx(
+        p.fstar, rel=1e-14)
+    for moved in (s * 0.999, s * 1.001):  # s is the minimum of the quadratic
+        assert math.fsum((k * moved - 1) ** 2 for k in range(1, m - 1)) + 2 > p.fstar
+    result = adcli.minimize(p.text, dict(zip(p.variables, p.x0)))  # x0 declares x1, x10
+    assert p.solved(result.value) and result.x["x1"] == 1.0 and result.x["x10"] == 1.0
