@@ -519,12 +519,10 @@ def eval_command(expr, expr_file, exprs, variables, at, allow_nonfinite, output_
 @click.option("--lr", type=float, help="Step size of gd and momentum [0.01], adam [0.001]; "
                                        "first trial step of gd --line-search.")
 @click.option("--line-search", is_flag=True, help="gd: backtracking (Armijo) steps.")
-@click.option("--momentum", type=float, default=0.9, show_default=True,
-              help="Momentum of the momentum method.")
-@click.option("--beta1", type=float, default=0.9, show_default=True, help="adam.")
-@click.option("--beta2", type=float, default=0.999, show_default=True, help="adam.")
-@click.option("--memory", type=click.IntRange(1), default=10, show_default=True,
-              help="Pairs kept by lbfgs.")
+@click.option("--momentum", type=float, help="Momentum of the momentum method [0.9].")
+@click.option("--beta1", type=float, help="adam [0.9].")
+@click.option("--beta2", type=float, help="adam [0.999].")
+@click.option("--memory", type=click.IntRange(1), help="Pairs kept by lbfgs [10].")
 @click.option("--gtol", type=float, default=1e-8, show_default=True,
               help="Stop when every gradient component is below this.")
 @click.option("--ftol", type=float, default=1e-15, show_default=True,
@@ -567,6 +565,9 @@ def minimize(expr, expr_file, exprs, variables, start, output_name, method, maxi
     graph = load_graph(expr, expr_file, exprs, variables)
     if output_name is not None:
         graph = graph.select(output_name)
+    _require_method_settings(method, len(graph.variables), dict(
+        lr=lr, line_search=line_search, momentum=momentum, beta1=beta1, beta2=beta2,
+        memory=memory))
     if plot_file:
         try:
             files.require_matplotlib(plot_file)
@@ -597,6 +598,17 @@ def minimize(expr, expr_file, exprs, variables, start, output_name, method, maxi
         files.plot_run(plot_file, history, graph)
     present(output_format, precision, "minimize", result)
     _exit_for(result)
+
+
+def _require_method_settings(method, n, given):
+    """A setting of another method is a usage error, never silently ignored."""
+    from . import optimize
+
+    chosen = optimize.resolve_method(method, n)
+    wrong = optimize.misplaced_settings(chosen, given)
+    if wrong:
+        raise click.UsageError(optimize.misplaced_message(
+            wrong[0], method, chosen, n, spell=lambda name: "--" + name.replace("_", "-")))
 
 
 def _progress(output_format):
