@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 
 from . import api, derivatives, differences, evaluate
 from .errors import AdcliError, ExpressionError, line_and_column
+from .graph import count_text
 
 ASSERTIONS = ("value", "grad", "gradient", "hessian", "jacobian", "finite", "minimum")
 SETTINGS = ("samples", "seed", "rtol", "atol")
@@ -301,7 +302,7 @@ def _evaluate_claim(context, claim, point):
     got, labels = _computed(graph, word, point)
     expected = _flatten(claim.value)
     if len(expected) != len(got):
-        raise _CheckProblem(f"{word} has {len(got)} numbers here "
+        raise _CheckProblem(f"{word} has {count_text(len(got), 'number')} here "
                             f"({', '.join(labels)}), the check gives {len(expected)}")
     return _compare(got, expected, labels, context.tolerances(), where)
 

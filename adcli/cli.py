@@ -192,7 +192,8 @@ def load_graph(expr, expr_file, exprs, variables, points_file=None):
         raise click.UsageError("missing the expression: give EXPR, '-' for stdin, -e EXPR "
                                "or -f FILE")
     elif expr == "-":
-        text = click.get_text_stream("stdin").read()
+        with click.open_file("-") as stdin:  # get_text_stream goes in Click 9
+            text = stdin.read()
     else:
         text = expr
     return adcli.parse(text, variables)
@@ -721,7 +722,8 @@ def graph_command(expr, expr_file, exprs, variables, at, output_name, output_for
                 image = graphs.render_with_dot(dot, output_format)
             except AdcliError as error:
                 raise click.UsageError(str(error)) from None
-            click.get_binary_stream("stdout").write(image)
+            with click.open_file("-", "wb") as stdout:
+                stdout.write(image)
 
 
 # --- compare -------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass, field
 
 from . import api, differences, points
-from .graph import format_number
+from .graph import count_text, format_number
 from .errors import AdcliError
 
 #: the steps of the sweep: 1e-1 down to 1e-15
@@ -57,13 +57,14 @@ def compare(expr, at, *, variables=None, output=None):
     methods = [
         Method("reverse", list(gradient.gradient.values()), "1 forward + 1 reverse pass"),
         Method("forward", list(forward.gradient.values()),
-               f"{n} forward pass{'es' if n != 1 else ''} (one per variable)"),
-        Method("central differences", central[0], f"{central_cost} evaluations of f",
+               f"{count_text(n, 'forward pass')} (one per variable)"),
+        Method("central differences", central[0],
+               f"{count_text(central_cost, 'evaluation')} of f",
                "step cbrt(eps)*max(1,|x|)"),
     ]
     try:
         rows, cost = differences.complex_step(graph, point)
-        methods.append(Method("complex step", rows[0], f"{cost} complex evaluations of f",
+        methods.append(Method("complex step", rows[0], f"{count_text(cost, 'complex evaluation')} of f",
                               "step 1e-200"))
     except AdcliError as error:
         methods.append(Method("complex step", None, "-", str(error)))

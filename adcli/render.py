@@ -5,6 +5,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .formats import TRACE_COLUMNS, batch_header, batch_rows, number_text, trace_cells
+from .graph import count_text
 
 
 def gradient_table(result, precision=None):
@@ -134,7 +135,8 @@ def batch_tables(result, precision=None):
 def batch_jacobian_tables(result, precision=None, sparsity=False):
     from .formats import batch_jacobian_header, batch_jacobian_rows
 
-    table = _titled(f"Jacobians at {len(result.values)} points ({result.mode.mode} mode)")
+    table = _titled(f"Jacobians at {count_text(len(result.values), 'point')} "
+                    f"({result.mode.mode} mode)")
     for title in batch_jacobian_header(result):
         table.add_column(title, justify="right")
     failed = set(result.failed_rows)

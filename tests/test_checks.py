@@ -645,6 +645,14 @@ def test_agreement_claims_that_mean_nothing_are_parse_errors(claim):
 # --- the default check ------------------------------------------------------------------------
 
 
+def test_the_example_check_files_cite_only_files_that_exist():
+    cited = {}
+    for path in sorted((ROOT / "examples").glob("*.adx")):
+        for name in re.findall(r"[\w./-]+\.(?:md|adx|txt|csv|py)\b", path.read_text("utf-8")):
+            cited[f"{path.name}: {name}"] = (ROOT / name).is_file() or (path.parent / name).is_file()
+    assert cited and all(cited.values()), cited
+
+
 def test_default_check_passes_on_a_good_file():
     outcome = one("f = exp(x)*sin(y) + x*y**2\n")
     assert outcome.passed
