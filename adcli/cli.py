@@ -526,10 +526,10 @@ def eval_command(expr, expr_file, exprs, variables, at, allow_nonfinite, output_
 @click.option("--memory", type=click.IntRange(1), help="Pairs kept by lbfgs [10].")
 @click.option("--gtol", type=float, default=1e-8, show_default=True,
               help="Stop when every gradient component is below this.")
-@click.option("--ftol", type=float, default=1e-15, show_default=True,
-              help="Stop when f changes by less than this, relatively.")
-@click.option("--xtol", type=float, default=1e-15, show_default=True,
-              help="Stop when x moves by less than this, relatively.")
+@click.option("--ftol", type=float, help="Stop when f changes by less than this, relatively "
+                                         "[1e-15]; newton, bfgs, lbfgs, gd --line-search.")
+@click.option("--xtol", type=float, help="Stop when x moves by less than this, relatively "
+                                         "[1e-15]; newton, bfgs, lbfgs, gd --line-search.")
 @click.option("--max-iter", type=click.IntRange(0), default=10000, show_default=True)
 @click.option("--max-evals", type=click.IntRange(1), default=100000, show_default=True,
               help="Most evaluations of f and its gradient.")
@@ -568,7 +568,7 @@ def minimize(expr, expr_file, exprs, variables, start, output_name, method, maxi
         graph = graph.select(output_name)
     _require_method_settings(method, len(graph.variables), dict(
         lr=lr, line_search=line_search, momentum=momentum, beta1=beta1, beta2=beta2,
-        memory=memory))
+        memory=memory, ftol=ftol, xtol=xtol))
     if plot_file:
         try:
             files.require_matplotlib(plot_file)

@@ -31,11 +31,15 @@ from .graph import count_text
 
 METHODS = ("auto", "newton", "bfgs", "lbfgs", "gd", "momentum", "adam")
 NEWTON_MAX_VARIABLES = 20
-#: the settings of each method, with their defaults (lr: see minimize); giving
-#: one to a method that does not take it is an error, not ignored
-SETTINGS = {"gd": {"lr": None, "line_search": False}, "momentum": {"lr": None, "momentum": 0.9},
-            "adam": {"lr": None, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8},
-            "lbfgs": {"memory": 10}, "bfgs": {}, "newton": {}}
+#: the methods that take each setting ("gd --line-search": gd with a line
+#: search); giving a setting to another method is an error, not ignored
+MONOTONE = ("newton", "bfgs", "lbfgs", "gd --line-search")  # they test f and x for change
+TAKEN_BY = {"lr": ("gd", "momentum", "adam"), "line_search": ("gd",), "momentum": ("momentum",),
+            "beta1": ("adam",), "beta2": ("adam",), "epsilon": ("adam",), "memory": ("lbfgs",),
+            "ftol": MONOTONE, "xtol": MONOTONE}
+#: the settings' defaults (lr: see minimize)
+DEFAULTS = {"lr": None, "line_search": False, "momentum": 0.9, "beta1": 0.9, "beta2": 0.999,
+            "epsilon": 1e-8, "memory": 10, "ftol": 1e-15, "xtol": 1e-15}
 
 #: reasons that count as converged
 CONVERGED = {"gtol": "the gradient norm fell below gtol",
@@ -137,7 +141,7 @@ class Objective:
 
 
 def minimize(expr, x0, *, method="auto", variables=None, output=None, maximize=False,
-             gtol=1e-8, ftol=1e-15, xtol=1e-15, max_iter=10000, max_evals=100000,
+             gtol=1e-8, ftol=None, xtol=None, max_iter=10000, max_evals=100000,
              lr=None, line_search=None, momentum=None, beta1=None, beta2=None,
              epsilon=None, memory=None, callback=None):
     """Minimize (or maximize) one output of ``expr`` from ``x0``.
@@ -147,8 +151,8 @@ def minimize(expr, x0, *, method="auto", variables=None, output=None, maximize=F
     stop changing (relative ``ftol``, ``xtol``; line-search and Newton
     methods), or at ``max_iter`` iterations / ``max_evals`` evaluations.
     ``lr`` is the step of gd and momentum (default 0.01) and adam (0.001);
-    the other settings (defaults in SETTINGS) belong to one method each, and
-    AdcliError says so when given to another.
+    the other settings (defaults in DEFAULTS) belong to the methods of
+    TAKEN_BY, and AdcliError says so when one is given to another method.
     """
     import numpy as np
 
@@ -160,16 +164,17 @@ def minimize(expr, x0, *, method="auto", variables=None, output=None, maximize=F
     graph.output  # one output, or a clear error  # noqa: B018
     x = np.array(points.resolve(graph.variables, x0), dtype=np.float64)
     given = dict(lr=lr, line_search=line_search, momentum=momentum, beta1=beta1,
-                 beta2=beta2, epsilon=epsilon, memory=memory)
+                 beta2=beta2, epsilon=epsilon, memory=memory, ftol=ftol, xtol=xtol)
     chosen = resolve_method(method, len(x))
     wrong = misplaced_settings(chosen, given)
     if wrong:
         raise AdcliError(misplaced_message(wrong[0], method, chosen, len(x)))
     method = chosen
-    settings = {**SETTINGS[method], **{k: v for k, v in given.items() if v is not None}}
+    settings = {**DEFAULTS, **{k: v for k, v in given.items() if v is not None}}
     objective = Objective(graph, maximize, max_evals)
     run = _Run(objective, _STEPPERS[method](settings), callback,
-               dict(gtol=gtol, ftol=ftol, xtol=xtol, max_iter=max_iter))
+               dict(gtol=gtol, ftol=settings["ftol"], xtol=settings["xtol"],
+                    max_iter=max_iter))
     x, f, g, reason, error = run.solve(x)
     return MinimizeResult(
         x=dict(zip(graph.variables, x.tolist())), value=f * objective.sign,
@@ -190,14 +195,16 @@ def resolve_method(method, n):
 
 def misplaced_settings(method, given):
     """The settings given (not None, not False) that method does not take."""
-    return [name for name, value in given.items()
-            if value is not None and value is not False and name not in SETTINGS[method]]
+    kinds = {method, "gd --line-search"} if method == "gd" and given.get("line_search") \
+        else {method}
+    return [name for name, value in given.items() if value is not None and value is not False
+            and not kinds.intersection(TAKEN_BY[name])]
 
 
 def misplaced_message(name, method, chosen, n, spell=str):
     """Why a setting cannot be used; spell turns a setting's name into the
     caller's (``--line-search`` on the command line)."""
-    owners = [m for m in SETTINGS if name in SETTINGS[m]]
+    owners = TAKEN_BY[name]
     listing = ", ".join(owners[:-1]) + " and " * (len(owners) > 1) + owners[-1]
     here = method if method == chosen else (f"{method}, which is {chosen} for "
                                             f"{count_text(n, 'variable')}")

@@ -151,6 +151,8 @@ def test_an_unbounded_f_is_diverged_exit_5_with_the_default_method(run_cli, expr
     (["--method", "gd", "--momentum", "0.5"], "--momentum is a setting of momentum, not of gd"),
     (["--method", "momentum", "--beta2", "0.9"], "--beta2 is a setting of adam, not of momentum"),
     (["--method", "adam", "--memory", "3"], "--memory is a setting of lbfgs, not of adam"),
+    (["--method", "gd", "--ftol", "1e-3"],
+     "--ftol is a setting of newton, bfgs, lbfgs and gd --line-search, not of gd"),
 ])
 def test_a_setting_of_another_method_is_a_usage_error(run_cli, args, words):
     stderr = usage_error(run_cli("minimize", QUADRATIC, "--from", "0,0", *args))

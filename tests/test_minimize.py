@@ -563,6 +563,7 @@ def test_a_bounded_run_that_converges_pays_for_no_probe(monkeypatch):
     ("newton", {"lr": 0.1}), ("auto", {"lr": 0.1}), ("bfgs", {"lr": 0.1}),
     ("lbfgs", {"line_search": True}), ("gd", {"momentum": 0.5}), ("momentum", {"beta1": 0.8}),
     ("adam", {"memory": 3}), ("auto", {"memory": 3}), ("newton", {"epsilon": 1e-6}),
+    ("adam", {"ftol": 1e-3}), ("gd", {"xtol": 1e-3}), ("momentum", {"ftol": 0.0}),
 ])
 def test_a_setting_of_another_method_is_an_error_not_ignored(method, setting):
     name = next(iter(setting))
@@ -571,6 +572,9 @@ def test_a_setting_of_another_method_is_an_error_not_ignored(method, setting):
 
 
 def test_a_method_takes_its_own_settings():
+    for method in ("newton", "bfgs", "lbfgs"):
+        assert adcli.minimize(ROSENBROCK, [-1.2, 1], method=method, ftol=0, xtol=0).converged
+    assert adcli.minimize(QUADRATIC, [0, 0], method="gd", line_search=True, ftol=1e-3).converged
     assert adcli.minimize(ROSENBROCK, [-1.2, 1], method="lbfgs", memory=3).converged
     sphere = " + ".join(f"(x{k} - 1)**2" for k in range(22))
     result = adcli.minimize(sphere, [0.0] * 22, memory=3)  # auto is lbfgs above 20 variables
