@@ -22,6 +22,9 @@ box sampled at seeded random points, ``from`` a starting point), and claims:
 - settings: ``samples N`` (1 to 10,000; default 20), ``seed N`` (a whole
   number, 0 to 2**53), ``rtol X``, ``atol X`` (finite, at least 0).
 
+A hessian or jacobian claim has at most 1,000,000 entries (1,000 variables
+for a Hessian), so no file makes adcli allocate more than it can say.
+
 A number passes when |got - expected| <= atol + rtol * |expected|, and
 both are finite (an overflowing finite difference never agrees).  Defaults:
 rtol 1e-9, atol 1e-12 for expected numbers and the complex step/forward
@@ -46,6 +49,7 @@ METHODS = {"fd": "finite differences", "cs": "the complex step", "forward": "for
 EXACT = {"rtol": 1e-9, "atol": 1e-12}
 MAX_SAMPLES = 10_000
 MAX_SEED = 2 ** 53  # float64 holds every whole number up to here
+MAX_ENTRIES = 10 ** 6  # of a hessian or jacobian claim
 DIFFERENCED = {"rtol": 1e-6, "atol": 1e-7}
 
 
@@ -185,14 +189,29 @@ def _run_statement(graph, statement, file_tolerance, seed):
     for claim in statement.claims:
         _validate(graph.source, claim, word)
     _validate_bindings(graph.source, statement.bindings, word)
+    known = set(graph.definitions).union(graph.output_names)  # one set, not a focus per name
     for name, start, end in statement.names:
-        try:
-            graph.focus([name])
-        except ExpressionError as error:
-            error.source, error.start, error.end = graph.source, start, end
-            raise
+        if name not in known:
+            try:
+                graph.focus([name])  # raises, with a hint
+            except ExpressionError as error:
+                error.source, error.start, error.end = graph.source, start, end
+                raise
     context = _Context(graph, statement, file_tolerance, seed)
+    for claim in claims:
+        _validate_size(context, claim)
     return [_run_claim(context, claim) for claim in claims]
+
+
+def _validate_size(context, claim):
+    """ExpressionError at a hessian or jacobian claim larger than MAX_ENTRIES."""
+    n, m = len(context.graph.variables), len(context.graph.outputs)
+    entries = {"hessian": n * n, "jacobian": m * n}.get(claim.word, 0)
+    if entries > MAX_ENTRIES:
+        raise ExpressionError(
+            f"this {claim.word} has {entries:,} entries ({count_text(n, 'variable')}); "
+            f"a check compares at most {MAX_ENTRIES:,}", context.source, claim.start,
+            claim.end, hint="check a definition with fewer variables", kind="check")
 
 
 def _validate_bindings(source, bindings, word):

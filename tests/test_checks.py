@@ -624,6 +624,36 @@ def test_settings_at_their_bounds_are_accepted(recorded_points):
     assert len(recorded_points) == 10000
 
 
+@pytest.mark.parametrize("claim, outputs, n, entries", [
+    ("hessian ~ fd", 1, 1001, "1,002,001"), ("hessian [[1]]", 1, 1001, "1,002,001"),
+    ("jacobian ~ cs", 1001, 1000, "1,001,000"),
+])
+def test_a_matrix_claim_larger_than_a_million_entries_is_a_parse_error(claim, outputs, n,
+                                                                       entries):
+    names = [f"x{k}" for k in range(n)]
+    text = ("s = " + " + ".join(f"{v}**2" for v in names) + "\n"
+            + "".join(f"g{k} = s + {k}\n" for k in range(outputs))
+            + "check " + ", ".join(f"g{k}" for k in range(outputs)) + " at "
+            + ", ".join(f"{v}=1" for v in names) + f": {claim}\n")
+    error, where = parse_error(text)
+    assert where == position(text, claim)
+    assert error.message == (f"this {claim.split()[0]} has {entries} entries ({n} variables); "
+                             "a check compares at most 1,000,000")
+
+
+def test_the_names_of_a_check_are_looked_up_once_not_focused_one_by_one(monkeypatch):
+    """A focus per name copied the graph per name: quadratic in a long check."""
+    from adcli.graph import Graph
+    calls = []
+    focus = Graph.focus
+    monkeypatch.setattr(Graph, "focus", lambda self, names: calls.append(names) or
+                        focus(self, names))
+    names = [f"g{k}" for k in range(50)]
+    passes("".join(f"{n} = x + {k}\n" for k, n in enumerate(names))
+           + f"check {', '.join(names)} at x=1: finite\n")
+    assert len(calls) == 1
+
+
 def test_a_file_tolerance_out_of_bounds_is_a_parse_error():
     text = "f = x\ncheck f at x=1: value 1\ntolerance rtol -1\n"
     error, where = parse_error(text)
