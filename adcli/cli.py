@@ -784,8 +784,9 @@ CHECK_FORMATS = ("table", "plain", "json", "csv", "junit", "github", "tap")
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True),
                 metavar="FILE|DIR...")
-@click.option("--seed", type=int, default=0, show_default=True,
-              help="Seed of the random points of 'over' checks (reproducible).")
+@click.option("--seed", type=click.IntRange(0, 2 ** 53), default=0, show_default=True,
+              help="Seed of the random points of 'over' checks (reproducible), as a "
+                   "file's seed N: 0 to 2**53.")
 @click.option("--format", "output_format", type=click.Choice(CHECK_FORMATS),
               help="table on a terminal, plain when piped; junit XML, github "
                    "annotations, tap, json, csv.")

@@ -775,6 +775,12 @@ def test_the_did_you_mean_hint_reaches_the_user(run_cli, tmp_path):
     assert "did you mean value?" in result.stdout + result.stderr
 
 
+@pytest.mark.parametrize("seed", ["-1", str(2 ** 53 + 1), "1e300"])
+def test_the_seed_option_has_the_bounds_of_a_files_seed(run_cli, tmp_path, seed):
+    result = run_cli("check", write(tmp_path, "good.adx", GOOD), "--seed", seed)
+    assert result.exit_code == 2 and "--seed" in result.stderr, result.stderr
+
+
 def test_directories_are_searched_for_adx_files(run_cli, tmp_path):
     write(tmp_path, "models/one.adx", GOOD)
     write(tmp_path, "models/deeper/two.adx", "f = x*y\ncheck f at x=1, y=2: value 2\n")
