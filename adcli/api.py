@@ -12,7 +12,7 @@ from typing import Optional
 
 from . import derivatives, evaluate, points
 from .errors import DomainError, ExpressionError
-from .graph import Graph
+from .graph import Graph, count_text
 from .parser import parse_builder
 
 
@@ -242,7 +242,7 @@ def batch_columns(graph, at):
     else:  # a sequence of columns in variable order
         raw = list(at)
         if len(raw) != len(names):
-            raise points.PointError(f"a batch needs {len(names)} columns "
+            raise points.PointError(f"a batch needs {count_text(len(names), 'column')} "
                                     f"({', '.join(names)}), got {len(raw)}")
     columns = [_column(value, name) for value, name in zip(raw, names)]
     lengths = {len(c) for c in columns if c.ndim == 1}

@@ -19,9 +19,14 @@ box sampled at seeded random points, ``from`` a starting point), and claims:
 - ``finite``: value and gradient are finite;
 - ``minimum V`` (with ``from``): adcli.minimize from the point reaches V
   (default atol 1e-8);
-- settings: ``samples N`` (default 20), ``seed N``, ``rtol X``, ``atol X``.
+- settings: ``samples N`` (1 to 10,000; default 20), ``seed N`` (a whole
+  number, 0 to 2**53), ``rtol X``, ``atol X`` (finite, at least 0).
 
-A number passes when |got - expected| <= atol + rtol * |expected|.  Defaults:
+A hessian or jacobian claim has at most 1,000,000 entries (1,000 variables
+for a Hessian), so no file makes adcli allocate more than it can say.
+
+A number passes when |got - expected| <= atol + rtol * |expected|, and
+both are finite (an overflowing finite difference never agrees).  Defaults:
 rtol 1e-9, atol 1e-12 for expected numbers and the complex step/forward
 mode (exact to rounding); rtol 1e-6, atol 1e-7 against finite differences
 (truncation error).  A file's ``tolerance`` statement replaces the first and
@@ -36,11 +41,15 @@ from dataclasses import dataclass, field
 
 from . import api, derivatives, differences, evaluate
 from .errors import AdcliError, ExpressionError, line_and_column
+from .graph import count_text
 
 ASSERTIONS = ("value", "grad", "gradient", "hessian", "jacobian", "finite", "minimum")
 SETTINGS = ("samples", "seed", "rtol", "atol")
 METHODS = {"fd": "finite differences", "cs": "the complex step", "forward": "forward mode"}
 EXACT = {"rtol": 1e-9, "atol": 1e-12}
+MAX_SAMPLES = 10_000
+MAX_SEED = 2 ** 53  # float64 holds every whole number up to here
+MAX_ENTRIES = 10 ** 6  # of a hessian or jacobian claim
 DIFFERENCED = {"rtol": 1e-6, "atol": 1e-7}
 
 
@@ -64,9 +73,13 @@ class Mismatch:
 
     def describe(self):
         where = ", ".join(f"{k}={_short(v)}" for k, v in self.point.items())
+        if math.isfinite(self.expected) and math.isfinite(self.got):
+            detail = (f"abs error {self.abs_error:.3g}, rel error {self.rel_error:.3g}; "
+                      f"tolerance {self.tolerance}")
+        else:
+            detail = "a number that is not finite never agrees"
         return (f"{self.component}: expected {_short(self.expected)}, got {_short(self.got)} "
-                f"(abs error {self.abs_error:.3g}, rel error {self.rel_error:.3g}; "
-                f"tolerance {self.tolerance})" + (f" at {where}" if where else ""))
+                f"({detail})" + (f" at {where}" if where else ""))
 
 
 @dataclass
@@ -98,9 +111,10 @@ def _settings(source, tolerance_statements):
     settings = {}
     for claims in tolerance_statements:
         for claim in claims:
-            if claim.word not in ("rtol", "atol") or not isinstance(claim.value, float):
-                raise ExpressionError("tolerance takes rtol X and atol X", source,
-                                      claim.start, claim.end, kind="check")
+            wrong = ("tolerance takes rtol X and atol X" if claim.word not in ("rtol", "atol")
+                     else setting_problem(claim.word, claim.value))
+            if wrong:
+                raise ExpressionError(wrong, source, claim.start, claim.end, kind="check")
             settings[claim.word] = claim.value
     return settings
 
@@ -143,28 +157,27 @@ class _Context:
                                     unknown and "not variables: " + ", ".join(unknown),
                                     missing and "missing: " + ", ".join(missing)) if part))
         if self.word in ("at", "from"):
-            return [[_point_value(bound[n]) for n in variables]]
+            return [[bound[n].values[0] for n in variables]]
+        return self._samples([bound[n] for n in variables])
+
+    def _samples(self, bindings):
+        """One point at a time: memory stays one point, whatever samples says."""
         rng = random.Random(self.seed)
-        return [[rng.uniform(*_range(bound[n])) for n in variables] for _ in range(self.samples)]
+        for _ in range(self.samples):
+            yield [_sample(rng, binding) for binding in bindings]
 
 
 class _CheckProblem(Exception):
     """A check that cannot be run as written (reported as a failure)."""
 
 
-def _point_value(binding):
-    if binding.kind != "=":
-        raise _CheckProblem(f"write {binding.name}=VALUE after 'at' and 'from'")
-    return binding.values[0]
-
-
-def _range(binding):
-    if binding.kind != "in":
-        raise _CheckProblem(f"write {binding.name} in [low, high] after 'over'")
+def _sample(rng, binding):
+    """A uniform number in the binding's [low, high] (rng.uniform's, unless the
+    width overflows)."""
     low, high = binding.values
-    if not low <= high:
-        raise _CheckProblem(f"the range of {binding.name} is empty: [{low}, {high}]")
-    return low, high
+    u = rng.random()
+    width = high - low
+    return low + width * u if math.isfinite(width) else (1 - u) * low + u * high
 
 
 def _run_statement(graph, statement, file_tolerance, seed):
@@ -175,24 +188,57 @@ def _run_statement(graph, statement, file_tolerance, seed):
     claims = [c for c in statement.claims if c.word not in SETTINGS]
     for claim in statement.claims:
         _validate(graph.source, claim, word)
-    _validate_bindings(graph.source, statement.bindings)
+    _validate_bindings(graph.source, statement.bindings, word)
+    known = set(graph.definitions).union(graph.output_names)  # one set, not a focus per name
     for name, start, end in statement.names:
-        try:
-            graph.focus([name])
-        except ExpressionError as error:
-            error.source, error.start, error.end = graph.source, start, end
-            raise
+        if name not in known:
+            try:
+                graph.focus([name])  # raises, with a hint
+            except ExpressionError as error:
+                error.source, error.start, error.end = graph.source, start, end
+                raise
     context = _Context(graph, statement, file_tolerance, seed)
+    for claim in claims:
+        _validate_size(context, claim)
     return [_run_claim(context, claim) for claim in claims]
 
 
-def _validate_bindings(source, bindings):
+def _validate_size(context, claim):
+    """ExpressionError at a hessian or jacobian claim larger than MAX_ENTRIES."""
+    n, m = len(context.graph.variables), len(context.graph.outputs)
+    entries = {"hessian": n * n, "jacobian": m * n}.get(claim.word, 0)
+    if entries > MAX_ENTRIES:
+        raise ExpressionError(
+            f"this {claim.word} has {entries:,} entries ({count_text(n, 'variable')}); "
+            f"a check compares at most {MAX_ENTRIES:,}", context.source, claim.start,
+            claim.end, hint="check a definition with fewer variables", kind="check")
+
+
+def _validate_bindings(source, bindings, word):
+    """ExpressionError at the binding that gives no point or an empty box."""
     seen = set()
     for binding in bindings:
-        if binding.name in seen:
-            raise ExpressionError(f"{binding.name} is given twice in this check", source,
-                                  binding.start, binding.end, kind="check")
+        problem = _binding_problem(binding, word, seen)
+        if problem:
+            raise ExpressionError(problem[0], source, binding.start, binding.end,
+                                  hint=problem[1], kind="check")
         seen.add(binding.name)
+
+
+def _binding_problem(binding, word, seen):
+    """(message, hint) when a binding cannot be used after word, or None."""
+    name = binding.name
+    if name in seen:
+        return f"{name} is given twice in this check", None
+    if word == "over" and binding.kind != "in":
+        return f"'over' takes a box: write {name} in [low, high]", None
+    if word != "over" and binding.kind != "=":
+        return f"'{word}' takes a point: write {name}=VALUE", "'over' samples a box"
+    if word == "over" and not binding.values[0] <= binding.values[1]:
+        low, high = map(_short, binding.values)
+        return (f"the range of {name} is empty: [{low}, {high}]",
+                f"write the low end first: {name} in [{high}, {low}]")
+    return None
 
 
 #: which ``~ METHOD`` each claim accepts
@@ -207,11 +253,9 @@ def _validate(source, claim, word):
                                kind="check")
 
     if claim.word in SETTINGS:
-        number = claim.value
-        if not isinstance(number, float) or (claim.word == "samples" and
-                                             (number < 1 or number != int(number))):
-            return _raise(problem(f"{claim.word} takes a number" + (
-                ": a whole number of points, at least 1" if claim.word == "samples" else "")))
+        wrong = setting_problem(claim.word, claim.value)
+        if wrong:
+            raise problem(wrong)
         return None
     if claim.word not in ASSERTIONS:
         import difflib
@@ -229,8 +273,18 @@ def _validate(source, claim, word):
     return None
 
 
-def _raise(error):
-    raise error
+def setting_problem(word, number):
+    """Why a setting's number cannot be used, or None.  Every size a file
+    can ask for is bounded (MAX_SAMPLES, MAX_SEED)."""
+    if not isinstance(number, float):
+        return f"{word} takes a number"
+    if word == "samples" and not (1 <= number <= MAX_SAMPLES and number == int(number)):
+        return f"samples takes a whole number of points from 1 to {MAX_SAMPLES:,}"
+    if word == "seed" and not (0 <= number <= MAX_SEED and number == int(number)):
+        return "seed takes a whole number from 0 to 2**53"
+    if word in ("rtol", "atol") and not 0 <= number < math.inf:
+        return f"{word} takes a finite number, at least 0"
+    return None
 
 
 def _run_claim(context, claim):
@@ -267,7 +321,7 @@ def _evaluate_claim(context, claim, point):
     got, labels = _computed(graph, word, point)
     expected = _flatten(claim.value)
     if len(expected) != len(got):
-        raise _CheckProblem(f"{word} has {len(got)} numbers here "
+        raise _CheckProblem(f"{word} has {count_text(len(got), 'number')} here "
                             f"({', '.join(labels)}), the check gives {len(expected)}")
     return _compare(got, expected, labels, context.tolerances(), where)
 
@@ -367,20 +421,36 @@ def _compare(got, expected, labels, tolerance, where, method=None):
     text = f"atol {atol:g} + rtol {rtol:g} * |expected|"
     mismatches = []
     for value, wanted, label in zip(got, expected, labels):
-        if not abs(value - wanted) <= atol + rtol * abs(wanted):  # nan fails too
+        if not agrees(value, wanted, rtol, atol):
             if method:
                 label = f"{label} vs {METHODS[method]}"
             mismatches.append(Mismatch(label, wanted, value, text, where))
     return mismatches
 
 
+def agrees(got, expected, rtol, atol):
+    """The tolerance test of every claim: |got - expected| <= atol + rtol *
+    |expected|, both finite.  A non-finite reference (a finite difference
+    that overflowed, say) never counts as agreement, even with itself."""
+    return (math.isfinite(got) and math.isfinite(expected)
+            and abs(got - expected) <= atol + rtol * abs(expected))
+
+
 def _flatten(value):
-    if isinstance(value, list):
-        flat = []
-        for item in value:
-            flat += _flatten(item)
-        return flat
-    return [float(value)]
+    """The numbers of nested lists, in order (a loop: nesting is user-sized)."""
+    flat, stack = [], [iter([value])]
+    while stack:
+        item = next(stack[-1], _END)
+        if item is _END:
+            stack.pop()
+        elif isinstance(item, list):
+            stack.append(iter(item))
+        else:
+            flat.append(float(item))
+    return flat
+
+
+_END = object()
 
 
 def _default_check(graph, seed):

@@ -614,18 +614,16 @@ def eval_command(expr, expr_file, exprs, variables, at, allow_nonfinite, output_
 @click.option("--lr", type=float, help="Step size of gd and momentum [0.01], adam [0.001]; "
                                        "first trial step of gd --line-search.")
 @click.option("--line-search", is_flag=True, help="gd: backtracking (Armijo) steps.")
-@click.option("--momentum", type=float, default=0.9, show_default=True,
-              help="Momentum of the momentum method.")
-@click.option("--beta1", type=float, default=0.9, show_default=True, help="adam.")
-@click.option("--beta2", type=float, default=0.999, show_default=True, help="adam.")
-@click.option("--memory", type=click.IntRange(1), default=10, show_default=True,
-              help="Pairs kept by lbfgs.")
+@click.option("--momentum", type=float, help="Momentum of the momentum method [0.9].")
+@click.option("--beta1", type=float, help="adam [0.9].")
+@click.option("--beta2", type=float, help="adam [0.999].")
+@click.option("--memory", type=click.IntRange(1), help="Pairs kept by lbfgs [10].")
 @click.option("--gtol", type=float, default=1e-8, show_default=True,
               help="Stop when every gradient component is below this.")
-@click.option("--ftol", type=float, default=1e-15, show_default=True,
-              help="Stop when f changes by less than this, relatively.")
-@click.option("--xtol", type=float, default=1e-15, show_default=True,
-              help="Stop when x moves by less than this, relatively.")
+@click.option("--ftol", type=float, help="Stop when f changes by less than this, relatively "
+                                         "[1e-15]; newton, bfgs, lbfgs, gd --line-search.")
+@click.option("--xtol", type=float, help="Stop when x moves by less than this, relatively "
+                                         "[1e-15]; newton, bfgs, lbfgs, gd --line-search.")
 @click.option("--max-iter", type=click.IntRange(0), default=10000, show_default=True)
 @click.option("--max-evals", type=click.IntRange(1), default=100000, show_default=True,
               help="Most evaluations of f and its gradient.")
@@ -665,6 +663,9 @@ def minimize(expr, expr_file, exprs, variables, start, output_name, method, maxi
         graph = graph.declaring(start)  # --from x1=..,x5=.. declares x1 and x5
     if output_name is not None:
         graph = graph.select(output_name)
+    _require_method_settings(method, len(graph.variables), dict(
+        lr=lr, line_search=line_search, momentum=momentum, beta1=beta1, beta2=beta2,
+        memory=memory, ftol=ftol, xtol=xtol))
     if plot_file:
         try:
             files.require_matplotlib(plot_file)
@@ -739,6 +740,17 @@ class _StopOnInterrupt:
         if self.previous is not None:
             signal.signal(signal.SIGINT, self.previous)
         return False
+
+
+def _require_method_settings(method, n, given):
+    """A setting of another method is a usage error, never silently ignored."""
+    from . import optimize
+
+    chosen = optimize.resolve_method(method, n)
+    wrong = optimize.misplaced_settings(chosen, given)
+    if wrong:
+        raise click.UsageError(optimize.misplaced_message(
+            wrong[0], method, chosen, n, spell=lambda name: "--" + name.replace("_", "-")))
 
 
 def _progress(output_format):
@@ -860,8 +872,7 @@ def graph_command(expr, expr_file, exprs, variables, at, output_name, output_for
                 image = graphs.render_with_dot(dot, output_format)
             except AdcliError as error:
                 raise click.UsageError(str(error)) from None
-            with _writing_stdout():
-                stdout = click.get_binary_stream("stdout")
+            with _writing_stdout(), click.open_file("-", "wb") as stdout:
                 stdout.write(image)
                 stdout.flush()
 
@@ -924,8 +935,9 @@ CHECK_FORMATS = ("table", "plain", "json", "csv", "junit", "github", "tap")
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True),
                 metavar="FILE|DIR...")
-@click.option("--seed", type=int, default=0, show_default=True,
-              help="Seed of the random points of 'over' checks (reproducible).")
+@click.option("--seed", type=click.IntRange(0, 2 ** 53), default=0, show_default=True,
+              help="Seed of the random points of 'over' checks (reproducible), as a "
+                   "file's seed N: 0 to 2**53.")
 @click.option("--format", "output_format", type=click.Choice(CHECK_FORMATS),
               help="table on a terminal, plain when piped; junit XML, github "
                    "annotations, tap, json, csv.")

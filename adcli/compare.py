@@ -5,9 +5,11 @@ complex step, on one output at one point; and the finite-difference error
 against the step size, which shows the truncation/round-off trade-off that
 AD does not have.
 """
+import math
 from dataclasses import dataclass, field
 
 from . import api, differences, points
+from .graph import count_text, format_number
 from .errors import AdcliError
 
 #: the steps of the sweep: 1e-1 down to 1e-15
@@ -31,12 +33,14 @@ class Comparison:
     methods: list = field(default_factory=list)
 
     def differences(self, name):
-        """Largest |method - reverse| over the gradient, or None."""
+        """Largest |method - reverse| over the gradient, or None; nan when a
+        component is nan (max() would drop it, depending on its place)."""
         reference = self.methods[0].gradient
         method = next(m for m in self.methods if m.name == name)
         if method.gradient is None:
             return None
-        return max((abs(a - b) for a, b in zip(method.gradient, reference)), default=0.0)
+        gaps = [abs(a - b) for a, b in zip(method.gradient, reference)]
+        return math.nan if any(map(math.isnan, gaps)) else max(gaps, default=0.0)
 
 
 def compare(expr, at, *, variables=None, output=None):
@@ -53,18 +57,32 @@ def compare(expr, at, *, variables=None, output=None):
     methods = [
         Method("reverse", list(gradient.gradient.values()), "1 forward + 1 reverse pass"),
         Method("forward", list(forward.gradient.values()),
-               f"{n} forward pass{'es' if n != 1 else ''} (one per variable)"),
-        Method("central differences", central[0], f"{central_cost} evaluations of f",
+               f"{count_text(n, 'forward pass')} (one per variable)"),
+        Method("central differences", central[0],
+               f"{count_text(central_cost, 'evaluation')} of f",
                "step cbrt(eps)*max(1,|x|)"),
     ]
     try:
         rows, cost = differences.complex_step(graph, point)
-        methods.append(Method("complex step", rows[0], f"{cost} complex evaluations of f",
+        methods.append(Method("complex step", rows[0], f"{count_text(cost, 'complex evaluation')} of f",
                               "step 1e-200"))
     except AdcliError as error:
         methods.append(Method("complex step", None, "-", str(error)))
+    for method in methods:
+        _note_nonfinite(method, graph.variables)
     return Comparison(graph.output_names[0], graph.variables, dict(zip(graph.variables, point)),
                       gradient.value, methods)
+
+
+def _note_nonfinite(method, variables):
+    """Say which components are not finite (JSON shows them as null)."""
+    if method.gradient is None:
+        return
+    bad = [f"d/d{v} is {format_number(float(g))}" for v, g in zip(variables, method.gradient)
+           if not math.isfinite(g)]
+    if bad:
+        notes = ["not finite: " + ", ".join(bad), method.note]
+        method.note = "; ".join(note for note in notes if note)
 
 
 @dataclass
@@ -79,8 +97,10 @@ class Sweep:
     central_error: list
 
     def best(self, errors):
-        """(step, error) with the least error, per variable."""
-        return [min(zip(self.steps, row), key=lambda item: item[1]) for row in errors]
+        """(step, error) with the least error, per variable; a nan error is
+        never the least (min() would keep one that comes first)."""
+        return [min(zip(self.steps, row), key=lambda item: (math.isnan(item[1]), item[1]))
+                for row in errors]
 
 
 def sweep(expr, at, *, variables=None, output=None, steps=SWEEP_STEPS):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from . import evaluate, ops, scalar
 from .errors import AdcliError, PointError
+from .graph import count_text
 
 MODES = ("auto", "forward", "reverse")
 
@@ -31,10 +32,9 @@ class ModeChoice:
         return self.inputs if self.mode == "forward" else self.outputs
 
     def explain(self):
-        forward = f"forward mode needs {self.inputs} pass{_es(self.inputs)} (one per input)"
-        reverse = f"reverse mode needs {self.outputs} pass{_es(self.outputs)} (one per output)"
-        shape = (f"{self.inputs} input{_s(self.inputs)}, "
-                 f"{self.outputs} output{_s(self.outputs)}")
+        forward = f"forward mode needs {count_text(self.inputs, 'pass')} (one per input)"
+        reverse = f"reverse mode needs {count_text(self.outputs, 'pass')} (one per output)"
+        shape = f"{count_text(self.inputs, 'input')}, {count_text(self.outputs, 'output')}"
         if self.requested == "auto":
             why = ("fewer inputs than outputs" if self.mode == "forward"
                    else "no fewer outputs than inputs")
@@ -58,12 +58,6 @@ def choose_mode(requested, inputs, outputs):
     return ModeChoice(mode, requested, inputs, outputs)
 
 
-def _s(count):
-    return "" if count == 1 else "s"
-
-
-def _es(count):
-    return "" if count == 1 else "es"
 
 
 
@@ -223,7 +217,7 @@ def first_nonfinite_second(graph, point):
                 start, end = graph.spans[node]
                 from .errors import DomainError
                 return DomainError(
-                    f"a second derivative of {graph.node_source(node)} is {second!r} "
+                    f"a second derivative of {graph.node_source(node)} is {evaluate.scalar_text(second)} "
                     f"(node {names[node]} = {graph.node_text(node)}, {inputs})",
                     graph.source, start, end, node=names[node])
     return None

@@ -161,7 +161,7 @@ def first_nonfinite(graph, values, adjoints):
     for node in graph.op_nodes:
         if not isfinite(values[node]) and all(isfinite(values[i]) for i in graph.args[node]):
             return _domain_error(graph, values, node,
-                                 f"{graph.node_source(node)} is {float(values[node])!r}")
+                                 f"{graph.node_source(node)} is {scalar_text(values[node])}")
     for node in reversed(graph.op_nodes):
         if not isfinite(adjoints[node]):
             continue
@@ -170,7 +170,7 @@ def first_nonfinite(graph, values, adjoints):
                 return _domain_error(
                     graph, values, node,
                     f"the derivative of {graph.node_source(node)} with respect to "
-                    f"{graph.node_source(i)} is {float(partial)!r}")
+                    f"{graph.node_source(i)} is {scalar_text(partial)}")
             if not isfinite(adjoints[node] * partial):
                 return _domain_error(graph, values, node,
                                      f"the adjoint of {names[i]} overflows at {names[node]}")

@@ -157,14 +157,16 @@ def _notes(step, value_of):
         notes.append("kink: the derivative takes the documented convention here")
     inputs_finite = all(math.isfinite(value_of[e.source]) for e in step.inputs)
     if not math.isfinite(step.value):
-        notes.append(f"value {step.value!r}: outside the domain of {step.computes}"
-                     if inputs_finite else f"value {step.value!r}, passed on from an input")
+        value = evaluate.scalar_text(step.value)
+        notes.append(f"value {value}: outside the domain of {step.computes}"
+                     if inputs_finite else f"value {value}, passed on from an input")
     for edge in step.inputs:
         if not math.isfinite(edge.partial) and inputs_finite:
             kind = "infinite slope" if math.isinf(edge.partial) else "no derivative here"
-            notes.append(f"d{step.node}/d{edge.source} = {edge.partial!r}: {kind}")
+            notes.append(f"d{step.node}/d{edge.source} = "
+                         f"{evaluate.scalar_text(edge.partial)}: {kind}")
     if not math.isfinite(step.adjoint):
-        notes.append(f"adjoint {step.adjoint!r}")
+        notes.append(f"adjoint {evaluate.scalar_text(step.adjoint)}")
     return notes
 
 

@@ -402,6 +402,13 @@ def format_number(value, precision=None):
     return repr(value)
 
 
+def count_text(count, noun, plural=None):
+    """'1 pass', '2 passes': every count in a message, with its noun agreeing."""
+    if count == 1:
+        return f"{count} {noun}"
+    return f"{count} {plural or noun + ('es' if noun.endswith(('s', 'x', 'ch', 'sh')) else 's')}"
+
+
 def _abbreviate(text, width):
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 3] + "..."

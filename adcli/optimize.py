@@ -28,9 +28,19 @@ from dataclasses import dataclass, field
 
 from . import api, derivatives, evaluate, points
 from .errors import AdcliError, DomainError
+from .graph import count_text
 
 METHODS = ("auto", "newton", "bfgs", "lbfgs", "gd", "momentum", "adam")
 NEWTON_MAX_VARIABLES = 20
+#: the methods that take each setting ("gd --line-search": gd with a line
+#: search); giving a setting to another method is an error, not ignored
+MONOTONE = ("newton", "bfgs", "lbfgs", "gd --line-search")  # they test f and x for change
+TAKEN_BY = {"lr": ("gd", "momentum", "adam"), "line_search": ("gd",), "momentum": ("momentum",),
+            "beta1": ("adam",), "beta2": ("adam",), "epsilon": ("adam",), "memory": ("lbfgs",),
+            "ftol": MONOTONE, "xtol": MONOTONE}
+#: the settings' defaults (lr: see minimize)
+DEFAULTS = {"lr": None, "line_search": False, "momentum": 0.9, "beta1": 0.9, "beta2": 0.999,
+            "epsilon": 1e-8, "memory": 10, "ftol": 1e-15, "xtol": 1e-15}
 
 #: reasons that count as converged
 CONVERGED = {"gtol": "the gradient norm fell below gtol",
@@ -132,16 +142,18 @@ class Objective:
 
 
 def minimize(expr, x0, *, method="auto", variables=None, output=None, maximize=False,
-             gtol=1e-8, ftol=1e-15, xtol=1e-15, max_iter=10000, max_evals=100000,
-             lr=None, line_search=False, momentum=0.9, beta1=0.9, beta2=0.999,
-             epsilon=1e-8, memory=10, callback=None):
+             gtol=1e-8, ftol=None, xtol=None, max_iter=10000, max_evals=100000,
+             lr=None, line_search=None, momentum=None, beta1=None, beta2=None,
+             epsilon=None, memory=None, callback=None):
     """Minimize (or maximize) one output of ``expr`` from ``x0``.
 
     ``x0`` is a mapping name -> number or a sequence in variable order.
     Stops when the largest gradient component is below ``gtol``, when f or x
     stop changing (relative ``ftol``, ``xtol``; line-search and Newton
     methods), or at ``max_iter`` iterations / ``max_evals`` evaluations.
-    ``lr`` is the step of gd and momentum (default 0.01) and adam (0.001).
+    ``lr`` is the step of gd and momentum (default 0.01) and adam (0.001);
+    the other settings (defaults in DEFAULTS) belong to the methods of
+    TAKEN_BY, and AdcliError says so when one is given to another method.
     """
     import numpy as np
 
@@ -155,13 +167,18 @@ def minimize(expr, x0, *, method="auto", variables=None, output=None, maximize=F
         graph = graph.select(output)
     graph.output  # one output, or a clear error  # noqa: B018
     x = np.array(points.resolve(graph.variables, x0), dtype=np.float64)
-    if method == "auto":
-        method = "newton" if len(x) <= NEWTON_MAX_VARIABLES else "lbfgs"
-    settings = dict(lr=lr, line_search=line_search, momentum=momentum, beta1=beta1,
-                    beta2=beta2, epsilon=epsilon, memory=memory)
+    given = dict(lr=lr, line_search=line_search, momentum=momentum, beta1=beta1,
+                 beta2=beta2, epsilon=epsilon, memory=memory, ftol=ftol, xtol=xtol)
+    chosen = resolve_method(method, len(x))
+    wrong = misplaced_settings(chosen, given)
+    if wrong:
+        raise AdcliError(misplaced_message(wrong[0], method, chosen, len(x)))
+    method = chosen
+    settings = {**DEFAULTS, **{k: v for k, v in given.items() if v is not None}}
     objective = Objective(graph, maximize, max_evals)
     run = _Run(objective, _STEPPERS[method](settings), callback,
-               dict(gtol=gtol, ftol=ftol, xtol=xtol, max_iter=max_iter))
+               dict(gtol=gtol, ftol=settings["ftol"], xtol=settings["xtol"],
+                    max_iter=max_iter))
     x, f, g, reason, error = run.solve(x)
     return MinimizeResult(
         x=dict(zip(graph.variables, x.tolist())), value=f * objective.sign,
@@ -171,6 +188,32 @@ def minimize(expr, x0, *, method="auto", variables=None, output=None, maximize=F
         hessian_evaluations=objective.hessian_evaluations,
         gradient_norm=float(np.abs(g).max()) if len(g) else 0.0, method=method,
         variables=graph.variables, maximize=maximize, error=error)
+
+
+def resolve_method(method, n):
+    """The method auto stands for with n variables (any other, itself)."""
+    if method == "auto":
+        return "newton" if n <= NEWTON_MAX_VARIABLES else "lbfgs"
+    return method
+
+
+def misplaced_settings(method, given):
+    """The settings given (not None, not False) that method does not take."""
+    kinds = {method, "gd --line-search"} if method == "gd" and given.get("line_search") \
+        else {method}
+    return [name for name, value in given.items() if value is not None and value is not False
+            and not kinds.intersection(TAKEN_BY[name])]
+
+
+def misplaced_message(name, method, chosen, n, spell=str):
+    """Why a setting cannot be used; spell turns a setting's name into the
+    caller's (``--line-search`` on the command line)."""
+    owners = TAKEN_BY[name]
+    listing = ", ".join(owners[:-1]) + " and " * (len(owners) > 1) + owners[-1]
+    here = method if method == chosen else (f"{method}, which is {chosen} for "
+                                            f"{count_text(n, 'variable')}")
+    return (f"{spell(name)} is a setting of {listing}, not of {here}"
+            + (" (no learning rate)" if name == "lr" else ""))
 
 
 class _Run:
@@ -190,6 +233,10 @@ class _Run:
         except Stop as stop:
             return x, math.nan, np.full(len(x), math.nan), stop.reason, stop.error
         self.start_f = f
+        self.start_x = x
+        # the distance from the start at which falls_without_bound is next
+        # asked: far enough that most runs that converge never pay for a probe
+        self.far = 10.0 * max(1.0, float(np.linalg.norm(x)))
         if self._report(x, f, g, 0.0):
             return x, f, g, "callback", None
         try:
@@ -208,7 +255,8 @@ class _Run:
                 return x, f, g, stop.reason, stop.error
             self.iteration += 1
             step = float(np.linalg.norm(x_new - x))
-            reason = self._diverged(x_new, f_new) or self._stagnant(x, f, f_new, g_new, step)
+            reason = (self._diverged(x_new, f_new) or self._unbounded(x_new, f_new, g_new)
+                      or self._stagnant(x, f, f_new, g_new, step))
             x, f, g = x_new, f_new, g_new
             if self._report(x, f, g, step):
                 return x, f, g, "callback", None
@@ -226,6 +274,17 @@ class _Run:
         if abs(f) > bound or float(abs(x).max(initial=0.0)) > 1e100:
             return "diverged"
         return None
+
+    def _unbounded(self, x, f, g):
+        """Diverged when f falls without bound along -g from x (a linear f, a
+        concave one), whatever the method: probed each time x gets twice as far
+        from the start (a few times per run), and after the last iteration
+        allowed (a run that creeps, as adam's does)."""
+        distance = float(self.objective.np.linalg.norm(x - self.start_x))
+        if distance < self.far and self.iteration < self.limits["max_iter"]:
+            return None
+        self.far = max(self.far, 2.0 * distance)
+        return "diverged" if falls_without_bound(self.objective, x, f, g, self._diverged) else None
 
     def _stagnant(self, x, f, f_new, g_new, step):
         """ftol or xtol when f or x stopped changing near a stationary point;
@@ -442,9 +501,32 @@ def wolfe_search(objective, x, f, g, direction, step, c1=1e-4, c2=0.9, max_steps
                          c1, c2, best)
         previous = (step, f_new, slope)
         step *= 2.0
-    if best is not None and slope0 < 0 and abs(previous[2]) >= 0.5 * abs(slope0):
-        raise Stop("diverged")  # f kept falling as fast as at first: unbounded below
-    return _accept_best(x, direction, best)
+    return _accept_best(x, direction, best)  # a long step: the run's probe sees if f is unbounded
+
+
+def falls_without_bound(objective, x, f, g, diverged, growth=1e4, max_probes=30):
+    """Does f keep falling along -g, at least half as steeply as at x, out to
+    where diverged(x, f) says a run has diverged?  Probes at steps growing
+    growth-fold from one length of x; a bounded f rises or flattens within a
+    probe or two."""
+    np = objective.np
+    slope0 = -float(g @ g)
+    if not slope0 < 0:
+        return False
+    step = max(1.0, float(np.linalg.norm(x))) / math.sqrt(-slope0)
+    previous = f
+    for _ in range(max_probes):
+        try:
+            point = _probe(objective, x, -g, step)
+        except Stop:  # out of evaluations: the run's own loop says so
+            return False
+        if point is None or not (point[0] < previous and point[2] <= 0.5 * slope0):
+            return False
+        if diverged(x - step * g, point[0]):
+            return True
+        previous = point[0]
+        step *= growth
+    return False
 
 
 def _probe(objective, x, direction, step):

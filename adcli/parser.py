@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from . import ops
 from .errors import AdcliError, ExpressionError, line_and_column
-from .graph import GraphBuilder
+from .graph import GraphBuilder, count_text
 
 GRAMMAR_FILE = "adcli.lark"
 _ADD = ops.TABLE["add"]
@@ -233,11 +233,11 @@ class _Callbacks:
         if op.variadic:
             if count >= op.min_args:
                 return op
-            wanted = f"at least {op.min_args} argument{'s' if op.min_args > 1 else ''}"
+            wanted = f"at least {count_text(op.min_args, 'argument')}"
         elif count == op.nargs:
             return op
         else:
-            wanted = f"{op.nargs} argument{'s' if op.nargs > 1 else ''}"
+            wanted = count_text(op.nargs, "argument")
         raise ExpressionError(f"{name} takes {wanted}, got {count}", source, *span,
                               hint=f"write {op.signature()}", kind="arity")
 

@@ -4,6 +4,7 @@ import math
 from collections.abc import Mapping
 
 from .errors import ExpressionError, PointError
+from .graph import count_text, format_number
 
 
 _BLANKS = " \t\r\n\f\v"
@@ -118,7 +119,7 @@ def resolve(variables, at):
     if len(values) != n:
         listing = ", ".join(variables) if variables else "none"
         raise PointError(
-            f"expected {n} value{'s' if n != 1 else ''} (variables: {listing}), "
+            f"expected {count_text(n, 'value')} (variables: {listing}), "
             f"got {len(values)}",
             hint="give one value per variable in this order, or name them: "
             + ",".join(f"{v}=..." for v in variables[:4]) if n else None)
@@ -152,7 +153,7 @@ def _float(value, name):
     if result is None:
         raise PointError(f"the value of {name} is not a number: {shown(value)}")
     if not math.isfinite(result):
-        raise PointError(f"the value of {name} is not finite: {shown(value)}")
+        raise PointError(f"the value of {name} is not finite: {format_number(result)}")
     return result
 
 
@@ -223,13 +224,13 @@ def read_csv_points(text, variables, source="points"):
     data = np.empty((len(rows), len(header)))
     for r, cells in enumerate(rows):
         if len(cells) != len(header):
-            raise PointError(f"{source}, row {r + 1}: {len(cells)} values, "
+            raise PointError(f"{source}, row {r + 1}: {count_text(len(cells), 'value')}, "
                              f"the header has {len(header)}")
         for c, cell in enumerate(cells):
             data[r, c] = number(cell, f"{source}, row {r + 1}, column {header[c]}:")
     if not np.isfinite(data).all():
         r, c = np.argwhere(~np.isfinite(data))[0]
         raise PointError(f"{source}, row {r + 1}, column {header[c]}: "
-                         f"{data[r, c]!r} is not a finite number")
+                         f"{format_number(float(data[r, c]))} is not a finite number")
     order = [header.index(name) for name in variables]
     return data[:, order]

@@ -11,6 +11,7 @@ from rich.text import Text
 
 from .errors import visible
 from .formats import TRACE_COLUMNS, batch_header, batch_rows, number_text, trace_cells
+from .graph import count_text
 
 
 def _text(text, style=None, lines=False):
@@ -154,7 +155,8 @@ def batch_tables(result, precision=None):
 def batch_jacobian_tables(result, precision=None, sparsity=False):
     from .formats import batch_jacobian_header, batch_jacobian_rows
 
-    table = _titled(f"Jacobians at {len(result.values)} points ({result.mode.mode} mode)")
+    table = _titled(f"Jacobians at {count_text(len(result.values), 'point')} "
+                    f"({result.mode.mode} mode)")
     for title in batch_jacobian_header(result):
         _add_column(table, title, justify="right")
     failed = set(result.failed_rows)

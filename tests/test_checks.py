@@ -257,6 +257,29 @@ def test_hessian_fd_fails_at_a_kink():
     assert [m.component for m in outcome.mismatches] == [mismatch.component]
 
 
+@pytest.mark.parametrize("text, claim, component", [
+    # exp(709.78) is finite, its finite difference overflows: inf <= inf is no agreement
+    ("g = exp(x)\ncheck g at x=709.78: grad ~ fd\n", "grad ~ fd", "grad[x] (index 0)"),
+    ("g = exp(x)/2\ncheck g at x=709.779: hessian ~ fd\n", "hessian ~ fd", "hessian[x, x]"),
+    ("g = exp(x)\ncheck g at x=709.78: grad ~ fd, rtol 1, atol 1e300\n", "grad ~ fd",
+     "grad[x] (index 0)"),
+])
+def test_a_non_finite_reference_never_counts_as_agreement(text, claim, component):
+    outcome = fails_at(text, claim)
+    mismatch = outcome.mismatches[0]
+    assert mismatch.component == component + " vs finite differences"
+    assert mismatch.expected == math.inf and math.isfinite(mismatch.got)
+    assert "expected inf" in outcome.message and "never agrees" in outcome.message
+
+
+@pytest.mark.parametrize("got, expected", [(math.inf, math.inf), (-math.inf, -math.inf),
+                                           (math.nan, math.nan), (1.0, math.inf),
+                                           (math.inf, 1.0), (1.0, math.nan)])
+def test_the_shared_tolerance_test_needs_both_numbers_finite(got, expected):
+    assert not checks.agrees(got, expected, rtol=1.0, atol=1e300)
+    assert checks.agrees(1.0, 1.0 + 1e-12, rtol=1e-9, atol=0.0)
+
+
 def test_fd_fails_when_the_check_demands_more_than_truncation_allows():
     # central differences of a transcendental function are off by ~1e-10
     text = SMOOTH + "check h at x=0.7, y=-1.3: grad ~ fd, rtol 1e-15, atol 0\n"
@@ -440,6 +463,12 @@ def test_a_checks_own_seed_overrides_the_run_seed(recorded_points):
     assert recorded_points == first
 
 
+def test_a_box_wider_than_float64_is_sampled_inside_it(recorded_points):
+    passes("f = x\ncheck f over x in [-1e308, 1.7e308]: finite, samples 50\n")
+    assert len(recorded_points) == 50
+    assert all(-1e308 <= x <= 1.7e308 for x, in recorded_points)
+
+
 def test_failing_sample_is_reported_inside_the_box_and_reproducibly():
     text = "f = x*y\ncheck f over x in [2, 3], y in [-5, -4]: value 100, samples 4\n"
     outcome = fails_at(text, "value 100")
@@ -550,26 +579,91 @@ def test_a_variable_bound_twice_is_an_error():
     assert not outcome.passed and "twice" in outcome.message
 
 
-@pytest.mark.parametrize("text, words", [
-    ("f = x\ncheck f at x in [0, 1]: value 0\n", ["x=VALUE"]),
-    ("f = x\ncheck f over x=1: finite\n", ["x in [low, high]"]),
-    ("f = x\ncheck f over x in [1, 0]: finite\n", ["empty", "[1.0, 0.0]"]),
+@pytest.mark.parametrize("text, binding, words", [
+    ("f = x\ncheck f at x in [0, 1]: value 0\n", "x in", ["x=VALUE"]),
+    ("f = x\ncheck f over x=1: finite\n", "x=1", ["x in [low, high]"]),
+    ("f = x*y\ncheck f over y in [0, 1], x in [1, 0]: finite\n", "x in", ["empty", "[1, 0]"]),
 ])
-def test_bindings_of_the_wrong_shape_fail_clearly(text, words):
-    outcome = one(text)
-    assert not outcome.passed
+def test_bindings_of_the_wrong_shape_are_parse_errors_at_the_binding(text, binding, words):
+    error, place = parse_error(text)
+    assert place == position(text, binding)
     for word in words:
-        assert word in outcome.message
+        assert word in error.message
 
 
-@pytest.mark.parametrize("count", ["0", "-3"])
-def test_samples_must_be_positive(count):
-    text = f"f = x\ncheck f over x in [0, 1]: value 12345, samples {count}\n"
-    try:
-        outcomes = run(text)
-    except ExpressionError:
-        return
-    assert not any(o.passed for o in outcomes)
+def test_a_reversed_box_is_bad_input_exit_2_with_a_caret(run_cli, tmp_path):
+    path = write(tmp_path, "reversed.adx", "f = x\ncheck f over x in [1, 0]: finite\n")
+    result = run_cli("check", path, "--format", "plain")
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert "the range of x is empty: [1, 0]" in result.stdout
+    assert "hint: write the low end first: x in [0, 1]" in result.stdout
+
+
+@pytest.mark.parametrize("setting, words", [
+    ("samples 0", "samples takes a whole number of points from 1 to 10,000"),
+    ("samples -3", "samples takes a whole number of points from 1 to 10,000"),
+    ("samples 2.5", "samples takes a whole number of points from 1 to 10,000"),
+    ("samples 10001", "samples takes a whole number of points from 1 to 10,000"),
+    ("samples 1e300", "samples takes a whole number of points from 1 to 10,000"),
+    ("seed 1.5", "seed takes a whole number from 0 to 2**53"),
+    ("seed -1", "seed takes a whole number from 0 to 2**53"),
+    ("seed 1e300", "seed takes a whole number from 0 to 2**53"),
+    ("seed 2**53 + 2", "seed takes a whole number from 0 to 2**53"),
+    ("rtol -1e-9", "rtol takes a finite number, at least 0"),
+    ("atol -1", "atol takes a finite number, at least 0"),
+])
+def test_settings_out_of_their_bounds_are_parse_errors(setting, words):
+    text = f"f = x\ncheck f over x in [0, 1]: finite, {setting}\n"
+    error, where = parse_error(text)
+    assert where == position(text, setting.split()[0])
+    assert error.message == words
+
+
+def test_settings_at_their_bounds_are_accepted(recorded_points):
+    passes("f = x\ncheck f over x in [0, 1]: finite, samples 10000, seed 2**53\n")
+    assert len(recorded_points) == 10000
+
+
+@pytest.mark.parametrize("claim, outputs, n, entries", [
+    ("hessian ~ fd", 1, 1001, "1,002,001"), ("hessian [[1]]", 1, 1001, "1,002,001"),
+    ("jacobian ~ cs", 1001, 1000, "1,001,000"),
+])
+def test_a_matrix_claim_larger_than_a_million_entries_is_a_parse_error(claim, outputs, n,
+                                                                       entries):
+    names = [f"x{k}" for k in range(n)]
+    text = ("s = " + " + ".join(f"{v}**2" for v in names) + "\n"
+            + "".join(f"g{k} = s + {k}\n" for k in range(outputs))
+            + "check " + ", ".join(f"g{k}" for k in range(outputs)) + " at "
+            + ", ".join(f"{v}=1" for v in names) + f": {claim}\n")
+    error, where = parse_error(text)
+    assert where == position(text, claim)
+    assert error.message == (f"this {claim.split()[0]} has {entries} entries ({n} variables); "
+                             "a check compares at most 1,000,000")
+
+
+def test_the_names_of_a_check_are_looked_up_once_not_focused_one_by_one(monkeypatch):
+    """A focus per name copied the graph per name: quadratic in a long check."""
+    from adcli.graph import Graph
+    calls = []
+    focus = Graph.focus
+    monkeypatch.setattr(Graph, "focus", lambda self, names: calls.append(names) or
+                        focus(self, names))
+    names = [f"g{k}" for k in range(50)]
+    passes("".join(f"{n} = x + {k}\n" for k, n in enumerate(names))
+           + f"check {', '.join(names)} at x=1: finite\n")
+    assert len(calls) == 1
+
+
+def test_a_file_tolerance_out_of_bounds_is_a_parse_error():
+    text = "f = x\ncheck f at x=1: value 1\ntolerance rtol -1\n"
+    error, where = parse_error(text)
+    assert (where, error.message) == (position(text, "rtol"),
+                                      "rtol takes a finite number, at least 0")
+
+
+def test_deeply_nested_expected_numbers_do_not_recurse():
+    depth = 100_000
+    passes("f = x\ncheck f at x=1: value " + "[" * depth + "1" + "]" * depth + "\n")
 
 
 @pytest.mark.parametrize("claim", ["value ~ fd", "finite ~ fd", "hessian ~ cs",
@@ -579,6 +673,14 @@ def test_agreement_claims_that_mean_nothing_are_parse_errors(claim):
 
 
 # --- the default check ------------------------------------------------------------------------
+
+
+def test_the_example_check_files_cite_only_files_that_exist():
+    cited = {}
+    for path in sorted((ROOT / "examples").glob("*.adx")):
+        for name in re.findall(r"[\w./-]+\.(?:md|adx|txt|csv|py)\b", path.read_text("utf-8")):
+            cited[f"{path.name}: {name}"] = (ROOT / name).is_file() or (path.parent / name).is_file()
+    assert cited and all(cited.values()), cited
 
 
 def test_default_check_passes_on_a_good_file():
@@ -671,6 +773,12 @@ def test_the_did_you_mean_hint_reaches_the_user(run_cli, tmp_path):
     result = run_cli("check", write(tmp_path, "broken.adx", BROKEN), "--format", "plain")
     assert result.exit_code == 2
     assert "did you mean value?" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("seed", ["-1", str(2 ** 53 + 1), "1e300"])
+def test_the_seed_option_has_the_bounds_of_a_files_seed(run_cli, tmp_path, seed):
+    result = run_cli("check", write(tmp_path, "good.adx", GOOD), "--seed", seed)
+    assert result.exit_code == 2 and "--seed" in result.stderr, result.stderr
 
 
 def test_directories_are_searched_for_adx_files(run_cli, tmp_path):

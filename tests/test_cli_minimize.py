@@ -131,6 +131,34 @@ def test_diverged_exit_5(run_cli):
     assert "after iteration 84" in result.stderr
 
 
+@pytest.mark.parametrize("expression, start", [("x", "0"), ("-x**2", "0.5"), ("x + y", "0,0")])
+def test_an_unbounded_f_is_diverged_exit_5_with_the_default_method(run_cli, expression, start):
+    """The issue's example: newton walked a linear f to x = -1e14 in 10,000
+    iterations and exited 4."""
+    result = exited(run_cli("minimize", expression, "--from", start, "--format", "json"), 5)
+    document = as_json(result)
+    assert (document["reason"], document["method"]) == ("diverged", "newton")
+    assert document["iterations"] <= 5
+    assert result.stderr.startswith("error: f or x grew without bound, or f fell without bound")
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--lr", "0.1"], "--lr is a setting of gd, momentum and adam, not of auto, which is "
+                      "newton for 2 variables (no learning rate)"),
+    (["--method", "newton", "--lr", "0.1"],
+     "--lr is a setting of gd, momentum and adam, not of newton (no learning rate)"),
+    (["--method", "bfgs", "--line-search"], "--line-search is a setting of gd, not of bfgs"),
+    (["--method", "gd", "--momentum", "0.5"], "--momentum is a setting of momentum, not of gd"),
+    (["--method", "momentum", "--beta2", "0.9"], "--beta2 is a setting of adam, not of momentum"),
+    (["--method", "adam", "--memory", "3"], "--memory is a setting of lbfgs, not of adam"),
+    (["--method", "gd", "--ftol", "1e-3"],
+     "--ftol is a setting of newton, bfgs, lbfgs and gd --line-search, not of gd"),
+])
+def test_a_setting_of_another_method_is_a_usage_error(run_cli, args, words):
+    stderr = usage_error(run_cli("minimize", QUADRATIC, "--from", "0,0", *args))
+    assert f"Error: {words}" in stderr
+
+
 @pytest.mark.parametrize("expression", ["log(x)", "0.5*x + log(x)"])
 def test_nonfinite_exit_5_names_the_node_with_a_caret(run_cli, expression):
     result = exited(run_cli("minimize", expression, "--from", "1", "--method", "gd",

@@ -121,6 +121,46 @@ def test_complex_step_is_not_blocked_by_ops_off_the_path():
     assert method(result, "complex step").gradient == [3, 2]
 
 
+# exp(1e14*x**2) at x = 0 is 1 with derivative 0, but overflows at x +- cbrt(eps):
+# central differences give (inf - inf)/2h = nan in the second component
+OVERFLOWING = "a + exp(1e14*x**2)"
+
+
+def test_a_nan_component_is_not_dropped_from_the_largest_difference():
+    result = comparing.compare(OVERFLOWING, [0, 0])
+    central = method(result, "central differences")
+    assert central.gradient[0] == pytest.approx(1, rel=1e-8) and math.isnan(central.gradient[1])
+    assert math.isnan(result.differences("central differences"))
+    assert central.note.startswith("not finite: d/dx is nan; ")
+    assert result.differences("complex step") == 0
+    assert not method(result, "complex step").note.startswith("not finite")
+
+
+def test_a_nan_component_is_reported_by_the_command(run_cli):
+    result = ok(run_cli("compare", OVERFLOWING, "--at", "0,0", "--format", "json"))
+    central = json.loads(result.stdout)["methods"][2]
+    assert central["method"] == "central differences"
+    assert central["gradient"]["x"] is None
+    assert central["max_difference_from_reverse"] is None  # not finite: null, not 0
+    assert "d/dx is nan" in central["note"]
+    plain = ok(run_cli("compare", OVERFLOWING, "--at", "0,0", "--format", "plain"))
+    row = plain.stdout.splitlines()[3].split("\t")
+    assert row[0] == "central differences" and row[2:4] == ["nan", "nan"]
+
+
+def test_an_overflowing_difference_is_an_infinite_difference():
+    result = comparing.compare("exp(x)", [709.78])
+    assert result.differences("central differences") == math.inf
+    assert "d/dx is inf" in method(result, "central differences").note
+
+
+def test_the_best_step_of_a_sweep_is_never_one_whose_error_is_nan():
+    result = comparing.sweep(OVERFLOWING, [0, 0])
+    assert math.isnan(result.central_error[1][0])  # the step 1e-1 overflows both ways
+    step, error = result.best(result.central_error)[1]
+    assert error == 0 and step <= 1e-6
+
+
 # --- the command -----------------------------------------------------------------------------
 
 

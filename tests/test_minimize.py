@@ -515,6 +515,72 @@ def test_momentum_diverges_too():
     check_reason(result, "diverged")
 
 
+#: f unbounded below, with a start that is not stationary
+UNBOUNDED = [("x", [0.0]), ("-x**2", [0.5]), ("x + y", [0.0, 0.0]), ("-x**4 - y**2", [1.0, 1.0])]
+
+
+@pytest.mark.parametrize("method", optimize.METHODS)
+@pytest.mark.parametrize("expression, start", UNBOUNDED, ids=[e for e, _ in UNBOUNDED])
+def test_an_unbounded_f_diverges_with_every_method(method, expression, start):
+    """A linear f has a zero Hessian (the trust region walked to its radius
+    forever) and a concave one a negative one; gd, momentum and adam creep.
+    Every method says diverged, by the limit at the latest, from a finite point."""
+    records = []
+    result = adcli.minimize(expression, start, method=method, max_iter=2000,
+                            callback=records.append)
+    check_reason(result, "diverged")
+    assert all(math.isfinite(v) for v in result.x.values()) and math.isfinite(result.value)
+    assert result.value < adcli.minimize(expression, start, max_iter=0).value
+    records_match(records, result)
+
+
+@pytest.mark.parametrize("expression, start", UNBOUNDED, ids=[e for e, _ in UNBOUNDED])
+def test_the_default_method_sees_an_unbounded_f_within_a_few_iterations(expression, start):
+    result = adcli.minimize(expression, start)
+    check_reason(result, "diverged")
+    assert result.iterations <= 5 and result.evaluations <= 30  # not 10,000 iterations
+
+
+@pytest.mark.parametrize("method", ["auto", "bfgs", "gd"])
+def test_an_f_bounded_below_with_its_infimum_at_infinity_does_not_diverge(method):
+    """exp(-x) falls toward 0 forever, ever more slowly: not unbounded."""
+    result = adcli.minimize("exp(-x)", [0.0], method=method, max_iter=500)
+    assert result.reason in ("gtol", "max_iter"), result
+    assert 0 < result.value < 1
+
+
+def test_a_bounded_run_that_converges_pays_for_no_probe(monkeypatch):
+    probes = []
+    real = optimize.falls_without_bound
+    monkeypatch.setattr(optimize, "falls_without_bound",
+                        lambda *args: probes.append(args) or real(*args))
+    for method in ("auto", "bfgs", "lbfgs"):
+        assert adcli.minimize(ROSENBROCK, [-1.2, 1], method=method).converged
+    assert probes == []
+
+
+@pytest.mark.parametrize("method, setting", [
+    ("newton", {"lr": 0.1}), ("auto", {"lr": 0.1}), ("bfgs", {"lr": 0.1}),
+    ("lbfgs", {"line_search": True}), ("gd", {"momentum": 0.5}), ("momentum", {"beta1": 0.8}),
+    ("adam", {"memory": 3}), ("auto", {"memory": 3}), ("newton", {"epsilon": 1e-6}),
+    ("adam", {"ftol": 1e-3}), ("gd", {"xtol": 1e-3}), ("momentum", {"ftol": 0.0}),
+])
+def test_a_setting_of_another_method_is_an_error_not_ignored(method, setting):
+    name = next(iter(setting))
+    with pytest.raises(adcli.AdcliError, match=f"^{name} is a setting of "):
+        adcli.minimize(ROSENBROCK, [-1.2, 1], method=method, **setting)
+
+
+def test_a_method_takes_its_own_settings():
+    for method in ("newton", "bfgs", "lbfgs"):
+        assert adcli.minimize(ROSENBROCK, [-1.2, 1], method=method, ftol=0, xtol=0).converged
+    assert adcli.minimize(QUADRATIC, [0, 0], method="gd", line_search=True, ftol=1e-3).converged
+    assert adcli.minimize(ROSENBROCK, [-1.2, 1], method="lbfgs", memory=3).converged
+    sphere = " + ".join(f"(x{k} - 1)**2" for k in range(22))
+    result = adcli.minimize(sphere, [0.0] * 22, memory=3)  # auto is lbfgs above 20 variables
+    assert (result.method, result.converged) == ("lbfgs", True)
+
+
 def test_nonfinite_value_met_along_the_way():
     """gd on log(x) from 1 walks toward 0 with growing steps (lr / x) and
     jumps below 0, where log is nan: the run stops at the last finite point,
