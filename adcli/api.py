@@ -207,15 +207,19 @@ def is_batch(at):
     """A 2-D array, a mapping to arrays, or a sequence of arrays is a batch."""
     if hasattr(at, "ndim"):
         return at.ndim == 2
-    if isinstance(at, Mapping):
-        return any(_is_array_like(v) for v in at.values())
+    if isinstance(at, Mapping):  # the distinct types only: a point may have 10^5 values
+        return any(_is_array_like_type(t) for t in set(map(type, at.values())))
     if isinstance(at, (list, tuple)) and at:
         return _is_array_like(at[0])
     return False
 
 
 def _is_array_like(value):
-    return hasattr(value, "__len__") and not isinstance(value, (str, bytes))
+    return _is_array_like_type(type(value))
+
+
+def _is_array_like_type(kind):
+    return hasattr(kind, "__len__") and not issubclass(kind, (str, bytes))
 
 
 def batch_columns(graph, at):
@@ -263,12 +267,13 @@ def _column(value, name):
     return column
 
 
-def _full(value, count, inputs):
-    """value as a float64 array of length count that aliases no input."""
+def _full(value, count, input_ids):
+    """value as a float64 array of length count that aliases no input
+    (input_ids: the id of each input column)."""
     import numpy as np
 
     array = np.asarray(value, dtype=np.float64)
-    if array.shape != (count,) or any(array is column for column in inputs):
+    if array.shape != (count,) or id(array) in input_ids:
         array = np.broadcast_to(array, (count,)).copy()
     return array
 
@@ -281,8 +286,9 @@ def _grad_batch(graph, at, allow_nonfinite):
     with np.errstate(all="ignore"):
         values = evaluate.forward(graph, columns, xp=npspace)
         adjoints = evaluate.backward(graph, values, xp=npspace)
-    value = _full(values[graph.output], count, columns)
-    gradient = {name: _full(adjoints[node], count, columns)
+    input_ids = set(map(id, columns))
+    value = _full(values[graph.output], count, input_ids)
+    gradient = {name: _full(adjoints[node], count, input_ids)
                 for name, node in zip(graph.variables, graph.var_nodes)}
     finite = np.isfinite(value)
     for column in gradient.values():
