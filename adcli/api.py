@@ -53,6 +53,10 @@ class NamedValues(Mapping):
         return repr(dict(zip(self._names, self._values)))
 
 
+#: a trace row's source text is shown whole up to this many characters
+SOURCE_EXCERPT = 60
+
+
 @dataclass
 class TraceRow:
     """One node of the tape after a forward and a backward pass."""
@@ -63,12 +67,29 @@ class TraceRow:
     partials: list  # [(input node name, d node / d input)], constants left out
     adjoint: float  # d output / d node
     kink: bool = False  # at a point of non-differentiability (abs at 0, ...)
-    source: str = ""  # the node's text in the expression
+    span: tuple = (0, 0)  # (start, end) of the node's text in the expression
+    expression: str = field(default="", repr=False)  # the whole text, shared by every row
+
+    @property
+    def source(self):
+        """The node's text in the expression, sliced when asked: the texts of
+        nested nodes overlap, and all of them together grow as n**2."""
+        start, end = self.span
+        return self.expression[start:end]
+
+    def source_excerpt(self, width=SOURCE_EXCERPT):
+        """The node's text, its middle left out ("…") when longer than width."""
+        start, end = self.span
+        if end - start <= width:
+            return self.expression[start:end]
+        keep = (width - 1) // 2
+        return self.expression[start:start + keep] + "…" + self.expression[end - keep:end]
 
     def as_dict(self):
         return {"node": self.node, "computes": self.computes, "value": self.value,
                 "partials": [{"wrt": name, "value": value} for name, value in self.partials],
-                "adjoint": self.adjoint, "kink": self.kink, "source": self.source}
+                "adjoint": self.adjoint, "kink": self.kink, "source": self.source_excerpt(),
+                "span": list(self.span)}
 
 
 @dataclass
@@ -318,5 +339,5 @@ def _trace_rows(graph, values, adjoints):
             partials=[(names[i], float(p)) for i, p in partials],
             adjoint=float(adjoints[node]),
             kink=is_op and evaluate.is_kink(graph, values, node),
-            source=graph.node_source(node)))
+            span=graph.spans[node], expression=graph.source))
     return rows

@@ -35,12 +35,15 @@ def gradient_document(result, with_trace=False):
         "gradient": {name: _json_number(v) for name, v in result.gradient.items()},
     }
     if with_trace:
-        document["trace"] = [_trace_dict(row) for row in result.trace]
+        source = result.graph.source
+        shift = len(source) - len(source.lstrip())  # spans index "expression", stripped
+        document["trace"] = [_trace_dict(row, shift) for row in result.trace]
     return document
 
 
-def _trace_dict(row):
+def _trace_dict(row, shift=0):
     entry = row.as_dict()
+    entry["span"] = [entry["span"][0] - shift, entry["span"][1] - shift]
     entry["value"] = _json_number(entry["value"])
     entry["adjoint"] = _json_number(entry["adjoint"])
     for partial in entry["partials"]:
@@ -564,13 +567,14 @@ def explain_sections(result, precision=None, max_rows=None):
 
 
 def _adjoint_section(result, precision, limit, cut):
+    adjoint_of = {s.node: s.adjoint for s in result.steps}
     rows = []
     for s in list(reversed(result.steps))[:limit]:
         if s.node == result.output:
             rows.append([f"x̄ {s.node}", "1 (the output: df/df)", _n(s.adjoint, precision)])
             continue
         terms = " + ".join(f"x̄ {e.target}·d{e.target}/d{s.node}" for e in s.contributions)
-        numbers = " + ".join(f"{_n(_adjoint_of(result, e.target), precision)}·"
+        numbers = " + ".join(f"{_n(adjoint_of[e.target], precision)}·"
                              f"{_n(e.partial, precision)}" for e in s.contributions)
         rows.append([f"x̄ {s.node}", f"{terms} = {numbers}" if terms else "0 (not used)",
                      _n(s.adjoint, precision)])
@@ -578,11 +582,8 @@ def _adjoint_section(result, precision, limit, cut):
                                                           "value"], rows, cut)
 
 
-def _adjoint_of(result, name):
-    return next(s.adjoint for s in result.steps if s.node == name)
-
-
 def _tangent_section(result, precision, limit, cut):
+    tangent_of = {s.node: s.tangent for s in result.steps}
     rows = []
     for s in result.steps[:limit]:
         if not s.inputs:
@@ -590,30 +591,30 @@ def _tangent_section(result, precision, limit, cut):
                          f"(d{s.label}/d{result.wrt})", _n(s.tangent, precision)])
             continue
         terms = " + ".join(f"d{s.node}/d{e.source}·ẋ {e.source}" for e in s.inputs)
-        numbers = " + ".join(f"{_n(e.partial, precision)}·{_n(_tangent_of(result, e.source), precision)}"
+        numbers = " + ".join(f"{_n(e.partial, precision)}·{_n(tangent_of[e.source], precision)}"
                              for e in s.inputs)
         rows.append([f"ẋ {s.node}", f"{terms} = {numbers}", _n(s.tangent, precision)])
     notes = [f"one forward pass gives d{result.output}/d{result.wrt} = "
-             f"{_n(_tangent_of(result, result.output), precision)}; the whole gradient takes "
+             f"{_n(tangent_of[result.output], precision)}; the whole gradient takes "
              f"{result.passes['forward']} forward passes (one per input), reverse mode 1 "
              "(one per output)"] + cut
     return (f"4. forward pass of tangents along {result.wrt}",
             ["tangent", "sum over inputs", "value"], rows, notes)
 
 
-def _tangent_of(result, name):
-    return next(s.tangent for s in result.steps if s.node == name)
-
-
 def _paths_section(result, precision, limit=None):
+    from .explain import MAX_COUNT
+
     rows, notes = [], []
     for entry in result.paths:
         if entry.count == 0:
             rows.append([entry.variable, "no path: the output does not depend on it", "0"])
             continue
-        if not entry.paths:
-            notes.append(f"{entry.variable}: {entry.count} paths, too many to list; "
-                         f"the adjoint sums above add them up: {_n(entry.total, precision)}")
+        if entry.unlisted:
+            count = f"at least {entry.count}" if entry.count >= MAX_COUNT else entry.count
+            notes.append(f"{entry.variable}: {count} path{'s' if entry.count > 1 else ''}, "
+                         f"{entry.unlisted}; the adjoint sums above add them up: "
+                         f"{_n(entry.total, precision)}")
             continue
         for trail, edges, product in entry.paths:
             factors = " · ".join(f"{e.formula} = {_n(e.partial, precision)}" if e.formula not in

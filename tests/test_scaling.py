@@ -156,3 +156,148 @@ def test_at_by_name_and_check_bindings_scale_linearly(run_cli, tmp_path):
         return run
 
     assert growth(prepare, 3_000, repeat=2) < LINEAR
+
+
+# --- item 10: explain and graph ----------------------------------------------------------
+
+
+def nested_sines(n):
+    return "sin(" * n + "x" + ")" * n
+
+
+def chain_of_sums(n):
+    """A program of n lines, each adding a new input: n inputs whose paths
+    to the output hold n**2/2 nodes together."""
+    lines = ["s1 = sin(x1)"] + [f"s{k} = s{k - 1} + sin(x{k})" for k in range(2, n + 1)]
+    return "\n".join(lines + [f"s{n}"])
+
+
+def test_explain_of_a_long_chain_scales_linearly(run_cli):
+    def prepare(n):
+        text = nested_sines(n)
+
+        def run():
+            result = run_cli("explain", "-", "--at", "0.5", "--format", "plain", input=text)
+            assert result.exit_code == 0, result.stderr
+        return run
+
+    assert growth(prepare, 2_000, repeat=2) < LINEAR
+
+
+def test_the_path_of_a_long_chain_is_still_listed_whole():
+    from adcli import explain
+
+    (entry,) = explain.explain(nested_sines(3_000), [0.5]).paths
+    trail, edges, product = entry.paths[0]
+    assert entry.count == 1 and len(trail) == 3_001 and len(edges) == 3_000
+    assert trail[0] == "v1" and trail[-1] == "v3001"
+    assert product == math.prod(e.partial for e in edges)
+    assert product == pytest.approx(entry.total, rel=1e-12)
+
+
+def test_graph_and_explain_of_a_program_with_many_inputs_scale_linearly(run_cli):
+    def prepare(n):
+        text, at = chain_of_sums(n), ",".join(["0.5"] * n)
+
+        def run():
+            for command in (("graph", "--format", "dot"), ("explain", "--format", "json")):
+                result = run_cli(command[0], "-", "--at", at, *command[1:], input=text)
+                assert result.exit_code == 0, result.stderr
+        return run
+
+    assert growth(prepare, 150, repeat=2) < LINEAR
+
+
+def test_paths_beyond_the_size_bound_are_counted_and_said_not_listed(run_cli):
+    from adcli import explain
+
+    n = 200  # paths of 200 + 199 + ... nodes: 20,100 in all, over the bound of 10,000
+    result = explain.explain(chain_of_sums(n), [0.5] * n)
+    listed = [entry for entry in result.paths if entry.paths]
+    assert 0 < len(listed) < n
+    assert sum(len(trail) for entry in listed for trail, _, _ in entry.paths) <= 10_000
+    assert all(entry.count == 1 and "too long" in entry.unlisted
+               for entry in result.paths if not entry.paths)
+    text = run_cli("explain", "-", "--at", ",".join(["0.5"] * n), "--format", "plain",
+                   input=chain_of_sums(n)).stdout
+    assert f"# x{n}: 1 path, too long to list" in text
+
+
+def test_path_counts_saturate_instead_of_growing_without_bound(run_cli):
+    """A graph doubling its paths at each of n nodes would carry n-bit counts."""
+    from adcli import explain
+
+    text = "\n".join(["a1 = x + x"] + [f"a{k} = a{k - 1} + a{k - 1}" for k in range(2, 100)])
+    (entry,) = explain.explain(text, [1.0]).paths
+    assert entry.count == explain.MAX_COUNT == 2 ** 53 and entry.paths == []
+    assert entry.total == 2.0 ** 99
+    plain = run_cli("explain", "-", "--at", "1", "--format", "plain", input=text).stdout
+    assert f"# x: at least {2 ** 53} paths, too many to list" in plain
+
+
+def test_a_node_used_many_times_explains_in_linear_time(run_cli):
+    def prepare(n):
+        text = " + ".join(f"sin({k}*x)" for k in range(1, n + 1))
+
+        def run():
+            result = run_cli("explain", "-", "--at", "0.5", "--format", "plain",
+                             "--max-rows", 10 ** 6, input=text)
+            assert result.exit_code == 0, result.stderr
+        return run
+
+    assert growth(prepare, 500, repeat=2) < LINEAR
+
+
+def test_graph_with_a_large_max_nodes_scales_linearly(run_cli):
+    def prepare(n):
+        text = nested_sines(n)
+
+        def run():
+            result = run_cli("graph", "-", "--at", "0.5", "--max-nodes", n // 2, input=text)
+            assert result.exit_code == 0, result.stderr
+            assert f"{n + 1 - n // 2} earlier nodes collapsed" in result.stdout
+        return run
+
+    assert growth(prepare, 2_000, repeat=2) < LINEAR
+
+
+# --- item 9: the trace keeps spans, not the nested texts ----------------------------------
+
+
+def test_the_trace_of_a_long_chain_takes_linear_memory():
+    def prepare(n):
+        result = adcli.grad(nested_sines(n), [0.5])
+        return lambda: result.trace
+
+    assert peak_growth(prepare, 1_000) < LINEAR
+
+
+def test_the_json_trace_of_a_long_chain_is_linear_in_size(run_cli):
+    sizes = []
+    for n in (500, 4_000):
+        result = run_cli("grad", "-", "--at", "0.5", "--trace", "--format", "json",
+                         input=nested_sines(n))
+        assert result.exit_code == 0, result.stderr
+        sizes.append(len(result.stdout))
+    assert sizes[1] / sizes[0] < LINEAR
+    import json
+    document = json.loads(result.stdout)
+    text = document["expression"]
+    for row in document["trace"]:
+        start, end = row["span"]
+        whole = text[start:end]
+        assert row["source"] == whole or (len(row["source"]) == 59 and "…" in row["source"]
+                                          and whole.startswith(row["source"][:29])
+                                          and whole.endswith(row["source"][-29:]))
+    assert document["trace"][-1]["source"] == text[:29] + "…" + text[-29:]
+
+
+def test_a_trace_row_gives_its_whole_source_when_asked():
+    result = adcli.grad("  sin(x) * (x + 1)", [0.5])
+    assert [row.source for row in result.trace] == ["x", "sin(x)", "x + 1", "sin(x) * (x + 1)"]
+    assert result.trace[-1].as_dict()["source"] == "sin(x) * (x + 1)"
+    long = adcli.grad(nested_sines(100), [0.5]).trace[-1]
+    assert long.source == nested_sines(100)
+    assert long.source_excerpt() == long.as_dict()["source"] == (
+        nested_sines(100)[:29] + "…" + nested_sines(100)[-29:])
+
