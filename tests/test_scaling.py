@@ -301,3 +301,45 @@ def test_a_trace_row_gives_its_whole_source_when_asked():
     assert long.source_excerpt() == long.as_dict()["source"] == (
         nested_sines(100)[:29] + "…" + nested_sines(100)[-29:])
 
+
+# --- item 12: minimize keeps no iteration records -------------------------------------------
+
+
+def _minimize_peak(run_cli, iterations):
+    """Peak traced memory of `adcli minimize` running this many gd iterations
+    on 50 variables (a step too short to converge)."""
+    names = [f"x{k}" for k in range(1, 51)]
+    text = " + ".join(f"({name} - 1)**2" for name in names)
+    tracemalloc.start()
+    try:
+        result = run_cli("minimize", text, "--from", ",".join(["0"] * 50), "--method", "gd",
+                         "--lr", "1e-9", "--max-iter", iterations, "--format", "json")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert result.exit_code == 4, result.stderr
+    return peak
+
+
+def test_minimize_memory_does_not_grow_with_iterations(run_cli):
+    """An Iteration record holds x: 50 floats, about 1.7 KB an iteration."""
+    small, large = _minimize_peak(run_cli, 150), _minimize_peak(run_cli, 1_200)
+    assert (large - small) / 1_050 < 100  # bytes per iteration
+
+
+def test_the_plot_history_keeps_f_and_the_gradient_norm_only():
+    from array import array
+
+    from adcli.optimize import History
+
+    history = History(keep_path=True)
+    result = adcli.minimize("(x - 3)**2 + (y + 1)**2", [0, 0], method="gd", lr=0.1,
+                            callback=history.record)
+    assert len(history) == result.iterations + 1
+    assert all(isinstance(a, array) for a in (history.values, history.gradient_norms,
+                                               *history.path))
+    records = list(history)
+    assert [r.iteration for r in records] == list(range(len(history)))
+    assert records[0].x == (0.0, 0.0) and records[0].value == 10.0
+    assert records[-1].value == result.value
+    assert list(History())[:1] == []
