@@ -96,13 +96,18 @@ def batch_header(result):
     return list(result.variables) + ["value"] + [f"grad_{n}" for n in result.variables]
 
 
-def batch_rows(result, precision=None):
-    """Text cells per point: the point, the value, the gradient."""
+def batch_rows(result, precision=None, rows=None, columns=None):
+    """Text cells per point: the point, the value, the gradient (only the
+    rows and columns at these positions, when given: a table's summary)."""
     import numpy as np
 
-    columns = list(result.columns)
-    columns += [result.value] + [result.gradient[name] for name in result.variables]
-    matrix = np.column_stack(columns) if columns else np.empty((0, 0))
+    data = list(result.columns)
+    data += [result.value] + [result.gradient[name] for name in result.variables]
+    if columns is not None:
+        data = [data[c] for c in columns]
+    if rows is not None:
+        data = [column[rows] for column in data]
+    matrix = np.column_stack(data) if data else np.empty((0, 0))
     for row in matrix:
         yield [number_text(v, precision) for v in row]
 
@@ -150,17 +155,25 @@ def jacobian_document(result, sparsity=False):
     return document
 
 
-def sparsity_cells(result):
-    """One row per output: '*' where the output depends on the variable."""
+def sparsity_cells(result, rows=None, columns=None):
+    """One row per output: '*' where the output depends on the variable (the
+    outputs and variables at these positions, when given)."""
     pattern = result.sparsity()
-    return [[name] + ["*" if v in pattern[name] else "." for v in result.variables]
-            for name in result.outputs]
+    names = _pick(result.outputs, rows)
+    variables = _pick(result.variables, columns)
+    return [[name] + ["*" if v in pattern[name] else "." for v in variables] for name in names]
 
 
-def jacobian_rows(result, precision=None):
+def _pick(items, positions):
+    return list(items) if positions is None else [items[k] for k in positions]
+
+
+def jacobian_rows(result, precision=None, rows=None, columns=None):
+    """Per output: its name, value and row of the Jacobian (the outputs and
+    variables at these positions, when given)."""
     return [[name, number_text(result.values[name], precision)]
-            + [number_text(v, precision) for v in row]
-            for name, row in zip(result.outputs, result.matrix)]
+            + [number_text(v, precision) for v in _pick(row, columns)]
+            for name, row in zip(_pick(result.outputs, rows), _pick(result.matrix, rows))]
 
 
 def jacobian_csv(result, precision=None, sparsity=False):
@@ -184,10 +197,12 @@ def hessian_document(result):
             "gradient": _numbers(result.gradient), "hessian": _matrix(result.matrix)}
 
 
-def hessian_rows(result, precision=None):
+def hessian_rows(result, precision=None, rows=None, columns=None):
+    """Per variable: its name, gradient component and row of the Hessian
+    (the rows and columns at these positions, when given)."""
     return [[name, number_text(result.gradient[name], precision)]
-            + [number_text(v, precision) for v in row]
-            for name, row in zip(result.variables, result.matrix)]
+            + [number_text(v, precision) for v in _pick(row, columns)]
+            for name, row in zip(_pick(result.variables, rows), _pick(result.matrix, rows))]
 
 
 def hessian_csv(result, precision=None):
@@ -239,11 +254,13 @@ def batch_jacobian_header(result):
             + [f"d{o}/d{v}" for o in result.outputs for v in result.variables])
 
 
-def batch_jacobian_rows(result, precision=None):
-    for p in range(len(result.values)):
+def batch_jacobian_rows(result, precision=None, rows=None, columns=None):
+    """Per point: the point, the values, the Jacobian's entries (the points
+    and columns at these positions, when given)."""
+    for p in range(len(result.values)) if rows is None else rows:
         numbers = ([c[p] for c in result.columns] + list(result.values[p])
                    + list(result.matrices[p].ravel()))
-        yield [number_text(v, precision) for v in numbers]
+        yield [number_text(v, precision) for v in _pick(numbers, columns)]
 
 
 def batch_jacobian_document(result, sparsity=False):

@@ -5,6 +5,7 @@ without letting a quadratic path through.  The sizes take seconds on a
 quadratic path and milliseconds on a linear one; no test asserts an
 absolute time."""
 import gc
+import io
 import math
 import time
 import tracemalloc
@@ -344,3 +345,79 @@ def test_the_plot_history_keeps_f_and_the_gradient_norm_only():
     assert records[0].x == (0.0, 0.0) and records[0].value == 10.0
     assert records[-1].value == result.value
     assert list(History())[:1] == []
+
+
+# --- item 13: long tables show their first and last rows and columns ----------------------
+
+
+def test_a_long_batch_table_takes_linear_time_and_says_what_it_leaves_out(run_cli, tmp_path):
+    def prepare(n):
+        table = tmp_path / f"points{n}.csv"
+        table.write_text("x,y\n" + "".join(f"{k},2\n" for k in range(n)))
+
+        def run():
+            result = run_cli("grad", "x*y", "--points", table, "--format", "table")
+            assert result.exit_code == 0, result.stderr
+            return result.stdout
+        return run
+
+    assert growth(prepare, 1_000, repeat=2) < LINEAR
+    text = prepare(1_000)()
+    assert ("900 of 1,000 rows not shown: --format plain, csv or json prints them all"
+            in " ".join(text.split()))
+    rows = [line.split() for line in text.splitlines()
+            if line.strip() and line.strip()[0] in "0123456789…" and "shown" not in line]
+    assert rows[0] == ["0", "2", "0", "2", "0"] and rows[50] == ["…"] * 5
+    assert rows[-1] == ["999", "2", "1998", "2", "999"] and len(rows) == 101
+
+
+@pytest.mark.parametrize("command", [("grad", "--at"), ("hessian", "--at"),
+                                     ("jacobian", "--at"), ("minimize", "--from"),
+                                     ("grad", "--trace", "--at")])
+def test_tables_of_many_variables_take_linear_time(run_cli, command):
+    """10,000 variables: the gradient, the x of minimize and the trace list
+    one row per variable; the Hessian and Jacobian one column per variable."""
+    def prepare(n):
+        text = " + ".join(f"x{k}*x{k + 1}" for k in range(1, n))
+        at = ",".join(["1"] * n)
+
+        def run():
+            extra = ("--max-iter", "0") if command[0] == "minimize" else ()
+            result = run_cli(*command[:-1], text, command[-1], at, "--format", "table", *extra)
+            assert result.exit_code in (0, 4), result.stderr
+            assert "not shown: --format plain, csv or json prints them all" in " ".join(
+                result.stdout.split())
+        return run
+
+    assert growth(prepare, 100 if command[0] == "hessian" else 400, repeat=1) < LINEAR
+
+
+def test_a_summarized_matrix_keeps_its_corners():
+    from adcli import render
+    from rich.console import Console
+
+    n = 30
+    result = adcli.hessian(" + ".join(f"{k}*x{k}**2" for k in range(1, n + 1)), [1.0] * n)
+    out = io.StringIO()
+    Console(file=out, width=400, color_system=None).print(*render.hessian_tables(result))
+    lines = out.getvalue().splitlines()
+    header = next(line.split() for line in lines if "∂/∂x1" in line)
+    assert header == ["gradient"] + [f"∂/∂x{k}" for k in range(1, 9)] + ["…"] + [
+        f"∂/∂x{k}" for k in range(23, 31)]
+    x30 = next(line.split() for line in lines if line.split()[:1] == ["x30"])
+    assert x30 == ["x30", "60"] + ["0"] * 8 + ["…"] + ["0"] * 7 + ["60"]
+    assert "14 of 30 columns not shown" in out.getvalue()
+
+
+def test_the_explain_table_of_a_long_chain_is_bounded(run_cli):
+    """--max-rows bounds the rows; the path through every node is one cell,
+    shortened in the middle."""
+    sizes = []
+    for n in (1_000, 8_000):
+        result = run_cli("explain", "-", "--at", "0.5", "--format", "table", input=nested_sines(n))
+        assert result.exit_code == 0, result.stderr
+        sizes.append(len(result.stdout))
+    assert sizes[1] < 1.5 * sizes[0]
+    text = " ".join(result.stdout.split())
+    assert "x v1 -> v2 -> v3 -> v4" in text
+    assert "cells over 1,000 characters are shortened in the middle (…)" in text
