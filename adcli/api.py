@@ -228,11 +228,23 @@ def is_batch(at):
     """A 2-D array, a mapping to arrays, or a sequence of arrays is a batch."""
     if hasattr(at, "ndim"):
         return at.ndim == 2
-    if isinstance(at, Mapping):  # the distinct types only: a point may have 10^5 values
-        return any(_is_array_like_type(t) for t in set(map(type, at.values())))
+    if isinstance(at, Mapping):
+        return _has_arrays(at.values())
     if isinstance(at, (list, tuple)) and at:
         return _is_array_like(at[0])
     return False
+
+
+def _has_arrays(values):
+    """Is any value array-like?  A point may have 10^5 values: their sum, one
+    pass in C, is a float only when they are plain numbers (an array in it
+    makes an array, or a TypeError); otherwise each distinct type is asked."""
+    try:
+        if type(sum(values, 0.0)) is float:
+            return False
+    except TypeError:
+        pass
+    return any(_is_array_like_type(t) for t in set(map(type, values)))
 
 
 def _is_array_like(value):

@@ -66,12 +66,12 @@ def resolve(variables, at):
     if isinstance(at, str):
         at = parse_point_text(at)
     if isinstance(at, Mapping):
-        at = _in_order(variables, at)  # then as a list: the same fast path
+        at = _in_order(variables, at)  # then as a sequence: the same fast path
     if isinstance(at, (int, float)) or _is_scalar(at):
         at = [at]
     if at is None:
         at = []
-    values = at if isinstance(at, list) else list(at)
+    values = at if isinstance(at, (list, tuple)) else list(at)
     if len(values) != n:
         listing = ", ".join(variables) if variables else "none"
         raise PointError(
@@ -89,16 +89,19 @@ def resolve(variables, at):
 
 
 def _in_order(variables, mapping):
-    """The mapping's values in variable order; PointError for a missing or
-    unknown name.  One itemgetter call does the lookups: a named point costs
-    about what a list costs."""
+    """The mapping's values in variable order (a sequence); PointError for a
+    missing or unknown name.  A mapping already in that order (built from
+    graph.variables) is read as it is; else one itemgetter call does the
+    lookups: either way a named point costs about what a list costs."""
     if len(mapping) == len(variables) and variables:
+        if tuple(mapping) == tuple(variables):
+            return list(mapping.values())
         try:
             values = operator.itemgetter(*variables)(mapping)
         except KeyError:
             pass
         else:
-            return [values] if len(variables) == 1 else list(values)
+            return (values,) if len(variables) == 1 else values
     _check_names(variables, mapping)
     return [mapping[name] for name in variables]
 

@@ -77,6 +77,23 @@ def test_a_named_point_costs_about_what_a_list_costs():
     assert ratio < 3
 
 
+def test_named_values_of_every_kind_are_still_told_apart():
+    """A named point's batch test sums its values first: arrays, numpy
+    scalars, text and a mix of scalars and arrays keep their meaning."""
+    import numpy as np
+
+    batch = adcli.grad("x*y", {"x": 2.0, "y": np.array([1.0, 3.0])})
+    assert batch.value.tolist() == [2.0, 6.0] and batch.gradient["x"].tolist() == [1.0, 3.0]
+    assert len(adcli.grad("x*y", {"x": 2.0, "y": np.array([3.0])}).value) == 1
+    for point in ({"x": "2", "y": 3}, {"x": np.float64(2), "y": 3}, {"y": 3, "x": 2.0}):
+        result = adcli.grad("x*y", point)
+        assert result.value == 6.0 and result.gradient == {"x": 3.0, "y": 2.0}
+        assert all(type(v) is float for v in result.point.values())
+    with pytest.raises(adcli.PointError, match="not a finite number|not finite"):
+        adcli.grad("x*y", {"x": 1e308, "y": float("inf")})
+    assert adcli.grad("x + y", {"x": 1e308, "y": 1e308}, allow_nonfinite=True).value == math.inf
+
+
 def test_a_named_point_scales_linearly():
     def prepare(n):
         graph = sum_of_squares(n)
