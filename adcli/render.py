@@ -136,7 +136,7 @@ def jacobian_tables(result, precision=None, sparsity=False):
             table.add_column(name, justify="center")
         cells = sparsity_cells(result, _present(rows), _present(columns))
         _fill(table, rows, ([row[0]] + _with_gap(row[1:], columns) for row in cells))
-        return [_summarized(table, rows, len(rows), columns, len(result.variables))]
+        return [_summarized(table, rows, len(result.outputs), columns, len(result.variables))]
     title = (f"Jacobian ({len(result.outputs)} x {len(result.variables)}, "
              f"{result.mode.mode} mode)")
     return [_matrix_table(title, ("output", "value"), result.variables, rows, columns,

@@ -438,3 +438,11 @@ def test_the_explain_table_of_a_long_chain_is_bounded(run_cli):
     text = " ".join(result.stdout.split())
     assert "x v1 -> v2 -> v3 -> v4" in text
     assert "cells over 1,000 characters are shortened in the middle (…)" in text
+
+
+def test_a_summarized_sparsity_pattern_counts_its_rows(run_cli):
+    n = 150
+    text = ";".join(f"x{k}*x{k + 1}" for k in range(1, n))
+    out = run_cli("jacobian", text, "--at", ",".join(["1"] * n), "--sparsity",
+                  "--format", "table").stdout
+    assert "49 of 149 rows and 134 of 150 columns not shown" in " ".join(out.split())
