@@ -683,7 +683,7 @@ def explain_document(result, max_rows=None):
                    "contributions": [edge(e) for e in s.contributions],
                    "kink": s.kink, "notes": s.notes} for s in result.steps],
         "paths": [{"variable": p.variable, "node": p.node, "count": p.count,
-                   "total": _json_number(p.total),
+                   "total": _json_number(p.total), "unlisted": p.unlisted,
                    "paths": [{"nodes": trail, "partials": [_json_number(e.partial) for e in edges],
                               "product": _json_number(product)}
                              for trail, edges, product in p.paths]} for p in result.paths],

@@ -6,6 +6,7 @@ quadratic path and milliseconds on a linear one; no test asserts an
 absolute time."""
 import gc
 import io
+import json
 import math
 import time
 import tracemalloc
@@ -239,6 +240,10 @@ def test_paths_beyond_the_size_bound_are_counted_and_said_not_listed(run_cli):
     text = run_cli("explain", "-", "--at", ",".join(["0.5"] * n), "--format", "plain",
                    input=chain_of_sums(n)).stdout
     assert f"# x{n}: 1 path, too long to list" in text
+    document = json.loads(run_cli("explain", "-", "--at", ",".join(["0.5"] * n), "--format",
+                                  "json", input=chain_of_sums(n)).stdout)
+    assert document["paths"][0]["unlisted"] == "" and document["paths"][0]["paths"]
+    assert document["paths"][-1]["unlisted"].startswith("too long to list")
 
 
 def test_path_counts_saturate_instead_of_growing_without_bound(run_cli):
@@ -298,7 +303,6 @@ def test_the_json_trace_of_a_long_chain_is_linear_in_size(run_cli):
         assert result.exit_code == 0, result.stderr
         sizes.append(len(result.stdout))
     assert sizes[1] / sizes[0] < LINEAR
-    import json
     document = json.loads(result.stdout)
     text = document["expression"]
     for row in document["trace"]:
