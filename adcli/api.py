@@ -58,6 +58,10 @@ class NamedValues(Mapping):
         return repr(dict(zip(self._names, self._values)))
 
 
+#: a trace row's source text is shown whole up to this many characters
+SOURCE_EXCERPT = 60
+
+
 @dataclass
 class TraceRow:
     """One node of the tape after a forward and a backward pass."""
@@ -68,12 +72,29 @@ class TraceRow:
     partials: list  # [(input node name, d node / d input)], constants left out
     adjoint: float  # d output / d node
     kink: bool = False  # at a point of non-differentiability (abs at 0, ...)
-    source: str = ""  # the node's text in the expression
+    span: tuple = (0, 0)  # (start, end) of the node's text in the expression
+    expression: str = field(default="", repr=False)  # the whole text, shared by every row
+
+    @property
+    def source(self):
+        """The node's text in the expression, sliced when asked: the texts of
+        nested nodes overlap, and all of them together grow as n**2."""
+        start, end = self.span
+        return self.expression[start:end]
+
+    def source_excerpt(self, width=SOURCE_EXCERPT):
+        """The node's text, its middle left out ("…") when longer than width."""
+        start, end = self.span
+        if end - start <= width:
+            return self.expression[start:end]
+        keep = (width - 1) // 2
+        return self.expression[start:start + keep] + "…" + self.expression[end - keep:end]
 
     def as_dict(self):
         return {"node": self.node, "computes": self.computes, "value": self.value,
                 "partials": [{"wrt": name, "value": value} for name, value in self.partials],
-                "adjoint": self.adjoint, "kink": self.kink, "source": self.source}
+                "adjoint": self.adjoint, "kink": self.kink, "source": self.source_excerpt(),
+                "span": list(self.span)}
 
 
 @dataclass
@@ -213,14 +234,30 @@ def is_batch(at):
     if hasattr(at, "ndim"):
         return at.ndim == 2
     if isinstance(at, Mapping):
-        return any(_is_array_like(v) for v in at.values())
+        return _has_arrays(at.values())
     if isinstance(at, (list, tuple)) and at:
         return _is_array_like(at[0])
     return False
 
 
+def _has_arrays(values):
+    """Is any value array-like?  A point may have 10^5 values: their sum, one
+    pass in C, is a float only when they are plain numbers (an array in it
+    makes an array, or a TypeError); otherwise each distinct type is asked."""
+    try:
+        if type(sum(values, 0.0)) is float:
+            return False
+    except (TypeError, OverflowError):  # text, or an int beyond float64 (10**400)
+        pass
+    return any(_is_array_like_type(t) for t in set(map(type, values)))
+
+
 def _is_array_like(value):
-    return hasattr(value, "__len__") and not isinstance(value, (str, bytes, bytearray))
+    return _is_array_like_type(type(value))
+
+
+def _is_array_like_type(kind):
+    return hasattr(kind, "__len__") and not issubclass(kind, (str, bytes, bytearray))
 
 
 def batch_columns(graph, at):
@@ -270,12 +307,13 @@ def _column(value, name):
     return column
 
 
-def _full(value, count, inputs):
-    """value as a float64 array of length count that aliases no input."""
+def _full(value, count, input_ids):
+    """value as a float64 array of length count that aliases no input
+    (input_ids: the id of each input column)."""
     import numpy as np
 
     array = np.asarray(value, dtype=np.float64)
-    if array.shape != (count,) or any(array is column for column in inputs):
+    if array.shape != (count,) or id(array) in input_ids:
         array = np.broadcast_to(array, (count,)).copy()
     return array
 
@@ -288,8 +326,9 @@ def _grad_batch(graph, at, allow_nonfinite):
     with np.errstate(all="ignore"):
         values = evaluate.forward(graph, columns, xp=npspace)
         adjoints = evaluate.backward(graph, values, xp=npspace)
-    value = _full(values[graph.output], count, columns)
-    gradient = {name: _full(adjoints[node], count, columns)
+    input_ids = set(map(id, columns))
+    value = _full(values[graph.output], count, input_ids)
+    gradient = {name: _full(adjoints[node], count, input_ids)
                 for name, node in zip(graph.variables, graph.var_nodes)}
     finite = np.isfinite(value)
     for column in gradient.values():
@@ -319,5 +358,5 @@ def _trace_rows(graph, values, adjoints):
             partials=[(names[i], float(p)) for i, p in partials],
             adjoint=float(adjoints[node]),
             kink=is_op and evaluate.is_kink(graph, values, node),
-            source=graph.node_source(node)))
+            span=graph.spans[node], expression=graph.source))
     return rows

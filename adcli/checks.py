@@ -149,7 +149,7 @@ class _Context:
         """The points the claims are checked at (a list of lists)."""
         variables = self.graph.variables
         bound = {b.name: b for b in self.statement.bindings}
-        unknown = [n for n in bound if n not in variables]
+        unknown = [n for n in bound if n not in self.graph.variable_index()]
         missing = [n for n in variables if n not in bound]
         if unknown or missing:
             raise _CheckProblem("the check must give every variable, and only them: "

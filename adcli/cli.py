@@ -657,6 +657,7 @@ def minimize(expr, expr_file, exprs, variables, start, output_name, method, maxi
     import adcli
 
     from . import files
+    from .optimize import History
 
     graph = load_graph(expr, expr_file, exprs, variables)
     if variables is None and isinstance(start, dict):
@@ -671,14 +672,16 @@ def minimize(expr, expr_file, exprs, variables, start, output_name, method, maxi
             files.require_matplotlib(plot_file)
         except AdcliError as error:
             raise click.UsageError(str(error)) from None
-    history = []
+    # the plot's f and |grad| (and path) only: a run keeps no Iteration records
+    history = History(keep_path=len(graph.variables) == 2) if plot_file else None
     log = files.IterationLog(trace_file, graph.variables) if trace_file else None
     finish_trace = log.close if log is not None else None
     progress = _progress(output_format)
     interrupt = _StopOnInterrupt()
 
     def callback(info):
-        history.append(info)
+        if history is not None:
+            history.record(info)
         if log is not None:
             log(info)
         if progress is not None:

@@ -12,6 +12,14 @@ from . import api, evaluate, points
 
 #: enumerate the paths of an input only when it has at most this many
 MAX_PATHS = 64
+#: the paths listed, all inputs together, hold at most this many nodes, or
+#: PATH_NODES_PER_NODE per node of a larger graph: a chain of n sums has n
+#: inputs whose paths hold n**2/2 nodes
+MAX_PATH_NODES = 10_000
+PATH_NODES_PER_NODE = 4
+#: path counts saturate here (2**53, exact as a float and in JSON): a graph
+#: that doubles its paths at each of n nodes would otherwise carry n-bit counts
+MAX_COUNT = 2 ** 53
 
 
 @dataclass
@@ -46,9 +54,10 @@ class Paths:
 
     variable: str
     node: str
-    count: int
-    paths: list  # [(node names, [Edge], product)], empty when count > MAX_PATHS
+    count: int  # at most MAX_COUNT: "at least" when equal to it
+    paths: list  # [(node names, [Edge], product)], empty when not listed
     total: float  # the sum of the products: the adjoint, the gradient component
+    unlisted: str = ""  # why the paths are not listed ("" when they are, or there are none)
 
 
 @dataclass
@@ -99,7 +108,7 @@ def _steps(graph, values, adjoints, names):
         step = Step(names[node], graph.node_text(node), float(values[node]),
                     adjoint=float(adjoints[node]))
         if graph.is_variable(node):
-            step.label = graph.variables[graph.var_nodes.index(node)]
+            step.label = graph.variable_name(node)
         else:
             step.label = graph.labels.get(node, "")
             step.inputs = _edges_into(graph, values, node, names)
@@ -171,18 +180,27 @@ def _notes(step, value_of):
 
 
 def _all_paths(graph, by_node, names, max_paths):
-    """For each input: how many paths reach the output, and (when few) each
-    path with the product of its local partials.  Iterative, never recursive."""
-    counts = {graph.output: 1}
+    """For each input: how many paths reach the output, and (when few and
+    short enough) each path with the product of its local partials.
+    Iterative, never recursive; the listing is bounded by the graph's size."""
+    counts, lengths = {graph.output: 1}, {graph.output: 0}
     for node in reversed(graph.var_nodes + graph.op_nodes):
-        if node != graph.output:
-            counts[node] = sum(counts.get(_node_of(graph, e.target), 0)
-                               for e in by_node[node].contributions)
+        if node != graph.output:  # lengths: the edges of all paths from node, together
+            targets = [_node_of(graph, e.target) for e in by_node[node].contributions]
+            counts[node] = min(MAX_COUNT, sum(counts[t] for t in targets))
+            lengths[node] = min(MAX_COUNT, sum(lengths[t] + counts[t] for t in targets))
+    budget = max(MAX_PATH_NODES, PATH_NODES_PER_NODE * len(by_node))
     result = []
     for variable, node in zip(graph.variables, graph.var_nodes):
-        count = counts.get(node, 0)
-        paths = _enumerate(graph, by_node, node) if 0 < count <= max_paths else []
-        result.append(Paths(variable, names[node], count, paths, by_node[node].adjoint))
+        count = counts[node]
+        size = lengths[node] + count  # the nodes of its paths: edges and a start each
+        unlisted = ("too many to list" if count > max_paths else
+                    "too long to list (the paths listed, all inputs together, are bounded "
+                    "by the size of the graph)" if size > budget else "")
+        paths = _enumerate(graph, by_node, node) if count and not unlisted else []
+        budget -= 0 if unlisted else size
+        result.append(Paths(variable, names[node], count, paths, by_node[node].adjoint,
+                            unlisted))
     return result
 
 
@@ -192,18 +210,33 @@ def _node_of(graph, name):
 
 
 def _enumerate(graph, by_node, start):
+    """Every path from start to the output, depth first.  Each prefix of a
+    path is stored once, as its last edge and a link to the prefix before it,
+    so the search costs the total length of the paths, not its square."""
+    prefixes = [(None, None, 1.0)]  # (index of the shorter prefix, last edge, product)
+    stack = [(start, 0)]
     paths = []
-    stack = [(start, [by_node[start].node], [], 1.0)]
     while stack:
-        node, trail, edges, product = stack.pop()
+        node, prefix = stack.pop()
         if node == graph.output:
-            paths.append((trail, edges, product))
+            paths.append(_path(prefixes, prefix, by_node[start].node))
             continue
+        product = prefixes[prefix][2]
         for edge in reversed(by_node[node].contributions):
-            target = _node_of(graph, edge.target)
-            stack.append((target, trail + [edge.target], edges + [edge],
-                          product * edge.partial))
+            prefixes.append((prefix, edge, product * edge.partial))
+            stack.append((_node_of(graph, edge.target), len(prefixes) - 1))
     return paths
+
+
+def _path(prefixes, index, first):
+    """(node names, edges, product) of the path ending at prefix index."""
+    product = prefixes[index][2]
+    edges = []
+    while prefixes[index][0] is not None:
+        index, edge, _ = prefixes[index]
+        edges.append(edge)
+    edges.reverse()
+    return [first] + [e.target for e in edges], edges, product
 
 
 def _wrt(graph, wrt):

@@ -35,12 +35,15 @@ def gradient_document(result, with_trace=False):
         "gradient": {name: _json_number(v) for name, v in result.gradient.items()},
     }
     if with_trace:
-        document["trace"] = [_trace_dict(row) for row in result.trace]
+        source = result.graph.source
+        shift = len(source) - len(source.lstrip())  # spans index "expression", stripped
+        document["trace"] = [_trace_dict(row, shift) for row in result.trace]
     return document
 
 
-def _trace_dict(row):
+def _trace_dict(row, shift=0):
     entry = row.as_dict()
+    entry["span"] = [entry["span"][0] - shift, entry["span"][1] - shift]
     entry["value"] = _json_number(entry["value"])
     entry["adjoint"] = _json_number(entry["adjoint"])
     for partial in entry["partials"]:
@@ -93,13 +96,18 @@ def batch_header(result):
     return list(result.variables) + ["value"] + [f"grad_{n}" for n in result.variables]
 
 
-def batch_rows(result, precision=None):
-    """Text cells per point: the point, the value, the gradient."""
+def batch_rows(result, precision=None, rows=None, columns=None):
+    """Text cells per point: the point, the value, the gradient (only the
+    rows and columns at these positions, when given: a table's summary)."""
     import numpy as np
 
-    columns = list(result.columns)
-    columns += [result.value] + [result.gradient[name] for name in result.variables]
-    matrix = np.column_stack(columns) if columns else np.empty((0, 0))
+    data = list(result.columns)
+    data += [result.value] + [result.gradient[name] for name in result.variables]
+    if columns is not None:
+        data = [data[c] for c in columns]
+    if rows is not None:
+        data = [column[rows] for column in data]
+    matrix = np.column_stack(data) if data else np.empty((0, 0))
     for row in matrix:
         yield [number_text(v, precision) for v in row]
 
@@ -147,17 +155,25 @@ def jacobian_document(result, sparsity=False):
     return document
 
 
-def sparsity_cells(result):
-    """One row per output: '*' where the output depends on the variable."""
+def sparsity_cells(result, rows=None, columns=None):
+    """One row per output: '*' where the output depends on the variable (the
+    outputs and variables at these positions, when given)."""
     pattern = result.sparsity()
-    return [[name] + ["*" if v in pattern[name] else "." for v in result.variables]
-            for name in result.outputs]
+    names = _pick(result.outputs, rows)
+    variables = _pick(result.variables, columns)
+    return [[name] + ["*" if v in pattern[name] else "." for v in variables] for name in names]
 
 
-def jacobian_rows(result, precision=None):
+def _pick(items, positions):
+    return list(items) if positions is None else [items[k] for k in positions]
+
+
+def jacobian_rows(result, precision=None, rows=None, columns=None):
+    """Per output: its name, value and row of the Jacobian (the outputs and
+    variables at these positions, when given)."""
     return [[name, number_text(result.values[name], precision)]
-            + [number_text(v, precision) for v in row]
-            for name, row in zip(result.outputs, result.matrix)]
+            + [number_text(v, precision) for v in _pick(row, columns)]
+            for name, row in zip(_pick(result.outputs, rows), _pick(result.matrix, rows))]
 
 
 def jacobian_csv(result, precision=None, sparsity=False):
@@ -181,10 +197,12 @@ def hessian_document(result):
             "gradient": _numbers(result.gradient), "hessian": _matrix(result.matrix)}
 
 
-def hessian_rows(result, precision=None):
+def hessian_rows(result, precision=None, rows=None, columns=None):
+    """Per variable: its name, gradient component and row of the Hessian
+    (the rows and columns at these positions, when given)."""
     return [[name, number_text(result.gradient[name], precision)]
-            + [number_text(v, precision) for v in row]
-            for name, row in zip(result.variables, result.matrix)]
+            + [number_text(v, precision) for v in _pick(row, columns)]
+            for name, row in zip(_pick(result.variables, rows), _pick(result.matrix, rows))]
 
 
 def hessian_csv(result, precision=None):
@@ -236,11 +254,13 @@ def batch_jacobian_header(result):
             + [f"d{o}/d{v}" for o in result.outputs for v in result.variables])
 
 
-def batch_jacobian_rows(result, precision=None):
-    for p in range(len(result.values)):
+def batch_jacobian_rows(result, precision=None, rows=None, columns=None):
+    """Per point: the point, the values, the Jacobian's entries (the points
+    and columns at these positions, when given)."""
+    for p in range(len(result.values)) if rows is None else rows:
         numbers = ([c[p] for c in result.columns] + list(result.values[p])
                    + list(result.matrices[p].ravel()))
-        yield [number_text(v, precision) for v in numbers]
+        yield [number_text(v, precision) for v in _pick(numbers, columns)]
 
 
 def batch_jacobian_document(result, sparsity=False):
@@ -575,13 +595,14 @@ def explain_sections(result, precision=None, max_rows=None):
 
 
 def _adjoint_section(result, precision, limit, cut):
+    adjoint_of = {s.node: s.adjoint for s in result.steps}
     rows = []
     for s in list(reversed(result.steps))[:limit]:
         if s.node == result.output:
             rows.append([f"x̄ {s.node}", "1 (the output: df/df)", _n(s.adjoint, precision)])
             continue
         terms = " + ".join(f"x̄ {e.target}·d{e.target}/d{s.node}" for e in s.contributions)
-        numbers = " + ".join(f"{_n(_adjoint_of(result, e.target), precision)}·"
+        numbers = " + ".join(f"{_n(adjoint_of[e.target], precision)}·"
                              f"{_n(e.partial, precision)}" for e in s.contributions)
         rows.append([f"x̄ {s.node}", f"{terms} = {numbers}" if terms else "0 (not used)",
                      _n(s.adjoint, precision)])
@@ -589,11 +610,8 @@ def _adjoint_section(result, precision, limit, cut):
                                                           "value"], rows, cut)
 
 
-def _adjoint_of(result, name):
-    return next(s.adjoint for s in result.steps if s.node == name)
-
-
 def _tangent_section(result, precision, limit, cut):
+    tangent_of = {s.node: s.tangent for s in result.steps}
     rows = []
     for s in result.steps[:limit]:
         if not s.inputs:
@@ -601,30 +619,30 @@ def _tangent_section(result, precision, limit, cut):
                          f"(d{s.label}/d{result.wrt})", _n(s.tangent, precision)])
             continue
         terms = " + ".join(f"d{s.node}/d{e.source}·ẋ {e.source}" for e in s.inputs)
-        numbers = " + ".join(f"{_n(e.partial, precision)}·{_n(_tangent_of(result, e.source), precision)}"
+        numbers = " + ".join(f"{_n(e.partial, precision)}·{_n(tangent_of[e.source], precision)}"
                              for e in s.inputs)
         rows.append([f"ẋ {s.node}", f"{terms} = {numbers}", _n(s.tangent, precision)])
     notes = [f"one forward pass gives d{result.output}/d{result.wrt} = "
-             f"{_n(_tangent_of(result, result.output), precision)}; the whole gradient takes "
+             f"{_n(tangent_of[result.output], precision)}; the whole gradient takes "
              f"{result.passes['forward']} forward passes (one per input), reverse mode 1 "
              "(one per output)"] + cut
     return (f"4. forward pass of tangents along {result.wrt}",
             ["tangent", "sum over inputs", "value"], rows, notes)
 
 
-def _tangent_of(result, name):
-    return next(s.tangent for s in result.steps if s.node == name)
-
-
 def _paths_section(result, precision, limit=None):
+    from .explain import MAX_COUNT
+
     rows, notes = [], []
     for entry in result.paths:
         if entry.count == 0:
             rows.append([entry.variable, "no path: the output does not depend on it", "0"])
             continue
-        if not entry.paths:
-            notes.append(f"{entry.variable}: {entry.count} paths, too many to list; "
-                         f"the adjoint sums above add them up: {_n(entry.total, precision)}")
+        if entry.unlisted:
+            count = f"at least {entry.count}" if entry.count >= MAX_COUNT else entry.count
+            notes.append(f"{entry.variable}: {count} path{'s' if entry.count > 1 else ''}, "
+                         f"{entry.unlisted}; the adjoint sums above add them up: "
+                         f"{_n(entry.total, precision)}")
             continue
         for trail, edges, product in entry.paths:
             factors = " · ".join(f"{e.formula} = {_n(e.partial, precision)}" if e.formula not in
@@ -676,7 +694,7 @@ def explain_document(result, max_rows=None):
                    "contributions": [edge(e) for e in s.contributions],
                    "kink": s.kink, "notes": s.notes} for s in result.steps],
         "paths": [{"variable": p.variable, "node": p.node, "count": p.count,
-                   "total": _json_number(p.total),
+                   "total": _json_number(p.total), "unlisted": p.unlisted,
                    "paths": [{"nodes": trail, "partials": [_json_number(e.partial) for e in edges],
                               "product": _json_number(product)}
                              for trail, edges, product in p.paths]} for p in result.paths],

@@ -171,8 +171,12 @@ def _order_variables(var_index, requested):
         return tuple(sorted(var_index, key=natural_key))
     requested = tuple(requested)
     unknown = [name for name in requested if name not in var_index]
-    missing = [name for name in var_index if name not in requested]
-    duplicated = sorted({name for name in requested if requested.count(name) > 1})
+    listed = set(requested)  # a set, not the tuple: 10^4 names are matched here
+    missing = [name for name in var_index if name not in listed]
+    duplicated = []
+    if len(listed) != len(requested):
+        from collections import Counter
+        duplicated = sorted(name for name, count in Counter(requested).items() if count > 1)
     problems = []
     if unknown:
         problems.append(f"not in the expression: {', '.join(unknown)}")
@@ -314,6 +318,10 @@ class Graph:
         """variable name -> its position in graph.variables."""
         return self.cached("variable_index", lambda g: {n: k for k, n in enumerate(g.variables)})
 
+    def variable_name(self, node):
+        """The name of the variable at this input node."""
+        return self.cached("variable_of_node", lambda g: dict(zip(g.var_nodes, g.variables)))[node]
+
     def __len__(self):
         return len(self.ops)
 
@@ -377,7 +385,7 @@ class Graph:
         """What the node computes, in terms of its inputs: x4 + x5, sin(x2)."""
         op = self.ops[index]
         if op == _VARIABLE:
-            return "input " + self.variables[self.var_nodes.index(index)]
+            return "input " + self.variable_name(index)
         if op == _CONSTANT:
             return format_number(self.initial_values[index])
         operands = [self.operand_text(a) for a in self.args[index]]

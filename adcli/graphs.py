@@ -23,7 +23,8 @@ def _kept(explanation, max_nodes):
         if not step.inputs:
             continue
         wanted = {step.node} | {e.source for e in step.inputs if is_input[e.source]}
-        if len(kept | wanted) > max_nodes:
+        wanted -= kept  # the new nodes only: kept | wanted would copy kept each time
+        if len(kept) + len(wanted) > max_nodes:
             break
         kept |= wanted
     shown = [s for s in steps if s.node in kept]

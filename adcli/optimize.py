@@ -25,6 +25,7 @@ may stop the run by returning True.
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from . import api, derivatives, evaluate, points
 from .errors import AdcliError, DomainError
@@ -66,6 +67,44 @@ class Iteration:
     gradient_norm: float
     step: float  # length of the step just taken (0 at iteration 0)
     evaluations: int
+
+
+class Recorded(NamedTuple):
+    """One iteration as History gives it back: x is () unless the path was kept."""
+
+    iteration: int
+    value: float
+    gradient_norm: float
+    x: tuple
+
+
+class History:
+    """What a convergence plot needs of a run, recorded from the callback
+    (``history.record(info)``): f and the gradient norm of every iteration,
+    16 bytes each, and with ``keep_path`` x[0] and x[1] (16 more), not the
+    Iteration records, whose x grows with the number of variables."""
+
+    def __init__(self, keep_path=False):
+        from array import array
+
+        self.values, self.gradient_norms = array("d"), array("d")
+        self.path = (array("d"), array("d")) if keep_path else None
+
+    def record(self, info):
+        self.values.append(info.value)
+        self.gradient_norms.append(info.gradient_norm)
+        if self.path is not None:
+            self.path[0].append(info.x[0])
+            self.path[1].append(info.x[1])
+
+    def __len__(self):
+        return len(self.values)
+
+    def __iter__(self):
+        """A Recorded per iteration (iterations are numbered from 0, one apart)."""
+        for k, (value, norm) in enumerate(zip(self.values, self.gradient_norms)):
+            x = (self.path[0][k], self.path[1][k]) if self.path is not None else ()
+            yield Recorded(k, value, norm, x)
 
 
 @dataclass

@@ -273,7 +273,9 @@ def goal_repeated(size):
     result = adcli.grad(graph, point)
     error = max_error([result.gradient[v] for v in result.variables],
                       generate.rosenbrock_gradient(point))
+    named = dict(zip(graph.variables, point))
     functions = {"adcli": lambda: adcli.grad(graph, point),
+                 "named": lambda: adcli.grad(graph, named),
                  "forward": lambda: adcli.values(graph, point),
                  "tape": lambda: peers.tape_value_and_grad(peers.rosenbrock, point)}
     labels = {"tape": "pure-Python tape (bench/peers.py)", "autograd": "autograd on scalars",
@@ -300,6 +302,10 @@ def goal_repeated(size):
     target, word = verdict(ratio, ("<=", 3))
     rows.append(["adcli.values(g, point)", seconds(times["forward"]),
                  f"gradient/eval {ratio:.3g}x", target, word])
+    ratio = times["named"] / times["adcli"]  # issue 10: names matched by dict, not list
+    target, word = verdict(ratio, ("<=", 1.3))
+    rows.append(["adcli.grad(g, {name: value})", seconds(times["named"]),
+                 f"named/list {ratio:.3g}x", target, word])
     for name in ("tape", "autograd", "casadi", "torch"):
         if name in times:
             rows.append(comparison_row(labels[name], times[name], times["adcli"],

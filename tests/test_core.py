@@ -54,7 +54,8 @@ def test_trace_as_dict_is_plain_data():
     assert row.as_dict() == {"node": "x5", "computes": "x2*x3", "value": 12.0,
                              "partials": [{"wrt": "x2", "value": 4.0},
                                           {"wrt": "x3", "value": 3.0}],
-                             "adjoint": 3.0, "kink": False, "source": "x2*x3"}
+                             "adjoint": 3.0, "kink": False, "source": "x2*x3",
+                             "span": [9, 14]}
 
 
 def test_constants_are_not_nodes():
