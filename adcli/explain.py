@@ -245,7 +245,7 @@ def _wrt(graph, wrt):
             return graph.variables[0]
         raise points.PointError("forward mode pushes one input through: choose it with wrt "
                                 f"(--wrt), one of {', '.join(graph.variables)}")
-    if wrt not in graph.variables:
+    if wrt not in graph.variable_index():
         raise points.PointError(f"{wrt} is not a variable (variables: "
                                 f"{', '.join(graph.variables)})")
     return wrt
