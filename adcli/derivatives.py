@@ -102,7 +102,7 @@ def vjp(graph, point, cotangent, outputs):
     values = evaluate.forward(graph, point)
     seeds = {}
     for node, weight in zip(outputs, cotangent):  # two outputs may be one node
-        seeds[node] = seeds.get(node, 0.0) + weight
+        seeds[node] = seeds[node] + weight if node in seeds else weight
     adjoints = evaluate.backward(graph, values, seeds=seeds)
     return ([float(values[o]) for o in outputs],
             [float(adjoints[v]) for v in graph.var_nodes])
@@ -146,7 +146,7 @@ def hessian(graph, point, output):
             for v in graph.var_nodes]
     matrix = np.array(rows, dtype=np.float64).reshape(n, n)
     matrix = 0.5 * (matrix + matrix.T)
-    gradient = [float(adjoint[v] or 0.0) for v in graph.var_nodes]
+    gradient = [0.0 if adjoint[v] is None else float(adjoint[v]) for v in graph.var_nodes]
     return float(values[output]), gradient, matrix
 
 
@@ -156,7 +156,7 @@ def _second_order_sweep(graph, values, tangent, output, n):
     adjoint = [None] * len(values)
     adjoint_tangent = [None] * len(values)
     adjoint[output] = 1.0
-    for node in reversed(graph.op_nodes):
+    for node in evaluate.backward_order(graph):  # the gradient's bits are adcli.grad's
         a = adjoint[node]
         if a is None:
             continue

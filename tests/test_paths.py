@@ -1,0 +1,315 @@
+"""Every evaluation path gives the same bits (issue 10).
+
+adcli evaluates a graph three ways: the scalar loop (one point, Python
+floats), the numpy batch (many points, one numpy call per node) and level by
+level (one point of a large graph, one numpy call per group of nodes).  On
+random programs built from the op table, with shared subexpressions, signed
+zeros among the constants and the inputs, and sizes small and large enough
+for adcli.grad to choose each path, all three must agree to the last bit:
+values, adjoints, gradients, Jacobians and products, -0.0 apart from 0.0
+(any NaN equals any NaN).
+"""
+import math
+import random
+import warnings
+
+import numpy as np
+import pytest
+
+import adcli
+from adcli import evaluate, levels, npspace, ops, scalar
+from conftest import expression_for
+
+OPS = sorted(ops.TABLE.values(), key=lambda op: op.name)
+
+#: constants as a user writes them: both zeros, tiny, huge, and ones that
+#: repeat so some groups get the same constant in every node (a fixed slot)
+CONSTANTS = ["0", "(-0)", "1", "(-1)", "2", "0.5", "(-2.5)", "3", "1e-300", "(-1e300)", "pi"]
+
+#: input values: both zeros, subnormal, huge, at kinks, and ordinary ones
+SPECIAL_INPUTS = [0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, 3.0, 5e-324, -1e-310, 1e300, -1e300,
+                  math.pi, 0.999999]
+
+
+def bits(values):
+    """Each float64 as its IEEE bits, every NaN alike: -0.0 differs from 0.0."""
+    array = np.array(values, dtype=np.float64)
+    raw = array.view(np.int64).copy()
+    raw[np.isnan(array)] = 0x7FF8000000000000
+    return raw
+
+
+def assert_same_bits(actual, expected, what):
+    actual_bits, expected_bits = bits(actual), bits(expected)
+    differ = np.flatnonzero(actual_bits != expected_bits)
+    assert differ.size == 0, (
+        f"{what}: {differ.size} of {expected_bits.size} differ, first at {differ[0]}: "
+        f"{np.ravel(actual)[differ[0]]!r} against {np.ravel(expected)[differ[0]]!r}")
+
+
+# --- random programs -----------------------------------------------------------------
+
+
+def random_program(rng, ops_, layers, width, variables=4, outputs=1):
+    """A program of definitions in layers: each node applies an op to nodes of
+    earlier layers (mostly the previous one, so the graph is wide and shallow),
+    variables or constants; names are shared, so many nodes have several
+    consumers.  The outputs sum the nodes nothing else uses."""
+    names = [f"x{k}" for k in range(1, variables + 1)]
+    lines, previous, used, defined = [], list(names), set(), []
+    for layer in range(layers):
+        current = []
+        for k in range(width):
+            op = rng.choice(ops_)
+            count = op.nargs or rng.randint(2, 4)
+            args = [_argument(rng, previous, names, defined) for _ in range(count)]
+            used.update(args)
+            name = f"t{layer}_{k}"
+            lines.append(f"{name} = {expression_for(op, args)}")
+            current.append(name)
+        defined += current
+        previous = current
+    sinks = [name for name in defined if name not in used]
+    rng.shuffle(sinks)
+    for k in range(outputs):
+        share = sinks[k::outputs] or [defined[-1 - k]]
+        lines.append(" + ".join(share + [names[k % len(names)]]))
+    return "\n".join(lines)
+
+
+def _argument(rng, previous, names, defined):
+    roll = rng.random()
+    if roll < 0.2:
+        return rng.choice(CONSTANTS)
+    if roll < 0.35:
+        return rng.choice(names)
+    if roll < 0.45 and defined:
+        return rng.choice(defined)
+    return rng.choice(previous)
+
+
+def random_points(rng, variables, count):
+    return [[rng.choice(SPECIAL_INPUTS) if rng.random() < 0.4 else rng.uniform(-3, 3)
+             for _ in range(variables)] for _ in range(count)]
+
+
+def _op_subset(seed, size=8):
+    """Ops for one large graph: consecutive slices of the table, so that the
+    seeds together cover every op."""
+    start = seed * size % len(OPS)
+    return [OPS[(start + k) % len(OPS)] for k in range(size)]
+
+
+#: enough seeds that every op lands in some large graph, twice over
+LARGE_SEEDS = range(2 * math.ceil(len(OPS) / 8))
+
+
+def test_large_seeds_cover_every_op():
+    covered = {op.name for seed in LARGE_SEEDS for op in _op_subset(seed)}
+    assert covered == set(ops.TABLE)
+
+
+# --- the three evaluators ----------------------------------------------------------------
+
+
+def scalar_loop(graph, point):
+    values = evaluate.forward(graph, point)
+    return values, evaluate.backward(graph, values)
+
+
+def level_by_level(graph, point):
+    plan = levels.plan(graph)
+    values, gathered = levels.forward(plan, point)
+    return values, levels.backward(plan, values, gathered)
+
+
+def batch(graph, points):
+    columns = [np.array(column, dtype=np.float64) for column in zip(*points)]
+    with np.errstate(all="ignore"):
+        values = evaluate.forward(graph, columns, npspace)
+        adjoints = evaluate.backward(graph, values, npspace)
+    count = len(points)
+    as_rows = lambda items: np.stack(  # noqa: E731
+        [np.broadcast_to(np.asarray(v, dtype=np.float64), (count,)) for v in items], axis=1)
+    return as_rows(values), as_rows(adjoints)
+
+
+def assert_paths_agree(graph, points):
+    """Values of every op node and adjoints of every op and variable node,
+    scalar loop against levels and against the batch, point by point."""
+    ops_, differentiated = graph.op_nodes, graph.var_nodes + graph.op_nodes
+    batch_values, batch_adjoints = batch(graph, points)
+    for row, point in enumerate(points):
+        values, adjoints = scalar_loop(graph, point)
+        expected_values = [values[n] for n in ops_]
+        expected_adjoints = [adjoints[n] for n in differentiated]
+        level_values, level_adjoints = level_by_level(graph, point)
+        assert_same_bits(level_values[ops_], expected_values, f"levels values at {point}")
+        assert_same_bits(level_adjoints[differentiated], expected_adjoints,
+                         f"levels adjoints at {point}")
+        assert_same_bits(batch_values[row][ops_], expected_values, f"batch values at {point}")
+        assert_same_bits(batch_adjoints[row][differentiated], expected_adjoints,
+                         f"batch adjoints at {point}")
+
+
+def assert_api_agrees(graph, points):
+    """adcli.grad at each point (the path it picks) against adcli.grad on
+    the batch, and the Hessian's gradient against both."""
+    result = adcli.grad(graph, np.array(points), allow_nonfinite=True)
+    for row, point in enumerate(points):
+        one = adcli.grad(graph, point, allow_nonfinite=True)
+        assert_same_bits(result.value[row], one.value, f"grad value at {point}")
+        assert_same_bits([result.gradient[v][row] for v in graph.variables],
+                         [one.gradient[v] for v in graph.variables], f"gradient at {point}")
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_small_random_programs_give_the_same_bits_on_every_path(seed):
+    rng = random.Random(seed)
+    graph = adcli.parse(random_program(rng, OPS, layers=3, width=6))
+    assert not evaluate.worth_it(graph)  # adcli.grad takes the scalar loop
+    points = random_points(rng, len(graph.variables), 12)
+    assert_paths_agree(graph, points)
+    assert_api_agrees(graph, points)
+
+
+@pytest.mark.parametrize("seed", LARGE_SEEDS)
+def test_large_random_programs_give_the_same_bits_on_every_path(seed):
+    rng = random.Random(1000 + seed)
+    graph = adcli.parse(random_program(rng, _op_subset(seed), layers=6, width=900,
+                                       variables=16))
+    assert len(graph.op_nodes) >= evaluate.MIN_OP_NODES
+    assert evaluate.worth_it(graph)  # adcli.grad takes the levels
+    points = random_points(rng, len(graph.variables), 4)
+    assert_paths_agree(graph, points)
+    assert_api_agrees(graph, points)
+
+
+def test_random_programs_are_mostly_finite():
+    """The programs exercise the rules, not only NaN: most values are finite."""
+    rng = random.Random(7)
+    finite = total = 0
+    for seed in LARGE_SEEDS:
+        graph = adcli.parse(random_program(rng, _op_subset(seed), layers=6, width=900,
+                                       variables=16))
+        values, _ = scalar_loop(graph, random_points(rng, len(graph.variables), 1)[0])
+        finite += sum(math.isfinite(values[n]) for n in graph.op_nodes)
+        total += len(graph.op_nodes)
+    assert finite > 0.6 * total
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_jacobians_give_the_same_bits_at_a_point_and_in_a_batch(seed, mode):
+    rng = random.Random(100 + seed)
+    graph = adcli.parse(random_program(rng, OPS, layers=3, width=6, variables=3, outputs=3))
+    points = random_points(rng, len(graph.variables), 8)
+    in_batch = adcli.jacobian(graph, np.array(points), mode=mode, allow_nonfinite=True)
+    for row, point in enumerate(points):
+        one = adcli.jacobian(graph, point, mode=mode, allow_nonfinite=True)
+        assert_same_bits(in_batch.values[row], list(one.values.values()), f"values at {point}")
+        assert_same_bits(in_batch.matrices[row], one.matrix, f"{mode} Jacobian at {point}")
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_hessian_gradient_has_the_bits_of_grad(seed):
+    rng = random.Random(200 + seed)
+    graph = adcli.parse(random_program(rng, [op for op in OPS if op.second is not None],
+                                       layers=3, width=6, variables=3))
+    for point in random_points(rng, len(graph.variables), 6):
+        hessian = adcli.hessian(graph, point, allow_nonfinite=True)
+        gradient = adcli.grad(graph, point, allow_nonfinite=True).gradient
+        assert_same_bits([hessian.gradient[v] for v in graph.variables],
+                         [gradient[v] for v in graph.variables], f"gradient at {point}")
+
+
+# --- the namespaces, function by function --------------------------------------------------
+
+#: every function the op table may call through xp, with its arity
+NAMESPACE_FUNCTIONS = [(name, 1) for name in (
+    "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh",
+    "atanh", "exp", "expm1", "log", "log2", "log10", "log1p", "sqrt", "cbrt", "abs", "sign",
+    "floor", "ceil")] + [(name, 2) for name in (
+        "atan2", "hypot", "maximum", "minimum", "divide", "power")]
+
+
+def _wide_sample(rng, count):
+    """Values over the whole float64 range, both signs, and the special ones."""
+    values = [math.ldexp(rng.random(), rng.randint(-1074, 1024)) * rng.choice((-1, 1))
+              for _ in range(count // 2)]
+    values += [rng.uniform(-4, 4) for _ in range(count // 2)]
+    return values + SPECIAL_INPUTS + [math.inf, -math.inf, math.nan, 709.78, 710.0, -745.2]
+
+
+@pytest.mark.parametrize("name, arity", NAMESPACE_FUNCTIONS)
+def test_numpy_namespace_has_the_bits_of_the_scalar_namespace(name, arity):
+    rng = random.Random(name)
+    xs = _wide_sample(rng, 4000)
+    columns = [xs] + [[rng.choice(xs + [2.0, 0.5, -1.0, 0.0, 1.0, 3.0]) for _ in xs]
+                      for _ in range(arity - 1)]
+    expected = [getattr(scalar, name)(*args) for args in zip(*columns)]
+    with np.errstate(all="ignore"):
+        got = getattr(npspace, name)(*[np.array(c) for c in columns])
+    assert_same_bits(got, expected, name)
+
+
+@pytest.mark.parametrize("exponent", [2.0, -1.0, 0.5, 1.0, 0.0, 3.0, -0.5, 1.5])
+def test_a_constant_exponent_has_the_bits_of_an_exponent_array(exponent):
+    """levels.py passes an exponent shared by a whole group as one float (numpy's
+    x**2 is x*x), the batch path an array, the scalar loop math.pow: one answer."""
+    xs = np.array(_wide_sample(random.Random(3), 2000))
+    expected = [scalar.power(x, exponent) for x in xs.tolist()]
+    with np.errstate(all="ignore"):
+        assert_same_bits(npspace.power(xs, exponent), expected, "constant exponent")
+        assert_same_bits(npspace.power(xs, np.full(len(xs), exponent)), expected, "array")
+
+
+@pytest.mark.parametrize("values, largest, smallest", [
+    ([0.0, -0.0], 0.0, -0.0), ([-0.0, 0.0], 0.0, -0.0), ([-0.0, -0.0], -0.0, -0.0),
+    ([-1.0, -0.0], -0.0, -1.0), ([0.0, -3.0], 0.0, -3.0), ([math.nan, 1.0], math.nan, math.nan)])
+def test_max_and_min_order_signed_zeros_alike_on_every_path(values, largest, smallest):
+    """IEEE 754-2019: -0.0 < 0.0, whatever the order of the arguments."""
+    stacks = {"scalar": (scalar, values), "batch": (npspace, [np.array([v]) for v in values]),
+              "levels": (npspace, np.array([[v] for v in values]))}
+    for path, (space, stack) in stacks.items():
+        assert_same_bits(space.stack_max(stack), [largest], f"{path} max{tuple(values)}")
+        assert_same_bits(space.stack_min(stack), [smallest], f"{path} min{tuple(values)}")
+    a, b = values
+    assert_same_bits(npspace.maximum(np.array([a] * 40), np.array([b] * 40)), [largest] * 40,
+                     "maximum")
+    assert_same_bits(npspace.minimum(np.array([a] * 40), b), [smallest] * 40, "minimum")
+    assert_same_bits(scalar.maximum(a, b), largest, "scalar maximum")
+
+
+@pytest.mark.parametrize("stack, total", [([-0.0], -0.0), ([-0.0, -0.0], -0.0),
+                                          ([1e16, 1.0, -1e16], 0.0), ([-0.0, 0.0], 0.0)])
+def test_sums_run_left_to_right_from_the_first_argument(stack, total):
+    """Not sum(), which starts from 0 and, from Python 3.12, compensates."""
+    assert_same_bits(scalar.stack_sum(stack), total, "scalar")
+    assert_same_bits(npspace.stack_sum([np.array([v]) for v in stack]), [total], "batch")
+    assert_same_bits(npspace.stack_sum(np.array([[v] * 3 for v in stack])), [total] * 3,
+                     "levels")
+
+
+# --- issue 10, item 1: 0 and -0 on large graphs ----------------------------------------------
+
+
+def test_zero_and_minus_zero_constants_stay_apart_on_a_large_graph():
+    terms = ["atan2(-0, x1)"] + [f"atan2(0, x{k})" for k in range(2, 2501)]
+    graph = adcli.parse(" + ".join(terms))
+    assert evaluate.worth_it(graph)
+    point = [-1.0] * 2500
+    expected = math.fsum([-math.pi] + [math.pi] * 2499)
+    result = adcli.grad(graph, point)
+    assert result.value == pytest.approx(expected, rel=1e-12)  # 7847.70, not -7853.98
+    assert_same_bits(result.value, scalar_loop(graph, point)[0][graph.output], "value")
+
+
+def test_a_minus_zero_derivative_stays_minus_zero_on_a_large_graph():
+    """levels.py started every adjoint from 0.0, and 0.0 + -0.0 is 0.0."""
+    graph = adcli.parse(" + ".join(f"(-0)*x{k} + sin(y{k})" for k in range(1, 1201)))
+    assert evaluate.worth_it(graph)
+    point = [0.5] * len(graph.variables)
+    gradient = adcli.grad(graph, point).gradient
+    assert_same_bits([gradient[f"x{k}"] for k in range(1, 1201)], [-0.0] * 1200, "d/dx")
+    assert_same_bits(gradient["y7"], math.cos(0.5), "d/dy7")
