@@ -313,3 +313,31 @@ def test_a_minus_zero_derivative_stays_minus_zero_on_a_large_graph():
     gradient = adcli.grad(graph, point).gradient
     assert_same_bits([gradient[f"x{k}"] for k in range(1, 1201)], [-0.0] * 1200, "d/dx")
     assert_same_bits(gradient["y7"], math.cos(0.5), "d/dy7")
+
+
+# --- issue 10, item 4: the Hessian's symmetrization ---------------------------------------
+
+
+def test_a_hessian_near_the_float64_limit_is_finite_and_warns_nothing(run_cli):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a numpy RuntimeWarning fails the test
+        result = run_cli("hessian", "sinh(x)", "--at", "710", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    assert "1.1169973830808557e+308" in result.stdout
+
+
+def test_hessian_entries_near_the_limit_average_without_overflow():
+    hessian = adcli.hessian("1.5e308*x*y", [1.0, 1.0])  # (H + H.T)/2 overflowed
+    assert hessian.matrix.tolist() == [[0.0, 1.5e308], [1.5e308, 0.0]]
+
+
+@pytest.mark.parametrize("method", ["bfgs", "lbfgs", "adam", "newton", "gd"])
+def test_an_overflowing_minimization_warns_nothing(run_cli, method):
+    """Overflow inside a method's update is reported by adcli (a non-finite
+    step), never by a numpy RuntimeWarning on stderr."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = run_cli("minimize", "exp(x)+exp(-x)", "--from", "700", "--method", method)
+    assert "RuntimeWarning" not in result.stderr
+    assert result.exit_code in (0, 4, 5), result.stderr
