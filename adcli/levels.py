@@ -113,9 +113,11 @@ def backward(plan_, values, gathered):
 
 
 def _scatter(adjoints, group, contributions):
-    """Add each slot's contributions (one array per slot) to its inputs."""
-    if group.unique:  # no input twice: each gets one addition, order is moot
+    """Add the contributions (one row per slot) to the slots' inputs."""
+    if not group.unique:  # in evaluate.backward's order: np.add.at adds repeats in turn
+        np.add.at(adjoints, group.targets, np.stack(contributions, axis=1).ravel())
+    elif group.op.variadic:  # no input twice: one addition each, order is moot
+        adjoints[group.inputs] += contributions
+    else:
         for k, contribution in zip(group.slots, contributions):
             adjoints[group.inputs[k]] += contribution
-    else:  # in evaluate.backward's order; np.add.at adds repeated targets in turn
-        np.add.at(adjoints, group.targets, np.stack(contributions, axis=1).ravel())

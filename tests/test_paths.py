@@ -185,6 +185,20 @@ def test_large_random_programs_give_the_same_bits_on_every_path(seed):
     assert_api_agrees(graph, points)
 
 
+@pytest.mark.parametrize("constant", CONSTANTS)
+def test_a_constant_shared_by_a_whole_group_gives_the_same_bits(constant):
+    """levels.py passes a constant that every node of a group has in one slot
+    as a Python float (x**2 for 40 variables: numpy's scalar fast paths)."""
+    binary = [op for op in OPS if op.nargs == 2 or op.variadic]
+    terms = [expression_for(op, [f"x{k}", constant][::order])
+             for op in binary for order in (1, -1) for k in range(1, 41)]
+    graph = adcli.parse(" + ".join(terms))
+    plan = levels.plan(graph)
+    assert sum(any(fixed is not None for fixed in group.fixed) for group in plan.groups) >= 10
+    rng = random.Random(constant)
+    assert_paths_agree(graph, random_points(rng, len(graph.variables), 4))
+
+
 def test_random_programs_are_mostly_finite():
     """The programs exercise the rules, not only NaN: most values are finite."""
     rng = random.Random(7)
