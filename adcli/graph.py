@@ -320,7 +320,7 @@ class Graph:
 
     def operand_text(self, index):
         if self.is_constant(index):
-            text = format_number(self.initial_values[index])
+            text = _constant_text(self.initial_values[index])
             return f"({text})" if text.startswith("-") else text
         return self.node_names()[index]
 
@@ -330,7 +330,7 @@ class Graph:
         if op == _VARIABLE:
             return "input " + self.variables[self.var_nodes.index(index)]
         if op == _CONSTANT:
-            return format_number(self.initial_values[index])
+            return _constant_text(self.initial_values[index])
         operands = [self.operand_text(a) for a in self.args[index]]
         if op.kind == "infix":
             separator = op.symbol if op.symbol in ("*", "**") else f" {op.symbol} "
@@ -351,6 +351,11 @@ def format_number(value, precision=None):
     if math.isfinite(value) and value == int(value) and abs(value) < 1e16:
         return str(int(value))  # -0.0 prints as 0
     return repr(value)
+
+
+def _constant_text(value):
+    """A constant as the node text shows it: -0 apart from 0 (atan2 tells them apart)."""
+    return "-0" if value == 0 and math.copysign(1.0, value) < 0 else format_number(value)
 
 
 def _abbreviate(text, width):

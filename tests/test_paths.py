@@ -340,6 +340,13 @@ def test_a_minus_zero_derivative_stays_minus_zero_on_a_large_graph():
     assert_same_bits(gradient["y7"], math.cos(0.5), "d/dy7")
 
 
+def test_the_trace_writes_a_minus_zero_constant_as_minus_zero():
+    """Two nodes that differ only in the sign of a zero read differently."""
+    rows = adcli.grad("atan2(-0, x) + atan2(0, x)", [-1.0]).trace
+    assert [row.computes for row in rows[1:3]] == ["atan2((-0), v1)", "atan2(0, v1)"]
+    assert [row.value for row in rows[1:3]] == [-math.pi, math.pi]
+
+
 # --- issue 10, item 4: the Hessian's symmetrization ---------------------------------------
 
 
