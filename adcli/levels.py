@@ -27,10 +27,12 @@ class Group:
         # input slots that reach at least one non-constant node
         self.slots = (list(range(len(self.inputs))) if op.variadic else
                       [k for k in range(len(self.inputs)) if not constant[self.inputs[k]].all()])
-        # the backward pass adds the contributions node by node, each node's
-        # slots in order: the order of evaluate.backward
-        self.targets = self.inputs[self.slots].T.ravel()
-        self.unique = _is_unique(self.targets)
+        # where an input takes several of the group's contributions, the
+        # backward pass adds them node by node, each node's slots in order:
+        # the order of evaluate.backward
+        targets = self.inputs[self.slots].T.ravel()
+        self.unique = _is_unique(targets)
+        self.targets = None if self.unique else targets
         # a slot holding one constant for every node (the 2 of x**2, the 100
         # of 100*x) is passed as a Python float: numpy's scalar fast paths
         self.fixed = [None if op.variadic else _same_constant(graph, row, constant)
@@ -66,8 +68,9 @@ class Plan:
         # nodes some contribution reaches start from -0.0, which adds as an
         # exact identity (0.0 + -0.0 would be 0.0); the rest stay 0.0, as in
         # evaluate.backward
-        targets = [group.targets for group in self.groups]
-        self.reached = np.unique(np.concatenate(targets)) if targets else targets
+        self.reached = np.zeros(len(graph.ops), dtype=bool)
+        for group in self.groups:
+            self.reached[group.inputs[group.slots]] = True
 
 
 def _is_unique(index):
