@@ -3,10 +3,12 @@
 A node's level is one more than the highest level among its inputs, so all
 nodes of a level can be computed at once.  Nodes of one level with the same
 op and arity form a group: the forward pass is one numpy call per group (the
-op-table rule, with numpy as ``xp``, on gathered input values), the backward
-pass one call per group and input slot, scattering adjoint contributions.
-On wide graphs (sums of many terms) that is a few dozen numpy calls in all,
-instead of a Python-level step per node.
+op-table rule, with adcli.npspace as ``xp``, on gathered input values), the
+backward pass one call per group and input slot, scattering adjoint
+contributions.  On wide graphs (sums of many terms) that is a few dozen numpy
+calls in all, instead of a Python-level step per node.  The groups and the
+order in which adjoints add up are evaluate.py's, so the bits are the scalar
+loop's.
 """
 import numpy as np
 

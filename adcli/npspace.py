@@ -21,6 +21,7 @@ import math
 import numpy as np
 
 from . import scalar
+from .scalar import _halving_sum
 
 inf = np.inf
 nan = np.nan
@@ -146,14 +147,21 @@ def power(x, y):
 
 # --- stacks -------------------------------------------------------------------------
 # A stack is a 2-D array (levels.py: one row per argument) or a list of
-# equal-shape arrays and floats (a batch).  Sums run left to right from the
-# first argument, as scalar.stack_sum: np.add.reduce may sum pairwise, and
-# from 0.0.
+# equal-shape arrays and floats (a batch).  Sums take _halving_sum's
+# tree: np.add.reduce sums in an order of its own, and from 0.0.
 
 def stack_sum(stack):
-    if isinstance(stack, np.ndarray):
-        return np.add.accumulate(stack, axis=0)[-1]
-    return functools.reduce(np.add, stack)
+    if not isinstance(stack, np.ndarray):
+        return _halving_sum(stack, np.add)
+    rows = stack.copy()  # the same tree, a row of nodes at a time, in place
+    count = len(rows)
+    while count > 1:
+        half = count // 2
+        np.add(rows[:half], rows[half:2 * half], out=rows[:half])
+        if count % 2:
+            rows[half] = rows[2 * half]
+        count = half + count % 2
+    return rows[0]
 
 
 def stack_max(stack):

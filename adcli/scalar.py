@@ -151,10 +151,26 @@ def power(x, y):
 # first axis runs over the arguments: a list here, a 2-D array in numpy.
 
 def stack_sum(stack):
-    # left to right from the first argument: sum() starts from 0 (so
-    # sum([-0.0]) is 0.0) and compensates from Python 3.12; npspace adds in
-    # this same order
-    return _reduce(_add, stack)
+    """The arguments' sum by _halving_sum: not sum(), which starts from 0 (so
+    sum([-0.0]) is 0.0) and compensates from Python 3.12."""
+    return _halving_sum(stack, _add)
+
+
+def _halving_sum(items, add):
+    """Sum by halving: item i adds to item i + n//2 (an odd last item waits),
+    until one is left.  One tree on every path (npspace follows it), and the
+    rounding error grows with log n, not n, as in numpy's pairwise sum."""
+    if len(items) <= 3:  # the tree of three is left to right
+        return _reduce(add, items)
+    items = list(items)
+    count = len(items)
+    while count > 1:
+        half = count // 2
+        items[:half] = map(add, items[:half], items[half:2 * half])
+        if count % 2:
+            items[half] = items[2 * half]
+        count = half + count % 2
+    return items[0]
 
 
 def stack_max(stack):

@@ -306,13 +306,23 @@ def test_max_and_min_order_signed_zeros_alike_on_every_path(values, largest, sma
     assert_same_bits(scalar.maximum(a, b), largest, "scalar maximum")
 
 
-@pytest.mark.parametrize("stack, total", [([-0.0], -0.0), ([-0.0, -0.0], -0.0),
-                                          ([1e16, 1.0, -1e16], 0.0), ([-0.0, 0.0], 0.0)])
-def test_sums_run_left_to_right_from_the_first_argument(stack, total):
-    """Not sum(), which starts from 0 and, from Python 3.12, compensates."""
+@pytest.mark.parametrize("stack, total", [
+    ([-0.0], -0.0), ([-0.0, -0.0], -0.0), ([-0.0, 0.0], 0.0), ([1e16, 1.0, -1e16], 0.0),
+    ([1e16, 1.0, -1e16, 1.0], 2.0), ([1.0, 1e16, 1.0, -1e16, 1.0], 3.0)])
+def test_sums_add_by_halving_from_the_first_argument(stack, total):
+    """Not sum(), which starts from 0 and, from Python 3.12, compensates, nor
+    np.add.reduce, which sums in its own order."""
     assert_same_bits(scalar.stack_sum(stack), total, "scalar")
     assert_same_bits(npspace.stack_sum([np.array([v]) for v in stack]), [total], "batch")
     assert_same_bits(npspace.stack_sum(np.array([[v] * 3 for v in stack])), [total] * 3,
+                     "levels")
+
+
+def test_a_long_sum_keeps_its_accuracy():
+    """The error of a sum by halving grows with log n: 10^5 tenths."""
+    terms = [0.1] * 100_000
+    assert abs(scalar.stack_sum(terms) - 10_000) < 1e-9
+    assert_same_bits(npspace.stack_sum(np.array(terms)[:, None]), [scalar.stack_sum(terms)],
                      "levels")
 
 
