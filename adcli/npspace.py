@@ -7,12 +7,12 @@ one-point gradient never pays for importing numpy.
 Every path must give the bits of the one-point path (adcli.scalar, Python's
 math, so the C library).  numpy's own kernels are used where they compute
 the same thing exactly: the correctly rounded operations (+ - * / sqrt),
-abs, sign, floor, ceil, comparisons and where, and sin and cos, which numpy
-computes with the C library's functions.  For the rest numpy ships its own
+abs, sign, floor, ceil, comparisons and where, and sin and cos, for which
+numpy calls the C library on float64.  For the rest numpy ships its own
 vector kernels (SVML on AVX-512, for one), which differ from the C library in
 the last bit on a fraction of inputs: those functions map the math function
 over the elements instead (``_through_libm``).  tests/test_paths.py checks
-every path against the others bit for bit.
+every path against the others bit for bit, sin and cos included.
 """
 import functools
 import itertools
@@ -122,10 +122,11 @@ def _root(x):
     return np.where(x == -np.inf, np.inf, np.sqrt(x) + 0.0)
 
 
-#: exponent -> numpy form: the shortcuts scalar.power takes (0.5 made to agree
-#: with math.pow where sqrt does not), and 0 and 1, which math.pow computes exactly
-_POWER_SHORTCUTS = {2.0: lambda x: x * x, -1.0: lambda x: np.divide(1.0, x), 0.5: _root,
-                    1.0: lambda x: np.positive(x), 0.0: lambda x: np.ones(np.shape(x))}
+#: exponent -> the exact form scalar.power takes instead of math.pow (0.5 made
+#: to keep math.pow's zeros and infinity where sqrt does not)
+_SCALAR_SHORTCUTS = {2.0: lambda x: x * x, -1.0: lambda x: np.divide(1.0, x), 0.5: _root}
+#: ... and for one exponent, also 1 and 0, which math.pow computes exactly
+_SHORTCUTS = {**_SCALAR_SHORTCUTS, 1.0: np.positive, 0.0: lambda x: np.ones(np.shape(x))}
 
 
 def power(x, y):
@@ -133,15 +134,14 @@ def power(x, y):
         return np.power(x, y)
     x = np.asarray(x, dtype=np.float64)
     if np.ndim(y) == 0:  # one exponent (x**2): numpy's exact forms where they agree
-        shortcut = _POWER_SHORTCUTS.get(float(y))
+        shortcut = _SHORTCUTS.get(float(y))
         return _pow(x, y) if shortcut is None else shortcut(x)
     y = np.asarray(y, dtype=np.float64)
     result = _pow(x, y)
-    for exponent, shortcut in _POWER_SHORTCUTS.items():
-        if exponent in (2.0, -1.0, 0.5):  # where scalar.power leaves math.pow
-            chosen = y == exponent
-            if chosen.any():
-                result = np.where(chosen, shortcut(x), result)
+    for exponent, shortcut in _SCALAR_SHORTCUTS.items():
+        chosen = y == exponent
+        if chosen.any():
+            result = np.where(chosen, shortcut(x), result)
     return result
 
 
