@@ -34,22 +34,15 @@ sqrt, abs, sign, floor, ceil = np.sqrt, np.abs, np.sign, np.floor, np.ceil
 divide = np.true_divide
 
 
-def _is_complex(*args):
-    return any(np.iscomplexobj(a) for a in args)
-
-
 def _elements(array, shape, size):
     """An iterator over array's float64 elements broadcast to shape."""
     if array.ndim == 0:
         return itertools.repeat(float(array), size)
     if array.shape != shape:
         array = np.broadcast_to(array, shape)
-    return memoryview(np.ascontiguousarray(array, dtype=np.float64).reshape(-1))
-
-
-def _map(function, arrays, shape, size):
-    return np.fromiter(map(function, *(_elements(a, shape, size) for a in arrays)),
-                       np.float64, size)
+    if array.dtype != np.float64 or not array.flags.c_contiguous:
+        array = np.ascontiguousarray(array, dtype=np.float64)
+    return memoryview(array.reshape(-1))
 
 
 def _through_libm(function, ufunc, raw=None):
@@ -63,15 +56,18 @@ def _through_libm(function, ufunc, raw=None):
     raw = raw or getattr(function, "__wrapped__", function)
 
     def elementwise(*args):
-        if _is_complex(*args):
-            return ufunc(*args)
         arrays = [np.asarray(a) for a in args]
-        shape = np.broadcast_shapes(*(a.shape for a in arrays))
+        if any(a.dtype.kind == "c" for a in arrays):
+            return ufunc(*args)
+        shape = (arrays[0].shape if len(arrays) == 1
+                 else np.broadcast_shapes(*(a.shape for a in arrays)))
         size = math.prod(shape)
         try:
-            flat = _map(raw, arrays, shape, size)
+            flat = np.fromiter(map(raw, *(_elements(a, shape, size) for a in arrays)),
+                               np.float64, size)
         except (ValueError, OverflowError):
-            flat = _map(function, arrays, shape, size)
+            flat = np.fromiter(map(function, *(_elements(a, shape, size) for a in arrays)),
+                               np.float64, size)
         return flat[0] if shape == () else flat.reshape(shape)
 
     elementwise.__name__ = ufunc.__name__
@@ -130,9 +126,10 @@ _SHORTCUTS = {**_SCALAR_SHORTCUTS, 1.0: np.positive, 0.0: lambda x: np.ones(np.s
 
 
 def power(x, y):
-    if _is_complex(x, y):
+    x = np.asarray(x)
+    if x.dtype.kind == "c" or np.iscomplexobj(y):
         return np.power(x, y)
-    x = np.asarray(x, dtype=np.float64)
+    x = x.astype(np.float64, copy=False)
     if np.ndim(y) == 0:  # one exponent (x**2): numpy's exact forms where they agree
         shortcut = _SHORTCUTS.get(float(y))
         return _pow(x, y) if shortcut is None else shortcut(x)
