@@ -9,6 +9,7 @@ for adcli.grad to choose each path, all three must agree to the last bit:
 values, adjoints, gradients and Jacobians, -0.0 apart from 0.0 (any NaN
 equals any NaN); the Hessian's gradient has the bits of adcli.grad.
 """
+import json
 import math
 import random
 import warnings
@@ -338,6 +339,14 @@ def test_zero_and_minus_zero_constants_stay_apart_on_a_large_graph():
     result = adcli.grad(graph, point)
     assert result.value == pytest.approx(expected, rel=1e-12)  # 7847.70, not -7853.98
     assert_same_bits(result.value, scalar_loop(graph, point)[0][graph.output], "value")
+
+
+def test_the_command_line_prints_the_large_graph_value_with_both_zeros(run_cli, tmp_path):
+    source = tmp_path / "zeros.txt"
+    source.write_text(" + ".join(["atan2(-0, x1)"] + [f"atan2(0, x{k})" for k in range(2, 2501)]))
+    result = run_cli("grad", "-f", source, "--at", ",".join(["-1"] * 2500), "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["value"] == pytest.approx(7847.698448667, rel=1e-12)
 
 
 def test_a_minus_zero_derivative_stays_minus_zero_on_a_large_graph():
