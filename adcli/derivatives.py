@@ -96,7 +96,7 @@ def vjp(graph, point, cotangent, outputs):
     values = evaluate.forward(graph, point)
     seeds = {}
     for node, weight in zip(outputs, cotangent):  # two outputs may be one node
-        seeds[node] = seeds.get(node, 0.0) + weight
+        seeds[node] = seeds[node] + weight if node in seeds else weight
     adjoints = evaluate.backward(graph, values, seeds=seeds)
     return ([float(values[o]) for o in outputs],
             [float(adjoints[v]) for v in graph.var_nodes])
@@ -136,12 +136,20 @@ def hessian(graph, point, output):
     with np.errstate(all="ignore"):  # non-finite entries are reported, not warned about
         tangent = tangents(graph, values, list(np.eye(n)), xp=scalar)
         adjoint, adjoint_tangent = _second_order_sweep(graph, values, tangent, output, n)
-    rows = [adjoint_tangent[v] if adjoint_tangent[v] is not None else np.zeros(n)
-            for v in graph.var_nodes]
-    matrix = np.array(rows, dtype=np.float64).reshape(n, n)
-    matrix = 0.5 * (matrix + matrix.T)
-    gradient = [float(adjoint[v] or 0.0) for v in graph.var_nodes]
+        rows = [adjoint_tangent[v] if adjoint_tangent[v] is not None else np.zeros(n)
+                for v in graph.var_nodes]
+        matrix = _symmetrized(np.array(rows, dtype=np.float64).reshape(n, n))
+    gradient = [0.0 if adjoint[v] is None else float(adjoint[v]) for v in graph.var_nodes]
     return float(values[output]), gradient, matrix
+
+
+def _symmetrized(matrix):
+    """(H + H.T) / 2, entry by entry, and finite wherever both entries are:
+    halving first where the sum overflows (H is near the float64 limit)."""
+    import numpy as np
+
+    total = matrix + matrix.T
+    return np.where(np.isfinite(total), 0.5 * total, 0.5 * matrix + 0.5 * matrix.T)
 
 
 def _second_order_sweep(graph, values, tangent, output, n):
@@ -150,7 +158,7 @@ def _second_order_sweep(graph, values, tangent, output, n):
     adjoint = [None] * len(values)
     adjoint_tangent = [None] * len(values)
     adjoint[output] = 1.0
-    for node in reversed(graph.op_nodes):
+    for node in evaluate.backward_order(graph):  # the gradient's bits are adcli.grad's
         a = adjoint[node]
         if a is None:
             continue

@@ -17,9 +17,10 @@ from .errors import DomainError
 
 
 def _program(graph):
-    """Per op node: (node, op, inputs, [(slot, input, rule) for inputs that
-    are not constants]).  Built once per graph."""
-    steps = []
+    """(forward steps in tape order, the same steps in backward order).  A
+    step is (node, op, inputs, [(slot, input, rule) for inputs that are not
+    constants]).  Built once per graph."""
+    steps = [None] * len(graph.ops)
     for node in graph.op_nodes:
         op = graph.ops[node]
         inputs = graph.args[node]
@@ -28,12 +29,36 @@ def _program(graph):
         else:
             active = [(slot, i, op.partials[slot]) for slot, i in enumerate(inputs)
                       if not graph.is_constant(i)]
-        steps.append((node, op, inputs, active))
-    return steps
+        steps[node] = (node, op, inputs, active)
+    return ([steps[node] for node in graph.op_nodes],
+            [steps[node] for node in backward_order(graph)])
 
 
 def program(graph):
     return graph.cached("program", _program)
+
+
+def backward_order(graph):
+    """The op nodes in the order every reverse sweep visits them, so that
+    adjoints sum their contributions in one order on every path: groups (see
+    groups) last to first, each group's nodes in tape order, and within a
+    node its inputs in order (levels.py scatters a group at once)."""
+    return [node for group in reversed(groups(graph)) for node in group]
+
+
+def groups(graph):
+    """The op nodes by level, op and arity: the groups levels.py evaluates at
+    once, ordered by level, then by first appearance; nodes in tape order."""
+    return graph.cached("groups", _groups)
+
+
+def _groups(graph):
+    level = levels(graph)
+    buckets = {}
+    for node in graph.op_nodes:
+        key = (level[node], id(graph.ops[node]), len(graph.args[node]))
+        buckets.setdefault(key, []).append(node)
+    return [nodes for _, nodes in sorted(buckets.items(), key=lambda item: item[0][0])]
 
 
 # --- which evaluator: the scalar loop, or numpy level by level (levels.py) ---
@@ -71,9 +96,7 @@ def worth_it(graph):
     count = len(graph.op_nodes)
     if count < (MIN_OP_NODES_NUMPY_LOADED if "numpy" in sys.modules else MIN_OP_NODES):
         return False
-    level = levels(graph)
-    groups = {(level[n], id(graph.ops[n]), len(graph.args[n])) for n in graph.op_nodes}
-    return count >= MIN_NODES_PER_GROUP * len(groups)
+    return count >= MIN_NODES_PER_GROUP * len(groups(graph))
 
 
 def _call(op, xp, rule, values, inputs, ans=None):
@@ -91,7 +114,7 @@ def forward(graph, point, xp=scalar):
     values = list(graph.initial_values)
     for node, x in zip(graph.var_nodes, point):
         values[node] = x
-    for node, op, inputs, _ in program(graph):
+    for node, op, inputs, _ in program(graph)[0]:
         values[node] = _call(op, xp, op.forward, values, inputs)
     return values
 
@@ -102,7 +125,7 @@ def backward(graph, values, xp=scalar, seeds=None):
     adjoints = [None] * len(values)  # None: no contribution yet
     for node, seed in (seeds or {graph.output: 1.0}).items():
         adjoints[node] = seed
-    for node, op, inputs, active in reversed(program(graph)):
+    for node, op, inputs, active in program(graph)[1]:
         adjoint = adjoints[node]
         if adjoint is None:  # a constant-only branch never reached
             continue
@@ -186,7 +209,7 @@ def diagnose(graph, point, row=None):
         error = first_nonfinite(graph, values, backward(graph, values, seeds={node: 1.0}))
         if error is not None:
             break
-    if error is None:  # numpy and the scalar pass rounded differently: say what we saw
+    if error is None:  # not expected (every path gives the same bits): say what we saw
         error = DomainError("a value or derivative is not finite at this point", graph.source)
     if row is not None:
         error.row = int(row)

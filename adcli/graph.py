@@ -377,7 +377,7 @@ class Graph:
 
     def operand_text(self, index):
         if self.is_constant(index):
-            text = format_number(self.initial_values[index])
+            text = _constant_text(self.initial_values[index])
             return f"({text})" if text.startswith("-") else text
         return self.node_names()[index]
 
@@ -387,7 +387,7 @@ class Graph:
         if op == _VARIABLE:
             return "input " + self.variable_name(index)
         if op == _CONSTANT:
-            return format_number(self.initial_values[index])
+            return _constant_text(self.initial_values[index])
         operands = [self.operand_text(a) for a in self.args[index]]
         if op.kind == "infix":
             separator = op.symbol if op.symbol in ("*", "**") else f" {op.symbol} "
@@ -415,6 +415,11 @@ def count_text(count, noun, plural=None):
     if count == 1:
         return f"{count} {noun}"
     return f"{count} {plural or noun + ('es' if noun.endswith(('s', 'x', 'ch', 'sh')) else 's')}"
+
+
+def _constant_text(value):
+    """A constant as the node text shows it: -0 apart from 0 (atan2 tells them apart)."""
+    return "-0" if value == 0 and math.copysign(1.0, value) < 0 else format_number(value)
 
 
 def _abbreviate(text, width):

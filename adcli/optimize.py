@@ -218,7 +218,8 @@ def minimize(expr, x0, *, method="auto", variables=None, output=None, maximize=F
     run = _Run(objective, _STEPPERS[method](settings), callback,
                dict(gtol=gtol, ftol=settings["ftol"], xtol=settings["xtol"],
                     max_iter=max_iter))
-    x, f, g, reason, error = run.solve(x)
+    with np.errstate(all="ignore"):  # an overflowing step is reported as such, not warned about
+        x, f, g, reason, error = run.solve(x)
     return MinimizeResult(
         x=dict(zip(graph.variables, x.tolist())), value=f * objective.sign,
         converged=reason in CONVERGED, reason=reason,

@@ -7,6 +7,8 @@ here returns what numpy returns for the same float64 input: nan or +-inf
 instead of raising (log(-1) is nan, 1/0 is inf, exp(1000) is inf).
 """
 import math
+from functools import reduce as _reduce
+from operator import add as _add
 
 inf = math.inf
 nan = math.nan
@@ -32,6 +34,7 @@ def _guard(fn, on_error):
             return on_error(x)
 
     guarded.__name__ = fn.__name__
+    guarded.__wrapped__ = fn  # npspace maps the raw function over arrays
     return guarded
 
 
@@ -67,11 +70,12 @@ cbrt = math.cbrt
 
 
 def floor(x):
-    return float(math.floor(x)) if math.isfinite(x) else x
+    # the result takes x's sign, as in IEEE 754 and numpy: floor(-0.0) is -0.0
+    return _copysign(float(math.floor(x)), x) if math.isfinite(x) else x
 
 
 def ceil(x):
-    return float(math.ceil(x)) if math.isfinite(x) else x
+    return _copysign(float(math.ceil(x)), x) if math.isfinite(x) else x  # ceil(-0.5) is -0.0
 
 
 def abs(x):  # noqa: A001 - mirrors numpy.abs
@@ -83,7 +87,7 @@ def sign(x):
         return 1.0
     if x < 0:
         return -1.0
-    return x  # 0.0, -0.0 and nan are their own sign, as in numpy
+    return x + 0.0  # 0.0 for both zeros and nan for nan, as numpy.sign
 
 
 def where(condition, if_true, if_false):
@@ -91,16 +95,21 @@ def where(condition, if_true, if_false):
 
 
 def maximum(a, b):
-    """Elementwise max that propagates nan, like numpy.maximum."""
+    """IEEE 754-2019 maximum: nan propagates and -0.0 < 0.0, so the result
+    does not depend on the order of the arguments (npspace does the same)."""
     if a != a or b != b:
         return nan
-    return a if a >= b else b
+    if a == b:
+        return a + b if a == 0 else a  # max(-0.0, 0.0) is 0.0
+    return a if a > b else b
 
 
 def minimum(a, b):
     if a != a or b != b:
         return nan
-    return a if a <= b else b
+    if a == b:
+        return -(-a - b) if a == 0 else a  # min(-0.0, 0.0) is -0.0
+    return a if a < b else b
 
 
 def divide(a, b):
@@ -117,6 +126,15 @@ def _is_odd_integer(y):
 
 
 def power(x, y):
+    """math.pow, except the exponents numpy computes by exact operations
+    (x*x, 1/x, sqrt), where both namespaces take the exact, correctly rounded
+    form; math.pow's special values are kept (0.5 only for x > 0)."""
+    if y == 2.0:
+        return x * x
+    if y == -1.0:
+        return divide(1.0, x)
+    if y == 0.5 and x > 0.0:
+        return math.sqrt(x)
     try:
         return math.pow(x, y)
     except OverflowError:
@@ -133,15 +151,34 @@ def power(x, y):
 # first axis runs over the arguments: a list here, a 2-D array in numpy.
 
 def stack_sum(stack):
-    return sum(stack)
+    """The arguments' sum by _halving_sum: not sum(), which starts from 0 (so
+    sum([-0.0]) is 0.0) and compensates from Python 3.12."""
+    return _halving_sum(stack, _add)
+
+
+def _halving_sum(items, add):
+    """Sum by halving: item i adds to item i + n//2 (an odd last item waits),
+    until one is left.  One tree on every path (npspace follows it), and the
+    rounding error grows with log n, not n, as in numpy's pairwise sum."""
+    if len(items) <= 3:  # the tree of three is left to right
+        return _reduce(add, items)
+    items = list(items)
+    count = len(items)
+    while count > 1:
+        half = count // 2
+        items[:half] = map(add, items[:half], items[half:2 * half])
+        if count % 2:
+            items[half] = items[2 * half]
+        count = half + count % 2
+    return items[0]
 
 
 def stack_max(stack):
-    return nan if any(v != v for v in stack) else max(stack)
+    return _reduce(maximum, stack)
 
 
 def stack_min(stack):
-    return nan if any(v != v for v in stack) else min(stack)
+    return _reduce(minimum, stack)
 
 
 def stack_ties(stack, ans):

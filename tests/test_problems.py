@@ -358,7 +358,12 @@ def test_known_values_at_x0():
 
 
 def _tolerance(problem):
-    # Meyer's residuals cancel values near 3.5e4: f is good to ~1e-12 relative
+    # Meyer's residuals cancel values near 3.5e4: f is good to ~1e-12 relative;
+    # Watson's at n = 12 cancel terms near 10 to residuals near 4e-6: f at
+    # xstar is good to ~3e-10 (mpmath: 4.72238110589e-10; the order of a sum
+    # moves it by 1e-10)
+    if problem.name == "watson" and problem.n == 12:
+        return 1e-9
     return 1e-10 if problem.name == "meyer" else 1e-12
 
 
