@@ -91,7 +91,8 @@ def binary(name, forward, partials, second, domain=((-2.0, 2.0), (-2.0, 2.0)),
 
 
 def _zero(xp, ans, *args):
-    return 0.0 * ans
+    # shaped like ans, nan only where ans is: an overflowed value keeps its 0
+    return xp.where(ans == ans, 0.0, ans)
 
 
 def _at_zero(xp, ans, x):
@@ -102,9 +103,127 @@ def _at_integer(xp, ans, x):
     return x == xp.floor(x)
 
 
+# --- stable building blocks of the rules ---------------------------------------
+# Each keeps every intermediate in range wherever the result is: no x*x that
+# overflows while x/(1 + x*x) does not, no 1 - ans**2 that cancels.
+
+
+def _over_power(xp, x, h, n):
+    """x / h**n for an integer n: divided at once where h**n is a normal
+    number below 1, else n times over (h**n would overflow or underflow, or
+    x / h would be subnormal before growing back)."""
+    repeated = x
+    for _ in range(n):
+        repeated = xp.divide(repeated, h)
+    size = xp.abs(h)
+    at_once = (size < 1.0) & (size > 1e-300 ** (1.0 / n))
+    return xp.where(at_once, xp.divide(x, xp.power(h, float(n))), repeated)
+
+
+def _two_sum(a, b):
+    """(s, err) with s = fl(a + b) and a + b = s + err exactly (Knuth)."""
+    s = a + b
+    b_part = s - a
+    return s, (a - (s - b_part)) + (b - b_part)
+
+
+#: the smallest normal float64
+_TINY = 2.2250738585072014e-308
+
+
+def _power_shifted(xp, x, y, k, factor, cofactor=1.0):
+    """factor * x**(y - k) * cofactor, accurate wherever the product is a float.
+
+    The exponent y - k is kept exact as hi + lo (a rounded exponent costs
+    |(y - k) log x| ulps, hundreds near overflow).  Where x**(y - k) alone
+    overflows or is subnormal, the factor goes into its square root first:
+    y * x**(y-1) stays finite for tiny y though x**(y-1) overflows, and
+    x**y * log(x)**2 keeps its digits though x**y is subnormal.  The two
+    factors are applied one at a time: y * (y - 1) may overflow where
+    y * (y - 1) * x**(y - 2) is 0.
+    """
+    hi, lo = _two_sum(y, -k)
+    tail = xp.power(x, lo)  # 1, nearly 1, or (|y| > 2**53) x to a small integer
+    power = xp.power(x, hi) * tail
+    root = xp.power(xp.abs(x), 0.5 * hi)
+    sign = xp.where(x < 0, xp.power(-1.0, hi), 1.0)  # x < 0: hi is an integer
+    rebuilt = ((factor * root) * (cofactor * root)) * (tail * sign)
+    size = xp.abs(power)
+    result = xp.where((size < _TINY) | (size == xp.inf), rebuilt, (factor * power) * cofactor)
+    # x = 0, or 0 * inf in the split (a huge exponent): the plain power is right
+    plain = (factor * xp.power(x, y - k)) * cofactor
+    return xp.where((x == 0) | (power != power), plain, result)
+
+
+def _sigmoid_parts(xp, x):
+    """(exp(-|x|), 1/(1 + exp(-|x|))): sigmoid and its derivatives from these
+    never overflow and never subtract from 1."""
+    z = xp.exp(-xp.abs(x))
+    return z, xp.divide(1.0, 1.0 + z)
+
+
 def _sigmoid(xp, x):
-    # tanh form: stable for large |x| in both directions
-    return 0.5 * (xp.tanh(0.5 * x) + 1.0)
+    z, q = _sigmoid_parts(xp, x)
+    return xp.where(x >= 0, q, z * q)
+
+
+def _sigmoid_slope(xp, x):
+    """sigmoid(x) * sigmoid(-x)."""
+    z, q = _sigmoid_parts(xp, x)
+    return z * q * q
+
+
+def _sigmoid_curvature(xp, x):
+    # 1 - 2 sigmoid(x) = -tanh(x/2), without the cancellation near 0
+    return -(_sigmoid_slope(xp, x) * xp.tanh(0.5 * x))
+
+
+def _sech_squared(xp, x):
+    inverse = xp.divide(1.0, xp.cosh(x))  # cosh(x)**2 would overflow from |x| = 355
+    return inverse * inverse
+
+
+def _one_minus_square(x):
+    return (1.0 - x) * (1.0 + x)  # 1 - x is exact near |x| = 1, 1 - x*x is not
+
+
+def _asin_dx(xp, ans, x):
+    return xp.divide(1.0, xp.sqrt(_one_minus_square(x)))
+
+
+def _asin_dxx(xp, ans, x):
+    u = _one_minus_square(x)
+    return xp.divide(x, u * xp.sqrt(u))
+
+
+#: beyond this, x**2 - 1 is x**2 to far below an ulp (and x**2 may overflow)
+_HUGE_FOR_ACOSH = 1e10
+
+
+def _acosh_dx(xp, ans, x):
+    huge = x > _HUGE_FOR_ACOSH
+    v = (x - 1.0) * (x + 1.0)  # x - 1 is exact near 1
+    return xp.where(huge, xp.divide(1.0, x), xp.divide(1.0, xp.sqrt(v)))
+
+
+def _acosh_dxx(xp, ans, x):
+    huge = x > _HUGE_FOR_ACOSH
+    v = (x - 1.0) * (x + 1.0)
+    return xp.where(huge, -_over_power(xp, 1.0, x, 2), -xp.divide(x, v * xp.sqrt(v)))
+
+
+def _cube_times_x(r, x):
+    # x * r**3, in the order that keeps x * r near 1 (r ~ 1/|x| for large |x|)
+    return ((x * r) * r) * r
+
+
+def _atan_parts(xp, x):
+    """(x/(1 + x**2), 1/(1 + x**2)), in 1/x beyond |x| = 1 so nothing overflows."""
+    big = xp.abs(x) > 1.0
+    r = xp.divide(1.0, xp.where(big, x, 1.0))
+    square = xp.where(big, r * r, x * x)
+    g = xp.divide(xp.where(big, r, x), 1.0 + square)
+    return g, xp.where(big, xp.divide(square, 1.0 + square), xp.divide(1.0, 1.0 + square))
 
 
 # --- arithmetic: the operators of the grammar --------------------------------
@@ -121,39 +240,52 @@ binary("mul", lambda xp, a, b: a * b,
        kind="infix", symbol="*", doc="x * y", partial_text=('{1}', '{0}'))
 binary("div", lambda xp, a, b: xp.divide(a, b),
        (lambda xp, ans, a, b: xp.divide(1.0, b),
-        lambda xp, ans, a, b: -xp.divide(ans, b)),
+        lambda xp, ans, a, b: -_over_power(xp, a, b, 2)),
        (_zero,
-        lambda xp, ans, a, b: -xp.divide(1.0, b * b),
-        lambda xp, ans, a, b: xp.divide(2.0 * ans, b * b)),
+        lambda xp, ans, a, b: -_over_power(xp, 1.0, b, 2),
+        lambda xp, ans, a, b: 2.0 * _over_power(xp, a, b, 3)),
        domain=((-2.0, 2.0), (0.5, 3.0)), kind="infix", symbol="/", doc="x / y", partial_text=('1/{1}', '-{f}/{1}'))
 _register(Op("neg", 1, lambda xp, a: -a, (lambda xp, ans, a: -1.0,), LINEAR,
              kind="prefix", symbol="-", doc="-x", partial_text=('-1',)))
 
 
-# pow: the guards keep the derivatives at x = 0 finite where the limit is
-# (d/dx x**0 = 0, d/dy 0**y = 0 for y > 0), as JAX's pow rule does.
+# pow: a guard gives a derivative at x = 0 only where its limit exists (as
+# JAX's pow rule does): d/dx x**0 = 0 for every x, and d/dy 0**y = 0 where
+# 0**y = 0 all around y (y > 0).  Elsewhere at x = 0 the formulas give inf or
+# nan (x**x at 0, x**y at (0, 0), 0**y for y <= 0), which adcli reports.
 def _pow_dx(xp, ans, x, y):
-    return xp.where(y == 0, 0.0, y * xp.power(x, y - 1.0))
+    return xp.where(y == 0, 0.0, _power_shifted(xp, x, y, 1.0, y))
+
+
+def _zero_power_flat(x, y):
+    """Where x = 0 and 0**y is 0 in a whole neighbourhood of y."""
+    return (x == 0) & (y > 0)
 
 
 def _pow_dy(xp, ans, x, y):
-    return xp.where(x == 0, 0.0, xp.log(xp.where(x == 0, 1.0, x)) * ans)
+    return xp.where(_zero_power_flat(x, y), 0.0, _power_shifted(xp, x, y, 0.0, xp.log(x)))
 
 
 def _pow_dxx(xp, ans, x, y):
-    return xp.where(y * (y - 1.0) == 0, 0.0, y * (y - 1.0) * xp.power(x, y - 2.0))
+    # y = 0 and y = 1 make x**y constant or linear in x: 0 for every x
+    linear = (y == 0) | (y == 1)
+    return xp.where(linear, 0.0, _power_shifted(xp, x, y, 2.0, y, y - 1.0))
 
 
 def _pow_dxy(xp, ans, x, y):
-    # at x = 0 the limit is 0 for y > 1 (x**(y-1) log x -> 0)
-    safe_x = xp.where(x == 0, 1.0, x)
-    return xp.where((x == 0) & (y > 1), 0.0,
-                    xp.power(x, y - 1.0) * (1.0 + y * xp.log(xp.where(y > 1, safe_x, x))))
+    # at x = 0, d/dx x**y = y * 0**(y-1) is 0 all around y only for y > 1
+    flat = (x == 0) & (y > 1)
+    log_x = xp.log(x)
+    factor = 1.0 + y * log_x
+    # where 1 + y log x overflows, as y * (log x + 1/y): x**(y-1) then decides
+    finite = xp.isfinite(factor)
+    cofactor = xp.where(finite, 1.0, log_x + xp.divide(1.0, y))
+    return xp.where(flat, 0.0, _power_shifted(xp, x, y, 1.0, xp.where(finite, factor, y), cofactor))
 
 
 def _pow_dyy(xp, ans, x, y):
-    log_x = xp.log(xp.where(x == 0, 1.0, x))
-    return xp.where(x == 0, 0.0, log_x * log_x * ans)
+    log_x = xp.log(x)
+    return xp.where(_zero_power_flat(x, y), 0.0, _power_shifted(xp, x, y, 0.0, log_x * log_x))
 
 
 # one entry serves both x**y (and x^y) and pow(x, y)
@@ -163,28 +295,85 @@ binary("pow", lambda xp, x, y: xp.power(x, y), (_pow_dx, _pow_dy),
 
 # --- functions: looked up by name from a call ---------------------------------
 
+# atan2(y, x) and hypot: every partial is a ratio to a power of the
+# hypotenuse, never of x*x + y*y (which overflows from 1e154 and underflows
+# below 1e-154).  Inputs are first scaled by a power of two (exactly) so that
+# the hypotenuse is neither infinite nor subnormal; a partial homogeneous of
+# degree -d in (x, y) is then scaled back by multiplying by s, d times.
+def _rescaled(xp, x, y):
+    """(x * s, y * s, s), s = 1/2 where hypot(x, y) could overflow, 2**600
+    where it could be subnormal, else 1."""
+    size = xp.maximum(xp.abs(x), xp.abs(y))
+    s = xp.where(size > 1e300, 0.5, xp.where(size < 1e-290, 2.0 ** 600, 1.0))
+    return x * s, y * s, s
+
+
+def _atan2_dy(xp, ans, y, x):
+    x, y, s = _rescaled(xp, x, y)
+    return _over_power(xp, x, xp.hypot(x, y), 2) * s
+
+
+def _atan2_dx(xp, ans, y, x):
+    x, y, s = _rescaled(xp, x, y)
+    return -_over_power(xp, y, xp.hypot(x, y), 2) * s
+
+
+def _atan2_xy(xp, y, x):
+    """x*y / (x**2 + y**2)**2, as (x/h**2) * (y/h**2); where the smaller ratio
+    is subnormal, as smaller * (larger/h**4), rounded once.  0 on the axes
+    (where the larger ratio may overflow), not at the origin."""
+    x, y, s = _rescaled(xp, x, y)
+    h = xp.hypot(x, y)
+    x_larger = xp.abs(x) >= xp.abs(y)
+    larger, smaller = xp.where(x_larger, x, y), xp.where(x_larger, y, x)
+    small_ratio = _over_power(xp, smaller, h, 2)
+    product = xp.where(xp.abs(small_ratio) < _TINY, smaller * _over_power(xp, larger, h, 4),
+                       small_ratio * _over_power(xp, larger, h, 2))
+    return xp.where((smaller == 0) & (h != 0), 0.0, product * s * s)
+
+
+def _atan2_dyx(xp, ans, y, x):
+    """(y**2 - x**2) / (x**2 + y**2)**2 as (y - x)(y + x): the factor that
+    cancels is a difference of inputs, exact, not of rounded squares."""
+    x, y, s = _rescaled(xp, x, y)  # now |x|, |y| <= 1e300: y - x and y + x are finite
+    h = xp.hypot(x, y)
+    diff, total = xp.divide(y - x, h), xp.divide(y + x, h)
+    return _over_power(xp, diff * total, h, 2) * s * s
+
+
 binary("atan2", lambda xp, y, x: xp.atan2(y, x),
-       (lambda xp, ans, y, x: xp.divide(x, x * x + y * y),
-        lambda xp, ans, y, x: -xp.divide(y, x * x + y * y)),
-       (lambda xp, ans, y, x: xp.divide(-2.0 * x * y, xp.power(x * x + y * y, 2.0)),
-        lambda xp, ans, y, x: xp.divide(y * y - x * x, xp.power(x * x + y * y, 2.0)),
-        lambda xp, ans, y, x: xp.divide(2.0 * x * y, xp.power(x * x + y * y, 2.0))),
+       (_atan2_dy, _atan2_dx),
+       (lambda xp, ans, y, x: -2.0 * _atan2_xy(xp, y, x), _atan2_dyx,
+        lambda xp, ans, y, x: 2.0 * _atan2_xy(xp, y, x)),
        domain=((0.5, 2.0), (0.5, 2.0)), arg_names=("y", "x"),
-       doc="angle of the point (x, y), in (-pi, pi]", complex_step=False, partial_text=('{1}/({0}**2 + {1}**2)', '-{0}/({0}**2 + {1}**2)'))
+       doc="angle of the point (x, y), in (-pi, pi]", complex_step=False, partial_text=('{1}/hypot({0}, {1})**2', '-{0}/hypot({0}, {1})**2'))
 
 
 def _hypot_dx(xp, ans, x, y):
-    return xp.where(ans == 0, 0.0, xp.divide(x, xp.where(ans == 0, 1.0, ans)))
+    x, y, s = _rescaled(xp, x, y)  # ans may have overflowed; x/h has not
+    h = xp.hypot(x, y)
+    return xp.where(h == 0, 0.0, xp.divide(x, xp.where(h == 0, 1.0, h)))
 
 
 def _hypot_dy(xp, ans, x, y):
     return _hypot_dx(xp, ans, y, x)
 
 
+def _hypot_second(xp, x, y, a, b):
+    """a*b / h**3 for a, b in {x, y}, as (smaller / h**2) * (larger / h): a
+    ratio that underflows is the one that does not matter."""
+    x, y, s = _rescaled(xp, x, y)
+    a, b = a * s, b * s
+    h = xp.hypot(x, y)
+    a_larger = xp.abs(a) >= xp.abs(b)
+    larger, smaller = xp.where(a_larger, a, b), xp.where(a_larger, b, a)
+    return (_over_power(xp, smaller, h, 2) * xp.divide(larger, h)) * s
+
+
 binary("hypot", lambda xp, x, y: xp.hypot(x, y), (_hypot_dx, _hypot_dy),
-       (lambda xp, ans, x, y: xp.divide(y * y, xp.power(ans, 3.0)),
-        lambda xp, ans, x, y: -xp.divide(x * y, xp.power(ans, 3.0)),
-        lambda xp, ans, x, y: xp.divide(x * x, xp.power(ans, 3.0))),
+       (lambda xp, ans, x, y: _hypot_second(xp, x, y, y, y),
+        lambda xp, ans, x, y: -_hypot_second(xp, x, y, x, y),
+        lambda xp, ans, x, y: _hypot_second(xp, x, y, x, x)),
        kink=lambda xp, ans, x, y: ans == 0, doc="sqrt(x**2 + y**2) without overflow", complex_step=False, partial_text=('{0}/{f}', '{1}/{f}'))
 
 unary("sin", lambda xp, x: xp.sin(x), lambda xp, ans, x: xp.cos(x),
@@ -194,50 +383,58 @@ unary("cos", lambda xp, x: xp.cos(x), lambda xp, ans, x: -xp.sin(x),
 unary("tan", lambda xp, x: xp.tan(x), lambda xp, ans, x: 1.0 + ans * ans,
       lambda xp, ans, x: 2.0 * ans * (1.0 + ans * ans), domain=(-1.2, 1.2), partial_text=('1 + {f}**2',))
 unary("asin", lambda xp, x: xp.asin(x),
-      lambda xp, ans, x: xp.divide(1.0, xp.sqrt(1.0 - x * x)),
-      lambda xp, ans, x: xp.divide(x, xp.power(1.0 - x * x, 1.5)), domain=(-0.9, 0.9), partial_text=('1/sqrt(1 - {0}**2)',))
+      _asin_dx, _asin_dxx, domain=(-0.9, 0.9), partial_text=('1/sqrt((1 - {0})*(1 + {0}))',))
 unary("acos", lambda xp, x: xp.acos(x),
-      lambda xp, ans, x: -xp.divide(1.0, xp.sqrt(1.0 - x * x)),
-      lambda xp, ans, x: -xp.divide(x, xp.power(1.0 - x * x, 1.5)), domain=(-0.9, 0.9), partial_text=('-1/sqrt(1 - {0}**2)',))
-unary("atan", lambda xp, x: xp.atan(x), lambda xp, ans, x: 1.0 / (1.0 + x * x),
-      lambda xp, ans, x: -2.0 * x / xp.power(1.0 + x * x, 2.0), domain=(-3.0, 3.0), partial_text=('1/(1 + {0}**2)',))
+      lambda xp, ans, x: -_asin_dx(xp, ans, x), lambda xp, ans, x: -_asin_dxx(xp, ans, x),
+      domain=(-0.9, 0.9), partial_text=('-1/sqrt((1 - {0})*(1 + {0}))',))
+unary("atan", lambda xp, x: xp.atan(x), lambda xp, ans, x: _atan_parts(xp, x)[1],
+      lambda xp, ans, x: -2.0 * _atan_parts(xp, x)[0] * _atan_parts(xp, x)[1],
+      domain=(-3.0, 3.0), partial_text=('1/(1 + {0}**2)',))
 unary("sinh", lambda xp, x: xp.sinh(x), lambda xp, ans, x: xp.cosh(x),
       lambda xp, ans, x: ans, partial_text=('cosh({0})',))
 unary("cosh", lambda xp, x: xp.cosh(x), lambda xp, ans, x: xp.sinh(x),
       lambda xp, ans, x: ans, partial_text=('sinh({0})',))
-unary("tanh", lambda xp, x: xp.tanh(x), lambda xp, ans, x: 1.0 - ans * ans,
-      lambda xp, ans, x: -2.0 * ans * (1.0 - ans * ans), partial_text=('1 - {f}**2',))
+unary("tanh", lambda xp, x: xp.tanh(x), lambda xp, ans, x: _sech_squared(xp, x),
+      lambda xp, ans, x: -2.0 * ans * _sech_squared(xp, x), partial_text=('1/cosh({0})**2',))
 unary("asinh", lambda xp, x: xp.asinh(x),
-      lambda xp, ans, x: 1.0 / xp.sqrt(1.0 + x * x),
-      lambda xp, ans, x: -x / xp.power(1.0 + x * x, 1.5), domain=(-3.0, 3.0), partial_text=('1/sqrt(1 + {0}**2)',))
+      lambda xp, ans, x: xp.divide(1.0, xp.hypot(1.0, x)),
+      lambda xp, ans, x: -_cube_times_x(xp.divide(1.0, xp.hypot(1.0, x)), x),
+      domain=(-3.0, 3.0), partial_text=('1/hypot(1, {0})',))
 unary("acosh", lambda xp, x: xp.acosh(x),
-      lambda xp, ans, x: xp.divide(1.0, xp.sqrt(x * x - 1.0)),
-      lambda xp, ans, x: -xp.divide(x, xp.power(x * x - 1.0, 1.5)), domain=(1.1, 4.0), partial_text=('1/sqrt({0}**2 - 1)',))
+      _acosh_dx, _acosh_dxx, domain=(1.1, 4.0), partial_text=('1/sqrt(({0} - 1)*({0} + 1))',))
 unary("atanh", lambda xp, x: xp.atanh(x),
-      lambda xp, ans, x: xp.divide(1.0, 1.0 - x * x),
-      lambda xp, ans, x: xp.divide(2.0 * x, xp.power(1.0 - x * x, 2.0)), domain=(-0.9, 0.9), partial_text=('1/(1 - {0}**2)',))
+      lambda xp, ans, x: xp.divide(1.0, _one_minus_square(x)),
+      lambda xp, ans, x: xp.divide(2.0 * x, _one_minus_square(x) * _one_minus_square(x)),
+      domain=(-0.9, 0.9), partial_text=('1/((1 - {0})*(1 + {0}))',))
 unary("exp", lambda xp, x: xp.exp(x), lambda xp, ans, x: ans,
       lambda xp, ans, x: ans, partial_text=('{f}',))
-unary("expm1", lambda xp, x: xp.expm1(x), lambda xp, ans, x: ans + 1.0,
-      lambda xp, ans, x: ans + 1.0, doc="exp(x) - 1, accurate near 0", partial_text=('{f} + 1',))
+# expm1' is exp(x), not ans + 1: that cancels to 0 below x = -37
+unary("expm1", lambda xp, x: xp.expm1(x), lambda xp, ans, x: xp.exp(x),
+      lambda xp, ans, x: xp.exp(x), doc="exp(x) - 1, accurate near 0", partial_text=('exp({0})',))
 unary("log", lambda xp, x: xp.log(x), lambda xp, ans, x: xp.divide(1.0, x),
-      lambda xp, ans, x: -xp.divide(1.0, x * x), domain=(0.1, 4.0),
+      lambda xp, ans, x: -_over_power(xp, 1.0, x, 2), domain=(0.1, 4.0),
       doc="natural logarithm", partial_text=('1/{0}',))
 unary("log2", lambda xp, x: xp.log2(x),
       lambda xp, ans, x: xp.divide(1.4426950408889634, x),
-      lambda xp, ans, x: -xp.divide(1.4426950408889634, x * x), domain=(0.1, 4.0), partial_text=('1/({0}*log(2))',))
+      lambda xp, ans, x: -_over_power(xp, 1.4426950408889634, x, 2), domain=(0.1, 4.0),
+      partial_text=('1/({0}*log(2))',))
 unary("log10", lambda xp, x: xp.log10(x),
       lambda xp, ans, x: xp.divide(0.4342944819032518, x),
-      lambda xp, ans, x: -xp.divide(0.4342944819032518, x * x), domain=(0.1, 4.0), partial_text=('1/({0}*log(10))',))
+      lambda xp, ans, x: -_over_power(xp, 0.4342944819032518, x, 2), domain=(0.1, 4.0),
+      partial_text=('1/({0}*log(10))',))
 unary("log1p", lambda xp, x: xp.log1p(x), lambda xp, ans, x: xp.divide(1.0, 1.0 + x),
-      lambda xp, ans, x: -xp.divide(1.0, (1.0 + x) * (1.0 + x)), domain=(-0.9, 3.0),
+      lambda xp, ans, x: -_over_power(xp, 1.0, 1.0 + x, 2), domain=(-0.9, 3.0),
       doc="log(1 + x), accurate near 0", partial_text=('1/(1 + {0})',))
+# sqrt'' from sqrt' divided by x: x**1.5 overflows
 unary("sqrt", lambda xp, x: xp.sqrt(x), lambda xp, ans, x: xp.divide(0.5, ans),
-      lambda xp, ans, x: -xp.divide(0.25, ans * x), domain=(0.1, 4.0), partial_text=('0.5/{f}',))
+      lambda xp, ans, x: -xp.divide(xp.divide(0.25, ans), x), domain=(0.1, 4.0),
+      partial_text=('0.5/{f}',))
+# cbrt'(x) = cbrt(x) / (3x): ans once, not squared (libm's cbrt is off by up to 3 ulps)
 unary("cbrt", lambda xp, x: xp.cbrt(x),
-      lambda xp, ans, x: xp.divide(1.0, 3.0 * ans * ans),
-      lambda xp, ans, x: -xp.divide(2.0, 9.0 * xp.power(ans, 5.0)), domain=(0.2, 4.0),
-      doc="cube root, real for negative x", complex_step=False, partial_text=('1/(3*{f}**2)',))
+      lambda xp, ans, x: xp.divide(ans, x) / 3.0,
+      lambda xp, ans, x: -_over_power(xp, 0.2222222222222222 * ans, x, 2),
+      domain=(0.2, 4.0), doc="cube root, real for negative x", complex_step=False,
+      partial_text=('1/(3*{f}**2)',))
 unary("abs", lambda xp, x: xp.abs(x), lambda xp, ans, x: xp.sign(x), LINEAR,
       kink=_at_zero, doc="|x|; derivative 0 at 0", complex_step=False, partial_text=('sign({0})',))
 unary("sign", lambda xp, x: xp.sign(x), _zero, LINEAR, kink=_at_zero,
@@ -246,13 +443,13 @@ unary("floor", lambda xp, x: xp.floor(x), _zero, LINEAR, domain=(0.1, 0.9),
       kink=_at_integer, doc="derivative 0", complex_step=False, partial_text=('0',))
 unary("ceil", lambda xp, x: xp.ceil(x), _zero, LINEAR, domain=(0.1, 0.9),
       kink=_at_integer, doc="derivative 0", complex_step=False, partial_text=('0',))
-unary("sigmoid", _sigmoid, lambda xp, ans, x: ans * (1.0 - ans),
-      lambda xp, ans, x: ans * (1.0 - ans) * (1.0 - 2.0 * ans), domain=(-4.0, 4.0),
-      doc="1 / (1 + exp(-x))", partial_text=('{f}*(1 - {f})',))
+unary("sigmoid", _sigmoid, lambda xp, ans, x: _sigmoid_slope(xp, x),
+      lambda xp, ans, x: _sigmoid_curvature(xp, x), domain=(-4.0, 4.0),
+      doc="1 / (1 + exp(-x))", partial_text=('sigmoid({0})*sigmoid(-{0})',))
 unary("softplus",
       lambda xp, x: xp.log1p(xp.exp(-xp.abs(x))) + xp.maximum(x, 0.0),
       lambda xp, ans, x: _sigmoid(xp, x),
-      lambda xp, ans, x: _sigmoid(xp, x) * (1.0 - _sigmoid(xp, x)), domain=(-4.0, 4.0),
+      lambda xp, ans, x: _sigmoid_slope(xp, x), domain=(-4.0, 4.0),
       doc="log(1 + exp(x)), without overflow", complex_step=False, partial_text=('sigmoid({0})',))
 unary("relu", lambda xp, x: xp.maximum(x, 0.0),
       lambda xp, ans, x: xp.where(x > 0, 1.0, 0.0), LINEAR, kink=_at_zero,
