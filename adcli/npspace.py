@@ -74,3 +74,15 @@ def where(condition, if_true, if_false):
 def power(x, y):
     # ndarray ** scalar takes numpy's fast paths (x**2 is a square, x**0.5 a sqrt)
     return np.asarray(x) ** y
+
+
+def any_true(condition):
+    """Whether condition holds anywhere in the batch: lets a rule skip work
+    that only some points need."""
+    return bool(np.any(condition))
+
+
+def all_normal(value):
+    """Whether every entry is a normal number: finite, neither 0 nor subnormal."""
+    size = np.abs(value)
+    return bool(size.min() >= 2.2250738585072014e-308 and size.max() < np.inf)

@@ -131,7 +131,7 @@ def _two_sum(a, b):
 _TINY = 2.2250738585072014e-308
 
 
-def _power_shifted(xp, x, y, k, factor, cofactor=1.0):
+def _power_shifted(xp, x, y, k, factor, cofactor=None):
     """factor * x**(y - k) * cofactor, accurate wherever the product is a float.
 
     The exponent y - k is kept exact as hi + lo (a rounded exponent costs
@@ -143,22 +143,33 @@ def _power_shifted(xp, x, y, k, factor, cofactor=1.0):
     y * (y - 1) * x**(y - 2) is 0.
     """
     hi, lo = _two_sum(y, -k)
-    tail = xp.power(x, lo)  # 1, nearly 1, or (|y| > 2**53) x to a small integer
-    power = xp.power(x, hi) * tail
+    power = xp.power(x, hi)
+    exact = not xp.any_true(lo != 0)  # y - k is a float: no tail (a constant y, mostly)
+    tail = 1.0 if exact else xp.power(x, lo)  # else nearly 1, or x to a small integer
+    if not exact:
+        power = power * tail
+    direct = factor * power if cofactor is None else (factor * power) * cofactor
+    if xp.all_normal(power):
+        return direct
+    size = xp.abs(power)
     root = xp.power(xp.abs(x), 0.5 * hi)
     sign = xp.where(x < 0, xp.power(-1.0, hi), 1.0)  # x < 0: hi is an integer
-    rebuilt = ((factor * root) * (cofactor * root)) * (tail * sign)
-    size = xp.abs(power)
-    result = xp.where((size < _TINY) | (size == xp.inf), rebuilt, (factor * power) * cofactor)
+    rebuilt = (factor * root) * _times(root, cofactor) * (tail * sign)
+    result = xp.where((size < _TINY) | (size == xp.inf), rebuilt, direct)
     # x = 0, or 0 * inf in the split (a huge exponent): the plain power is right
-    plain = (factor * xp.power(x, y - k)) * cofactor
+    plain = _times(factor * xp.power(x, y - k), cofactor)
     return xp.where((x == 0) | (power != power), plain, result)
+
+
+def _times(value, factor):
+    return value if factor is None else value * factor
 
 
 def _sigmoid_parts(xp, x):
     """(exp(-|x|), 1/(1 + exp(-|x|))): sigmoid and its derivatives from these
     never overflow and never subtract from 1."""
-    z = xp.exp(-xp.abs(x))
+    # -|x| written branch by branch, so the complex step still sees an analytic f
+    z = xp.exp(xp.where(x >= 0, -x, x))
     return z, xp.divide(1.0, 1.0 + z)
 
 

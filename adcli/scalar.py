@@ -167,3 +167,13 @@ def cbrt(x):
     if r == 0 or not math.isfinite(r):
         return r
     return r - (r - x / (r * r)) / 3.0
+
+
+def any_true(condition):
+    """Whether condition holds anywhere (one point: whether it holds)."""
+    return bool(condition)
+
+
+def all_normal(value):
+    """Whether value is a normal number: finite, neither 0 nor subnormal."""
+    return 2.2250738585072014e-308 <= math.fabs(value) < inf

@@ -359,7 +359,7 @@ def ulps_off(got, true):
 #: each rule adds the roundings of its few operations.
 BOUND_ULPS = {
     "add": (1, 0, 0), "sub": (0.5, 0, 0), "mul": (0.5, 0, 0), "div": (0.5, 1.5, 2.5),
-    "neg": (0, 0, 0), "pow": (1, 2, 3.5), "atan2": (1, 3.5, 6.5), "hypot": (1, 1.5, 5),
+    "neg": (0, 0, 0), "pow": (1, 2.5, 3.5), "atan2": (1, 3.5, 6.5), "hypot": (1, 1.5, 5),
     "sin": (1, 1, 1), "cos": (1, 1, 1), "tan": (1, 2, 3), "asin": (1, 1.5, 3),
     "acos": (1, 1.5, 3), "atan": (1, 3, 5), "sinh": (1.5, 1.5, 1.5), "cosh": (1.5, 1.5, 1.5),
     "tanh": (2, 4.5, 4), "asinh": (1.5, 1.5, 5), "acosh": (1, 1.5, 3), "atanh": (1.5, 2, 4),
@@ -415,3 +415,107 @@ def test_rules_are_accurate_over_the_whole_range(name, namespace):
                             f"{_text(true)} "
                             f"({off:.3g} ulps > {bound})")
     assert not failures, f"{name} ({namespace}): " + "; ".join(failures)
+
+
+#: odd functions: the sign of a zero argument is the sign of the value
+ODD = ("sin", "tan", "asin", "atan", "sinh", "tanh", "asinh", "atanh", "expm1",
+       "log1p", "cbrt", "sqrt")
+
+
+@pytest.mark.parametrize("namespace", list(NAMESPACES))
+def test_odd_functions_keep_the_sign_of_zero(namespace):
+    for name in ODD:
+        for zero in (0.0, -0.0):
+            (value, _, _), = NAMESPACES[namespace](ops.TABLE[name], [[zero]])
+            assert value == 0 and math.copysign(1, value) == math.copysign(1, zero), \
+                f"{name}({zero!r}) = {value!r}"
+
+
+# --- the cases issue 10 quotes, through the command line ---------------------------------
+
+
+def _json(run_cli, *args):
+    import json
+    result = run_cli(*args, "--format", "json")
+    assert result.exit_code == 0, f"exit {result.exit_code}: {result.stdout}{result.stderr}"
+    return json.loads(result.stdout)
+
+
+def _true(formula, *point):
+    """A float64 rounding of formula (of mpf arguments) at 60 digits."""
+    with mpmath.workdps(DIGITS):
+        return float(formula(*[mpmath.mpf(p) for p in point]))
+
+
+def _assert_ulps(got, want, ulps=2):
+    assert abs(got - want) <= ulps * math.ulp(want), f"{got!r} != {want!r}"
+
+
+def _sigmoid_of(x):
+    return 1 / (1 + mpmath.exp(-x))
+
+
+@pytest.mark.parametrize("expr, x, value, slope", [
+    # sigmoid(-40) printed 0 with derivative 0; at -30 it was off by 1.7e-4
+    ("sigmoid(x)", -40.0, _sigmoid_of, _sigmoid_slope),
+    ("sigmoid(x)", -30.0, _sigmoid_of, _sigmoid_slope),
+    ("log(sigmoid(x))", -40.0, lambda x: -mpmath.log1p(mpmath.exp(-x)), lambda x: 1 - _sigmoid_of(x)),
+    ("tanh(x)", 20.0, mpmath.tanh, _sech2),
+    ("expm1(x)", -40.0, mpmath.expm1, mpmath.exp),
+    ("softplus(x)", -40.0, lambda x: mpmath.log1p(mpmath.exp(x)), _sigmoid_of),
+    ("asinh(x)", 1e200, mpmath.asinh, lambda x: 1 / mpmath.sqrt(1 + x * x)),
+    ("acosh(x)", 1e200, mpmath.acosh, lambda x: 1 / mpmath.sqrt(x * x - 1)),
+])
+def test_cli_prints_what_cancelled_or_overflowed_before(run_cli, expr, x, value, slope):
+    data = _json(run_cli, "grad", expr, "--at", repr(x))
+    _assert_ulps(data["value"], _true(value, x))
+    _assert_ulps(data["gradient"]["x"], _true(slope, x))
+
+
+@pytest.mark.parametrize("at", [1e200, 1e-200])
+def test_cli_atan2_far_from_one(run_cli, at):
+    """(1e200, 1e200) printed a zero gradient, (1e-200, 1e-200) a false 'derivative is inf'."""
+    data = _json(run_cli, "grad", "atan2(y, x)", "--at", f"y={at!r},x={at!r}")
+    _assert_ulps(data["gradient"]["y"], _true(lambda y, x: x / (x * x + y * y), at, at))
+    _assert_ulps(data["gradient"]["x"], _true(lambda y, x: -y / (x * x + y * y), at, at))
+
+
+@pytest.mark.parametrize("args, says", [
+    (("grad", "x**x", "--at", "0"), "x**x with respect to x is -inf"),
+    (("hessian", "x**x", "--at", "0"), "x**x with respect to x is -inf"),
+    (("grad", "x**y", "--at", "0,0"), "x**y with respect to y is -inf"),
+    (("grad", "0**y", "--at", "0"), "with respect to y"),
+    (("grad", "x**0.5", "--at", "0"), "with respect to x is inf"),
+    (("hessian", "x**1.5", "--at", "0"), "second derivative"),
+    (("hessian", "x**y", "--at", "0,1"), "second derivative"),
+])
+def test_cli_pow_at_zero_without_a_derivative_is_a_domain_error(run_cli, args, says):
+    """x**x at 0 printed 'grad x 0'; x**y at (0, 0) gave d/dy = 0."""
+    result = run_cli(*args)
+    assert result.exit_code == 3, f"exit {result.exit_code}: {result.stdout}{result.stderr}"
+    assert result.stdout == ""
+    assert says in result.stderr
+
+
+@pytest.mark.parametrize("expr, at, gradient", [
+    ("x**0", "0", {"x": 0.0}), ("x**1", "0", {"x": 1.0}), ("x**2", "0", {"x": 0.0}),
+    ("x**2", "-0", {"x": 0.0}), ("x**1.5", "0", {"x": 0.0}), ("0**y", "2", {"y": 0.0}),
+    ("x**y", "0,2", {"x": 0.0, "y": 0.0}), ("x**y", "0,1", {"x": 1.0, "y": 0.0}),
+    ("x**y", "-2,3", None), ("x**3", "-2", {"x": 12.0}),
+])
+def test_cli_pow_at_zero_where_the_limit_exists(run_cli, expr, at, gradient):
+    result = run_cli("grad", expr, "--at", at, "--format", "json")
+    if gradient is None:  # d/dy x**y does not exist for x < 0
+        assert result.exit_code == 3 and "with respect to y" in result.stderr
+        return
+    import json
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["gradient"] == gradient
+
+
+@pytest.mark.parametrize("expr, at, matrix", [
+    ("x**2", "0", [[2.0]]), ("x**3", "0", [[0.0]]), ("x**2.5", "0", [[0.0]]),
+    ("x**1", "0", [[0.0]]), ("x**y", "0,3", [[0.0, 0.0], [0.0, 0.0]]),
+])
+def test_cli_hessian_of_pow_at_zero_where_it_exists(run_cli, expr, at, matrix):
+    assert _json(run_cli, "hessian", expr, "--at", at)["hessian"] == matrix

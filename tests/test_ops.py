@@ -303,3 +303,22 @@ def test_arg_counts_cover_variadic_ops():
     assert arg_counts(ops.TABLE["add"]) == [2, 3]
     assert arg_counts(ops.TABLE["max"]) == [1, 2, 3]
     assert arg_counts(ops.TABLE["sin"]) == [1]
+
+
+@pytest.mark.parametrize("name, count", [c for c in op_cases()
+                                         if ops.TABLE[c.values[0]].complex_step])
+def test_complex_step_of_the_forward_rule_matches_the_partials(name, count):
+    """An op marked complex_step is analytic as written: Im f(x + ih)/h of its
+    forward rule (in numpy complex) is its partial rule.  A stable rewrite
+    with abs() or a real-only branch would silently break adcli compare."""
+    op = ops.TABLE[name]
+    step = 1e-200
+    for point in _points(name, count, salt=5):
+        expected = op_partials(op, scalar, point)
+        for k in range(count):
+            moved = [np.complex128(v) for v in point]
+            moved[k] += complex(0.0, step)
+            with np.errstate(all="ignore"):
+                value = op_forward(op, npspace, moved)
+            assert_close(float(np.imag(value)) / step, float(expected[k]), rtol=1e-13,
+                         atol=1e-15, what=f"complex step d{name}/d{k} at {point}")
