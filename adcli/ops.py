@@ -104,20 +104,27 @@ def _at_integer(xp, ans, x):
 
 
 # --- stable building blocks of the rules ---------------------------------------
+
+#: the smallest normal float64
+_TINY = 2.2250738585072014e-308
+
 # Each keeps every intermediate in range wherever the result is: no x*x that
 # overflows while x/(1 + x*x) does not, no 1 - ans**2 that cancels.
 
 
 def _over_power(xp, x, h, n):
     """x / h**n for an integer n: divided at once where h**n is a normal
-    number below 1, else n times over (h**n would overflow or underflow, or
-    x / h would be subnormal before growing back)."""
+    number, else n times over (h**n overflows or is subnormal; the partial
+    quotients then stay in range wherever the result is)."""
+    power = xp.power(h, float(n))
+    at_once = xp.divide(x, power)
+    if xp.all_normal(power):
+        return at_once
     repeated = x
     for _ in range(n):
         repeated = xp.divide(repeated, h)
-    size = xp.abs(h)
-    at_once = (size < 1.0) & (size > 1e-300 ** (1.0 / n))
-    return xp.where(at_once, xp.divide(x, xp.power(h, float(n))), repeated)
+    size = xp.abs(power)
+    return xp.where((size >= _TINY) & (size < xp.inf), at_once, repeated)
 
 
 def _two_sum(a, b):
@@ -125,10 +132,6 @@ def _two_sum(a, b):
     s = a + b
     b_part = s - a
     return s, (a - (s - b_part)) + (b - b_part)
-
-
-#: the smallest normal float64
-_TINY = 2.2250738585072014e-308
 
 
 def _power_shifted(xp, x, y, k, factor, cofactor=None):
@@ -433,8 +436,20 @@ unary("log10", lambda xp, x: xp.log10(x),
       lambda xp, ans, x: xp.divide(0.4342944819032518, x),
       lambda xp, ans, x: -_over_power(xp, 0.4342944819032518, x, 2), domain=(0.1, 4.0),
       partial_text=('1/({0}*log(10))',))
-unary("log1p", lambda xp, x: xp.log1p(x), lambda xp, ans, x: xp.divide(1.0, 1.0 + x),
-      lambda xp, ans, x: -_over_power(xp, 1.0, 1.0 + x, 2), domain=(-0.9, 3.0),
+def _log1p_dx(xp, ans, x):
+    """1/(1 + x) with the rounding error e of 1 + x = u + e put back."""
+    u, e = _two_sum(1.0, x)
+    r = xp.divide(1.0, u)
+    return xp.where(e == 0, r, r - (e * r) * r)
+
+
+def _log1p_dxx(xp, ans, x):
+    u, e = _two_sum(1.0, x)
+    square = _over_power(xp, 1.0, u, 2)
+    return -xp.where(e == 0, square, square - 2.0 * xp.divide(e, u) * square)
+
+
+unary("log1p", lambda xp, x: xp.log1p(x), _log1p_dx, _log1p_dxx, domain=(-0.9, 3.0),
       doc="log(1 + x), accurate near 0", partial_text=('1/(1 + {0})',))
 # sqrt'' from sqrt' divided by x: x**1.5 overflows
 unary("sqrt", lambda xp, x: xp.sqrt(x), lambda xp, ans, x: xp.divide(0.5, ans),
