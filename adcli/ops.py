@@ -309,50 +309,52 @@ binary("pow", lambda xp, x, y: xp.power(x, y), (_pow_dx, _pow_dy),
 
 # --- functions: looked up by name from a call ---------------------------------
 
-# atan2(y, x) and hypot: every partial is a ratio to a power of the
-# hypotenuse, never of x*x + y*y (which overflows from 1e154 and underflows
-# below 1e-154).  Inputs are first scaled by a power of two (exactly) so that
-# the hypotenuse is neither infinite nor subnormal; a partial homogeneous of
-# degree -d in (x, y) is then scaled back by multiplying by s, d times.
-def _rescaled(xp, x, y):
-    """(x * s, y * s, s), s = 1/2 where hypot(x, y) could overflow, 2**600
-    where it could be subnormal, else 1."""
+# atan2(y, x) and hypot: the inputs are first scaled by a power of two
+# (exactly), so that x*x + y*y (atan2) or hypot(x, y) is a normal number: x*x
+# + y*y as written overflows from 1e154 and underflows below 1e-154.  A
+# partial homogeneous of degree -d in (x, y) is then scaled back by
+# multiplying by s, d times.
+def _rescaled(xp, x, y, huge, down, tiny):
+    """(x * s, y * s, s): s = down beyond huge, 2**600 below tiny, else 1."""
     size = xp.maximum(xp.abs(x), xp.abs(y))
-    s = xp.where(size > 1e300, 0.5, xp.where(size < 1e-290, 2.0 ** 600, 1.0))
+    s = xp.where(size > huge, down, xp.where(size < tiny, 2.0 ** 600, 1.0))
     return x * s, y * s, s
 
 
+def _atan2_parts(xp, y, x):
+    """(x, y, x**2 + y**2, s), x and y rescaled into [1e-143, 1e150]."""
+    x, y, s = _rescaled(xp, x, y, 1e150, 2.0 ** -600, 1e-140)
+    return x, y, x * x + y * y, s
+
+
 def _atan2_dy(xp, ans, y, x):
-    x, y, s = _rescaled(xp, x, y)
-    return _over_power(xp, x, xp.hypot(x, y), 2) * s
+    x, y, square, s = _atan2_parts(xp, y, x)
+    return xp.divide(x, square) * s
 
 
 def _atan2_dx(xp, ans, y, x):
-    x, y, s = _rescaled(xp, x, y)
-    return -_over_power(xp, y, xp.hypot(x, y), 2) * s
+    x, y, square, s = _atan2_parts(xp, y, x)
+    return -xp.divide(y, square) * s
 
 
 def _atan2_xy(xp, y, x):
-    """x*y / (x**2 + y**2)**2, as (x/h**2) * (y/h**2); where the smaller ratio
-    is subnormal, as smaller * (larger/h**4), rounded once.  0 on the axes
+    """x*y / (x**2 + y**2)**2, as (x/r2) * (y/r2); where the smaller ratio is
+    subnormal, as smaller * (larger/r2/r2), rounded once.  0 on the axes
     (where the larger ratio may overflow), not at the origin."""
-    x, y, s = _rescaled(xp, x, y)
-    h = xp.hypot(x, y)
+    x, y, square, s = _atan2_parts(xp, y, x)
     x_larger = xp.abs(x) >= xp.abs(y)
     larger, smaller = xp.where(x_larger, x, y), xp.where(x_larger, y, x)
-    small_ratio = _over_power(xp, smaller, h, 2)
-    product = xp.where(xp.abs(small_ratio) < _TINY, smaller * _over_power(xp, larger, h, 4),
-                       small_ratio * _over_power(xp, larger, h, 2))
-    return xp.where((smaller == 0) & (h != 0), 0.0, product * s * s)
+    small_ratio, large_ratio = xp.divide(smaller, square), xp.divide(larger, square)
+    product = xp.where(xp.abs(small_ratio) < _TINY,
+                       smaller * xp.divide(large_ratio, square), small_ratio * large_ratio)
+    return xp.where((smaller == 0) & (square != 0), 0.0, product * s * s)
 
 
 def _atan2_dyx(xp, ans, y, x):
     """(y**2 - x**2) / (x**2 + y**2)**2 as (y - x)(y + x): the factor that
     cancels is a difference of inputs, exact, not of rounded squares."""
-    x, y, s = _rescaled(xp, x, y)  # now |x|, |y| <= 1e300: y - x and y + x are finite
-    h = xp.hypot(x, y)
-    diff, total = xp.divide(y - x, h), xp.divide(y + x, h)
-    return _over_power(xp, diff * total, h, 2) * s * s
+    x, y, square, s = _atan2_parts(xp, y, x)
+    return (xp.divide(y - x, square) * xp.divide(y + x, square)) * s * s
 
 
 binary("atan2", lambda xp, y, x: xp.atan2(y, x),
@@ -360,11 +362,11 @@ binary("atan2", lambda xp, y, x: xp.atan2(y, x),
        (lambda xp, ans, y, x: -2.0 * _atan2_xy(xp, y, x), _atan2_dyx,
         lambda xp, ans, y, x: 2.0 * _atan2_xy(xp, y, x)),
        domain=((0.5, 2.0), (0.5, 2.0)), arg_names=("y", "x"),
-       doc="angle of the point (x, y), in (-pi, pi]", complex_step=False, partial_text=('{1}/hypot({0}, {1})**2', '-{0}/hypot({0}, {1})**2'))
+       doc="angle of the point (x, y), in (-pi, pi]", complex_step=False, partial_text=('{1}/({0}**2 + {1}**2)', '-{0}/({0}**2 + {1}**2)'))
 
 
 def _hypot_dx(xp, ans, x, y):
-    x, y, s = _rescaled(xp, x, y)  # ans may have overflowed; x/h has not
+    x, y, s = _rescaled(xp, x, y, 1e300, 0.5, 1e-290)  # ans may overflow; x/h does not
     h = xp.hypot(x, y)
     return xp.where(h == 0, 0.0, xp.divide(x, xp.where(h == 0, 1.0, h)))
 
@@ -376,7 +378,7 @@ def _hypot_dy(xp, ans, x, y):
 def _hypot_second(xp, x, y, a, b):
     """a*b / h**3 for a, b in {x, y}, as (smaller / h**2) * (larger / h): a
     ratio that underflows is the one that does not matter."""
-    x, y, s = _rescaled(xp, x, y)
+    x, y, s = _rescaled(xp, x, y, 1e300, 0.5, 1e-290)
     a, b = a * s, b * s
     h = xp.hypot(x, y)
     a_larger = xp.abs(a) >= xp.abs(b)
