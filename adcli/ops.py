@@ -197,16 +197,18 @@ def _sech_squared(xp, x):
     return inverse * inverse
 
 
-def _one_minus_square(x):
-    return (1.0 - x) * (1.0 + x)  # 1 - x is exact near |x| = 1, 1 - x*x is not
+def _one_minus_square(xp, x):
+    # 1 - x is exact near |x| = 1, where 1 - x*x cancels; below 1/2, 1 - x*x
+    # rounds less
+    return xp.where(xp.abs(x) < 0.5, 1.0 - x * x, (1.0 - x) * (1.0 + x))
 
 
 def _asin_dx(xp, ans, x):
-    return xp.divide(1.0, xp.sqrt(_one_minus_square(x)))
+    return xp.divide(1.0, xp.sqrt(_one_minus_square(xp, x)))
 
 
 def _asin_dxx(xp, ans, x):
-    u = _one_minus_square(x)
+    u = _one_minus_square(xp, x)
     return xp.divide(x, u * xp.sqrt(u))
 
 
@@ -226,18 +228,23 @@ def _acosh_dxx(xp, ans, x):
     return xp.where(huge, -_over_power(xp, 1.0, x, 2), -xp.divide(x, v * xp.sqrt(v)))
 
 
-def _cube_times_x(r, x):
-    # x * r**3, in the order that keeps x * r near 1 (r ~ 1/|x| for large |x|)
-    return ((x * r) * r) * r
+def _atan_dx(xp, ans, x):
+    """1/(1 + x**2); beyond 1e150, where x*x would overflow, (1/x)**2."""
+    r = xp.divide(1.0, x)
+    return xp.where(xp.abs(x) > 1e150, r * r, xp.divide(1.0, 1.0 + x * x))
 
 
-def _atan_parts(xp, x):
-    """(x/(1 + x**2), 1/(1 + x**2)), in 1/x beyond |x| = 1 so nothing overflows."""
-    big = xp.abs(x) > 1.0
-    r = xp.divide(1.0, xp.where(big, x, 1.0))
-    square = xp.where(big, r * r, x * x)
-    g = xp.divide(xp.where(big, r, x), 1.0 + square)
-    return g, xp.where(big, xp.divide(square, 1.0 + square), xp.divide(1.0, 1.0 + square))
+def _atan_dxx(xp, ans, x):
+    # -2x/(1 + x**2)**2; where 1 + x*x overflows so does the true value's 1/x**3
+    return -2.0 * _over_power(xp, x, 1.0 + x * x, 2)
+
+
+def _asinh_dxx(xp, ans, x):
+    """-x/(1 + x**2)**1.5; beyond 1e100 (the power would overflow) from
+    r = 1/hypot(1, x) as ((x r) r) r, x r staying near 1."""
+    w = 1.0 + x * x
+    r = xp.divide(1.0, xp.hypot(1.0, x))
+    return xp.where(xp.abs(x) < 1e100, -xp.divide(x, w * xp.sqrt(w)), -(((x * r) * r) * r))
 
 
 # --- arithmetic: the operators of the grammar --------------------------------
@@ -403,8 +410,7 @@ unary("asin", lambda xp, x: xp.asin(x),
 unary("acos", lambda xp, x: xp.acos(x),
       lambda xp, ans, x: -_asin_dx(xp, ans, x), lambda xp, ans, x: -_asin_dxx(xp, ans, x),
       domain=(-0.9, 0.9), partial_text=('-1/sqrt((1 - {0})*(1 + {0}))',))
-unary("atan", lambda xp, x: xp.atan(x), lambda xp, ans, x: _atan_parts(xp, x)[1],
-      lambda xp, ans, x: -2.0 * _atan_parts(xp, x)[0] * _atan_parts(xp, x)[1],
+unary("atan", lambda xp, x: xp.atan(x), _atan_dx, _atan_dxx,
       domain=(-3.0, 3.0), partial_text=('1/(1 + {0}**2)',))
 unary("sinh", lambda xp, x: xp.sinh(x), lambda xp, ans, x: xp.cosh(x),
       lambda xp, ans, x: ans, partial_text=('cosh({0})',))
@@ -414,13 +420,13 @@ unary("tanh", lambda xp, x: xp.tanh(x), lambda xp, ans, x: _sech_squared(xp, x),
       lambda xp, ans, x: -2.0 * ans * _sech_squared(xp, x), partial_text=('1/cosh({0})**2',))
 unary("asinh", lambda xp, x: xp.asinh(x),
       lambda xp, ans, x: xp.divide(1.0, xp.hypot(1.0, x)),
-      lambda xp, ans, x: -_cube_times_x(xp.divide(1.0, xp.hypot(1.0, x)), x),
+      _asinh_dxx,
       domain=(-3.0, 3.0), partial_text=('1/hypot(1, {0})',))
 unary("acosh", lambda xp, x: xp.acosh(x),
       _acosh_dx, _acosh_dxx, domain=(1.1, 4.0), partial_text=('1/sqrt(({0} - 1)*({0} + 1))',))
 unary("atanh", lambda xp, x: xp.atanh(x),
-      lambda xp, ans, x: xp.divide(1.0, _one_minus_square(x)),
-      lambda xp, ans, x: xp.divide(2.0 * x, _one_minus_square(x) * _one_minus_square(x)),
+      lambda xp, ans, x: xp.divide(1.0, _one_minus_square(xp, x)),
+      lambda xp, ans, x: xp.divide(2.0 * x, _one_minus_square(xp, x) * _one_minus_square(xp, x)),
       domain=(-0.9, 0.9), partial_text=('1/((1 - {0})*(1 + {0}))',))
 unary("exp", lambda xp, x: xp.exp(x), lambda xp, ans, x: ans,
       lambda xp, ans, x: ans, partial_text=('{f}',))
