@@ -192,9 +192,11 @@ def _sigmoid_curvature(xp, x):
     return -(_sigmoid_slope(xp, x) * xp.tanh(0.5 * x))
 
 
-def _sech_squared(xp, x):
-    inverse = xp.divide(1.0, xp.cosh(x))  # cosh(x)**2 would overflow from |x| = 355
-    return inverse * inverse
+def _tanh_dx(xp, ans, x):
+    """1/cosh(x)**2 (cosh(x)**2 would overflow from |x| = 355); where
+    tanh(x) < 1/2, 1 - tanh(x)**2 rounds less and cannot cancel."""
+    inverse = xp.divide(1.0, xp.cosh(x))
+    return xp.where(xp.abs(ans) < 0.5, 1.0 - ans * ans, inverse * inverse)
 
 
 def _one_minus_square(xp, x):
@@ -416,8 +418,8 @@ unary("sinh", lambda xp, x: xp.sinh(x), lambda xp, ans, x: xp.cosh(x),
       lambda xp, ans, x: ans, partial_text=('cosh({0})',))
 unary("cosh", lambda xp, x: xp.cosh(x), lambda xp, ans, x: xp.sinh(x),
       lambda xp, ans, x: ans, partial_text=('sinh({0})',))
-unary("tanh", lambda xp, x: xp.tanh(x), lambda xp, ans, x: _sech_squared(xp, x),
-      lambda xp, ans, x: -2.0 * ans * _sech_squared(xp, x), partial_text=('1/cosh({0})**2',))
+unary("tanh", lambda xp, x: xp.tanh(x), _tanh_dx,
+      lambda xp, ans, x: -2.0 * ans * _tanh_dx(xp, ans, x), partial_text=('1/cosh({0})**2',))
 unary("asinh", lambda xp, x: xp.asinh(x),
       lambda xp, ans, x: xp.divide(1.0, xp.hypot(1.0, x)),
       _asinh_dxx,
