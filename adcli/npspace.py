@@ -79,10 +79,13 @@ def power(x, y):
 def any_true(condition):
     """Whether condition holds anywhere in the batch: lets a rule skip work
     that only some points need."""
+    if condition is True or condition is False:  # one Python bool: a constant's test
+        return condition
     return bool(np.any(condition))
 
 
-def all_normal(value):
-    """Whether every entry is a normal number: finite, neither 0 nor subnormal."""
-    size = np.abs(value)
-    return bool(size.min() >= 2.2250738585072014e-308 and size.max() < np.inf)
+def all_within(value, low, high):
+    """Whether low <= |v| < high for every entry v (False for nan): from the
+    smallest and largest entry, so entries of both signs answer False."""
+    least, most = np.min(value), np.max(value)
+    return bool((low <= least and most < high) or (-high < least and most <= -low))

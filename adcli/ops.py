@@ -116,15 +116,18 @@ def _over_power(xp, x, h, n):
     """x / h**n for an integer n: divided at once where h**n is a normal
     number, else n times over (h**n overflows or is subnormal; the partial
     quotients then stay in range wherever the result is)."""
-    power = xp.power(h, float(n))
-    at_once = xp.divide(x, power)
-    if xp.all_normal(power):
-        return at_once
+    low, high = _NORMAL_POWER_BASES[n]
+    if xp.all_within(h, low, high):
+        return xp.divide(x, xp.power(h, float(n)))
     repeated = x
     for _ in range(n):
         repeated = xp.divide(repeated, h)
-    size = xp.abs(power)
-    return xp.where((size >= _TINY) & (size < xp.inf), at_once, repeated)
+    size = xp.abs(h)
+    return xp.where((size >= low) & (size < high), xp.divide(x, xp.power(h, float(n))), repeated)
+
+
+#: for n: the range of |h| where h**n is surely a normal number
+_NORMAL_POWER_BASES = {n: (1e-300 ** (1.0 / n), 1e300 ** (1.0 / n)) for n in (2, 3, 4)}
 
 
 def _two_sum(a, b):
@@ -134,8 +137,9 @@ def _two_sum(a, b):
     return s, (a - (s - b_part)) + (b - b_part)
 
 
-def _power_shifted(xp, x, y, k, factor, cofactor=None):
-    """factor * x**(y - k) * cofactor, accurate wherever the product is a float.
+def _power_shifted(xp, x, y, k, factor, cofactor=None, ans=None):
+    """factor * x**(y - k) * cofactor, accurate wherever the product is a float
+    (ans: x**y, given for k = 0).
 
     The exponent y - k is kept exact as hi + lo (a rounded exponent costs
     |(y - k) log x| ulps, hundreds near overflow).  Where x**(y - k) alone
@@ -145,14 +149,16 @@ def _power_shifted(xp, x, y, k, factor, cofactor=None):
     factors are applied one at a time: y * (y - 1) may overflow where
     y * (y - 1) * x**(y - 2) is 0.
     """
-    hi, lo = _two_sum(y, -k)
-    power = xp.power(x, hi)
+    hi, lo = (y, 0.0) if k == 0 else _two_sum(y, -k)
     exact = not xp.any_true(lo != 0)  # y - k is a float: no tail (a constant y, mostly)
+    if exact and _is_zero_or_one(hi):  # x**0 and x**1 are exact: nothing to guard
+        return _times(factor * xp.power(x, hi), cofactor)
+    power = xp.power(x, hi) if ans is None else ans
     tail = 1.0 if exact else xp.power(x, lo)  # else nearly 1, or x to a small integer
     if not exact:
         power = power * tail
-    direct = factor * power if cofactor is None else (factor * power) * cofactor
-    if xp.all_normal(power):
+    direct = _times(factor * power, cofactor)
+    if xp.all_within(power, _TINY, xp.inf):
         return direct
     size = xp.abs(power)
     root = xp.power(xp.abs(x), 0.5 * hi)
@@ -162,6 +168,11 @@ def _power_shifted(xp, x, y, k, factor, cofactor=None):
     # x = 0, or 0 * inf in the split (a huge exponent): the plain power is right
     plain = _times(factor * xp.power(x, y - k), cofactor)
     return xp.where((x == 0) | (power != power), plain, result)
+
+
+def _is_zero_or_one(exponent):
+    """Whether exponent is one number, 0 or 1 (y - k of a constant y, mostly)."""
+    return isinstance(exponent, float) and (exponent == 0.0 or exponent == 1.0)
 
 
 def _times(value, factor):
@@ -286,7 +297,7 @@ def _zero_power_flat(x, y):
 
 
 def _pow_dy(xp, ans, x, y):
-    return xp.where(_zero_power_flat(x, y), 0.0, _power_shifted(xp, x, y, 0.0, xp.log(x)))
+    return xp.where(_zero_power_flat(x, y), 0.0, _power_shifted(xp, x, y, 0.0, xp.log(x), ans=ans))
 
 
 def _pow_dxx(xp, ans, x, y):
@@ -308,7 +319,7 @@ def _pow_dxy(xp, ans, x, y):
 
 def _pow_dyy(xp, ans, x, y):
     log_x = xp.log(x)
-    return xp.where(_zero_power_flat(x, y), 0.0, _power_shifted(xp, x, y, 0.0, log_x * log_x))
+    return xp.where(_zero_power_flat(x, y), 0.0, _power_shifted(xp, x, y, 0.0, log_x * log_x, ans=ans))
 
 
 # one entry serves both x**y (and x^y) and pow(x, y)

@@ -174,6 +174,6 @@ def any_true(condition):
     return bool(condition)
 
 
-def all_normal(value):
-    """Whether value is a normal number: finite, neither 0 nor subnormal."""
-    return 2.2250738585072014e-308 <= math.fabs(value) < inf
+def all_within(value, low, high):
+    """Whether low <= |value| < high (False for nan)."""
+    return low <= math.fabs(value) < high
