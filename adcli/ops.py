@@ -164,7 +164,9 @@ def _power_shifted(xp, x, y, k, factor, cofactor=None, ans=None):
     root = xp.power(xp.abs(x), 0.5 * hi)
     sign = xp.where(x < 0, xp.power(-1.0, hi), 1.0)  # x < 0: hi is an integer
     rebuilt = (factor * root) * _times(root, cofactor) * (tail * sign)
-    result = xp.where((size < _TINY) | (size == xp.inf), rebuilt, direct)
+    # not where the power is exact (x**0, x**1): as the fast path above, same bits
+    inexact = (lo != 0) | ((hi != 0) & (hi != 1))
+    result = xp.where(((size < _TINY) | (size == xp.inf)) & inexact, rebuilt, direct)
     # x = 0, or 0 * inf in the split (a huge exponent): the plain power is right
     plain = _times(factor * xp.power(x, y - k), cofactor)
     return xp.where((x == 0) | (power != power), plain, result)

@@ -322,3 +322,20 @@ def test_complex_step_of_the_forward_rule_matches_the_partials(name, count):
                 value = op_forward(op, npspace, moved)
             assert_close(float(np.imag(value)) / step, float(expected[k]), rtol=1e-13,
                          atol=1e-15, what=f"complex step d{name}/d{k} at {point}")
+
+
+def test_pow_rules_give_the_same_bits_for_a_constant_and_a_batch_exponent():
+    """A constant exponent reaches the rules as one float (one point, a batch)
+    or as an array (level by level): the same numbers either way, subnormal
+    and zero bases included.  (Exponents y - k of -1, 1/2 and 2 are left
+    out: numpy's ndarray ** float takes a reciprocal, sqrt or square there.)"""
+    op = ops.TABLE["pow"]
+    x = np.array([5e-324, 1e-310, 0.0, -0.0, 1e-300, 0.5, 3.0, 1e300, -2.0, -1e-310])
+    for y in (1.0, 2.0, 2.25, 3.75, -1.75):
+        as_array = np.full_like(x, y)
+        with np.errstate(all="ignore"):
+            ans = op.forward(npspace, x, y)
+            for rule in op.partials + op.second:
+                one = np.broadcast_to(rule(npspace, ans, x, y), x.shape)
+                many = np.broadcast_to(rule(npspace, ans, x, as_array), x.shape)
+                assert one.tobytes() == many.tobytes(), f"{rule.__name__} at y = {y}: {one} {many}"
