@@ -117,13 +117,15 @@ def _over_power(xp, x, h, n):
     number, else n times over (h**n overflows or is subnormal; the partial
     quotients then stay in range wherever the result is)."""
     low, high = _NORMAL_POWER_BASES[n]
+    # h*h rather than a power: the same bits from math and from numpy
+    power = h * h if n == 2 else xp.power(h, float(n))
     if xp.all_within(h, low, high):
-        return xp.divide(x, xp.power(h, float(n)))
+        return xp.divide(x, power)
     repeated = x
     for _ in range(n):
         repeated = xp.divide(repeated, h)
     size = xp.abs(h)
-    return xp.where((size >= low) & (size < high), xp.divide(x, xp.power(h, float(n))), repeated)
+    return xp.where((size >= low) & (size < high), xp.divide(x, power), repeated)
 
 
 #: for n: the range of |h| where h**n is surely a normal number
