@@ -16,6 +16,7 @@ from adcli's rules; an op added to the table fails here until it has one.
 import functools
 import itertools
 import math
+import random
 
 import mpmath
 import numpy as np
@@ -57,16 +58,40 @@ BASES = [0.0, -0.0, SMALLEST, 1e-300, 1e-100, 1e-10, 0.3, 0.5, 1 - 2 ** -53, 1.0
          -1.0, -1.5, -2.0, -1e10, -1e300]
 
 
+#: and this many random points per op, seeded by its name: log-uniform over the
+#: whole range, uniform about 1, and one or a few ulps off the points above
+RANDOM_POINTS = 400
+
+
 def _points(op):
     if op.name == "pow":
-        return [list(p) for p in itertools.product(BASES, EXPONENTS)]
-    if op.variadic:
-        return ([[x] for x in UNARY] + [list(p) for p in itertools.product(PAIR, repeat=2)]
-                + [[1e300, -1e300, 1.0], [1.0, 1.0, -2.0], [2.0, 2.0, 2.0], [-0.0, 0.0, 0.0],
-                   [1e16, 1.0, -1e16], [3.0, 1.0, 3.0]])
-    if op.nargs == 1:
-        return [[x] for x in UNARY]
-    return [list(p) for p in itertools.product(PAIR, repeat=2)]
+        fixed = [list(p) for p in itertools.product(BASES, EXPONENTS)]
+    elif op.variadic:
+        fixed = ([[x] for x in UNARY] + [list(p) for p in itertools.product(PAIR, repeat=2)]
+                 + [[1e300, -1e300, 1.0], [1.0, 1.0, -2.0], [2.0, 2.0, 2.0], [-0.0, 0.0, 0.0],
+                    [1e16, 1.0, -1e16], [3.0, 1.0, 3.0]])
+    elif op.nargs == 1:
+        fixed = [[x] for x in UNARY]
+    else:
+        fixed = [list(p) for p in itertools.product(PAIR, repeat=2)]
+    rng = random.Random(op.name)
+    if op.name == "pow":  # exponents where x**y is a float for many x: small, integers
+        return fixed + [[_random_float(rng), rng.choice((rng.uniform(-4, 4), float(rng.randint(-9, 9)),
+                                                          _random_float(rng)))]
+                        for _ in range(RANDOM_POINTS)]
+    count = 1 if op.variadic or op.nargs == 1 else 2
+    return fixed + [[_random_float(rng) for _ in range(count)] for _ in range(RANDOM_POINTS)]
+
+
+def _random_float(rng):
+    kind = rng.random()
+    if kind < 0.5:
+        size = 10.0 ** rng.uniform(-323.5, 308.25)
+    elif kind < 0.8:
+        size = 10.0 ** rng.uniform(-3, 3)
+    else:
+        size = rng.choice(MAGNITUDES + NEAR) * (1 + rng.choice((-1, 1)) * 2.0 ** -rng.randint(1, 53))
+    return math.copysign(size if math.isfinite(size) else MAX, rng.choice((-1, 1)))
 
 
 # --- the references: (value, first partials, second partials (upper triangle)) ---------
