@@ -329,7 +329,8 @@ def _pow_dxy(xp, ans, x, y):
 
 def _pow_dyy(xp, ans, x, y):
     log_x = xp.log(x)
-    return xp.where(_zero_power_flat(x, y), 0.0, _power_shifted(xp, x, y, 0.0, log_x * log_x, ans=ans))
+    squared = _power_shifted(xp, x, y, 0.0, log_x * log_x, ans=ans)
+    return xp.where(_zero_power_flat(x, y), 0.0, squared)
 
 
 # one entry serves both x**y (and x^y) and pow(x, y)

@@ -76,9 +76,9 @@ def _points(op):
         fixed = [list(p) for p in itertools.product(PAIR, repeat=2)]
     rng = random.Random(op.name)
     if op.name == "pow":  # exponents where x**y is a float for many x: small, integers
-        return fixed + [[_random_float(rng), rng.choice((rng.uniform(-4, 4), float(rng.randint(-9, 9)),
-                                                          _random_float(rng)))]
-                        for _ in range(RANDOM_POINTS)]
+        exponents = [rng.choice((rng.uniform(-4, 4), float(rng.randint(-9, 9)),
+                                 _random_float(rng))) for _ in range(RANDOM_POINTS)]
+        return fixed + [[_random_float(rng), y] for y in exponents]
     count = 1 if op.variadic or op.nargs == 1 else 2
     return fixed + [[_random_float(rng) for _ in range(count)] for _ in range(RANDOM_POINTS)]
 
@@ -90,7 +90,8 @@ def _random_float(rng):
     elif kind < 0.8:
         size = 10.0 ** rng.uniform(-3, 3)
     else:
-        size = rng.choice(MAGNITUDES + NEAR) * (1 + rng.choice((-1, 1)) * 2.0 ** -rng.randint(1, 53))
+        nudge = rng.choice((-1, 1)) * 2.0 ** -rng.randint(1, 53)
+        size = rng.choice(MAGNITUDES + NEAR) * (1 + nudge)
     return math.copysign(size if math.isfinite(size) else MAX, rng.choice((-1, 1)))
 
 
@@ -484,7 +485,8 @@ def _sigmoid_of(x):
     # sigmoid(-40) printed 0 with derivative 0; at -30 it was off by 1.7e-4
     ("sigmoid(x)", -40.0, _sigmoid_of, _sigmoid_slope),
     ("sigmoid(x)", -30.0, _sigmoid_of, _sigmoid_slope),
-    ("log(sigmoid(x))", -40.0, lambda x: -mpmath.log1p(mpmath.exp(-x)), lambda x: 1 - _sigmoid_of(x)),
+    ("log(sigmoid(x))", -40.0, lambda x: -mpmath.log1p(mpmath.exp(-x)),
+     lambda x: 1 - _sigmoid_of(x)),
     ("tanh(x)", 20.0, mpmath.tanh, _sech2),
     ("expm1(x)", -40.0, mpmath.expm1, mpmath.exp),
     ("softplus(x)", -40.0, lambda x: mpmath.log1p(mpmath.exp(x)), _sigmoid_of),
