@@ -199,13 +199,13 @@ def _sigmoid_parts(xp, x):
 
 def _sigmoid(xp, x):
     z, q = _sigmoid_parts(xp, x)
-    return xp.where(x >= 0, q, z * q)
+    return xp.where(x >= 0, q, xp.divide(z, 1.0 + z))  # one rounding fewer than z * q
 
 
 def _sigmoid_slope(xp, x):
-    """sigmoid(x) * sigmoid(-x)."""
-    z, q = _sigmoid_parts(xp, x)
-    return z * q * q
+    """sigmoid(x) * sigmoid(-x), as exp(-|x|) / (1 + exp(-|x|))**2."""
+    z, _ = _sigmoid_parts(xp, x)
+    return xp.divide(z, (1.0 + z) * (1.0 + z))
 
 
 def _sigmoid_curvature(xp, x):
