@@ -87,5 +87,7 @@ def any_true(condition):
 def all_within(value, low, high):
     """Whether low <= |v| < high for every entry v (False for nan): from the
     smallest and largest entry, so entries of both signs answer False."""
+    if np.size(value) == 0:
+        return True
     least, most = np.min(value), np.max(value)
     return bool((low <= least and most < high) or (-high < least and most <= -low))

@@ -339,3 +339,21 @@ def test_pow_rules_give_the_same_bits_for_a_constant_and_a_batch_exponent():
                 one = np.broadcast_to(rule(npspace, ans, x, y), x.shape)
                 many = np.broadcast_to(rule(npspace, ans, x, as_array), x.shape)
                 assert one.tobytes() == many.tobytes(), f"{rule.__name__} at y = {y}: {one} {many}"
+
+
+@pytest.mark.parametrize("name, count", op_cases())
+def test_rules_take_an_empty_batch(name, count):
+    """A batch of no points goes through every rule (a rule that looks at its
+    whole batch, to skip work, must not reduce an empty array)."""
+    op = ops.TABLE[name]
+    empty = [np.zeros(0) for _ in range(count)]
+    with np.errstate(all="ignore"):
+        if op.variadic:
+            stack = np.zeros((count, 0))
+            ans = op.forward(npspace, stack)
+            assert np.shape(op.partials(npspace, ans, stack))[-1:] in ((0,), ())
+            return
+        ans = op.forward(npspace, *empty)
+        rules = list(op.partials) + ([] if op.second is ops.LINEAR else list(op.second))
+        for rule in rules:
+            assert np.size(rule(npspace, ans, *empty)) in (0, 1), rule
