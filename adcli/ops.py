@@ -169,9 +169,15 @@ def _power_shifted(xp, x, y, k, factor, cofactor=None, ans=None):
     if xp.all_within(power, _TINY, xp.inf):
         return direct
     size = xp.abs(power)
-    root = xp.power(xp.abs(x), 0.5 * hi)
     sign = xp.where(x < 0, xp.power(-1.0, hi), 1.0)  # x < 0: hi is an integer
+    root = xp.power(xp.abs(x), 0.5 * hi)
     rebuilt = (factor * root) * _times(root, cofactor) * (tail * sign)
+    # beyond 1e±616 even the square root is out of range: fourth roots then
+    quarter = xp.power(xp.abs(x), 0.25 * hi)
+    rebuilt_quarter = ((factor * quarter) * quarter) * _times(quarter, cofactor) * quarter
+    root_size = xp.abs(root)
+    root_in_range = (root_size >= _TINY) & (root_size < xp.inf)
+    rebuilt = xp.where(root_in_range, rebuilt, rebuilt_quarter * (tail * sign))
     # not where the power is exact (x**0, x**1): as the fast path above, same bits
     inexact = (lo != 0) | ((hi != 0) & (hi != 1))
     result = xp.where(((size < _TINY) | (size == xp.inf)) & inexact, rebuilt, direct)
