@@ -193,3 +193,20 @@ def where(condition, if_true, if_false):
     if condition is True or condition is False:
         return if_true if condition else if_false
     return np.where(condition, if_true, if_false)
+
+
+def any_true(condition):
+    """Whether condition holds anywhere in the batch: lets a rule skip work
+    that only some points need."""
+    if condition is True or condition is False:  # one Python bool: a constant's test
+        return condition
+    return bool(np.any(condition))
+
+
+def all_within(value, low, high):
+    """Whether low <= |v| < high for every entry v (False for nan): from the
+    smallest and largest entry, so entries of both signs answer False."""
+    if np.size(value) == 0:
+        return True
+    least, most = np.min(value), np.max(value)
+    return bool((low <= least and most < high) or (-high < least and most <= -low))

@@ -20,6 +20,12 @@ Conventions (documented in the README, tested in tests/test_ops.py):
   1/2 to each copy of x.
 - Domain errors follow IEEE float64: log(-1) is nan, 1/0 is inf; adcli
   reports them (see evaluate.py) instead of passing them on silently.
+- A derivative that does not exist is inf or nan, never a guarded 0: pow's
+  guards at x = 0 hold only where the limit exists (d/dx x**0 = 0, d/dy
+  0**y = 0 for y > 0; x**x at 0 is a domain error).
+- Every rule (value, first and second partials) is accurate to a few ulps
+  over the whole float64 range: no intermediate that overflows, underflows or
+  cancels where the result does not (tests/test_accuracy.py, against mpmath).
 """
 from dataclasses import dataclass
 from typing import Callable, Optional
@@ -91,7 +97,8 @@ def binary(name, forward, partials, second, domain=((-2.0, 2.0), (-2.0, 2.0)),
 
 
 def _zero(xp, ans, *args):
-    return 0.0 * ans
+    # shaped like ans, nan only where ans is: an overflowed value keeps its 0
+    return xp.where(ans == ans, 0.0, ans)
 
 
 def _at_zero(xp, ans, x):
@@ -102,9 +109,171 @@ def _at_integer(xp, ans, x):
     return x == xp.floor(x)
 
 
+# --- stable building blocks of the rules ---------------------------------------
+
+#: the smallest normal float64
+_TINY = 2.2250738585072014e-308
+
+# Each keeps every intermediate in range wherever the result is: no x*x that
+# overflows while x/(1 + x*x) does not, no 1 - ans**2 that cancels.
+
+
+def _over_power(xp, x, h, n):
+    """x / h**n for an integer n: divided at once where h**n is a normal
+    number, else n times over (h**n overflows or is subnormal; the partial
+    quotients then stay in range wherever the result is)."""
+    low, high = _NORMAL_POWER_BASES[n]
+    # h*h rather than a power: the same bits from math and from numpy
+    power = h * h if n == 2 else xp.power(h, float(n))
+    if xp.all_within(h, low, high):
+        return xp.divide(x, power)
+    repeated = x
+    for _ in range(n):
+        repeated = xp.divide(repeated, h)
+    size = xp.abs(h)
+    return xp.where((size >= low) & (size < high), xp.divide(x, power), repeated)
+
+
+#: for n: the range of |h| where h**n is surely a normal number
+_NORMAL_POWER_BASES = {n: (1e-300 ** (1.0 / n), 1e300 ** (1.0 / n)) for n in (2, 3)}
+
+
+def _two_sum(a, b):
+    """(s, err) with s = fl(a + b) and a + b = s + err exactly (Knuth)."""
+    s = a + b
+    b_part = s - a
+    return s, (a - (s - b_part)) + (b - b_part)
+
+
+def _power_shifted(xp, x, y, k, factor, cofactor=None, ans=None):
+    """factor * x**(y - k) * cofactor, accurate wherever the product is a float
+    (ans: x**y, given for k = 0).
+
+    The exponent y - k is kept exact as hi + lo (a rounded exponent costs
+    |(y - k) log x| ulps, hundreds near overflow).  Where x**(y - k) alone
+    overflows or is subnormal, the factor goes into its square root first:
+    y * x**(y-1) stays finite for tiny y though x**(y-1) overflows, and
+    x**y * log(x)**2 keeps its digits though x**y is subnormal.  The two
+    factors are applied one at a time: y * (y - 1) may overflow where
+    y * (y - 1) * x**(y - 2) is 0.
+    """
+    hi, lo = (y, 0.0) if k == 0 else _two_sum(y, -k)
+    exact = not xp.any_true(lo != 0)  # y - k is a float: no tail (a constant y, mostly)
+    if exact and _is_zero_or_one(hi):  # x**0 and x**1 are exact: nothing to guard
+        return _times(factor * xp.power(x, hi), cofactor)
+    power = xp.power(x, hi) if ans is None else ans
+    tail = 1.0 if exact else xp.power(x, lo)  # else nearly 1, or x to a small integer
+    if not exact:
+        power = power * tail
+    direct = _times(factor * power, cofactor)
+    if xp.all_within(power, _TINY, xp.inf):
+        return direct
+    size = xp.abs(power)
+    sign = xp.where(x < 0, xp.power(-1.0, hi), 1.0)  # x < 0: hi is an integer
+    root = xp.power(xp.abs(x), 0.5 * hi)
+    rebuilt = (factor * root) * _times(root, cofactor) * (tail * sign)
+    # beyond 1e±616 even the square root is out of range: fourth roots then
+    quarter = xp.power(xp.abs(x), 0.25 * hi)
+    rebuilt_quarter = ((factor * quarter) * quarter) * _times(quarter, cofactor) * quarter
+    root_size = xp.abs(root)
+    root_in_range = (root_size >= _TINY) & (root_size < xp.inf)
+    rebuilt = xp.where(root_in_range, rebuilt, rebuilt_quarter * (tail * sign))
+    # not where the power is exact (x**0, x**1): as the fast path above, same bits
+    inexact = (lo != 0) | ((hi != 0) & (hi != 1))
+    result = xp.where(((size < _TINY) | (size == xp.inf)) & inexact, rebuilt, direct)
+    # x = 0, or 0 * inf in the split (a huge exponent): the plain power is right
+    plain = _times(factor * xp.power(x, y - k), cofactor)
+    return xp.where((x == 0) | (power != power), plain, result)
+
+
+def _is_zero_or_one(exponent):
+    """Whether exponent is one number, 0 or 1 (y - k of a constant y, mostly)."""
+    return isinstance(exponent, float) and (exponent == 0.0 or exponent == 1.0)
+
+
+def _times(value, factor):
+    return value if factor is None else value * factor
+
+
+def _sigmoid_parts(xp, x):
+    """(exp(-|x|), 1/(1 + exp(-|x|))): sigmoid and its derivatives from these
+    never overflow and never subtract from 1."""
+    # -|x| written branch by branch, so the complex step still sees an analytic f
+    z = xp.exp(xp.where(x >= 0, -x, x))
+    return z, xp.divide(1.0, 1.0 + z)
+
+
 def _sigmoid(xp, x):
-    # tanh form: stable for large |x| in both directions
-    return 0.5 * (xp.tanh(0.5 * x) + 1.0)
+    z, q = _sigmoid_parts(xp, x)
+    return xp.where(x >= 0, q, xp.divide(z, 1.0 + z))  # one rounding fewer than z * q
+
+
+def _sigmoid_slope(xp, x):
+    """sigmoid(x) * sigmoid(-x), as exp(-|x|) / (1 + exp(-|x|))**2."""
+    z, _ = _sigmoid_parts(xp, x)
+    return xp.divide(z, (1.0 + z) * (1.0 + z))
+
+
+def _sigmoid_curvature(xp, x):
+    # 1 - 2 sigmoid(x) = -tanh(x/2), without the cancellation near 0
+    return -(_sigmoid_slope(xp, x) * xp.tanh(0.5 * x))
+
+
+def _tanh_dx(xp, ans, x):
+    """1/cosh(x)**2 (cosh(x)**2 would overflow from |x| = 355); where
+    tanh(x) < 1/2, 1 - tanh(x)**2 rounds less and cannot cancel."""
+    inverse = xp.divide(1.0, xp.cosh(x))
+    return xp.where(xp.abs(ans) < 0.5, 1.0 - ans * ans, inverse * inverse)
+
+
+def _one_minus_square(xp, x):
+    # 1 - x is exact near |x| = 1, where 1 - x*x cancels; below 1/2, 1 - x*x
+    # rounds less
+    return xp.where(xp.abs(x) < 0.5, 1.0 - x * x, (1.0 - x) * (1.0 + x))
+
+
+def _asin_dx(xp, ans, x):
+    return xp.divide(1.0, xp.sqrt(_one_minus_square(xp, x)))
+
+
+def _asin_dxx(xp, ans, x):
+    u = _one_minus_square(xp, x)
+    return xp.divide(x, u * xp.sqrt(u))
+
+
+#: beyond this, x**2 - 1 is x**2 to far below an ulp (and x**2 may overflow)
+_HUGE_FOR_ACOSH = 1e10
+
+
+def _acosh_dx(xp, ans, x):
+    huge = x > _HUGE_FOR_ACOSH
+    v = (x - 1.0) * (x + 1.0)  # x - 1 is exact near 1
+    return xp.where(huge, xp.divide(1.0, x), xp.divide(1.0, xp.sqrt(v)))
+
+
+def _acosh_dxx(xp, ans, x):
+    huge = x > _HUGE_FOR_ACOSH
+    v = (x - 1.0) * (x + 1.0)
+    return xp.where(huge, -_over_power(xp, 1.0, x, 2), -xp.divide(x, v * xp.sqrt(v)))
+
+
+def _atan_dx(xp, ans, x):
+    """1/(1 + x**2); beyond 1e150, where x*x would overflow, (1/x)**2."""
+    r = xp.divide(1.0, x)
+    return xp.where(xp.abs(x) > 1e150, r * r, xp.divide(1.0, 1.0 + x * x))
+
+
+def _atan_dxx(xp, ans, x):
+    # -2x/(1 + x**2)**2; where 1 + x*x overflows so does the true value's 1/x**3
+    return -2.0 * _over_power(xp, x, 1.0 + x * x, 2)
+
+
+def _asinh_dxx(xp, ans, x):
+    """-x/(1 + x**2)**1.5; beyond 1e100 (the power would overflow) from
+    r = 1/hypot(1, x) as ((x r) r) r, x r staying near 1."""
+    w = 1.0 + x * x
+    r = xp.divide(1.0, xp.hypot(1.0, x))
+    return xp.where(xp.abs(x) < 1e100, -xp.divide(x, w * xp.sqrt(w)), -(((x * r) * r) * r))
 
 
 # --- arithmetic: the operators of the grammar --------------------------------
@@ -121,39 +290,53 @@ binary("mul", lambda xp, a, b: a * b,
        kind="infix", symbol="*", doc="x * y", partial_text=('{1}', '{0}'))
 binary("div", lambda xp, a, b: xp.divide(a, b),
        (lambda xp, ans, a, b: xp.divide(1.0, b),
-        lambda xp, ans, a, b: -xp.divide(ans, b)),
+        lambda xp, ans, a, b: -_over_power(xp, a, b, 2)),
        (_zero,
-        lambda xp, ans, a, b: -xp.divide(1.0, b * b),
-        lambda xp, ans, a, b: xp.divide(2.0 * ans, b * b)),
+        lambda xp, ans, a, b: -_over_power(xp, 1.0, b, 2),
+        lambda xp, ans, a, b: 2.0 * _over_power(xp, a, b, 3)),
        domain=((-2.0, 2.0), (0.5, 3.0)), kind="infix", symbol="/", doc="x / y", partial_text=('1/{1}', '-{f}/{1}'))
 _register(Op("neg", 1, lambda xp, a: -a, (lambda xp, ans, a: -1.0,), LINEAR,
              kind="prefix", symbol="-", doc="-x", partial_text=('-1',)))
 
 
-# pow: the guards keep the derivatives at x = 0 finite where the limit is
-# (d/dx x**0 = 0, d/dy 0**y = 0 for y > 0), as JAX's pow rule does.
+# pow: a guard gives a derivative at x = 0 only where its limit exists (as
+# JAX's pow rule does): d/dx x**0 = 0 for every x, and d/dy 0**y = 0 where
+# 0**y = 0 all around y (y > 0).  Elsewhere at x = 0 the formulas give inf or
+# nan (x**x at 0, x**y at (0, 0), 0**y for y <= 0), which adcli reports.
 def _pow_dx(xp, ans, x, y):
-    return xp.where(y == 0, 0.0, y * xp.power(x, y - 1.0))
+    return xp.where(y == 0, 0.0, _power_shifted(xp, x, y, 1.0, y))
+
+
+def _zero_power_flat(x, y):
+    """Where x = 0 and 0**y is 0 in a whole neighbourhood of y."""
+    return (x == 0) & (y > 0)
 
 
 def _pow_dy(xp, ans, x, y):
-    return xp.where(x == 0, 0.0, xp.log(xp.where(x == 0, 1.0, x)) * ans)
+    return xp.where(_zero_power_flat(x, y), 0.0, _power_shifted(xp, x, y, 0.0, xp.log(x), ans=ans))
 
 
 def _pow_dxx(xp, ans, x, y):
-    return xp.where(y * (y - 1.0) == 0, 0.0, y * (y - 1.0) * xp.power(x, y - 2.0))
+    # y = 0 and y = 1 make x**y constant or linear in x: 0 for every x
+    linear = (y == 0) | (y == 1)
+    return xp.where(linear, 0.0, _power_shifted(xp, x, y, 2.0, y, y - 1.0))
 
 
 def _pow_dxy(xp, ans, x, y):
-    # at x = 0 the limit is 0 for y > 1 (x**(y-1) log x -> 0)
-    safe_x = xp.where(x == 0, 1.0, x)
-    return xp.where((x == 0) & (y > 1), 0.0,
-                    xp.power(x, y - 1.0) * (1.0 + y * xp.log(xp.where(y > 1, safe_x, x))))
+    # at x = 0, d/dx x**y = y * 0**(y-1) is 0 all around y only for y > 1
+    flat = (x == 0) & (y > 1)
+    log_x = xp.log(x)
+    factor = 1.0 + y * log_x
+    # where 1 + y log x overflows, as y * (log x + 1/y): x**(y-1) then decides
+    finite = xp.isfinite(factor)
+    cofactor = xp.where(finite, 1.0, log_x + xp.divide(1.0, y))
+    return xp.where(flat, 0.0, _power_shifted(xp, x, y, 1.0, xp.where(finite, factor, y), cofactor))
 
 
 def _pow_dyy(xp, ans, x, y):
-    log_x = xp.log(xp.where(x == 0, 1.0, x))
-    return xp.where(x == 0, 0.0, log_x * log_x * ans)
+    log_x = xp.log(x)
+    squared = _power_shifted(xp, x, y, 0.0, log_x * log_x, ans=ans)
+    return xp.where(_zero_power_flat(x, y), 0.0, squared)
 
 
 # one entry serves both x**y (and x^y) and pow(x, y)
@@ -163,28 +346,87 @@ binary("pow", lambda xp, x, y: xp.power(x, y), (_pow_dx, _pow_dy),
 
 # --- functions: looked up by name from a call ---------------------------------
 
+# atan2(y, x) and hypot: the inputs are first scaled by a power of two
+# (exactly), so that x*x + y*y (atan2) or hypot(x, y) is a normal number: x*x
+# + y*y as written overflows from 1e154 and underflows below 1e-154.  A
+# partial homogeneous of degree -d in (x, y) is then scaled back by
+# multiplying by s, d times.
+def _rescaled(xp, x, y, huge, down, tiny):
+    """(x * s, y * s, s): s = down beyond huge, 2**600 below tiny, else 1."""
+    size = xp.maximum(xp.abs(x), xp.abs(y))
+    s = xp.where(size > huge, down, xp.where(size < tiny, 2.0 ** 600, 1.0))
+    return x * s, y * s, s
+
+
+def _atan2_parts(xp, y, x):
+    """(x, y, x**2 + y**2, s), x and y rescaled into [1e-143, 1e150]."""
+    x, y, s = _rescaled(xp, x, y, 1e150, 2.0 ** -600, 1e-140)
+    return x, y, x * x + y * y, s
+
+
+def _atan2_dy(xp, ans, y, x):
+    x, y, square, s = _atan2_parts(xp, y, x)
+    return xp.divide(x, square) * s
+
+
+def _atan2_dx(xp, ans, y, x):
+    x, y, square, s = _atan2_parts(xp, y, x)
+    return -xp.divide(y, square) * s
+
+
+def _atan2_xy(xp, y, x):
+    """x*y / (x**2 + y**2)**2, as (x/r2) * (y/r2); where the smaller ratio is
+    subnormal, as smaller * (larger/r2/r2), rounded once.  0 on the axes
+    (where the larger ratio may overflow), not at the origin."""
+    x, y, square, s = _atan2_parts(xp, y, x)
+    x_larger = xp.abs(x) >= xp.abs(y)
+    larger, smaller = xp.where(x_larger, x, y), xp.where(x_larger, y, x)
+    small_ratio, large_ratio = xp.divide(smaller, square), xp.divide(larger, square)
+    product = xp.where(xp.abs(small_ratio) < _TINY,
+                       smaller * xp.divide(large_ratio, square), small_ratio * large_ratio)
+    return xp.where((smaller == 0) & (square != 0), 0.0, product * s * s)
+
+
+def _atan2_dyx(xp, ans, y, x):
+    """(y**2 - x**2) / (x**2 + y**2)**2 as (y - x)(y + x): the factor that
+    cancels is a difference of inputs, exact, not of rounded squares."""
+    x, y, square, s = _atan2_parts(xp, y, x)
+    return (xp.divide(y - x, square) * xp.divide(y + x, square)) * s * s
+
+
 binary("atan2", lambda xp, y, x: xp.atan2(y, x),
-       (lambda xp, ans, y, x: xp.divide(x, x * x + y * y),
-        lambda xp, ans, y, x: -xp.divide(y, x * x + y * y)),
-       (lambda xp, ans, y, x: xp.divide(-2.0 * x * y, xp.power(x * x + y * y, 2.0)),
-        lambda xp, ans, y, x: xp.divide(y * y - x * x, xp.power(x * x + y * y, 2.0)),
-        lambda xp, ans, y, x: xp.divide(2.0 * x * y, xp.power(x * x + y * y, 2.0))),
+       (_atan2_dy, _atan2_dx),
+       (lambda xp, ans, y, x: -2.0 * _atan2_xy(xp, y, x), _atan2_dyx,
+        lambda xp, ans, y, x: 2.0 * _atan2_xy(xp, y, x)),
        domain=((0.5, 2.0), (0.5, 2.0)), arg_names=("y", "x"),
        doc="angle of the point (x, y), in (-pi, pi]", complex_step=False, partial_text=('{1}/({0}**2 + {1}**2)', '-{0}/({0}**2 + {1}**2)'))
 
 
 def _hypot_dx(xp, ans, x, y):
-    return xp.where(ans == 0, 0.0, xp.divide(x, xp.where(ans == 0, 1.0, ans)))
+    x, y, s = _rescaled(xp, x, y, 1e300, 0.5, 1e-290)  # ans may overflow; x/h does not
+    h = xp.hypot(x, y)
+    return xp.where(h == 0, 0.0, xp.divide(x, xp.where(h == 0, 1.0, h)))
 
 
 def _hypot_dy(xp, ans, x, y):
     return _hypot_dx(xp, ans, y, x)
 
 
+def _hypot_second(xp, x, y, a, b):
+    """a*b / h**3 for a, b in {x, y}, as (smaller / h**2) * (larger / h): a
+    ratio that underflows is the one that does not matter."""
+    x, y, s = _rescaled(xp, x, y, 1e300, 0.5, 1e-290)
+    a, b = a * s, b * s
+    h = xp.hypot(x, y)
+    a_larger = xp.abs(a) >= xp.abs(b)
+    larger, smaller = xp.where(a_larger, a, b), xp.where(a_larger, b, a)
+    return (_over_power(xp, smaller, h, 2) * xp.divide(larger, h)) * s
+
+
 binary("hypot", lambda xp, x, y: xp.hypot(x, y), (_hypot_dx, _hypot_dy),
-       (lambda xp, ans, x, y: xp.divide(y * y, xp.power(ans, 3.0)),
-        lambda xp, ans, x, y: -xp.divide(x * y, xp.power(ans, 3.0)),
-        lambda xp, ans, x, y: xp.divide(x * x, xp.power(ans, 3.0))),
+       (lambda xp, ans, x, y: _hypot_second(xp, x, y, y, y),
+        lambda xp, ans, x, y: -_hypot_second(xp, x, y, x, y),
+        lambda xp, ans, x, y: _hypot_second(xp, x, y, x, x)),
        kink=lambda xp, ans, x, y: ans == 0, doc="sqrt(x**2 + y**2) without overflow", complex_step=False, partial_text=('{0}/{f}', '{1}/{f}'))
 
 unary("sin", lambda xp, x: xp.sin(x), lambda xp, ans, x: xp.cos(x),
@@ -194,50 +436,69 @@ unary("cos", lambda xp, x: xp.cos(x), lambda xp, ans, x: -xp.sin(x),
 unary("tan", lambda xp, x: xp.tan(x), lambda xp, ans, x: 1.0 + ans * ans,
       lambda xp, ans, x: 2.0 * ans * (1.0 + ans * ans), domain=(-1.2, 1.2), partial_text=('1 + {f}**2',))
 unary("asin", lambda xp, x: xp.asin(x),
-      lambda xp, ans, x: xp.divide(1.0, xp.sqrt(1.0 - x * x)),
-      lambda xp, ans, x: xp.divide(x, xp.power(1.0 - x * x, 1.5)), domain=(-0.9, 0.9), partial_text=('1/sqrt(1 - {0}**2)',))
+      _asin_dx, _asin_dxx, domain=(-0.9, 0.9), partial_text=('1/sqrt((1 - {0})*(1 + {0}))',))
 unary("acos", lambda xp, x: xp.acos(x),
-      lambda xp, ans, x: -xp.divide(1.0, xp.sqrt(1.0 - x * x)),
-      lambda xp, ans, x: -xp.divide(x, xp.power(1.0 - x * x, 1.5)), domain=(-0.9, 0.9), partial_text=('-1/sqrt(1 - {0}**2)',))
-unary("atan", lambda xp, x: xp.atan(x), lambda xp, ans, x: 1.0 / (1.0 + x * x),
-      lambda xp, ans, x: -2.0 * x / xp.power(1.0 + x * x, 2.0), domain=(-3.0, 3.0), partial_text=('1/(1 + {0}**2)',))
+      lambda xp, ans, x: -_asin_dx(xp, ans, x), lambda xp, ans, x: -_asin_dxx(xp, ans, x),
+      domain=(-0.9, 0.9), partial_text=('-1/sqrt((1 - {0})*(1 + {0}))',))
+unary("atan", lambda xp, x: xp.atan(x), _atan_dx, _atan_dxx,
+      domain=(-3.0, 3.0), partial_text=('1/(1 + {0}**2)',))
 unary("sinh", lambda xp, x: xp.sinh(x), lambda xp, ans, x: xp.cosh(x),
       lambda xp, ans, x: ans, partial_text=('cosh({0})',))
 unary("cosh", lambda xp, x: xp.cosh(x), lambda xp, ans, x: xp.sinh(x),
       lambda xp, ans, x: ans, partial_text=('sinh({0})',))
-unary("tanh", lambda xp, x: xp.tanh(x), lambda xp, ans, x: 1.0 - ans * ans,
-      lambda xp, ans, x: -2.0 * ans * (1.0 - ans * ans), partial_text=('1 - {f}**2',))
+unary("tanh", lambda xp, x: xp.tanh(x), _tanh_dx,
+      lambda xp, ans, x: -2.0 * ans * _tanh_dx(xp, ans, x), partial_text=('1/cosh({0})**2',))
 unary("asinh", lambda xp, x: xp.asinh(x),
-      lambda xp, ans, x: 1.0 / xp.sqrt(1.0 + x * x),
-      lambda xp, ans, x: -x / xp.power(1.0 + x * x, 1.5), domain=(-3.0, 3.0), partial_text=('1/sqrt(1 + {0}**2)',))
+      lambda xp, ans, x: xp.divide(1.0, xp.hypot(1.0, x)),
+      _asinh_dxx,
+      domain=(-3.0, 3.0), partial_text=('1/hypot(1, {0})',))
 unary("acosh", lambda xp, x: xp.acosh(x),
-      lambda xp, ans, x: xp.divide(1.0, xp.sqrt(x * x - 1.0)),
-      lambda xp, ans, x: -xp.divide(x, xp.power(x * x - 1.0, 1.5)), domain=(1.1, 4.0), partial_text=('1/sqrt({0}**2 - 1)',))
+      _acosh_dx, _acosh_dxx, domain=(1.1, 4.0), partial_text=('1/sqrt(({0} - 1)*({0} + 1))',))
 unary("atanh", lambda xp, x: xp.atanh(x),
-      lambda xp, ans, x: xp.divide(1.0, 1.0 - x * x),
-      lambda xp, ans, x: xp.divide(2.0 * x, xp.power(1.0 - x * x, 2.0)), domain=(-0.9, 0.9), partial_text=('1/(1 - {0}**2)',))
+      lambda xp, ans, x: xp.divide(1.0, _one_minus_square(xp, x)),
+      lambda xp, ans, x: xp.divide(2.0 * x, _one_minus_square(xp, x) * _one_minus_square(xp, x)),
+      domain=(-0.9, 0.9), partial_text=('1/((1 - {0})*(1 + {0}))',))
 unary("exp", lambda xp, x: xp.exp(x), lambda xp, ans, x: ans,
       lambda xp, ans, x: ans, partial_text=('{f}',))
-unary("expm1", lambda xp, x: xp.expm1(x), lambda xp, ans, x: ans + 1.0,
-      lambda xp, ans, x: ans + 1.0, doc="exp(x) - 1, accurate near 0", partial_text=('{f} + 1',))
+# expm1' is exp(x), not ans + 1: that cancels to 0 below x = -37
+unary("expm1", lambda xp, x: xp.expm1(x), lambda xp, ans, x: xp.exp(x),
+      lambda xp, ans, x: xp.exp(x), doc="exp(x) - 1, accurate near 0", partial_text=('exp({0})',))
 unary("log", lambda xp, x: xp.log(x), lambda xp, ans, x: xp.divide(1.0, x),
-      lambda xp, ans, x: -xp.divide(1.0, x * x), domain=(0.1, 4.0),
+      lambda xp, ans, x: -_over_power(xp, 1.0, x, 2), domain=(0.1, 4.0),
       doc="natural logarithm", partial_text=('1/{0}',))
 unary("log2", lambda xp, x: xp.log2(x),
       lambda xp, ans, x: xp.divide(1.4426950408889634, x),
-      lambda xp, ans, x: -xp.divide(1.4426950408889634, x * x), domain=(0.1, 4.0), partial_text=('1/({0}*log(2))',))
+      lambda xp, ans, x: -_over_power(xp, 1.4426950408889634, x, 2), domain=(0.1, 4.0),
+      partial_text=('1/({0}*log(2))',))
 unary("log10", lambda xp, x: xp.log10(x),
       lambda xp, ans, x: xp.divide(0.4342944819032518, x),
-      lambda xp, ans, x: -xp.divide(0.4342944819032518, x * x), domain=(0.1, 4.0), partial_text=('1/({0}*log(10))',))
-unary("log1p", lambda xp, x: xp.log1p(x), lambda xp, ans, x: xp.divide(1.0, 1.0 + x),
-      lambda xp, ans, x: -xp.divide(1.0, (1.0 + x) * (1.0 + x)), domain=(-0.9, 3.0),
+      lambda xp, ans, x: -_over_power(xp, 0.4342944819032518, x, 2), domain=(0.1, 4.0),
+      partial_text=('1/({0}*log(10))',))
+def _log1p_dx(xp, ans, x):
+    """1/(1 + x) with the rounding error e of 1 + x = u + e put back."""
+    u, e = _two_sum(1.0, x)
+    r = xp.divide(1.0, u)
+    return xp.where(e == 0, r, r - (e * r) * r)
+
+
+def _log1p_dxx(xp, ans, x):
+    u, e = _two_sum(1.0, x)
+    square = _over_power(xp, 1.0, u, 2)
+    return -xp.where(e == 0, square, square - 2.0 * xp.divide(e, u) * square)
+
+
+unary("log1p", lambda xp, x: xp.log1p(x), _log1p_dx, _log1p_dxx, domain=(-0.9, 3.0),
       doc="log(1 + x), accurate near 0", partial_text=('1/(1 + {0})',))
+# sqrt'' from sqrt' divided by x: x**1.5 overflows
 unary("sqrt", lambda xp, x: xp.sqrt(x), lambda xp, ans, x: xp.divide(0.5, ans),
-      lambda xp, ans, x: -xp.divide(0.25, ans * x), domain=(0.1, 4.0), partial_text=('0.5/{f}',))
+      lambda xp, ans, x: -xp.divide(xp.divide(0.25, ans), x), domain=(0.1, 4.0),
+      partial_text=('0.5/{f}',))
+# cbrt'(x) = cbrt(x) / (3x): ans once, not squared (libm's cbrt is off by up to 3 ulps)
 unary("cbrt", lambda xp, x: xp.cbrt(x),
-      lambda xp, ans, x: xp.divide(1.0, 3.0 * ans * ans),
-      lambda xp, ans, x: -xp.divide(2.0, 9.0 * xp.power(ans, 5.0)), domain=(0.2, 4.0),
-      doc="cube root, real for negative x", complex_step=False, partial_text=('1/(3*{f}**2)',))
+      lambda xp, ans, x: xp.divide(ans, x) / 3.0,
+      lambda xp, ans, x: -_over_power(xp, 0.2222222222222222 * ans, x, 2),
+      domain=(0.2, 4.0), doc="cube root, real for negative x", complex_step=False,
+      partial_text=('1/(3*{f}**2)',))
 unary("abs", lambda xp, x: xp.abs(x), lambda xp, ans, x: xp.sign(x), LINEAR,
       kink=_at_zero, doc="|x|; derivative 0 at 0", complex_step=False, partial_text=('sign({0})',))
 unary("sign", lambda xp, x: xp.sign(x), _zero, LINEAR, kink=_at_zero,
@@ -246,13 +507,13 @@ unary("floor", lambda xp, x: xp.floor(x), _zero, LINEAR, domain=(0.1, 0.9),
       kink=_at_integer, doc="derivative 0", complex_step=False, partial_text=('0',))
 unary("ceil", lambda xp, x: xp.ceil(x), _zero, LINEAR, domain=(0.1, 0.9),
       kink=_at_integer, doc="derivative 0", complex_step=False, partial_text=('0',))
-unary("sigmoid", _sigmoid, lambda xp, ans, x: ans * (1.0 - ans),
-      lambda xp, ans, x: ans * (1.0 - ans) * (1.0 - 2.0 * ans), domain=(-4.0, 4.0),
-      doc="1 / (1 + exp(-x))", partial_text=('{f}*(1 - {f})',))
+unary("sigmoid", _sigmoid, lambda xp, ans, x: _sigmoid_slope(xp, x),
+      lambda xp, ans, x: _sigmoid_curvature(xp, x), domain=(-4.0, 4.0),
+      doc="1 / (1 + exp(-x))", partial_text=('sigmoid({0})*sigmoid(-{0})',))
 unary("softplus",
       lambda xp, x: xp.log1p(xp.exp(-xp.abs(x))) + xp.maximum(x, 0.0),
       lambda xp, ans, x: _sigmoid(xp, x),
-      lambda xp, ans, x: _sigmoid(xp, x) * (1.0 - _sigmoid(xp, x)), domain=(-4.0, 4.0),
+      lambda xp, ans, x: _sigmoid_slope(xp, x), domain=(-4.0, 4.0),
       doc="log(1 + exp(x)), without overflow", complex_step=False, partial_text=('sigmoid({0})',))
 unary("relu", lambda xp, x: xp.maximum(x, 0.0),
       lambda xp, ans, x: xp.where(x > 0, 1.0, 0.0), LINEAR, kink=_at_zero,

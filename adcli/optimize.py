@@ -47,7 +47,7 @@ DEFAULTS = {"lr": None, "line_search": False, "momentum": 0.9, "beta1": 0.9, "be
 CONVERGED = {"gtol": "the gradient norm fell below gtol",
              "ftol": "f stopped changing (relative change below ftol)",
              "xtol": "x stopped changing (relative step below xtol)",
-             "precision": "f cannot decrease further in float64, and the gradient is small"}
+             "precision": "f cannot decrease further in float64 (by more than its rounding)"}
 #: reasons that stop a run without convergence
 NOT_CONVERGED = {"max_iter": "the iteration limit was reached",
                  "max_evals": "the evaluation limit was reached",
@@ -290,7 +290,7 @@ class _Run:
             try:
                 x_new, f_new, g_new = self.stepper.step(self.objective, x, f, g)
             except Stop as stop:
-                if stop.reason == "stalled" and self._small(f, g):
+                if stop.reason == "stalled" and (self._small(f, g) or self._model_spent(f)):
                     return x, f, g, "precision", None
                 return x, f, g, stop.reason, stop.error
             self.iteration += 1
@@ -350,6 +350,14 @@ class _Run:
         |grad| near 1e-5 |f|)."""
         scale = max(abs(f), 1.0)
         return len(g) == 0 or float(abs(g).max()) <= max(self.limits["gtol"], 1e-4 * scale)
+
+    def _model_spent(self, f):
+        """Is what the stepper's model still promises (Newton: the decrease
+        of its unconstrained step) below f's 12th digit?  Then f's own
+        rounding hides it: Meyer's function ends so with |grad| ~ 20 along a
+        variable of size 0.005 (a Hessian of condition 1e16)."""
+        promised = getattr(self.stepper, "promised", None)
+        return promised is not None and promised() <= 1e-12 * max(abs(f), 1.0)
 
     def _report(self, x, f, g, step):
         if self.callback is None:
@@ -645,7 +653,8 @@ class _Newton:
 
     def step(self, objective, x, f, g):
         """Steps until one is accepted (rejections shrink the region)."""
-        np = objective.np
+        np = self.np = objective.np
+        self.gradient = g
         for _ in range(100):
             p = trust_region_step(np, self.hessian, g, self.radius)
             predicted = -(float(g @ p) + 0.5 * float(p @ self.hessian @ p))
@@ -669,6 +678,16 @@ class _Newton:
             if self.radius < 1e-15 * (1.0 + float(np.linalg.norm(x))):
                 raise Stop("stalled")
         raise Stop("stalled")
+
+    def promised(self):
+        return _promised_decrease(self.np, self.hessian, self.gradient)
+
+
+def _promised_decrease(np, hessian, g):
+    """The decrease the quadratic model promises for its best step (inf where
+    the model has no minimum)."""
+    p = trust_region_step(np, hessian, g, 1e300)
+    return -(float(g @ p) + 0.5 * float(p @ hessian @ p))
 
 
 def trust_region_step(np, hessian, g, radius):

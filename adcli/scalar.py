@@ -66,7 +66,6 @@ log2 = _guard(math.log2, _log_error)
 log10 = _guard(math.log10, _log_error)
 log1p = _guard(math.log1p, lambda x: -inf if x == -1 else nan)
 sqrt = _guard(math.sqrt, _nan)
-cbrt = math.cbrt
 
 
 def floor(x):
@@ -196,3 +195,22 @@ def stack_ones(stack):
 
 def stack_count_ties(stack, ans):
     return sum(1 for v in stack if v == ans)
+
+
+def cbrt(x):
+    """math.cbrt refined by one Newton step: libm's is off by up to 3 ulps
+    (numpy's by half an ulp), and cbrt's derivatives are built on it."""
+    r = math.cbrt(x)
+    if r == 0 or not math.isfinite(r):
+        return r
+    return r - (r - x / (r * r)) / 3.0
+
+
+def any_true(condition):
+    """Whether condition holds anywhere (one point: whether it holds)."""
+    return bool(condition)
+
+
+def all_within(value, low, high):
+    """Whether low <= |value| < high (False for nan)."""
+    return low <= math.fabs(value) < high

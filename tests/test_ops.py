@@ -303,3 +303,57 @@ def test_arg_counts_cover_variadic_ops():
     assert arg_counts(ops.TABLE["add"]) == [2, 3]
     assert arg_counts(ops.TABLE["max"]) == [1, 2, 3]
     assert arg_counts(ops.TABLE["sin"]) == [1]
+
+
+@pytest.mark.parametrize("name, count", [c for c in op_cases()
+                                         if ops.TABLE[c.values[0]].complex_step])
+def test_complex_step_of_the_forward_rule_matches_the_partials(name, count):
+    """An op marked complex_step is analytic as written: Im f(x + ih)/h of its
+    forward rule (in numpy complex) is its partial rule.  A stable rewrite
+    with abs() or a real-only branch would silently break adcli compare."""
+    op = ops.TABLE[name]
+    step = 1e-200
+    for point in _points(name, count, salt=5):
+        expected = op_partials(op, scalar, point)
+        for k in range(count):
+            moved = [np.complex128(v) for v in point]
+            moved[k] += complex(0.0, step)
+            with np.errstate(all="ignore"):
+                value = op_forward(op, npspace, moved)
+            assert_close(float(np.imag(value)) / step, float(expected[k]), rtol=1e-13,
+                         atol=1e-15, what=f"complex step d{name}/d{k} at {point}")
+
+
+def test_pow_rules_give_the_same_bits_for_a_constant_and_a_batch_exponent():
+    """A constant exponent reaches the rules as one float (one point, a batch)
+    or as an array (level by level): the same numbers either way, subnormal
+    and zero bases included.  (Exponents y - k of -1, 1/2 and 2 are left
+    out: numpy's ndarray ** float takes a reciprocal, sqrt or square there.)"""
+    op = ops.TABLE["pow"]
+    x = np.array([5e-324, 1e-310, 0.0, -0.0, 1e-300, 0.5, 3.0, 1e300, -2.0, -1e-310])
+    for y in (1.0, 2.0, 2.25, 3.75, -1.75):
+        as_array = np.full_like(x, y)
+        with np.errstate(all="ignore"):
+            ans = op.forward(npspace, x, y)
+            for rule in op.partials + op.second:
+                one = np.broadcast_to(rule(npspace, ans, x, y), x.shape)
+                many = np.broadcast_to(rule(npspace, ans, x, as_array), x.shape)
+                assert one.tobytes() == many.tobytes(), f"{rule.__name__} at y = {y}: {one} {many}"
+
+
+@pytest.mark.parametrize("name, count", op_cases())
+def test_rules_take_an_empty_batch(name, count):
+    """A batch of no points goes through every rule (a rule that looks at its
+    whole batch, to skip work, must not reduce an empty array)."""
+    op = ops.TABLE[name]
+    empty = [np.zeros(0) for _ in range(count)]
+    with np.errstate(all="ignore"):
+        if op.variadic:
+            stack = np.zeros((count, 0))
+            ans = op.forward(npspace, stack)
+            assert np.shape(op.partials(npspace, ans, stack))[-1:] in ((0,), ())
+            return
+        ans = op.forward(npspace, *empty)
+        rules = list(op.partials) + ([] if op.second is ops.LINEAR else list(op.second))
+        for rule in rules:
+            assert np.size(rule(npspace, ans, *empty)) in (0, 1), rule

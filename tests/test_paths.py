@@ -245,6 +245,9 @@ TWO_ARGUMENTS = {"atan2", "hypot", "maximum", "minimum", "divide", "power"}
 #: tested on their own below
 NOT_ELEMENTWISE = {"where", "isfinite", "stack_sum", "stack_max", "stack_min", "stack_ties",
                    "stack_ones", "stack_count_ties"}
+#: questions about a whole batch, by which a rule skips work (never a value)
+BATCH_PREDICATES = {"any_true", "all_within"}
+NOT_ELEMENTWISE |= BATCH_PREDICATES
 
 
 #: every function of the scalar namespace (a function appended for a new rule too)
@@ -392,3 +395,16 @@ def test_an_overflowing_minimization_warns_nothing(run_cli, method):
         result = run_cli("minimize", "exp(x)+exp(-x)", "--from", "700", "--method", method)
     assert "RuntimeWarning" not in result.stderr
     assert result.exit_code in (0, 4, 5), result.stderr
+
+
+def test_a_batch_predicate_holds_for_a_batch_when_it_holds_for_each_point():
+    # a rule's fast path for a batch must be the one each of its points takes
+    rng = random.Random(7)
+    for _ in range(200):
+        values = _wide_sample(rng, 6)
+        low, high = sorted(abs(v) for v in rng.sample(_wide_sample(rng, 8), 2))
+        batch = np.array(values)
+        assert npspace.all_within(batch, low, high) == all(
+            scalar.all_within(v, low, high) for v in values)
+        condition = batch > 0
+        assert npspace.any_true(condition) == any(scalar.any_true(v > 0) for v in values)
