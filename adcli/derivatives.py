@@ -206,6 +206,15 @@ def _curvature(graph, values, node, tangent):
     return result
 
 
+def nonfinite_second_error(graph, point):
+    """The DomainError for a Hessian that is not finite at point: at the node
+    where it starts, or (a non-finite product of finite partials) for the whole."""
+    from .errors import DomainError
+
+    return first_nonfinite_second(graph, point) or DomainError(
+        "a second derivative is not finite at this point", graph.source)
+
+
 def first_nonfinite_second(graph, point):
     """DomainError at the first node whose second partials are not finite
     at point (where the Hessian became non-finite), or None."""

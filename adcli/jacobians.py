@@ -15,7 +15,7 @@ from . import derivatives, evaluate, points
 from .derivatives import ModeChoice, choose_mode
 from . import api
 from .api import parse
-from .errors import DomainError, ExpressionError, PointError
+from .errors import ExpressionError, PointError
 
 @dataclass
 class Jacobian:
@@ -137,8 +137,7 @@ def hessian(expr, at, *, variables=None, output=None, allow_nonfinite=False):
     if not allow_nonfinite:
         _check(graph, point, [value], [gradient])
         if not all(map(math.isfinite, matrix.ravel().tolist())):
-            raise DomainError("a second derivative is not finite at this point",
-                              graph.source)
+            raise derivatives.nonfinite_second_error(graph, point)
     return Hessian(value, dict(zip(graph.variables, gradient)), matrix, graph.variables,
                    dict(zip(graph.variables, point)), graph.output_names[0])
 

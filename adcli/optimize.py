@@ -169,8 +169,7 @@ class Objective:
         point = x.tolist()
         _, _, matrix = derivatives.hessian(self.graph, point, self.graph.output)
         if not self.np.isfinite(matrix).all():
-            raise Stop("nonfinite", derivatives.first_nonfinite_second(self.graph, point)
-                       or DomainError("a second derivative is not finite", self.graph.source))
+            raise Stop("nonfinite", derivatives.nonfinite_second_error(self.graph, point))
         return matrix * self.sign
 
     def _locate(self, point, values, adjoints):

@@ -547,3 +547,9 @@ def test_cli_pow_at_zero_where_the_limit_exists(run_cli, expr, at, gradient):
 ])
 def test_cli_hessian_of_pow_at_zero_where_it_exists(run_cli, expr, at, matrix):
     assert _json(run_cli, "hessian", expr, "--at", at)["hessian"] == matrix
+
+
+def test_cli_hessian_without_a_second_derivative_names_the_node(run_cli):
+    result = run_cli("hessian", "x**1.5", "--at", "0")
+    assert result.exit_code == 3
+    assert "a second derivative of x**1.5 is inf (node" in result.stderr
