@@ -161,7 +161,11 @@ def sparsity_cells(result, rows=None, columns=None):
     pattern = result.sparsity()
     names = _pick(result.outputs, rows)
     variables = _pick(result.variables, columns)
-    return [[name] + ["*" if v in pattern[name] else "." for v in variables] for name in names]
+    rows = []
+    for name in names:
+        depends = set(pattern[name])  # a row may list 10^4 variables
+        rows.append([name] + ["*" if v in depends else "." for v in variables])
+    return rows
 
 
 def _pick(items, positions):
