@@ -20,7 +20,6 @@ import os
 import signal
 import stat
 import sys
-import tempfile
 import threading
 
 from .errors import AdcliError
@@ -109,6 +108,8 @@ class OutputFile:
             self.streamed = False
             self.target = os.path.realpath(self.name)
             self.existing = existing
+            import tempfile  # on first use: most runs write no file (start-up time)
+
             with signals_deferred():
                 handle, self.temporary = tempfile.mkstemp(
                     dir=os.path.dirname(self.target), prefix=".adcli-", suffix=".partial")

@@ -16,6 +16,7 @@ import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -298,7 +299,7 @@ def test_a_character_device_is_written_in_place_never_renamed_onto(run_cli, tmp_
         raise AssertionError("a temporary was made for a device")
 
     monkeypatch.setattr(files.os, "stat", as_device)
-    monkeypatch.setattr(files.tempfile, "mkstemp", no_temporary)
+    monkeypatch.setattr(tempfile, "mkstemp", no_temporary)
     result = run_cli("minimize", QUADRATIC, "--from", "0,0", "--trace-file", device)
     assert result.exit_code == 0, result.stderr
     assert real_stat(device).st_ino == real.st_ino  # the same node, written to
