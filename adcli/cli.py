@@ -656,7 +656,6 @@ def minimize(expr, expr_file, exprs, variables, start, output_name, method, maxi
     """
     import adcli
 
-    from . import files
     from .optimize import History
 
     graph = load_graph(expr, expr_file, exprs, variables)
@@ -919,7 +918,6 @@ def compare(expr, expr_file, exprs, variables, at, output_name, sweep, plot_file
                 comparing.compare(graph, at, output=output_name))
         return
     if plot_file:
-        from . import files
         try:
             files.require_matplotlib(plot_file)
         except AdcliError as error:

@@ -325,7 +325,7 @@ def require_matplotlib(path=None):
 
 def plot_run(path, history, graph=None):
     """f and the gradient norm against iteration; for two variables, also the
-    contour of f with the path taken.  ``history``: the Iteration records."""
+    contour of f with the path taken.  ``history``: an optimize.History."""
     require_matplotlib()
     import matplotlib
 

@@ -683,8 +683,8 @@ class _Newton:
 
 
 def _promised_decrease(np, hessian, g):
-    """The decrease the quadratic model promises for its best step (inf where
-    the model has no minimum)."""
+    """The decrease the quadratic model promises for its best step (huge, inf
+    or nan where the model has no minimum: never below a threshold)."""
     p = trust_region_step(np, hessian, g, 1e300)
     return -(float(g @ p) + 0.5 * float(p @ hessian @ p))
 

@@ -253,11 +253,7 @@ def read_csv_points(text, variables, source="points"):
             raise PointError(f"{source}, row {r + 1}: {count_text(len(cells), 'value')}, "
                              f"the header has {len(header)}")
         for c, cell in enumerate(cells):
-            data[r, c] = number(cell, f"{source}, row {r + 1}, column {header[c]}:")
-    if not np.isfinite(data).all():
-        r, c = np.argwhere(~np.isfinite(data))[0]
-        raise PointError(f"{source}, row {r + 1}, column {header[c]}: "
-                         f"{format_number(float(data[r, c]))} is not a finite number")
+            data[r, c] = number(cell, f"{source}, row {r + 1}, column {header[c]}:")  # finite
     column_of = {name: k for k, name in enumerate(header)}
     order = [column_of[name] for name in variables]
     return data[:, order]
