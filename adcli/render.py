@@ -114,15 +114,21 @@ def trace_table(result, precision=None):
 
 
 def batch_table(result, precision=None):
-    table = Table(box=box.SIMPLE_HEAD)
-    header = batch_header(result)
-    rows, columns = shown(len(result.value), MAX_ROWS), shown(len(header), MAX_COLUMNS)
+    return _point_grid(Table(box=box.SIMPLE_HEAD), batch_header(result), len(result.value),
+                       lambda rows, columns: batch_rows(result, precision, rows, columns),
+                       result.failed_rows)
+
+
+def _point_grid(table, header, count, cells_at, failed_rows):
+    """One row per point, summarized (first and last rows and columns);
+    cells_at(rows, columns) gives the text of the positions shown."""
+    rows, columns = shown(count, MAX_ROWS), shown(len(header), MAX_COLUMNS)
     for title in _with_gap([header[c] for c in _present(columns)], columns):
         _add_column(table, title, justify="right")
-    cells = batch_rows(result, precision, rows=_present(rows), columns=_present(columns))
+    cells = cells_at(_present(rows), _present(columns))
     _fill(table, rows, (_with_gap(row, columns) for row in cells),
-          dict.fromkeys(result.failed_rows, "red"))
-    return _summarized(table, rows, len(result.value), columns, len(header))
+          dict.fromkeys(failed_rows, "red"))
+    return _summarized(table, rows, count, columns, len(header))
 
 
 def _short(text, width=70):
@@ -226,14 +232,10 @@ def batch_jacobian_tables(result, precision=None, sparsity=False):
 
     table = _titled(f"Jacobians at {count_text(len(result.values), 'point')} "
                     f"({result.mode.mode} mode)")
-    header = batch_jacobian_header(result)
-    rows, columns = shown(len(result.values), MAX_ROWS), shown(len(header), MAX_COLUMNS)
-    for title in _with_gap([header[c] for c in _present(columns)], columns):
-        _add_column(table, title, justify="right")
-    cells = batch_jacobian_rows(result, precision, _present(rows), _present(columns))
-    _fill(table, rows, (_with_gap(row, columns) for row in cells),
-          dict.fromkeys(result.failed_rows, "red"))
-    return [_summarized(table, rows, len(result.values), columns, len(header))]
+    return [_point_grid(table, batch_jacobian_header(result), len(result.values),
+                        lambda rows, columns: batch_jacobian_rows(result, precision, rows,
+                                                                  columns),
+                        result.failed_rows)]
 
 
 def minimize_tables(result, precision=None):
