@@ -5,6 +5,7 @@ the CLI with stdout and stderr kept apart.
 The tests import ``adcli`` as installed: run them from this folder
 (``cd tests && python3 -m pytest``) so the source checkout is not on the path.
 """
+import contextlib
 import inspect
 import os
 import pathlib
@@ -175,3 +176,14 @@ def subprocess_env():
     env.pop("PYTHONPATH", None)
     env.pop("ADCLI_DEBUG", None)
     return env
+
+
+@contextlib.contextmanager
+def killed_at_the_end(process):
+    """A subprocess under test is never left running, whatever the test did."""
+    try:
+        yield
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()

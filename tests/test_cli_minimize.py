@@ -17,6 +17,7 @@ import pytest
 
 import adcli
 from adcli import files, optimize
+from conftest import killed_at_the_end
 
 ROSENBROCK = "100*(y-x**2)**2 + (1-x)**2"
 QUADRATIC = "(x-3)**2 + (y+1)**2"
@@ -707,7 +708,7 @@ def test_sigint_to_a_real_process_leaves_a_complete_trace(tmp_path):
          "--from", "-1.2,1", "--method", "gd", "--lr", "1e-6", "--gtol", "0",
          "--max-iter", "100000000", "--trace-file", str(trace)],
         cwd=tmp_path, env=process_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
+    with killed_at_the_end(process):
         deadline = time.monotonic() + 20
         while not leftovers(tmp_path) and time.monotonic() < deadline:
             time.sleep(0.05)  # the temporary appears just before the run starts
@@ -715,10 +716,6 @@ def test_sigint_to_a_real_process_leaves_a_complete_trace(tmp_path):
         time.sleep(0.5)
         process.send_signal(signal.SIGINT)
         stdout, stderr = process.communicate(timeout=20)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
     assert process.returncode == 130, stderr
     assert "reason interrupted" in stdout
     assert "interrupted" in stderr and "Traceback" not in stderr

@@ -8,7 +8,6 @@ failing or closed stdout is a clear error or a quiet exit 141.
 Never point a writer at a real device path here (rename onto /dev/... would
 replace the node): devices are mocked, FIFOs are made in tmp_path, and
 /dev/full is only ever opened for writing as a child's stdout."""
-import contextlib
 import errno
 import json
 import os
@@ -23,7 +22,7 @@ import time
 import pytest
 
 from adcli import files, optimize
-from conftest import subprocess_env
+from conftest import killed_at_the_end, subprocess_env
 
 QUADRATIC = "(x-3)**2 + (y+1)**2"
 ROSENBROCK = "100*(y-x**2)**2 + (1-x)**2"
@@ -345,16 +344,6 @@ def start_endless_run(tmp_path, *extra):
     assert leftovers(tmp_path), "the run did not start"
     time.sleep(0.3)
     return process
-
-
-@contextlib.contextmanager
-def killed_at_the_end(process):
-    try:
-        yield
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
 
 
 @pytest.mark.parametrize("name, status", [("SIGTERM", 143), ("SIGHUP", 129)])
