@@ -14,7 +14,7 @@ __version__ = "0.1.0"
 _LAZY = {name: "jacobians" for name in (
     "jacobian", "hessian", "jvp", "vjp", "values",
     "Jacobian", "BatchJacobian", "Hessian", "Product")}
-_LAZY.update({name: "optimize" for name in ("minimize", "MinimizeResult")})
+_LAZY.update({name: "tools.optimize" for name in ("minimize", "MinimizeResult")})
 
 __all__ = ["parse", "grad", "Graph", "Gradient", "BatchGradient", "TraceRow",
            "AdcliError", "ExpressionError", "PointError", "DomainError", "__version__",

@@ -1,4 +1,4 @@
 """python -m adcli"""
-from .cli import main
+from .cli.app import main
 
 main()

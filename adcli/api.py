@@ -10,10 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Optional
 
-from . import derivatives, evaluate, points
+from .engine import derivatives, reverse
+from . import points
 from .errors import DomainError, ExpressionError
 from .graph import Graph, count_text
-from .parser import parse_builder
+from .language.parser import parse_builder
 
 
 def parse(text, variables=None):
@@ -167,7 +168,7 @@ def grad(expr, at, *, variables=None, output=None, mode="reverse", allow_nonfini
         return _grad_batch(graph, at, allow_nonfinite)
     point = points.resolve(graph.variables, at)
     if choice.mode == "forward":
-        values = evaluate.forward(graph, point)
+        values = reverse.forward(graph, point)
         adjoints = None
         _, rows, _ = derivatives.jacobian(graph, point, [graph.output], "forward")
         gradient = rows[0]
@@ -190,33 +191,33 @@ def forward_values(graph, point):
     """Values of every node at one point, on the same path as
     value_and_adjoints (levels with numpy for large wide graphs)."""
     if graph.cached("by_levels", _by_levels):
-        from . import levels
+        from .engine import levels
         return levels.forward(levels.plan(graph), point)[0]
-    return evaluate.forward(graph, point)
+    return reverse.forward(graph, point)
 
 
 def value_and_adjoints(graph, point):
     """Values and adjoints of every node at one point: by levels with numpy
     for large wide graphs, else by the scalar loop."""
     if graph.cached("by_levels", _by_levels):
-        from . import levels
+        from .engine import levels
         plan = levels.plan(graph)
         values, gathered = levels.forward(plan, point)
         return values, levels.backward(plan, values, gathered)
-    values = evaluate.forward(graph, point)
-    return values, evaluate.backward(graph, values)
+    values = reverse.forward(graph, point)
+    return values, reverse.backward(graph, values)
 
 
 def pick_variables(items, graph):
     """The variables' entries of items, as Python floats (items a list or an array)."""
     if isinstance(items, list):
         return [float(items[i]) for i in graph.var_nodes]
-    from . import levels
+    from .engine import levels
     return items[levels.plan(graph).var_nodes].tolist()
 
 
 def _by_levels(graph):
-    return evaluate.worth_it(graph)
+    return reverse.worth_it(graph)
 
 
 def _nonfinite(graph, result):
@@ -224,8 +225,8 @@ def _nonfinite(graph, result):
         return None
     adjoints = result.adjoints
     if adjoints is None:
-        adjoints = evaluate.backward(graph, result.values)
-    return (evaluate.first_nonfinite(graph, result.values, adjoints)
+        adjoints = reverse.backward(graph, result.values)
+    return (reverse.first_nonfinite(graph, result.values, adjoints)
             or DomainError("the gradient is not finite at this point", graph.source))
 
 
@@ -320,12 +321,11 @@ def _full(value, count, input_ids):
 
 def _grad_batch(graph, at, allow_nonfinite):
     import numpy as np
-    from . import npspace
-
+    from .engine import vectorized
     columns, count = batch_columns(graph, at)
     with np.errstate(all="ignore"):
-        values = evaluate.forward(graph, columns, xp=npspace)
-        adjoints = evaluate.backward(graph, values, xp=npspace)
+        values = reverse.forward(graph, columns, xp=vectorized)
+        adjoints = reverse.backward(graph, values, xp=vectorized)
     input_ids = set(map(id, columns))
     value = _full(values[graph.output], count, input_ids)
     gradient = {name: _full(adjoints[node], count, input_ids)
@@ -334,7 +334,7 @@ def _grad_batch(graph, at, allow_nonfinite):
     for column in gradient.values():
         finite &= np.isfinite(column)
     failed_rows = np.flatnonzero(~finite).tolist()
-    failed = [evaluate.diagnose(graph, [c[row] for c in columns], row)
+    failed = [reverse.diagnose(graph, [c[row] for c in columns], row)
               for row in failed_rows[:20]]
     result = BatchGradient(value, gradient, graph.variables, columns, failed_rows, failed, graph)
     if failed and not allow_nonfinite:
@@ -352,11 +352,11 @@ def _trace_rows(graph, values, adjoints):
     rows = []
     for node in graph.var_nodes + graph.op_nodes:
         is_op = not graph.is_variable(node)
-        partials = evaluate.local_partials(graph, values, node) if is_op else []
+        partials = reverse.local_partials(graph, values, node) if is_op else []
         rows.append(TraceRow(
             node=names[node], computes=graph.node_text(node), value=float(values[node]),
             partials=[(names[i], float(p)) for i, p in partials],
             adjoint=float(adjoints[node]),
-            kink=is_op and evaluate.is_kink(graph, values, node),
+            kink=is_op and reverse.is_kink(graph, values, node),
             span=graph.spans[node], expression=graph.source))
     return rows

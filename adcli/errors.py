@@ -3,6 +3,7 @@
 User text in a message (source lines, names, file names) goes through
 ``visible`` first, so no message carries a raw control character.
 """
+import math
 import re
 
 
@@ -73,6 +74,27 @@ class DomainError(AdcliError):
     def __str__(self):
         return describe(self.message, self.source, self.start, self.end, None,
                         self.filename)
+
+
+def shown(value):
+    """A value as a message shows it: its repr, cut short (10**400 too)."""
+    if isinstance(value, int) and value.bit_length() > 128:
+        return f"an integer of {int(value.bit_length() * math.log10(2)) + 1} digits"
+    try:
+        text = repr(value)
+    except ValueError:  # a repr past Python's limit on integer digits
+        return f"a {type(value).__name__}"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def require_text(items, what="a point's names", error=PointError):
+    """error unless every item is a str: {1: 2} is bad input, not a TypeError."""
+    if set(map(type, items)) <= {str}:  # one pass in C: a point may name 10^5
+        return
+    for item in items:
+        if not isinstance(item, str):
+            raise error(f"{what} must be text (str), not {type(item).__name__}: "
+                        f"{shown(item)}")
 
 
 def describe(message, source, start, end, hint, filename=None):

@@ -9,8 +9,7 @@ import copy
 import math
 import re
 
-from . import scalar
-from .errors import ExpressionError
+from .errors import ExpressionError, require_text
 
 _VARIABLE = "var"
 _CONSTANT = "const"
@@ -26,8 +25,13 @@ def natural_key(name):
 class GraphBuilder:
     """Appends nodes to a tape; the parser calls it once per reduction."""
 
-    def __init__(self, source):
+    def __init__(self, source, namespace, name_problem):
+        """namespace: the scalar namespace constants are folded in;
+        name_problem(name): why name cannot be a variable, or None (the
+        language's rule; graphs built from this builder keep it)."""
         self.source = source
+        self.namespace = namespace
+        self.name_problem = name_problem
         self.ops = []  # Op for op nodes, "var" or "const" for leaves
         self.args = []  # tuple of input node indices
         self.spans = []  # (start, end) of the node's first occurrence in source
@@ -75,7 +79,7 @@ class GraphBuilder:
             if ops[a] != _CONSTANT:
                 break
         else:
-            folded = _fold(op, [self.values[a] for a in args])
+            folded = _fold(op, self.namespace, [self.values[a] for a in args])
             if math.isfinite(folded):  # a non-finite one stays a node, to be reported
                 return self.constant(folded, span)
         index = self._interned[key] = self._append(op, args, span)
@@ -135,7 +139,7 @@ class GraphBuilder:
             variables = tuple(variables)
             for name in variables:
                 if name not in self.var_index:
-                    _check_declarable(name, self.definitions)
+                    _check_declarable(name, self.definitions, self.name_problem)
                     self.variable(name, _DECLARED)
         return Graph(self, self.outputs(), _order_variables(self.var_index, variables))
 
@@ -150,20 +154,19 @@ def _suggest(name, candidates):
     return f"did you mean {close[0]}?" if close else None
 
 
-def _check_declarable(name, definitions):
+def _check_declarable(name, definitions, name_problem):
     """A declared variable must be a name the text could use as one."""
-    from .parser import variable_name_problem
-    problem = variable_name_problem(name)
+    problem = name_problem(name)
     if problem is None and name in definitions:
         problem = (f"{name} is defined in the program, so it is not a variable", None)
     if problem is not None:
         raise ExpressionError(problem[0], hint=problem[1], kind="variables")
 
 
-def _fold(op, values):
+def _fold(op, namespace, values):
     if op.variadic:
-        return op.forward(scalar, values)
-    return op.forward(scalar, *values)
+        return op.forward(namespace, values)
+    return op.forward(namespace, *values)
 
 
 def _order_variables(var_index, requested):
@@ -214,6 +217,7 @@ class Graph:
         self.definitions = {name: node for name, (node, _, _) in builder.definitions.items()}
         self.checks = builder.checks
         self.tolerances = builder.tolerances
+        self._name_problem = builder.name_problem
         self._names = None
         self._cache = {}
 
@@ -269,7 +273,6 @@ class Graph:
 
     def focus(self, names):
         """The same tape with these outputs: output or definition names."""
-        from .points import require_text
         require_text(names, "output names", ExpressionError)
         known = dict(self.definitions)
         known.update(zip(self.output_names, self.outputs))
@@ -305,7 +308,7 @@ class Graph:
         if not names:
             return self
         for name in names:
-            _check_declarable(name, self.definitions)
+            _check_declarable(name, self.definitions, self._name_problem)
         first, count = len(self.ops), len(names)
         return self._clone(
             ops=self.ops + [_VARIABLE] * count, args=self.args + [()] * count,

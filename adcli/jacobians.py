@@ -11,8 +11,9 @@ values of all outputs.
 import math
 from dataclasses import dataclass, field
 
-from . import derivatives, evaluate, points
-from .derivatives import ModeChoice, choose_mode
+from .engine import derivatives, reverse
+from . import points
+from .engine.derivatives import ModeChoice, choose_mode
 from . import api
 from .api import parse
 from .errors import ExpressionError, PointError
@@ -83,12 +84,11 @@ def jacobian(exprs, at, *, variables=None, mode="auto", allow_nonfinite=False):
 
 def _jacobian_batch(graph, at, choice, allow_nonfinite):
     import numpy as np
-    from . import npspace
-
+    from .engine import vectorized
     columns, count = api.batch_columns(graph, at)
     with np.errstate(all="ignore"):
         values, rows, _ = derivatives.jacobian(graph, columns, graph.outputs, choice.mode,
-                                               xp=npspace)
+                                               xp=vectorized)
     full = lambda v: np.broadcast_to(np.asarray(v, dtype=np.float64), (count,))  # noqa: E731
     value_matrix = np.stack([full(v) for v in values], axis=1).reshape(count, len(values))
     matrices = np.stack([np.stack([full(v) for v in row], axis=1) for row in rows], axis=1
@@ -98,7 +98,7 @@ def _jacobian_batch(graph, at, choice, allow_nonfinite):
     first_error = None
     if failed_rows:
         row = failed_rows[0]
-        first_error = evaluate.diagnose(graph, [c[row] for c in columns], row)
+        first_error = reverse.diagnose(graph, [c[row] for c in columns], row)
         if not allow_nonfinite:
             first_error.message = (f"{len(failed_rows)} of {count} points fail; the first, "
                                    f"row {row + 1}: {first_error.message}")
@@ -185,7 +185,7 @@ def values(exprs, at, *, variables=None, allow_nonfinite=False):
     computed = api.forward_values(graph, point)
     result = {name: float(computed[node]) for name, node in zip(graph.output_names, graph.outputs)}
     if not allow_nonfinite and not all(map(math.isfinite, result.values())):
-        raise evaluate.first_nonfinite(graph, computed, [0.0] * len(computed))
+        raise reverse.first_nonfinite(graph, computed, [0.0] * len(computed))
     return result
 
 
@@ -206,4 +206,4 @@ def _check(graph, point, values, rows):
         all(map(math.isfinite, [float(v) for v in row])) for row in rows)
     if finite:
         return
-    raise evaluate.diagnose(graph, point)
+    raise reverse.diagnose(graph, point)

@@ -6,7 +6,7 @@ use), how the op is written, where it has a kink, and the domain its tests
 sample from.  The parser looks names up here; the tests are generated from
 here.  Adding a function is adding one entry.
 
-Every rule is written against an array namespace ``xp`` (adcli.scalar for one
+Every rule is written against an array namespace ``xp`` (adcli.engine.scalar for one
 point, numpy for batches), so one rule serves both.  Rules receive the
 forward result ``ans`` so that, e.g., exp reuses it instead of recomputing.
 Powers in rules are ``xp.power``, never ``**``: on Python floats ``**``

@@ -4,7 +4,7 @@ import math
 import operator
 from collections.abc import Mapping
 
-from .errors import ExpressionError, PointError
+from .errors import ExpressionError, PointError, require_text, shown
 from .graph import count_text, format_number
 
 
@@ -20,7 +20,7 @@ def number(text, what="value"):
     -e) parsed by the grammar, never evaluated as Python."""
     global _is_number
     if _is_number is None:
-        from .parser import number_syntax
+        from .language.parser import number_syntax
         _is_number = number_syntax().fullmatch
     text = text.strip(_BLANKS)
     if _is_number(text) or _is_nonfinite_word(text):
@@ -38,7 +38,7 @@ def _is_nonfinite_word(text):
 
 
 def _constant_expression(text, what):
-    from .parser import parse_builder
+    from .language.parser import parse_builder
 
     if not text:
         raise PointError(f"{what} is empty", hint="write a number, e.g. 1.5")
@@ -173,27 +173,6 @@ def _float(value, name):
     if not math.isfinite(result):
         raise PointError(f"the value of {name} is not finite: {format_number(result)}")
     return result
-
-
-def shown(value):
-    """A value as a message shows it: its repr, cut short (10**400 too)."""
-    if isinstance(value, int) and value.bit_length() > 128:
-        return f"an integer of {int(value.bit_length() * math.log10(2)) + 1} digits"
-    try:
-        text = repr(value)
-    except ValueError:  # a repr past Python's limit on integer digits
-        return f"a {type(value).__name__}"
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def require_text(items, what="a point's names", error=PointError):
-    """error unless every item is a str: {1: 2} is bad input, not a TypeError."""
-    if set(map(type, items)) <= {str}:  # one pass in C: a point may name 10^5
-        return
-    for item in items:
-        if not isinstance(item, str):
-            raise error(f"{what} must be text (str), not {type(item).__name__}: "
-                        f"{shown(item)}")
 
 
 def _check_names(variables, names):

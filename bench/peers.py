@@ -74,7 +74,7 @@ print(3 * (x1 ** 2 + x2 * x3), [6 * x1, 3 * x3, 3 * x2])
 
 
 def rosenbrock(x):
-    """The same scalar operations as adcli.generate.rosenbrock, over any
+    """The same scalar operations as adcli.workloads.generate.rosenbrock, over any
     sequence whose items support + - * ** (floats, tape variables, SX)."""
     total = 0.0
     for i in range(0, len(x), 2):

@@ -29,7 +29,7 @@ ROOT = os.path.dirname(BENCH)
 sys.path.insert(0, ROOT)  # the adcli of this tree, not an installed one
 
 import adcli  # noqa: E402
-from adcli import generate  # noqa: E402
+from adcli.workloads import generate  # noqa: E402
 
 import peers  # noqa: E402
 
@@ -372,7 +372,7 @@ def peak_rss():  # VmHWM: ru_maxrss keeps the parent's RSS across fork + exec
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 sys.path.insert(0, sys.argv[1])
 import adcli
-from adcli import generate
+from adcli.workloads import generate
 n, path = int(sys.argv[2]), sys.argv[3]
 with open(path) as handle:
     text = handle.read()
@@ -496,7 +496,7 @@ def goal_minimize(size):
     if not peers.available("scipy"):
         print(f"\n{title}\n  scipy: {SKIP}")
         return
-    from adcli import problems
+    from adcli.workloads import problems
 
     import scipy.optimize  # noqa: F401  (imported before the first run is timed)
 
@@ -518,7 +518,7 @@ def goal_minimize(size):
         pairs.append((problem, default, bfgs))
     count = len(problems.PROBLEMS)
     print_table(
-        f"{title}: the {count} problems of adcli.problems (Moré, Garbow & Hillstrom 1981, "
+        f"{title}: the {count} problems of adcli.workloads.problems (Moré, Garbow & Hillstrom 1981, "
         "and Himmelblau) from their standard starts; adcli.minimize next to "
         "scipy.optimize.minimize (f and gradient from adcli.grad, Hessian from adcli.hessian)",
         ["problem", "n", "method", "solved", "final f", "iters", "f/g evals", "H evals",
@@ -574,7 +574,7 @@ def minimize_per_iteration(size):
     gradient (and by adcli.grad).  Prints a table; returns verdict rows."""
     from scipy.optimize import minimize
 
-    from adcli import problems
+    from adcli.workloads import problems
 
     if not peers.available("sympy"):
         print(f"\nGoal 6, time per iteration\n  sympy: {SKIP}")

@@ -161,6 +161,39 @@ def run_cli():
     return run
 
 
+def exited(result, code=0, *, stdout=None, stderr=None):
+    """The one assertion on a CLI run: its exit code, then stdout and stderr
+    apart, each None (anything), "" (nothing) or the exact text; never a
+    traceback.  Returns the result."""
+    shown = f"exit {result.exit_code}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    assert result.exit_code == code, shown
+    assert "Traceback" not in result.stderr, shown
+    if stdout is not None:
+        assert result.stdout == stdout, shown
+    if stderr is not None:
+        assert result.stderr == stderr, shown
+    return result
+
+
+def ok(result, stderr=""):
+    """A run that succeeded: exit 0 and nothing on stderr (stderr=None: anything)."""
+    return exited(result, 0, stderr=stderr)
+
+
+def failed(result, code):
+    """A run that failed with code: nothing on stdout, a message on stderr; the message."""
+    exited(result, code, stdout="")
+    assert result.stderr.strip(), f"exit {code} without a message"
+    return result.stderr
+
+
+def domain_error(result):
+    """Exit 3 with adcli's own "error: ..." message."""
+    stderr = failed(result, 3)
+    assert stderr.startswith("error: "), stderr
+    return stderr
+
+
 def adcli_script():
     """The installed console script, or skip."""
     import shutil

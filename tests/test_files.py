@@ -21,7 +21,9 @@ import time
 
 import pytest
 
-from adcli import files, optimize
+from adcli import files
+from adcli.cli import artifacts
+from adcli.tools import optimize
 from conftest import killed_at_the_end, subprocess_env
 
 QUADRATIC = "(x-3)**2 + (y+1)**2"
@@ -389,7 +391,7 @@ def test_signals_wait_while_a_file_is_put_in_place():
 
 
 def test_the_iteration_log_never_raises_while_the_run_goes_on(tmp_path):
-    log = files.IterationLog(tmp_path / "missing" / "steps.csv", ["x"])
+    log = artifacts.IterationLog(tmp_path / "missing" / "steps.csv", ["x"])
     log(optimize.Iteration(0, [1.0], 2.0, 3.0, 0.0, 1))  # no exception into the optimizer
     with pytest.raises(files.FileError, match="No such file or directory"):
         log.close()

@@ -14,7 +14,7 @@ import sys
 import pytest
 
 import adcli
-from adcli import parser
+from adcli.language import parser
 from conftest import ROOT, adcli_script, subprocess_env
 
 PACKAGE = pathlib.Path(adcli.__file__).resolve().parent
@@ -105,7 +105,7 @@ def test_the_grammar_file_is_found():
 
 
 def test_generated_parser_matches_the_grammar():
-    from adcli import _generated_parser
+    from adcli.language import _generated_parser
     assert _generated_parser.GRAMMAR_SHA256 == parser.grammar_digest(parser.grammar_text())
 
 
@@ -113,11 +113,11 @@ def test_generated_parser_matches_the_grammar():
                     reason="no source checkout")
 def test_generated_parser_in_the_checkout_matches_the_grammar_in_the_checkout():
     grammar = (ROOT / "grammars" / "adcli.lark").read_text(encoding="utf-8")
-    generated = (ROOT / "adcli" / "_generated_parser.py").read_text(encoding="utf-8")
+    generated = (ROOT / "adcli" / "language" / "_generated_parser.py").read_text(encoding="utf-8")
     match = re.search(r"^GRAMMAR_SHA256 = '([0-9a-f]{64})'$", generated, re.MULTILINE)
-    assert match, "adcli/_generated_parser.py has no GRAMMAR_SHA256"
+    assert match, "adcli/language/_generated_parser.py has no GRAMMAR_SHA256"
     assert match.group(1) == parser.grammar_digest(grammar), \
-        "grammars/adcli.lark changed: run `python -m adcli._generate`"
+        "grammars/adcli.lark changed: run `python -m adcli.language.regenerate`"
 
 
 def test_grammar_builds_without_conflicts():
@@ -147,27 +147,3 @@ def test_a_one_point_gradient_does_not_import_numpy(tmp_path):
             "assert r.value == 48; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('click','rich','numpy')))")
     assert _modules_after(code, tmp_path) == "[]"
-
-
-def _importers(module):
-    """adcli/*.py files that import module, the generated parser included
-    (adcli/_generate.py strips the rich printer of Lark's Tree)."""
-    pattern = re.compile(rf"^\s*(import\s+{module}\b|from\s+{module}(\.\w+)*\s+import\b)",
-                         re.MULTILINE)
-    return sorted(path.name for path in PACKAGE.glob("*.py")
-                  if pattern.search(path.read_text(encoding="utf-8")))
-
-
-def test_only_cli_imports_click():
-    assert _importers("click") == ["cli.py"]
-
-
-def test_only_render_imports_rich():
-    assert _importers("rich") == ["render.py"]
-
-
-def test_the_core_does_not_import_the_cli():
-    core = [p for p in PACKAGE.glob("*.py") if p.name not in ("cli.py", "__main__.py")]
-    pattern = re.compile(r"^\s*from\s+(\.|adcli\.)(cli|render)\b|^\s*import\s+adcli\.(cli|render)",
-                         re.MULTILINE)
-    assert [p.name for p in core if pattern.search(p.read_text(encoding="utf-8"))] == []

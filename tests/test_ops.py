@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 import adcli
-from adcli import npspace, ops, scalar
+from adcli.engine import vectorized, scalar
+from adcli import ops
 from conftest import (arg_counts, assert_close, central_difference, expression_for,
                       fd_gradient, op_cases, op_forward, op_partials, sample_args,
                       variable_names)
@@ -220,14 +221,14 @@ def _numpy_rules(op, args):
     arrays = [np.array([a]) for a in args]
     if op.variadic:
         stack = np.array(args)[:, None]
-        ans = op.forward(npspace, stack)
-        partials = [np.asarray(p).reshape(-1)[0] for p in op.partials(npspace, ans, stack)]
+        ans = op.forward(vectorized, stack)
+        partials = [np.asarray(p).reshape(-1)[0] for p in op.partials(vectorized, ans, stack)]
         return float(ans[0]), partials, []
-    ans = op.forward(npspace, *arrays)
-    partials = [float(np.broadcast_to(r(npspace, ans, *arrays), (1,))[0]) for r in op.partials]
+    ans = op.forward(vectorized, *arrays)
+    partials = [float(np.broadcast_to(r(vectorized, ans, *arrays), (1,))[0]) for r in op.partials]
     seconds = []
     if op.second is not ops.LINEAR and op.second is not None:
-        seconds = [float(np.broadcast_to(r(npspace, ans, *arrays), (1,))[0]) for r in op.second]
+        seconds = [float(np.broadcast_to(r(vectorized, ans, *arrays), (1,))[0]) for r in op.second]
     return float(ans[0]), partials, seconds
 
 
@@ -277,7 +278,7 @@ def test_namespaces_offer_the_same_names():
         return {name for name, value in vars(module).items()
                 if not name.startswith("_") and not inspect.ismodule(value)}
 
-    assert public(scalar) == public(npspace)
+    assert public(scalar) == public(vectorized)
 
 
 @pytest.mark.parametrize("name, count", op_cases())
@@ -319,7 +320,7 @@ def test_complex_step_of_the_forward_rule_matches_the_partials(name, count):
             moved = [np.complex128(v) for v in point]
             moved[k] += complex(0.0, step)
             with np.errstate(all="ignore"):
-                value = op_forward(op, npspace, moved)
+                value = op_forward(op, vectorized, moved)
             assert_close(float(np.imag(value)) / step, float(expected[k]), rtol=1e-13,
                          atol=1e-15, what=f"complex step d{name}/d{k} at {point}")
 
@@ -334,10 +335,10 @@ def test_pow_rules_give_the_same_bits_for_a_constant_and_a_batch_exponent():
     for y in (1.0, 2.0, 2.25, 3.75, -1.75):
         as_array = np.full_like(x, y)
         with np.errstate(all="ignore"):
-            ans = op.forward(npspace, x, y)
+            ans = op.forward(vectorized, x, y)
             for rule in op.partials + op.second:
-                one = np.broadcast_to(rule(npspace, ans, x, y), x.shape)
-                many = np.broadcast_to(rule(npspace, ans, x, as_array), x.shape)
+                one = np.broadcast_to(rule(vectorized, ans, x, y), x.shape)
+                many = np.broadcast_to(rule(vectorized, ans, x, as_array), x.shape)
                 assert one.tobytes() == many.tobytes(), f"{rule.__name__} at y = {y}: {one} {many}"
 
 
@@ -350,10 +351,10 @@ def test_rules_take_an_empty_batch(name, count):
     with np.errstate(all="ignore"):
         if op.variadic:
             stack = np.zeros((count, 0))
-            ans = op.forward(npspace, stack)
-            assert np.shape(op.partials(npspace, ans, stack))[-1:] in ((0,), ())
+            ans = op.forward(vectorized, stack)
+            assert np.shape(op.partials(vectorized, ans, stack))[-1:] in ((0,), ())
             return
-        ans = op.forward(npspace, *empty)
+        ans = op.forward(vectorized, *empty)
         rules = list(op.partials) + ([] if op.second is ops.LINEAR else list(op.second))
         for rule in rules:
-            assert np.size(rule(npspace, ans, *empty)) in (0, 1), rule
+            assert np.size(rule(vectorized, ans, *empty)) in (0, 1), rule

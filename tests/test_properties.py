@@ -98,7 +98,7 @@ def test_random_text_on_the_command_line_never_shows_a_traceback(text):
 VARIABLES = ("x", "y", "z")
 
 #: ops whose derivative is smooth wherever they are defined: no kinks, so
-#: finite differences are a fair judge (kinks are tested in test_core.py)
+#: finite differences are a fair judge (kinks are tested in test_api.py)
 SMOOTH = [op for op in ops.TABLE.values() if op.kink is None]
 
 

@@ -1,0 +1,2 @@
+"""The interpreters over a graph: scalar and numpy namespaces, reverse and forward
+sweeps, levels, second order, finite differences."""

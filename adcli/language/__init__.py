@@ -1,0 +1,1 @@
+"""Text to graph: the grammar's tables, the LALR driver and its reductions, syntax errors."""

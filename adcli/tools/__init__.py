@@ -1,0 +1,1 @@
+"""What is built on the core: minimize, check, compare, explain (no click, no rich)."""

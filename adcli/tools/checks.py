@@ -1,0 +1,493 @@
+"""Derivative checks written in expression files, for CI (adcli check).
+
+    f = 3*(x1**2 + x2*x3)
+    check f at x1=2, x2=3, x3=4: value 48, grad [12, 12, 9]
+    check f at x1=0.5, x2=-1, x3=2: grad ~ fd
+    check f over x1 in [-2, 2], x2 in [0, 1], x3 in [0, 1]: grad ~ fd, samples 100
+    check f at x1=1, x2=2, x3=3: hessian [[6,0,0],[0,0,3],[0,3,0]]
+    g = (x - 1)**2 + (y + 2)**2
+    check g from x=0, y=0: minimum 0
+    tolerance rtol 1e-9, atol 1e-12
+
+A check names outputs or definitions, a place (``at`` a point, ``over`` a
+box sampled at seeded random points, ``from`` a starting point), and claims:
+
+- ``value V``, ``grad [..]``, ``hessian [[..]]``, ``jacobian [[..]]``: expected
+  numbers (vectors in the order of the file's variables);
+- ``grad ~ fd|cs|forward`` (also jacobian, hessian ~ fd): AD agrees with
+  central finite differences, the complex step, or forward mode;
+- ``finite``: value and gradient are finite;
+- ``minimum V`` (with ``from``): adcli.minimize from the point reaches V
+  (default atol 1e-8);
+- settings: ``samples N`` (1 to 10,000; default 20), ``seed N`` (a whole
+  number, 0 to 2**53), ``rtol X``, ``atol X`` (finite, at least 0).
+
+A hessian or jacobian claim has at most 1,000,000 entries (1,000 variables
+for a Hessian), so no file makes adcli allocate more than it can say.
+
+A number passes when |got - expected| <= atol + rtol * |expected|, and
+both are finite (an overflowing finite difference never agrees).  Defaults:
+rtol 1e-9, atol 1e-12 for expected numbers and the complex step/forward
+mode (exact to rounding); rtol 1e-6, atol 1e-7 against finite differences
+(truncation error).  A file's ``tolerance`` statement replaces the first and
+loosens, never tightens, the second; a check's own rtol/atol applies as
+written.  A file without checks gets the default check:
+every output is evaluated at a seeded point in [0.5, 1.5]^n and its gradient
+agrees with finite differences there.
+"""
+import math
+import random
+from dataclasses import dataclass, field
+
+from .. import api
+from ..engine import derivatives, differences, reverse
+from ..errors import AdcliError, ExpressionError, line_and_column
+from ..graph import count_text
+
+ASSERTIONS = ("value", "grad", "gradient", "hessian", "jacobian", "finite", "minimum")
+SETTINGS = ("samples", "seed", "rtol", "atol")
+METHODS = {"fd": "finite differences", "cs": "the complex step", "forward": "forward mode"}
+EXACT = {"rtol": 1e-9, "atol": 1e-12}
+MAX_SAMPLES = 10_000
+MAX_SEED = 2 ** 53  # float64 holds every whole number up to here
+MAX_ENTRIES = 10 ** 6  # of a hessian or jacobian claim
+DIFFERENCED = {"rtol": 1e-6, "atol": 1e-7}
+
+
+@dataclass
+class Mismatch:
+    """One number that differs: where, expected, got, errors, tolerance."""
+
+    component: str  # e.g. "grad[x2] (index 1)"
+    expected: float
+    got: float
+    tolerance: str  # "atol 1e-12 + rtol 1e-09 * |expected|"
+    point: dict = field(default_factory=dict)
+
+    @property
+    def abs_error(self):
+        return abs(self.got - self.expected)
+
+    @property
+    def rel_error(self):
+        return self.abs_error / abs(self.expected) if self.expected else math.inf
+
+    def describe(self):
+        where = ", ".join(f"{k}={_short(v)}" for k, v in self.point.items())
+        if math.isfinite(self.expected) and math.isfinite(self.got):
+            detail = (f"abs error {self.abs_error:.3g}, rel error {self.rel_error:.3g}; "
+                      f"tolerance {self.tolerance}")
+        else:
+            detail = "a number that is not finite never agrees"
+        return (f"{self.component}: expected {_short(self.expected)}, got {_short(self.got)} "
+                f"({detail})" + (f" at {where}" if where else ""))
+
+
+@dataclass
+class Outcome:
+    """The verdict on one claim of one check (or on a default check)."""
+
+    name: str  # "f at x1=2, x2=3: grad [12, 12, 9]"
+    line: int
+    column: int
+    passed: bool
+    message: str = ""  # why it failed, in one line
+    mismatches: list = field(default_factory=list)
+    output: str = ""
+
+
+def run(graph, seed=0):
+    """Outcomes of every check of a parsed file (the default check when it
+    has none)."""
+    tolerance = _settings(graph.source, graph.tolerances)
+    if not graph.checks:
+        return _default_check(graph, seed)
+    outcomes = []
+    for number, statement in enumerate(graph.checks):
+        outcomes += _run_statement(graph, statement, tolerance, seed + number)
+    return outcomes
+
+
+def _settings(source, tolerance_statements):
+    settings = {}
+    for claims in tolerance_statements:
+        for claim in claims:
+            wrong = ("tolerance takes rtol X and atol X" if claim.word not in ("rtol", "atol")
+                     else setting_problem(claim.word, claim.value))
+            if wrong:
+                raise ExpressionError(wrong, source, claim.start, claim.end, kind="check")
+            settings[claim.word] = claim.value
+    return settings
+
+
+class _Context:
+    """One check statement being run: its graph, points and tolerances."""
+
+    def __init__(self, graph, statement, file_tolerance, seed):
+        self.statement = statement
+        self.source = graph.source
+        self.names = [name for name, _, _ in statement.names]
+        self.graph = graph.focus(self.names).used_variables_only()
+        self.word = statement.word[0]
+        settings = {c.word: c.value for c in statement.claims if c.word in SETTINGS}
+        self.samples = int(settings.get("samples", 20))
+        self.seed = int(settings.get("seed", seed))
+        self.tolerance = {k: settings[k] for k in ("rtol", "atol") if k in settings}
+        self.file_tolerance = file_tolerance
+
+    def tolerances(self, differenced=False):
+        """The file's tolerance applies to exact comparisons; against finite
+        differences it never goes below their truncation error. A check's own
+        rtol/atol applies as written."""
+        base = dict(EXACT)
+        base.update(self.file_tolerance)
+        if differenced:
+            base = {k: max(v, DIFFERENCED[k]) for k, v in base.items()}
+        base.update(self.tolerance)
+        return base
+
+    def points(self):
+        """The points the claims are checked at (a list of lists)."""
+        variables = self.graph.variables
+        bound = {b.name: b for b in self.statement.bindings}
+        unknown = [n for n in bound if n not in self.graph.variable_index()]
+        missing = [n for n in variables if n not in bound]
+        if unknown or missing:
+            raise _CheckProblem("the check must give every variable, and only them: "
+                                + "; ".join(part for part in (
+                                    unknown and "not variables: " + ", ".join(unknown),
+                                    missing and "missing: " + ", ".join(missing)) if part))
+        if self.word in ("at", "from"):
+            return [[bound[n].values[0] for n in variables]]
+        return self._samples([bound[n] for n in variables])
+
+    def _samples(self, bindings):
+        """One point at a time: memory stays one point, whatever samples says."""
+        rng = random.Random(self.seed)
+        for _ in range(self.samples):
+            yield [_sample(rng, binding) for binding in bindings]
+
+
+class _CheckProblem(Exception):
+    """A check that cannot be run as written (reported as a failure)."""
+
+
+def _sample(rng, binding):
+    """A uniform number in the binding's [low, high] (rng.uniform's, unless the
+    width overflows)."""
+    low, high = binding.values
+    u = rng.random()
+    width = high - low
+    return low + width * u if math.isfinite(width) else (1 - u) * low + u * high
+
+
+def _run_statement(graph, statement, file_tolerance, seed):
+    word, start, end = statement.word
+    if word not in ("at", "over", "from"):
+        raise ExpressionError(f"a check says where: 'at', 'over' or 'from', not {word!r}",
+                              graph.source, start, end, kind="check")
+    claims = [c for c in statement.claims if c.word not in SETTINGS]
+    for claim in statement.claims:
+        _validate(graph.source, claim, word)
+    _validate_bindings(graph.source, statement.bindings, word)
+    known = set(graph.definitions).union(graph.output_names)  # one set, not a focus per name
+    for name, start, end in statement.names:
+        if name not in known:
+            try:
+                graph.focus([name])  # raises, with a hint
+            except ExpressionError as error:
+                error.source, error.start, error.end = graph.source, start, end
+                raise
+    context = _Context(graph, statement, file_tolerance, seed)
+    for claim in claims:
+        _validate_size(context, claim)
+    return [_run_claim(context, claim) for claim in claims]
+
+
+def _validate_size(context, claim):
+    """ExpressionError at a hessian or jacobian claim larger than MAX_ENTRIES."""
+    n, m = len(context.graph.variables), len(context.graph.outputs)
+    entries = {"hessian": n * n, "jacobian": m * n}.get(claim.word, 0)
+    if entries > MAX_ENTRIES:
+        raise ExpressionError(
+            f"this {claim.word} has {entries:,} entries ({count_text(n, 'variable')}); "
+            f"a check compares at most {MAX_ENTRIES:,}", context.source, claim.start,
+            claim.end, hint="check a definition with fewer variables", kind="check")
+
+
+def _validate_bindings(source, bindings, word):
+    """ExpressionError at the binding that gives no point or an empty box."""
+    seen = set()
+    for binding in bindings:
+        problem = _binding_problem(binding, word, seen)
+        if problem:
+            raise ExpressionError(problem[0], source, binding.start, binding.end,
+                                  hint=problem[1], kind="check")
+        seen.add(binding.name)
+
+
+def _binding_problem(binding, word, seen):
+    """(message, hint) when a binding cannot be used after word, or None."""
+    name = binding.name
+    if name in seen:
+        return f"{name} is given twice in this check", None
+    if word == "over" and binding.kind != "in":
+        return f"'over' takes a box: write {name} in [low, high]", None
+    if word != "over" and binding.kind != "=":
+        return f"'{word}' takes a point: write {name}=VALUE", "'over' samples a box"
+    if word == "over" and not binding.values[0] <= binding.values[1]:
+        low, high = map(_short, binding.values)
+        return (f"the range of {name} is empty: [{low}, {high}]",
+                f"write the low end first: {name} in [{high}, {low}]")
+    return None
+
+
+#: which ``~ METHOD`` each claim accepts
+AGREEMENTS = {"grad": ("fd", "cs", "forward"), "gradient": ("fd", "cs", "forward"),
+              "jacobian": ("fd", "cs", "forward"), "hessian": ("fd",)}
+
+
+def _validate(source, claim, word):
+    """ExpressionError at the claim when it cannot mean anything."""
+    def problem(message, hint=None):
+        return ExpressionError(message, source, claim.start, claim.end, hint=hint,
+                               kind="check")
+
+    if claim.word in SETTINGS:
+        wrong = setting_problem(claim.word, claim.value)
+        if wrong:
+            raise problem(wrong)
+        return None
+    if claim.word not in ASSERTIONS:
+        import difflib
+        close = difflib.get_close_matches(claim.word, ASSERTIONS + SETTINGS, n=1)
+        raise problem(f"unknown claim {claim.word!r}", f"did you mean {close[0]}?" if close
+                      else "claims: " + ", ".join(ASSERTIONS + SETTINGS))
+    if isinstance(claim.value, tuple):
+        methods = AGREEMENTS.get(claim.word, ())
+        if claim.value[1] not in methods:
+            raise problem(f"{claim.word} ~ {claim.value[1]} is not a check",
+                          f"{claim.word} ~ takes {', '.join(methods)}" if methods
+                          else "'~' follows grad, jacobian or hessian")
+    if (claim.word == "minimum") != (word == "from"):
+        raise problem("'minimum' goes with 'from', and 'from' with 'minimum'")
+    return None
+
+
+def setting_problem(word, number):
+    """Why a setting's number cannot be used, or None.  Every size a file
+    can ask for is bounded (MAX_SAMPLES, MAX_SEED)."""
+    if not isinstance(number, float):
+        return f"{word} takes a number"
+    if word == "samples" and not (1 <= number <= MAX_SAMPLES and number == int(number)):
+        return f"samples takes a whole number of points from 1 to {MAX_SAMPLES:,}"
+    if word == "seed" and not (0 <= number <= MAX_SEED and number == int(number)):
+        return "seed takes a whole number from 0 to 2**53"
+    if word in ("rtol", "atol") and not 0 <= number < math.inf:
+        return f"{word} takes a finite number, at least 0"
+    return None
+
+
+def _run_claim(context, claim):
+    line, column = line_and_column(context.source, claim.start)
+    text = context.source[claim.start:claim.end]
+    places = ", ".join(" ".join(context.source[b.start:b.end].split())
+                       for b in context.statement.bindings)
+    name = f"{', '.join(context.names)} {context.word} {places}: {' '.join(text.split())}"
+    outcome = Outcome(name, line, column, True, output=", ".join(context.names))
+    try:
+        for point in context.points():
+            mismatches = _evaluate_claim(context, claim, point)
+            if mismatches:
+                outcome.passed = False
+                outcome.mismatches = mismatches
+                outcome.message = mismatches[0].describe()
+                break
+    except (_CheckProblem, AdcliError) as problem:
+        outcome.passed = False
+        outcome.message = getattr(problem, "message", None) or str(problem)
+    return outcome
+
+
+def _evaluate_claim(context, claim, point):
+    graph = context.graph
+    where = dict(zip(graph.variables, point))
+    word = "grad" if claim.word == "gradient" else claim.word
+    if word == "finite":
+        return _finite(graph, point, where)
+    if word == "minimum":
+        return _minimum(context, claim, point, where)
+    if isinstance(claim.value, tuple):
+        return _agreement(context, word, claim.value[1], point, where)
+    got, labels = _computed(graph, word, point)
+    expected = _flatten(claim.value)
+    if len(expected) != len(got):
+        raise _CheckProblem(f"{word} has {count_text(len(got), 'number')} here "
+                            f"({', '.join(labels)}), the check gives {len(expected)}")
+    return _compare(got, expected, labels, context.tolerances(), where)
+
+
+def _computed(graph, word, point):
+    """(numbers, their labels) that a claim about word compares with."""
+    names, variables = graph.output_names, graph.variables
+    if word == "value":
+        values = reverse.forward(graph, point)
+        got = [float(values[o]) for o in graph.outputs]
+        if not all(map(math.isfinite, got)):
+            error = reverse.first_nonfinite(graph, values, [0.0] * len(values))
+            if error is not None:
+                raise _CheckProblem(f"not finite at {_where(dict(zip(variables, point)))}: "
+                                    + error.message)
+        return got, [f"value[{n}]" for n in names]
+    if word == "grad":
+        rows = _reverse_rows(graph, point)
+        if len(names) != 1:
+            raise _CheckProblem("grad checks one output; use jacobian for several")
+        return rows[0], [f"grad[{v}] (index {k})" for k, v in enumerate(variables)]
+    if word == "jacobian":
+        rows = _reverse_rows(graph, point)
+        return _flatten(rows), [f"jacobian[{o}, {v}]" for o in names for v in variables]
+    if word == "hessian":
+        if len(names) != 1:
+            raise _CheckProblem("hessian checks one output")
+        _, _, matrix = derivatives.hessian(graph, point, graph.outputs[0])
+        return matrix.ravel().tolist(), [f"hessian[{a}, {b}]" for a in variables
+                                         for b in variables]
+    raise _CheckProblem(f"{word} takes no expected numbers")
+
+
+def _reverse_rows(graph, point):
+    _, rows, _ = derivatives.jacobian(graph, point, graph.outputs, "reverse")
+    return [[float(v) for v in row] for row in rows]
+
+
+def _agreement(context, word, method, point, where):
+    graph = context.graph
+    if word == "hessian":
+        got, labels = _computed(graph, "hessian", point)
+        expected = _flatten(_differenced_hessian(graph, point))
+        return _compare(got, expected, labels, context.tolerances(True), where, method)
+    got, labels = _computed(graph, "jacobian" if word == "jacobian" else "grad", point)
+    if method == "fd":
+        rows, _ = differences.central(graph, point)
+    elif method == "cs":
+        rows, _ = differences.complex_step(graph, point)
+    else:
+        _, rows, _ = derivatives.jacobian(graph, point, graph.outputs, "forward")
+    expected = _flatten([[float(v) for v in row] for row in rows])
+    return _compare(got, expected, labels, context.tolerances(method == "fd"), where, method)
+
+
+def _differenced_hessian(graph, point):
+    """Central differences of the AD gradient (only the gradient is AD here)."""
+    rows = []
+    for k, x in enumerate(point):
+        h = differences.central_step(x)
+        up = _reverse_rows(graph, differences._moved(point, k, h))[0]
+        down = _reverse_rows(graph, differences._moved(point, k, -h))[0]
+        rows.append([(a - b) / (2 * h) for a, b in zip(up, down)])
+    return rows
+
+
+def _finite(graph, point, where):
+    values = reverse.forward(graph, point)
+    mismatches = []
+    for name, node in zip(graph.output_names, graph.outputs):
+        adjoints = reverse.backward(graph, values, seeds={node: 1.0})
+        numbers = [values[node]] + [adjoints[v] for v in graph.var_nodes]
+        if not all(map(math.isfinite, numbers)):
+            error = reverse.first_nonfinite(graph, values, adjoints)
+            raise _CheckProblem(f"not finite at {_where(where)}: "
+                                + (error.message if error else f"{name} or its gradient"))
+    return mismatches
+
+
+def _minimum(context, claim, point, where):
+    from .optimize import minimize
+
+    if not isinstance(claim.value, float):
+        raise _CheckProblem("write minimum VALUE")
+    result = minimize(context.graph, point)
+    tolerance = context.tolerances()
+    if "atol" not in context.tolerance and "atol" not in context.file_tolerance:
+        tolerance["atol"] = 1e-8  # a minimizer's accuracy, not rounding's
+    mismatches = _compare([result.value], [claim.value], ["minimum"], tolerance, where)
+    if mismatches and not result.converged:
+        mismatches[0].component += f" (minimize: {result.message})"
+    return mismatches
+
+
+def _compare(got, expected, labels, tolerance, where, method=None):
+    rtol, atol = tolerance["rtol"], tolerance["atol"]
+    text = f"atol {atol:g} + rtol {rtol:g} * |expected|"
+    mismatches = []
+    for value, wanted, label in zip(got, expected, labels):
+        if not agrees(value, wanted, rtol, atol):
+            if method:
+                label = f"{label} vs {METHODS[method]}"
+            mismatches.append(Mismatch(label, wanted, value, text, where))
+    return mismatches
+
+
+def agrees(got, expected, rtol, atol):
+    """The tolerance test of every claim: |got - expected| <= atol + rtol *
+    |expected|, both finite.  A non-finite reference (a finite difference
+    that overflowed, say) never counts as agreement, even with itself."""
+    return (math.isfinite(got) and math.isfinite(expected)
+            and abs(got - expected) <= atol + rtol * abs(expected))
+
+
+def _flatten(value):
+    """The numbers of nested lists, in order (a loop: nesting is user-sized)."""
+    flat, stack = [], [iter([value])]
+    while stack:
+        item = next(stack[-1], _END)
+        if item is _END:
+            stack.pop()
+        elif isinstance(item, list):
+            stack.append(iter(item))
+        else:
+            flat.append(float(item))
+    return flat
+
+
+_END = object()
+
+
+def _default_check(graph, seed):
+    """Parses, evaluates at a seeded point, and agrees with finite differences."""
+    rng = random.Random(seed)
+    point = [rng.uniform(0.5, 1.5) for _ in graph.variables]
+    where = dict(zip(graph.variables, point))
+    outcome = Outcome(f"default: gradient ~ fd at a sampled point ({_where(where)})",
+                      1, 1, True, output=", ".join(graph.output_names))
+    try:
+        values = differences.outputs_at(graph, point)
+        if not all(map(math.isfinite, values)):
+            raise _CheckProblem(f"an output is not finite at {_where(where)}")
+        got = _flatten(_reverse_rows(graph, point))
+        rows, _ = differences.central(graph, point)
+        labels = [f"d{o}/d{v}" for o in graph.output_names for v in graph.variables]
+        outcome.mismatches = _compare(got, _flatten(rows), labels, DIFFERENCED, where, "fd")
+    except (_CheckProblem, AdcliError) as problem:
+        outcome.message = getattr(problem, "message", None) or str(problem)
+        outcome.passed = False
+        return [outcome]
+    if outcome.mismatches:
+        outcome.passed = False
+        outcome.message = outcome.mismatches[0].describe()
+    return [outcome]
+
+
+def _where(where):
+    return ", ".join(f"{k}={_short(v)}" for k, v in where.items())
+
+
+def _short(value):
+    return f"{value:.10g}"
+
+
+def check_text(text, seed=0):
+    """Outcomes of the checks in text (a whole file); ExpressionError when it
+    does not parse."""
+    return run(api.parse(text), seed)

@@ -1,0 +1,1 @@
+"""Fixtures for tests and benchmarks: generated expressions, classic test problems."""
