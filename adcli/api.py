@@ -4,16 +4,24 @@
     >>> r = adcli.grad("3*(x1**2+x2*x3)", [2, 3, 4])
     >>> r.value, r.gradient
     (48.0, {'x1': 12.0, 'x2': 12.0, 'x3': 9.0})
+    >>> adcli.jacobian("x*y; x+y; sin(x)*y", [1, 2]).matrix.shape
+    (3, 2)
+    >>> adcli.hessian("100*(y-x**2)**2 + (1-x)**2", [1, 1]).matrix.tolist()
+    [[802.0, -400.0], [-400.0, 200.0]]
+
+Every operator starts with one prologue (``prologue``: parse, select the
+output, resolve the point), then asks engine.dispatch which interpreter
+runs; the result types are here, beside the functions that make them.
 """
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Optional
 
-from .engine import derivatives, reverse
 from . import points
-from .errors import DomainError, ExpressionError
-from .graph import Graph, count_text
+from .engine import dispatch, reverse
+from .errors import DomainError, ExpressionError, PointError
+from .graph import Graph
 from .language.parser import parse_builder
 
 
@@ -28,6 +36,37 @@ def parse(text, variables=None):
         raise ExpressionError(f"an expression is text (str) or a Graph, not "
                               f"{type(text).__name__}: {points.shown(text)}")
     return parse_builder(text).build(variables)
+
+
+def parse_outputs(exprs, variables=None):
+    """A graph from text, a Graph, or a list of expression texts (one output each)."""
+    if isinstance(exprs, (list, tuple)):
+        points.require_text(exprs, "expressions", ExpressionError)
+        exprs = ";".join(exprs)  # not newlines: a line starting with '-' would continue
+    return parse(exprs, variables)
+
+
+def prologue(expr, at, *, variables=None, output=None, several=False, one_output=False,
+             batch=False):
+    """What every operator starts with (as autograd's start with
+    unary_to_nary): the graph of ``expr`` with ``output`` selected, and the
+    point ``at`` in variable order.  Returns (graph, point, count).
+
+    ``expr`` is text or a Graph; with ``several`` also a list of texts, one
+    output each.  ``one_output``: the graph must have one output (checked
+    before the point).  ``at`` is what points.resolve reads; with ``batch``
+    it may be a batch (see points.is_batch): point is then one float64 array
+    per variable and count the number of points, else count is None.
+    """
+    graph = parse_outputs(expr, variables) if several else parse(expr, variables)
+    if output is not None:
+        graph = graph.select(output)
+    if one_output:
+        graph.output  # one output, or a clear error  # noqa: B018
+    if batch and points.is_batch(at):
+        columns, count = points.batch_columns(graph.variables, at)
+        return graph, columns, count
+    return graph, points.resolve(graph.variables, at), None
 
 
 class NamedValues(Mapping):
@@ -109,7 +148,7 @@ class Gradient:
     graph: Graph = field(repr=False)
     values: list = field(repr=False)
     adjoints: Optional[list] = field(repr=False)  # None in forward mode
-    mode: object = field(default=None, repr=False)  # derivatives.ModeChoice
+    mode: object = field(default=None, repr=False)  # dispatch.ModeChoice
     _trace: Optional[list] = field(default=None, repr=False)
 
     @property
@@ -160,21 +199,19 @@ def grad(expr, at, *, variables=None, output=None, mode="reverse", allow_nonfini
     A non-finite value or gradient raises DomainError naming the node that
     produced it, unless ``allow_nonfinite``.
     """
-    graph = parse(expr, variables)
-    if output is not None:
-        graph = graph.select(output)
-    choice = derivatives.choose_mode(mode, len(graph.variables), 1)
-    if is_batch(at):
-        return _grad_batch(graph, at, allow_nonfinite)
-    point = points.resolve(graph.variables, at)
+    dispatch.check_mode(mode)
+    graph, point, count = prologue(expr, at, variables=variables, output=output,
+                                   one_output=True, batch=True)
+    if count is not None:
+        return _grad_batch(graph, point, count, allow_nonfinite)
+    choice = dispatch.choose_mode(mode, len(graph.variables), 1)
     if choice.mode == "forward":
         values = reverse.forward(graph, point)
         adjoints = None
-        _, rows, _ = derivatives.jacobian(graph, point, [graph.output], "forward")
-        gradient = rows[0]
+        gradient = dispatch.jacobian(graph, point, [graph.output], "forward")[1][0]
     else:
-        values, adjoints = value_and_adjoints(graph, point)
-        gradient = pick_variables(adjoints, graph)
+        values, adjoints = dispatch.values_and_adjoints(graph, point)
+        gradient = dispatch.variable_entries(adjoints, graph)
     result = Gradient(
         value=float(values[graph.output]),
         gradient=NamedValues(graph.variables, gradient, graph.variable_index()),
@@ -187,125 +224,15 @@ def grad(expr, at, *, variables=None, output=None, mode="reverse", allow_nonfini
     return result
 
 
-def forward_values(graph, point):
-    """Values of every node at one point, on the same path as
-    value_and_adjoints (levels with numpy for large wide graphs)."""
-    if graph.cached("by_levels", _by_levels):
-        from .engine import levels
-        return levels.forward(levels.plan(graph), point)[0]
-    return reverse.forward(graph, point)
-
-
-def value_and_adjoints(graph, point):
-    """Values and adjoints of every node at one point: by levels with numpy
-    for large wide graphs, else by the scalar loop."""
-    if graph.cached("by_levels", _by_levels):
-        from .engine import levels
-        plan = levels.plan(graph)
-        values, gathered = levels.forward(plan, point)
-        return values, levels.backward(plan, values, gathered)
-    values = reverse.forward(graph, point)
-    return values, reverse.backward(graph, values)
-
-
-def pick_variables(items, graph):
-    """The variables' entries of items, as Python floats (items a list or an array)."""
-    if isinstance(items, list):
-        return [float(items[i]) for i in graph.var_nodes]
-    from .engine import levels
-    return items[levels.plan(graph).var_nodes].tolist()
-
-
-def _by_levels(graph):
-    return reverse.worth_it(graph)
-
-
 def _nonfinite(graph, result):
     if math.isfinite(result.value) and all(map(math.isfinite, result.gradient.values())):
         return None
+    from .engine import nonfinite
     adjoints = result.adjoints
     if adjoints is None:
         adjoints = reverse.backward(graph, result.values)
-    return (reverse.first_nonfinite(graph, result.values, adjoints)
+    return (nonfinite.first_nonfinite(graph, result.values, adjoints)
             or DomainError("the gradient is not finite at this point", graph.source))
-
-
-def is_batch(at):
-    """A 2-D array, a mapping to arrays, or a sequence of arrays is a batch."""
-    if hasattr(at, "ndim"):
-        return at.ndim == 2
-    if isinstance(at, Mapping):
-        return _has_arrays(at.values())
-    if isinstance(at, (list, tuple)) and at:
-        return _is_array_like(at[0])
-    return False
-
-
-def _has_arrays(values):
-    """Is any value array-like?  A point may have 10^5 values: their sum, one
-    pass in C, is a float only when they are plain numbers (an array in it
-    makes an array, or a TypeError); otherwise each distinct type is asked."""
-    try:
-        if type(sum(values, 0.0)) is float:
-            return False
-    except (TypeError, OverflowError):  # text, or an int beyond float64 (10**400)
-        pass
-    return any(_is_array_like_type(t) for t in set(map(type, values)))
-
-
-def _is_array_like(value):
-    return _is_array_like_type(type(value))
-
-
-def _is_array_like_type(kind):
-    return hasattr(kind, "__len__") and not issubclass(kind, (str, bytes, bytearray))
-
-
-def batch_columns(graph, at):
-    """(one contiguous float64 array per variable, the number of points)."""
-    import numpy as np
-
-    names = graph.variables
-    if isinstance(at, Mapping):
-        points._check_names(names, at)
-        raw = [at[name] for name in names]
-    elif getattr(at, "ndim", None) == 2:
-        if at.shape[1] != len(names):
-            raise points.PointError(
-                f"a batch needs one column per variable ({', '.join(names) or 'none'}), "
-                f"got shape {at.shape}")
-        raw = [at[:, k] for k in range(at.shape[1])]
-        if not raw:
-            return [], at.shape[0]
-    else:  # a sequence of columns in variable order
-        raw = list(at)
-        if len(raw) != len(names):
-            raise points.PointError(f"a batch needs {count_text(len(names), 'column')} "
-                                    f"({', '.join(names)}), got {len(raw)}")
-    columns = [_column(value, name) for value, name in zip(raw, names)]
-    lengths = {len(c) for c in columns if c.ndim == 1}
-    if len(lengths) > 1:
-        listing = ", ".join(f"{n} has {len(c)}" for n, c in zip(names, columns) if c.ndim)
-        raise points.PointError(f"the batch columns differ in length: {listing}")
-    count = lengths.pop() if lengths else 1
-    return [np.ascontiguousarray(np.broadcast_to(c, (count,))) for c in columns], count
-
-
-def _column(value, name):
-    import numpy as np
-
-    try:
-        column = np.asarray(value, dtype=np.float64)
-    except OverflowError:  # an int beyond float64, such as 10**400
-        raise points.PointError(f"a value of {name} is too large for float64") from None
-    except (TypeError, ValueError):
-        raise points.PointError(f"the values of {name} are not all numbers") from None
-    if column.ndim > 1:
-        raise points.PointError(f"the values of {name} must be one number per point, "
-                                f"got an array of shape {column.shape}")
-    if not np.isfinite(column).all():
-        raise points.PointError(f"a value of {name} is not a finite number")
-    return column
 
 
 def _full(value, count, input_ids):
@@ -319,13 +246,10 @@ def _full(value, count, input_ids):
     return array
 
 
-def _grad_batch(graph, at, allow_nonfinite):
+def _grad_batch(graph, columns, count, allow_nonfinite):
     import numpy as np
-    from .engine import vectorized
-    columns, count = batch_columns(graph, at)
-    with np.errstate(all="ignore"):
-        values = reverse.forward(graph, columns, xp=vectorized)
-        adjoints = reverse.backward(graph, values, xp=vectorized)
+
+    values, adjoints = dispatch.batch_values_and_adjoints(graph, columns)
     input_ids = set(map(id, columns))
     value = _full(values[graph.output], count, input_ids)
     gradient = {name: _full(adjoints[node], count, input_ids)
@@ -334,17 +258,204 @@ def _grad_batch(graph, at, allow_nonfinite):
     for column in gradient.values():
         finite &= np.isfinite(column)
     failed_rows = np.flatnonzero(~finite).tolist()
-    failed = [reverse.diagnose(graph, [c[row] for c in columns], row)
-              for row in failed_rows[:20]]
+    failed = [_diagnose_row(graph, columns, row) for row in failed_rows[:20]]
     result = BatchGradient(value, gradient, graph.variables, columns, failed_rows, failed, graph)
     if failed and not allow_nonfinite:
-        error = failed[0]
-        error.failed_rows = failed_rows
-        error.message = (f"{len(failed_rows)} of {count} points fail; the first, "
-                         f"row {error.row + 1}: {error.message}")
-        error.args = (error.message,)
-        raise error
+        raise _batch_error(failed[0], failed_rows, count)
     return result
+
+
+def _diagnose_row(graph, columns, row):
+    """The DomainError behind a failed row of a batch, from one scalar pass."""
+    from .engine import nonfinite
+    return nonfinite.diagnose(graph, [c[row] for c in columns], row)
+
+
+def _batch_error(error, failed_rows, count):
+    """The first failed row's error, saying how many rows fail (and which)."""
+    error.failed_rows = failed_rows
+    error.message = (f"{len(failed_rows)} of {count} points fail; the first, "
+                     f"row {error.row + 1}: {error.message}")
+    error.args = (error.message,)
+    return error
+
+
+@dataclass
+class Jacobian:
+    """m x n matrix of d output / d variable at one point."""
+
+    matrix: object  # numpy array (outputs, variables)
+    outputs: tuple
+    variables: tuple
+    values: dict  # output name -> value
+    point: dict
+    mode: object  # dispatch.ModeChoice
+    graph: object = field(repr=False)
+
+    def sparsity(self):
+        """Structural pattern: for each output, the variables it depends on
+        (read from the graph, not from numerical zeros)."""
+        return structural_sparsity(self.graph)
+
+
+@dataclass
+class BatchJacobian:
+    """Jacobians at many points: matrices[p] is the m x n Jacobian at point p."""
+
+    matrices: object  # numpy array (points, outputs, variables)
+    values: object  # numpy array (points, outputs)
+    outputs: tuple
+    variables: tuple
+    columns: list  # the points: one array per variable
+    failed_rows: list  # points with a non-finite value or derivative
+    mode: object  # dispatch.ModeChoice
+    graph: object = field(repr=False)
+    first_error: object = field(default=None, repr=False)  # DomainError of the first failed row
+
+    def sparsity(self):
+        return structural_sparsity(self.graph)
+
+
+def jacobian(exprs, at, *, variables=None, mode="auto", allow_nonfinite=False):
+    """The Jacobian of every output at one point, by forward or reverse mode;
+    with a batch ``at`` (as in adcli.grad), a BatchJacobian."""
+    import numpy as np
+
+    dispatch.check_mode(mode)
+    graph, point, count = prologue(exprs, at, variables=variables, several=True, batch=True)
+    choice = dispatch.choose_mode(mode, len(graph.variables), len(graph.outputs))
+    if count is not None:
+        return _jacobian_batch(graph, point, count, choice, allow_nonfinite)
+    values, rows, _ = dispatch.jacobian(graph, point, graph.outputs, choice.mode)
+    values = [float(v) for v in values]
+    matrix = np.array(rows, dtype=np.float64).reshape(len(graph.outputs), len(graph.variables))
+    if not allow_nonfinite:
+        _check(graph, point, values, matrix)
+    return Jacobian(matrix, graph.output_names, graph.variables,
+                    dict(zip(graph.output_names, values)),
+                    dict(zip(graph.variables, point)), choice, graph)
+
+
+def _jacobian_batch(graph, columns, count, choice, allow_nonfinite):
+    import numpy as np
+
+    values, rows, _ = dispatch.batch_jacobian(graph, columns, graph.outputs, choice.mode)
+    full = lambda v: np.broadcast_to(np.asarray(v, dtype=np.float64), (count,))  # noqa: E731
+    value_matrix = np.stack([full(v) for v in values], axis=1).reshape(count, len(values))
+    matrices = np.stack([np.stack([full(v) for v in row], axis=1) for row in rows], axis=1
+                        ).reshape(count, len(graph.outputs), len(graph.variables))
+    finite = np.isfinite(value_matrix).all(axis=1) & np.isfinite(matrices).all(axis=(1, 2))
+    failed_rows = np.flatnonzero(~finite).tolist()
+    first_error = None
+    if failed_rows:
+        first_error = _diagnose_row(graph, columns, failed_rows[0])
+        if not allow_nonfinite:
+            raise _batch_error(first_error, failed_rows, count)
+    return BatchJacobian(matrices, value_matrix, graph.output_names, graph.variables,
+                         columns, failed_rows, choice, graph, first_error)
+
+
+def structural_sparsity(graph):
+    """{output name: [variable names it depends on]}."""
+    from .engine import forward
+    deps = forward.dependencies(graph, graph.outputs)
+    return {name: [graph.variables[k] for k in sorted(d)]
+            for name, d in zip(graph.output_names, deps)}
+
+
+@dataclass
+class Hessian:
+    """Value, gradient and the exact Hessian of one output at one point."""
+
+    value: float
+    gradient: dict
+    matrix: object  # numpy array (variables, variables), symmetric
+    variables: tuple
+    point: dict
+    output: str
+
+
+def hessian(expr, at, *, variables=None, output=None, allow_nonfinite=False):
+    """Exact second derivatives by forward-over-reverse AD."""
+    from .engine import nonfinite, second
+
+    graph, point, _ = prologue(expr, at, variables=variables, output=output, one_output=True)
+    value, gradient, matrix = second.hessian(graph, point, graph.output)
+    if not allow_nonfinite:
+        _check(graph, point, [value], [gradient])
+        if not all(map(math.isfinite, matrix.ravel().tolist())):
+            raise nonfinite.second_order_error(graph, point)
+    return Hessian(value, dict(zip(graph.variables, gradient)), matrix, graph.variables,
+                   dict(zip(graph.variables, point)), graph.output_names[0])
+
+
+@dataclass
+class Product:
+    """A Jacobian-vector (jvp) or vector-Jacobian (vjp) product at one point."""
+
+    values: dict  # output name -> value
+    product: dict  # jvp: output name -> (J v); vjp: variable name -> (u J)
+    outputs: tuple
+    variables: tuple
+    point: dict
+
+
+def jvp(exprs, at, direction, *, variables=None, allow_nonfinite=False):
+    """J @ direction by one forward-mode pass (direction: one entry per variable)."""
+    return _product("jvp", exprs, at, direction, variables, allow_nonfinite)
+
+
+def vjp(exprs, at, cotangent, *, variables=None, allow_nonfinite=False):
+    """cotangent @ J by one reverse-mode pass (cotangent: one entry per output)."""
+    return _product("vjp", exprs, at, cotangent, variables, allow_nonfinite)
+
+
+def _product(kind, exprs, at, vector, variables, allow_nonfinite):
+    from .engine import forward
+
+    graph, point, _ = prologue(exprs, at, variables=variables, several=True)
+    if kind == "jvp":  # the vector runs over the variables, the product over the outputs
+        given, result, compute = graph.variables, graph.output_names, forward.jvp
+    else:
+        given, result, compute = graph.output_names, graph.variables, reverse.vjp
+    vector = _vector(vector, given, "direction" if kind == "jvp" else "cotangent")
+    values, product = compute(graph, point, vector, graph.outputs)
+    if not allow_nonfinite:
+        _check(graph, point, values, [product])
+    return Product(dict(zip(graph.output_names, values)), dict(zip(result, product)),
+                   graph.output_names, graph.variables, dict(zip(graph.variables, point)))
+
+
+def values(exprs, at, *, variables=None, allow_nonfinite=False):
+    """{output name: value} of every output at one point."""
+    graph, point, _ = prologue(exprs, at, variables=variables, several=True)
+    computed = dispatch.values(graph, point)
+    result = {name: float(computed[node]) for name, node in zip(graph.output_names, graph.outputs)}
+    if not allow_nonfinite and not all(map(math.isfinite, result.values())):
+        from .engine import nonfinite
+        raise nonfinite.first_nonfinite_value(graph, computed)
+    return result
+
+
+def _vector(given, names, what):
+    """A direction or cotangent: a mapping by name or a sequence in order."""
+    try:
+        return points.resolve(names, given)
+    except PointError as error:
+        error.message = f"the {what}: {error.message}"
+        error.args = (error.message,)
+        raise
+
+
+def _check(graph, point, values, rows):
+    """DomainError naming the node behind the first non-finite value or
+    derivative of any output."""
+    finite = all(map(math.isfinite, values)) and all(
+        all(map(math.isfinite, [float(v) for v in row])) for row in rows)
+    if finite:
+        return
+    from .engine import nonfinite
+    raise nonfinite.diagnose(graph, point)
 
 
 def _trace_rows(graph, values, adjoints):

@@ -19,7 +19,7 @@ Conventions (documented in the README, tested in tests/test_ops.py):
 - Ties of min/max share the derivative equally: max(x, x, y) at x > y gives
   1/2 to each copy of x.
 - Domain errors follow IEEE float64: log(-1) is nan, 1/0 is inf; adcli
-  reports them (see evaluate.py) instead of passing them on silently.
+  reports them (see engine/nonfinite.py) instead of passing them on silently.
 - A derivative that does not exist is inf or nan, never a guarded 0: pow's
   guards at x = 0 hold only where the limit exists (d/dx x**0 = 0, d/dy
   0**y = 0 for y > 0; x**x at 0 is a domain error).

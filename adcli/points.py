@@ -1,5 +1,6 @@
 """Points: the values of the variables, from Python objects or from text
-(--at 2,3,4, --at x=1,y=2, CSV files for batches)."""
+(--at 2,3,4, --at x=1,y=2), and batches of points (arrays, mappings to
+arrays, CSV files) as one column per variable."""
 import math
 import operator
 from collections.abc import Mapping
@@ -147,7 +148,7 @@ def _in_order(variables, mapping):
             pass
         else:
             return (values,) if len(variables) == 1 else values
-    _check_names(variables, mapping)
+    check_names(variables, mapping)
     return [mapping[name] for name in variables]
 
 
@@ -175,7 +176,7 @@ def _float(value, name):
     return result
 
 
-def _check_names(variables, names):
+def check_names(variables, names):
     """Every variable has a value and every name is a variable (dicts and
     sets: a point may name 10^5 variables)."""
     require_text(names)
@@ -220,7 +221,7 @@ def read_csv_points(text, variables, source="points"):
     if len(set(header)) != len(header):
         raise PointError(f"{source}: a column name appears twice in the header")
     try:
-        _check_names(variables, header)
+        check_names(variables, header)
     except PointError as error:
         raise PointError(f"{source}, header: {error.message}", hint=error.hint) from None
     rows = [record for _, record in records[1:]]
@@ -236,3 +237,83 @@ def read_csv_points(text, variables, source="points"):
     column_of = {name: k for k, name in enumerate(header)}
     order = [column_of[name] for name in variables]
     return data[:, order]
+
+
+# --- batches: one array per variable ---------------------------------------------
+
+
+def is_batch(at):
+    """A 2-D array, a mapping to arrays, or a sequence of arrays is a batch."""
+    if hasattr(at, "ndim"):
+        return at.ndim == 2
+    if isinstance(at, Mapping):
+        return _has_arrays(at.values())
+    if isinstance(at, (list, tuple)) and at:
+        return _is_array_like(at[0])
+    return False
+
+
+def _has_arrays(values):
+    """Is any value array-like?  A point may have 10^5 values: their sum, one
+    pass in C, is a float only when they are plain numbers (an array in it
+    makes an array, or a TypeError); otherwise each distinct type is asked."""
+    try:
+        if type(sum(values, 0.0)) is float:
+            return False
+    except (TypeError, OverflowError):  # text, or an int beyond float64 (10**400)
+        pass
+    return any(_is_array_like_type(t) for t in set(map(type, values)))
+
+
+def _is_array_like(value):
+    return _is_array_like_type(type(value))
+
+
+def _is_array_like_type(kind):
+    return hasattr(kind, "__len__") and not issubclass(kind, _TEXT)
+
+
+def batch_columns(variables, at):
+    """(one contiguous float64 array per variable, the number of points)."""
+    import numpy as np
+
+    if isinstance(at, Mapping):
+        check_names(variables, at)
+        raw = [at[name] for name in variables]
+    elif getattr(at, "ndim", None) == 2:
+        if at.shape[1] != len(variables):
+            raise PointError(
+                f"a batch needs one column per variable ({', '.join(variables) or 'none'}), "
+                f"got shape {at.shape}")
+        raw = [at[:, k] for k in range(at.shape[1])]
+        if not raw:
+            return [], at.shape[0]
+    else:  # a sequence of columns in variable order
+        raw = list(at)
+        if len(raw) != len(variables):
+            raise PointError(f"a batch needs {count_text(len(variables), 'column')} "
+                             f"({', '.join(variables)}), got {len(raw)}")
+    columns = [_column(value, name) for value, name in zip(raw, variables)]
+    lengths = {len(c) for c in columns if c.ndim == 1}
+    if len(lengths) > 1:
+        listing = ", ".join(f"{n} has {len(c)}" for n, c in zip(variables, columns) if c.ndim)
+        raise PointError(f"the batch columns differ in length: {listing}")
+    count = lengths.pop() if lengths else 1
+    return [np.ascontiguousarray(np.broadcast_to(c, (count,))) for c in columns], count
+
+
+def _column(value, name):
+    import numpy as np
+
+    try:
+        column = np.asarray(value, dtype=np.float64)
+    except OverflowError:  # an int beyond float64, such as 10**400
+        raise PointError(f"a value of {name} is too large for float64") from None
+    except (TypeError, ValueError):
+        raise PointError(f"the values of {name} are not all numbers") from None
+    if column.ndim > 1:
+        raise PointError(f"the values of {name} must be one number per point, "
+                         f"got an array of shape {column.shape}")
+    if not np.isfinite(column).all():
+        raise PointError(f"a value of {name} is not a finite number")
+    return column

@@ -7,7 +7,7 @@ op-table rule, with adcli.engine.vectorized as ``xp``, on gathered input values)
 backward pass one call per group and input slot, scattering adjoint
 contributions.  On wide graphs (sums of many terms) that is a few dozen numpy
 calls in all, instead of a Python-level step per node.  The groups and the
-order in which adjoints add up are evaluate.py's, so the bits are the scalar
+order in which adjoints add up are reverse.py's, so the bits are the scalar
 loop's.
 """
 import numpy as np
@@ -31,7 +31,7 @@ class Group:
                       [k for k in range(len(self.inputs)) if not constant[self.inputs[k]].all()])
         # where an input takes several of the group's contributions, the
         # backward pass adds them node by node, each node's slots in order:
-        # the order of evaluate.backward
+        # the order of reverse.backward
         targets = self.inputs[self.slots].T.ravel()
         self.unique = _is_unique(targets)
         self.targets = None if self.unique else targets
@@ -69,7 +69,7 @@ class Plan:
         self.output = graph.output
         # nodes some contribution reaches start from -0.0, which adds as an
         # exact identity (0.0 + -0.0 would be 0.0); the rest stay 0.0, as in
-        # evaluate.backward
+        # reverse.backward
         self.reached = np.zeros(len(graph.ops), dtype=bool)
         for group in self.groups:
             self.reached[group.inputs[group.slots]] = True
@@ -119,7 +119,7 @@ def backward(plan_, values, gathered):
 
 def _scatter(adjoints, group, contributions):
     """Add the contributions (one row per slot) to the slots' inputs."""
-    if not group.unique:  # in evaluate.backward's order: np.add.at adds repeats in turn
+    if not group.unique:  # in reverse.backward's order: np.add.at adds repeats in turn
         np.add.at(adjoints, group.targets, np.stack(contributions, axis=1).ravel())
     elif group.op.variadic:  # no input twice: one addition each, order is moot
         adjoints[group.inputs] += contributions

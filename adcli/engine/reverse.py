@@ -1,19 +1,13 @@
-"""Forward and backward passes over a graph: loops over the tape, never
-recursion.
+"""Reverse mode: the values of every node by one forward sweep over the
+tape, then the adjoints by one backward sweep (loops, never recursion).
 
-Two ways to run the same op-table rules here:
-
-- one point, with Python floats and the scalar namespace (cheap to start);
-- a batch of points, with numpy arrays: one numpy call per node over all
-  points at once.
-
-(levels.py is the third: one point of a large graph, level by level; this
-module decides when it pays.)  All follow IEEE float64; ``first_nonfinite``
-turns a non-finite value or adjoint into a DomainError naming the node that
-produced it.
+The same op-table rules run two ways here: one point with Python floats and
+the scalar namespace (cheap to start), or a batch of points with numpy
+arrays (adcli.engine.vectorized), one numpy call per node.  levels.py is a
+third way for one point of a large graph; dispatch.py decides which runs,
+nonfinite.py names the node behind a nan or inf.
 """
 from . import scalar
-from ..errors import DomainError
 
 
 def _program(graph):
@@ -61,18 +55,6 @@ def _groups(graph):
     return [nodes for _, nodes in sorted(buckets.items(), key=lambda item: item[0][0])]
 
 
-# --- which evaluator: the scalar loop, or numpy level by level (levels.py) ---
-
-#: a graph is evaluated by levels when it has at least this many op nodes
-#: (importing numpy costs ~70 ms: worth it for a large graph even once) ...
-MIN_OP_NODES = 2000
-#: ... or this many once numpy is loaded anyway (minimize, batches), where
-#: levels beat the scalar loop from about 60 nodes (bench: 300 nodes 17x)
-MIN_OP_NODES_NUMPY_LOADED = 100
-#: ... and on average at least this many op nodes per group
-MIN_NODES_PER_GROUP = 8
-
-
 def levels(graph):
     """Level of every node (leaves 0), by one pass over the tape; cached."""
     return graph.cached("levels", _levels)
@@ -86,17 +68,6 @@ def _levels(graph):
         level[node] = 1 + (max(level[i] for i in inputs) if len(inputs) > 2 else
                            max(level[inputs[0]], level[inputs[-1]]))
     return level
-
-
-def worth_it(graph):
-    """Whether level-by-level evaluation beats the scalar loop for graph,
-    judged from its shape alone (no numpy needed to decide)."""
-    import sys
-
-    count = len(graph.op_nodes)
-    if count < (MIN_OP_NODES_NUMPY_LOADED if "numpy" in sys.modules else MIN_OP_NODES):
-        return False
-    return count >= MIN_NODES_PER_GROUP * len(groups(graph))
 
 
 def _call(op, xp, rule, values, inputs, ans=None):
@@ -153,6 +124,28 @@ def _accumulate(adjoints, i, adjoint, partial):
     adjoints[i] = contribution if current is None else current + contribution
 
 
+def vjp(graph, point, cotangent, outputs):
+    """(values of the outputs, cotangent @ J) at one point, by one reverse
+    sweep seeded with the cotangent on the outputs."""
+    values = forward(graph, point)
+    seeds = {}
+    for node, weight in zip(outputs, cotangent):  # two outputs may be one node
+        seeds[node] = seeds[node] + weight if node in seeds else weight
+    adjoints = backward(graph, values, seeds=seeds)
+    return ([float(values[o]) for o in outputs],
+            [float(adjoints[v]) for v in graph.var_nodes])
+
+
+def jacobian_rows(graph, values, outputs, xp=scalar):
+    """The m x n Jacobian as a list of rows, by one reverse sweep per output
+    (m passes) from the nodes' values."""
+    rows = []
+    for o in outputs:
+        adjoints = backward(graph, values, xp, seeds={o: 1.0})
+        rows.append([adjoints[v] for v in graph.var_nodes])
+    return rows
+
+
 def local_partials(graph, values, node, xp=scalar):
     """[(input node, partial)] of one op node, constants left out."""
     op = graph.ops[node]
@@ -171,61 +164,3 @@ def is_kink(graph, values, node):
     if op.kink is None:
         return False
     return bool(_call(op, scalar, op.kink, values, graph.args[node], values[node]))
-
-
-# --- non-finite values and adjoints ---------------------------------------------
-
-
-def first_nonfinite(graph, values, adjoints):
-    """DomainError for the first node that made a value or an adjoint
-    non-finite, from finite inputs; None when everything is finite."""
-    isfinite = scalar.isfinite
-    names = graph.node_names()
-    for node in graph.op_nodes:
-        if not isfinite(values[node]) and all(isfinite(values[i]) for i in graph.args[node]):
-            return _domain_error(graph, values, node,
-                                 f"{graph.node_source(node)} is {scalar_text(values[node])}")
-    for node in reversed(graph.op_nodes):
-        if not isfinite(adjoints[node]):
-            continue
-        for i, partial in local_partials(graph, values, node):
-            if not isfinite(partial):
-                return _domain_error(
-                    graph, values, node,
-                    f"the derivative of {graph.node_source(node)} with respect to "
-                    f"{graph.node_source(i)} is {scalar_text(partial)}")
-            if not isfinite(adjoints[node] * partial):
-                return _domain_error(graph, values, node,
-                                     f"the adjoint of {names[i]} overflows at {names[node]}")
-    return None
-
-
-def diagnose(graph, point, row=None):
-    """The DomainError naming the node behind a non-finite value or derivative
-    of any output at point (one scalar pass; a batch row when row is given)."""
-    values = forward(graph, [float(v) for v in point])
-    error = None
-    for node in graph.outputs:
-        error = first_nonfinite(graph, values, backward(graph, values, seeds={node: 1.0}))
-        if error is not None:
-            break
-    if error is None:  # not expected (every path gives the same bits): say what we saw
-        error = DomainError("a value or derivative is not finite at this point", graph.source)
-    if row is not None:
-        error.row = int(row)
-    return error
-
-
-def _domain_error(graph, values, node, message):
-    """The error, with the node in textbook names and its inputs' values."""
-    names = graph.node_names()
-    inputs = [i for i in dict.fromkeys(graph.args[node]) if not graph.is_constant(i)]
-    where = ", ".join(f"{names[i]} = {scalar_text(values[i])}" for i in inputs)
-    start, end = graph.spans[node]
-    detail = f"node {names[node]} = {graph.node_text(node)}" + (f", {where}" if where else "")
-    return DomainError(f"{message} ({detail})", graph.source, start, end, node=names[node])
-
-
-def scalar_text(value):
-    from ..graph import format_number
-    return format_number(float(value))

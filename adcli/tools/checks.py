@@ -40,7 +40,7 @@ import random
 from dataclasses import dataclass, field
 
 from .. import api
-from ..engine import derivatives, differences, reverse
+from ..engine import differences, dispatch, nonfinite, reverse, second
 from ..errors import AdcliError, ExpressionError, line_and_column
 from ..graph import count_text
 
@@ -334,7 +334,7 @@ def _computed(graph, word, point):
         values = reverse.forward(graph, point)
         got = [float(values[o]) for o in graph.outputs]
         if not all(map(math.isfinite, got)):
-            error = reverse.first_nonfinite(graph, values, [0.0] * len(values))
+            error = nonfinite.first_nonfinite_value(graph, values)
             if error is not None:
                 raise _CheckProblem(f"not finite at {_where(dict(zip(variables, point)))}: "
                                     + error.message)
@@ -350,14 +350,14 @@ def _computed(graph, word, point):
     if word == "hessian":
         if len(names) != 1:
             raise _CheckProblem("hessian checks one output")
-        _, _, matrix = derivatives.hessian(graph, point, graph.outputs[0])
+        _, _, matrix = second.hessian(graph, point, graph.outputs[0])
         return matrix.ravel().tolist(), [f"hessian[{a}, {b}]" for a in variables
                                          for b in variables]
     raise _CheckProblem(f"{word} takes no expected numbers")
 
 
 def _reverse_rows(graph, point):
-    _, rows, _ = derivatives.jacobian(graph, point, graph.outputs, "reverse")
+    _, rows, _ = dispatch.jacobian(graph, point, graph.outputs, "reverse")
     return [[float(v) for v in row] for row in rows]
 
 
@@ -373,7 +373,7 @@ def _agreement(context, word, method, point, where):
     elif method == "cs":
         rows, _ = differences.complex_step(graph, point)
     else:
-        _, rows, _ = derivatives.jacobian(graph, point, graph.outputs, "forward")
+        _, rows, _ = dispatch.jacobian(graph, point, graph.outputs, "forward")
     expected = _flatten([[float(v) for v in row] for row in rows])
     return _compare(got, expected, labels, context.tolerances(method == "fd"), where, method)
 
@@ -396,7 +396,7 @@ def _finite(graph, point, where):
         adjoints = reverse.backward(graph, values, seeds={node: 1.0})
         numbers = [values[node]] + [adjoints[v] for v in graph.var_nodes]
         if not all(map(math.isfinite, numbers)):
-            error = reverse.first_nonfinite(graph, values, adjoints)
+            error = nonfinite.first_nonfinite(graph, values, adjoints)
             raise _CheckProblem(f"not finite at {_where(where)}: "
                                 + (error.message if error else f"{name} or its gradient"))
     return mismatches

@@ -8,7 +8,7 @@ AD does not have.
 import math
 from dataclasses import dataclass, field
 
-from .. import api, points
+from .. import api
 from ..engine import differences
 from ..graph import count_text, format_number
 from ..errors import AdcliError
@@ -47,10 +47,8 @@ class Comparison:
 def compare(expr, at, *, variables=None, output=None):
     """The gradient of one output by reverse mode, forward mode, central
     differences and the complex step."""
-    graph = api.parse(expr, variables)
-    if output is not None:
-        graph = graph.select(output)
-    point = points.resolve(graph.variables, at)
+    graph, point, _ = api.prologue(expr, at, variables=variables, output=output,
+                                   one_output=True)
     n = len(point)
     gradient = api.grad(graph, point)
     forward = api.grad(graph, point, mode="forward")
@@ -106,10 +104,8 @@ class Sweep:
 
 def sweep(expr, at, *, variables=None, output=None, steps=SWEEP_STEPS):
     """Forward and central difference errors for steps 1e-1 .. 1e-15."""
-    graph = api.parse(expr, variables)
-    if output is not None:
-        graph = graph.select(output)
-    point = points.resolve(graph.variables, at)
+    graph, point, _ = api.prologue(expr, at, variables=variables, output=output,
+                                   one_output=True)
     exact = list(api.grad(graph, point).gradient.values())
     base = differences.outputs_at(graph, point)[0]
     forward_error, central_error = [], []

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 from .. import api, points
 from ..engine import reverse
+from ..engine.nonfinite import scalar_text
+
 #: enumerate the paths of an input only when it has at most this many
 MAX_PATHS = 64
 #: the paths listed, all inputs together, hold at most this many nodes, or
@@ -82,10 +84,8 @@ def explain(expr, at, *, variables=None, output=None, mode="reverse", wrt=None,
             max_paths=MAX_PATHS):
     """Both passes of reverse mode (or the tangent pass of forward mode along
     ``wrt``) with every intermediate number."""
-    graph = api.parse(expr, variables)
-    if output is not None:
-        graph = graph.select(output)
-    point = points.resolve(graph.variables, at)
+    graph, point, _ = api.prologue(expr, at, variables=variables, output=output,
+                                   one_output=True)
     values = reverse.forward(graph, point)
     adjoints = reverse.backward(graph, values)
     names = graph.node_names()
@@ -166,16 +166,16 @@ def _notes(step, value_of):
         notes.append("kink: the derivative takes the documented convention here")
     inputs_finite = all(math.isfinite(value_of[e.source]) for e in step.inputs)
     if not math.isfinite(step.value):
-        value = reverse.scalar_text(step.value)
+        value = scalar_text(step.value)
         notes.append(f"value {value}: outside the domain of {step.computes}"
                      if inputs_finite else f"value {value}, passed on from an input")
     for edge in step.inputs:
         if not math.isfinite(edge.partial) and inputs_finite:
             kind = "infinite slope" if math.isinf(edge.partial) else "no derivative here"
             notes.append(f"d{step.node}/d{edge.source} = "
-                         f"{reverse.scalar_text(edge.partial)}: {kind}")
+                         f"{scalar_text(edge.partial)}: {kind}")
     if not math.isfinite(step.adjoint):
-        notes.append(f"adjoint {reverse.scalar_text(step.adjoint)}")
+        notes.append(f"adjoint {scalar_text(step.adjoint)}")
     return notes
 
 

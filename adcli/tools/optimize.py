@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from .. import api, points
-from ..engine import derivatives, reverse
+from ..engine import dispatch, nonfinite, reverse, second
 from ..errors import AdcliError, DomainError
 from ..graph import count_text
 
@@ -158,9 +158,9 @@ class Objective:
             raise Stop("max_evals")
         self.evaluations += 1
         point = x.tolist()
-        values, adjoints = api.value_and_adjoints(self.graph, point)
+        values, adjoints = dispatch.values_and_adjoints(self.graph, point)
         f = float(values[self.graph.output]) * self.sign
-        g = self.np.array(api.pick_variables(adjoints, self.graph)) * self.sign
+        g = self.np.array(dispatch.variable_entries(adjoints, self.graph)) * self.sign
         if not (math.isfinite(f) and self.np.isfinite(g).all()):
             raise Stop("nonfinite", self._locate(point, values, adjoints))
         return f, g
@@ -168,15 +168,15 @@ class Objective:
     def hessian(self, x):
         self.hessian_evaluations += 1
         point = x.tolist()
-        _, _, matrix = derivatives.hessian(self.graph, point, self.graph.output)
+        _, _, matrix = second.hessian(self.graph, point, self.graph.output)
         if not self.np.isfinite(matrix).all():
-            raise Stop("nonfinite", derivatives.nonfinite_second_error(self.graph, point))
+            raise Stop("nonfinite", nonfinite.second_order_error(self.graph, point))
         return matrix * self.sign
 
     def _locate(self, point, values, adjoints):
         values = reverse.forward(self.graph, point)
         adjoints = reverse.backward(self.graph, values)
-        return (reverse.first_nonfinite(self.graph, values, adjoints)
+        return (nonfinite.first_nonfinite(self.graph, values, adjoints)
                 or DomainError("f or its gradient is not finite", self.graph.source))
 
 
@@ -202,10 +202,8 @@ def minimize(expr, x0, *, method="auto", variables=None, output=None, maximize=F
     if variables is None and isinstance(x0, Mapping):
         points.require_text(x0)  # {1: 2} is a bad point before it is a bad name
         graph = graph.declaring(x0)  # a start point names the inputs, used or not
-    if output is not None:
-        graph = graph.select(output)
-    graph.output  # one output, or a clear error  # noqa: B018
-    x = np.array(points.resolve(graph.variables, x0), dtype=np.float64)
+    graph, point, _ = api.prologue(graph, x0, output=output, one_output=True)
+    x = np.array(point, dtype=np.float64)
     given = dict(lr=lr, line_search=line_search, momentum=momentum, beta1=beta1,
                  beta2=beta2, epsilon=epsilon, memory=memory, ftol=ftol, xtol=xtol)
     chosen = resolve_method(method, len(x))

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 import adcli
 from adcli import ops
-from adcli.engine.derivatives import ModeChoice, choose_mode
+from adcli.engine.dispatch import ModeChoice, choose_mode
 from conftest import (arg_counts, assert_close, domain_of, expression_for, fd_gradient,
                       fd_hessian, fd_jacobian)
 from reference import REFERENCE, sympy_rules

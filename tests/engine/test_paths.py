@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import adcli
-from adcli.engine import reverse, levels, vectorized, scalar
+from adcli.engine import dispatch, levels, reverse, scalar, vectorized
 from adcli import ops
 from conftest import expression_for
 
@@ -169,7 +169,7 @@ def assert_api_agrees(graph, points):
 def test_small_random_programs_give_the_same_bits_on_every_path(seed):
     rng = random.Random(seed)
     graph = adcli.parse(random_program(rng, OPS, layers=3, width=6))
-    assert not reverse.worth_it(graph)  # adcli.grad takes the scalar loop
+    assert not dispatch.levels_pay(graph)  # adcli.grad takes the scalar loop
     points = random_points(rng, len(graph.variables), 12)
     assert_paths_agree(graph, points)
     assert_api_agrees(graph, points)
@@ -180,8 +180,8 @@ def test_large_random_programs_give_the_same_bits_on_every_path(seed):
     rng = random.Random(1000 + seed)
     graph = adcli.parse(random_program(rng, _op_subset(seed), layers=6, width=900,
                                        variables=16))
-    assert len(graph.op_nodes) >= reverse.MIN_OP_NODES
-    assert reverse.worth_it(graph)  # adcli.grad takes the levels
+    assert len(graph.op_nodes) >= dispatch.MIN_OP_NODES
+    assert dispatch.levels_pay(graph)  # adcli.grad takes the levels
     points = random_points(rng, len(graph.variables), 4)
     assert_paths_agree(graph, points)
     assert_api_agrees(graph, points)
@@ -337,7 +337,7 @@ def test_a_long_sum_keeps_its_accuracy():
 def test_zero_and_minus_zero_constants_stay_apart_on_a_large_graph():
     terms = ["atan2(-0, x1)"] + [f"atan2(0, x{k})" for k in range(2, 2501)]
     graph = adcli.parse(" + ".join(terms))
-    assert reverse.worth_it(graph)
+    assert dispatch.levels_pay(graph)
     point = [-1.0] * 2500
     expected = math.fsum([-math.pi] + [math.pi] * 2499)
     result = adcli.grad(graph, point)
@@ -356,7 +356,7 @@ def test_the_command_line_prints_the_large_graph_value_with_both_zeros(run_cli, 
 def test_a_minus_zero_derivative_stays_minus_zero_on_a_large_graph():
     """levels.py started every adjoint from 0.0, and 0.0 + -0.0 is 0.0."""
     graph = adcli.parse(" + ".join(f"(-0)*x{k} + sin(y{k})" for k in range(1, 1201)))
-    assert reverse.worth_it(graph)
+    assert dispatch.levels_pay(graph)
     point = [0.5] * len(graph.variables)
     gradient = adcli.grad(graph, point).gradient
     assert_same_bits([gradient[f"x{k}"] for k in range(1, 1201)], [-0.0] * 1200, "d/dx")
