@@ -25,7 +25,7 @@ Conventions (documented in the README, tested in tests/test_ops.py):
   0**y = 0 for y > 0; x**x at 0 is a domain error).
 - Every rule (value, first and second partials) is accurate to a few ulps
   over the whole float64 range: no intermediate that overflows, underflows or
-  cancels where the result does not (tests/test_accuracy.py, against mpmath).
+  cancels where the result does not (tests/engine/test_accuracy.py, against mpmath).
 """
 from dataclasses import dataclass
 from typing import Callable, Optional
@@ -77,23 +77,43 @@ def _register(op):
     return op
 
 
-def unary(name, forward, partial, second, domain=(-2.0, 2.0), kink=None, doc="",
-          complex_step=True, partial_text=()):
-    """An op of one argument; partial and second get (xp, ans, x)."""
+# One constructor per kind of op (as JAX's standard_unop, standard_naryop);
+# every entry goes through one.  ``text`` gives the partials as formulas, for
+# adcli explain: {0}, {1} the inputs, {f} the op's own value.
+
+
+def unary(name, *, forward, partial, second, text, symbol="", domain=(-2.0, 2.0),
+          kink=None, doc="", complex_step=True):
+    """An op of one argument, called by name (prefix when it has a symbol:
+    -x); partial and second get (xp, ans, x); text is one formula."""
     second_rules = second if second is LINEAR or second is None else (second,)
-    return _register(Op(name, 1, forward, (partial,), second_rules, domain=(domain,),
-                        kink=kink, doc=doc, complex_step=complex_step,
-                        partial_text=partial_text))
+    return _register(Op(name, 1, forward, (partial,), second_rules,
+                        kind="prefix" if symbol else "call", symbol=symbol,
+                        domain=(domain,), kink=kink, doc=doc, complex_step=complex_step,
+                        partial_text=(text,)))
 
 
-def binary(name, forward, partials, second, domain=((-2.0, 2.0), (-2.0, 2.0)),
-           kind="call", symbol="", kink=None, doc="", arg_names=("x", "y"),
-           complex_step=True, partial_text=()):
-    """An op of two arguments; second is (d2/dx2, d2/dxdy, d2/dy2) or LINEAR."""
-    return _register(Op(name, 2, forward, partials, second, kind=kind,
-                        symbol=symbol, domain=domain, kink=kink, doc=doc,
-                        arg_names=arg_names, complex_step=complex_step,
-                        partial_text=partial_text))
+def binary(name, *, forward, partials, second, text, symbol="",
+           domain=((-2.0, 2.0), (-2.0, 2.0)), kink=None, doc="", arg_names=("x", "y"),
+           complex_step=True):
+    """An op of two arguments, called by name (infix when it has a symbol:
+    x * y); partials and text have one entry per argument, second is
+    (d2/dx2, d2/dxdy, d2/dy2) or LINEAR."""
+    return _register(Op(name, 2, forward, partials, second,
+                        kind="infix" if symbol else "call", symbol=symbol, domain=domain,
+                        kink=kink, doc=doc, arg_names=arg_names,
+                        complex_step=complex_step, partial_text=text))
+
+
+def variadic(name, *, forward, partials, second, text, symbol="", min_args=1, kink=None,
+             doc="", complex_step=True):
+    """An op of any number of arguments, which its rules get as one stack
+    (infix when it has a symbol: x1 + x2 + ...); partials gives the partial
+    of every argument at once, text is one formula."""
+    return _register(Op(name, None, forward, partials, second,
+                        kind="infix" if symbol else "call", symbol=symbol, kink=kink,
+                        doc=doc, min_args=min_args, complex_step=complex_step,
+                        partial_text=(text,)))
 
 
 def _zero(xp, ans, *args):
@@ -107,6 +127,22 @@ def _at_zero(xp, ans, x):
 
 def _at_integer(xp, ans, x):
     return x == xp.floor(x)
+
+
+# --- named guards: each says what it guards --------------------------------
+
+
+def _replace_zero(xp, x):
+    """x with its zeros replaced by 1: the divisor of a quotient whose value
+    at 0 a guard discards (no 0/0 computed for nothing)."""
+    return xp.where(x == 0, 1.0, x)
+
+
+def _zero_at(xp, known, derivative):
+    """derivative, but exactly 0 where it is known to be 0 (a limit that
+    exists, a kink's minimum-norm subgradient, an axis) though the formula
+    there gives inf, nan or an overflowed intermediate."""
+    return xp.where(known, 0.0, derivative)
 
 
 # --- stable building blocks of the rules ---------------------------------------
@@ -241,6 +277,10 @@ def _asin_dxx(xp, ans, x):
     return xp.divide(x, u * xp.sqrt(u))
 
 
+#: 1/log(2) and 1/log(10), the factors of log2' and log10'
+_LOG2_E = 1.4426950408889634
+_LOG10_E = 0.4342944819032518
+
 #: beyond this, x**2 - 1 is x**2 to far below an ulp (and x**2 may overflow)
 _HUGE_FOR_ACOSH = 1e10
 
@@ -278,25 +318,31 @@ def _asinh_dxx(xp, ans, x):
 
 # --- arithmetic: the operators of the grammar --------------------------------
 
-_register(Op("add", None, lambda xp, s: xp.stack_sum(s),
-             lambda xp, ans, s: xp.stack_ones(s), LINEAR,
-             kind="infix", symbol="+", min_args=2, doc="x1 + x2 + ...", partial_text=('1',)))
-binary("sub", lambda xp, a, b: a - b,
-       (lambda xp, ans, a, b: 1.0, lambda xp, ans, a, b: -1.0), LINEAR,
-       kind="infix", symbol="-", doc="x - y", partial_text=('1', '-1'))
-binary("mul", lambda xp, a, b: a * b,
-       (lambda xp, ans, a, b: b, lambda xp, ans, a, b: a),
-       (_zero, lambda xp, ans, a, b: 1.0, _zero),
-       kind="infix", symbol="*", doc="x * y", partial_text=('{1}', '{0}'))
-binary("div", lambda xp, a, b: xp.divide(a, b),
-       (lambda xp, ans, a, b: xp.divide(1.0, b),
-        lambda xp, ans, a, b: -_over_power(xp, a, b, 2)),
-       (_zero,
-        lambda xp, ans, a, b: -_over_power(xp, 1.0, b, 2),
-        lambda xp, ans, a, b: 2.0 * _over_power(xp, a, b, 3)),
-       domain=((-2.0, 2.0), (0.5, 3.0)), kind="infix", symbol="/", doc="x / y", partial_text=('1/{1}', '-{f}/{1}'))
-_register(Op("neg", 1, lambda xp, a: -a, (lambda xp, ans, a: -1.0,), LINEAR,
-             kind="prefix", symbol="-", doc="-x", partial_text=('-1',)))
+variadic("add", symbol="+", min_args=2, doc="x1 + x2 + ...",
+         forward=lambda xp, s: xp.stack_sum(s),
+         partials=lambda xp, ans, s: xp.stack_ones(s),
+         second=LINEAR, text="1")
+binary("sub", symbol="-", doc="x - y",
+       forward=lambda xp, a, b: a - b,
+       partials=(lambda xp, ans, a, b: 1.0, lambda xp, ans, a, b: -1.0),
+       second=LINEAR, text=("1", "-1"))
+binary("mul", symbol="*", doc="x * y",
+       forward=lambda xp, a, b: a * b,
+       partials=(lambda xp, ans, a, b: b, lambda xp, ans, a, b: a),
+       second=(_zero, lambda xp, ans, a, b: 1.0, _zero),
+       text=("{1}", "{0}"))
+binary("div", symbol="/", doc="x / y", domain=((-2.0, 2.0), (0.5, 3.0)),
+       forward=lambda xp, a, b: xp.divide(a, b),
+       partials=(lambda xp, ans, a, b: xp.divide(1.0, b),
+                 lambda xp, ans, a, b: -_over_power(xp, a, b, 2)),
+       second=(_zero,
+               lambda xp, ans, a, b: -_over_power(xp, 1.0, b, 2),
+               lambda xp, ans, a, b: 2.0 * _over_power(xp, a, b, 3)),
+       text=("1/{1}", "-{f}/{1}"))
+unary("neg", symbol="-", doc="-x",
+      forward=lambda xp, a: -a,
+      partial=lambda xp, ans, a: -1.0,
+      second=LINEAR, text="-1")
 
 
 # pow: a guard gives a derivative at x = 0 only where its limit exists (as
@@ -304,7 +350,7 @@ _register(Op("neg", 1, lambda xp, a: -a, (lambda xp, ans, a: -1.0,), LINEAR,
 # 0**y = 0 all around y (y > 0).  Elsewhere at x = 0 the formulas give inf or
 # nan (x**x at 0, x**y at (0, 0), 0**y for y <= 0), which adcli reports.
 def _pow_dx(xp, ans, x, y):
-    return xp.where(y == 0, 0.0, _power_shifted(xp, x, y, 1.0, y))
+    return _zero_at(xp, y == 0, _power_shifted(xp, x, y, 1.0, y))
 
 
 def _zero_power_flat(x, y):
@@ -313,13 +359,14 @@ def _zero_power_flat(x, y):
 
 
 def _pow_dy(xp, ans, x, y):
-    return xp.where(_zero_power_flat(x, y), 0.0, _power_shifted(xp, x, y, 0.0, xp.log(x), ans=ans))
+    power = _power_shifted(xp, x, y, 0.0, xp.log(x), ans=ans)
+    return _zero_at(xp, _zero_power_flat(x, y), power)
 
 
 def _pow_dxx(xp, ans, x, y):
     # y = 0 and y = 1 make x**y constant or linear in x: 0 for every x
     linear = (y == 0) | (y == 1)
-    return xp.where(linear, 0.0, _power_shifted(xp, x, y, 2.0, y, y - 1.0))
+    return _zero_at(xp, linear, _power_shifted(xp, x, y, 2.0, y, y - 1.0))
 
 
 def _pow_dxy(xp, ans, x, y):
@@ -330,19 +377,23 @@ def _pow_dxy(xp, ans, x, y):
     # where 1 + y log x overflows, as y * (log x + 1/y): x**(y-1) then decides
     finite = xp.isfinite(factor)
     cofactor = xp.where(finite, 1.0, log_x + xp.divide(1.0, y))
-    return xp.where(flat, 0.0, _power_shifted(xp, x, y, 1.0, xp.where(finite, factor, y), cofactor))
+    power = _power_shifted(xp, x, y, 1.0, xp.where(finite, factor, y), cofactor)
+    return _zero_at(xp, flat, power)
 
 
 def _pow_dyy(xp, ans, x, y):
     log_x = xp.log(x)
     squared = _power_shifted(xp, x, y, 0.0, log_x * log_x, ans=ans)
-    return xp.where(_zero_power_flat(x, y), 0.0, squared)
+    return _zero_at(xp, _zero_power_flat(x, y), squared)
 
 
 # one entry serves both x**y (and x^y) and pow(x, y)
-binary("pow", lambda xp, x, y: xp.power(x, y), (_pow_dx, _pow_dy),
-       (_pow_dxx, _pow_dxy, _pow_dyy), domain=((0.5, 3.0), (-2.0, 2.0)),
-       kind="infix", symbol="**", doc="x ** y, also x ^ y", partial_text=('{1}*{0}**({1} - 1)', 'log({0})*{f}'))
+binary("pow", symbol="**", doc="x ** y, also x ^ y", domain=((0.5, 3.0), (-2.0, 2.0)),
+       forward=lambda xp, x, y: xp.power(x, y),
+       partials=(_pow_dx, _pow_dy),
+       second=(_pow_dxx, _pow_dxy, _pow_dyy),
+       text=("{1}*{0}**({1} - 1)", "log({0})*{f}"))
+
 
 # --- functions: looked up by name from a call ---------------------------------
 
@@ -384,7 +435,7 @@ def _atan2_xy(xp, y, x):
     small_ratio, large_ratio = xp.divide(smaller, square), xp.divide(larger, square)
     product = xp.where(xp.abs(small_ratio) < _TINY,
                        smaller * xp.divide(large_ratio, square), small_ratio * large_ratio)
-    return xp.where((smaller == 0) & (square != 0), 0.0, product * s * s)
+    return _zero_at(xp, (smaller == 0) & (square != 0), product * s * s)
 
 
 def _atan2_dyx(xp, ans, y, x):
@@ -394,18 +445,20 @@ def _atan2_dyx(xp, ans, y, x):
     return (xp.divide(y - x, square) * xp.divide(y + x, square)) * s * s
 
 
-binary("atan2", lambda xp, y, x: xp.atan2(y, x),
-       (_atan2_dy, _atan2_dx),
-       (lambda xp, ans, y, x: -2.0 * _atan2_xy(xp, y, x), _atan2_dyx,
-        lambda xp, ans, y, x: 2.0 * _atan2_xy(xp, y, x)),
-       domain=((0.5, 2.0), (0.5, 2.0)), arg_names=("y", "x"),
-       doc="angle of the point (x, y), in (-pi, pi]", complex_step=False, partial_text=('{1}/({0}**2 + {1}**2)', '-{0}/({0}**2 + {1}**2)'))
+binary("atan2", arg_names=("y", "x"), domain=((0.5, 2.0), (0.5, 2.0)),
+       doc="angle of the point (x, y), in (-pi, pi]", complex_step=False,
+       forward=lambda xp, y, x: xp.atan2(y, x),
+       partials=(_atan2_dy, _atan2_dx),
+       second=(lambda xp, ans, y, x: -2.0 * _atan2_xy(xp, y, x), _atan2_dyx,
+               lambda xp, ans, y, x: 2.0 * _atan2_xy(xp, y, x)),
+       text=("{1}/({0}**2 + {1}**2)", "-{0}/({0}**2 + {1}**2)"))
+
 
 
 def _hypot_dx(xp, ans, x, y):
     x, y, s = _rescaled(xp, x, y, 1e300, 0.5, 1e-290)  # ans may overflow; x/h does not
     h = xp.hypot(x, y)
-    return xp.where(h == 0, 0.0, xp.divide(x, xp.where(h == 0, 1.0, h)))
+    return _zero_at(xp, h == 0, xp.divide(x, _replace_zero(xp, h)))
 
 
 def _hypot_dy(xp, ans, x, y):
@@ -423,57 +476,85 @@ def _hypot_second(xp, x, y, a, b):
     return (_over_power(xp, smaller, h, 2) * xp.divide(larger, h)) * s
 
 
-binary("hypot", lambda xp, x, y: xp.hypot(x, y), (_hypot_dx, _hypot_dy),
-       (lambda xp, ans, x, y: _hypot_second(xp, x, y, y, y),
-        lambda xp, ans, x, y: -_hypot_second(xp, x, y, x, y),
-        lambda xp, ans, x, y: _hypot_second(xp, x, y, x, x)),
-       kink=lambda xp, ans, x, y: ans == 0, doc="sqrt(x**2 + y**2) without overflow", complex_step=False, partial_text=('{0}/{f}', '{1}/{f}'))
+binary("hypot", doc="sqrt(x**2 + y**2) without overflow", complex_step=False,
+       forward=lambda xp, x, y: xp.hypot(x, y),
+       partials=(_hypot_dx, _hypot_dy),
+       second=(lambda xp, ans, x, y: _hypot_second(xp, x, y, y, y),
+               lambda xp, ans, x, y: -_hypot_second(xp, x, y, x, y),
+               lambda xp, ans, x, y: _hypot_second(xp, x, y, x, x)),
+       kink=lambda xp, ans, x, y: ans == 0,
+       text=("{0}/{f}", "{1}/{f}"))
 
-unary("sin", lambda xp, x: xp.sin(x), lambda xp, ans, x: xp.cos(x),
-      lambda xp, ans, x: -ans, domain=(-3.0, 3.0), partial_text=('cos({0})',))
-unary("cos", lambda xp, x: xp.cos(x), lambda xp, ans, x: -xp.sin(x),
-      lambda xp, ans, x: -ans, domain=(-3.0, 3.0), partial_text=('-sin({0})',))
-unary("tan", lambda xp, x: xp.tan(x), lambda xp, ans, x: 1.0 + ans * ans,
-      lambda xp, ans, x: 2.0 * ans * (1.0 + ans * ans), domain=(-1.2, 1.2), partial_text=('1 + {f}**2',))
-unary("asin", lambda xp, x: xp.asin(x),
-      _asin_dx, _asin_dxx, domain=(-0.9, 0.9), partial_text=('1/sqrt((1 - {0})*(1 + {0}))',))
-unary("acos", lambda xp, x: xp.acos(x),
-      lambda xp, ans, x: -_asin_dx(xp, ans, x), lambda xp, ans, x: -_asin_dxx(xp, ans, x),
-      domain=(-0.9, 0.9), partial_text=('-1/sqrt((1 - {0})*(1 + {0}))',))
-unary("atan", lambda xp, x: xp.atan(x), _atan_dx, _atan_dxx,
-      domain=(-3.0, 3.0), partial_text=('1/(1 + {0}**2)',))
-unary("sinh", lambda xp, x: xp.sinh(x), lambda xp, ans, x: xp.cosh(x),
-      lambda xp, ans, x: ans, partial_text=('cosh({0})',))
-unary("cosh", lambda xp, x: xp.cosh(x), lambda xp, ans, x: xp.sinh(x),
-      lambda xp, ans, x: ans, partial_text=('sinh({0})',))
-unary("tanh", lambda xp, x: xp.tanh(x), _tanh_dx,
-      lambda xp, ans, x: -2.0 * ans * _tanh_dx(xp, ans, x), partial_text=('1/cosh({0})**2',))
-unary("asinh", lambda xp, x: xp.asinh(x),
-      lambda xp, ans, x: xp.divide(1.0, xp.hypot(1.0, x)),
-      _asinh_dxx,
-      domain=(-3.0, 3.0), partial_text=('1/hypot(1, {0})',))
-unary("acosh", lambda xp, x: xp.acosh(x),
-      _acosh_dx, _acosh_dxx, domain=(1.1, 4.0), partial_text=('1/sqrt(({0} - 1)*({0} + 1))',))
-unary("atanh", lambda xp, x: xp.atanh(x),
-      lambda xp, ans, x: xp.divide(1.0, _one_minus_square(xp, x)),
-      lambda xp, ans, x: xp.divide(2.0 * x, _one_minus_square(xp, x) * _one_minus_square(xp, x)),
-      domain=(-0.9, 0.9), partial_text=('1/((1 - {0})*(1 + {0}))',))
-unary("exp", lambda xp, x: xp.exp(x), lambda xp, ans, x: ans,
-      lambda xp, ans, x: ans, partial_text=('{f}',))
+unary("sin", domain=(-3.0, 3.0),
+      forward=lambda xp, x: xp.sin(x),
+      partial=lambda xp, ans, x: xp.cos(x),
+      second=lambda xp, ans, x: -ans, text="cos({0})")
+unary("cos", domain=(-3.0, 3.0),
+      forward=lambda xp, x: xp.cos(x),
+      partial=lambda xp, ans, x: -xp.sin(x),
+      second=lambda xp, ans, x: -ans, text="-sin({0})")
+unary("tan", domain=(-1.2, 1.2),
+      forward=lambda xp, x: xp.tan(x),
+      partial=lambda xp, ans, x: 1.0 + ans * ans,
+      second=lambda xp, ans, x: 2.0 * ans * (1.0 + ans * ans), text="1 + {f}**2")
+unary("asin", domain=(-0.9, 0.9),
+      forward=lambda xp, x: xp.asin(x),
+      partial=_asin_dx, second=_asin_dxx, text="1/sqrt((1 - {0})*(1 + {0}))")
+unary("acos", domain=(-0.9, 0.9),
+      forward=lambda xp, x: xp.acos(x),
+      partial=lambda xp, ans, x: -_asin_dx(xp, ans, x),
+      second=lambda xp, ans, x: -_asin_dxx(xp, ans, x), text="-1/sqrt((1 - {0})*(1 + {0}))")
+unary("atan", domain=(-3.0, 3.0),
+      forward=lambda xp, x: xp.atan(x),
+      partial=_atan_dx, second=_atan_dxx, text="1/(1 + {0}**2)")
+unary("sinh",
+      forward=lambda xp, x: xp.sinh(x),
+      partial=lambda xp, ans, x: xp.cosh(x),
+      second=lambda xp, ans, x: ans, text="cosh({0})")
+unary("cosh",
+      forward=lambda xp, x: xp.cosh(x),
+      partial=lambda xp, ans, x: xp.sinh(x),
+      second=lambda xp, ans, x: ans, text="sinh({0})")
+unary("tanh",
+      forward=lambda xp, x: xp.tanh(x),
+      partial=_tanh_dx,
+      second=lambda xp, ans, x: -2.0 * ans * _tanh_dx(xp, ans, x), text="1/cosh({0})**2")
+unary("asinh", domain=(-3.0, 3.0),
+      forward=lambda xp, x: xp.asinh(x),
+      partial=lambda xp, ans, x: xp.divide(1.0, xp.hypot(1.0, x)),
+      second=_asinh_dxx, text="1/hypot(1, {0})")
+unary("acosh", domain=(1.1, 4.0),
+      forward=lambda xp, x: xp.acosh(x),
+      partial=_acosh_dx, second=_acosh_dxx, text="1/sqrt(({0} - 1)*({0} + 1))")
+unary("atanh", domain=(-0.9, 0.9),
+      forward=lambda xp, x: xp.atanh(x),
+      partial=lambda xp, ans, x: xp.divide(1.0, _one_minus_square(xp, x)),
+      second=lambda xp, ans, x: xp.divide(
+          2.0 * x, _one_minus_square(xp, x) * _one_minus_square(xp, x)),
+      text="1/((1 - {0})*(1 + {0}))")
+unary("exp",
+      forward=lambda xp, x: xp.exp(x),
+      partial=lambda xp, ans, x: ans,
+      second=lambda xp, ans, x: ans, text="{f}")
 # expm1' is exp(x), not ans + 1: that cancels to 0 below x = -37
-unary("expm1", lambda xp, x: xp.expm1(x), lambda xp, ans, x: xp.exp(x),
-      lambda xp, ans, x: xp.exp(x), doc="exp(x) - 1, accurate near 0", partial_text=('exp({0})',))
-unary("log", lambda xp, x: xp.log(x), lambda xp, ans, x: xp.divide(1.0, x),
-      lambda xp, ans, x: -_over_power(xp, 1.0, x, 2), domain=(0.1, 4.0),
-      doc="natural logarithm", partial_text=('1/{0}',))
-unary("log2", lambda xp, x: xp.log2(x),
-      lambda xp, ans, x: xp.divide(1.4426950408889634, x),
-      lambda xp, ans, x: -_over_power(xp, 1.4426950408889634, x, 2), domain=(0.1, 4.0),
-      partial_text=('1/({0}*log(2))',))
-unary("log10", lambda xp, x: xp.log10(x),
-      lambda xp, ans, x: xp.divide(0.4342944819032518, x),
-      lambda xp, ans, x: -_over_power(xp, 0.4342944819032518, x, 2), domain=(0.1, 4.0),
-      partial_text=('1/({0}*log(10))',))
+unary("expm1", doc="exp(x) - 1, accurate near 0",
+      forward=lambda xp, x: xp.expm1(x),
+      partial=lambda xp, ans, x: xp.exp(x),
+      second=lambda xp, ans, x: xp.exp(x), text="exp({0})")
+unary("log", domain=(0.1, 4.0), doc="natural logarithm",
+      forward=lambda xp, x: xp.log(x),
+      partial=lambda xp, ans, x: xp.divide(1.0, x),
+      second=lambda xp, ans, x: -_over_power(xp, 1.0, x, 2), text="1/{0}")
+unary("log2", domain=(0.1, 4.0),
+      forward=lambda xp, x: xp.log2(x),
+      partial=lambda xp, ans, x: xp.divide(_LOG2_E, x),
+      second=lambda xp, ans, x: -_over_power(xp, _LOG2_E, x, 2), text="1/({0}*log(2))")
+unary("log10", domain=(0.1, 4.0),
+      forward=lambda xp, x: xp.log10(x),
+      partial=lambda xp, ans, x: xp.divide(_LOG10_E, x),
+      second=lambda xp, ans, x: -_over_power(xp, _LOG10_E, x, 2), text="1/({0}*log(10))")
+
+
 def _log1p_dx(xp, ans, x):
     """1/(1 + x) with the rounding error e of 1 + x = u + e put back."""
     u, e = _two_sum(1.0, x)
@@ -487,49 +568,60 @@ def _log1p_dxx(xp, ans, x):
     return -xp.where(e == 0, square, square - 2.0 * xp.divide(e, u) * square)
 
 
-unary("log1p", lambda xp, x: xp.log1p(x), _log1p_dx, _log1p_dxx, domain=(-0.9, 3.0),
-      doc="log(1 + x), accurate near 0", partial_text=('1/(1 + {0})',))
+unary("log1p", domain=(-0.9, 3.0), doc="log(1 + x), accurate near 0",
+      forward=lambda xp, x: xp.log1p(x),
+      partial=_log1p_dx, second=_log1p_dxx, text="1/(1 + {0})")
 # sqrt'' from sqrt' divided by x: x**1.5 overflows
-unary("sqrt", lambda xp, x: xp.sqrt(x), lambda xp, ans, x: xp.divide(0.5, ans),
-      lambda xp, ans, x: -xp.divide(xp.divide(0.25, ans), x), domain=(0.1, 4.0),
-      partial_text=('0.5/{f}',))
+unary("sqrt", domain=(0.1, 4.0),
+      forward=lambda xp, x: xp.sqrt(x),
+      partial=lambda xp, ans, x: xp.divide(0.5, ans),
+      second=lambda xp, ans, x: -xp.divide(xp.divide(0.25, ans), x), text="0.5/{f}")
 # cbrt'(x) = cbrt(x) / (3x): ans once, not squared (libm's cbrt is off by up to 3 ulps)
-unary("cbrt", lambda xp, x: xp.cbrt(x),
-      lambda xp, ans, x: xp.divide(ans, x) / 3.0,
-      lambda xp, ans, x: -_over_power(xp, 0.2222222222222222 * ans, x, 2),
-      domain=(0.2, 4.0), doc="cube root, real for negative x", complex_step=False,
-      partial_text=('1/(3*{f}**2)',))
-unary("abs", lambda xp, x: xp.abs(x), lambda xp, ans, x: xp.sign(x), LINEAR,
-      kink=_at_zero, doc="|x|; derivative 0 at 0", complex_step=False, partial_text=('sign({0})',))
-unary("sign", lambda xp, x: xp.sign(x), _zero, LINEAR, kink=_at_zero,
-      doc="-1, 0 or 1; derivative 0", complex_step=False, partial_text=('0',))
-unary("floor", lambda xp, x: xp.floor(x), _zero, LINEAR, domain=(0.1, 0.9),
-      kink=_at_integer, doc="derivative 0", complex_step=False, partial_text=('0',))
-unary("ceil", lambda xp, x: xp.ceil(x), _zero, LINEAR, domain=(0.1, 0.9),
-      kink=_at_integer, doc="derivative 0", complex_step=False, partial_text=('0',))
-unary("sigmoid", _sigmoid, lambda xp, ans, x: _sigmoid_slope(xp, x),
-      lambda xp, ans, x: _sigmoid_curvature(xp, x), domain=(-4.0, 4.0),
-      doc="1 / (1 + exp(-x))", partial_text=('sigmoid({0})*sigmoid(-{0})',))
-unary("softplus",
-      lambda xp, x: xp.log1p(xp.exp(-xp.abs(x))) + xp.maximum(x, 0.0),
-      lambda xp, ans, x: _sigmoid(xp, x),
-      lambda xp, ans, x: _sigmoid_slope(xp, x), domain=(-4.0, 4.0),
-      doc="log(1 + exp(x)), without overflow", complex_step=False, partial_text=('sigmoid({0})',))
-unary("relu", lambda xp, x: xp.maximum(x, 0.0),
-      lambda xp, ans, x: xp.where(x > 0, 1.0, 0.0), LINEAR, kink=_at_zero,
-      doc="max(x, 0); derivative 0 at 0", complex_step=False, partial_text=('sign(relu({0}))',))
+unary("cbrt", domain=(0.2, 4.0), doc="cube root, real for negative x", complex_step=False,
+      forward=lambda xp, x: xp.cbrt(x),
+      partial=lambda xp, ans, x: xp.divide(ans, x) / 3.0,
+      second=lambda xp, ans, x: -_over_power(xp, 0.2222222222222222 * ans, x, 2),
+      text="1/(3*{f}**2)")
+unary("abs", doc="|x|; derivative 0 at 0", complex_step=False,
+      forward=lambda xp, x: xp.abs(x),
+      partial=lambda xp, ans, x: xp.sign(x),
+      second=LINEAR, kink=_at_zero, text="sign({0})")
+unary("sign", doc="-1, 0 or 1; derivative 0", complex_step=False,
+      forward=lambda xp, x: xp.sign(x),
+      partial=_zero, second=LINEAR, kink=_at_zero, text="0")
+unary("floor", domain=(0.1, 0.9), doc="derivative 0", complex_step=False,
+      forward=lambda xp, x: xp.floor(x),
+      partial=_zero, second=LINEAR, kink=_at_integer, text="0")
+unary("ceil", domain=(0.1, 0.9), doc="derivative 0", complex_step=False,
+      forward=lambda xp, x: xp.ceil(x),
+      partial=_zero, second=LINEAR, kink=_at_integer, text="0")
+unary("sigmoid", domain=(-4.0, 4.0), doc="1 / (1 + exp(-x))",
+      forward=_sigmoid,
+      partial=lambda xp, ans, x: _sigmoid_slope(xp, x),
+      second=lambda xp, ans, x: _sigmoid_curvature(xp, x), text="sigmoid({0})*sigmoid(-{0})")
+unary("softplus", domain=(-4.0, 4.0), doc="log(1 + exp(x)), without overflow",
+      complex_step=False,
+      forward=lambda xp, x: xp.log1p(xp.exp(-xp.abs(x))) + xp.maximum(x, 0.0),
+      partial=lambda xp, ans, x: _sigmoid(xp, x),
+      second=lambda xp, ans, x: _sigmoid_slope(xp, x), text="sigmoid({0})")
+unary("relu", doc="max(x, 0); derivative 0 at 0", complex_step=False,
+      forward=lambda xp, x: xp.maximum(x, 0.0),
+      partial=lambda xp, ans, x: xp.where(x > 0, 1.0, 0.0),
+      second=LINEAR, kink=_at_zero, text="sign(relu({0}))")
 
 
 def _stack_kink(xp, ans, s):
     return xp.stack_count_ties(s, ans) > 1
 
 
-_register(Op("max", None, lambda xp, s: xp.stack_max(s),
-             lambda xp, ans, s: xp.stack_ties(s, ans), LINEAR, kink=_stack_kink,
-             doc="largest argument; ties share the derivative equally", complex_step=False, partial_text=('1/k at the largest argument (k ties), else 0',)))
-_register(Op("min", None, lambda xp, s: xp.stack_min(s),
-             lambda xp, ans, s: xp.stack_ties(s, ans), LINEAR, kink=_stack_kink,
-             doc="smallest argument; ties share the derivative equally", complex_step=False, partial_text=('1/k at the smallest argument (k ties), else 0',)))
+variadic("max", doc="largest argument; ties share the derivative equally", complex_step=False,
+         forward=lambda xp, s: xp.stack_max(s),
+         partials=lambda xp, ans, s: xp.stack_ties(s, ans),
+         second=LINEAR, kink=_stack_kink, text="1/k at the largest argument (k ties), else 0")
+variadic("min", doc="smallest argument; ties share the derivative equally", complex_step=False,
+         forward=lambda xp, s: xp.stack_min(s),
+         partials=lambda xp, ans, s: xp.stack_ties(s, ans),
+         second=LINEAR, kink=_stack_kink, text="1/k at the smallest argument (k ties), else 0")
 
 #: names that read as numbers, not variables
 CONSTANTS = {"pi": 3.141592653589793, "e": 2.718281828459045}
