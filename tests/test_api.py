@@ -388,3 +388,40 @@ def test_gradient_of_a_composite_against_finite_differences():
         result = adcli.grad(text, point)
         assert_close(result.value, f(*point), rtol=1e-13)
         assert_close(list(result.gradient.values()), fd_gradient(f, point))
+
+
+# --- the prologue every operator starts with ------------------------------------------
+
+
+def test_the_prologue_parses_and_resolves_a_point():
+    graph, point, count = adcli.api.prologue(TEXTBOOK, {"x3": 4, "x1": 2, "x2": 3})
+    assert graph.variables == ("x1", "x2", "x3")
+    assert point == [2.0, 3.0, 4.0]
+    assert count is None
+
+
+def test_the_prologue_selects_the_output_of_a_program():
+    graph, point, _ = adcli.api.prologue("a = x*y; b = x+y", "x=1,y=2", output="b",
+                                         one_output=True)
+    assert graph.output_names == ("b",)
+    assert point == [1.0, 2.0]
+
+
+def test_the_prologue_takes_a_list_of_texts_only_for_several_outputs():
+    graph, _, _ = adcli.api.prologue(["x*y", "x+y"], [1, 2], several=True)
+    assert len(graph.outputs) == 2
+    with pytest.raises(adcli.ExpressionError, match="text"):
+        adcli.api.prologue(["x*y", "x+y"], [1, 2])
+
+
+def test_the_prologue_asks_for_one_output_before_reading_the_point():
+    with pytest.raises(adcli.ExpressionError, match="2 outputs"):
+        adcli.api.prologue("x*y; x+y", [1, 2, 3, 4], one_output=True)
+
+
+def test_the_prologue_reads_a_batch_only_when_the_operator_takes_one():
+    graph, columns, count = adcli.api.prologue("x*y", {"x": [1, 2, 3], "y": 2.0}, batch=True)
+    assert count == 3
+    assert [c.tolist() for c in columns] == [[1.0, 2.0, 3.0], [2.0, 2.0, 2.0]]
+    with pytest.raises(adcli.PointError):
+        adcli.api.prologue("x*y", {"x": [1, 2, 3], "y": 2.0})

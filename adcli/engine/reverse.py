@@ -47,7 +47,7 @@ def groups(graph):
 
 
 def _groups(graph):
-    level = levels(graph)
+    level = node_levels(graph)
     buckets = {}
     for node in graph.op_nodes:
         key = (level[node], id(graph.ops[node]), len(graph.args[node]))
@@ -55,7 +55,7 @@ def _groups(graph):
     return [nodes for _, nodes in sorted(buckets.items(), key=lambda item: item[0][0])]
 
 
-def levels(graph):
+def node_levels(graph):
     """Level of every node (leaves 0), by one pass over the tape; cached."""
     return graph.cached("levels", _levels)
 

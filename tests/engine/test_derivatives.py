@@ -11,7 +11,6 @@ power.  Each corpus entry is written three ways: adcli text, a Python
 function (math module, tests/reference.py) and a SymPy expression.
 """
 import math
-import re
 
 import numpy as np
 import pytest
@@ -20,7 +19,6 @@ from hypothesis import strategies as st
 
 import adcli
 from adcli import ops
-from adcli.engine.dispatch import ModeChoice, choose_mode
 from conftest import (arg_counts, assert_close, domain_of, expression_for, fd_gradient,
                       fd_hessian, fd_jacobian)
 from reference import REFERENCE, sympy_rules
@@ -614,56 +612,6 @@ def test_grad_forward_mode_by_hand():
     assert result.mode.passes == 2
     with pytest.raises(adcli.ExpressionError, match="reverse"):
         result.trace  # the trace is the reverse sweep
-
-
-# --- mode auto and its explanation ----------------------------------------------------------
-
-
-@pytest.mark.parametrize("inputs, outputs, mode", [
-    (1, 3, "forward"), (2, 3, "forward"), (3, 3, "reverse"), (3, 2, "reverse"),
-    (5, 1, "reverse"), (1, 1, "reverse"), (0, 2, "forward"),
-])
-def test_auto_picks_the_mode_with_fewer_passes(inputs, outputs, mode):
-    choice = choose_mode("auto", inputs, outputs)
-    assert choice.mode == mode
-    assert choice.passes == (inputs if mode == "forward" else outputs)
-
-
-def test_auto_through_the_api():
-    assert adcli.jacobian("x*y; x+y; x-y", [1, 2]).mode.mode == "forward"  # 2 in, 3 out
-    assert adcli.jacobian("x*y*z; x+y", [1, 2, 3]).mode.mode == "reverse"  # 3 in, 2 out
-    assert adcli.jacobian("x*y; x+y", [1, 2]).mode.mode == "reverse"  # 2 in, 2 out
-    assert adcli.grad("x*y", [1, 2], mode="auto").mode.mode == "reverse"
-    assert adcli.grad("x", [1], mode="auto").mode.mode == "reverse"
-
-
-def _passes(text, mode):
-    """The pass count the explanation gives for a mode."""
-    found = re.search(rf"{mode}[^;,\d]*(\d+) pass", text)
-    assert found, f"no pass count for {mode} in: {text}"
-    return int(found.group(1))
-
-
-@pytest.mark.parametrize("requested, inputs, outputs", [
-    ("auto", 2, 3), ("auto", 4, 1), ("forward", 4, 1), ("reverse", 1, 5)])
-def test_explain_states_the_choice_and_the_pass_counts(requested, inputs, outputs):
-    choice = choose_mode(requested, inputs, outputs)
-    text = choice.explain()
-    assert isinstance(choice, ModeChoice)
-    assert choice.mode in text
-    assert requested in text
-    assert _passes(text, "forward") == inputs
-    assert _passes(text, "reverse") == outputs
-    assert choice.as_dict() == {"mode": choice.mode, "requested": requested,
-                                "inputs": inputs, "outputs": outputs,
-                                "passes": choice.passes}
-
-
-def test_unknown_mode_is_an_error():
-    with pytest.raises(adcli.ExpressionError, match="mode"):
-        adcli.jacobian("x", [1], mode="sideways")
-    with pytest.raises(adcli.ExpressionError, match="mode"):
-        adcli.grad("x", [1], mode="sideways")
 
 
 # --- jvp and vjp ------------------------------------------------------------------------------
