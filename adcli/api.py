@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from . import points
-from .engine import dispatch, reverse
+from .engine import dispatch, forward, nonfinite, reverse, second
 from .errors import DomainError, ExpressionError, PointError
 from .graph import Graph
 from .language.parser import parse_builder
@@ -200,8 +200,7 @@ def grad(expr, at, *, variables=None, output=None, mode="reverse", allow_nonfini
     produced it, unless ``allow_nonfinite``.
     """
     dispatch.check_mode(mode)
-    graph, point, count = prologue(expr, at, variables=variables, output=output,
-                                   one_output=True, batch=True)
+    graph, point, count = prologue(expr, at, variables=variables, output=output, batch=True)
     if count is not None:
         return _grad_batch(graph, point, count, allow_nonfinite)
     choice = dispatch.choose_mode(mode, len(graph.variables), 1)
@@ -227,7 +226,6 @@ def grad(expr, at, *, variables=None, output=None, mode="reverse", allow_nonfini
 def _nonfinite(graph, result):
     if math.isfinite(result.value) and all(map(math.isfinite, result.gradient.values())):
         return None
-    from .engine import nonfinite
     adjoints = result.adjoints
     if adjoints is None:
         adjoints = reverse.backward(graph, result.values)
@@ -267,7 +265,6 @@ def _grad_batch(graph, columns, count, allow_nonfinite):
 
 def _diagnose_row(graph, columns, row):
     """The DomainError behind a failed row of a batch, from one scalar pass."""
-    from .engine import nonfinite
     return nonfinite.diagnose(graph, [c[row] for c in columns], row)
 
 
@@ -357,7 +354,6 @@ def _jacobian_batch(graph, columns, count, choice, allow_nonfinite):
 
 def structural_sparsity(graph):
     """{output name: [variable names it depends on]}."""
-    from .engine import forward
     deps = forward.dependencies(graph, graph.outputs)
     return {name: [graph.variables[k] for k in sorted(d)]
             for name, d in zip(graph.output_names, deps)}
@@ -377,9 +373,7 @@ class Hessian:
 
 def hessian(expr, at, *, variables=None, output=None, allow_nonfinite=False):
     """Exact second derivatives by forward-over-reverse AD."""
-    from .engine import nonfinite, second
-
-    graph, point, _ = prologue(expr, at, variables=variables, output=output, one_output=True)
+    graph, point, _ = prologue(expr, at, variables=variables, output=output)
     value, gradient, matrix = second.hessian(graph, point, graph.output)
     if not allow_nonfinite:
         _check(graph, point, [value], [gradient])
@@ -411,8 +405,6 @@ def vjp(exprs, at, cotangent, *, variables=None, allow_nonfinite=False):
 
 
 def _product(kind, exprs, at, vector, variables, allow_nonfinite):
-    from .engine import forward
-
     graph, point, _ = prologue(exprs, at, variables=variables, several=True)
     if kind == "jvp":  # the vector runs over the variables, the product over the outputs
         given, result, compute = graph.variables, graph.output_names, forward.jvp
@@ -432,7 +424,6 @@ def values(exprs, at, *, variables=None, allow_nonfinite=False):
     computed = dispatch.values(graph, point)
     result = {name: float(computed[node]) for name, node in zip(graph.output_names, graph.outputs)}
     if not allow_nonfinite and not all(map(math.isfinite, result.values())):
-        from .engine import nonfinite
         raise nonfinite.first_nonfinite_value(graph, computed)
     return result
 
@@ -454,7 +445,6 @@ def _check(graph, point, values, rows):
         all(map(math.isfinite, [float(v) for v in row])) for row in rows)
     if finite:
         return
-    from .engine import nonfinite
     raise nonfinite.diagnose(graph, point)
 
 

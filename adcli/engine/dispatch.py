@@ -39,15 +39,10 @@ def levels_pay(graph):
     return count >= MIN_NODES_PER_GROUP * len(reverse.groups(graph))
 
 
-def by_levels(graph):
-    """levels_pay, decided once per graph: every later call takes the same path."""
-    return graph.cached("by_levels", levels_pay)
-
-
 def values(graph, point):
     """Values of every node at one point, on the same path as
     values_and_adjoints."""
-    if by_levels(graph):
+    if graph.cached("by_levels", levels_pay):  # decided once: every call takes one path
         from . import levels
         return levels.forward(levels.plan(graph), point)[0]
     return reverse.forward(graph, point)
@@ -56,7 +51,7 @@ def values(graph, point):
 def values_and_adjoints(graph, point):
     """Values and adjoints of every node at one point (the adjoints of the
     output): by levels for large wide graphs, else by the scalar loop."""
-    if by_levels(graph):
+    if graph.cached("by_levels", levels_pay):  # decided once: every call takes one path
         from . import levels
         plan = levels.plan(graph)
         computed, gathered = levels.forward(plan, point)

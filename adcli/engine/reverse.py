@@ -85,8 +85,9 @@ def forward(graph, point, xp=scalar):
     values = list(graph.initial_values)
     for node, x in zip(graph.var_nodes, point):
         values[node] = x
-    for node, op, inputs, _ in program(graph)[0]:
-        values[node] = _call(op, xp, op.forward, values, inputs)
+    for node, op, inputs, _ in program(graph)[0]:  # _call inlined: this is the hot loop
+        args = [values[i] for i in inputs]  # a variadic op takes the list as its stack
+        values[node] = op.forward(xp, args) if op.variadic else op.forward(xp, *args)
     return values
 
 
@@ -101,13 +102,14 @@ def backward(graph, values, xp=scalar, seeds=None):
         if adjoint is None:  # a constant-only branch never reached
             continue
         ans = values[node]
-        if op.variadic:
-            partials = _call(op, xp, op.partials, values, inputs, ans)
+        args = [values[i] for i in inputs]  # gathered once for every slot's rule
+        if op.variadic:  # one rule gives every input's partial, from the stack
+            partials = op.partials(xp, ans, args)
             for row, i in enumerate(inputs):
                 _accumulate(adjoints, i, adjoint, partials[row])
             continue
         for _, i, rule in active:
-            _accumulate(adjoints, i, adjoint, _call(op, xp, rule, values, inputs, ans))
+            _accumulate(adjoints, i, adjoint, rule(xp, ans, *args))
     return [0.0 if a is None else a for a in adjoints]
 
 

@@ -47,8 +47,7 @@ class Comparison:
 def compare(expr, at, *, variables=None, output=None):
     """The gradient of one output by reverse mode, forward mode, central
     differences and the complex step."""
-    graph, point, _ = api.prologue(expr, at, variables=variables, output=output,
-                                   one_output=True)
+    graph, point, _ = api.prologue(expr, at, variables=variables, output=output)
     n = len(point)
     gradient = api.grad(graph, point)
     forward = api.grad(graph, point, mode="forward")
@@ -104,8 +103,7 @@ class Sweep:
 
 def sweep(expr, at, *, variables=None, output=None, steps=SWEEP_STEPS):
     """Forward and central difference errors for steps 1e-1 .. 1e-15."""
-    graph, point, _ = api.prologue(expr, at, variables=variables, output=output,
-                                   one_output=True)
+    graph, point, _ = api.prologue(expr, at, variables=variables, output=output)
     exact = list(api.grad(graph, point).gradient.values())
     base = differences.outputs_at(graph, point)[0]
     forward_error, central_error = [], []

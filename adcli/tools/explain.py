@@ -84,8 +84,7 @@ def explain(expr, at, *, variables=None, output=None, mode="reverse", wrt=None,
             max_paths=MAX_PATHS):
     """Both passes of reverse mode (or the tangent pass of forward mode along
     ``wrt``) with every intermediate number."""
-    graph, point, _ = api.prologue(expr, at, variables=variables, output=output,
-                                   one_output=True)
+    graph, point, _ = api.prologue(expr, at, variables=variables, output=output)
     values = reverse.forward(graph, point)
     adjoints = reverse.backward(graph, values)
     names = graph.node_names()

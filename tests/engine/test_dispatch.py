@@ -47,10 +47,13 @@ def test_a_narrow_graph_takes_the_scalar_loop_however_large():
 
 def test_the_choice_is_made_once_per_graph(monkeypatch):
     graph = adcli.parse(_wide_sum(60))
-    assert dispatch.by_levels(graph)
+    point = [1.0] * len(graph.variables)
+    assert isinstance(dispatch.values_and_adjoints(graph, point)[0], np.ndarray)  # levels
     monkeypatch.setattr(dispatch, "MIN_OP_NODES_NUMPY_LOADED", 10 ** 9)
     assert not dispatch.levels_pay(graph)
-    assert dispatch.by_levels(graph)  # every later call takes the path of the first
+    # every later call takes the path of the first
+    assert isinstance(dispatch.values_and_adjoints(graph, point)[0], np.ndarray)
+    assert isinstance(dispatch.values(graph, point), np.ndarray)
 
 
 def test_both_paths_give_the_same_values_and_adjoints():
