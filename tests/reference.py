@@ -53,7 +53,7 @@ REFERENCE = {
 
 def sympy_rules():
     """The op table's ops as SymPy functions: an independent reference for the
-    symbolic checks (tests/test_ops.py, tests/engine/test_derivatives.py)."""
+    symbolic checks (tests/test_ops.py, tests/engine/test_forward.py, test_second.py)."""
     import sympy as sp
     return {
         "add": lambda *a: sp.Add(*a), "sub": lambda x, y: x - y,
