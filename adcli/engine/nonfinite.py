@@ -37,7 +37,8 @@ def first_nonfinite(graph, values, adjoints):
 
 
 def first_nonfinite_value(graph, values):
-    """first_nonfinite for the values alone (no derivative was asked for)."""
+    """first_nonfinite where no adjoints were computed (each taken as 0): a
+    value first, else a partial that is not finite."""
     return first_nonfinite(graph, values, [0.0] * len(values))
 
 
