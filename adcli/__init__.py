@@ -4,21 +4,21 @@ The core (this package minus cli/) imports neither click nor rich, and numpy
 only on the paths that evaluate batches or large graphs; tests/test_layers.py
 enforces the layers.
 """
-from .api import (BatchGradient, BatchJacobian, Gradient, Hessian, Jacobian, Product,
-                  TraceRow, grad, hessian, jacobian, jvp, parse, values, vjp)
+from .api import (BatchGradient, Gradient, TraceRow, grad, hessian, jacobian, jvp, parse,
+                  values, vjp)
 from .errors import AdcliError, DomainError, ExpressionError, PointError
 from .graph import Graph
 
 __version__ = "0.1.0"
 
-# minimize loads on first use: a gradient from the shell never pays for the
-# optimizers (PEP 562 module __getattr__)
-_LAZY = {"minimize": "tools.optimize", "MinimizeResult": "tools.optimize"}
+# the result types beyond the gradient and minimize load on first use: a
+# one-point gradient from the shell never pays for them (PEP 562 __getattr__)
+_LAZY = {name: "jacobians" for name in ("Jacobian", "BatchJacobian", "Hessian", "Product")}
+_LAZY.update({name: "tools.optimize" for name in ("minimize", "MinimizeResult")})
 
 __all__ = ["parse", "grad", "jacobian", "hessian", "jvp", "vjp", "values", "Graph",
-           "Gradient", "BatchGradient", "TraceRow", "Jacobian", "BatchJacobian", "Hessian",
-           "Product", "AdcliError", "ExpressionError", "PointError", "DomainError",
-           "__version__", *_LAZY]
+           "Gradient", "BatchGradient", "TraceRow", "AdcliError", "ExpressionError",
+           "PointError", "DomainError", "__version__", *_LAZY]
 
 
 def __getattr__(name):

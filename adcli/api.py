@@ -11,7 +11,10 @@
 
 Every operator starts with one prologue (``prologue``: parse, select the
 output, resolve the point), then asks engine.dispatch which interpreter
-runs; the result types are here, beside the functions that make them.
+runs.  The gradient's result types are here; those of the other operators
+(Jacobian, BatchJacobian, Hessian, Product) are in jacobians.py, loaded on
+first use: building their classes would cost every one-point gradient from
+the shell a few milliseconds of start-up.
 """
 import math
 from collections.abc import Mapping
@@ -19,7 +22,9 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from . import points
-from .engine import dispatch, forward, nonfinite, reverse, second
+from .engine import dispatch, forward, reverse
+# engine.nonfinite and engine.second load on first use (a failure, a Hessian):
+# a one-point gradient from the shell never pays for them
 from .errors import DomainError, ExpressionError, PointError
 from .graph import Graph
 from .language.parser import parse_builder
@@ -229,6 +234,7 @@ def _nonfinite(graph, result):
     adjoints = result.adjoints
     if adjoints is None:
         adjoints = reverse.backward(graph, result.values)
+    from .engine import nonfinite
     return (nonfinite.first_nonfinite(graph, result.values, adjoints)
             or DomainError("the gradient is not finite at this point", graph.source))
 
@@ -265,6 +271,7 @@ def _grad_batch(graph, columns, count, allow_nonfinite):
 
 def _diagnose_row(graph, columns, row):
     """The DomainError behind a failed row of a batch, from one scalar pass."""
+    from .engine import nonfinite
     return nonfinite.diagnose(graph, [c[row] for c in columns], row)
 
 
@@ -277,47 +284,12 @@ def _batch_error(error, failed_rows, count):
     return error
 
 
-@dataclass
-class Jacobian:
-    """m x n matrix of d output / d variable at one point."""
-
-    matrix: object  # numpy array (outputs, variables)
-    outputs: tuple
-    variables: tuple
-    values: dict  # output name -> value
-    point: dict
-    mode: object  # dispatch.ModeChoice
-    graph: object = field(repr=False)
-
-    def sparsity(self):
-        """Structural pattern: for each output, the variables it depends on
-        (read from the graph, not from numerical zeros)."""
-        return structural_sparsity(self.graph)
-
-
-@dataclass
-class BatchJacobian:
-    """Jacobians at many points: matrices[p] is the m x n Jacobian at point p."""
-
-    matrices: object  # numpy array (points, outputs, variables)
-    values: object  # numpy array (points, outputs)
-    outputs: tuple
-    variables: tuple
-    columns: list  # the points: one array per variable
-    failed_rows: list  # points with a non-finite value or derivative
-    mode: object  # dispatch.ModeChoice
-    graph: object = field(repr=False)
-    first_error: object = field(default=None, repr=False)  # DomainError of the first failed row
-
-    def sparsity(self):
-        return structural_sparsity(self.graph)
-
-
 def jacobian(exprs, at, *, variables=None, mode="auto", allow_nonfinite=False):
     """The Jacobian of every output at one point, by forward or reverse mode;
     with a batch ``at`` (as in adcli.grad), a BatchJacobian."""
     import numpy as np
 
+    from .jacobians import Jacobian
     dispatch.check_mode(mode)
     graph, point, count = prologue(exprs, at, variables=variables, several=True, batch=True)
     choice = dispatch.choose_mode(mode, len(graph.variables), len(graph.outputs))
@@ -336,6 +308,8 @@ def jacobian(exprs, at, *, variables=None, mode="auto", allow_nonfinite=False):
 def _jacobian_batch(graph, columns, count, choice, allow_nonfinite):
     import numpy as np
 
+    from .jacobians import BatchJacobian
+
     values, rows, _ = dispatch.batch_jacobian(graph, columns, graph.outputs, choice.mode)
     full = lambda v: np.broadcast_to(np.asarray(v, dtype=np.float64), (count,))  # noqa: E731
     value_matrix = np.stack([full(v) for v in values], axis=1).reshape(count, len(values))
@@ -352,27 +326,11 @@ def _jacobian_batch(graph, columns, count, choice, allow_nonfinite):
                          columns, failed_rows, choice, graph, first_error)
 
 
-def structural_sparsity(graph):
-    """{output name: [variable names it depends on]}."""
-    deps = forward.dependencies(graph, graph.outputs)
-    return {name: [graph.variables[k] for k in sorted(d)]
-            for name, d in zip(graph.output_names, deps)}
-
-
-@dataclass
-class Hessian:
-    """Value, gradient and the exact Hessian of one output at one point."""
-
-    value: float
-    gradient: dict
-    matrix: object  # numpy array (variables, variables), symmetric
-    variables: tuple
-    point: dict
-    output: str
-
-
 def hessian(expr, at, *, variables=None, output=None, allow_nonfinite=False):
     """Exact second derivatives by forward-over-reverse AD."""
+    from .engine import nonfinite, second
+    from .jacobians import Hessian
+
     graph, point, _ = prologue(expr, at, variables=variables, output=output)
     value, gradient, matrix = second.hessian(graph, point, graph.output)
     if not allow_nonfinite:
@@ -381,17 +339,6 @@ def hessian(expr, at, *, variables=None, output=None, allow_nonfinite=False):
             raise nonfinite.second_order_error(graph, point)
     return Hessian(value, dict(zip(graph.variables, gradient)), matrix, graph.variables,
                    dict(zip(graph.variables, point)), graph.output_names[0])
-
-
-@dataclass
-class Product:
-    """A Jacobian-vector (jvp) or vector-Jacobian (vjp) product at one point."""
-
-    values: dict  # output name -> value
-    product: dict  # jvp: output name -> (J v); vjp: variable name -> (u J)
-    outputs: tuple
-    variables: tuple
-    point: dict
 
 
 def jvp(exprs, at, direction, *, variables=None, allow_nonfinite=False):
@@ -405,6 +352,8 @@ def vjp(exprs, at, cotangent, *, variables=None, allow_nonfinite=False):
 
 
 def _product(kind, exprs, at, vector, variables, allow_nonfinite):
+    from .jacobians import Product
+
     graph, point, _ = prologue(exprs, at, variables=variables, several=True)
     if kind == "jvp":  # the vector runs over the variables, the product over the outputs
         given, result, compute = graph.variables, graph.output_names, forward.jvp
@@ -424,6 +373,7 @@ def values(exprs, at, *, variables=None, allow_nonfinite=False):
     computed = dispatch.values(graph, point)
     result = {name: float(computed[node]) for name, node in zip(graph.output_names, graph.outputs)}
     if not allow_nonfinite and not all(map(math.isfinite, result.values())):
+        from .engine import nonfinite
         raise nonfinite.first_nonfinite_value(graph, computed)
     return result
 
@@ -445,6 +395,7 @@ def _check(graph, point, values, rows):
         all(map(math.isfinite, [float(v) for v in row])) for row in rows)
     if finite:
         return
+    from .engine import nonfinite
     raise nonfinite.diagnose(graph, point)
 
 
