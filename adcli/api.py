@@ -13,8 +13,8 @@ Every operator starts with one prologue (``prologue``: parse, select the
 output, resolve the point), then asks engine.dispatch which interpreter
 runs.  The gradient's result types are here; those of the other operators
 (Jacobian, BatchJacobian, Hessian, Product) are in jacobians.py, loaded on
-first use: building their classes would cost every one-point gradient from
-the shell a few milliseconds of start-up.
+first use: building their classes would slow the start-up of every
+one-point gradient from the shell.
 """
 import math
 from collections.abc import Mapping
