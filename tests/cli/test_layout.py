@@ -1,0 +1,180 @@
+"""The building blocks of terminal tables (adcli.cli.layout) at the widths of
+ordinary terminals: nothing is cut, no column is dropped, no line is wider
+than the console; a table that does not fit changes its layout."""
+import io
+
+import pytest
+
+from rich.console import Console
+
+from adcli.cli import layout
+
+WIDTHS = (60, 80, 120, 200)
+
+
+def rendered(renderable, width):
+    out = io.StringIO()
+    Console(file=out, width=width, color_system=None).print(renderable)
+    return out.getvalue()
+
+
+def assert_whole(text, width, given):
+    assert layout.lost(text, width, given) == [], text
+
+
+# --- a wide record table: compare's methods ------------------------------------------
+
+COLUMNS = [layout.name("method"), layout.number("d/dx"), layout.number("d/dy"),
+           layout.number("max |diff| vs reverse"), layout.number("cost"), layout.prose("note")]
+ROWS = [["reverse", "12.000000000087073", "-8.2039989837899", "0", "1", "one backward pass"],
+        ["central differences", "12.000000000087073", "-8.2039989834165", "3.7e-10", "4",
+         "two evaluations per variable, step 1e-6 scaled to the point"]]
+GIVEN = [cell for row in ROWS for cell in row] + [c.header for c in COLUMNS]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_wide_table_shows_every_cell_and_header_whole(width):
+    text = rendered(layout.table("the gradient of f four ways", COLUMNS, ROWS), width)
+    assert_whole(text, width, GIVEN + ["the gradient of f four ways"])
+    for header in ("method", "d/dx", "d/dy", "cost", "note"):
+        assert header in text  # no column dropped
+    assert "the gradient of f four ways" in text.splitlines()[0]
+
+
+def test_a_table_that_fits_is_one_table_with_a_header_line():
+    text = rendered(layout.table("t", COLUMNS, ROWS), 200)
+    header = next(line for line in text.splitlines() if "method" in line)
+    assert header.split() == ["method", "d/dx", "d/dy", "max", "|diff|", "vs", "reverse",
+                              "cost", "note"]
+    assert sum("reverse" in line for line in text.splitlines()) == 2  # header and row
+
+
+def test_a_table_narrower_than_its_free_text_wraps_the_text_not_the_numbers():
+    columns = [layout.name("name"), layout.number("value"), layout.prose("note")]
+    rows = [["x", "-1.2345678901234567", "a long note " * 8]]
+    text = rendered(layout.table(None, columns, rows), 60)
+    assert_whole(text, 60, rows[0])
+    assert sum("-1.2345678901234567" in line for line in text.splitlines()) == 1
+    assert len([line for line in text.splitlines() if "long note" in line]) > 1
+    assert "".join(rows[0][2].split()) in "".join(text.split())
+
+
+def test_a_header_wraps_between_words_before_the_table_stacks():
+    columns = [layout.name("m"), layout.number("max |diff| vs reverse")]
+    rows = [["central", "3.7e-10"]]
+    text = rendered(layout.table(None, columns, rows), 24)
+    assert "vs" in text and "reverse" in text and "3.7e-10" in text
+    assert all(len(line.rstrip()) <= 24 for line in text.splitlines())
+
+
+def test_a_table_that_does_not_fit_stacks_one_block_per_row():
+    text = rendered(layout.table(None, COLUMNS, ROWS), 60)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    assert lines[0] == "method: reverse"
+    assert lines[1].split() == ["d/dx", "12.000000000087073"]
+    assert "method: central differences" in lines
+
+
+def test_a_stacked_row_of_a_bare_number_names_its_column():
+    columns = [layout.number("x")] + [layout.number(f"column {k}") for k in range(9)]
+    rows = [["1.5"] + ["-1.2345678901234567"] * 9]
+    text = rendered(layout.table(None, columns, rows), 60)
+    assert text.splitlines()[0].strip() == "x: 1.5"
+
+
+def test_a_gap_row_stays_a_gap_when_stacked():
+    columns = [layout.name("x")] + [layout.number(f"column {k}") for k in range(9)]
+    rows = [["a"] + ["1.25"] * 9, [layout.GAP] * 10, ["b"] + ["2.5"] * 9]
+    text = rendered(layout.table(None, columns, rows), 40)
+    assert [line.strip() for line in text.splitlines()].count(layout.GAP) == 1
+
+
+# --- matrices in column blocks ---------------------------------------------------------
+
+
+def _hessian(n=9):
+    columns = [layout.name("")] + [layout.number(f"∂/∂x{j}") for j in range(1, n + 1)]
+    rows = [[f"x{i}"] + [repr(-((i * j) ** 0.5) * 10.0 ** (i - j)) for j in range(1, n + 1)]
+            for i in range(1, n + 1)]
+    return columns, rows
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_9x9_matrix_shows_every_number_whole_in_column_blocks(width):
+    columns, rows = _hessian()
+    text = rendered(layout.matrix("Hessian", columns, rows), width)
+    assert_whole(text, width, [c for row in rows for c in row] + ["Hessian"])
+    for j in range(1, 10):
+        assert f"∂/∂x{j}" in text
+    blocks = [line.strip() for line in text.splitlines() if line.startswith("columns ")]
+    if width < 200:
+        assert blocks[0].startswith("columns 1-") and blocks[-1].endswith("-9 of 9")
+    for block in blocks[1:]:  # the row labels repeat in every block
+        assert sum(line.split()[:1] == ["x1"] for line in text.splitlines()) == len(blocks)
+
+
+def test_a_matrix_that_fits_is_one_block_without_a_heading():
+    columns, rows = _hessian(3)
+    text = rendered(layout.matrix("Hessian", columns, rows), 200)
+    assert "columns" not in text
+
+
+def test_blocks_count_the_columns_of_the_whole_matrix():
+    columns, rows = _hessian(4)
+    text = rendered(layout.matrix(None, columns, rows, numbers=[1, 2, None, 10], total=10), 60)
+    headings = [line.strip() for line in text.splitlines() if line.startswith("columns ")]
+    assert headings[0].startswith("columns 1-") and headings[-1].endswith("-10 of 10")
+
+
+def test_a_matrix_too_narrow_for_one_column_stacks():
+    columns, rows = _hessian(2)
+    rows[0][0] = "a_very_long_output_name_that_takes_the_whole_line_" * 2
+    text = rendered(layout.matrix(None, columns, rows), 60)
+    assert_whole(text, 60, [c for row in rows for c in row])
+
+
+# --- records ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_records_keep_names_and_values_whole(width):
+    pairs = [("x", "1.0000000000000002"), ("f", "-12.000000000087073"),
+             ("message", "the gradient norm fell below the tolerance, 1e-08")]
+    text = rendered(layout.records("minimum", pairs, prose=[2]), width)
+    assert_whole(text, width, [c for pair in pairs for c in pair])
+
+
+def test_a_record_too_wide_for_a_line_puts_its_value_on_its_own_line():
+    pairs = [("a_long_variable_name_" * 3, "-1.2345678901234567")]
+    text = rendered(layout.records(None, pairs), 60)
+    lines = [line.rstrip() for line in text.splitlines()]
+    assert lines[0] == pairs[0][0][:60].rstrip() or lines[0].startswith("a_long")
+    assert "  -1.2345678901234567" in lines
+
+
+# --- text ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("width", (30, 60))
+def test_a_title_wraps_between_words_at_the_console_width(width):
+    title = "4. backward pass: adjoints, in reverse order, for the gradient of f"
+    text = rendered(layout.table(title, [layout.number("x")], [["1"]]), width)
+    words = [word for line in text.splitlines() for word in line.split()]
+    assert words[:len(title.split())] == title.split()
+
+
+def test_user_text_is_never_markup_and_controls_are_escaped():
+    text = rendered(layout.table("[bold]t[/bold] \x1b[2J", [layout.name("[red]h")],
+                                 [["[/foo] \x07"]]), 60)
+    assert "[bold]t[/bold] \\x1b[2J" in text and "[red]h" in text and "[/foo] \\x07" in text
+
+
+# --- the check itself -----------------------------------------------------------------
+
+
+def test_lost_sees_a_cut_number_a_wide_line_and_an_ellipsis():
+    assert layout.lost("x  12.0000000000870\n", 80, ["12.000000000087073"]) == [
+        "12.000000000087073 is not shown whole", "12.0000000000870 is shown but was not given (cut?)"]
+    assert layout.lost("0.1…\n", 80, ["0.125"])[-1] == "… in the rendering"
+    assert layout.lost("a" * 61 + "\n", 60, []) == ["line 1 is 61 wide"]
+    assert layout.lost("x1  ∂/∂x2  -1.5e-08\n", 80, ["-1.5e-08"]) == []
