@@ -36,8 +36,8 @@ from ..errors import visible
 
 #: what a summarized table shows in place of the rows and columns left out
 GAP = "…"
-#: free text wraps, but no narrower than this (or its own width)
-PROSE_WIDTH = 20
+#: free text wraps, but no narrower than this, its own width or its longest word
+PROSE_WIDTH = 16
 #: the indent of the lines of a stacked row or of a value on its own line
 INDENT = 2
 
@@ -45,24 +45,25 @@ INDENT = 2
 class Column(NamedTuple):
     header: str
     justify: str = "right"
-    #: free text: wraps at spaces (and folds a word wider than the column);
+    #: free text: wraps at spaces (and folds a word wider than the line);
     #: every other cell is kept on one line, whole
     prose: bool = False
+    style: str = ""
 
 
-def number(header):
+def number(header, style=""):
     """A column of numbers: right-justified, every cell whole on one line."""
-    return Column(header, "right")
+    return Column(header, "right", style=style)
 
 
-def name(header):
-    """A column of names, paths or labels: left-justified, every cell whole."""
-    return Column(header, "left")
+def name(header, style="", justify="left"):
+    """A column of names, paths or labels: every cell whole on one line."""
+    return Column(header, justify, style=style)
 
 
-def prose(header):
-    """A column of free text: left-justified, wrapped at spaces."""
-    return Column(header, "left", prose=True)
+def prose(header, justify="left"):
+    """A column of free text, wrapped at spaces."""
+    return Column(header, justify, prose=True)
 
 
 def text(value, style=None, lines=False):
@@ -149,16 +150,17 @@ class _Layout:
                               set())
 
     def _stacked(self, width):
-        """One block per row: its first cell, then a line per other column."""
-        headers = [c.header for c in self.columns[1:]]
-        prose = [k for k, c in enumerate(self.columns[1:]) if c.prose]
+        """One block per row: its first cell, then a line per other column
+        that is not empty."""
         for position, row in enumerate(self.rows):
             style = self.styles.get(position)
             if all(_plain(cell) == GAP for cell in row):
                 yield text(GAP)
                 continue
             yield text(_label(self.columns[0].header, row[0]), style=style or "bold")
-            pairs = records(None, zip(headers, row[1:]), justify="left", prose=prose)
+            fields = [(c, cell) for c, cell in zip(self.columns[1:], row[1:]) if _plain(cell)]
+            pairs = records(None, [(c.header, cell) for c, cell in fields], justify="left",
+                            prose=[k for k, (c, _) in enumerate(fields) if c.prose])
             yield Padding(pairs, (0, 0, 0, INDENT))
 
 
@@ -215,12 +217,17 @@ def natural_widths(columns, rows):
 def _least_widths(columns, rows, prose):
     """The narrowest each column may be: as wide as its widest cell that is
     not free text, as its longest header word (a header wraps between
-    words), and as free text's narrowest (PROSE_WIDTH or its own width)."""
+    words), and as free text's narrowest: its longest word (a number in it
+    stays whole), and PROSE_WIDTH unless the text is narrower."""
     least = [max(1, _longest_word(c.header)) for c in columns]
     for r, row in enumerate(rows):
-        least = [max(w, min(_width(cell), PROSE_WIDTH) if (r, k) in prose else _width(cell))
+        least = [max(w, _prose_width(cell) if (r, k) in prose else _width(cell))
                  for k, (w, cell) in enumerate(zip(least, row))]
     return least
+
+
+def _prose_width(cell):
+    return max(min(_width(cell), PROSE_WIDTH), _longest_word(cell))
 
 
 def fitted_widths(columns, rows, width, prose=()):
@@ -236,12 +243,26 @@ def fitted_widths(columns, rows, width, prose=()):
     spare = room - sum(widths)
     if spare < 0:
         return None
-    wraps = {k for _, k in prose}
-    for k in sorted(range(len(columns)), key=lambda k: k not in wraps):
-        grow = min(spare, natural[k] - widths[k])
-        widths[k] += grow
-        spare -= grow
+    spare = _share(widths, natural, sorted({k for _, k in prose}), spare)
+    _share(widths, natural, range(len(columns)), spare)
     return widths
+
+
+def _share(widths, natural, columns, spare):
+    """Widen the given columns toward their natural widths, each by its
+    share of spare in proportion to what it lacks; returns what is left."""
+    lacking = {k: natural[k] - widths[k] for k in columns if natural[k] > widths[k]}
+    total = sum(lacking.values())
+    if total <= spare:
+        for k, lack in lacking.items():
+            widths[k] += lack
+        return spare - total
+    shares = {k: lack * spare // total for k, lack in lacking.items()}
+    for k, share in shares.items():
+        widths[k] += share
+    for k in list(lacking)[:spare - sum(shares.values())]:  # the remainder, one each
+        widths[k] += 1
+    return 0
 
 
 def _block_spans(columns, rows, width, labels):
@@ -273,7 +294,7 @@ def _rich_table(columns, rows, widths, styles, prose):
         table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1))
     for column, width in zip(columns, widths):
         table.add_column(text(column.header), justify=column.justify, width=width,
-                         overflow="fold")
+                         overflow="fold", style=column.style)
     for r, row in enumerate(rows):
         table.add_row(*(_cell(cell, (r, k) in prose, width)
                         for k, (cell, width) in enumerate(zip(row, widths))),
@@ -306,19 +327,25 @@ def numbers_in(text_):
     return _NUMBER.findall(text_)
 
 
-def lost(rendered, width, given):
+def _raw(text_):
+    return text_.plain if isinstance(text_, Text) else str(text_)
+
+
+def lost(rendered, width, given, allowed=()):
     """What a rendering lost: lines wider than width, numbers of the given
     texts (cells, headers, titles) not shown whole on one line, numbers
-    shown that none of them holds (a cut one), a GAP none of them holds.
-    [] when nothing was lost."""
+    shown that neither they nor the allowed texts hold (a cut one), a GAP
+    none of them holds.  [] when nothing was lost."""
     lines = [line for line in rendered.splitlines() if not _BLOCK.fullmatch(line.strip())]
     problems = [f"line {k + 1} is {cell_len(line)} wide" for k, line in
                 enumerate(rendered.splitlines()) if cell_len(line.rstrip()) > width]
-    given = [_plain(g) for g in given]
+    given = [_raw(g) for g in given]
+    known = given + [_raw(a) for a in allowed]
     expected = {n for g in given for n in numbers_in(g)}
     shown = {n for line in lines for n in numbers_in(line)}
     problems += [f"{n} is not shown whole" for n in sorted(expected - shown)]
-    problems += [f"{n} is shown but was not given (cut?)" for n in sorted(shown - expected)]
-    if GAP in rendered and not any(GAP in g for g in given):
+    problems += [f"{n} is shown but was not given (cut?)" for n in
+                 sorted(shown - {n for k in known for n in numbers_in(k)})]
+    if GAP in rendered and not any(GAP in k for k in known):
         problems.append(f"{GAP} in the rendering")
     return problems

@@ -1,30 +1,18 @@
-"""Tables for the terminal, built with rich.  Rendering builds renderables;
-it does not decide exit codes.
+"""Tables for the terminal, laid out by layout.py at the console's width.
+Rendering builds renderables; it does not decide exit codes.
 
-Every title, header and cell is a rich Text made by ``_text``: user text
+A number is shown whole or rounded by --precision, never cut: a table that
+does not fit its console changes its layout (layout.py).  Every title,
+header and cell becomes a rich Text made by ``layout.text``: user text
 (comments, names, file names, messages) is never read as rich markup, and
 its control characters are escaped (errors.visible) before rich measures it.
 """
-from rich import box
-from rich.table import Table
 from rich.text import Text
 
-from ..errors import visible
+from . import layout
 from .formats import TRACE_COLUMNS, batch_header, batch_rows, number_text, trace_cells
+from .layout import GAP, name, number, prose
 from ..graph import count_text
-
-
-def _text(text, style=None, lines=False):
-    """Plain text for rich: no markup, control characters made visible."""
-    return text if isinstance(text, Text) else Text(visible(str(text), lines), style=style or "")
-
-
-def _add_row(table, cells, style=None):
-    table.add_row(*map(_text, cells), style=style)
-
-
-def _add_column(table, header, **options):
-    table.add_column(_text(header), **options)
 
 # --- long tables: the first and last rows and columns, as NumPy prints arrays ----------
 
@@ -32,7 +20,6 @@ def _add_column(table, header, **options):
 MAX_ROWS = 100
 #: a table with more columns of numbers shows its first and last MAX_COLUMNS // 2
 MAX_COLUMNS = 16
-GAP = "…"
 
 
 def shown(count, limit):
@@ -54,81 +41,81 @@ def _with_gap(cells, positions):
     return [GAP if p is None else next(cells) for p in positions]
 
 
-def _summarized(table, rows, row_count, columns=None, column_count=0):
-    """Say below the table what it leaves out, and how to see all of it."""
+def _left_out(rows, row_count, columns=None, column_count=0):
+    """The note below a summarized table: what it leaves out, and how to see
+    all of it (none when it shows everything)."""
     parts = []
     if len(_present(rows)) < row_count:
         parts.append(f"{row_count - len(_present(rows)):,} of {row_count:,} rows")
     if columns is not None and len(_present(columns)) < column_count:
         parts.append(f"{column_count - len(_present(columns)):,} of {column_count:,} columns")
-    if parts:
-        table.caption = Text(f"{' and '.join(parts)} not shown: --format plain, csv or json "
-                             "prints them all", style="dim")
-        table.caption_justify = "left"
-    return table
+    if not parts:
+        return []
+    return [Text(f"{' and '.join(parts)} not shown: --format plain, csv or json prints them all",
+                 style="dim")]
 
 
-def _fill(table, rows, cells, styles=None):
-    """Add the rows (positions, None for the gap) from cells, one list per
-    present row; styles maps a position to its row style."""
+def _rows(positions, cells, width):
+    """The rows at positions (None for the gap) from cells, one list per
+    present position, and a row of GAP where rows are left out."""
     cells = iter(cells)
-    width = len(table.columns)
-    for position in rows:
-        if position is None:
-            table.add_row(*[GAP] * width)
-        else:
-            _add_row(table, next(cells), style=(styles or {}).get(position))
+    return [[GAP] * width if p is None else list(next(cells)) for p in positions]
+
+
+def _styles(positions, styled):
+    """{row: style} of the rows shown, from styled {position: style}."""
+    return {row: styled[p] for row, p in enumerate(positions) if p in styled}
 
 
 def gradient_table(result, precision=None):
-    table = _titled(f"f = {_short(result.graph.source)}")
-    _add_column(table, "", style="bold")
-    _add_column(table, "at", justify="right")
-    _add_column(table, "value / derivative", justify="right")
-    _add_row(table, ["f", "", number_text(result.value, precision)])
     names, derivatives = result.variables, list(result.gradient.values())
     rows = shown(len(names), MAX_ROWS)
-    _fill(table, rows, ([f"∂f/∂{names[k]}", number_text(result.point_values[k], precision),
-                         number_text(derivatives[k], precision)] for k in _present(rows)))
-    return _summarized(table, rows, len(names))
+    cells = ([f"∂f/∂{names[k]}", number_text(result.point_values[k], precision),
+              number_text(derivatives[k], precision)] for k in _present(rows))
+    return layout.table(f"f = {_short(result.graph.source)}",
+                        [name("", style="bold"), number("at"), number("value / derivative")],
+                        [["f", "", number_text(result.value, precision)]]
+                        + _rows(rows, cells, 3),
+                        notes=_left_out(rows, len(names)))
+
+
+#: how each trace column lays out: its values are numbers, names or free text
+_TRACE_KINDS = {"node": name, "computes": prose, "value": number, "partials": prose,
+                "adjoint": number, "note": prose}
 
 
 def trace_table(result, precision=None):
     """The tape: one row per node, forward values and backward adjoints."""
-    table = _titled("evaluation trace (forward values, backward adjoints)")
-    justify = {"value": "right", "adjoint": "right"}
-    for column in TRACE_COLUMNS:
-        _add_column(table, column if column != "partials" else "local partials",
-                           justify=justify.get(column, "left"))
+    columns = [_TRACE_KINDS[c](c if c != "partials" else "local partials")
+               for c in TRACE_COLUMNS]
     trace = result.trace
     rows = shown(len(trace), MAX_ROWS)
-    for position in rows:
-        if position is None:
-            table.add_row(*[GAP] * len(TRACE_COLUMNS))
-            continue
-        row = trace[position]
-        cells = trace_cells(row, precision)
-        cells[3] = cells[3].replace(" ", "  ")
-        _add_row(table, cells, style="yellow" if row.kink else None)
-    return _summarized(table, rows, len(trace))
+    cells = []
+    for position in _present(rows):
+        row = trace_cells(trace[position], precision)
+        row[3] = row[3].replace(" ", "  ")
+        cells.append(row)
+    kinks = {k: "yellow" for k in _present(rows) if trace[k].kink}
+    return layout.table("evaluation trace (forward values, backward adjoints)", columns,
+                        _rows(rows, cells, len(columns)), styles=_styles(rows, kinks),
+                        notes=_left_out(rows, len(trace)))
 
 
 def batch_table(result, precision=None):
-    return _point_grid(Table(box=box.SIMPLE_HEAD), batch_header(result), len(result.value),
+    return _point_grid(None, batch_header(result), len(result.value),
                        lambda rows, columns: batch_rows(result, precision, rows, columns),
                        result.failed_rows)
 
 
-def _point_grid(table, header, count, cells_at, failed_rows):
+def _point_grid(title, header, count, cells_at, failed_rows):
     """One row per point, summarized (first and last rows and columns);
     cells_at(rows, columns) gives the text of the positions shown."""
     rows, columns = shown(count, MAX_ROWS), shown(len(header), MAX_COLUMNS)
-    for title in _with_gap([header[c] for c in _present(columns)], columns):
-        _add_column(table, title, justify="right")
-    cells = cells_at(_present(rows), _present(columns))
-    _fill(table, rows, (_with_gap(row, columns) for row in cells),
-          dict.fromkeys(failed_rows, "red"))
-    return _summarized(table, rows, count, columns, len(header))
+    titles = _with_gap([header[c] for c in _present(columns)], columns)
+    cells = (_with_gap(row, columns) for row in cells_at(_present(rows), _present(columns)))
+    return layout.table(title, [number(t) for t in titles], _rows(rows, cells, len(titles)),
+                        styles=_styles(rows, dict.fromkeys(failed_rows, "red")),
+                        notes=_left_out(rows, count, columns, len(header)))
 
 
 def _short(text, width=70):
@@ -148,23 +135,22 @@ def print_renderables(renderables, file=None):
         console.print(renderable)
 
 
-def _titled(title):
-    return Table(title=_text(title), box=box.SIMPLE_HEAD, title_justify="left")
-
-
 def jacobian_tables(result, precision=None, sparsity=False):
     from .formats import jacobian_rows, sparsity_cells
 
     rows = shown(len(result.outputs), MAX_ROWS)
     columns = shown(len(result.variables), MAX_COLUMNS)
     if sparsity:
-        table = _titled("sparsity pattern (* where the output depends on the variable)")
-        _add_column(table, "output", style="bold")
-        for name in _with_gap([result.variables[c] for c in _present(columns)], columns):
-            _add_column(table, name, justify="center")
-        cells = sparsity_cells(result, _present(rows), _present(columns))
-        _fill(table, rows, ([row[0]] + _with_gap(row[1:], columns) for row in cells))
-        return [_summarized(table, rows, len(result.outputs), columns, len(result.variables))]
+        names = _with_gap([result.variables[c] for c in _present(columns)], columns)
+        cells = ([row[0]] + _with_gap(row[1:], columns)
+                 for row in sparsity_cells(result, _present(rows), _present(columns)))
+        return [layout.matrix("sparsity pattern (* where the output depends on the variable)",
+                              [name("output", style="bold")]
+                              + [name(n, justify="center") for n in names],
+                              _rows(rows, cells, len(names) + 1),
+                              numbers=_numbered(columns), total=len(result.variables),
+                              notes=_left_out(rows, len(result.outputs), columns,
+                                              len(result.variables)))]
     title = (f"Jacobian ({len(result.outputs)} x {len(result.variables)}, "
              f"{result.mode.mode} mode)")
     return [_matrix_table(title, ("output", "value"), result.variables, rows, columns,
@@ -182,27 +168,32 @@ def hessian_tables(result, precision=None):
                           hessian_rows(result, precision, _present(rows), _present(columns)))]
 
 
+def _numbered(columns, before=0):
+    """The 1-based number of each column shown in the whole matrix (None
+    for the gap), after before columns that always show."""
+    return [*range(1, before + 1), *(None if c is None else before + c + 1 for c in columns)]
+
+
 def _matrix_table(title, heads, variables, rows, columns, row_count, cells):
     """A row label, one more number, then one column per variable (those at
-    the positions columns, of the rows at the positions rows)."""
-    table = _titled(title)
-    _add_column(table, heads[0], style="bold")
-    _add_column(table, heads[1], justify="right")
-    for name in _with_gap([variables[c] for c in _present(columns)], columns):
-        _add_column(table, name if name == GAP else f"∂/∂{name}", justify="right")
-    _fill(table, rows, (row[:2] + _with_gap(row[2:], columns) for row in cells))
-    return _summarized(table, rows, row_count, columns, len(variables))
+    the positions columns, of the rows at the positions rows), in blocks of
+    columns that fit the console."""
+    names = _with_gap([variables[c] for c in _present(columns)], columns)
+    headers = [heads[1]] + [n if n == GAP else f"∂/∂{n}" for n in names]
+    cells = (row[:2] + _with_gap(row[2:], columns) for row in cells)
+    return layout.matrix(title, [name(heads[0], style="bold")] + [number(h) for h in headers],
+                         _rows(rows, cells, len(headers) + 1),
+                         numbers=_numbered(columns, 1), total=len(variables) + 1,
+                         notes=_left_out(rows, row_count, columns, len(variables)))
 
 
 def _named_numbers(title, heads, mapping, precision):
     """A two-column table, name and number, one row per item of mapping."""
-    table = _titled(title)
-    _add_column(table, heads[0], style="bold")
-    _add_column(table, heads[1], justify="right")
     names, numbers = list(mapping), list(mapping.values())
     rows = shown(len(names), MAX_ROWS)
-    _fill(table, rows, ([names[k], number_text(numbers[k], precision)] for k in _present(rows)))
-    return _summarized(table, rows, len(names))
+    cells = ([names[k], number_text(numbers[k], precision)] for k in _present(rows))
+    return layout.table(title, [name(heads[0], style="bold"), number(heads[1])],
+                        _rows(rows, cells, 2), notes=_left_out(rows, len(names)))
 
 
 def product_tables(result, precision=None, kind="jvp"):
@@ -230,9 +221,9 @@ def batch_tables(result, precision=None):
 def batch_jacobian_tables(result, precision=None, sparsity=False):
     from .formats import batch_jacobian_header, batch_jacobian_rows
 
-    table = _titled(f"Jacobians at {count_text(len(result.values), 'point')} "
-                    f"({result.mode.mode} mode)")
-    return [_point_grid(table, batch_jacobian_header(result), len(result.values),
+    title = (f"Jacobians at {count_text(len(result.values), 'point')} "
+             f"({result.mode.mode} mode)")
+    return [_point_grid(title, batch_jacobian_header(result), len(result.values),
                         lambda rows, columns: batch_jacobian_rows(result, precision, rows,
                                                                   columns),
                         result.failed_rows)]
@@ -242,14 +233,12 @@ def minimize_tables(result, precision=None):
     from .formats import minimize_fields
 
     verdict = "converged" if result.converged else "NOT converged"
-    table = _titled(f"{'maximum' if result.maximize else 'minimum'} ({result.method}): "
-                    f"{verdict}, {result.message}")
-    _add_column(table, "", style="bold")
-    _add_column(table, "", justify="right")
+    title = (f"{'maximum' if result.maximize else 'minimum'} ({result.method}): "
+             f"{verdict}, {result.message}")
     fields = minimize_fields(result, precision)  # x of every variable, then the verdict's
     rows = shown(len(fields), MAX_ROWS)
-    _fill(table, rows, (list(fields[k]) for k in _present(rows)))
-    return [_summarized(table, rows, len(fields))]
+    return [layout.records(title, _rows(rows, (fields[k] for k in _present(rows)), 2),
+                           notes=_left_out(rows, len(fields)))]
 
 
 class Progress:
@@ -284,23 +273,18 @@ class Progress:
 
 
 def check_tables(report, precision=None):
-    from .formats import check_summary
+    from .formats import check_summary, error_text
 
-    from .formats import error_text
-
-    table = _titled("adcli check")
-    _add_column(table, "", no_wrap=True, min_width=5)
-    _add_column(table, "where", overflow="fold", ratio=1)
-    _add_column(table, "check", overflow="fold", ratio=2)
-    _add_column(table, "why it failed", overflow="fold", ratio=3)
+    rows = []
     for path, outcomes, error in report:
         if error is not None:
-            _add_row(table, [Text("ERROR", style="bold red"), path, "parses",
-                             error_text(error)])
+            rows.append([Text("ERROR", style="bold red"), path, "parses", error_text(error)])
         for o in outcomes:
             status = Text("PASS", style="green") if o.passed else Text("FAIL", style="bold red")
-            _add_row(table, [status, f"{path}:{o.line}:{o.column}", o.name, o.message])
-    return [table, _text(check_summary(report))]
+            rows.append([status, f"{path}:{o.line}:{o.column}", o.name, o.message])
+    # the place file:line:col stays whole on one line: editors and terminals open it
+    columns = [name(""), name("where"), prose("check"), prose("why it failed")]
+    return [layout.table("adcli check", columns, rows), layout.text(check_summary(report))]
 
 
 def _middle_shown(count, lead, trail):
@@ -315,39 +299,41 @@ def _middle_shown(count, lead, trail):
 def compare_tables(result, precision=None):
     from .formats import compare_header, compare_rows
 
-    table = _titled(f"the gradient of {result.output} four ways")
     header = compare_header(result)
     columns = _middle_shown(len(header), 1, 3)
-    for k in columns:
-        prose = k is not None and k >= len(header) - 2  # cost and note fold; digits never hide
-        _add_column(table, GAP if k is None else header[k],
-                           justify="left" if prose or k == 0 else "right",
-                           no_wrap=not prose, overflow="fold", ratio=1 if prose else None)
-    for row in compare_rows(result, precision):
-        _add_row(table, _with_gap([row[k] for k in _present(columns)], columns))
-    return [_summarized(table, [], 0, columns, len(header))]
+    # the method, the cost and the note in words; the rest are numbers
+    kinds = {0: name, len(header) - 2: prose, len(header) - 1: prose}
+    layout_columns = [number(GAP) if k is None else kinds.get(k, number)(header[k])
+                      for k in columns]
+    rows = [_with_gap([row[k] for k in _present(columns)], columns)
+            for row in compare_rows(result, precision)]
+    return [layout.table(f"the gradient of {result.output} four ways", layout_columns, rows,
+                         notes=_left_out([], 0, columns, len(header)))]
 
 
 def sweep_tables(result, precision=None):
     from .formats import sweep_header, sweep_rows
 
-    table = _titled("finite-difference error |difference - AD| against step")
     header = sweep_header(result)
     columns = _middle_shown(len(header), 1, 0)
-    for title in _with_gap([header[k] for k in _present(columns)], columns):
-        _add_column(table, title, justify="right")
-    for row in sweep_rows(result):
-        _add_row(table, _with_gap([row[k] for k in _present(columns)], columns))
+    titles = _with_gap([header[k] for k in _present(columns)], columns)
+    rows = [_with_gap([row[k] for k in _present(columns)], columns) for row in sweep_rows(result)]
     best = result.best(result.central_error)
     notes = [Text(GAP, style="dim") if k is None else
-             _text(f"best central step for d/d{result.variables[k]}: {best[k][0]:.0e} "
-                   f"(error {best[k][1]:.2e}); AD: exact to rounding, no step", style="dim")
+             layout.text(f"best central step for d/d{result.variables[k]}: {best[k][0]:.0e} "
+                         f"(error {best[k][1]:.2e}); AD: exact to rounding, no step",
+                         style="dim")
              for k in shown(len(result.variables), MAX_ROWS)]
-    return [_summarized(table, [], 0, columns, len(header)), *notes]
+    return [layout.table("finite-difference error |difference - AD| against step",
+                         [number(t) for t in titles], rows,
+                         notes=_left_out([], 0, columns, len(header)) + notes)]
 
 
 #: an explain cell longer than this shows its start and end around GAP
 MAX_CELL = 1000
+#: how each explain column lays out; any other holds free text
+_EXPLAIN_KINDS = {"node": name, "partial": name, "adjoint": name, "tangent": name,
+                  "input": name, "value": number, "product": number}
 
 
 def _cell(text):
@@ -364,18 +350,13 @@ def explain_tables(result, precision=None, max_rows=None):
 
     point = ", ".join(f"{k} = {text_of(v, precision)}" for k, v in result.point.items())
     head = f"f = {result.expression} at {point}: value {text_of(result.value, precision)}"
-    parts = [_text(_cell(head), style="bold", lines=True)]
+    parts = [layout.text(_cell(head), style="bold", lines=True)]
     shortened = len(head) > MAX_CELL
     for title, header, rows, notes in explain_sections(result, precision, max_rows):
-        table = _titled(title)
-        for k, name in enumerate(header):
-            _add_column(table, name, justify="right" if k == len(header) - 1 else "left",
-                               overflow="fold")
-        for row in rows:
-            shortened = shortened or any(len(cell) > MAX_CELL for cell in row)
-            _add_row(table, [_cell(cell) for cell in row])
-        parts.append(table)
-        parts += [_text(_cell(note), style="dim") for note in notes]
+        columns = [_EXPLAIN_KINDS.get(column, prose)(column) for column in header]
+        shortened = shortened or any(len(cell) > MAX_CELL for row in rows for cell in row)
+        parts.append(layout.table(title, columns, [[_cell(c) for c in row] for row in rows],
+                                  notes=[layout.text(_cell(note), style="dim") for note in notes]))
     if shortened:
         parts.append(Text(f"cells over {MAX_CELL:,} characters are shortened in the middle "
                           f"({GAP}): --format plain or json prints them whole", style="dim"))

@@ -2,6 +2,7 @@
 ordinary terminals: nothing is cut, no column is dropped, no line is wider
 than the console; a table that does not fit changes its layout."""
 import io
+import pathlib
 
 import pytest
 
@@ -178,3 +179,122 @@ def test_lost_sees_a_cut_number_a_wide_line_and_an_ellipsis():
     assert layout.lost("0.1…\n", 80, ["0.125"])[-1] == "… in the rendering"
     assert layout.lost("a" * 61 + "\n", 60, []) == ["line 1 is 61 wide"]
     assert layout.lost("x1  ∂/∂x2  -1.5e-08\n", 80, ["-1.5e-08"]) == []
+
+
+# --- every table of the CLI, at the widths of ordinary terminals ------------------------
+
+F = "exp(x)*sin(y) + x**3/y"
+TEXTBOOK = "3*(x1**2+x2*x3)"
+TWO = "x*y + exp(z); x + sin(y)*z"
+NINE = " + ".join(f"sin(x{i}*x{j})" for i in range(1, 10) for j in range(i, 10))
+AT9 = ",".join(str(k / 7) for k in range(1, 10))
+COMMANDS = {
+    "grad": ["grad", F, "--at", "2,3"],
+    "grad --trace": ["grad", F, "--at", "2,3", "--trace"],
+    "grad --points": ["grad", F + " + z", "--points", "POINTS"],
+    "jacobian": ["jacobian", TWO, "--at", "1.5,2.5,0.5"],
+    "jacobian --sparsity": ["jacobian", TWO, "--at", "1.5,2.5,0.5", "--sparsity"],
+    "jacobian --points": ["jacobian", TWO, "--points", "POINTS"],
+    "hessian 9x9": ["hessian", NINE, "--at", AT9],
+    "jvp": ["jvp", TWO, "--at", "1.5,2.5,0.5", "--dir", "1,0,1"],
+    "vjp": ["vjp", TWO, "--at", "1.5,2.5,0.5", "--dir", "1,1"],
+    "eval": ["eval", TWO, "--at", "1.5,2.5,0.5"],
+    "minimize": ["minimize", "(1-x)**2 + 100*(y-x**2)**2", "--from", "-1.2,1"],
+    "compare": ["compare", F, "--at", "2,3"],
+    "compare textbook": ["compare", TEXTBOOK, "--at", "2,3,4"],
+    "compare --sweep": ["compare", F, "--at", "2,3", "--sweep"],
+    "explain": ["explain", F, "--at", "2,3"],
+    "explain --mode forward": ["explain", F, "--at", "2,3", "--mode", "forward", "--wrt", "x"],
+    "check": ["check", "CHECKED"],
+}
+
+
+#: numbers in the titles of tables, not in their plain output
+TITLES = {"jacobian": "Jacobian (2 x 3, reverse mode), Jacobians at 2 points"}
+
+
+@pytest.fixture
+def command_files(tmp_path):
+    points = tmp_path / "points.csv"
+    points.write_text("x,y,z\n1.5,2.5,0.5\n-3.25,4.125,1e-3\n")
+    folder = tmp_path / ("a_long_folder_name_for_the_checks_of_a_project" * 2)
+    folder.mkdir()
+    checked = folder / "checks.adx"
+    checked.write_text(f"f = {TEXTBOOK}\ncheck f at x1=2, x2=3, x3=4: value 84\n"
+                       "check f at x1=2, x2=3, x3=4: grad [12, 13, 9]\n")
+    return {"POINTS": str(points), "CHECKED": str(checked)}
+
+
+def _output(run_cli, args, output_format):
+    result = run_cli(*args, "--format", output_format)
+    assert result.exit_code in (0, 6), result.stderr  # 6: a check failed, as it should
+    assert "Traceback" not in result.stderr
+    return result.stdout
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("args", COMMANDS.values(), ids=COMMANDS.keys())
+def test_every_table_shows_its_numbers_whole_at_every_width(run_cli, command_files, monkeypatch,
+                                                            args, width):
+    """Every number of the plain output shows whole in the table; the table
+    shows no number that is not in the plain or JSON output or the command
+    (a cut one), no GAP, and no line wider than the terminal."""
+    args = [command_files.get(a, a) for a in args]
+    monkeypatch.setenv("COLUMNS", str(width))
+    table = _output(run_cli, args, "table")
+    plain = _output(run_cli, args, "plain")
+    document = _output(run_cli, args, "json") if args[0] != "check" else ""
+    notes = [line for line in plain.splitlines() if line.startswith("# ")]  # worded apart
+    data = [line for line in plain.splitlines() if not line.startswith("# ")]
+    allowed = [document, *args, *notes, TITLES.get(args[0], "")]
+    assert layout.lost(table, width, data, allowed=allowed) == [], table
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("args", [COMMANDS["compare"], COMMANDS["compare textbook"],
+                                  COMMANDS["grad --trace"], COMMANDS["grad --points"]],
+                         ids=["compare", "compare textbook", "trace", "batch"])
+def test_no_column_is_dropped(run_cli, command_files, monkeypatch, args, width):
+    args = [command_files.get(a, a) for a in args]
+    monkeypatch.setenv("COLUMNS", str(width))
+    table = _output(run_cli, args, "table")
+    plain = _output(run_cli, args, "plain").splitlines()
+    start = next(k for k, line in enumerate(plain) if line.startswith(("method", "node", "x")))
+    split = (lambda line: line.split("\t")) if "\t" in plain[start] else str.split
+    header, *rows = [split(line) for line in plain[start:]]
+    words = {word.rstrip(":") for word in table.split()}  # a stacked row says "method: ..."
+    for k, column in enumerate(header):
+        if any(row[k] for row in rows):  # a stacked row leaves out its empty cells
+            shown = {"partials": "local partials"}.get(column, column)
+            assert set(shown.split()) <= words, (column, table)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("where", ["short", "long"])
+def test_check_keeps_file_line_column_on_one_line(run_cli, command_files, tmp_path,
+                                                  monkeypatch, where, width):
+    path = command_files["CHECKED"]
+    if where == "short":
+        monkeypatch.chdir(pathlib.Path(path).parent)
+        path = "checks.adx"
+    monkeypatch.setenv("COLUMNS", str(width))
+    table = _output(run_cli, ["check", path], "table")
+    for place in (f"{path}:2:30", f"{path}:3:30"):
+        if len(place) + 2 * layout.INDENT <= width:
+            assert any(place in line for line in table.splitlines()), table
+        else:  # wider than the terminal: folded, every character kept
+            assert place in "".join(line.strip() for line in table.splitlines()), table
+    assert "FAIL" in table and "(index 1)" in " ".join(table.split())
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_explain_titles_are_not_wrapped(run_cli, monkeypatch, mode, width):
+    args = ["explain", F, "--at", "2,3", "--mode", mode] + (["--wrt", "x"] * (mode == "forward"))
+    monkeypatch.setenv("COLUMNS", str(width))
+    table = _output(run_cli, args, "table").splitlines()
+    plain = _output(run_cli, args, "plain").splitlines()
+    titles = [plain[k + 1] for k, line in enumerate(plain[:-1]) if not line]
+    assert len(titles) == (5 if mode == "reverse" else 4)
+    for title in titles:
+        assert title in table or len(title) > width, (title, table)
