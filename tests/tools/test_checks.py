@@ -1018,7 +1018,7 @@ def test_github_escapes_percent_and_newlines_in_messages(run_cli, tmp_path):
     assert "'%'" in errors[0][4]
     # a check written over two lines is named on one; newlines in messages escape
     assert "\n" not in errors[1][4]
-    from adcli.cli.formats import _escape_data
+    from adcli.cli.views.check import _escape_data
     assert _escape_data("a\nb%c\r") == "a%0Ab%25c%0D"
 
 

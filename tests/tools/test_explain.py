@@ -30,7 +30,7 @@ import adcli
 from adcli.tools import explain as explaining
 from adcli import ops
 from adcli.engine import scalar
-from adcli.cli.formats import explain_sections
+from adcli.cli.views.explain import sections as explain_sections
 from conftest import domain_of, expression_for, ok
 
 TEXTBOOK = "3*(x1**2+x2*x3)"

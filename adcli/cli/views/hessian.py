@@ -1,0 +1,47 @@
+"""hessian: the value, gradient and Hessian of one output."""
+from .common import csv_text, json_matrix, json_number, json_numbers, number_text, pick, present
+
+
+def show(result, output_format, precision=None):
+    present(output_format,
+            document=lambda: document(result),
+            plain=lambda: plain(result, precision),
+            csv=lambda: csv(result, precision),
+            tables=lambda: tables(result, precision))
+
+
+def document(result):
+    return {"output": result.output, "variables": list(result.variables),
+            "point": json_numbers(result.point), "value": json_number(result.value),
+            "gradient": json_numbers(result.gradient), "hessian": json_matrix(result.matrix)}
+
+
+def matrix_rows(result, precision=None, rows=None, columns=None):
+    """Per variable: its name, gradient component and row of the Hessian
+    (the rows and columns at these positions, when given)."""
+    return [[name, number_text(result.gradient[name], precision)]
+            + [number_text(v, precision) for v in pick(row, columns)]
+            for name, row in zip(pick(result.variables, rows), pick(result.matrix, rows))]
+
+
+def csv(result, precision=None):
+    return csv_text([["variable", "gradient"] + list(result.variables)]
+                    + matrix_rows(result, precision))
+
+
+def plain(result, precision=None):
+    lines = [f"value {number_text(result.value, precision)}"]
+    lines += [f"grad {name} {number_text(v, precision)}" for name, v in result.gradient.items()]
+    lines += [f"hessian {a} {b} {number_text(result.matrix[i][j], precision)}"
+              for i, a in enumerate(result.variables) for j, b in enumerate(result.variables)]
+    return "\n".join(lines) + "\n"
+
+
+def tables(result, precision=None):
+    from . import terminal as t
+
+    title = f"{result.output} = {number_text(result.value, precision)}: gradient and Hessian"
+    count = len(result.variables)
+    rows, columns = t.shown(count, t.MAX_ROWS), t.shown(count, t.MAX_COLUMNS)
+    return [t.matrix_table(title, ("", "gradient"), result.variables, rows, columns, count,
+                           matrix_rows(result, precision, t.kept(rows), t.kept(columns)))]
