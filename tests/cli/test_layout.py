@@ -298,3 +298,13 @@ def test_explain_titles_are_not_wrapped(run_cli, monkeypatch, mode, width):
     assert len(titles) == (5 if mode == "reverse" else 4)
     for title in titles:
         assert title in table or len(title) > width, (title, table)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_long_expression_in_a_title_is_shortened_between_numbers(run_cli, monkeypatch, width):
+    expression = "x + 12.000000000087073*y + 1e-5*x*y + " * 4 + "y"
+    monkeypatch.setenv("COLUMNS", str(width))
+    table = _output(run_cli, ["grad", expression, "--at", "2,3"], "table")
+    plain = _output(run_cli, ["grad", expression, "--at", "2,3"], "plain")
+    assert layout.GAP in table.split("value / derivative")[0]  # in the title
+    assert layout.lost(table, width, [plain], allowed=[expression, "2,3", layout.GAP]) == [], table

@@ -19,8 +19,24 @@ text = layout.text
 
 
 def short(content, width=70):
+    """content on one line, shortened to width with GAP at its end when
+    longer, cut between words and numbers, never inside one (a number is
+    shown whole or not at all)."""
     content = " ".join(content.split())
-    return content if len(content) <= width else content[: width - 1] + "…"
+    if len(content) <= width:
+        return content
+    end = width - 1
+    while end > 0 and _in_a_word(content, end):
+        end -= 1
+    return content[: end or width - 1].rstrip() + GAP
+
+
+def _in_a_word(content, end):
+    """Whether a cut before content[end] splits a name or a number (1e-5
+    too)."""
+    before, after = content[end - 1], content[end]
+    exponent = after in "+-" and before in "eE" and content[end - 2:end - 1].isdigit()
+    return exponent or all(c.isalnum() or c in "._" for c in (before, after))
 
 
 # --- long tables: the first and last rows and columns, as NumPy prints arrays ----------
