@@ -150,18 +150,21 @@ class _Layout:
                               set())
 
     def _stacked(self, width):
-        """One block per row: its first cell, then a line per other column
-        that is not empty."""
+        """One block per row: its first cell as a heading, then a line per
+        other column that is not empty; one table of two columns for all
+        the blocks, so that their fields line up."""
+        pairs, prose, styles = [], [], {}
         for position, row in enumerate(self.rows):
-            style = self.styles.get(position)
             if all(_plain(cell) == GAP for cell in row):
-                yield text(GAP)
+                pairs.append((GAP, ""))
                 continue
-            yield text(_label(self.columns[0].header, row[0]), style=style or "bold")
-            fields = [(c, cell) for c, cell in zip(self.columns[1:], row[1:]) if _plain(cell)]
-            pairs = records(None, [(c.header, cell) for c, cell in fields], justify="left",
-                            prose=[k for k, (c, _) in enumerate(fields) if c.prose])
-            yield Padding(pairs, (0, 0, 0, INDENT))
+            styles[len(pairs)] = self.styles.get(position) or "bold"
+            pairs.append((_label(self.columns[0].header, row[0]), ""))
+            for column, cell in zip(self.columns[1:], row[1:]):
+                if _plain(cell):
+                    prose += [len(pairs)] if column.prose else []
+                    pairs.append((" " * INDENT + column.header, cell))
+        yield from records(None, pairs, justify="left", prose=prose, styles=styles)._body(width)
 
 
 def _label(header, cell):
@@ -172,12 +175,14 @@ def _label(header, cell):
 
 def _own_lines(pairs, styles):
     """Each (name, value) pair as a line with the name and a line with the
-    value, indented: nothing is cut however narrow the console."""
+    value, indented below it: nothing is cut however narrow the console."""
     for position, (label, value) in enumerate(pairs):
         yield text(label, style=styles.get(position) or "bold")
-        value = text(value).copy()
-        value.overflow = "fold"
-        yield Padding(value, (0, 0, 0, INDENT))
+        if _plain(value):
+            value = text(value).copy()
+            value.overflow = "fold"
+            indent = len(_plain(label)) - len(_plain(label).lstrip(" "))
+            yield Padding(value, (0, 0, 0, indent + INDENT))
 
 
 # --- widths ------------------------------------------------------------------------------
