@@ -1,5 +1,6 @@
 """grad --points: the value and gradient at every point of a CSV file."""
-from .common import csv_text, json_number, number_text, present
+from .common import csv_text, json_number, number_text, plain_text, present, schema
+from .gradient import header as gradient_header
 
 
 def show(result, output_format, precision=None):
@@ -11,7 +12,7 @@ def show(result, output_format, precision=None):
 
 
 def header(result):
-    return list(result.variables) + ["value"] + [f"grad_{n}" for n in result.variables]
+    return gradient_header(result.variables)
 
 
 def rows(result, precision=None, points=None, columns=None):
@@ -35,9 +36,7 @@ def csv(result, precision=None):
 
 
 def plain(result, precision=None):
-    lines = [" ".join(header(result))]
-    lines += [" ".join(cells) for cells in rows(result, precision)]
-    return "\n".join(lines) + "\n"
+    return plain_text([header(result), *rows(result, precision)])
 
 
 def document(result):
@@ -48,7 +47,8 @@ def document(result):
             "value": json_number(result.value[k]),
             "gradient": {n: json_number(result.gradient[n][k]) for n in result.variables},
         })
-    return {"expression": result.graph.source.strip(), "variables": list(result.variables),
+    return {"schema": schema("grad.points"),
+            "expression": result.graph.source.strip(), "variables": list(result.variables),
             "rows": points,
             "failed_rows": [row + 1 for row in result.failed_rows]}
 

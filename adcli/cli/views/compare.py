@@ -1,6 +1,7 @@
 """compare: the gradient four ways side by side; with --sweep, the
 finite-difference error against the step."""
-from .common import csv_text, json_number, json_numbers, number_text, present
+from .common import (csv_text, derivative, json_number, json_numbers, number_text, plain_text,
+                     present, schema)
 
 
 def show(result, output_format, precision=None):
@@ -12,7 +13,8 @@ def show(result, output_format, precision=None):
 
 
 def document(result):
-    return {"output": result.output, "variables": list(result.variables),
+    return {"schema": schema("compare"), "output": result.output,
+            "variables": list(result.variables),
             "point": json_numbers(result.point), "value": json_number(result.value),
             "methods": [{"method": m.name,
                          "gradient": None if m.gradient is None else
@@ -36,6 +38,13 @@ def rows(result, precision=None):
 
 
 def header(result):
+    """csv and plain name the columns as the JSON keys (no spaces); the
+    table as people read them (table_header)."""
+    return (["method"] + [derivative(v) for v in result.variables]
+            + ["max_difference_from_reverse", "cost", "note"])
+
+
+def table_header(result):
     return (["method"] + [f"d/d{v}" for v in result.variables]
             + ["max |diff| vs reverse", "cost", "note"])
 
@@ -45,15 +54,14 @@ def csv(result, precision=None):
 
 
 def plain(result, precision=None):
-    return "\n".join("\t".join(row) for row in
-                     [header(result)] + rows(result, precision)) + "\n"
+    return plain_text([header(result), *rows(result, precision)])
 
 
 def tables(result, precision=None):
     from . import terminal as t
 
     table = t.titled(f"the gradient of {result.output} four ways")
-    titles = header(result)
+    titles = table_header(result)
     columns = t.middle_shown(len(titles), 1, 3)
     for k in columns:
         prose = k is not None and k >= len(titles) - 2  # cost and note fold; digits never hide
@@ -77,7 +85,8 @@ def show_sweep(result, output_format, precision=None):
 
 
 def sweep_document(result):
-    return {"variables": list(result.variables), "point": json_numbers(result.point),
+    return {"schema": schema("compare.sweep"),
+            "variables": list(result.variables), "point": json_numbers(result.point),
             "steps": list(result.steps), "ad_gradient": dict(zip(result.variables, result.exact)),
             "forward_error": dict(zip(result.variables, result.forward_error)),
             "central_error": dict(zip(result.variables, result.central_error))}
@@ -94,6 +103,11 @@ def sweep_rows(result):
 
 
 def sweep_header(result):
+    return ["step"] + [f"{kind}_error[{v}]" for v in result.variables
+                       for kind in ("forward", "central")]
+
+
+def sweep_table_header(result):
     return ["step"] + [f"{kind} d/d{v}" for v in result.variables
                        for kind in ("forward", "central")]
 
@@ -104,10 +118,9 @@ def sweep_csv(result):
 
 def sweep_plain(result):
     best = result.best(result.central_error)
-    lines = ["\t".join(sweep_header(result))] + ["\t".join(r) for r in sweep_rows(result)]
-    lines += [f"# best central step for d/d{v}: {h:.0e} (error {e:.2e}); AD error: 0 "
-              "(exact to rounding)" for v, (h, e) in zip(result.variables, best)]
-    return "\n".join(lines) + "\n"
+    notes = [[f"# best central step for d/d{v}: {h:.0e} (error {e:.2e}); AD error: 0 "
+              "(exact to rounding)"] for v, (h, e) in zip(result.variables, best)]
+    return plain_text([sweep_header(result), *sweep_rows(result), *notes])
 
 
 def sweep_tables(result):
@@ -116,7 +129,7 @@ def sweep_tables(result):
     from . import terminal as t
 
     table = t.titled("finite-difference error |difference - AD| against step")
-    titles = sweep_header(result)
+    titles = sweep_table_header(result)
     columns = t.middle_shown(len(titles), 1, 0)
     for title in t.with_gap([titles[k] for k in t.kept(columns)], columns):
         t.add_column(table, title, justify="right")
