@@ -1,14 +1,6 @@
 """grad --points: the value and gradient at every point of a CSV file."""
-from .common import csv_text, json_number, number_text, plain_text, present, schema
+from .common import csv_text, json_number, number_text, plain_text, schema, show_for
 from .gradient import header as gradient_header
-
-
-def show(result, output_format, precision=None):
-    present(output_format,
-            document=lambda: document(result),
-            plain=lambda: plain(result, precision),
-            csv=lambda: csv(result, precision),
-            tables=lambda: tables(result, precision))
 
 
 def header(result):
@@ -62,3 +54,6 @@ def tables(result, precision=None):
     return [t.point_grid(Table(box=box.SIMPLE_HEAD), header(result), len(result.value),
                          lambda points, columns: rows(result, precision, points, columns),
                          result.failed_rows)]
+
+
+show = show_for(document, plain, csv, tables)

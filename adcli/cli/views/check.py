@@ -17,8 +17,6 @@ def show(report, output_format):
             tables=lambda: tables(report))
 
 
-
-
 def error_text(error):
     """A parse error's message with its hint, on one line."""
     return error.message + (f" (hint: {error.hint})" if getattr(error, "hint", None) else "")

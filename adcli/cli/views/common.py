@@ -15,7 +15,8 @@ The conventions, the same in every command (the README's "Output formats"):
   a variable called "value" must not make a second "value" column):
   x[name] a point's coordinate, value[out] an output's value, grad[name] the
   derivative of the row's output, d[out]/d[name] an entry of a Jacobian,
-  hessian[name] an entry of the row's Hessian row.
+  hessian[name] an entry of the row's Hessian row, depends[name] a sparsity
+  mark, forward_error[name] and central_error[name] a difference's error.
 - --precision applies to table, csv and plain; JSON is always exact.
 """
 import math
@@ -94,6 +95,18 @@ def resolve_format(output_format):
     if output_format:
         return output_format
     return "table" if sys.stdout.isatty() else "plain"
+
+
+def show_for(document, plain, csv, tables):
+    """The show() of a view whose forms take no option: document(result),
+    the others (result, precision)."""
+    def show(result, output_format, precision=None):
+        present(output_format,
+                document=lambda: document(result),
+                plain=lambda: plain(result, precision),
+                csv=lambda: csv(result, precision),
+                tables=lambda: tables(result, precision))
+    return show
 
 
 def present(output_format, *, document, tables, **texts):

@@ -1,15 +1,7 @@
 """compare: the gradient four ways side by side; with --sweep, the
 finite-difference error against the step."""
 from .common import (csv_text, derivative, json_number, json_numbers, number_text, plain_text,
-                     present, schema)
-
-
-def show(result, output_format, precision=None):
-    present(output_format,
-            document=lambda: document(result),
-            plain=lambda: plain(result, precision),
-            csv=lambda: csv(result, precision),
-            tables=lambda: tables(result, precision))
+                     present, schema, show_for)
 
 
 def document(result):
@@ -71,6 +63,9 @@ def tables(result, precision=None):
     for row in rows(result, precision):
         t.add_row(table, t.with_gap([row[k] for k in t.kept(columns)], columns))
     return [t.summarized(table, [], 0, columns, len(titles))]
+
+
+show = show_for(document, plain, csv, tables)
 
 
 # --- --sweep ------------------------------------------------------------------------------

@@ -16,7 +16,6 @@ def _n(value, precision=None):
     return number_text(value, precision)
 
 
-
 def sections(result, precision=None, max_rows=None):
     """[(title, header, rows, notes)]: the parts of an explanation as tables,
     shared by plain text and rich."""

@@ -1,14 +1,6 @@
 """hessian: the value, gradient and Hessian of one output."""
 from .common import (csv_text, json_matrix, json_number, json_numbers, number_text, pick,
-                     plain_text, present, schema)
-
-
-def show(result, output_format, precision=None):
-    present(output_format,
-            document=lambda: document(result),
-            plain=lambda: plain(result, precision),
-            csv=lambda: csv(result, precision),
-            tables=lambda: tables(result, precision))
+                     plain_text, schema, show_for)
 
 
 def document(result):
@@ -48,3 +40,6 @@ def tables(result, precision=None):
     rows, columns = t.shown(count, t.MAX_ROWS), t.shown(count, t.MAX_COLUMNS)
     return [t.matrix_table(title, ("", "gradient"), result.variables, rows, columns, count,
                            matrix_rows(result, precision, t.kept(rows), t.kept(columns)))]
+
+
+show = show_for(document, plain, csv, tables)

@@ -1,14 +1,6 @@
 """minimize: the point reached, its value, and how the run ended."""
 from .common import (coordinate, csv_text, json_number, json_numbers, number_text, plain_text,
-                     present, schema)
-
-
-def show(result, output_format, precision=None):
-    present(output_format,
-            document=lambda: document(result),
-            plain=lambda: plain(result, precision),
-            csv=lambda: csv(result, precision),
-            tables=lambda: tables(result, precision))
+                     schema, show_for)
 
 
 def document(result):
@@ -66,3 +58,6 @@ def tables(result, precision=None):
     rows = t.shown(len(pairs), t.MAX_ROWS)
     t.fill(table, rows, ([" ".join(_cells(pairs[k][0])), pairs[k][1]] for k in t.kept(rows)))
     return [t.summarized(table, rows, len(pairs))]
+
+
+show = show_for(document, plain, csv, tables)
