@@ -7,6 +7,11 @@ def header(result):
     return gradient_header(result.variables)
 
 
+def table_header(result):
+    """The table's headings, as people read them (the table's layout is its own)."""
+    return list(result.variables) + ["value"] + [f"grad_{n}" for n in result.variables]
+
+
 def rows(result, precision=None, points=None, columns=None):
     """Text cells per point: the point, the value, the gradient (only the
     points and columns at these positions, when given: a table's summary)."""
@@ -51,7 +56,7 @@ def tables(result, precision=None):
 
     from . import terminal as t
 
-    return [t.point_grid(Table(box=box.SIMPLE_HEAD), header(result), len(result.value),
+    return [t.point_grid(Table(box=box.SIMPLE_HEAD), table_header(result), len(result.value),
                          lambda points, columns: rows(result, precision, points, columns),
                          result.failed_rows)]
 

@@ -18,6 +18,12 @@ def header(result):
             + [partial(o, v) for o in result.outputs for v in result.variables])
 
 
+def table_header(result):
+    """The table's headings, as people read them (the table's layout is its own)."""
+    return (list(result.variables) + list(result.outputs)
+            + [f"d{o}/d{v}" for o in result.outputs for v in result.variables])
+
+
 def rows(result, precision=None, points=None, columns=None):
     """Per point: the point, the values, the Jacobian's entries (the points
     and columns at these positions, when given)."""
@@ -54,6 +60,6 @@ def tables(result, precision=None):
 
     table = t.titled(f"Jacobians at {count_text(len(result.values), 'point')} "
                      f"({result.mode.mode} mode)")
-    return [t.point_grid(table, header(result), len(result.values),
+    return [t.point_grid(table, table_header(result), len(result.values),
                          lambda points, columns: rows(result, precision, points, columns),
                          result.failed_rows)]
