@@ -1,16 +1,14 @@
 """grad --points: the value and gradient at every point of a CSV file."""
-from .common import csv_text, json_number, number_text, present
-
-
-def show(result, output_format, precision=None):
-    present(output_format,
-            document=lambda: document(result),
-            plain=lambda: plain(result, precision),
-            csv=lambda: csv(result, precision),
-            tables=lambda: tables(result, precision))
+from .common import csv_text, json_number, number_text, plain_text, schema, show_for
+from .gradient import header as gradient_header
 
 
 def header(result):
+    return gradient_header(result.variables)
+
+
+def table_header(result):
+    """The table's headings, as people read them (the table's layout is its own)."""
     return list(result.variables) + ["value"] + [f"grad_{n}" for n in result.variables]
 
 
@@ -35,9 +33,7 @@ def csv(result, precision=None):
 
 
 def plain(result, precision=None):
-    lines = [" ".join(header(result))]
-    lines += [" ".join(cells) for cells in rows(result, precision)]
-    return "\n".join(lines) + "\n"
+    return plain_text([header(result), *rows(result, precision)])
 
 
 def document(result):
@@ -48,7 +44,8 @@ def document(result):
             "value": json_number(result.value[k]),
             "gradient": {n: json_number(result.gradient[n][k]) for n in result.variables},
         })
-    return {"expression": result.graph.source.strip(), "variables": list(result.variables),
+    return {"schema": schema("grad.points"),
+            "expression": result.graph.source.strip(), "variables": list(result.variables),
             "rows": points,
             "failed_rows": [row + 1 for row in result.failed_rows]}
 
@@ -56,6 +53,9 @@ def document(result):
 def tables(result, precision=None):
     from . import terminal as t
 
-    return [t.point_grid(None, header(result), len(result.value),
+    return [t.point_grid(None, table_header(result), len(result.value),
                          lambda points, columns: rows(result, precision, points, columns),
                          result.failed_rows)]
+
+
+show = show_for(document, plain, csv, tables)

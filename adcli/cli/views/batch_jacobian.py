@@ -1,5 +1,6 @@
 """jacobian --points: the values and the Jacobian at every point."""
-from .common import csv_text, json_matrix, json_number, number_text, pick, present
+from .common import (coordinate, csv_text, json_matrix, json_number, number_text, partial,
+                     pick, plain_text, present, schema, value_of)
 from ...graph import count_text
 
 
@@ -12,6 +13,13 @@ def show(result, output_format, precision=None, sparsity=False):
 
 
 def header(result):
+    return ([coordinate(name) for name in result.variables]
+            + [value_of(output) for output in result.outputs]
+            + [partial(o, v) for o in result.outputs for v in result.variables])
+
+
+def table_header(result):
+    """The table's headings, as people read them (the table's layout is its own)."""
     return (list(result.variables) + list(result.outputs)
             + [f"d{o}/d{v}" for o in result.outputs for v in result.variables])
 
@@ -30,7 +38,8 @@ def document(result, sparsity=False):
                "values": dict(zip(result.outputs, map(json_number, result.values[p]))),
                "jacobian": json_matrix(result.matrices[p])}
               for p in range(len(result.values))]
-    data = {"outputs": list(result.outputs), "variables": list(result.variables),
+    data = {"schema": schema("jacobian.points"),
+            "outputs": list(result.outputs), "variables": list(result.variables),
             "rows": points, "failed_rows": [r + 1 for r in result.failed_rows],
             "mode": result.mode.as_dict()}
     if sparsity:
@@ -43,8 +52,7 @@ def csv(result, precision=None):
 
 
 def plain(result, precision=None):
-    lines = [header(result)] + list(rows(result, precision))
-    return "\n".join(" ".join(line) for line in lines) + "\n"
+    return plain_text([header(result), *rows(result, precision)])
 
 
 def tables(result, precision=None):
@@ -52,6 +60,6 @@ def tables(result, precision=None):
 
     title = (f"Jacobians at {count_text(len(result.values), 'point')} "
              f"({result.mode.mode} mode)")
-    return [t.point_grid(title, header(result), len(result.values),
+    return [t.point_grid(title, table_header(result), len(result.values),
                          lambda points, columns: rows(result, precision, points, columns),
                          result.failed_rows)]

@@ -3,7 +3,7 @@ tools read (junit, github, tap) besides json, csv, plain and the table.
 
 A report is a list of (path, outcomes, error): error is the parse error of
 a file that does not parse (its outcomes are then empty)."""
-from .common import csv_text, json_number, json_numbers, present
+from .common import csv_text, json_number, json_numbers, plain_text, present, schema
 
 
 def show(report, output_format):
@@ -15,8 +15,6 @@ def show(report, output_format):
             tap=lambda: tap(report),
             junit=lambda: junit(report),
             tables=lambda: tables(report))
-
-
 
 
 def error_text(error):
@@ -57,7 +55,7 @@ def document(report):
             entry["error"] = {"message": error_text(error), "line": line, "column": column}
         files.append(entry)
     passed, failed = counts(report)
-    return {"files": files, "passed": passed, "failed": failed}
+    return {"schema": schema("check"), "files": files, "passed": passed, "failed": failed}
 
 
 def _outcome_dict(outcome):
@@ -71,17 +69,19 @@ def _outcome_dict(outcome):
 
 
 def plain(report):
-    lines = []
+    """STATUS, FILE:LINE:COLUMN, the check and (when it fails) why, then the
+    summary as a note."""
+    rows = []
     for path, outcomes, error in report:
         if error is not None:
             where = "{}:{}:{}".format(*_error_location(path, error))
-            lines.append(f"ERROR {where} {error_text(error)}")
+            rows.append(["ERROR", where, "parses", error_text(error)])
         for outcome in outcomes:
-            status = "PASS" if outcome.passed else "FAIL"
-            detail = f": {outcome.message}" if not outcome.passed else ""
-            lines.append(f"{status} {_location(path, outcome)} {outcome.name}{detail}")
-    lines.append(summary(report))
-    return "\n".join(lines) + "\n"
+            status = ["PASS"] if outcome.passed else ["FAIL"]
+            detail = [] if outcome.passed else [outcome.message]
+            rows.append(status + [_location(path, outcome), outcome.name] + detail)
+    rows.append([f"# {summary(report)}"])
+    return plain_text(rows)
 
 
 def csv(report):

@@ -1,9 +1,23 @@
-"""What every view shares: number text, JSON numbers, CSV text, and printing
-the form a --format asks for.
+"""What every view shares: number text, JSON numbers, CSV and plain text,
+the column names, and printing the form a --format asks for.
 
-JSON numbers are full float64 precision (shortest round-trip); a non-finite
-number, possible only with --allow-nonfinite, is null.  --precision applies
-to table, csv and plain.
+The conventions, the same in every command (the README's "Output formats"):
+
+- JSON: one document, its first key "schema" ("adcli.grad/1", ...), which
+  changes only when a key changes meaning or goes away.  Numbers are full
+  float64 precision (shortest round-trip); a non-finite number, possible
+  only with --allow-nonfinite, is null.
+- plain: one record per line, its fields separated by one tab (no field
+  holds a tab or a newline, except a program's text in explain); a line
+  starting with "# " is a note for people; a blank line separates parts.
+- CSV: a header row, then one row per record.  A column named after a
+  variable or an output always brackets the name (the names are the user's:
+  a variable called "value" must not make a second "value" column):
+  x[name] a point's coordinate, value[out] an output's value, grad[name] the
+  derivative of the row's output, d[out]/d[name] an entry of a Jacobian,
+  hessian[name] an entry of the row's Hessian row, depends[name] a sparsity
+  mark, forward_error[name] and central_error[name] a difference's error.
+- --precision applies to table, csv and plain; JSON is always exact.
 """
 import math
 import sys
@@ -29,6 +43,28 @@ def json_matrix(matrix):
     return [[json_number(v) for v in row] for row in matrix]
 
 
+def schema(name):
+    """The "schema" field of a JSON document: its name and version."""
+    return f"adcli.{name}/1"
+
+
+def coordinate(name):
+    return f"x[{name}]"
+
+
+def derivative(name):
+    """The column of the derivative of the row's output with respect to name."""
+    return f"grad[{name}]"
+
+
+def value_of(output):
+    return f"value[{output}]"
+
+
+def partial(output, name):
+    return f"d[{output}]/d[{name}]"
+
+
 def dumps(document):
     import json
     return json.dumps(document, indent=2, allow_nan=False)
@@ -44,6 +80,11 @@ def csv_text(rows):
     return out.getvalue()
 
 
+def plain_text(rows):
+    """Records, one per line, the fields tab-separated."""
+    return "".join("\t".join(map(str, row)) + "\n" for row in rows)
+
+
 def pick(items, positions):
     """The items at these positions (all of them for None)."""
     return list(items) if positions is None else [items[k] for k in positions]
@@ -54,6 +95,18 @@ def resolve_format(output_format):
     if output_format:
         return output_format
     return "table" if sys.stdout.isatty() else "plain"
+
+
+def show_for(document, plain, csv, tables):
+    """The show() of a view whose forms take no option: document(result),
+    the others (result, precision)."""
+    def show(result, output_format, precision=None):
+        present(output_format,
+                document=lambda: document(result),
+                plain=lambda: plain(result, precision),
+                csv=lambda: csv(result, precision),
+                tables=lambda: tables(result, precision))
+    return show
 
 
 def present(output_format, *, document, tables, **texts):

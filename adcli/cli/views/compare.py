@@ -1,18 +1,12 @@
 """compare: the gradient four ways side by side; with --sweep, the
 finite-difference error against the step."""
-from .common import csv_text, json_number, json_numbers, number_text, present
-
-
-def show(result, output_format, precision=None):
-    present(output_format,
-            document=lambda: document(result),
-            plain=lambda: plain(result, precision),
-            csv=lambda: csv(result, precision),
-            tables=lambda: tables(result, precision))
+from .common import (csv_text, derivative, json_number, json_numbers, number_text, plain_text,
+                     present, schema, show_for)
 
 
 def document(result):
-    return {"output": result.output, "variables": list(result.variables),
+    return {"schema": schema("compare"), "output": result.output,
+            "variables": list(result.variables),
             "point": json_numbers(result.point), "value": json_number(result.value),
             "methods": [{"method": m.name,
                          "gradient": None if m.gradient is None else
@@ -36,6 +30,13 @@ def rows(result, precision=None):
 
 
 def header(result):
+    """csv and plain name the columns as the JSON keys (no spaces); the
+    table as people read them (table_header)."""
+    return (["method"] + [derivative(v) for v in result.variables]
+            + ["max_difference_from_reverse", "cost", "note"])
+
+
+def table_header(result):
     return (["method"] + [f"d/d{v}" for v in result.variables]
             + ["max |diff| vs reverse", "cost", "note"])
 
@@ -45,15 +46,14 @@ def csv(result, precision=None):
 
 
 def plain(result, precision=None):
-    return "\n".join("\t".join(row) for row in
-                     [header(result)] + rows(result, precision)) + "\n"
+    return plain_text([header(result), *rows(result, precision)])
 
 
 def tables(result, precision=None):
     from . import terminal as t
     from ..layout import name, number, prose
 
-    titles = header(result)
+    titles = table_header(result)
     columns = t.middle_shown(len(titles), 1, 3)
     # the method, the cost and the note in words; the rest are numbers
     kinds = {0: name, len(titles) - 2: prose, len(titles) - 1: prose}
@@ -62,6 +62,9 @@ def tables(result, precision=None):
              for row in rows(result, precision)]
     return [t.layout.table(f"the gradient of {result.output} four ways", laid_out, cells,
                            notes=t.left_out([], 0, columns, len(titles)))]
+
+
+show = show_for(document, plain, csv, tables)
 
 
 # --- --sweep ------------------------------------------------------------------------------
@@ -76,7 +79,8 @@ def show_sweep(result, output_format, precision=None):
 
 
 def sweep_document(result):
-    return {"variables": list(result.variables), "point": json_numbers(result.point),
+    return {"schema": schema("compare.sweep"),
+            "variables": list(result.variables), "point": json_numbers(result.point),
             "steps": list(result.steps), "ad_gradient": dict(zip(result.variables, result.exact)),
             "forward_error": dict(zip(result.variables, result.forward_error)),
             "central_error": dict(zip(result.variables, result.central_error))}
@@ -93,6 +97,11 @@ def sweep_rows(result):
 
 
 def sweep_header(result):
+    return ["step"] + [f"{kind}_error[{v}]" for v in result.variables
+                       for kind in ("forward", "central")]
+
+
+def sweep_table_header(result):
     return ["step"] + [f"{kind} d/d{v}" for v in result.variables
                        for kind in ("forward", "central")]
 
@@ -103,10 +112,9 @@ def sweep_csv(result):
 
 def sweep_plain(result):
     best = result.best(result.central_error)
-    lines = ["\t".join(sweep_header(result))] + ["\t".join(r) for r in sweep_rows(result)]
-    lines += [f"# best central step for d/d{v}: {h:.0e} (error {e:.2e}); AD error: 0 "
-              "(exact to rounding)" for v, (h, e) in zip(result.variables, best)]
-    return "\n".join(lines) + "\n"
+    notes = [[f"# best central step for d/d{v}: {h:.0e} (error {e:.2e}); AD error: 0 "
+              "(exact to rounding)"] for v, (h, e) in zip(result.variables, best)]
+    return plain_text([sweep_header(result), *sweep_rows(result), *notes])
 
 
 def sweep_tables(result):
@@ -115,7 +123,7 @@ def sweep_tables(result):
     from . import terminal as t
     from ..layout import number
 
-    titles = sweep_header(result)
+    titles = sweep_table_header(result)
     columns = t.middle_shown(len(titles), 1, 0)
     shown_titles = t.with_gap([titles[k] for k in t.kept(columns)], columns)
     cells = [t.with_gap([row[k] for k in t.kept(columns)], columns) for row in sweep_rows(result)]

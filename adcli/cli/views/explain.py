@@ -1,6 +1,6 @@
 """explain: how reverse (or forward) mode computes the gradient, step by
 step, as sections of tables."""
-from .common import csv_text, json_number, json_numbers, number_text, present
+from .common import csv_text, json_number, json_numbers, number_text, plain_text, present, schema
 
 
 def show(result, output_format, precision=None, max_rows=None):
@@ -14,7 +14,6 @@ def show(result, output_format, precision=None, max_rows=None):
 def _n(value, precision=None):
     """A number as the explanation writes it (short: it is used in every line)."""
     return number_text(value, precision)
-
 
 
 def sections(result, precision=None, max_rows=None):
@@ -104,13 +103,15 @@ def _paths_section(result, precision, limit=None):
 
 
 def plain(result, precision=None, max_rows=None):
-    lines = [f"f = {result.expression}", "at " + ", ".join(
-        f"{k} = {_n(v, precision)}" for k, v in result.point.items()),
-        f"value {_n(result.value, precision)}"]
+    """The expression, the point (x NAME VALUE) and the value; then each
+    section after a blank line: its title as a note, its header, its rows."""
+    lines = [["expression", result.expression]]
+    lines += [["x", name, _n(v, precision)] for name, v in result.point.items()]
+    lines.append(["value", _n(result.value, precision)])
     for title, header, rows, notes in sections(result, precision, max_rows):
-        lines += ["", title, "\t".join(header)] + ["\t".join(r) for r in rows]
-        lines += [f"# {note}" for note in notes]
-    return "\n".join(lines) + "\n"
+        lines += [[], [f"# {title}"], header, *rows]
+        lines += [[f"# {note}"] for note in notes]
+    return plain_text(lines)
 
 
 def csv(result, precision=None):
@@ -127,6 +128,7 @@ def document(result):
                 "partial": json_number(e.partial)}
 
     return {
+        "schema": schema("explain"),
         "expression": result.expression, "variables": list(result.variables),
         "point": json_numbers(result.point), "output": result.output,
         "value": json_number(result.value), "mode": result.mode, "wrt": result.wrt,

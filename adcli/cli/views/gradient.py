@@ -1,5 +1,6 @@
 """grad at one point: the value and gradient, and with --trace the tape."""
-from .common import csv_text, json_number, number_text, present
+from .common import (coordinate, csv_text, derivative, json_number, number_text, plain_text,
+                     present, schema)
 
 TRACE_COLUMNS = ["node", "computes", "value", "partials", "adjoint", "note"]
 
@@ -14,6 +15,7 @@ def show(result, output_format, precision=None, with_trace=False):
 
 def document(result, with_trace=False):
     data = {
+        "schema": schema("grad"),
         "expression": result.graph.source.strip(),
         "variables": list(result.variables),
         "point": {name: json_number(v) for name, v in result.point.items()},
@@ -38,21 +40,25 @@ def _trace_entry(row, shift=0):
 
 
 def plain(result, precision=None, with_trace=False):
-    lines = [f"value {number_text(result.value, precision)}"]
-    lines += [f"grad {name} {number_text(v, precision)}" for name, v in result.gradient.items()]
+    rows = [["value", number_text(result.value, precision)]]
+    rows += [["grad", name, number_text(v, precision)] for name, v in result.gradient.items()]
     if with_trace:
-        lines.append("")
-        lines.append("\t".join(TRACE_COLUMNS))
-        lines += ["\t".join(trace_cells(row, precision)) for row in result.trace]
-    return "\n".join(lines) + "\n"
+        rows += [[], TRACE_COLUMNS] + [trace_cells(row, precision) for row in result.trace]
+    return plain_text(rows)
+
+
+def header(variables):
+    """The CSV columns of a gradient: the point, the value, the derivatives
+    (one point here, one row per point with --points)."""
+    return ([coordinate(name) for name in variables] + ["value"]
+            + [derivative(name) for name in variables])
 
 
 def csv(result, precision=None, with_trace=False):
     if with_trace:
         return csv_text([TRACE_COLUMNS] + [trace_cells(row, precision) for row in result.trace])
-    header = ["value"] + [f"grad_{name}" for name in result.variables]
-    row = [result.value] + list(result.gradient.values())
-    return csv_text([header, [number_text(v, precision) for v in row]])
+    numbers = [*result.point_values, result.value, *result.gradient.values()]
+    return csv_text([header(result.variables), [number_text(v, precision) for v in numbers]])
 
 
 def trace_cells(row, precision=None):

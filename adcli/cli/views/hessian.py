@@ -1,17 +1,11 @@
 """hessian: the value, gradient and Hessian of one output."""
-from .common import csv_text, json_matrix, json_number, json_numbers, number_text, pick, present
-
-
-def show(result, output_format, precision=None):
-    present(output_format,
-            document=lambda: document(result),
-            plain=lambda: plain(result, precision),
-            csv=lambda: csv(result, precision),
-            tables=lambda: tables(result, precision))
+from .common import (csv_text, json_matrix, json_number, json_numbers, number_text, pick,
+                     plain_text, schema, show_for)
 
 
 def document(result):
-    return {"output": result.output, "variables": list(result.variables),
+    return {"schema": schema("hessian"),
+            "output": result.output, "variables": list(result.variables),
             "point": json_numbers(result.point), "value": json_number(result.value),
             "gradient": json_numbers(result.gradient), "hessian": json_matrix(result.matrix)}
 
@@ -25,16 +19,17 @@ def matrix_rows(result, precision=None, rows=None, columns=None):
 
 
 def csv(result, precision=None):
-    return csv_text([["variable", "gradient"] + list(result.variables)]
+    """One row per variable: the gradient's component and the Hessian's row."""
+    return csv_text([["variable", "gradient"] + [f"hessian[{name}]" for name in result.variables]]
                     + matrix_rows(result, precision))
 
 
 def plain(result, precision=None):
-    lines = [f"value {number_text(result.value, precision)}"]
-    lines += [f"grad {name} {number_text(v, precision)}" for name, v in result.gradient.items()]
-    lines += [f"hessian {a} {b} {number_text(result.matrix[i][j], precision)}"
-              for i, a in enumerate(result.variables) for j, b in enumerate(result.variables)]
-    return "\n".join(lines) + "\n"
+    rows = [["value", number_text(result.value, precision)]]
+    rows += [["grad", name, number_text(v, precision)] for name, v in result.gradient.items()]
+    rows += [["hessian", a, b, number_text(result.matrix[i][j], precision)]
+             for i, a in enumerate(result.variables) for j, b in enumerate(result.variables)]
+    return plain_text(rows)
 
 
 def tables(result, precision=None):
@@ -45,3 +40,6 @@ def tables(result, precision=None):
     rows, columns = t.shown(count, t.MAX_ROWS), t.shown(count, t.MAX_COLUMNS)
     return [t.matrix_table(title, ("", "gradient"), result.variables, rows, columns, count,
                            matrix_rows(result, precision, t.kept(rows), t.kept(columns)))]
+
+
+show = show_for(document, plain, csv, tables)

@@ -1,6 +1,7 @@
 """jacobian at one point: the outputs' values and the matrix, or with
 --sparsity its structural pattern."""
-from .common import csv_text, json_matrix, json_numbers, number_text, pick, present
+from .common import (csv_text, derivative, json_matrix, json_numbers, number_text, pick,
+                     plain_text, present, schema)
 
 
 def show(result, output_format, precision=None, sparsity=False):
@@ -12,7 +13,8 @@ def show(result, output_format, precision=None, sparsity=False):
 
 
 def document(result, sparsity=False):
-    data = {"outputs": list(result.outputs), "variables": list(result.variables),
+    data = {"schema": schema("jacobian"),
+            "outputs": list(result.outputs), "variables": list(result.variables),
             "point": json_numbers(result.point), "values": json_numbers(result.values),
             "jacobian": json_matrix(result.matrix), "mode": result.mode.as_dict()}
     if sparsity:
@@ -40,19 +42,22 @@ def matrix_rows(result, precision=None, rows=None, columns=None):
             for name, row in zip(pick(result.outputs, rows), pick(result.matrix, rows))]
 
 
-def csv(result, precision=None, sparsity=False):
+def records(result, precision=None, sparsity=False):
+    """The header and one row per output, for csv and plain: the value and
+    the row of the Jacobian (the output's gradient), or where it depends."""
     if sparsity:
-        return csv_text([["output"] + list(result.variables)] + sparsity_cells(result))
-    return csv_text([["output", "value"] + list(result.variables)]
-                    + matrix_rows(result, precision))
+        return ([["output"] + [f"depends[{name}]" for name in result.variables]]
+                + sparsity_cells(result))
+    return ([["output", "value"] + [derivative(name) for name in result.variables]]
+            + matrix_rows(result, precision))
+
+
+def csv(result, precision=None, sparsity=False):
+    return csv_text(records(result, precision, sparsity))
 
 
 def plain(result, precision=None, sparsity=False):
-    if sparsity:
-        lines = [["output"] + list(result.variables)] + sparsity_cells(result)
-    else:
-        lines = [["output", "value"] + list(result.variables)] + matrix_rows(result, precision)
-    return "\n".join(" ".join(line) for line in lines) + "\n"
+    return plain_text(records(result, precision, sparsity))
 
 
 def tables(result, precision=None, sparsity=False):

@@ -1,17 +1,11 @@
 """minimize: the point reached, its value, and how the run ended."""
-from .common import csv_text, json_number, json_numbers, number_text, present
-
-
-def show(result, output_format, precision=None):
-    present(output_format,
-            document=lambda: document(result),
-            plain=lambda: plain(result, precision),
-            csv=lambda: csv(result, precision),
-            tables=lambda: tables(result, precision))
+from .common import (coordinate, csv_text, json_number, json_numbers, number_text, plain_text,
+                     schema, show_for)
 
 
 def document(result):
-    data = {"x": json_numbers(result.x), "value": json_number(result.value),
+    data = {"schema": schema("minimize"),
+            "x": json_numbers(result.x), "value": json_number(result.value),
             "converged": result.converged, "reason": result.reason,
             "message": result.message, "iterations": result.iterations,
             "evaluations": result.evaluations,
@@ -25,8 +19,9 @@ def document(result):
 
 
 def fields(result, precision=None):
-    """(label, text) pairs shared by plain and table output."""
-    return ([(f"x {name}", number_text(v, precision)) for name, v in result.x.items()]
+    """(key, text) pairs shared by every form but JSON: key is ("x", name)
+    for a coordinate of the point, else a name."""
+    return ([(("x", name), number_text(v, precision)) for name, v in result.x.items()]
             + [("value", number_text(result.value, precision)),
                ("converged", "true" if result.converged else "false"),
                ("reason", result.reason), ("iterations", str(result.iterations)),
@@ -36,13 +31,18 @@ def fields(result, precision=None):
                ("method", result.method)])
 
 
+def _cells(key):
+    return list(key) if isinstance(key, tuple) else [key]
+
+
 def plain(result, precision=None):
-    return "".join(f"{label} {text}\n" for label, text in fields(result, precision))
+    """x NAME VALUE for each coordinate, then KEY TEXT lines."""
+    return plain_text(_cells(key) + [text] for key, text in fields(result, precision))
 
 
 def csv(result, precision=None):
     pairs = fields(result, precision)
-    return csv_text([[label.replace("x ", "x_") for label, _ in pairs],
+    return csv_text([[coordinate(key[1]) if isinstance(key, tuple) else key for key, _ in pairs],
                      [text for _, text in pairs]])
 
 
@@ -54,5 +54,8 @@ def tables(result, precision=None):
              f"{verdict}, {result.message}")
     pairs = fields(result, precision)  # x of every variable, then the verdict's
     rows = t.shown(len(pairs), t.MAX_ROWS)
-    return [t.layout.records(title, t.filled(rows, (pairs[k] for k in t.kept(rows)), 2),
-                             notes=t.left_out(rows, len(pairs)))]
+    cells = ([" ".join(_cells(pairs[k][0])), pairs[k][1]] for k in t.kept(rows))
+    return [t.layout.records(title, t.filled(rows, cells, 2), notes=t.left_out(rows, len(pairs)))]
+
+
+show = show_for(document, plain, csv, tables)

@@ -1,5 +1,5 @@
 """jvp and vjp: the outputs' values and the product J·v or uᵀ·J."""
-from .common import csv_text, json_numbers, number_text, present
+from .common import csv_text, json_numbers, number_text, plain_text, present, schema
 
 
 def show(result, output_format, precision=None, kind="jvp"):
@@ -11,7 +11,8 @@ def show(result, output_format, precision=None, kind="jvp"):
 
 
 def document(result, kind):
-    return {"outputs": list(result.outputs), "variables": list(result.variables),
+    return {"schema": schema(kind),
+            "outputs": list(result.outputs), "variables": list(result.variables),
             "point": json_numbers(result.point), "values": json_numbers(result.values),
             kind: json_numbers(result.product)}
 
@@ -23,9 +24,9 @@ def csv(result, precision=None, kind="jvp"):
 
 
 def plain(result, precision=None, kind="jvp"):
-    lines = [f"value {name} {number_text(v, precision)}" for name, v in result.values.items()]
-    lines += [f"{kind} {name} {number_text(v, precision)}" for name, v in result.product.items()]
-    return "\n".join(lines) + "\n"
+    rows = [["value", name, number_text(v, precision)] for name, v in result.values.items()]
+    rows += [[kind, name, number_text(v, precision)] for name, v in result.product.items()]
+    return plain_text(rows)
 
 
 def tables(result, precision=None, kind="jvp"):

@@ -1,5 +1,5 @@
 """eval: the value of every output at a point."""
-from .common import csv_text, json_numbers, number_text, present
+from .common import csv_text, json_numbers, number_text, plain_text, present, schema
 
 
 def show(values, point, output_format, precision=None):
@@ -11,7 +11,8 @@ def show(values, point, output_format, precision=None):
 
 
 def document(values, point):
-    return {"outputs": list(values), "point": json_numbers(point), "values": json_numbers(values)}
+    return {"schema": schema("eval"),
+            "outputs": list(values), "point": json_numbers(point), "values": json_numbers(values)}
 
 
 def csv(values, precision=None):
@@ -20,7 +21,7 @@ def csv(values, precision=None):
 
 
 def plain(values, precision=None):
-    return "".join(f"value {n} {number_text(v, precision)}\n" for n, v in values.items())
+    return plain_text(["value", n, number_text(v, precision)] for n, v in values.items())
 
 
 def tables(values, precision=None):
