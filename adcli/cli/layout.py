@@ -20,6 +20,9 @@ console's width (a rich table title would wrap at the table's width).
 Every piece of text is a rich Text made by ``text``: user text is never
 read as markup, and its control characters are escaped (errors.visible).
 
+The one cut left is a fold: a single word (a path, a number) wider than the
+whole console folds onto the next line, every character kept.
+
 ``lost`` is the check the tests make of a rendering: no line wider than
 the console, no cell that lost characters.
 """
@@ -90,8 +93,8 @@ def matrix(title, columns, rows, *, labels=1, numbers=None, total=None, notes=()
 
 
 def records(title, pairs, *, justify="right", prose=(), styles=None, notes=()):
-    """(name, value) pairs as two columns without headers; a pair too wide
-    for the console puts its value on a line of its own.  prose: the
+    """(name, value) pairs as two columns without headers; a value too wide
+    to stand beside the names goes on a line of its own.  prose: the
     positions of the pairs whose value is free text (it may wrap)."""
     return _Layout(title, [Column("", "left"), Column("", justify)], [list(p) for p in pairs],
                    styles, notes, stack=False, prose={(k, 1) for k in prose})
@@ -132,7 +135,36 @@ class _Layout:
         elif self.stack:
             yield from self._stacked(width)
         else:
-            yield from _own_lines(self.rows, self.styles)
+            yield from self._pairs(width)
+
+    def _pairs(self, width):
+        """Name and value pairs in two columns, but a value too wide to
+        stand beside the names on a line of its own below its name.  A name
+        without a value (the heading of a stacked row) does not widen the
+        names: one wider than them is a line of its own."""
+        names = max((_width(label) for label, value in self.rows if _plain(value)), default=0)
+        room = width - _frame(2, headed=False) - names
+        run = []
+        for r, (label, value) in enumerate(self.rows):
+            wide = (_prose_width(value) if (r, 1) in self.prose else _width(value)) > room
+            if not (wide or _width(label) > names):
+                run.append(r)
+                continue
+            yield from self._run(run, names, room)
+            run = []
+            yield from _own_lines([(label, value)], {0: self.styles.get(r)})
+        yield from self._run(run, names, room)
+
+    def _run(self, positions, names, room):
+        """The pairs at positions as one table of two columns: the names
+        names wide, the values as wide as the widest but at most room."""
+        if not positions:
+            return
+        rows = [self.rows[r] for r in positions]
+        values = max(_width(value) for _, value in rows)
+        yield _rich_table(self.columns, rows, [names, min(values, room)],
+                          {k: self.styles[r] for k, r in enumerate(positions) if r in self.styles},
+                          {(k, 1) for k, r in enumerate(positions) if (r, 1) in self.prose})
 
     def _in_blocks(self, width):
         labels, numbers, total = self.blocks
@@ -142,8 +174,7 @@ class _Layout:
         for start, stop in _block_spans(self.columns, self.rows, width, labels):
             keep = [*range(labels), *range(labels + start, labels + stop)]
             shown = [n for n in numbers[start:stop] if n is not None]
-            yield text(f"columns {shown[0]}-{shown[-1]} of {total}",
-                       style="dim")
+            yield text(f"columns {shown[0]}-{shown[-1]} of {total}", style="dim")
             columns = [self.columns[k] for k in keep]
             rows = [[row[k] for k in keep] for row in self.rows]
             yield _rich_table(columns, rows, fitted_widths(columns, rows, width), self.styles,
@@ -322,13 +353,12 @@ def _cell(cell, wraps, width):
 
 #: a number as adcli writes one, not part of a name such as x1
 _NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?(?![\w.])", re.I)
-
-
 #: the heading of a block of matrix columns
 _BLOCK = re.compile(r"columns \d+-\d+ of \d+")
 
 
 def numbers_in(text_):
+    """The numbers of text_, as written (-8.2039989837899, 1e-05)."""
     return _NUMBER.findall(text_)
 
 

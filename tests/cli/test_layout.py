@@ -153,6 +153,19 @@ def test_a_record_too_wide_for_a_line_puts_its_value_on_its_own_line():
     assert "  -1.2345678901234567" in lines
 
 
+def test_only_the_value_too_wide_for_its_line_leaves_the_two_columns():
+    place = "/a/long/path/" * 3 + "checks.adx:2:30"  # 54: beside the names it takes 61
+    pairs = [("where", place), ("check", "f at x=1: value 2")]
+    lines = [line.rstrip() for line in rendered(layout.records(None, pairs), 60).splitlines()]
+    assert lines == ["where", "  " + place, "check  f at x=1: value 2"]
+
+
+def test_a_heading_without_a_value_does_not_push_the_values_off_their_line():
+    pairs = [("method: a rather long method name", ""), ("  d/dx", "-1.2345678901234567")]
+    lines = [line.rstrip() for line in rendered(layout.records(None, pairs), 30).splitlines()]
+    assert lines == ["method: a rather long method", "name", "  d/dx  -1.2345678901234567"]
+
+
 # --- text ---------------------------------------------------------------------------
 
 
