@@ -174,7 +174,8 @@ class _Layout:
         for start, stop in _block_spans(self.columns, self.rows, width, labels):
             keep = [*range(labels), *range(labels + start, labels + stop)]
             shown = [n for n in numbers[start:stop] if n is not None]
-            yield text(f"columns {shown[0]}-{shown[-1]} of {total}", style="dim")
+            yield text(f"columns {shown[0]}-{shown[-1]} of {total}" if shown else GAP,
+                       style="dim")  # a block of the gap alone has no numbers
             columns = [self.columns[k] for k in keep]
             rows = [[row[k] for k in keep] for row in self.rows]
             yield _rich_table(columns, rows, fitted_widths(columns, rows, width), self.styles,
