@@ -188,7 +188,8 @@ def test_user_text_is_never_markup_and_controls_are_escaped():
 
 def test_lost_sees_a_cut_number_a_wide_line_and_an_ellipsis():
     assert layout.lost("x  12.0000000000870\n", 80, ["12.000000000087073"]) == [
-        "12.000000000087073 is not shown whole", "12.0000000000870 is shown but was not given (cut?)"]
+        "12.000000000087073 is not shown whole",
+        "12.0000000000870 is shown but was not given (cut?)"]
     assert layout.lost("0.1…\n", 80, ["0.125"])[-1] == "… in the rendering"
     assert layout.lost("a" * 61 + "\n", 60, []) == ["line 1 is 61 wide"]
     assert layout.lost("x1  ∂/∂x2  -1.5e-08\n", 80, ["-1.5e-08"]) == []

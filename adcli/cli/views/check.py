@@ -186,7 +186,7 @@ def tables(report):
     from rich.text import Text
 
     from . import terminal as t
-    from ..layout import name, prose
+    from ..layout import name, prose, table
 
     rows = []
     for path, outcomes, error in report:
@@ -197,4 +197,4 @@ def tables(report):
             rows.append([status, f"{path}:{o.line}:{o.column}", o.name, o.message])
     # the place file:line:col stays whole on one line: editors and terminals open it
     columns = [name(""), name("where"), prose("check"), prose("why it failed")]
-    return [t.layout.table("adcli check", columns, rows), t.text(summary(report))]
+    return [table("adcli check", columns, rows), t.text(summary(report))]

@@ -51,7 +51,7 @@ def plain(result, precision=None):
 
 def tables(result, precision=None):
     from . import terminal as t
-    from ..layout import name, number, prose
+    from ..layout import name, number, prose, table
 
     titles = table_header(result)
     columns = t.middle_shown(len(titles), 1, 3)
@@ -60,7 +60,7 @@ def tables(result, precision=None):
     laid_out = [number(t.GAP) if k is None else kinds.get(k, number)(titles[k]) for k in columns]
     cells = [t.with_gap([row[k] for k in t.kept(columns)], columns)
              for row in rows(result, precision)]
-    return [t.layout.table(f"the gradient of {result.output} four ways", laid_out, cells,
+    return [table(f"the gradient of {result.output} four ways", laid_out, cells,
                            notes=t.left_out([], 0, columns, len(titles)))]
 
 
@@ -121,7 +121,7 @@ def sweep_tables(result):
     from rich.text import Text
 
     from . import terminal as t
-    from ..layout import number
+    from ..layout import number, table
 
     titles = sweep_table_header(result)
     columns = t.middle_shown(len(titles), 1, 0)
@@ -132,6 +132,6 @@ def sweep_tables(result):
              t.text(f"best central step for d/d{result.variables[k]}: {best[k][0]:.0e} "
                     f"(error {best[k][1]:.2e}); AD: exact to rounding, no step", style="dim")
              for k in t.shown(len(result.variables), t.MAX_ROWS)]
-    return [t.layout.table("finite-difference error |difference - AD| against step",
+    return [table("finite-difference error |difference - AD| against step",
                            [number(title) for title in shown_titles], cells,
                            notes=t.left_out([], 0, columns, len(titles)) + notes)]

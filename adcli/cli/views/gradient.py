@@ -77,13 +77,13 @@ def tables(result, precision=None, with_trace=False):
 
 def gradient_table(result, precision=None):
     from . import terminal as t
-    from ..layout import name, number
+    from ..layout import name, number, table
 
     names, derivatives = result.variables, list(result.gradient.values())
     rows = t.shown(len(names), t.MAX_ROWS)
     cells = ([f"∂f/∂{names[k]}", number_text(result.point_values[k], precision),
               number_text(derivatives[k], precision)] for k in t.kept(rows))
-    return t.layout.table(f"f = {t.short(result.graph.source)}",
+    return table(f"f = {t.short(result.graph.source)}",
                           [name("", style="bold"), number("at"), number("value / derivative")],
                           [["f", "", number_text(result.value, precision)]]
                           + t.filled(rows, cells, 3),
@@ -93,7 +93,7 @@ def gradient_table(result, precision=None):
 def trace_table(result, precision=None):
     """The tape: one row per node, forward values and backward adjoints."""
     from . import terminal as t
-    from ..layout import name, number, prose
+    from ..layout import name, number, prose, table
 
     kinds = {"node": name, "value": number, "adjoint": number}  # the rest: free text
     columns = [kinds.get(c, prose)(c if c != "partials" else "local partials")
@@ -106,6 +106,6 @@ def trace_table(result, precision=None):
         row[3] = row[3].replace(" ", "  ")
         cells.append(row)
     kinks = {k: "yellow" for k in t.kept(rows) if trace[k].kink}
-    return t.layout.table("evaluation trace (forward values, backward adjoints)", columns,
+    return table("evaluation trace (forward values, backward adjoints)", columns,
                           t.filled(rows, cells, len(columns)), styles=t.styled(rows, kinks),
                           notes=t.left_out(rows, len(trace)))

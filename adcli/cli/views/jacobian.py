@@ -62,7 +62,7 @@ def plain(result, precision=None, sparsity=False):
 
 def tables(result, precision=None, sparsity=False):
     from . import terminal as t
-    from ..layout import name
+    from ..layout import matrix, name
 
     shown_rows = t.shown(len(result.outputs), t.MAX_ROWS)
     columns = t.shown(len(result.variables), t.MAX_COLUMNS)
@@ -70,7 +70,7 @@ def tables(result, precision=None, sparsity=False):
         names = t.with_gap([result.variables[c] for c in t.kept(columns)], columns)
         cells = ([row[0]] + t.with_gap(row[1:], columns)
                  for row in sparsity_cells(result, t.kept(shown_rows), t.kept(columns)))
-        return [t.layout.matrix(
+        return [matrix(
             "sparsity pattern (* where the output depends on the variable)",
             [name("output", style="bold")] + [name(n, justify="center") for n in names],
             t.filled(shown_rows, cells, len(names) + 1),

@@ -48,6 +48,7 @@ def csv(result, precision=None):
 
 def tables(result, precision=None):
     from . import terminal as t
+    from ..layout import records
 
     verdict = "converged" if result.converged else "NOT converged"
     title = (f"{'maximum' if result.maximize else 'minimum'} ({result.method}): "
@@ -55,7 +56,7 @@ def tables(result, precision=None):
     pairs = fields(result, precision)  # x of every variable, then the verdict's
     rows = t.shown(len(pairs), t.MAX_ROWS)
     cells = ([" ".join(_cells(pairs[k][0])), pairs[k][1]] for k in t.kept(rows))
-    return [t.layout.records(title, t.filled(rows, cells, 2), notes=t.left_out(rows, len(pairs)))]
+    return [records(title, t.filled(rows, cells, 2), notes=t.left_out(rows, len(pairs)))]
 
 
 show = show_for(document, plain, csv, tables)
