@@ -51,7 +51,7 @@ def test_console_script_plain_output_and_exit_codes(tmp_path):
     script = adcli_script()
     completed = _run([script, "grad", TEXTBOOK, "--at", "2,3,4"], tmp_path)
     assert completed.returncode == 0
-    assert completed.stdout == "value 48\ngrad x1 12\ngrad x2 12\ngrad x3 9\n"
+    assert completed.stdout == "value\t48\ngrad\tx1\t12\ngrad\tx2\t12\ngrad\tx3\t9\n"
     completed = _run([script, "grad", "2x", "--at", "1"], tmp_path)
     assert completed.returncode == 2
     assert completed.stdout == "" and "2*x" in completed.stderr

@@ -5,6 +5,7 @@ node with several outgoing edges."""
 import json
 
 from ..graph import format_number
+from .views.common import schema
 
 
 def _short(value):
@@ -96,6 +97,7 @@ def to_mermaid(explanation, max_nodes=None):
 def to_json(explanation, max_nodes=None):
     steps, collapsed = _kept(explanation, max_nodes)
     document = {
+        "schema": schema("graph"),
         "expression": explanation.expression, "output": explanation.output,
         "nodes": [{"id": s.node, "computes": s.computes, "name": s.label,
                    "kind": "op" if s.inputs else "input", "value": _finite(s.value),

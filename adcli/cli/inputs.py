@@ -1,6 +1,10 @@
-"""Reading the files a user gives adcli (expressions, programs, checks, CSV
-points, stdin): all through read_text, so each accepts the same text."""
+"""Reading what a user gives adcli: the expression (EXPR, -e, -f), the
+point, the files (programs, checks, CSV points, stdin), all through
+read_text, so each accepts the same text."""
+import re
 import sys
+
+import click
 
 from ..errors import AdcliError, InputError
 
@@ -41,3 +45,47 @@ def decode(data, name):
                          f"offset {offset} (line {line})", line,
                          hint="adcli reads UTF-8: convert it, e.g. iconv -f latin1 -t utf-8"
                          ) from None
+
+
+def load_graph(expr, expr_file, exprs, variables, points_file=None):
+    """Parse the expression from EXPR, -f or -e; errors name the file."""
+    import adcli
+
+    sources = [expr is not None, expr_file is not None, bool(exprs)]
+    if sum(sources) > 1:
+        raise click.UsageError("give the expression once: as EXPR, with -f, or with -e")
+    if expr is not None and re.fullmatch(r"--[A-Za-z][A-Za-z-]+", expr):
+        raise click.NoSuchOption(expr)  # a mistyped option, not an expression
+    if points_file == "-" and "-" in (expr, expr_file):
+        raise click.UsageError("the expression and --points cannot both come from stdin")
+    if expr_file is not None:
+        text = read_text(expr_file)
+        if expr_file != "-":
+            click.get_current_context().meta["adcli.filename"] = expr_file
+    elif exprs:
+        text = ";".join(exprs)  # not newlines: a line starting with '-' would continue
+    elif expr is None:
+        raise click.UsageError("missing the expression: give EXPR, '-' for stdin, -e EXPR "
+                               "or -f FILE")
+    elif expr == "-":
+        text = read_text("-")
+    else:
+        text = expr
+    return adcli.parse(text, variables)
+
+
+def require_point(graph, at):
+    if at is None and graph.variables:
+        raise click.UsageError(
+            f"missing --at: give values for {', '.join(graph.variables)}, "
+            "e.g. --at " + ",".join("1" for _ in graph.variables))
+    return at if at is not None else []
+
+
+def read_batch(graph, points_file, at):
+    """The points of a --points file, for the graph's variables."""
+    if at is not None:
+        raise click.UsageError("give --at or --points, not both")
+    from ..points import read_csv_points
+    return read_csv_points(read_text(points_file), graph.variables,
+                           source=display_name(points_file))

@@ -29,7 +29,8 @@ def exact_jacobian(x, y):
 #: points in the header's order y, x (the header, not the position, names them)
 POINTS = [(1.0, 2.0), (0.5, -1.0), (3.0, 0.25), (2.5, 1e3)]  # (x, y)
 POINTS_CSV = "y,x\n" + "".join(f"{y!r},{x!r}\n" for x, y in POINTS)
-HEADER = ["x", "y", *OUTPUTS] + [f"d{o}/d{v}" for o in OUTPUTS for v in ("x", "y")]
+HEADER = (["x[x]", "x[y]"] + [f"value[{o}]" for o in OUTPUTS]
+          + [f"d[{o}]/d[{v}]" for o in OUTPUTS for v in ("x", "y")])
 
 
 @pytest.fixture
@@ -75,7 +76,8 @@ def test_csv_one_jacobian_per_point(run_cli, points_file):
 def test_json_one_jacobian_per_point(run_cli, points_file):
     document = json.loads(ok(run_cli("jacobian", EXPR, "--points", points_file,
                                      "--format", "json")).stdout)
-    assert set(document) == {"outputs", "variables", "rows", "failed_rows", "mode"}
+    assert set(document) == {"schema", "outputs", "variables", "rows", "failed_rows", "mode"}
+    assert document["schema"] == "adcli.jacobian.points/1"
     assert document["outputs"] == OUTPUTS
     assert document["variables"] == ["x", "y"]
     assert document["failed_rows"] == []
@@ -93,10 +95,10 @@ def test_json_one_jacobian_per_point(run_cli, points_file):
 def test_plain_one_jacobian_per_point(run_cli, points_file):
     lines = ok(run_cli("jacobian", EXPR, "--points", points_file,
                        "--format", "plain")).stdout.splitlines()
-    assert lines[0].split() == HEADER
+    assert lines[0].split("\t") == HEADER
     assert len(lines) == 1 + len(POINTS)
     for point, line in zip(POINTS, lines[1:]):
-        numbers = [float(word) for word in line.split()]
+        numbers = [float(word) for word in line.split("\t")]
         assert numbers[:2] == list(point)
         check_row(point, numbers[2:5], [numbers[5:7], numbers[7:9], numbers[9:11]])
 
@@ -172,9 +174,9 @@ def test_failed_rows_in_csv_with_allow_nonfinite(run_cli, tmp_path):
     assert result.exit_code == 0
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert len(rows) == 4
-    assert math.isnan(float(rows[1]["f2"]))
-    assert float(rows[2]["f2"]) == -math.inf
-    assert float(rows[2]["df2/dx"]) == math.inf
+    assert math.isnan(float(rows[1]["value[f2]"]))
+    assert float(rows[2]["value[f2]"]) == -math.inf
+    assert float(rows[2]["d[f2]/d[x]"]) == math.inf
 
 
 def test_points_and_at_together_is_a_usage_error(run_cli, points_file):

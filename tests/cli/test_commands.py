@@ -19,14 +19,14 @@ TEXTBOOK = "3*(x1**2+x2*x3)"
 
 def test_plain_is_the_default_when_not_a_terminal(run_cli):
     result = ok(run_cli("grad", TEXTBOOK, "--at", "2,3,4"))
-    assert result.stdout == "value 48\ngrad x1 12\ngrad x2 12\ngrad x3 9\n"
+    assert result.stdout == "value\t48\ngrad\tx1\t12\ngrad\tx2\t12\ngrad\tx3\t9\n"
     assert result.stderr == ""
 
 
 def test_plain_format_lines(run_cli):
     result = ok(run_cli("grad", "x*y + 0.5", "--at", "1.5,2", "--format", "plain"))
     lines = result.stdout.splitlines()
-    assert lines == ["value 3.5", "grad x 2", "grad y 1.5"]
+    assert lines == ["value\t3.5", "grad\tx\t2", "grad\ty\t1.5"]
     words = [line.split() for line in lines]
     assert all(len(w) in (2, 3) for w in words)
 
@@ -72,7 +72,8 @@ def test_json_nonfinite_is_null(run_cli):
 def test_csv_round_trip(run_cli):
     result = ok(run_cli("grad", TEXTBOOK, "--at", "2,3,4", "--format", "csv"))
     rows = list(csv.reader(io.StringIO(result.stdout)))
-    assert rows == [["value", "grad_x1", "grad_x2", "grad_x3"], ["48", "12", "12", "9"]]
+    assert rows == [["x[x1]", "x[x2]", "x[x3]", "value", "grad[x1]", "grad[x2]", "grad[x3]"],
+                    ["2", "3", "4", "48", "12", "12", "9"]]
 
 
 def test_csv_trace(run_cli):
@@ -87,7 +88,7 @@ def test_csv_trace(run_cli):
 def test_plain_trace(run_cli):
     result = ok(run_cli("grad", "abs(x) + x", "--at", "0", "--trace"))
     lines = result.stdout.splitlines()
-    assert lines[:2] == ["value 0", "grad x 1"]
+    assert lines[:2] == ["value\t0", "grad\tx\t1"]
     table = [line.split("\t") for line in lines[3:]]
     assert table[0] == ["node", "computes", "value", "partials", "adjoint", "note"]
     by_node = {row[0]: row for row in table[1:]}
@@ -107,9 +108,9 @@ def test_table_format(run_cli):
 @pytest.mark.parametrize("precision, text", [("1", "0.3"), ("3", "0.333"), ("17", "0.33333333333333331")])
 def test_precision(run_cli, precision, text):
     result = ok(run_cli("grad", "x/3", "--at", "1", "--precision", precision))
-    assert result.stdout == f"value {text}\ngrad x {text}\n"
+    assert result.stdout == f"value\t{text}\ngrad\tx\t{text}\n"
     result = ok(run_cli("grad", "x/3", "--at", "1", "--precision", precision, "--format", "csv"))
-    assert list(csv.reader(io.StringIO(result.stdout)))[1] == [text, text]
+    assert list(csv.reader(io.StringIO(result.stdout)))[1] == ["1", text, text]
 
 
 def test_default_precision_reads_back_exactly(run_cli):
@@ -132,7 +133,7 @@ def test_bad_format(run_cli):
 
 def test_named_point_in_any_order(run_cli):
     result = ok(run_cli("grad", TEXTBOOK, "--at", "x3=4,x1=2,x2=3"))
-    assert result.stdout.startswith("value 48\n")
+    assert result.stdout.startswith("value\t48\n")
 
 
 def test_point_values_may_be_constant_expressions(run_cli):
@@ -176,7 +177,7 @@ def test_unknown_name_suggests_a_close_one(run_cli):
 
 def test_no_variables_needs_no_point(run_cli):
     result = ok(run_cli("grad", "2*pi"))
-    assert result.stdout == f"value {2 * math.pi!r}\n"
+    assert result.stdout == f"value\t{2 * math.pi!r}\n"
 
 
 # --- where the expression comes from ----------------------------------------------------------------
@@ -196,12 +197,12 @@ def test_expression_from_stdin(run_cli):
     result = ok(run_cli("grad", "-", "--at", "0.5,1", input="sin(x)*exp(y)\n"))
     lines = result.stdout.splitlines()
     assert float(lines[0].split()[1]) == pytest.approx(math.sin(0.5) * math.e, rel=1e-15)
-    assert lines[1].startswith("grad x ")
+    assert lines[1].startswith("grad\tx\t")
 
 
 def test_expression_file_from_stdin(run_cli):
     result = ok(run_cli("grad", "-f", "-", "--at", "2,3,4", input=TEXTBOOK))
-    assert result.stdout.startswith("value 48\n")
+    assert result.stdout.startswith("value\t48\n")
 
 
 def test_syntax_error_in_a_file_names_the_line(run_cli, tmp_path):
@@ -243,7 +244,7 @@ def _batch_expected():
 def test_points_csv(run_cli, points_file):
     result = ok(run_cli("grad", "x**2 + x*y", "--points", points_file, "--format", "csv"))
     rows = list(csv.reader(io.StringIO(result.stdout)))
-    assert rows[0] == ["x", "y", "value", "grad_x", "grad_y"]
+    assert rows[0] == ["x[x]", "x[y]", "value", "grad[x]", "grad[y]"]
     assert [[float(c) for c in row] for row in rows[1:]] == [list(map(float, e))
                                                               for e in _batch_expected()]
     assert result.stderr == ""
@@ -263,8 +264,8 @@ def test_points_json(run_cli, points_file):
 def test_points_plain(run_cli, points_file):
     result = ok(run_cli("grad", "x**2 + x*y", "--points", points_file))
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["x", "y", "value", "grad_x", "grad_y"]
-    assert [[float(c) for c in line.split()] for line in lines[1:]] == \
+    assert lines[0].split("\t") == ["x[x]", "x[y]", "value", "grad[x]", "grad[y]"]
+    assert [[float(c) for c in line.split("\t")] for line in lines[1:]] == \
         [list(map(float, e)) for e in _batch_expected()]
 
 
@@ -364,9 +365,9 @@ def test_domain_errors_exit_3(run_cli, expr, at, node):
 
 def test_allow_nonfinite_prints_ieee_values(run_cli):
     result = ok(run_cli("grad", "log(x)", "--at", "0", "--allow-nonfinite"))
-    assert result.stdout == "value -inf\ngrad x inf\n"
+    assert result.stdout == "value\t-inf\ngrad\tx\tinf\n"
     result = ok(run_cli("grad", "log(x)", "--at", "-1", "--allow-nonfinite", "--format", "csv"))
-    assert list(csv.reader(io.StringIO(result.stdout)))[1] == ["nan", "-1"]
+    assert list(csv.reader(io.StringIO(result.stdout)))[1] == ["-1", "nan", "-1"]
 
 
 # --- version and help -----------------------------------------------------------------------------------
@@ -408,12 +409,12 @@ def test_no_arguments_shows_usage(run_cli):
 ])
 def test_expression_starting_with_minus_is_not_an_option(run_cli, args):
     result = ok(run_cli("grad", *args))
-    assert result.stdout == "value -9\ngrad x -6\n"
+    assert result.stdout == "value\t-9\ngrad\tx\t-6\n"
 
 
 def test_negative_point_values(run_cli):
     result = ok(run_cli("grad", "-2*x", "--at", "-1.5"))
-    assert result.stdout == "value 3\ngrad x -2\n"
+    assert result.stdout == "value\t3\ngrad\tx\t-2\n"
 
 
 @pytest.mark.parametrize("args", [["--formt", "--at", "1"], ["x", "--at", "1", "--formt", "json"]])

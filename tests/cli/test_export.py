@@ -248,7 +248,8 @@ def test_json_graph_matches_the_trace(run_cli, expr, at):
     document = json.loads(ok(run_cli("graph", expr, "--at", at, "--format", "json")).stdout)
     trace = json.loads(ok(run_cli("grad", expr, "--at", at, "--trace",
                                   "--format", "json")).stdout)
-    assert set(document) == {"expression", "output", "nodes", "edges", "collapsed"}
+    assert set(document) == {"schema", "expression", "output", "nodes", "edges", "collapsed"}
+    assert document["schema"] == "adcli.graph/1"
     assert document["collapsed"] == 0
     rows = trace["trace"]
     assert [n["id"] for n in document["nodes"]] == [r["node"] for r in rows]

@@ -38,8 +38,8 @@ def test_check_file_not_utf8_is_a_file_error_in_the_report(run_cli, files):
     good = files("good.adx", b"f = x**2\n")
     result = run_cli("check", bad, good, "--format", "plain")
     _says_not_utf8(result, bad, 16, line=2, where="stdout")
-    assert result.stdout.startswith(f"ERROR {bad}:2:1 ")  # the line of the bad byte
-    assert f"PASS {good}" in result.stdout
+    assert result.stdout.startswith(f"ERROR\t{bad}:2:1\t")  # the line of the bad byte
+    assert f"PASS\t{good}" in result.stdout
 
 
 def test_points_file_not_utf8(run_cli, files):
@@ -54,17 +54,17 @@ def test_the_offset_counts_the_byte_order_mark(run_cli, files):
 
 def test_a_byte_order_mark_is_accepted_everywhere(run_cli, files):
     expression = files("f.adx", BOM + b"x**2\n")
-    assert run_cli("grad", "-f", expression, "--at", "3").stdout == "value 9\ngrad x 6\n"
-    assert run_cli("grad", "-", "--at", "3", input=BOM + b"x**2").stdout == "value 9\ngrad x 6\n"
+    assert run_cli("grad", "-f", expression, "--at", "3").stdout == "value\t9\ngrad\tx\t6\n"
+    assert run_cli("grad", "-", "--at", "3", input=BOM + b"x**2").stdout == "value\t9\ngrad\tx\t6\n"
     checked = files("c.adx", BOM + b"f = x**2\ncheck f at x=3: value 9\n")
     assert run_cli("check", checked).exit_code == 0
     points = files("p.csv", BOM + b"x\n3\n")
-    assert run_cli("grad", "x**2", "--points", points).stdout.splitlines()[1] == "3 9 6"
+    assert run_cli("grad", "x**2", "--points", points).stdout.splitlines()[1] == "3\t9\t6"
 
 
 def test_utf8_text_reads_as_before(run_cli, files):
     path = files("f.adx", "f = x**2  # café, naïve: UTF-8\n".encode())
-    assert run_cli("grad", "-f", path, "--at", "2").stdout == "value 4\ngrad x 4\n"
+    assert run_cli("grad", "-f", path, "--at", "2").stdout == "value\t4\ngrad\tx\t4\n"
 
 
 def test_a_file_that_cannot_be_read_is_an_adcli_error(tmp_path, monkeypatch):

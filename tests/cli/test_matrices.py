@@ -40,7 +40,9 @@ def program_file(tmp_path):
 
 def test_jacobian_json_schema(run_cli):
     document = json.loads(ok(run_cli("jacobian", EXAMPLE, "--at", "1,2", "--format", "json")).stdout)
-    assert set(document) == {"outputs", "variables", "point", "values", "jacobian", "mode"}
+    assert set(document) == {"schema", "outputs", "variables", "point", "values", "jacobian",
+                             "mode"}
+    assert document["schema"] == "adcli.jacobian/1"
     assert document["outputs"] == ["f1", "f2", "f3"]
     assert document["variables"] == ["x", "y"]
     assert document["point"] == {"x": 1.0, "y": 2.0}
@@ -54,7 +56,7 @@ def test_jacobian_json_schema(run_cli):
 def test_jacobian_csv_parses_back(run_cli):
     rows = list(csv.reader(io.StringIO(ok(run_cli("jacobian", EXAMPLE, "--at", "1,2",
                                                   "--format", "csv")).stdout)))
-    assert rows[0] == ["output", "value", "x", "y"]
+    assert rows[0] == ["output", "value", "grad[x]", "grad[y]"]
     assert [row[0] for row in rows[1:]] == ["f1", "f2", "f3"]
     for row, name, expected in zip(rows[1:], ["f1", "f2", "f3"], EXAMPLE_J):
         assert float(row[1]) == EXAMPLE_VALUES[name]  # shortest text reads back exactly
@@ -63,9 +65,9 @@ def test_jacobian_csv_parses_back(run_cli):
 
 def test_jacobian_plain_parses_back(run_cli):
     lines = ok(run_cli("jacobian", EXAMPLE, "--at", "1,2", "--format", "plain")).stdout.splitlines()
-    assert lines[0].split() == ["output", "value", "x", "y"]
+    assert lines[0].split("\t") == ["output", "value", "grad[x]", "grad[y]"]
     for line, name, expected in zip(lines[1:], ["f1", "f2", "f3"], EXAMPLE_J):
-        fields = line.split()
+        fields = line.split("\t")
         assert fields[0] == name
         assert float(fields[1]) == EXAMPLE_VALUES[name]
         assert [float(v) for v in fields[2:]] == expected
@@ -175,8 +177,8 @@ def test_bad_mode_is_a_usage_error(run_cli):
 def test_sparsity_plain(run_cli):
     lines = ok(run_cli("jacobian", "x*y; z; cos(x)", "--at", "0,1,2", "--sparsity",
                        "--format", "plain")).stdout.splitlines()
-    assert [line.split() for line in lines] == [
-        ["output", "x", "y", "z"],
+    assert [line.split("\t") for line in lines] == [
+        ["output", "depends[x]", "depends[y]", "depends[z]"],
         ["f1", "*", "*", "."],
         ["f2", ".", ".", "*"],
         ["f3", "*", ".", "."],  # d cos(x)/dx = 0 at x = 0, but it depends on x
@@ -187,7 +189,8 @@ def test_sparsity_csv_and_json(run_cli):
     rows = list(csv.reader(io.StringIO(ok(run_cli(
         "jacobian", "-e", "x*0 + y", "-e", "z", "--at", "1,2,3", "--sparsity",
         "--format", "csv")).stdout)))
-    assert rows == [["output", "x", "y", "z"], ["f1", "*", "*", "."], ["f2", ".", ".", "*"]]
+    assert rows == [["output", "depends[x]", "depends[y]", "depends[z]"],
+                    ["f1", "*", "*", "."], ["f2", ".", ".", "*"]]
     document = json.loads(ok(run_cli("jacobian", "-e", "x*0 + y", "-e", "z", "--at", "1,2,3",
                                      "--sparsity", "--format", "json")).stdout)
     assert document["sparsity"] == {"f1": ["x", "y"], "f2": ["z"]}
@@ -200,8 +203,9 @@ def test_sparsity_of_a_program_leaves_out_unused_definitions(run_cli, tmp_path):
     # x = -1 would be a domain error if the unused u were evaluated
     lines = ok(run_cli("jacobian", "-f", path, "--at", "w=1,x=-1,y=2,z=3", "--sparsity",
                        "--format", "plain")).stdout.splitlines()
-    assert [line.split() for line in lines] == [
-        ["output", "w", "x", "y", "z"], ["p", ".", ".", "*", "."], ["q", ".", ".", ".", "*"]]
+    assert [line.split("\t") for line in lines] == [
+        ["output", "depends[w]", "depends[x]", "depends[y]", "depends[z]"],
+        ["p", ".", ".", "*", "."], ["q", ".", ".", ".", "*"]]
 
 
 # --- hessian --------------------------------------------------------------------------------
@@ -209,7 +213,9 @@ def test_sparsity_of_a_program_leaves_out_unused_definitions(run_cli, tmp_path):
 
 def test_hessian_json_schema(run_cli):
     document = json.loads(ok(run_cli("hessian", ROSENBROCK, "--at", "1,1", "--format", "json")).stdout)
-    assert set(document) == {"value", "gradient", "hessian", "variables", "point", "output"}
+    assert set(document) == {"schema", "value", "gradient", "hessian", "variables", "point",
+                             "output"}
+    assert document["schema"] == "adcli.hessian/1"
     assert document["value"] == 0.0
     assert document["gradient"] == {"x": 0.0, "y": 0.0}
     assert document["hessian"] == [[802.0, -400.0], [-400.0, 200.0]]
@@ -224,16 +230,16 @@ def test_hessian_plain_and_csv_parse_back(run_cli):
                 ("y", "x"): -400 * x, ("y", "y"): 200.0}
     lines = ok(run_cli("hessian", ROSENBROCK, "--at", "-1.2,1", "--format", "plain")).stdout.splitlines()
     entries = {tuple(line.split()[1:3]): float(line.split()[3])
-               for line in lines if line.startswith("hessian ")}
+               for line in lines if line.startswith("hessian\t")}
     assert entries.keys() == expected.keys()
     for key, want in expected.items():
         assert close(entries[key], want, rel=1e-14)
-    grads = {line.split()[1]: float(line.split()[2]) for line in lines if line.startswith("grad ")}
+    grads = {line.split()[1]: float(line.split()[2]) for line in lines if line.startswith("grad\t")}
     assert close(grads["x"], -2 * (1 - x) - 400 * x * (y - x * x), rel=1e-14)
     assert close(grads["y"], 200 * (y - x * x), rel=1e-14)
     rows = list(csv.reader(io.StringIO(ok(run_cli("hessian", ROSENBROCK, "--at", "-1.2,1",
                                                   "--format", "csv")).stdout)))
-    assert rows[0] == ["variable", "gradient", "x", "y"]
+    assert rows[0] == ["variable", "gradient", "hessian[x]", "hessian[y]"]
     for row in rows[1:]:
         for column, value in zip(["x", "y"], row[2:]):
             assert close(float(value), expected[row[0], column], rel=1e-14)
@@ -272,7 +278,7 @@ def test_output_that_does_not_exist(run_cli, program_file, command):
 def test_grad_output_picks_one(run_cli, program_file):
     lines = ok(run_cli("grad", "-f", program_file, "--output", "a", "--at", "2,3",
                        "--format", "plain")).stdout.splitlines()
-    assert lines == ["value 8", "grad x 4", "grad y 2"]  # a = x y + x
+    assert lines == ["value\t8", "grad\tx\t4", "grad\ty\t2"]  # a = x y + x
 
 
 # --- grad by forward mode ----------------------------------------------------------------------
@@ -293,7 +299,7 @@ def test_grad_forward_equals_reverse(run_cli, expr, at):
 def test_grad_forward_by_hand_and_explained(run_cli):
     result = run_cli("grad", "x**2*y", "--at", "3,4", "--mode", "forward", "--explain")
     assert result.exit_code == 0
-    assert result.stdout == "value 36\ngrad x 24\ngrad y 9\n"
+    assert result.stdout == "value\t36\ngrad\tx\t24\ngrad\ty\t9\n"
     assert "forward" in result.stderr and "2 pass" in result.stderr
 
 
@@ -308,7 +314,7 @@ def test_trace_with_forward_mode_is_a_usage_error(run_cli):
 def test_jvp_positional_and_named(run_cli):
     # J = [[y, x], [1, 1]] at (1, 2)
     assert ok(run_cli("jvp", "x*y; x+y", "--at", "1,2", "--dir", "1,0")).stdout.splitlines() == [
-        "value f1 2", "value f2 3", "jvp f1 2", "jvp f2 1"]
+        "value\tf1\t2", "value\tf2\t3", "jvp\tf1\t2", "jvp\tf2\t1"]
     document = json.loads(ok(run_cli("jvp", "x*y; x+y", "--at", "1,2", "--dir", "y=1,x=0",
                                      "--format", "json")).stdout)
     assert document["jvp"] == {"f1": 1.0, "f2": 1.0}
@@ -317,7 +323,7 @@ def test_jvp_positional_and_named(run_cli):
 
 def test_vjp_positional_and_named(run_cli):
     assert ok(run_cli("vjp", "x*y; x+y", "--at", "1,2", "--dir", "1,0")).stdout.splitlines() == [
-        "value f1 2", "value f2 3", "vjp x 2", "vjp y 1"]
+        "value\tf1\t2", "value\tf2\t3", "vjp\tx\t2", "vjp\ty\t1"]
     document = json.loads(ok(run_cli("vjp", "x*y; x+y", "--at", "1,2", "--dir", "f2=1,f1=3",
                                      "--format", "json")).stdout)
     assert document["vjp"] == {"x": 3 * 2.0 + 1, "y": 3 * 1.0 + 1}
@@ -352,10 +358,11 @@ def test_direction_is_required(run_cli):
 
 
 def test_eval_formats(run_cli, program_file):
-    assert ok(run_cli("eval", "-f", program_file, "--at", "2,3")).stdout == "value a 8\nvalue b 36\n"
+    assert ok(run_cli("eval", "-f", program_file, "--at", "2,3")).stdout == "value\ta\t8\nvalue\tb\t36\n"
     document = json.loads(ok(run_cli("eval", "-f", program_file, "--at", "2,3",
                                      "--format", "json")).stdout)
-    assert document == {"outputs": ["a", "b"], "point": {"x": 2.0, "y": 3.0},
+    assert document == {"schema": "adcli.eval/1", "outputs": ["a", "b"],
+                        "point": {"x": 2.0, "y": 3.0},
                         "values": {"a": 8.0, "b": 36.0}}
     rows = list(csv.reader(io.StringIO(ok(run_cli("eval", "-f", program_file, "--at", "2,3",
                                                   "--format", "csv")).stdout)))
@@ -418,7 +425,7 @@ def test_file_domain_error_gives_its_location(run_cli, tmp_path):
     assert stderr.startswith(f"error: {path}:2:5: ")
     # the unused definition is never evaluated: q alone is fine
     assert ok(run_cli("hessian", "-f", path, "--output", "q", "--at", "-1")).stdout.splitlines()[0] \
-        == "value -2"
+        == "value\t-2"
 
 
 def test_expression_errors_have_no_file_prefix(run_cli):

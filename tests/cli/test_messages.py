@@ -65,4 +65,4 @@ def test_stdin_is_read_without_click_helpers_that_click_9_removes(run_cli, monke
             monkeypatch.setattr(click, name, _removed_in_click_9, raising=False)
     result = run_cli("grad", "-", "--at", "1,2", "--format", "plain", input="x*y\n")
     assert result.exit_code == 0, result.stderr
-    assert result.stdout == "value 2\ngrad x 2\ngrad y 1\n"
+    assert result.stdout == "value\t2\ngrad\tx\t2\ngrad\ty\t1\n"

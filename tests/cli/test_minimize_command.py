@@ -25,7 +25,7 @@ QUADRATIC = "(x-3)**2 + (y+1)**2"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 ANSI = re.compile(r"\x1b\[")
 TRACE_COLUMNS = ["iteration", "f", "grad_norm", "step", "evaluations"]
-JSON_KEYS = {"x", "value", "converged", "reason", "message", "iterations", "evaluations",
+JSON_KEYS = {"schema", "x", "value", "converged", "reason", "message", "iterations", "evaluations",
              "hessian_evaluations", "gradient_norm", "method", "variables", "maximize"}
 
 
@@ -190,7 +190,7 @@ def test_nonfinite_hessian_at_the_start_exit_5(tmp_path):
     process = hessian_at_the_start(tmp_path, "-W", "ignore")
     assert "internal error" not in process.stderr
     assert process.returncode == 5, process.stderr
-    assert "reason nonfinite" in process.stdout
+    assert "reason\tnonfinite" in process.stdout
     assert "error: a value or derivative is not finite after iteration 0" in process.stderr
 
 
@@ -329,6 +329,7 @@ def test_json_schema(run_cli):
     result = exited(run_cli("minimize", ROSENBROCK, "--from", "-1.2,1", "--format", "json"), 0)
     document = as_json(result)
     assert set(document) == JSON_KEYS
+    assert document["schema"] == "adcli.minimize/1"
     assert isinstance(document["x"], dict)
     assert list(document["x"]) == document["variables"] == ["x", "y"]
     assert all(isinstance(v, float) for v in document["x"].values())
@@ -360,6 +361,7 @@ def test_json_schema_when_not_converged(run_cli, args, code):
                             *args), code)
     document = as_json(result)
     assert set(document) == JSON_KEYS
+    assert document["schema"] == "adcli.minimize/1"
     assert document["converged"] is False
 
 
@@ -404,9 +406,9 @@ def test_csv_parsed_back(run_cli):
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert len(rows) == 1
     row = rows[0]
-    assert list(row)[:2] == ["x_x", "x_y"]
+    assert list(row)[:2] == ["x[x]", "x[y]"]
     api = adcli.minimize(ROSENBROCK, [-1.2, 1])
-    assert float(row["x_x"]) == api.x["x"] and float(row["x_y"]) == api.x["y"]
+    assert float(row["x[x]"]) == api.x["x"] and float(row["x[y]"]) == api.x["y"]
     assert float(row["value"]) == api.value
     assert row["converged"] == "true"
     assert row["reason"] == api.reason
@@ -420,7 +422,7 @@ def test_csv_parsed_back(run_cli):
 def test_precision_applies_to_plain(run_cli):
     result = exited(run_cli("minimize", "(x-1/3)**2", "--from", "0", "--format", "plain",
                             "--precision", "3"), 0)
-    assert "x x 0.333\n" in result.stdout
+    assert "x\tx\t0.333\n" in result.stdout
 
 
 @pytest.mark.parametrize("output_format", ["json", "csv", "plain", "table"])
@@ -439,7 +441,7 @@ def test_piped_output_has_no_escapes_and_no_progress(run_cli, output_format):
 
 
 def test_progress_only_for_a_table_on_a_terminal(monkeypatch):
-    from adcli.cli import app
+    from adcli.cli.commands import minimize
 
     class Terminal(io.StringIO):
         def isatty(self):
@@ -448,11 +450,11 @@ def test_progress_only_for_a_table_on_a_terminal(monkeypatch):
     monkeypatch.setattr(sys, "stdout", Terminal())
     monkeypatch.setattr(sys, "stderr", Terminal())
     for output_format in ("json", "csv", "plain"):
-        assert app._progress(output_format) is None
-    assert app._progress(None) is not None  # table, the default on a terminal
-    assert app._progress("table") is not None
+        assert minimize._progress(output_format) is None
+    assert minimize._progress(None) is not None  # table, the default on a terminal
+    assert minimize._progress("table") is not None
     monkeypatch.setattr(sys, "stderr", io.StringIO())  # stderr piped
-    assert app._progress("table") is None
+    assert minimize._progress("table") is None
 
 
 def test_table_piped_is_readable(run_cli):
@@ -705,7 +707,7 @@ def test_sigint_to_a_real_process_leaves_a_complete_trace(tmp_path):
         process.send_signal(signal.SIGINT)
         stdout, stderr = process.communicate(timeout=20)
     assert process.returncode == 130, stderr
-    assert "reason interrupted" in stdout
+    assert "reason\tinterrupted" in stdout
     assert "interrupted" in stderr and "Traceback" not in stderr
     header, rows = read_csv_trace(trace)
     assert variable_columns(header) == ["x", "y"]

@@ -414,13 +414,13 @@ def test_tables_of_many_variables_take_linear_time(run_cli, command):
 
 
 def test_a_summarized_matrix_keeps_its_corners():
-    from adcli.cli import render
+    from adcli.cli.views import hessian
     from rich.console import Console
 
     n = 30
     result = adcli.hessian(" + ".join(f"{k}*x{k}**2" for k in range(1, n + 1)), [1.0] * n)
     out = io.StringIO()
-    Console(file=out, width=400, color_system=None).print(*render.hessian_tables(result))
+    Console(file=out, width=400, color_system=None).print(*hessian.tables(result))
     lines = out.getvalue().splitlines()
     header = next(line.split() for line in lines if "∂/∂x1" in line)
     assert header == ["gradient"] + [f"∂/∂x{k}" for k in range(1, 9)] + ["…"] + [

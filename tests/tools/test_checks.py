@@ -730,7 +730,8 @@ def write(folder, name, text):
 
 
 def summary(stdout):
-    return stdout.rstrip("\n").splitlines()[-1]
+    """The summary line, plain text's last (a note: "# ...") or the table's."""
+    return stdout.rstrip("\n").splitlines()[-1].removeprefix("# ")
 
 
 def test_exit_0_when_every_check_holds(run_cli, tmp_path):
@@ -747,7 +748,7 @@ def test_exit_6_when_a_check_fails_with_file_line_column(run_cli, tmp_path):
     line, column = position(BAD, "grad [12, 13, 9]")
     failing = [x for x in result.stdout.splitlines() if x.startswith("FAIL")]
     assert len(failing) == 1
-    assert failing[0].startswith(f"FAIL {path}:{line}:{column} ")
+    assert failing[0].startswith(f"FAIL\t{path}:{line}:{column}\t")
     for part in ("grad[x2] (index 1)", "expected 13", "got 12", "abs error 1",
                  "rel error 0.0769", "atol 1e-12 + rtol 1e-09 * |expected|"):
         assert part in failing[0]
@@ -762,11 +763,12 @@ def test_exit_2_for_a_parse_error_and_the_other_files_still_reported(run_cli, tm
     assert result.exit_code == 2
     lines = result.stdout.splitlines()
     line, column = position(BROKEN, "valu")
-    assert f"ERROR {broken}:{line}:{column} unknown claim 'valu' (hint: did you mean value?)" in lines
-    assert sum(x.startswith(f"PASS {good}:") for x in lines) == 2
-    assert sum(x.startswith(f"PASS {bad}:") for x in lines) == 1
-    assert sum(x.startswith(f"FAIL {bad}:") for x in lines) == 1
-    assert lines[-1] == "3 passed, 2 failed"  # the file that does not parse counts as failed
+    assert (f"ERROR\t{broken}:{line}:{column}\tparses\t"
+            "unknown claim 'valu' (hint: did you mean value?)") in lines
+    assert sum(x.startswith(f"PASS\t{good}:") for x in lines) == 2
+    assert sum(x.startswith(f"PASS\t{bad}:") for x in lines) == 1
+    assert sum(x.startswith(f"FAIL\t{bad}:") for x in lines) == 1
+    assert lines[-1] == "# 3 passed, 2 failed"  # the file that does not parse counts as failed
     assert "Traceback" not in result.output
 
 
@@ -789,10 +791,10 @@ def test_directories_are_searched_for_adx_files(run_cli, tmp_path):
     write(tmp_path, "models/model.adx.bak", BROKEN)
     result = run_cli("check", tmp_path / "models", "--format", "plain")
     assert result.exit_code == 0, result.output
-    paths = {x.split()[1].split(":")[0] for x in result.stdout.splitlines()[:-1]}
+    paths = {x.split("\t")[1].split(":")[0] for x in result.stdout.splitlines()[:-1]}
     assert paths == {str(tmp_path / "models" / "one.adx"),
                      str(tmp_path / "models" / "deeper" / "two.adx")}
-    assert result.stdout.splitlines()[-1] == "3 passed, 0 failed"
+    assert result.stdout.splitlines()[-1] == "# 3 passed, 0 failed"
 
 
 def test_a_directory_without_adx_files_is_a_usage_error(run_cli, tmp_path):
@@ -808,11 +810,11 @@ def test_a_file_without_checks_gets_the_default_check(run_cli, tmp_path):
     good = write(tmp_path, "plain.adx", "f = exp(x)*y\n")
     result = run_cli("check", good, "--format", "plain")
     assert result.exit_code == 0
-    assert result.stdout.startswith(f"PASS {good}:1:1 default")
+    assert result.stdout.startswith(f"PASS\t{good}:1:1\tdefault")
     bad = write(tmp_path, "nan.adx", "f = log(x - 5)\n")
     result = run_cli("check", bad, "--format", "plain")
     assert result.exit_code == 6
-    assert result.stdout.startswith(f"FAIL {bad}:1:1 default")
+    assert result.stdout.startswith(f"FAIL\t{bad}:1:1\tdefault")
     assert summary(result.stdout) == "0 passed, 1 failed"
 
 
@@ -868,7 +870,8 @@ def test_json_report_schema(run_cli, mixed):
     assert result.exit_code == 2
     document = json.loads(result.stdout)
     assert result.stderr.strip() == "3 passed, 2 failed"
-    assert set(document) == {"files", "passed", "failed"}
+    assert set(document) == {"schema", "files", "passed", "failed"}
+    assert document["schema"] == "adcli.check/1"
     assert (document["passed"], document["failed"]) == (3, 2)
     assert [f["path"] for f in document["files"]] == [str(p) for p in mixed]
     good, bad, broken = document["files"]
@@ -912,8 +915,8 @@ def test_csv_report(run_cli, mixed):
 def test_plain_last_line_is_the_summary(run_cli, mixed):
     result = run_cli("check", *mixed)  # plain when not a terminal
     assert result.stdout.endswith("\n")
-    assert result.stdout.splitlines()[-1] == "3 passed, 2 failed"
-    assert re.fullmatch(r"\d+ passed, \d+ failed", result.stdout.splitlines()[-1])
+    assert result.stdout.splitlines()[-1] == "# 3 passed, 2 failed"
+    assert re.fullmatch(r"# \d+ passed, \d+ failed", result.stdout.splitlines()[-1])
 
 
 def test_a_check_spanning_lines_is_one_line_of_plain_output(run_cli, tmp_path):
@@ -1018,7 +1021,7 @@ def test_github_escapes_percent_and_newlines_in_messages(run_cli, tmp_path):
     assert "'%'" in errors[0][4]
     # a check written over two lines is named on one; newlines in messages escape
     assert "\n" not in errors[1][4]
-    from adcli.cli.formats import _escape_data
+    from adcli.cli.views.check import _escape_data
     assert _escape_data("a\nb%c\r") == "a%0Ab%25c%0D"
 
 
@@ -1080,8 +1083,8 @@ def test_tap_stays_valid_for_a_check_spanning_lines(run_cli, tmp_path):
 def test_examples_pass(run_cli):
     result = run_cli("check", ROOT / "examples", "--format", "plain")
     assert result.exit_code == 0, result.stdout
-    assert re.fullmatch(r"[1-9]\d* passed, 0 failed", result.stdout.splitlines()[-1])
-    files = {x.split()[1].split(":")[0] for x in result.stdout.splitlines()[:-1]}
+    assert re.fullmatch(r"# [1-9]\d* passed, 0 failed", result.stdout.splitlines()[-1])
+    files = {x.split("\t")[1].split(":")[0] for x in result.stdout.splitlines()[:-1]}
     assert files == {str(p) for p in (ROOT / "examples").glob("*.adx")}
     assert not any("default" in x for x in result.stdout.splitlines())  # all carry checks
 

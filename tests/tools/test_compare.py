@@ -163,8 +163,8 @@ def test_the_best_step_of_a_sweep_is_never_one_whose_error_is_nan():
 def test_plain_table_of_the_four_methods(run_cli):
     result = ok(run_cli("compare", TEXTBOOK, "--at", "2,3,4", "--format", "plain"))
     rows = [line.split("\t") for line in result.stdout.splitlines()]
-    assert rows[0] == ["method", "d/dx1", "d/dx2", "d/dx3", "max |diff| vs reverse", "cost",
-                       "note"]
+    assert rows[0] == ["method", "grad[x1]", "grad[x2]", "grad[x3]", "max_difference_from_reverse",
+                       "cost", "note"]
     by_name = {row[0]: row for row in rows[1:]}
     assert list(by_name) == ["reverse", "forward", "central differences", "complex step"]
     for name in ("reverse", "forward", "complex step"):
@@ -181,7 +181,8 @@ def test_plain_table_of_the_four_methods(run_cli):
 def test_json_schema(run_cli):
     result = ok(run_cli("compare", SMOOTH, "--at", f"{X},{Y}", "--format", "json"))
     document = json.loads(result.stdout)
-    assert set(document) == {"output", "variables", "point", "value", "methods"}
+    assert set(document) == {"schema", "output", "variables", "point", "value", "methods"}
+    assert document["schema"] == "adcli.compare/1"
     assert document["variables"] == ["x", "y"]
     assert document["point"] == {"x": X, "y": Y}
     assert document["value"] == pytest.approx(smooth(X, Y), rel=1e-15)
@@ -283,8 +284,9 @@ def test_sweep_errors_are_the_hand_differences():
 def test_sweep_json_and_plain(run_cli):
     document = json.loads(ok(run_cli("compare", SWEEP, "--at", "2,3", "--sweep",
                                      "--format", "json")).stdout)
-    assert set(document) == {"variables", "point", "steps", "ad_gradient", "forward_error",
-                             "central_error"}
+    assert set(document) == {"schema", "variables", "point", "steps", "ad_gradient",
+                             "forward_error", "central_error"}
+    assert document["schema"] == "adcli.compare.sweep/1"
     assert document["variables"] == ["x1", "x2"]
     assert document["steps"] == [10.0 ** -k for k in range(1, 16)]
     assert list(document["ad_gradient"].values()) == pytest.approx(SWEEP_GRAD, rel=1e-14)
@@ -293,8 +295,8 @@ def test_sweep_json_and_plain(run_cli):
         assert all(len(row) == 15 for row in document[kind].values())
     plain = ok(run_cli("compare", SWEEP, "--at", "2,3", "--sweep", "--format", "plain")).stdout
     lines = plain.splitlines()
-    assert lines[0].split("\t") == ["step", "forward d/dx1", "central d/dx1",
-                                    "forward d/dx2", "central d/dx2"]
+    assert lines[0].split("\t") == ["step", "forward_error[x1]", "central_error[x1]",
+                                    "forward_error[x2]", "central_error[x2]"]
     table = [line.split("\t") for line in lines[1:16]]
     assert [float(row[0]) for row in table] == document["steps"]
     for row, k in zip(table, range(15)):

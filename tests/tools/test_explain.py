@@ -30,7 +30,7 @@ import adcli
 from adcli.tools import explain as explaining
 from adcli import ops
 from adcli.engine import scalar
-from adcli.cli.formats import explain_sections
+from adcli.cli.views.explain import sections as explain_sections
 from conftest import domain_of, expression_for, ok
 
 TEXTBOOK = "3*(x1**2+x2*x3)"
@@ -56,12 +56,13 @@ def step(explanation, name):
 
 
 def plain_sections(text):
-    """explain's plain text -> {title: (header, rows, notes)}; rows split at tabs."""
+    """explain's plain text -> {title: (header, rows, notes)}; rows split at tabs
+    (a section's title is its first line, a note)."""
     blocks = text.split("\n\n")
     sections = {}
     for block in blocks[1:]:
         lines = block.strip("\n").splitlines()
-        title, header = lines[0], lines[1].split("\t")
+        title, header = lines[0].removeprefix("# "), lines[1].split("\t")
         rows = [line.split("\t") for line in lines[2:] if not line.startswith("# ")]
         notes = [line[2:] for line in lines[2:] if line.startswith("# ")]
         sections[title] = (header, rows, notes)
@@ -175,8 +176,8 @@ def test_forward_mode_needs_wrt_unless_one_variable():
 
 def test_cli_plain_has_the_four_parts_and_the_chain_rule(run_cli):
     text = ok(run_cli("explain", TEXTBOOK, "--at", "2,3,4", "--format", "plain")).stdout
-    assert text.splitlines()[:3] == ["f = 3*(x1**2+x2*x3)", "at x1 = 2, x2 = 3, x3 = 4",
-                                     "value 48"]
+    assert text.splitlines()[:5] == ["expression\t3*(x1**2+x2*x3)", "x\tx1\t2", "x\tx2\t3",
+                                     "x\tx3\t4", "value\t48"]
     sections = plain_sections(text)
     assert list(sections) == ["1. the graph, in evaluation order", "2. forward pass: values",
                               "3. local partials",

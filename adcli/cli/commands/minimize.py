@@ -1,0 +1,212 @@
+"""minimize: a run with its live progress line, trace file and plot, the
+result printed whatever ended it, and an exit code saying how it ended."""
+import dataclasses
+import signal
+import sys
+import threading
+
+import click
+
+from ... import files
+from ...errors import AdcliError
+from .. import artifacts
+from ..app import ExitStatus, cli, report_error
+from ..inputs import load_graph
+from ..options import (ExpressionCommand, expression_input, output_name_option,
+                       output_options, point_parameter)
+from ..streams import say
+from ..views.common import resolve_format
+
+
+@cli.command("minimize", cls=ExpressionCommand)
+@expression_input
+@point_parameter("--from", "start", required=True, metavar="POINT",
+                 help="The starting point, positional or by name (repeatable).")
+@output_name_option
+@click.option("--method", type=click.Choice(("auto", "newton", "bfgs", "lbfgs", "gd",
+                                             "momentum", "adam")),
+              default="auto", show_default=True,
+              help="auto: newton (exact Hessians in a trust region: the most robust) for "
+                   "up to 20 variables, lbfgs above (faster per iteration there).")
+@click.option("--maximize", is_flag=True, help="Find a maximum instead.")
+@click.option("--lr", type=float, help="Step size of gd and momentum [0.01], adam [0.001]; "
+                                       "first trial step of gd --line-search.")
+@click.option("--line-search", is_flag=True, help="gd: backtracking (Armijo) steps.")
+@click.option("--momentum", type=float, help="Momentum of the momentum method [0.9].")
+@click.option("--beta1", type=float, help="adam [0.9].")
+@click.option("--beta2", type=float, help="adam [0.999].")
+@click.option("--memory", type=click.IntRange(1), help="Pairs kept by lbfgs [10].")
+@click.option("--gtol", type=float, default=1e-8, show_default=True,
+              help="Stop when every gradient component is below this.")
+@click.option("--ftol", type=float, help="Stop when f changes by less than this, relatively "
+                                         "[1e-15]; newton, bfgs, lbfgs, gd --line-search.")
+@click.option("--xtol", type=float, help="Stop when x moves by less than this, relatively "
+                                         "[1e-15]; newton, bfgs, lbfgs, gd --line-search.")
+@click.option("--max-iter", type=click.IntRange(0), default=10000, show_default=True)
+@click.option("--max-evals", type=click.IntRange(1), default=100000, show_default=True,
+              help="Most evaluations of f and its gradient.")
+@click.option("--trace-file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write every iteration (x, f, |grad|, step) as CSV, or JSON lines "
+                   "for *.jsonl ('-' for stdout); complete or untouched, also when the "
+                   "run stops early.")
+@click.option("--plot", "plot_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Draw the convergence (and for 2 variables the path over the contour "
+                   "of f) to FILE.png or .svg; needs pip install 'adcli[plot]'.")
+@output_options
+def minimize_command(expr, expr_file, exprs, variables, start, output_name, method, maximize,
+                     lr, line_search, momentum, beta1, beta2, memory, gtol, ftol, xtol,
+                     max_iter, max_evals, trace_file, plot_file, output_format, precision):
+    """Minimize EXPR from a starting point, with exact derivatives by AD.
+
+    Exit codes: 0 converged (gradient below --gtol, or f or x stopped
+    changing); 4 stopped by --max-iter or --max-evals, or stalled; 5
+    diverged or met a non-finite value (the node is named). The result is
+    printed in every case.
+
+    \b
+    Examples:
+      adcli minimize "100*(y-x**2)**2 + (1-x)**2" --from -1.2,1
+      adcli minimize "(x-3)**2 + (y+1)**2" --from 0,0 --format json | jq .x
+      adcli minimize -f examples/rosenbrock.txt --from -1.2,1 --method bfgs
+      adcli minimize "(x-3)**2 + (y+1)**2" --from 0,0 --method gd --lr 0.1
+      adcli minimize "(x-3)**2" --from 0 --method gd --lr 0.1 --trace-file steps.csv
+      adcli minimize "x*exp(-x)" --from 0.5 --maximize
+    """
+    import adcli
+
+    from ...tools.optimize import History
+
+    graph = load_graph(expr, expr_file, exprs, variables)
+    if variables is None and isinstance(start, dict):
+        graph = graph.declaring(start)  # --from x1=..,x5=.. declares x1 and x5
+    if output_name is not None:
+        graph = graph.select(output_name)
+    _require_method_settings(method, len(graph.variables), dict(
+        lr=lr, line_search=line_search, momentum=momentum, beta1=beta1, beta2=beta2,
+        memory=memory, ftol=ftol, xtol=xtol))
+    if plot_file:
+        try:
+            artifacts.require_matplotlib(plot_file)
+        except AdcliError as error:
+            raise click.UsageError(str(error)) from None
+    # the plot's f and |grad| (and path) only: a run keeps no Iteration records
+    history = History(keep_path=len(graph.variables) == 2) if plot_file else None
+    log = artifacts.IterationLog(trace_file, graph.variables) if trace_file else None
+    finish_trace = log.close if log is not None else None
+    progress = _progress(output_format)
+    interrupt = _StopOnInterrupt()
+
+    def callback(info):
+        if history is not None:
+            history.record(info)
+        if log is not None:
+            log(info)
+        if progress is not None:
+            progress.update(info)
+        return interrupt.requested
+
+    try:
+        with interrupt, progress if progress is not None else _nothing():
+            result = adcli.minimize(
+                graph, start, variables=variables, method=method, maximize=maximize,
+                gtol=gtol, ftol=ftol,
+                xtol=xtol, max_iter=max_iter, max_evals=max_evals, lr=lr,
+                line_search=line_search, momentum=momentum, beta1=beta1, beta2=beta2,
+                memory=memory, callback=callback)
+    except BaseException:  # the iterations done are kept, whatever ended the run
+        for error in _file_errors(finish_trace):
+            report_error(click.get_current_context(), error)
+        raise
+    errors = _file_errors(finish_trace)
+    if result.reason == "callback":  # only Ctrl-C stops it so
+        result = dataclasses.replace(result, reason="interrupted",
+                                     message="interrupted (Ctrl-C): the point reached")
+    from ..views import minimize as view
+    view.show(result, output_format, precision)
+    if plot_file:  # after the result, which a failing or interrupted plot cannot lose
+        errors += _file_errors(lambda: artifacts.plot_run(plot_file, history, graph))
+    _exit_for(result, errors)
+
+
+def _file_errors(*steps):
+    """Run the steps that finish output files (None for none); their
+    FileErrors are returned, to report after the result."""
+    errors = []
+    for step in steps:
+        try:
+            if step is not None:
+                step()
+        except files.FileError as error:
+            errors.append(error)
+    return errors
+
+
+class _StopOnInterrupt:
+    """While minimizing: a first Ctrl-C ends the run after the current
+    iteration, its result printed (exit 130); a second one stops at once."""
+
+    requested = False
+    previous = None
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._request)
+        return self
+
+    def _request(self, signum, frame):
+        self.requested = True
+        signal.signal(signal.SIGINT, self.previous or signal.default_int_handler)
+
+    def __exit__(self, *exc):
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+        return False
+
+
+def _require_method_settings(method, n, given):
+    """A setting of another method is a usage error, never silently ignored."""
+    from ...tools import optimize
+    chosen = optimize.resolve_method(method, n)
+    wrong = optimize.misplaced_settings(chosen, given)
+    if wrong:
+        raise click.UsageError(optimize.misplaced_message(
+            wrong[0], method, chosen, n, spell=lambda name: "--" + name.replace("_", "-")))
+
+
+def _progress(output_format):
+    """A live display only for people: table output on a terminal."""
+    if resolve_format(output_format) != "table" or not sys.stderr.isatty():
+        return None
+    from ..views.terminal import Progress
+    return Progress()
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _exit_for(result, file_errors=()):
+    """The run's status (a file that could not be written makes it 1), its
+    diagnostics on stderr."""
+    ctx = click.get_current_context()
+    status = ExitStatus.OK
+    if result.reason == "interrupted":
+        say(f"interrupted after iteration {result.iterations}")
+        status = ExitStatus.INTERRUPTED
+    elif result.diverged:
+        detail = f": {result.error}" if result.error is not None else ""
+        say(f"error: {result.message} after iteration {result.iterations}{detail}")
+        status = ExitStatus.DIVERGED
+    elif not result.converged:
+        say(f"warning: not converged: {result.message} "
+            f"(|grad| = {result.gradient_norm:.3g})")
+        status = ExitStatus.NOT_CONVERGED
+    for error in file_errors:
+        report_error(ctx, error)
+        status = ExitStatus.ERROR
+    if status != ExitStatus.OK:
+        ctx.exit(status)

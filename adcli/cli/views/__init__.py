@@ -1,0 +1,6 @@
+"""The output of every command: one module per result type, each with its
+json (``document``), ``plain``, ``csv`` and table (``tables``) forms and a
+``show`` that prints the form asked for.  Commands import the one they need,
+when they need it: only the table forms load rich, and a one-point result's
+json, plain and csv load neither rich nor numpy.  The conventions the forms
+share are in common.py."""

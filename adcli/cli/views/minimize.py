@@ -1,0 +1,62 @@
+"""minimize: the point reached, its value, and how the run ended."""
+from .common import (coordinate, csv_text, json_number, json_numbers, number_text, plain_text,
+                     schema, show_for)
+
+
+def document(result):
+    data = {"schema": schema("minimize"),
+            "x": json_numbers(result.x), "value": json_number(result.value),
+            "converged": result.converged, "reason": result.reason,
+            "message": result.message, "iterations": result.iterations,
+            "evaluations": result.evaluations,
+            "hessian_evaluations": result.hessian_evaluations,
+            "gradient_norm": json_number(result.gradient_norm),
+            "method": result.method, "variables": list(result.variables),
+            "maximize": result.maximize}
+    if result.error is not None:
+        data["error"] = {"message": result.error.message, "node": result.error.node}
+    return data
+
+
+def fields(result, precision=None):
+    """(key, text) pairs shared by every form but JSON: key is ("x", name)
+    for a coordinate of the point, else a name."""
+    return ([(("x", name), number_text(v, precision)) for name, v in result.x.items()]
+            + [("value", number_text(result.value, precision)),
+               ("converged", "true" if result.converged else "false"),
+               ("reason", result.reason), ("iterations", str(result.iterations)),
+               ("evaluations", str(result.evaluations)),
+               ("hessian_evaluations", str(result.hessian_evaluations)),
+               ("gradient_norm", number_text(result.gradient_norm, precision)),
+               ("method", result.method)])
+
+
+def _cells(key):
+    return list(key) if isinstance(key, tuple) else [key]
+
+
+def plain(result, precision=None):
+    """x NAME VALUE for each coordinate, then KEY TEXT lines."""
+    return plain_text(_cells(key) + [text] for key, text in fields(result, precision))
+
+
+def csv(result, precision=None):
+    pairs = fields(result, precision)
+    return csv_text([[coordinate(key[1]) if isinstance(key, tuple) else key for key, _ in pairs],
+                     [text for _, text in pairs]])
+
+
+def tables(result, precision=None):
+    from . import terminal as t
+    from ..layout import records
+
+    verdict = "converged" if result.converged else "NOT converged"
+    title = (f"{'maximum' if result.maximize else 'minimum'} ({result.method}): "
+             f"{verdict}, {result.message}")
+    pairs = fields(result, precision)  # x of every variable, then the verdict's
+    rows = t.shown(len(pairs), t.MAX_ROWS)
+    cells = ([" ".join(_cells(pairs[k][0])), pairs[k][1]] for k in t.kept(rows))
+    return [records(title, t.filled(rows, cells, 2), notes=t.left_out(rows, len(pairs)))]
+
+
+show = show_for(document, plain, csv, tables)
