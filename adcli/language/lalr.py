@@ -18,7 +18,8 @@ class Token(NamedTuple):
 
 
 def new_token(kind, text, start, end, _new=tuple.__new__):
-    """A Token without NamedTuple's keyword-checking constructor (a hot path)."""
+    """A Token without NamedTuple's keyword-checking constructor (tokenizers
+    in a hot loop call tuple.__new__(Token, ...) themselves)."""
     return _new(Token, (kind, text, start, end))
 
 
@@ -60,7 +61,7 @@ class Automaton:
             for kind, rule in reduce.items():
                 row[kind] = reductions[rule]
         self.rule_names = frozenset(rule[0] for rule in tables.RULES)
-        self.unit_chains = {}  # (below, top, token kind) -> the state after the unit reductions
+        self.after_rule = {}  # (below, rule name, token kind) -> the next state: see _after
 
     def expected(self, state):
         """The token kinds state has an action for."""
@@ -71,29 +72,27 @@ class Automaton:
         UnexpectedToken for a token no action takes.  The loop shifts each
         token, reducing while the table says so.  (Hot: locals stand in for
         attribute and stack lookups.)"""
-        rows, end_state, chains = self.rows, self.end, self.unit_chains
+        rows, end_state = self.rows, self.end
+        after_rule_get = self.after_rule.get
         state = self.start
         states, values = [state], []
         push_state, push_value = states.append, values.append
         for token in tokens:
             kind = token[0]
             while True:
-                action = rows[state].get(kind)
-                if action is None:
+                try:
+                    action = rows[state][kind]
+                except KeyError:
                     raise UnexpectedToken(token, state, self.expected(state),
-                                          values[-1] if values else None)
+                                          values[-1] if values else None) from None
                 if type(action) is int:  # shift
                     state = action
                     push_state(state)
                     push_value(token)
                     break
                 size, callback, name, plan = action
-                if plan is None and callback is None:  # a ?rule's one child passes through
-                    below = states[-2]
-                    next_state = chains.get((below, state, kind))
-                    if next_state is None:
-                        next_state = self._pass_through(below, state, kind)
-                    state = states[-1] = next_state
+                if plan is None and callback is None:  # a ?rule's one child, after a shift
+                    state = states[-1] = self._after(states[-2], name, kind)
                 else:
                     children = values[-size:]
                     del states[-size:]
@@ -101,23 +100,27 @@ class Automaton:
                     if plan is not None:
                         children = _kept(children, plan)
                     push_value(children if callback is None else callback(*children))
-                    state = rows[states[-1]][name]
+                    below = states[-1]
+                    state = after_rule_get((below, name, kind))
+                    if state is None:
+                        state = self._after(below, name, kind)
                     push_state(state)
                 if state == end_state and kind == "$END":
                     return values[-1]
         raise AssertionError("the parser stopped before the end state")
 
-    def _pass_through(self, below, top, kind):
-        """The state after every unit reduction that token kind triggers on
-        top of below (memoized: chains like atom -> power -> unary -> product
-        recur for every operand)."""
-        key = (below, top, kind)
-        state = top
+    def _after(self, below, name, kind):
+        """The state after a reduction to rule name on top of state below,
+        with every unit reduction (a ?rule's one child passing through) that
+        token kind then triggers, memoized in after_rule: the chain
+        atom -> power -> unary -> product recurs for every operand."""
+        key = (below, name, kind)
+        state = self.rows[below][name]
         action = self.rows[state].get(kind)
         while type(action) is tuple and action[1] is None and action[3] is None:
             state = self.rows[below][action[2]]
             action = self.rows[state].get(kind)
-        self.unit_chains[key] = state
+        self.after_rule[key] = state
         return state
 
 
@@ -130,7 +133,8 @@ def _reduction(rule, callbacks):
     if reduction == "":  # a ?rule of one symbol
         return (size, None, name, None)
     if reduction == "[]":  # a _rule: its kept values, for the rule that splices them
-        return (size, None, name, plan or tuple((index, False) for index in range(size)))
+        everything = tuple((index, False) for index in range(size))
+        return (size, None, name, everything if plan is None else plan)
     return (size, getattr(callbacks, reduction), name, plan)
 
 

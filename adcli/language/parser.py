@@ -19,6 +19,7 @@ from ..graph import GraphBuilder, count_text
 from .lalr import Automaton, Lexicon, Token, UnexpectedToken, new_token
 
 GRAMMAR_FILE = "adcli.lark"
+_INFINITY = float("inf")
 _ADD, _SUB, _MUL, _DIV, _POW, _NEG = (ops.TABLE[name]
                                       for name in ("add", "sub", "mul", "div", "pow", "neg"))
 
@@ -59,7 +60,7 @@ class _Reductions:
     # leaves
     def number(self, number):
         value = float(number.text)
-        if value == float("inf"):
+        if value == _INFINITY:
             raise ExpressionError(f"the number {number.text} is too large for float64",
                                   self.builder.source, number.start, number.end)
         return (self.builder.constant(value, (number.start, number.end)),
@@ -209,7 +210,10 @@ class _Reductions:
         return ref
 
     def _binary(self, op, left, right):
-        left, right = self._node(left), self._node(right)
+        if type(left) is _PendingSum:  # (hot: a call saved for most operands)
+            left = self._node(left)
+        if type(right) is _PendingSum:
+            right = self._node(right)
         span = (left[1], right[2])
         return (self.builder.apply(op, (left[0], right[0]), span),) + span
 
@@ -340,6 +344,7 @@ class _Parser:
         self.name = re.compile(self.lexicon.patterns["NAME"])
         self.number = re.compile(f"[+-]?(?:{self.lexicon.patterns['NUMBER']})")
         self.keywords = self.lexicon.keywords  # output, check, ...: names to the regex
+        self.special = self.lexicon.ignored | {"_NEWLINE", "_BAD"} | _OPENING | _CLOSING
 
     def parse(self, source):
         with self.lock:
@@ -395,37 +400,42 @@ class _Parser:
     def _tokens(self, source):
         """A Token per token, then $END.  A newline ends a statement unless it
         is inside parentheses, follows an operator, or comes before a line
-        that starts with a binary operator."""
+        that starts with a binary operator.  (Hot: most tokens pass one set
+        test, the kinds that need care are in _SPECIAL.)"""
         ignored, keywords = self.lexicon.ignored, self.keywords
+        special = self.special
+        new = tuple.__new__
         depth = 0
         previous = None
         newline = None  # a newline held until the next token decides
         for match in self.lexicon.scan(source):
             kind = match.lastgroup
-            if kind in ignored:
-                continue
-            if kind == "_BAD":
-                raise ExpressionError(*_bad_character(source, match.start()))
+            if kind in special:
+                if kind in ignored:
+                    continue
+                if kind == "_NEWLINE":
+                    if depth == 0 and previous not in _CONTINUES_AFTER:
+                        newline = new_token(kind, match.group(), match.start(), match.end())
+                    continue
+                if kind == "_BAD":
+                    raise ExpressionError(*_bad_character(source, match.start()))
+                if kind in _OPENING:
+                    depth += 1
+                elif not depth:  # a closing bracket, whatever the state: nothing is open
+                    raise ExpressionError(f"unmatched {match.group()!r}", source,
+                                          *match.span(), hint="remove it or add a matching "
+                                          + ("'('" if kind == "RPAR" else "'['"))
+                else:
+                    depth -= 1
             text = match.group()
-            if kind == "_NEWLINE":
-                if depth == 0 and previous not in _CONTINUES_AFTER:
-                    newline = new_token(kind, text, match.start(), match.end())
-                continue
             if kind == "NAME" and text in keywords:
                 kind = keywords[text]
-            if newline is not None and kind not in _CONTINUES_BEFORE:
-                yield newline
-            newline = None
-            if kind in _CLOSING:
-                if not depth:  # whatever the state: nothing is open
-                    raise ExpressionError(f"unmatched {text!r}", source, *match.span(),
-                                          hint="remove it or add a matching "
-                                               + ("'('" if kind == "RPAR" else "'['"))
-                depth -= 1
-            elif kind in _OPENING:
-                depth += 1
+            if newline is not None:
+                if kind not in _CONTINUES_BEFORE:
+                    yield newline
+                newline = None
             previous = kind
-            yield new_token(kind, text, match.start(), match.end())
+            yield new(Token, (kind, text, match.start(), match.end()))
         yield new_token("$END", "", len(source), len(source))
 
 

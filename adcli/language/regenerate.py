@@ -135,13 +135,21 @@ def _tokens(lark_instance):
     from lark.lexer import BasicLexer
 
     terminals = BasicLexer(lark_instance.lexer_conf).terminals
-    name = lark_instance.get_terminal("NAME").pattern.to_regexp()
+    patterns = {terminal.name: terminal.pattern.to_regexp() for terminal in terminals
+                if terminal.pattern.type == "re"}
     keywords = {}
     for terminal in terminals:
         if terminal.pattern.flags:
             raise GrammarNotSupported(f"terminal {terminal.name}: regex flags are not supported")
-        if terminal.pattern.type == "str" and re.fullmatch(name, terminal.pattern.value):
+        if terminal.pattern.type != "str":
+            continue
+        embedding = [kind for kind, pattern in patterns.items()
+                     if re.fullmatch(pattern, terminal.pattern.value)]
+        if embedding == ["NAME"]:  # the tokenizer tells keywords from names after matching
             keywords[terminal.pattern.value] = terminal.name
+        elif embedding:
+            raise GrammarNotSupported(f"terminal {terminal.name}: {embedding[0]} matches it too; "
+                                      "only names can be keywords")
     tokens = tuple((str(terminal.name), terminal.pattern.to_regexp()) for terminal in terminals
                    if terminal.name not in keywords.values())
     ignored = tuple(sorted(str(kind) for kind in lark_instance.ignore_tokens))
