@@ -76,7 +76,7 @@ class Automaton:
         after_rule_get = self.after_rule.get
         state = self.start
         states, values = [state], []
-        push_state, push_value = states.append, values.append
+        push_state, pop_state, push_value = states.append, states.pop, values.append
         for token in tokens:
             kind = token[0]
             while True:
@@ -91,8 +91,14 @@ class Automaton:
                     push_value(token)
                     break
                 size, callback, name, plan = action
-                if plan is None and callback is None:  # a ?rule's one child, after a shift
-                    state = states[-1] = self._after(states[-2], name, kind)
+                if size == 1 and plan is None:  # one value in, one out: in place
+                    if callback is not None:
+                        values[-1] = callback(values[-1])
+                    pop_state()
+                elif size == 3 and plan is None:  # three in, one out: x + y, (x), f()
+                    right, operator = values.pop(), values.pop()
+                    values[-1] = callback(values[-1], operator, right)
+                    del states[-3:]
                 else:
                     children = values[-size:]
                     del states[-size:]
@@ -100,11 +106,11 @@ class Automaton:
                     if plan is not None:
                         children = _kept(children, plan)
                     push_value(children if callback is None else callback(*children))
-                    below = states[-1]
-                    state = after_rule_get((below, name, kind))
-                    if state is None:
-                        state = self._after(below, name, kind)
-                    push_state(state)
+                below = states[-1]
+                state = after_rule_get((below, name, kind))
+                if state is None:
+                    state = self._after(below, name, kind)
+                push_state(state)
                 if state == end_state and kind == "$END":
                     return values[-1]
         raise AssertionError("the parser stopped before the end state")

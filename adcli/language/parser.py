@@ -96,8 +96,8 @@ class _Reductions:
         self.builder.define(name.text, self._node(value)[0], name.start, name.end)
 
     def declare_outputs(self, output, *names_and_commas):
-        self.builder.declared += [token[1:] for token in names_and_commas
-                                  if token.kind == "NAME"]
+        self.builder.declared += [(name.text, name.start, name.end)
+                                  for name in names_and_commas if name.kind == "NAME"]
 
     # check statements: their numbers must be constants
     def check(self, check, names, word, bindings, colon, claims):
@@ -109,7 +109,7 @@ class _Reductions:
         self.builder.tolerances.append(claims)
 
     def names(self, *names_and_commas):
-        return [name[1:] for name in names_and_commas[::2]]
+        return [(name.text, name.start, name.end) for name in names_and_commas[::2]]
 
     def bindings(self, *bindings_and_commas):
         return list(bindings_and_commas[::2])
@@ -344,6 +344,7 @@ class _Parser:
         self.name = re.compile(self.lexicon.patterns["NAME"])
         self.number = re.compile(f"[+-]?(?:{self.lexicon.patterns['NUMBER']})")
         self.keywords = self.lexicon.keywords  # output, check, ...: names to the regex
+        # the token kinds _tokens does more with than yield them
         self.special = self.lexicon.ignored | {"_NEWLINE", "_BAD"} | _OPENING | _CLOSING
 
     def parse(self, source):
@@ -401,7 +402,7 @@ class _Parser:
         """A Token per token, then $END.  A newline ends a statement unless it
         is inside parentheses, follows an operator, or comes before a line
         that starts with a binary operator.  (Hot: most tokens pass one set
-        test, the kinds that need care are in _SPECIAL.)"""
+        test; self.special holds the kinds that need more.)"""
         ignored, keywords = self.lexicon.ignored, self.keywords
         special = self.special
         new = tuple.__new__
@@ -427,7 +428,7 @@ class _Parser:
                                           + ("'('" if kind == "RPAR" else "'['"))
                 else:
                     depth -= 1
-            text = match.group()
+            text = match[0]
             if kind == "NAME" and text in keywords:
                 kind = keywords[text]
             if newline is not None:

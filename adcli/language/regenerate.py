@@ -14,7 +14,7 @@ A test checks that the committed tables are current.
 import os
 import sys
 
-from .parser import grammar_digest, grammar_text
+from .parser import grammar_digest, grammar_path, grammar_text
 
 TARGET = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tables.py")
 WIDTH = 99  # the generated lines stay under 100 columns, as the rest of adcli's
@@ -79,10 +79,7 @@ def generated_source(text=None):
 
 
 def _lark(text):
-    try:
-        from lark import Lark
-    except ImportError:
-        raise SystemExit("regenerating the parser tables needs lark: pip install lark") from None
+    from lark import Lark  # lark is needed here only: ImportError without it
     return Lark(text, parser="lalr", lexer="basic")
 
 
@@ -189,7 +186,12 @@ def _wrapped_dict(mapping, comment):
 def main():
     from ..files import OutputFile
 
-    source = generated_source()
+    try:
+        source = generated_source()
+    except ImportError:
+        raise SystemExit("regenerating the parser tables needs lark: pip install lark") from None
+    except GrammarNotSupported as problem:
+        raise SystemExit(f"{grammar_path()}: {problem}") from None
     with OutputFile(TARGET) as target:  # complete or untouched, as every file adcli writes
         target.write(source)
     print(f"wrote {TARGET} ({len(source)} bytes)", file=sys.stderr)
