@@ -38,20 +38,8 @@ def generated_source(text=None):
     text = grammar_text() if text is None else text
     lark_instance = _lark(text)
     rules = [_rule(rule) for rule in lark_instance.rules]
-    rule_index = {id(rule): index for index, rule in enumerate(lark_instance.rules)}
     parse_table = lark_instance.parse_interactive("").parser_state.parse_conf.parse_table
-    order = _canonical_order(parse_table)
-    renumber = {state: number for number, state in enumerate(order)}
-    gotos, reductions = [], []
-    for state in order:
-        goto, reduce = {}, {}
-        for symbol, (action, argument) in sorted(parse_table.states[state].items()):
-            if action.name == "Shift":
-                goto[str(symbol)] = renumber[argument]
-            else:
-                reduce[str(symbol)] = rule_index[id(argument)]
-        gotos.append(goto)
-        reductions.append(reduce)
+    renumber, gotos, reductions = _states(parse_table, lark_instance.rules)
     tokens, ignored, keywords = _tokens(lark_instance)
     return "".join((
         HEADER,
@@ -107,6 +95,25 @@ def _rule(rule):
     else:
         reduction = str(rule.alias or name)
     return (name, " ".join(symbols), marks, reduction)
+
+
+def _states(parse_table, rules):
+    """(Lark's state -> ours, GOTO, REDUCE): per state in canonical order,
+    symbol -> the next state, and token kind -> the index of a rule."""
+    rule_index = {id(rule): index for index, rule in enumerate(rules)}
+    order = _canonical_order(parse_table)
+    renumber = {state: number for number, state in enumerate(order)}
+    gotos, reductions = [], []
+    for state in order:
+        goto, reduce = {}, {}
+        for symbol, (action, argument) in sorted(parse_table.states[state].items()):
+            if action.name == "Shift":
+                goto[str(symbol)] = renumber[argument]
+            else:
+                reduce[str(symbol)] = rule_index[id(argument)]
+        gotos.append(goto)
+        reductions.append(reduce)
+    return renumber, gotos, reductions
 
 
 def _canonical_order(parse_table):
