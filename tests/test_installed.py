@@ -1,5 +1,6 @@
-"""The installed package, run from another directory; the generated parser is
-current; the core imports neither click nor rich (nor numpy for one point).
+"""The installed package, run from another directory; the generated parser
+tables are current; the core imports neither click nor rich (nor numpy for one
+point), and nothing at run time imports lark.
 
 Set ADCLI_TEST_INSTALLED=1 to require that the tests import the installed
 package rather than the source checkout (run them from tests/).
@@ -101,23 +102,50 @@ def test_the_grammar_file_is_found():
     assert path.is_file()
 
 
-# --- the generated parser is current --------------------------------------------------------------
+# --- the generated tables are current ---------------------------------------------------------------
 
 
-def test_generated_parser_matches_the_grammar():
-    from adcli.language import _generated_parser
-    assert _generated_parser.GRAMMAR_SHA256 == parser.grammar_digest(parser.grammar_text())
+def test_tables_match_the_grammar():
+    from adcli.language import tables
+    assert tables.GRAMMAR_SHA256 == parser.grammar_digest(parser.grammar_text()), \
+        "grammars/adcli.lark changed: run `python -m adcli.language.regenerate`"
 
 
 @pytest.mark.skipif(not (ROOT / "grammars" / "adcli.lark").is_file(),
                     reason="no source checkout")
-def test_generated_parser_in_the_checkout_matches_the_grammar_in_the_checkout():
+def test_tables_in_the_checkout_match_the_grammar_in_the_checkout():
     grammar = (ROOT / "grammars" / "adcli.lark").read_text(encoding="utf-8")
-    generated = (ROOT / "adcli" / "language" / "_generated_parser.py").read_text(encoding="utf-8")
+    generated = (ROOT / "adcli" / "language" / "tables.py").read_text(encoding="utf-8")
     match = re.search(r"^GRAMMAR_SHA256 = '([0-9a-f]{64})'$", generated, re.MULTILINE)
-    assert match, "adcli/language/_generated_parser.py has no GRAMMAR_SHA256"
+    assert match, "adcli/language/tables.py has no GRAMMAR_SHA256"
     assert match.group(1) == parser.grammar_digest(grammar), \
         "grammars/adcli.lark changed: run `python -m adcli.language.regenerate`"
+
+
+def test_regenerating_the_tables_gives_the_checked_in_text():
+    # a changed generator (or lark) is caught too, not only a changed grammar
+    pytest.importorskip("lark")
+    from adcli.language import regenerate
+    checked_in = (PACKAGE / "language" / "tables.py").read_text(encoding="utf-8")
+    assert regenerate.generated_source() == checked_in, \
+        "the tables are not what regenerate.py writes: run `python -m adcli.language.regenerate`"
+
+
+def test_the_tables_do_not_depend_on_the_hash_seed(tmp_path):
+    # Lark numbers its LALR states in an order that follows PYTHONHASHSEED;
+    # the generator renumbers them, so every run writes the same text
+    pytest.importorskip("lark")
+    from adcli.language import regenerate
+    code = "from adcli.language import regenerate; print(regenerate.generated_source(), end='')"
+    outputs = set()
+    for seed in ("1", "2"):
+        env = subprocess_env()
+        env.update(PYTHONPATH=str(PACKAGE.parent), PYTHONHASHSEED=seed)
+        completed = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
+                                   capture_output=True, text=True, timeout=120)
+        assert completed.returncode == 0, completed.stderr
+        outputs.add(completed.stdout)
+    assert outputs == {regenerate.generated_source()}
 
 
 def test_grammar_builds_without_conflicts():
@@ -144,6 +172,19 @@ def test_importing_adcli_loads_no_heavy_dependencies(tmp_path):
 
 def test_a_one_point_gradient_does_not_import_numpy(tmp_path):
     code = ("import adcli, sys; r = adcli.grad('3*(x1**2+x2*x3)', [2, 3, 4]); "
-            "assert r.value == 48; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('click','rich','numpy')))")
+            "assert r.value == 48; print(sorted(m for m in sys.modules "
+            "if m.split('.')[0] in ('click','rich','numpy','lark')))")
     assert _modules_after(code, tmp_path) == "[]"
+
+
+@pytest.mark.parametrize("expression, status", [(TEXTBOOK, 0), ("2 x", 2), ("3*(x1", 2)])
+def test_the_grad_command_never_imports_lark(tmp_path, expression, status):
+    # the tables are plain literals: neither parsing nor explaining a syntax
+    # error (which runs the examples of syntax errors) needs lark
+    code = ("import sys; sys.argv = ['adcli', 'grad', sys.argv[1], '--at', '2,3,4']\n"
+            "from adcli.cli import main\n"
+            "try:\n    main()\nexcept SystemExit as done:\n    status = int(done.code or 0)\n"
+            "print(status, sorted(m for m in sys.modules if m.split('.')[0] == 'lark'),"
+            " file=sys.stderr)")
+    completed = _run([sys.executable, "-c", code, expression], tmp_path, tested_package=True)
+    assert completed.stderr.splitlines()[-1] == f"{status} []", completed.stderr

@@ -1,11 +1,10 @@
-"""Text to graph: the Lark grammar in grammars/adcli.lark, applied by an LALR
-parser whose callbacks build the graph during parsing (no tree, no
+"""Text to graph: the grammar in grammars/adcli.lark, applied by an LALR
+parser whose reductions build the graph during parsing (no tree, no
 recursion).
 
-For start-up speed the parser is the one Lark's standalone tool generated from
-the grammar (adcli/language/_generated_parser.py, which carries the grammar's text and sha256).
-When the shipped grammar no longer matches it, the grammar itself is loaded
-with Lark, so the .lark file is always the source of truth.
+The grammar's tables are plain literals in adcli/language/tables.py, which
+regenerate.py writes from the grammar with lark (a test checks they are
+current); lalr.py runs them, so parsing never imports lark.
 """
 import gc
 import os
@@ -17,9 +16,12 @@ from .. import ops
 from ..engine import scalar
 from ..errors import AdcliError, ExpressionError, line_and_column
 from ..graph import GraphBuilder, count_text
+from .lalr import Automaton, Lexicon, Token, UnexpectedToken, new_token
 
 GRAMMAR_FILE = "adcli.lark"
-_ADD = ops.TABLE["add"]
+_INFINITY = float("inf")
+_ADD, _SUB, _MUL, _DIV, _POW, _NEG = (ops.TABLE[name]
+                                      for name in ("add", "sub", "mul", "div", "pow", "neg"))
 
 
 def grammar_path():
@@ -47,110 +49,106 @@ class _PendingSum(list):
     n-ary add node, and a 100,000-term sum is one node, not a deep chain."""
 
 
-class _Callbacks:
-    """LALR reduction callbacks.  Each returns a ref (node, start, end)."""
+class _Reductions:
+    """The grammar's reductions, called by rule name with the values the rule
+    keeps (tokens are lalr.Token).  Each expression rule returns a ref
+    (node, start, end), or a _PendingSum."""
 
     def __init__(self):
         self.builder = None
 
     # leaves
-    def number(self, children):
-        _, text, start, end = children[0]
-        value = float(text)
-        if value == float("inf"):
-            raise ExpressionError(f"the number {text} is too large for float64",
-                                  self.builder.source, start, end)
-        return (self.builder.constant(value, (start, end)), start, end)
+    def number(self, number):
+        value = float(number.text)
+        if value == _INFINITY:
+            raise ExpressionError(f"the number {number.text} is too large for float64",
+                                  self.builder.source, number.start, number.end)
+        return (self.builder.constant(value, (number.start, number.end)),
+                number.start, number.end)
 
-    def name(self, children):
-        _, token, start, end = children[0]
-        span = (start, end)
-        defined = self.builder.definitions.get(token)
+    def name(self, name):
+        word, span = name.text, (name.start, name.end)
+        defined = self.builder.definitions.get(word)
         if defined is not None:
             return (defined[0],) + span
-        if token in ops.CONSTANTS:
-            return (self.builder.constant(ops.CONSTANTS[token], span),) + span
-        if token in ops.TABLE:
+        if word in ops.CONSTANTS:
+            return (self.builder.constant(ops.CONSTANTS[word], span),) + span
+        if word in ops.TABLE:
             raise ExpressionError(
-                f"{token} is a function, not a variable", self.builder.source, *span,
-                hint=f"call it: {ops.TABLE[token].signature()}", kind="name")
-        return (self.builder.variable(token, span),) + span
+                f"{word} is a function, not a variable", self.builder.source, *span,
+                hint=f"call it: {ops.TABLE[word].signature()}", kind="name")
+        return (self.builder.variable(word, span),) + span
 
     # statements
-    def program(self, children):
+    def program(self, *statements):
         return None
 
-    def expression(self, children):
-        node, start, end = self._node(children[0])
+    def expression(self, value):
+        node, start, end = self._node(value)
         self.builder.expressions.append((node, start, end))
 
-    def define(self, children):
-        (_, name, start, end), _, value = children
-        if name in ops.TABLE or name in ops.CONSTANTS:
-            what = "a function" if name in ops.TABLE else "a constant"
-            raise ExpressionError(f"{name} is {what} and cannot be redefined",
-                                  self.builder.source, start, end, hint="choose another name",
-                                  kind="definition")
-        self.builder.define(name, self._node(value)[0], start, end)
+    def define(self, name, assign, value):
+        if name.text in ops.TABLE or name.text in ops.CONSTANTS:
+            what = "a function" if name.text in ops.TABLE else "a constant"
+            raise ExpressionError(f"{name.text} is {what} and cannot be redefined",
+                                  self.builder.source, name.start, name.end,
+                                  hint="choose another name", kind="definition")
+        self.builder.define(name.text, self._node(value)[0], name.start, name.end)
 
-    def declare_outputs(self, children):
-        self.builder.declared += [token[1:] for token in children[1:] if token[0] == "NAME"]
+    def declare_outputs(self, output, *names_and_commas):
+        self.builder.declared += [(name.text, name.start, name.end)
+                                  for name in names_and_commas if name.kind == "NAME"]
 
     # check statements: their numbers must be constants
-    def check(self, children):
-        _, names, (_, word, start, end), bindings, _, claims = children
+    def check(self, check, names, word, bindings, colon, claims):
         self.builder.checks.append(
-            CheckStatement(names, (word, start, end), bindings, claims,
-                           (children[0][2], claims[-1].end)))
+            CheckStatement(names, (word.text, word.start, word.end), bindings, claims,
+                           (check.start, claims[-1].end)))
 
-    def tolerance(self, children):
-        self.builder.tolerances.append(children[1])
+    def tolerance(self, tolerance, claims):
+        self.builder.tolerances.append(claims)
 
-    def names(self, children):
-        return [token[1:] for token in children[::2]]
+    def names(self, *names_and_commas):
+        return [(name.text, name.start, name.end) for name in names_and_commas[::2]]
 
-    def bindings(self, children):
-        return children[::2]
+    def bindings(self, *bindings_and_commas):
+        return list(bindings_and_commas[::2])
 
-    def claims(self, children):
-        return children[::2]
+    def claims(self, *claims_and_commas):
+        return list(claims_and_commas[::2])
 
-    def bind_point(self, children):
-        (_, name, start, _), _, value = children
+    def bind_point(self, name, assign, value):
         value, end = self._constant(value)
-        return Binding(name, "=", (value,), start, end)
+        return Binding(name.text, "=", (value,), name.start, end)
 
-    def bind_range(self, children):
-        (_, name, start, _), (_, word, word_start, word_end), _, low, _, high, right = children
-        if word != "in":
-            raise ExpressionError(f"expected 'in', got {word!r}", self.builder.source,
-                                  word_start, word_end, hint=f"write {name} in [low, high]",
-                                  kind="check")
-        return Binding(name, "in", (self._constant(low)[0], self._constant(high)[0]),
-                       start, right[3])
+    def bind_range(self, name, word, open_bracket, low, comma, high, close_bracket):
+        if word.text != "in":
+            raise ExpressionError(f"expected 'in', got {word.text!r}", self.builder.source,
+                                  word.start, word.end,
+                                  hint=f"write {name.text} in [low, high]", kind="check")
+        return Binding(name.text, "in", (self._constant(low)[0], self._constant(high)[0]),
+                       name.start, close_bracket.end)
 
-    def claim_flag(self, children):
-        _, word, start, end = children[0]
-        return Claim(word, None, start, end)
+    def claim_flag(self, word):
+        return Claim(word.text, None, word.start, word.end)
 
-    def claim_number(self, children):
-        (_, word, start, _), value = children
+    def claim_number(self, word, value):
         value, end = self._constant(value)
-        return Claim(word, value, start, end)
+        return Claim(word.text, value, word.start, end)
 
-    def claim_array(self, children):
-        (_, word, start, _), (values, end) = children
-        return Claim(word, values, start, end)
+    def claim_array(self, word, array):
+        values, end = array
+        return Claim(word.text, values, word.start, end)
 
-    def claim_agrees(self, children):
-        (_, word, start, _), _, (_, method, _, end) = children
-        return Claim(word, ("~", method), start, end)
+    def claim_agrees(self, word, tilde, method):
+        return Claim(word.text, ("~", method.text), word.start, method.end)
 
-    def array(self, children):
-        items = []
-        for child in children[1:-1:2]:
-            items.append(child[0] if type(child) is list else self._constant(child)[0])
-        return [items, children[-1][3]]
+    def array(self, open_bracket, *items_and_commas):
+        """[items, end]: a nested array is such a list, a number a ref."""
+        close_bracket = items_and_commas[-1]
+        items = [item[0] if type(item) is list else self._constant(item)[0]
+                 for item in items_and_commas[:-1:2]]
+        return [items, close_bracket.end]
 
     def _constant(self, ref):
         """(value, end) of a number in a check; a name there is an error."""
@@ -161,47 +159,44 @@ class _Callbacks:
         return self.builder.values[node], end
 
     # operators
-    def add(self, children):
-        left, _, right = children
+    def add(self, left, plus, right):
         if type(left) is _PendingSum:
             left.append(self._node(right))
             return left
         return _PendingSum((self._node(left), self._node(right)))
 
-    def sub(self, children):
-        return self._binary("sub", children)
+    def sub(self, left, minus, right):
+        return self._binary(_SUB, left, right)
 
-    def mul(self, children):
-        return self._binary("mul", children)
+    def mul(self, left, star, right):
+        return self._binary(_MUL, left, right)
 
-    def div(self, children):
-        return self._binary("div", children)
+    def div(self, left, slash, right):
+        return self._binary(_DIV, left, right)
 
-    def pow(self, children):
-        return self._binary("pow", children)
+    def pow(self, left, power, right):
+        return self._binary(_POW, left, right)
 
-    def neg(self, children):
-        token, operand = children
+    def neg(self, minus, operand):
         operand = self._node(operand)
-        span = (token[2], operand[2])
-        return (self.builder.apply(ops.TABLE["neg"], (operand[0],), span),) + span
+        span = (minus.start, operand[2])
+        return (self.builder.apply(_NEG, (operand[0],), span),) + span
 
-    def pos(self, children):
-        token, operand = children
+    def pos(self, plus, operand):
         operand = self._node(operand)
-        return (operand[0], token[2], operand[2])
+        return (operand[0], plus.start, operand[2])
 
-    def paren(self, children):
-        left, inner, right = children
-        return (self._node(inner)[0], left[2], right[3])
+    def paren(self, open_paren, inner, close_paren):
+        return (self._node(inner)[0], open_paren.start, close_paren.end)
 
-    def args(self, children):
-        return [self._node(child) for child in children[::2]]
+    def args(self, *arguments_and_commas):
+        return [self._node(argument) for argument in arguments_and_commas[::2]]
 
-    def call(self, children):
-        name = children[0]
-        arguments = children[2] if len(children) == 4 else []
-        span = (name[2], children[-1][3])
+    def call(self, name, open_paren, *arguments_and_close):
+        """name(args) or name(): arguments_and_close is (args, ')') or (')',)."""
+        *arguments, close_paren = arguments_and_close
+        arguments = arguments[0] if arguments else []
+        span = (name.start, close_paren.end)
         op = self._function(name, len(arguments), span)
         inputs = tuple(ref[0] for ref in arguments)
         return (self.builder.apply(op, inputs, span),) + span
@@ -214,16 +209,18 @@ class _Callbacks:
             return (self.builder.apply(_ADD, inputs, span),) + span
         return ref
 
-    def _binary(self, name, children):
-        left, _, right = children
-        left, right = self._node(left), self._node(right)
+    def _binary(self, op, left, right):
+        if type(left) is _PendingSum:  # (hot: a call saved for most operands)
+            left = self._node(left)
+        if type(right) is _PendingSum:
+            right = self._node(right)
         span = (left[1], right[2])
-        return (self.builder.apply(ops.TABLE[name], (left[0], right[0]), span),) + span
+        return (self.builder.apply(op, (left[0], right[0]), span),) + span
 
     def _function(self, name_token, count, span):
         """The op a call names, checked for its argument count."""
         source = self.builder.source
-        _, name, start, end = name_token
+        name, start, end = name_token.text, name_token.start, name_token.end
         op = ops.TABLE.get(name)
         if name in self.builder.var_index:
             raise ExpressionError(f"{name} is a variable, not a function", source, start,
@@ -302,14 +299,6 @@ _OPENING = {"LPAR", "LSQB"}
 _CLOSING = {"RPAR", "RSQB"}
 
 
-def _reduction(rule, callback):
-    """(size, callback, name) of a reduce action; callback None for a unit
-    ?rule (one child, no alias), which Lark would hand through unchanged."""
-    if rule.options.expand1 and len(rule.expansion) == 1 and not rule.alias:
-        return (1, None, rule.origin.name)
-    return (len(rule.expansion), callback, rule.origin.name)
-
-
 @dataclass(frozen=True)
 class Binding:
     """name = value (a point) or name in [low, high] (a box) in a check."""
@@ -340,126 +329,44 @@ class CheckStatement:
     span: tuple
 
 
-class _UnexpectedToken(Exception):
-    def __init__(self, token, state, expected, previous):
-        super().__init__(token)
-        self.token = token
-        self.state = state  # the LALR state that has no action for the token
-        self.expected = expected
-        self.previous = previous  # the value on top of the stack: a token or a ref
-
-
 class _Parser:
-    """Lark's LALR tables and callbacks for the grammar, driven by a short
-    loop over a single-regex tokenizer.
-
-    Lark's own parse loop costs about 9 us a token; this one about a third of
-    that, with the same tables, so the grammar still decides everything.
-    """
+    """The tables of tables.py, bound to the reductions, run by lalr.py's
+    loop over the tokens of _tokens; syntax errors explained by _EXAMPLES."""
 
     def __init__(self):
-        self.callbacks = _Callbacks()
+        from . import tables
+
+        self.reductions = _Reductions()
         self.lock = threading.Lock()
         self.explanations = None  # (state, token kind) -> explanation, from _EXAMPLES
-        text = grammar_text()
-        from . import _generated_parser as generated
-        if generated.GRAMMAR_TEXT == text:
-            self.lark = generated.Lark_StandAlone(transformer=self.callbacks)
-        else:  # the grammar was edited since the parser was generated
-            import lark
-            self.lark = lark.Lark(text, parser="lalr", lexer="basic",
-                                  transformer=self.callbacks)
-        self._prepare(self.lark)
-
-    def _prepare(self, lark_instance):
-        import re
-
-        lexer = lark_instance.parser.lexer
-        parser = lark_instance.parser.parser.parser
-        name = lexer.terminals_by_name["NAME"].pattern.to_regexp()
-        self.name = re.compile(name)
-        number = lexer.terminals_by_name["NUMBER"].pattern.to_regexp()
-        self.number = re.compile(f"[+-]?(?:{number})")
-        # keywords (output) are names to the regex, told apart after matching
-        self.keywords = {t.pattern.value: t.name for t in lexer.terminals
-                         if t.pattern.type == "str" and re.fullmatch(name, t.pattern.value)}
-        # Lark orders the terminals by priority; the alternation keeps that order
-        pattern = "|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in lexer.terminals
-                           if t.name not in self.keywords.values())
-        self.scan = re.compile(pattern + "|(?P<_BAD>.)", re.DOTALL).finditer
-        self.ignore = frozenset(lexer.ignore_types)
-        table = parser.parse_table
-        self.unit_chains = {}
-        self.start = table.start_states["start"]
-        self.end = table.end_states["start"]
-        # Each action becomes a state number (shift, or goto on a rule's
-        # name) or a (size, callback, rule name) tuple (reduce): no Rule
-        # objects are hashed in the loop.
-        reductions = {}
-        self.table = {
-            state: {kind: arg if type(arg) is int else reductions.setdefault(
-                id(arg), _reduction(arg, parser.callbacks[arg]))
-                for kind, (_, arg) in row.items()}
-            for state, row in table.states.items()}
+        self.lexicon = Lexicon(tables)
+        self.automaton = Automaton(tables, self.reductions)
+        self.name = re.compile(self.lexicon.patterns["NAME"])
+        self.number = re.compile(f"[+-]?(?:{self.lexicon.patterns['NUMBER']})")
+        self.keywords = self.lexicon.keywords  # output, check, ...: names to the regex
+        # the token kinds _tokens does more with than yield them
+        self.special = self.lexicon.ignored | {"_NEWLINE", "_BAD"} | _OPENING | _CLOSING
 
     def parse(self, source):
         with self.lock:
-            builder = self.callbacks.builder = new_builder(source)
+            builder = self.reductions.builder = new_builder(source)
             paused = gc.isenabled()
             gc.disable()  # the parse allocates no cycles; scanning them is waste
             try:
-                self._run(source)
-            except _UnexpectedToken as error:
+                self.automaton.run(self._tokens(source))
+            except UnexpectedToken as error:
                 raise self._syntax_error(error, source) from None
             finally:
-                self.callbacks.builder = None
+                self.reductions.builder = None
                 if paused:
                     gc.enable()
         return builder
-
-    def _run(self, source):
-        """The LALR loop: shift each token, reducing while the table says so.
-        (Hot: locals stand in for attribute and stack lookups.)"""
-        table, end_state, chains = self.table, self.end, self.unit_chains
-        state = self.start
-        states, values = [state], []
-        push_state, push_value = states.append, values.append
-        for token in self._tokens(source):
-            kind = token[0]
-            while True:
-                action = table[state].get(kind)
-                if action is None:
-                    raise _UnexpectedToken(token, state,
-                                           {k for k in table[state] if k.isupper()},
-                                           values[-1] if values else None)
-                if type(action) is int:  # shift
-                    state = action
-                    push_state(state)
-                    push_value(token)
-                    break
-                size, callback, name = action
-                if callback is None:  # a ?rule with one child: the value passes through
-                    below = states[-2]
-                    next_state = chains.get((below, state, kind))
-                    if next_state is None:
-                        next_state = self._pass_through(below, state, kind)
-                    state = states[-1] = next_state
-                else:
-                    children = values[-size:]
-                    del states[-size:]
-                    del values[-size:]
-                    push_value(callback(children))
-                    state = table[states[-1]][name]
-                    push_state(state)
-                if state == end_state and kind == "$END":
-                    return values[-1]
-        raise AssertionError("the parser stopped before the end state")
 
     def _syntax_error(self, error, source):
         """The ExpressionError for a token the parser cannot take: what the
         examples that fail the same way mean (see _EXAMPLES), else what was
         expected."""
-        kind = error.token[0]
+        kind = error.token.kind
         if kind == "$END":
             return _early_end(source, error.expected)
         if self.explanations is None:
@@ -475,72 +382,62 @@ class _Parser:
         fails (Lark's UnexpectedInput.match_examples, on our loop); the
         first example to claim a pair keeps it."""
         table = {}
-        parsing = self.callbacks.builder
+        parsing = self.reductions.builder
         try:
             for explain, anywhere, examples in _EXAMPLES:
                 for example in examples:
-                    self.callbacks.builder = new_builder(example)
+                    self.reductions.builder = new_builder(example)
                     try:
-                        self._run(example)
-                    except _UnexpectedToken as error:
-                        key = (None if anywhere else error.state, error.token[0])
+                        self.automaton.run(self._tokens(example))
+                    except UnexpectedToken as error:
+                        key = (None if anywhere else error.state, error.token.kind)
                         table.setdefault(key, explain)
                     except ExpressionError:  # not a syntax error: a test says so
                         pass
         finally:
-            self.callbacks.builder = parsing
+            self.reductions.builder = parsing
         return table
 
-    def _pass_through(self, below, top, kind):
-        """The state after every unit reduction that token kind triggers on
-        top of below (memoized: chains like atom -> power -> unary -> product
-        recur for every operand)."""
-        key = (below, top, kind)
-        state = self.unit_chains.get(key)
-        if state is None:
-            state = top
-            action = self.table[state].get(kind)
-            while type(action) is tuple and action[1] is None:
-                state = self.table[below][action[2]]
-                action = self.table[state].get(kind)
-            self.unit_chains[key] = state
-        return state
-
     def _tokens(self, source):
-        """(kind, text, start, end) per token.  A newline ends a statement
-        unless it is inside parentheses, follows an operator, or comes before
-        a line that starts with a binary operator."""
-        ignore, keywords = self.ignore, self.keywords
+        """A Token per token, then $END.  A newline ends a statement unless it
+        is inside parentheses, follows an operator, or comes before a line
+        that starts with a binary operator.  (Hot: most tokens pass one set
+        test; self.special holds the kinds that need more.)"""
+        ignored, keywords = self.lexicon.ignored, self.keywords
+        special = self.special
+        new = tuple.__new__
         depth = 0
         previous = None
         newline = None  # a newline held until the next token decides
-        for match in self.scan(source):
+        for match in self.lexicon.scan(source):
             kind = match.lastgroup
-            if kind in ignore:
-                continue
-            if kind == "_BAD":
-                raise ExpressionError(*_bad_character(source, match.start()))
-            token = (kind, match.group(), *match.span())
-            if kind == "_NEWLINE":
-                if depth == 0 and previous not in _CONTINUES_AFTER:
-                    newline = token
-                continue
-            if kind == "NAME" and token[1] in keywords:
-                token = (keywords[token[1]],) + token[1:]
-            if newline is not None and kind not in _CONTINUES_BEFORE:
-                yield newline
-            newline = None
-            if kind in _CLOSING:
-                if not depth:  # whatever the state: nothing is open
-                    raise ExpressionError(f"unmatched {token[1]!r}", source, *token[2:],
-                                          hint="remove it or add a matching "
-                                               + ("'('" if kind == "RPAR" else "'['"))
-                depth -= 1
-            elif kind in _OPENING:
-                depth += 1
+            if kind in special:
+                if kind in ignored:
+                    continue
+                if kind == "_NEWLINE":
+                    if depth == 0 and previous not in _CONTINUES_AFTER:
+                        newline = new_token(kind, match.group(), match.start(), match.end())
+                    continue
+                if kind == "_BAD":
+                    raise ExpressionError(*_bad_character(source, match.start()))
+                if kind in _OPENING:
+                    depth += 1
+                elif not depth:  # a closing bracket, whatever the state: nothing is open
+                    raise ExpressionError(f"unmatched {match.group()!r}", source,
+                                          *match.span(), hint="remove it or add a matching "
+                                          + ("'('" if kind == "RPAR" else "'['"))
+                else:
+                    depth -= 1
+            text = match[0]
+            if kind == "NAME" and text in keywords:
+                kind = keywords[text]
+            if newline is not None:
+                if kind not in _CONTINUES_BEFORE:
+                    yield newline
+                newline = None
             previous = kind
-            yield token
-        yield ("$END", "", len(source), len(source))
+            yield new(Token, (kind, text, match.start(), match.end()))
+        yield new_token("$END", "", len(source), len(source))
 
 
 _parser = None
@@ -612,17 +509,16 @@ _TOKEN_WORDS = {
 }
 
 
-def _number_then_name(source, token):
-    _, text, start, end = token
+def _number_then_name(source, name):
     return ExpressionError("a number followed by a name: multiplication needs '*'",
-                           source, start, end,
-                           hint=f"did you mean {_shown(_previous_token(source, start))}*"
-                                f"{_shown(text)}?")
+                           source, name.start, name.end,
+                           hint=f"did you mean {_shown(_previous_token(source, name.start))}*"
+                                f"{_shown(name.text)}?")
 
 
 def _missing_operator(source, token):
-    _, text, start, end = token
-    previous = _previous_token(source, start)
+    text = token.text
+    previous = _previous_token(source, token.start)
     function = _function_meant(previous) if previous else None
     if function is not None:  # sin x, ln x: a call without parentheses
         op = ops.TABLE[function]
@@ -632,22 +528,22 @@ def _missing_operator(source, token):
         hint = "put '*' between ')' and what follows it"
     else:
         hint = f"did you mean {_shown(previous)}*{_shown(text)}?" if previous else None
-    return ExpressionError(f"missing operator before {_shown(text)}", source, start, end,
-                           hint=hint)
+    return ExpressionError(f"missing operator before {_shown(text)}", source, token.start,
+                           token.end, hint=hint)
 
 
 def _trailing_comma(source, token):
-    return ExpressionError("a ',' must be followed by an argument", source, *token[2:],
-                           hint="remove the trailing ',' or add the missing argument")
+    return ExpressionError("a ',' must be followed by an argument", source, token.start,
+                           token.end, hint="remove the trailing ',' or add the missing argument")
 
 
 def _empty_parentheses(source, token):
-    return ExpressionError("empty parentheses", source, *token[2:],
+    return ExpressionError("empty parentheses", source, token.start, token.end,
                            hint="put an expression inside, e.g. (x)")
 
 
 def _square_bracket(source, token):
-    return ExpressionError("unexpected '['", source, *token[2:],
+    return ExpressionError("unexpected '['", source, token.start, token.end,
                            hint="use ( ) for grouping; [ ] lists belong in check statements")
 
 
@@ -664,10 +560,9 @@ _EXAMPLES = (
 
 
 def _unexpected(source, token, expected):
-    kind, text, start, end = token
     words = sorted(_TOKEN_WORDS.get(name, name) for name in expected)
-    return ExpressionError(f"unexpected {_TOKEN_WORDS.get(kind, repr(text))}",
-                           source, start, end,
+    return ExpressionError(f"unexpected {_TOKEN_WORDS.get(token.kind, repr(token.text))}",
+                           source, token.start, token.end,
                            hint="expected " + ", ".join(words) if words else None)
 
 
@@ -688,10 +583,10 @@ _NUMBER_RUN = re.compile(r"[0-9A-Za-z_.]*(?:(?<=[eE])[+-][0-9A-Za-z_.]*)?")
 def _misspelt_number(source, token, previous):
     """A number run on into what no number holds (1_000, 0x1F, 1.2.3, 1e5.5):
     the tokens split there, so no parser state tells; the text does."""
-    if not (type(previous) is tuple and len(previous) == 4 and previous[0] == "NUMBER"
-            and previous[3] == token[2]):
+    if not (type(previous) is Token and previous.kind == "NUMBER"
+            and previous.end == token.start):
         return None
-    first = previous[2]
+    first = previous.start
     written = source[first:_NUMBER_RUN.match(source, first).end()]
     for pattern, message, hint in _MISSPELT_NUMBERS:
         if pattern.fullmatch(written):

@@ -1,0 +1,158 @@
+"""The LALR(1) driver: the tables of adcli/language/tables.py run over a
+stream of tokens, each reduction calling a callback by the rule's name with
+the values it keeps as arguments (as lark's ``@v_args(inline=True)``).
+
+The loop keeps its own stacks, so deep nesting never recurses; the tables
+are data, generated from grammars/adcli.lark by regenerate.py, and nothing
+here imports lark.
+"""
+import re
+from typing import NamedTuple
+
+
+class Token(NamedTuple):
+    kind: str  # the terminal's name in the grammar: NAME, NUMBER, PLUS, $END, ...
+    text: str
+    start: int
+    end: int
+
+
+def new_token(kind, text, start, end, _new=tuple.__new__):
+    """A Token without NamedTuple's keyword-checking constructor (tokenizers
+    in a hot loop call tuple.__new__(Token, ...) themselves)."""
+    return _new(Token, (kind, text, start, end))
+
+
+class UnexpectedToken(Exception):
+    """A token the parser has no action for."""
+
+    def __init__(self, token, state, expected, previous):
+        super().__init__(token)
+        self.token = token
+        self.state = state  # the LALR state that has no action for the token
+        self.expected = expected  # the token kinds it has an action for
+        self.previous = previous  # the value on top of the stack: a Token or a callback's value
+
+
+class Lexicon:
+    """The tokens of the tables: one regex for all of them (in the tables'
+    order, which is the order Lark's lexer tries them), the kinds to skip,
+    and the names that are keywords."""
+
+    def __init__(self, tables):
+        alternatives = "|".join(f"(?P<{kind}>{pattern})" for kind, pattern in tables.TOKENS)
+        self.scan = re.compile(alternatives + "|(?P<_BAD>.)", re.DOTALL).finditer
+        self.ignored = frozenset(tables.IGNORED)
+        self.keywords = dict(tables.KEYWORDS)
+        self.patterns = dict(tables.TOKENS)
+
+
+class Automaton:
+    """The LALR tables bound to callbacks: a row per state mapping a symbol
+    to the next state (an int) or to a reduction (a tuple: the number of
+    symbols, the callback or None, the rule's name, the kept values' plan or
+    None when every value is kept in order)."""
+
+    def __init__(self, tables, callbacks):
+        self.start, self.end = tables.START, tables.END
+        reductions = [_reduction(rule, callbacks) for rule in tables.RULES]
+        self.rows = [dict(goto) for goto in tables.GOTO]
+        for row, reduce in zip(self.rows, tables.REDUCE):
+            for kind, rule in reduce.items():
+                row[kind] = reductions[rule]
+        self.rule_names = frozenset(rule[0] for rule in tables.RULES)
+        self.after_rule = {}  # (below, rule name, token kind) -> the next state: see _after
+
+    def expected(self, state):
+        """The token kinds state has an action for."""
+        return {symbol for symbol in self.rows[state] if symbol not in self.rule_names}
+
+    def run(self, tokens):
+        """The value of the start rule for the tokens (ending with $END);
+        UnexpectedToken for a token no action takes.  The loop shifts each
+        token, reducing while the table says so.  (Hot: locals stand in for
+        attribute and stack lookups.)"""
+        rows, end_state = self.rows, self.end
+        after_rule_get = self.after_rule.get
+        state = self.start
+        states, values = [state], []
+        push_state, pop_state, push_value = states.append, states.pop, values.append
+        for token in tokens:
+            kind = token[0]
+            while True:
+                try:
+                    action = rows[state][kind]
+                except KeyError:
+                    raise UnexpectedToken(token, state, self.expected(state),
+                                          values[-1] if values else None) from None
+                if type(action) is int:  # shift
+                    state = action
+                    push_state(state)
+                    push_value(token)
+                    break
+                size, callback, name, plan = action
+                if size == 1 and plan is None:  # one value in, one out: in place
+                    if callback is not None:
+                        values[-1] = callback(values[-1])
+                    pop_state()
+                elif size == 3 and plan is None:  # three in, one out: x + y, (x), f()
+                    right, operator = values.pop(), values.pop()
+                    values[-1] = callback(values[-1], operator, right)
+                    del states[-3:]
+                else:
+                    children = values[-size:]
+                    del states[-size:]
+                    del values[-size:]
+                    if plan is not None:
+                        children = _kept(children, plan)
+                    push_value(children if callback is None else callback(*children))
+                below = states[-1]
+                state = after_rule_get((below, name, kind))
+                if state is None:
+                    state = self._after(below, name, kind)
+                push_state(state)
+                if state == end_state and kind == "$END":
+                    return values[-1]
+        raise AssertionError("the parser stopped before the end state")
+
+    def _after(self, below, name, kind):
+        """The state after a reduction to rule name on top of state below,
+        with every unit reduction (a ?rule's one child passing through) that
+        token kind then triggers, memoized in after_rule: the chain
+        atom -> power -> unary -> product recurs for every operand."""
+        key = (below, name, kind)
+        state = self.rows[below][name]
+        action = self.rows[state].get(kind)
+        while type(action) is tuple and action[1] is None and action[3] is None:
+            state = self.rows[below][action[2]]
+            action = self.rows[state].get(kind)
+        self.after_rule[key] = state
+        return state
+
+
+def _reduction(rule, callbacks):
+    """The action tuple of a rule of the tables (see Automaton)."""
+    name, symbols, marks, reduction = rule
+    size = len(symbols.split())
+    plan = None if marks == "k" * size else tuple(
+        (index, mark == "*") for index, mark in enumerate(marks) if mark != "-")
+    if reduction == "":  # a ?rule of one symbol
+        return (size, None, name, None)
+    if reduction == "[]":  # a _rule: its kept values, for the rule that splices them
+        everything = tuple((index, False) for index in range(size))
+        return (size, None, name, everything if plan is None else plan)
+    return (size, getattr(callbacks, reduction), name, plan)
+
+
+def _kept(children, plan):
+    """The values a rule keeps, in order: children at the plan's indices,
+    the lists of spliced _rules flattened in."""
+    kept = []
+    for index, spliced in plan:
+        if not spliced:
+            kept.append(children[index])
+        elif kept:
+            kept += children[index]
+        else:  # the first value: a left-recursive _rule's list grows in place
+            kept = children[index]
+    return kept
