@@ -44,6 +44,19 @@ class PointError(ExpressionError):
         super().__init__(message, hint=hint, kind="point")
 
 
+class ShapeError(ExpressionError):
+    """Array shapes that do not fit an op: "cannot matmul (3, 2) @ (3,): 2 != 3".
+
+    A shape rule raises it with the message alone; the array interpreter
+    re-raises it with the source and the node's span (``start``/``end``), so
+    the caret falls under the operator, and the node index in ``node``.
+    """
+
+    def __init__(self, message, source=None, start=None, end=None, hint=None, node=None):
+        super().__init__(message, source, start, end, hint=hint, kind="shape")
+        self.node = node
+
+
 class InputError(ExpressionError):
     """A file or stream adcli reads is not UTF-8 text; ``line`` holds the
     first bad byte."""

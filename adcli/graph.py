@@ -79,9 +79,12 @@ class GraphBuilder:
             if ops[a] != _CONSTANT:
                 break
         else:
-            folded = _fold(op, self.namespace, [self.values[a] for a in args])
-            if math.isfinite(folded):  # a non-finite one stays a node, to be reported
-                return self.constant(folded, span)
+            # array ops are not folded: a constant node holds a float, and
+            # zeros(3) (no arguments) is an array
+            if not op.array:
+                folded = _fold(op, self.namespace, [self.values[a] for a in args])
+                if math.isfinite(folded):  # a non-finite one stays a node, to be reported
+                    return self.constant(folded, span)
         index = self._interned[key] = self._append(op, args, span)
         return index
 

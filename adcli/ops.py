@@ -27,6 +27,7 @@ Conventions (documented in the README, tested in tests/test_ops.py):
   over the whole float64 range: no intermediate that overflows, underflows or
   cancels where the result does not (tests/engine/test_accuracy.py, against mpmath).
 """
+import dataclasses
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -54,8 +55,24 @@ class Op:
     # the partials as formulas, for adcli explain: {0}, {1} the inputs, {f} the
     # op's own value (d/dx sin(x) is "cos({0})"); tests check them against the rules
     partial_text: tuple = ()
+    # --- array ops (ARRAY_TABLE; see the array section below) ---
+    array: bool = False
+    # one rule per argument: vjp(xp, g, ans, *args, **params) -> the cotangent
+    # of that argument, in its shape; a variadic op has one rule giving all of them
+    vjp: object = None
+    # jvp(xp, tangents, ans, *args, **params) -> the output tangent (tangents: a
+    # list, None for an argument without one)
+    jvp: Optional[Callable] = None
+    # shape(*shapes, **params) -> the output shape, or raises ShapeError
+    shape: Optional[Callable] = None
+    # static parameters ((key, value) pairs: axis, an index spec, a shape): the
+    # rules get them as keywords; ops.with_params makes one Op per set
+    params: tuple = ()
 
     def __repr__(self):
+        if self.params:
+            shown = ", ".join(f"{k}={_param_text(v)}" for k, v in self.params)
+            return f"<op {self.name} {shown}>"
         return f"<op {self.name}>"
 
     @property
@@ -633,3 +650,469 @@ OPERATOR_OPS = ("add", "sub", "mul", "div", "neg")
 def function_names():
     """The names a user can call, sorted."""
     return sorted(name for name in TABLE if name not in OPERATOR_OPS)
+
+
+# --- array ops ------------------------------------------------------------------
+# ARRAY_TABLE holds the ops whose arguments are arrays (reductions, linear
+# algebra, indexing, literals).  The elementwise ops are TABLE's own entries,
+# applied with numpy broadcasting by adcli.engine.arrays: not a second copy.
+# Each entry has its forward rule, vjp, jvp and shape rule side by side (as
+# autograd's numpy_vjps.py, JAX's rule-beside-primitive).  Every rule is a
+# composition of functions of the array namespace ``xp`` (engine/arrays.py
+# names them), never numpy directly: a later interpreter runs the vjp rules on
+# dual numbers (forward over reverse) for exact Hessians, so each rule must
+# itself be differentiable through the namespace.  Shape rules are plain
+# Python on tuples.  Static parameters (axis, an index spec, a shape) are the
+# op's ``params``: ``with_params(op, axis=0)`` gives one cached Op per set, so
+# the graph's hash-consing by (op, args) keeps working.
+
+#: name -> Op of the array ops; kept out of TABLE (the parser and the scalar
+#: tests read TABLE) until the language knows arrays
+ARRAY_TABLE = {}
+_WITH_PARAMS = {}
+
+
+def array_op(name, *, forward, vjp, jvp, shape, nargs=1, arg_names=(), params=(), doc=""):
+    """An array op: forward(xp, *args, **params); vjp one rule per argument
+    (variadic: one rule giving the list), jvp and shape as the Op fields."""
+    op = Op(name, nargs, forward, (), None, doc=doc, arg_names=arg_names, array=True,
+            vjp=vjp, jvp=jvp, shape=shape, params=tuple(params), complex_step=False,
+            min_args=1 if nargs is None else 0)
+    ARRAY_TABLE[name] = op
+    return op
+
+
+def with_params(op, **params):
+    """The one Op that is op with these static parameters (cached: the same
+    parameters give the same object, so identical nodes hash-cons)."""
+    merged = dict(op.params)
+    merged.update(params)
+    base = ARRAY_TABLE.get(op.name, op) if op.array else op
+    key = (id(base), tuple(sorted((k, _hashable(v)) for k, v in merged.items())))
+    found = _WITH_PARAMS.get(key)
+    if found is None:
+        found = _WITH_PARAMS[key] = dataclasses.replace(base, params=tuple(sorted(merged.items())))
+    return found
+
+
+def _hashable(value):
+    if isinstance(value, slice):
+        return ("slice", value.start, value.stop, value.step)
+    if isinstance(value, (tuple, list)):
+        return tuple(_hashable(v) for v in value)
+    return value
+
+
+def _param_text(value):
+    if isinstance(value, slice):
+        parts = [value.start, value.stop] + ([] if value.step is None else [value.step])
+        return ":".join("" if v is None else str(v) for v in parts)
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_param_text(v) for v in value) + "]"
+    return repr(value)
+
+
+def _shape_error(message, hint=None):
+    from .errors import ShapeError
+    return ShapeError(message, hint=hint)
+
+
+def _rank_name(shape):
+    return {0: "a scalar", 1: "a vector", 2: "a matrix"}.get(len(shape), f"a {len(shape)}-D array")
+
+
+# --- shape rules ------------------------------------------------------------------
+
+
+def _matmul_shape(a, b, name="matmul", symbol="@"):
+    for s in (a, b):
+        if len(s) not in (1, 2):
+            raise _shape_error(f"cannot {name} {_rank_name(s)} of shape {s}: "
+                               f"{name} takes vectors and matrices",
+                               hint="use * for a product with a scalar" if not s else None)
+    inner_a, inner_b = a[-1], b[0]
+    if inner_a != inner_b:
+        raise _shape_error(f"cannot {name} {a} {symbol} {b}: {inner_a} != {inner_b}")
+    return a[:-1] + b[1:]
+
+
+def _axis_of(shape, axis):
+    """axis as a non-negative axis of shape, or ShapeError."""
+    n = len(shape)
+    if isinstance(axis, bool) or not isinstance(axis, int):
+        raise _shape_error(f"axis must be an integer or None, not {axis!r}")
+    if not -n <= axis < n:
+        raise _shape_error(f"axis {axis} is out of range for {_rank_name(shape)} of shape {shape}",
+                           hint=f"axes of {n}-D values are {-n} to {n - 1}" if n else None)
+    return axis % n
+
+
+def _reduce_shape(shape, axis=None):
+    if axis is None:
+        return ()
+    k = _axis_of(shape, axis)
+    return shape[:k] + shape[k + 1:]
+
+
+def _nonempty_reduce_shape(name):
+    def rule(shape, axis=None):
+        result = _reduce_shape(shape, axis)
+        size = _size(shape) if axis is None else shape[_axis_of(shape, axis)]
+        if size == 0:
+            raise _shape_error(f"{name} of an empty array (shape {shape}) has no value")
+        return result
+    return rule
+
+
+def _size(shape):
+    size = 1
+    for d in shape:
+        size *= d
+    return size
+
+
+def _square_shape(name, result=lambda n: ()):
+    def rule(shape):
+        if len(shape) != 2 or shape[0] != shape[1]:
+            raise _shape_error(f"{name} needs a square matrix, not {_rank_name(shape)} "
+                               f"of shape {shape}")
+        return result(shape[0])
+    return rule
+
+
+def _index_shape(shape, index=()):
+    result, axis = [], 0
+    for item in index:
+        if axis >= len(shape):
+            raise _shape_error(f"too many indices ({len(index)}) for {_rank_name(shape)} "
+                               f"of shape {shape}")
+        size = shape[axis]
+        if isinstance(item, slice):
+            result.append(len(range(*item.indices(size))))
+        elif isinstance(item, int) and not isinstance(item, bool):
+            if not -size <= item < size:
+                raise _shape_error(f"index {item} is out of range for axis {axis} of size "
+                                   f"{size} (shape {shape})")
+        else:
+            raise _shape_error(f"an index is an integer or a slice, not {item!r}")
+        axis += 1
+    return tuple(result) + tuple(shape[axis:])
+
+
+def _stack_shape(*shapes):
+    if not shapes:
+        raise _shape_error("an array literal needs at least one element")
+    for s in shapes[1:]:
+        if s != shapes[0]:
+            raise _shape_error(f"cannot stack {shapes[0]} and {s}: the elements of an array "
+                               "literal must have one shape")
+    return (len(shapes),) + shapes[0]
+
+
+def _vector_pair_shape(name, result):
+    def rule(a, b):
+        for s in (a, b):
+            if len(s) != 1:
+                raise _shape_error(f"{name} takes two vectors, not {_rank_name(s)} of shape {s}")
+        return result(a, b)
+    return rule
+
+
+def _outer_result(a, b):
+    return a + b
+
+
+def _solve_shape(a, b):
+    _square_shape("solve")(a)
+    if len(b) not in (1, 2) or b[0] != a[0]:
+        raise _shape_error(f"cannot solve {a} x = {b}: "
+                           + (f"{b[0]} != {a[0]}" if b else "b is a scalar"))
+    return b
+
+
+def _diag_shape(shape):
+    if len(shape) == 1:
+        return (shape[0], shape[0])
+    if len(shape) == 2:
+        return (min(shape),)
+    raise _shape_error(f"diag takes a vector or a matrix, not {_rank_name(shape)} of shape {shape}")
+
+
+def _trace_shape(shape):
+    if len(shape) != 2:
+        raise _shape_error(f"trace needs a matrix, not {_rank_name(shape)} of shape {shape}")
+    return ()
+
+
+def _norm_shape(shape):
+    if len(shape) > 2:
+        raise _shape_error(f"norm takes a vector or a matrix, not {_rank_name(shape)} "
+                           f"of shape {shape}")
+    return ()
+
+
+def _softmax_shape(shape, axis=None):
+    if axis is not None:
+        _axis_of(shape, axis)
+    return shape
+
+
+def _constant_shape(shape=()):
+    return tuple(shape)
+
+
+def _eye_shape(n=1):
+    return (n, n)
+
+
+# --- helpers of the rules (namespace compositions) ---------------------------------
+
+
+def _expand(xp, g, shape, axis):
+    """g, a reduction's cotangent, broadcast back to the reduced shape."""
+    if axis is not None:
+        g = xp.expand_dims(g, axis % len(shape))
+    return xp.broadcast_to(g, shape)
+
+
+def _keep(xp, ans, shape, axis):
+    """ans of a reduction, with the reduced axis kept (size 1)."""
+    if axis is None:
+        return xp.reshape(ans, (1,) * len(shape))
+    return xp.expand_dims(ans, axis % len(shape))
+
+
+def _product_of_others(xp, x, axis):
+    """At each entry, the product of the other entries along axis (all
+    entries for axis None): exclusive cumulative products from both ends,
+    no division (zeros in x are fine)."""
+    shape = xp.shape(x)
+    if axis is None:
+        flat = xp.reshape(x, (-1,))
+        return xp.reshape(_product_of_others(xp, flat, 0), shape)
+    axis = axis % len(shape)
+    left = xp.exclusive_cumprod(x, axis)
+    right = xp.flip(xp.exclusive_cumprod(xp.flip(x, axis), axis), axis)
+    return left * right
+
+
+def _extreme_shares(xp, ans, x, axis):
+    """1/k at the k entries equal to the max (min), 0 elsewhere: ties share
+    the derivative equally, as the scalar max does."""
+    hits = xp.where(xp.equal(x, _keep(xp, ans, xp.shape(x), axis)), 1.0, 0.0)
+    return hits / xp.sum(hits, axis=axis, keepdims=True)
+
+
+def _reduction_jvp(xp, t, weights, axis):
+    return xp.sum(weights * t, axis=axis)
+
+
+def _matmul_vjp_a(xp, g, ans, a, b):
+    if xp.ndim(b) == 1:
+        return xp.outer(g, b) if xp.ndim(a) == 2 else g * b
+    return xp.matmul(g, xp.transpose(b)) if xp.ndim(a) == 2 else xp.matmul(b, g)
+
+
+def _matmul_vjp_b(xp, g, ans, a, b):
+    if xp.ndim(a) == 1:
+        return xp.outer(a, g) if xp.ndim(b) == 2 else g * a
+    return xp.matmul(xp.transpose(a), g)
+
+
+def _matmul_jvp(xp, tangents, ans, a, b):
+    ta, tb = tangents
+    parts = []
+    if ta is not None:
+        parts.append(xp.matmul(ta, b))
+    if tb is not None:
+        parts.append(xp.matmul(a, tb))
+    return parts[0] if len(parts) == 1 else parts[0] + parts[1]
+
+
+def _sum_jvp(parts):
+    parts = [p for p in parts if p is not None]
+    total = parts[0]
+    for p in parts[1:]:
+        total = total + p
+    return total
+
+
+def _inverse_transpose(xp, x):
+    """inv(X)^T, as solve(X^T, I): no inverse formed and multiplied."""
+    return xp.solve(xp.transpose(x), xp.eye(xp.shape(x)[0]))
+
+
+def _solve_vjp_a(xp, g, ans, a, b):
+    bbar = xp.solve(xp.transpose(a), g)
+    if xp.ndim(ans) == 1:
+        return -xp.outer(bbar, ans)
+    return -xp.matmul(bbar, xp.transpose(ans))
+
+
+def _solve_jvp(xp, tangents, ans, a, b):
+    ta, tb = tangents
+    rhs = _sum_jvp([tb, None if ta is None else -xp.matmul(ta, ans)])
+    return xp.solve(a, rhs)
+
+
+def _norm_forward(xp, x):
+    """sqrt(sum(x**2)) scaled by max|x|: no overflow or underflow of the squares."""
+    size = xp.max(xp.abs(x)) if xp.size(x) else 0.0
+    scale = xp.where(size == 0, 1.0, xp.where(size == xp.inf, 1.0, size))
+    scaled = xp.divide(x, scale)
+    return xp.sqrt(xp.sum(scaled * scaled)) * scale
+
+
+def _norm_slope(xp, ans, x):
+    """x / ||x||; 0 at x = 0, the minimum-norm subgradient (as abs'(0) = 0)."""
+    return xp.where(ans == 0, 0.0, xp.divide(x, xp.where(ans == 0, 1.0, ans)))
+
+
+def _finite_max(xp, x, axis):
+    """max(x) along axis (kept), 0 where that is not finite: the shift of a
+    stable logsumexp or softmax."""
+    m = _keep(xp, xp.max(x, axis=axis), xp.shape(x), axis)
+    return xp.where(xp.isfinite(m), m, 0.0)
+
+
+def _logsumexp(xp, x, axis=None):
+    m = _finite_max(xp, x, axis)
+    total = xp.sum(xp.exp(x - m), axis=axis, keepdims=True)
+    kept = xp.log(total) + m
+    return kept[(0,) * xp.ndim(x)] if axis is None else xp.squeeze(kept, axis)
+
+
+def _softmax(xp, x, axis=None):
+    z = xp.exp(x - _finite_max(xp, x, axis))
+    return z / xp.sum(z, axis=axis, keepdims=True)
+
+
+def _softmax_of(xp, ans, x, axis):
+    return xp.exp(x - _keep(xp, ans, xp.shape(x), axis))
+
+
+def _zero_tangent(xp, tangents, ans, *args, **params):
+    return xp.zeros(xp.shape(ans))
+
+
+# --- the entries --------------------------------------------------------------------
+
+array_op("matmul", nargs=2, arg_names=("A", "B"), doc="A @ B: numpy.matmul for 1-D and 2-D",
+         forward=lambda xp, a, b: xp.matmul(a, b),
+         vjp=(_matmul_vjp_a, _matmul_vjp_b), jvp=_matmul_jvp, shape=_matmul_shape)
+array_op("dot", nargs=2, arg_names=("x", "y"), doc="numpy.dot for 1-D and 2-D (as matmul)",
+         forward=lambda xp, a, b: xp.matmul(a, b),
+         vjp=(_matmul_vjp_a, _matmul_vjp_b), jvp=_matmul_jvp,
+         shape=lambda a, b: _matmul_shape(a, b, "dot", "·"))
+array_op("transpose", doc="A.T: the axes reversed (a vector is unchanged)",
+         forward=lambda xp, x: xp.transpose(x),
+         vjp=(lambda xp, g, ans, x: xp.transpose(g),),
+         jvp=lambda xp, tangents, ans, x: xp.transpose(tangents[0]),
+         shape=lambda s: tuple(reversed(s)))
+array_op("sum", params=(("axis", None),), doc="sum over all entries or along axis",
+         forward=lambda xp, x, axis=None: xp.sum(x, axis=axis),
+         vjp=(lambda xp, g, ans, x, axis=None: _expand(xp, g, xp.shape(x), axis),),
+         jvp=lambda xp, tangents, ans, x, axis=None: xp.sum(tangents[0], axis=axis),
+         shape=_reduce_shape)
+array_op("mean", params=(("axis", None),), doc="mean over all entries or along axis",
+         forward=lambda xp, x, axis=None: xp.mean(x, axis=axis),
+         vjp=(lambda xp, g, ans, x, axis=None:
+              _expand(xp, g, xp.shape(x), axis) * (xp.size(ans) / xp.size(x)),),
+         jvp=lambda xp, tangents, ans, x, axis=None: xp.mean(tangents[0], axis=axis),
+         shape=_nonempty_reduce_shape("mean"))
+array_op("prod", params=(("axis", None),), doc="product over all entries or along axis",
+         forward=lambda xp, x, axis=None: xp.prod(x, axis=axis),
+         vjp=(lambda xp, g, ans, x, axis=None:
+              _expand(xp, g, xp.shape(x), axis) * _product_of_others(xp, x, axis),),
+         jvp=lambda xp, tangents, ans, x, axis=None:
+             _reduction_jvp(xp, tangents[0], _product_of_others(xp, x, axis), axis),
+         shape=_reduce_shape)
+for _name, _forward in (("max", lambda xp, x, axis=None: xp.max(x, axis=axis)),
+                        ("min", lambda xp, x, axis=None: xp.min(x, axis=axis))):
+    array_op(_name, params=(("axis", None),),
+             doc=f"{_name} over all entries or along axis; ties share the derivative equally",
+             forward=_forward,
+             vjp=(lambda xp, g, ans, x, axis=None:
+                  _expand(xp, g, xp.shape(x), axis) * _extreme_shares(xp, ans, x, axis),),
+             jvp=lambda xp, tangents, ans, x, axis=None:
+                 _reduction_jvp(xp, tangents[0], _extreme_shares(xp, ans, x, axis), axis),
+             shape=_nonempty_reduce_shape(_name))
+array_op("index", params=(("index", ()),), doc="x[i], x[a:b:c], A[i, j], A[:, j]: basic indexing",
+         forward=lambda xp, x, index=(): xp.index(x, index),
+         vjp=(lambda xp, g, ans, x, index=(): xp.index_adjoint(g, xp.shape(x), index),),
+         jvp=lambda xp, tangents, ans, x, index=(): xp.index(tangents[0], index),
+         shape=_index_shape)
+array_op("stack", nargs=None, doc="[x1, x2, ...]: equal shapes along a new leading axis",
+         forward=lambda xp, *args: xp.stack(args),
+         vjp=lambda xp, g, ans, *args: [g[k] for k in range(len(args))],
+         jvp=lambda xp, tangents, ans, *args: xp.stack(
+             [xp.zeros(xp.shape(a)) if t is None else t for a, t in zip(args, tangents)]),
+         shape=_stack_shape)
+array_op("outer", nargs=2, arg_names=("x", "y"), doc="x y^T of two vectors",
+         forward=lambda xp, a, b: xp.outer(a, b),
+         vjp=(lambda xp, g, ans, a, b: xp.matmul(g, b),
+              lambda xp, g, ans, a, b: xp.matmul(a, g)),
+         jvp=lambda xp, tangents, ans, a, b: _sum_jvp(
+             [None if tangents[0] is None else xp.outer(tangents[0], b),
+              None if tangents[1] is None else xp.outer(a, tangents[1])]),
+         shape=_vector_pair_shape("outer", _outer_result))
+array_op("trace", arg_names=("A",), doc="sum of the diagonal",
+         forward=lambda xp, a: xp.trace(a),
+         vjp=(lambda xp, g, ans, a: g * xp.eye(xp.shape(a)[0], xp.shape(a)[1]),),
+         jvp=lambda xp, tangents, ans, a: xp.trace(tangents[0]),
+         shape=_trace_shape)
+array_op("det", arg_names=("A",), doc="determinant of a square matrix",
+         forward=lambda xp, a: xp.det(a),
+         vjp=(lambda xp, g, ans, a: (g * ans) * _inverse_transpose(xp, a),),
+         jvp=lambda xp, tangents, ans, a: ans * xp.trace(xp.solve(a, tangents[0])),
+         shape=_square_shape("det"))
+array_op("logdet", arg_names=("A",), doc="log |det A|, from slogdet",
+         forward=lambda xp, a: xp.logabsdet(a),
+         vjp=(lambda xp, g, ans, a: g * _inverse_transpose(xp, a),),
+         jvp=lambda xp, tangents, ans, a: xp.trace(xp.solve(a, tangents[0])),
+         shape=_square_shape("logdet"))
+array_op("inv", arg_names=("A",), doc="inverse of a square matrix (nan when singular)",
+         forward=lambda xp, a: xp.inv(a),
+         vjp=(lambda xp, g, ans, a:
+              -xp.matmul(xp.transpose(ans), xp.matmul(g, xp.transpose(ans))),),
+         jvp=lambda xp, tangents, ans, a: -xp.matmul(ans, xp.matmul(tangents[0], ans)),
+         shape=_square_shape("inv", lambda n: (n, n)))
+array_op("solve", nargs=2, arg_names=("A", "b"), doc="x with A x = b (nan when A is singular)",
+         forward=lambda xp, a, b: xp.solve(a, b),
+         vjp=(_solve_vjp_a, lambda xp, g, ans, a, b: xp.solve(xp.transpose(a), g)),
+         jvp=_solve_jvp, shape=_solve_shape)
+array_op("diag", doc="diag(v): the diagonal matrix; diag(A): A's diagonal",
+         forward=lambda xp, x: xp.diag(x),
+         vjp=(lambda xp, g, ans, x: xp.diag(g) if xp.ndim(x) == 1
+              else xp.diag_matrix(g, xp.shape(x)),),
+         jvp=lambda xp, tangents, ans, x: xp.diag(tangents[0]),
+         shape=_diag_shape)
+array_op("norm", doc="2-norm of a vector, Frobenius norm of a matrix; derivative 0 at 0",
+         forward=_norm_forward,
+         vjp=(lambda xp, g, ans, x: g * _norm_slope(xp, ans, x),),
+         jvp=lambda xp, tangents, ans, x: xp.sum(_norm_slope(xp, ans, x) * tangents[0]),
+         shape=_norm_shape)
+array_op("logsumexp", params=(("axis", None),), doc="log(sum(exp(x))), shifted by the max",
+         forward=_logsumexp,
+         vjp=(lambda xp, g, ans, x, axis=None:
+              _expand(xp, g, xp.shape(x), axis) * _softmax_of(xp, ans, x, axis),),
+         jvp=lambda xp, tangents, ans, x, axis=None:
+             _reduction_jvp(xp, tangents[0], _softmax_of(xp, ans, x, axis), axis),
+         shape=_nonempty_reduce_shape("logsumexp"))
+array_op("softmax", params=(("axis", None),),
+         doc="exp(x) / sum(exp(x)) over all entries or along axis, shifted by the max",
+         forward=_softmax,
+         vjp=(lambda xp, g, ans, x, axis=None:
+              ans * (g - xp.sum(g * ans, axis=axis, keepdims=True)),),
+         jvp=lambda xp, tangents, ans, x, axis=None:
+             ans * (tangents[0] - xp.sum(ans * tangents[0], axis=axis, keepdims=True)),
+         shape=_softmax_shape)
+array_op("zeros", nargs=0, params=(("shape", ()),), doc="zeros(n), zeros(m, n)",
+         forward=lambda xp, shape=(): xp.zeros(shape),
+         vjp=(), jvp=_zero_tangent, shape=_constant_shape)
+array_op("ones", nargs=0, params=(("shape", ()),), doc="ones(n), ones(m, n)",
+         forward=lambda xp, shape=(): xp.ones(shape),
+         vjp=(), jvp=_zero_tangent, shape=_constant_shape)
+array_op("eye", nargs=0, params=(("n", 1),), doc="eye(n): the n x n identity",
+         forward=lambda xp, n=1: xp.eye(n),
+         vjp=(), jvp=_zero_tangent, shape=_eye_shape)
