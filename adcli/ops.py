@@ -857,11 +857,19 @@ def _softmax_shape(shape, axis=None):
     return shape
 
 
+def _is_size(n):
+    return isinstance(n, int) and not isinstance(n, bool) and n >= 0
+
+
 def _constant_shape(shape=()):
-    return tuple(shape)
+    if not isinstance(shape, tuple) or not all(_is_size(n) for n in shape):
+        raise _shape_error(f"a shape is a tuple of sizes >= 0, not {shape!r}")
+    return shape
 
 
 def _eye_shape(n=1):
+    if not _is_size(n):
+        raise _shape_error(f"eye needs a size >= 0, not {n!r}")
     return (n, n)
 
 
