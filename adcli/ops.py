@@ -987,7 +987,7 @@ def _logsumexp(xp, x, axis=None):
     m = _finite_max(xp, x, axis)
     total = xp.sum(xp.exp(x - m), axis=axis, keepdims=True)
     kept = xp.log(total) + m
-    return kept[(0,) * xp.ndim(x)] if axis is None else xp.squeeze(kept, axis)
+    return xp.reshape(kept, ()) if axis is None else xp.squeeze(kept, axis)
 
 
 def _softmax(xp, x, axis=None):
@@ -1052,7 +1052,7 @@ array_op("index", params=(("index", ()),), doc="x[i], x[a:b:c], A[i, j], A[:, j]
          shape=_index_shape)
 array_op("stack", nargs=None, doc="[x1, x2, ...]: equal shapes along a new leading axis",
          forward=lambda xp, *args: xp.stack(args),
-         vjp=lambda xp, g, ans, *args: [g[k] for k in range(len(args))],
+         vjp=lambda xp, g, ans, *args: [xp.index(g, (k,)) for k in range(len(args))],
          jvp=lambda xp, tangents, ans, *args: xp.stack(
              [xp.zeros(xp.shape(a)) if t is None else t for a, t in zip(args, tangents)]),
          shape=_stack_shape)

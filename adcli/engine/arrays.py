@@ -13,7 +13,8 @@ elementwise ops have no second copy: their vjp is derived here as
     shapes(graph, input_shapes)      one shape per node, or ShapeError at the node
     forward(graph, point)            values per node (shapes checked first, once
                                      per set of input shapes: a cached plan)
-    backward(graph, values, seed)    adjoints per node, each in its node's shape
+    backward(graph, values, seed, wrt)   adjoints per node, each in its node's shape
+    gradient(graph, values, wrt)         the gradients of the wrt variables
     jvp(graph, values, tangents)     output tangents (forward mode)
     first_nonfinite(graph, values)   DomainError for the first non-finite value
 
@@ -222,18 +223,55 @@ def node_shapes(graph, values):
 # --- reverse ---------------------------------------------------------------------------
 
 
-def _elementwise_cotangents(xp, op, g, ans, inputs, arg_shapes):
+def _times_partial(g, p):
+    """g * p, without the multiplication when p is exactly 1 or -1 (the
+    partials of + and -)."""
+    if type(p) is float:
+        if p == 1.0:
+            return g
+        if p == -1.0:
+            return -g
+    return g * p
+
+
+def _elementwise_cotangents(xp, op, g, ans, inputs, arg_shapes, wanted):
     if op.variadic:
         partials = op.partials(xp, ans, inputs)
     else:
-        partials = [rule(xp, ans, *inputs) for rule in op.partials]
-    return [unbroadcast(xp, g * p, s) for p, s in zip(partials, arg_shapes)]
+        partials = [rule(xp, ans, *inputs) if want else None
+                    for rule, want in zip(op.partials, wanted)]
+    return [unbroadcast(xp, _times_partial(g, p), s) if want else None
+            for p, s, want in zip(partials, arg_shapes, wanted)]
 
 
-def backward(graph, values, seed=None):
+def active_nodes(graph, wrt=None):
+    """A flag per node: does it depend on a variable of wrt (names; None:
+    all)?  Only active arguments get cotangents: the adjoint of a data
+    matrix A in A @ x is never formed when x alone is wanted."""
+    key = ("arrays.active", None if wrt is None else tuple(wrt))
+
+    def make(g):
+        names = set(g.variables if wrt is None else wrt)
+        unknown = names.difference(g.variables)
+        if unknown:
+            raise ShapeError(f"not a variable of the expression: {', '.join(sorted(unknown))}")
+        active = bytearray(len(g.ops))
+        for node, name in zip(g.var_nodes, g.variables):
+            active[node] = name in names
+        for node in g.op_nodes:
+            active[node] = any(active[a] for a in g.args[node])
+        return active
+    return graph.cached(key, make)
+
+
+def backward(graph, values, seed=None, wrt=None, keep=True):
     """Adjoints per node, each in its node's shape, of the one output
     (graph.output): a scalar, or any shape with a seed (the cotangent of the
-    output, in its shape).  Nodes the output does not depend on get zeros."""
+    output, in its shape).  wrt: the variable names to differentiate with
+    respect to (None: all); nodes that depend on none of them, and nodes the
+    output does not depend on, get zeros.  keep=False frees each op node's
+    adjoint once it is passed on (its entry is then None): gradient's
+    memory is the values plus a few adjoints."""
     output = graph.output
     shapes_ = node_shapes(graph, values)
     out_shape = shapes_[output]
@@ -244,39 +282,51 @@ def backward(graph, values, seed=None):
         seed = 1.0
     elif np.shape(seed) != out_shape:
         raise ShapeError(f"the seed has shape {np.shape(seed)}, the output {out_shape}")
+    active = active_nodes(graph, wrt)
     xp = NAMESPACE
     adjoints = [None] * len(graph.ops)
-    adjoints[output] = _as_value(seed)
+    if active[output]:
+        adjoints[output] = _as_value(seed)
     for node in reversed(graph.op_nodes):
         g = adjoints[node]
         if g is None:
             continue
-        op = graph.ops[node]
         args = graph.args[node]
+        if not keep:
+            adjoints[node] = None
         if not args:
             continue
+        op = graph.ops[node]
+        wanted = [active[a] for a in args]
         inputs = [values[a] for a in args]
         if op.array:
             params = dict(op.params)
             if op.variadic:
                 cotangents = op.vjp(xp, g, values[node], *inputs, **params)
             else:
-                cotangents = [rule(xp, g, values[node], *inputs, **params) for rule in op.vjp]
+                cotangents = [rule(xp, g, values[node], *inputs, **params) if want else None
+                              for rule, want in zip(op.vjp, wanted)]
         else:
             cotangents = _elementwise_cotangents(xp, op, g, values[node], inputs,
-                                                 [shapes_[a] for a in args])
-        for a, c in zip(args, cotangents):
-            adjoints[a] = c if adjoints[a] is None else adjoints[a] + c
-    for node, adjoint in enumerate(adjoints):
-        if adjoint is None:
+                                                 [shapes_[a] for a in args], wanted)
+        for a, c, want in zip(args, cotangents, wanted):  # one fixed order: the arguments'
+            if want:
+                adjoints[a] = c if adjoints[a] is None else adjoints[a] + c
+    wanted_nodes = range(len(adjoints)) if keep else [v for v in graph.var_nodes if active[v]]
+    for node in wanted_nodes:
+        if adjoints[node] is None:
             adjoints[node] = np.zeros(shapes_[node]) if shapes_[node] else 0.0
     return adjoints
 
 
-def gradient(graph, values):
-    """The adjoints of the variables, in graph.variables order."""
-    adjoints = backward(graph, values)
-    return [adjoints[v] for v in graph.var_nodes]
+def gradient(graph, values, wrt=None):
+    """The gradients of the scalar output with respect to the variables of
+    wrt (names, in that order; None: graph.variables), each in its
+    variable's shape; intermediate adjoints are freed as the pass goes."""
+    names = graph.variables if wrt is None else tuple(wrt)
+    adjoints = backward(graph, values, wrt=names, keep=False)
+    index = graph.variable_index()
+    return [adjoints[graph.var_nodes[index[name]]] for name in names]
 
 
 # --- forward mode -------------------------------------------------------------------------

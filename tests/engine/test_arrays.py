@@ -477,3 +477,80 @@ def test_a_long_chain_runs_without_recursion():
     graph = tape.build(tape("sum", node))
     (g,) = gradient(graph, [np.ones(3)])
     np.testing.assert_allclose(g, np.full(3, 1.0001 ** 20000), rtol=1e-9)
+
+
+# --- wrt: only the wanted variables' adjoints are formed ---------------------------------
+
+
+def test_gradient_with_respect_to_some_variables_only():
+    tape = Tape("sum((A @ x - b)**2)")
+    A, x, b = tape.var("A"), tape.var("x"), tape.var("b")
+    residual = tape.elementwise("sub", tape("matmul", A, x), b)
+    graph = tape.build(tape("sum", tape.elementwise("mul", residual, residual)))
+    Av, xv, bv = _matrix(4, 3), RNG.uniform(-1, 1, 3), RNG.uniform(-1, 1, 4)
+    values = arrays.forward(graph, [Av, bv, xv])
+    (gx,) = arrays.gradient(graph, values, wrt=["x"])
+    np.testing.assert_allclose(gx, 2 * Av.T @ (Av @ xv - bv), rtol=1e-12)
+    gb, gA = arrays.gradient(graph, values, wrt=["b", "A"])
+    np.testing.assert_allclose(gA, 2 * np.outer(Av @ xv - bv, xv), rtol=1e-12)
+    adjoints = arrays.backward(graph, values, wrt=["x"])
+    np.testing.assert_array_equal(adjoints[graph.var_nodes[0]], np.zeros((4, 3)))
+    with pytest.raises(ShapeError, match="not a variable of the expression: y"):
+        arrays.gradient(graph, values, wrt=["y"])
+
+
+# --- hypothesis: broadcasting over random shapes ----------------------------------------------
+
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@st.composite
+def _broadcasting_pair(draw):
+    """Two shapes that broadcast: each axis of the result, 1 or dropped in either."""
+    result = draw(st.lists(st.integers(1, 3), min_size=0, max_size=3))
+    shapes = []
+    for _ in range(2):
+        shape = [1 if draw(st.booleans()) else d for d in result]
+        drop = draw(st.integers(0, len(shape)))
+        shapes.append(tuple(shape[drop:]))
+    return shapes
+
+
+@settings(max_examples=60, deadline=None)
+@given(_broadcasting_pair(), st.sampled_from(["mul", "sub", "div", "atan2", "hypot"]),
+       st.integers(0, 2**32 - 1))
+def test_broadcasting_vjp_and_jvp_on_random_shapes(shapes, name, seed):
+    rng = np.random.default_rng(seed)
+    tape = Tape(name)
+    graph = tape.build(tape.elementwise(name, tape.var("x"), tape.var("y")))
+    point = [rng.uniform(0.5, 2.0, s) for s in shapes]
+    out_shape = np.broadcast_shapes(*shapes)
+    assert arrays.shapes(graph, shapes)[graph.output] == out_shape
+    g = rng.uniform(-1, 1, out_shape)
+    values = arrays.forward(graph, point)
+    cotangents = [arrays.backward(graph, values, g)[v] for v in graph.var_nodes]
+    for got, expected, s in zip(cotangents, numeric_gradient(graph, point, g), shapes):
+        assert np.shape(got) == s
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-7)
+    tangents = [rng.uniform(-1, 1, s) for s in shapes]
+    (t,) = arrays.jvp(graph, values, tangents)
+    assert np.shape(t) == out_shape
+    np.testing.assert_allclose(np.sum(g * t), sum(np.sum(c * u) for c, u in
+                                                  zip(cotangents, tangents)), rtol=1e-10,
+                               atol=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 4), st.integers(1, 4), st.integers(0, 2**32 - 1))
+def test_matmul_chain_gradients_on_random_shapes(m, n, k, seed):
+    rng = np.random.default_rng(seed)
+    tape = Tape("sum(sin(A @ B))")
+    graph = tape.build(tape("sum", tape.elementwise(
+        "sin", tape("matmul", tape.var("A"), tape.var("B")))))
+    point = [rng.uniform(-1, 1, (m, n)), rng.uniform(-1, 1, (n, k))]
+    values = arrays.forward(graph, point)
+    cosine = np.cos(point[0] @ point[1])
+    gA, gB = arrays.gradient(graph, values)
+    np.testing.assert_allclose(gA, cosine @ point[1].T, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(gB, point[0].T @ cosine, rtol=1e-12, atol=1e-15)
