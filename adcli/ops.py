@@ -672,11 +672,15 @@ ARRAY_TABLE = {}
 _WITH_PARAMS = {}
 
 
-def array_op(name, *, forward, vjp, jvp, shape, nargs=1, arg_names=(), params=(), doc=""):
+def array_op(name, *, forward, vjp, jvp, shape, nargs=1, arg_names=(), params=(), doc="",
+             symbol=""):
     """An array op: forward(xp, *args, **params); vjp one rule per argument
-    (variadic: one rule giving the list), jvp and shape as the Op fields."""
-    op = Op(name, nargs, forward, (), None, doc=doc, arg_names=arg_names, array=True,
-            vjp=vjp, jvp=jvp, shape=shape, params=tuple(params), complex_step=False,
+    (variadic: one rule giving the list), jvp and shape as the Op fields;
+    params the static parameters with their defaults; symbol makes it infix
+    in node texts (A @ B)."""
+    op = Op(name, nargs, forward, (), None, kind="infix" if symbol else "call",
+            symbol=symbol, doc=doc, arg_names=arg_names, array=True, vjp=vjp, jvp=jvp,
+            shape=shape, params=tuple(params), complex_step=False,
             min_args=1 if nargs is None else 0)
     ARRAY_TABLE[name] = op
     return op
@@ -686,8 +690,14 @@ def with_params(op, **params):
     """The one Op that is op with these static parameters (cached: the same
     parameters give the same object, so identical nodes hash-cons)."""
     merged = dict(op.params)
-    merged.update(params)
     base = ARRAY_TABLE.get(op.name, op) if op.array else op
+    unknown = sorted(set(params).difference(merged))
+    if unknown:
+        from .errors import ExpressionError
+        takes = ", ".join(f"{k}=" for k, _ in base.params) or "none"
+        raise ExpressionError(f"{op.name} has no parameter {unknown[0]}= (its parameters: "
+                              f"{takes})", kind="arguments")
+    merged.update(params)
     key = (id(base), tuple(sorted((k, _hashable(v)) for k, v in merged.items())))
     found = _WITH_PARAMS.get(key)
     if found is None:
@@ -788,6 +798,12 @@ def _index_shape(shape, index=()):
                                f"of shape {shape}")
         size = shape[axis]
         if isinstance(item, slice):
+            parts = (item.start, item.stop, item.step)
+            if not all(p is None or (isinstance(p, int) and not isinstance(p, bool))
+                       for p in parts):
+                raise _shape_error(f"a slice's bounds are integers, not {_param_text(item)}")
+            if item.step == 0:
+                raise _shape_error("a slice's step cannot be 0")
             result.append(len(range(*item.indices(size))))
         elif isinstance(item, int) and not isinstance(item, bool):
             if not -size <= item < size:
@@ -835,7 +851,8 @@ def _diag_shape(shape):
         return (shape[0], shape[0])
     if len(shape) == 2:
         return (min(shape),)
-    raise _shape_error(f"diag takes a vector or a matrix, not {_rank_name(shape)} of shape {shape}")
+    raise _shape_error(f"diag takes a vector or a matrix, not {_rank_name(shape)} "
+                       f"of shape {shape}")
 
 
 def _trace_shape(shape):
@@ -1005,7 +1022,8 @@ def _zero_tangent(xp, tangents, ans, *args, **params):
 
 # --- the entries --------------------------------------------------------------------
 
-array_op("matmul", nargs=2, arg_names=("A", "B"), doc="A @ B: numpy.matmul for 1-D and 2-D",
+array_op("matmul", nargs=2, arg_names=("A", "B"), symbol="@",
+         doc="A @ B: numpy.matmul for 1-D and 2-D",
          forward=lambda xp, a, b: xp.matmul(a, b),
          vjp=(_matmul_vjp_a, _matmul_vjp_b), jvp=_matmul_jvp, shape=_matmul_shape)
 array_op("dot", nargs=2, arg_names=("x", "y"), doc="numpy.dot for 1-D and 2-D (as matmul)",

@@ -217,6 +217,14 @@ def test_with_params_gives_one_op_per_set_of_parameters():
     assert base.params == (("axis", None),)
 
 
+def test_with_params_rejects_a_parameter_the_op_does_not_have():
+    message = r"sum has no parameter axes= \(its parameters: axis=\)"
+    with pytest.raises(ExpressionError, match=message):
+        ops.with_params(ops.ARRAY_TABLE["sum"], axes=0)
+    with pytest.raises(ExpressionError, match=r"its parameters: none"):
+        ops.with_params(ops.ARRAY_TABLE["det"], axis=0)
+
+
 def test_array_ops_stay_out_of_the_scalar_table():
     assert not any(op.array for op in ops.TABLE.values())
     assert all(op.array and op.vjp is not None and op.jvp and op.shape
@@ -243,11 +251,16 @@ SHAPE_ERRORS = [
     ("ones", {"shape": (1.5,)}, [], "a shape is a tuple of sizes >= 0, not (1.5,)"),
     ("eye", {"n": -2}, [], "eye needs a size >= 0, not -2"),
     ("sum", {"axis": 1.5}, [(2, 3)], "axis must be an integer or None, not 1.5"),
-    ("index", {"index": (4,)}, [(4,)], "index 4 is out of range for axis 0 of size 4 (shape (4,))"),
+    ("index", {"index": (4,)}, [(4,)],
+     "index 4 is out of range for axis 0 of size 4 (shape (4,))"),
     ("index", {"index": (0, -3)}, [(2, 2)],
      "index -3 is out of range for axis 1 of size 2 (shape (2, 2))"),
     ("index", {"index": (0, 0)}, [(3,)], "too many indices (2) for a vector of shape (3,)"),
+    ("index", {"index": (slice(0.5, None),)}, [(3,)], "a slice's bounds are integers, not 0.5:"),
+    ("index", {"index": (slice(None, None, 0),)}, [(3,)], "a slice's step cannot be 0"),
+    ("index", {"index": ("a",)}, [(3,)], "an index is an integer or a slice, not 'a'"),
     ("stack", {}, [(2,), (3,)], "cannot stack (2,) and (3,)"),
+    ("stack", {}, [], "an array literal needs at least one element"),
     ("outer", {}, [(2, 2), (3,)], "outer takes two vectors, not a matrix of shape (2, 2)"),
     ("trace", {}, [(3,)], "trace needs a matrix, not a vector of shape (3,)"),
     ("det", {}, [(2, 3)], "det needs a square matrix, not a matrix of shape (2, 3)"),

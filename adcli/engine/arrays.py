@@ -33,7 +33,6 @@ import types
 import numpy as np
 
 from . import vectorized
-from .. import ops
 from ..errors import DomainError, ShapeError
 
 

@@ -278,7 +278,8 @@ def test_a_small_network_against_central_differences():
 def test_slice_form_rosenbrock_against_its_closed_form():
     tape = Tape("sum(100*(x[1:]-x[:-1]**2)**2 + (1-x[:-1])**2)")
     x = tape.var("x")
-    head, tail = tape("index", x, index=(slice(None, -1),)), tape("index", x, index=(slice(1, None),))
+    head = tape("index", x, index=(slice(None, -1),))
+    tail = tape("index", x, index=(slice(1, None),))
     two = tape.const(2.0)
     first = tape.elementwise("mul", tape.const(100.0), tape.elementwise(
         "pow", tape.elementwise("sub", tail, tape.elementwise("pow", head, two)), two))
@@ -337,7 +338,8 @@ def test_identical_nodes_with_the_same_params_are_one_node():
     A = tape.var("A")
     assert tape("sum", A, axis=0) == tape("sum", A, axis=0)
     assert tape("sum", A, axis=0) != tape("sum", A, axis=1)
-    assert tape("index", A, index=(slice(1, None), 0)) == tape("index", A, index=(slice(1, None), 0))
+    spec = (slice(1, None), 0)
+    assert tape("index", A, index=spec) == tape("index", A, index=(slice(1, None), 0))
 
 
 # --- vector outputs, seeds, tangents -------------------------------------------------------
