@@ -16,7 +16,8 @@ elementwise ops have no second copy: their vjp is derived here as
     backward(graph, values, seed, wrt)   adjoints per node, each in its node's shape
     gradient(graph, values, wrt)         the gradients of the wrt variables
     jvp(graph, values, tangents)     output tangents (forward mode)
-    first_nonfinite(graph, values)   DomainError for the first non-finite value
+    first_nonfinite(graph, values, adjoints)  DomainError for the first non-finite
+                                     value (or adjoint)
 
 Every rule calls only the functions of the namespace ``NAMESPACE`` (below):
 engine/vectorized.py's elementwise functions plus the array functions the
@@ -28,6 +29,7 @@ reverse) and get exact Hessian-vector products and Hessians with no second
 rules written by hand.  Loops are iterative; adjoints are summed in one
 fixed order (reverse tape order).
 """
+import functools
 import types
 
 import numpy as np
@@ -188,9 +190,20 @@ def _as_value(value):
     return value
 
 
+def _quiet(function):
+    """function under np.errstate(all="ignore"): non-finite entries follow
+    IEEE and are reported (first_nonfinite), not warned about."""
+    @functools.wraps(function)
+    def quiet(*args, **kwargs):
+        with np.errstate(all="ignore"):
+            return function(*args, **kwargs)
+    return quiet
+
+
 # --- forward ---------------------------------------------------------------------------
 
 
+@_quiet
 def forward(graph, point):
     """Values per node (None for nodes no output uses): point in
     graph.variables order, each a float or an ndarray.  Shapes are checked
@@ -263,6 +276,7 @@ def active_nodes(graph, wrt=None):
     return graph.cached(key, make)
 
 
+@_quiet
 def backward(graph, values, seed=None, wrt=None, keep=True):
     """Adjoints per node, each in its node's shape, of the one output
     (graph.output): a scalar, or any shape with a seed (the cotangent of the
@@ -331,6 +345,7 @@ def gradient(graph, values, wrt=None):
 # --- forward mode -------------------------------------------------------------------------
 
 
+@_quiet
 def jvp(graph, values, tangents):
     """The tangents of graph.outputs (one per output, in its shape), given
     a tangent per variable in graph.variables order (None: no tangent)."""
@@ -374,18 +389,37 @@ def jvp(graph, values, tangents):
 # --- non-finite values -----------------------------------------------------------------------
 
 
-def first_nonfinite(graph, values):
+def first_nonfinite(graph, values, adjoints=None):
     """DomainError naming the first node whose value is not finite though
     its inputs are (a singular solve, logdet of a singular matrix, log of a
-    negative entry); None when every value is finite."""
+    negative entry); then, given backward's adjoints (keep=True), the node
+    nearest the output whose adjoint is finite but whose vjp made an
+    argument's adjoint non-finite (sqrt'(0), norm of a huge entry); None when
+    everything is finite."""
+    def finite(value):
+        return bool(np.all(np.isfinite(value)))
+
     for node in graph.op_nodes:
-        if not np.all(np.isfinite(values[node])) and all(
-                np.all(np.isfinite(values[a])) for a in graph.args[node]):
-            start, end = graph.spans[node]
+        if not finite(values[node]) and all(finite(values[a]) for a in graph.args[node]):
             what = graph.node_source(node) or graph.ops[node].name
-            return DomainError(f"{what} is not finite ({_summary(values[node])})",
-                               graph.source, start, end, node=graph.node_names()[node])
+            return _domain_error(graph, node, f"{what} is not finite ({_summary(values[node])})")
+    if adjoints is None:
+        return None
+    for node in reversed(graph.op_nodes):
+        if adjoints[node] is None or not finite(adjoints[node]):
+            continue
+        for a in graph.args[node]:
+            if adjoints[a] is not None and not finite(adjoints[a]):
+                what = graph.node_source(node) or graph.ops[node].name
+                wrt = graph.node_source(a) or graph.node_names()[a] or "its argument"
+                return _domain_error(graph, node, f"the derivative of {what} with respect to "
+                                     f"{wrt} is not finite ({_summary(adjoints[a])})")
     return None
+
+
+def _domain_error(graph, node, message):
+    start, end = graph.spans[node]
+    return DomainError(message, graph.source, start, end, node=graph.node_names()[node])
 
 
 def _summary(value):

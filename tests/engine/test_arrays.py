@@ -617,3 +617,19 @@ def test_hessian_vector_products_through_solve_matmul_and_softmax():
     behind = arrays.gradient(graph, arrays.forward(graph, point[:2] + [point[2] - step * v]))
     for g, a, b in zip(got, ahead, behind):
         np.testing.assert_allclose(g, (a - b) / (2 * step), rtol=1e-6, atol=1e-9)
+
+
+def test_a_nonfinite_derivative_is_a_domain_error_naming_the_node():
+    # sqrt(x) at x = [0, 1]: the value is finite, sqrt'(0) is not
+    tape = Tape("sum(sqrt(x))")
+    root = tape.elementwise("sqrt", tape.var("x"), at="sqrt(x)")
+    graph = tape.build(tape("sum", root))
+    values = arrays.forward(graph, [np.array([0.0, 1.0])])
+    adjoints = arrays.backward(graph, values)
+    assert arrays.first_nonfinite(graph, values) is None
+    error = arrays.first_nonfinite(graph, values, adjoints)
+    assert error.message.startswith("the derivative of sqrt(x) with respect to x is not finite")
+    assert "1 of 2 entries" in error.message
+    assert (error.start, error.end) == (4, 11)
+    fine = arrays.forward(graph, [np.array([1.0, 4.0])])
+    assert arrays.first_nonfinite(graph, fine, arrays.backward(graph, fine)) is None
