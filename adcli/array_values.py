@@ -81,6 +81,8 @@ def array_from_text(text, name=None, *, allow_nonfinite=False):
     around every element and bracket.  PointError for ragged rows, an empty
     array, unbalanced brackets, a missing or extra comma, or an element that
     is not a (finite) number, with a caret under the fault."""
+    if not isinstance(text, str):
+        raise PointError(f"an array value is text (str), not {type(text).__name__}")
     what = f"value of {name}" if name is not None else "value"
     return _value(text, what, allow_nonfinite, constants=True)
 
@@ -168,11 +170,11 @@ def _scalar(word, what, allow_nonfinite, constants, source, start):
     if constants:
         return _number(word, what)
     if not _is_number(word):
-        raise _located(f"{what}: {word!r} is not a number" if word else f"{what} is empty",
+        raise _located(_prefix(what) + (f"{word!r} is not a number" if word else "no number"),
                        source, start, start + max(1, len(word)), hint=_NUMBERS)
     value = float(word)
     if not math.isfinite(value):
-        raise _located(f"{what}: {word} is not a finite number", source, start,
+        raise _located(_prefix(what) + f"{word} is not a finite number", source, start,
                        start + len(word), hint=_NONFINITE_HINT)
     return value
 
@@ -195,7 +197,7 @@ class _ArrayReader:
         self.allow_nonfinite, self.constants = allow_nonfinite, constants
 
     def fail(self, message, start, end=None, hint=None):
-        raise _located(f"{self.what}: {message}", self.text, start, end, hint)
+        raise _located(_prefix(self.what) + message, self.text, start, end, hint)
 
     def read(self, first, np):
         text = self.text
@@ -295,7 +297,7 @@ class _ArrayReader:
         try:
             return _number(word, "element")
         except PointError as error:
-            problem = _located(f"{self.what}: {error.message}", self.text, start,
+            problem = _located(_prefix(self.what) + error.message, self.text, start,
                                start + len(word), hint=_number_hint(word) or error.hint)
             if error.start is not None and error.source == word:
                 problem.start, problem.end = start + error.start, start + error.end
@@ -320,6 +322,12 @@ class _ArrayReader:
         self.fail("text after the end of the array", start,
                   hint="one value per name: x=[1,2], or rows inside one pair of brackets: "
                   "[[1,2],[3,4]]")
+
+
+def _prefix(what):
+    """'value of x: ' before a message about a typed value; nothing in a data
+    file, whose name, line and column come first."""
+    return f"{what}: " if what else ""
 
 
 def _number_hint(word):
@@ -464,7 +472,7 @@ def read_array_file(path, base=None, *, allow_nonfinite=False):
     text = decode(data, visible(path))
     try:
         if suffix == ".json":
-            value = _value(text, "the file", allow_nonfinite, constants=False)
+            value = _value(text, None, allow_nonfinite, constants=False)
         else:
             value = _read_csv(text, allow_nonfinite)
     except PointError as error:

@@ -382,12 +382,12 @@ def test_json_forms_and_errors(write):
     data = np.random.default_rng(2).standard_normal((3, 4))
     assert same(read_array_file(write("C.json", json.dumps(data.tolist()))), data)
     lines = file_fault(write("A.json", "[[1, 2],\n [3]]"))
-    assert lines[0].endswith("A.json:2:2: the file: row 2 has 1 element, row 1 has 2")
+    assert lines[0].endswith("A.json:2:2: row 2 has 1 element, row 1 has 2")
     assert lines[1:3] == ["   [3]]", "   ^^^"]
     assert file_fault(write("A.json", '[1, "2"]'))[0].endswith(
-        "A.json:1:5: the file: '\"2\"' is not a number")
-    assert file_fault(write("A.json", "[pi]"))[0].endswith("the file: 'pi' is not a number")
-    assert file_fault(write("A.json", '{"a": 1}'))[0].endswith("the file: '{\"a\": 1}' is "
+        "A.json:1:5: '\"2\"' is not a number")
+    assert file_fault(write("A.json", "[pi]"))[0].endswith("A.json:1:2: 'pi' is not a number")
+    assert file_fault(write("A.json", '{"a": 1}'))[0].endswith("A.json:1:1: '{\"a\": 1}' is "
                                                               "not a number")
     assert file_fault(write("A.json", "[NaN]"))[0].endswith("NaN is not a finite number")
     assert same(read_array_file(write("A.json", "[NaN, Infinity]"), allow_nonfinite=True),
@@ -469,3 +469,10 @@ def test_the_module_shadows_no_name_of_the_package():
     import adcli
     import adcli.array_values  # noqa: F401
     assert callable(adcli.values) and callable(adcli.grad)
+
+
+def test_odd_inputs_are_errors_not_tracebacks(write):
+    assert fault(array_from_text, None)[0] == "an array value is text (str), not NoneType"
+    assert file_fault(write("A.json", ""))[0].endswith("A.json:1:1: no number")
+    assert file_fault(write("A.json", "[1, 2] [3]"))[0].endswith(
+        "A.json:1:8: text after the end of the array")
