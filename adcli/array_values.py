@@ -96,6 +96,9 @@ def array_to_text(value):
         return repr(float(value))
     import numpy as np
 
+    if not all(shape):
+        raise PointError(f"an empty array of shape {shape_text(value)} has no text",
+                         hint="an array needs at least one element")
     items = list(map(repr, np.asarray(value, dtype=np.float64).ravel().tolist()))
     for size in reversed(shape):
         items = ["[" + ", ".join(items[k:k + size]) + "]" for k in range(0, len(items), size)]

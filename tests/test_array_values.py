@@ -476,3 +476,10 @@ def test_odd_inputs_are_errors_not_tracebacks(write):
     assert file_fault(write("A.json", ""))[0].endswith("A.json:1:1: no number")
     assert file_fault(write("A.json", "[1, 2] [3]"))[0].endswith(
         "A.json:1:8: text after the end of the array")
+
+
+def test_array_to_text():
+    assert array_to_text(np.array([[1.5, -0.0], [1e-300, 3.0]])) == "[[1.5, -0.0], [1e-300, 3.0]]"
+    assert array_to_text(2.5) == "2.5" and array_to_text(np.array(-0.0)) == "-0.0"
+    with pytest.raises(PointError, match=r"an empty array of shape \(2, 0\)"):
+        array_to_text(np.zeros((2, 0)))
