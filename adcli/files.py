@@ -9,6 +9,9 @@ them is reserved, so every link sees them.  Anything else (a FIFO, a device,
 adcli's own stdout, '-') is streamed to as it is written: it cannot be
 renamed onto.  No temporary survives: signals wait while one is made or put
 in place, and any left at exit are removed.
+
+And one rule for the text files adcli reads (decode): UTF-8, a leading
+byte-order mark dropped.
 """
 import atexit
 import contextlib
@@ -19,12 +22,29 @@ import stat
 import sys
 import threading
 
-from .errors import AdcliError
+from .errors import AdcliError, InputError
 
 #: the signals that end a run; deferred while a temporary is made or put in place
 ENDING_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
                        if hasattr(signal, name))
 _TEMPORARIES = set()  # paths of temporaries not yet renamed or removed
+BOM = b"\xef\xbb\xbf"  # spreadsheets and some editors start UTF-8 files with it
+
+
+def decode(data, name):
+    """bytes -> str as adcli reads every text file (cli.inputs.read_text, the
+    array files of values.py): UTF-8, a leading byte-order mark dropped;
+    InputError names the file and the first byte that is not UTF-8."""
+    skip = len(BOM) if data.startswith(BOM) else 0
+    try:
+        return data[skip:].decode("utf-8")
+    except UnicodeDecodeError as error:
+        offset = skip + error.start
+        line = data.count(b"\n", 0, offset) + 1
+        raise InputError(f"{name} is not UTF-8 text: byte 0x{data[offset]:02x} at byte "
+                         f"offset {offset} (line {line})", line,
+                         hint="adcli reads UTF-8: convert it, e.g. iconv -f latin1 -t utf-8"
+                         ) from None
 
 
 class FileError(AdcliError):

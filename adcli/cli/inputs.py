@@ -6,9 +6,8 @@ import sys
 
 import click
 
-from ..errors import AdcliError, InputError
-
-BOM = b"\xef\xbb\xbf"  # spreadsheets and some editors start UTF-8 files with it
+from ..errors import AdcliError
+from ..files import BOM, decode  # noqa: F401 (BOM: re-exported)
 
 
 def read_text(path):
@@ -31,20 +30,6 @@ def read_text(path):
 
 def display_name(path):
     return "stdin" if path == "-" else path
-
-
-def decode(data, name):
-    """bytes -> str as read_text decodes them."""
-    skip = len(BOM) if data.startswith(BOM) else 0
-    try:
-        return data[skip:].decode("utf-8")
-    except UnicodeDecodeError as error:
-        offset = skip + error.start
-        line = data.count(b"\n", 0, offset) + 1
-        raise InputError(f"{name} is not UTF-8 text: byte 0x{data[offset]:02x} at byte "
-                         f"offset {offset} (line {line})", line,
-                         hint="adcli reads UTF-8: convert it, e.g. iconv -f latin1 -t utf-8"
-                         ) from None
 
 
 def load_graph(expr, expr_file, exprs, variables, points_file=None):
