@@ -5,12 +5,12 @@
 """The LALR(1) tables and the tokens of grammars/adcli.lark as plain literals,
 run by adcli/language/lalr.py."""
 
-GRAMMAR_SHA256 = 'cf4b99a5f5eaec010e009a0f603ed85f41a9fa836a56e12d836cc4eb2420003c'
+GRAMMAR_SHA256 = '0acecaa22299cd24b69db843b432aa38b2eac0ec6efc8f88df848b97e401b1dd'
 
 #: (kind, regular expression) of each token, in the order the tokenizer tries
 #: them (Lark's basic lexer order: priority, then the longest match first)
 TOKENS = (
-    ('NUMBER', '([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?'),
+    ('NUMBER', '([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?'),
     ('NAME', '[A-Za-z_][A-Za-z_0-9]*'),
     ('__IGNORE_0', '[ \t\r\x0c]+'),
     ('COMMENT', '#[^\n]*'),

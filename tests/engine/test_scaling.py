@@ -116,6 +116,24 @@ def test_a_named_batch_scales_linearly():
     assert growth(prepare, 1_000) < LINEAR
 
 
+def test_a_long_number_that_fails_to_read_is_rejected_in_linear_time():
+    """The grammar's NUMBER once split a run of digits two ways ([0-9]+ then
+    [0-9]*), so a long run followed by a letter backtracked quadratically
+    (40,000 digits took 39 s)."""
+    from adcli import points
+    from adcli.errors import PointError
+
+    def prepare(n):
+        text = "1" * n + "x"
+
+        def read():
+            with pytest.raises(PointError):
+                points.number(text, "x")
+        return read
+
+    assert growth(prepare, 5_000) < LINEAR
+
+
 def test_a_variable_order_scales_linearly():
     def prepare(n):
         graph = sum_of_squares(n)
