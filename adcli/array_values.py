@@ -37,16 +37,17 @@ _STRUCTURE = re.compile(r"[\[\],]")
 _BRACKETS = re.compile(r"[\[\]]")
 _NONFINITE_WORDS = {"nan", "inf", "infinity"}
 #: the language's number syntax (parser.number_syntax: a sign, digits, a point, an
-#: exponent) with possessive quantifiers: the same strings, matched in linear time
-#: (the shared pattern backtracks quadratically on a long run of digits that fails)
-_NUMBER = r"[+-]?(?:[0-9]++(?:\.[0-9]*+)?+|\.[0-9]++)(?:[eE][+-]?+[0-9]++)?+"
+#: exponent), for building the patterns below.  Each piece can match a text one
+#: way only, so a failing match backtracks in linear time (no possessive
+#: quantifiers: they need Python 3.11, and adcli runs on 3.9)
+_NUMBER = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _B = "[ \t\r\n\f\v]*"
 _is_number = re.compile(_NUMBER).fullmatch
-_is_number_list = re.compile(f"{_B}{_NUMBER}{_B}(?:,{_B}{_NUMBER}{_B})*+").fullmatch
+_is_number_list = re.compile(f"{_B}{_NUMBER}{_B}(?:,{_B}{_NUMBER}{_B})*").fullmatch
 _is_blank = re.compile(_B).fullmatch
 _is_comma = re.compile(f"{_B},{_B}").fullmatch
 #: a CSV file of one column: one number a line, blank lines between them allowed
-_is_column = re.compile(f"{_B}(?:{_NUMBER}[ \\t]*+[\\r\\n]{_B})*+(?:{_NUMBER}{_B})?").fullmatch
+_is_column = re.compile(f"{_B}(?:{_NUMBER}[ \\t]*[\\r\\n]{_B})*(?:{_NUMBER}{_B})?").fullmatch
 
 
 def _number(text, what):
