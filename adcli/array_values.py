@@ -25,7 +25,7 @@ import re
 from .errors import AdcliError, PointError, visible
 from .files import decode
 from .graph import count_text
-from .points import _constant_expression  # the grammar reads pi/2; shared, not copied
+from .points import number as _number  # the one number reader (pi/2 too)
 
 #: more dimensions than numpy (1.x) can hold is an error at the bracket that opens them
 MAX_DIMENSIONS = 32
@@ -39,7 +39,7 @@ _NONFINITE_WORDS = {"nan", "inf", "infinity"}
 #: the language's number syntax (parser.number_syntax: a sign, digits, a point, an
 #: exponent), for building the patterns below.  Each piece can match a text one
 #: way only, so a failing match backtracks in linear time (no possessive
-#: quantifiers: they need Python 3.11, and adcli runs on 3.9)
+#: quantifiers: they need Python 3.11, and adcli runs on 3.10)
 _NUMBER = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _B = "[ \t\r\n\f\v]*"
 _is_number = re.compile(_NUMBER).fullmatch
@@ -48,18 +48,6 @@ _is_blank = re.compile(_B).fullmatch
 _is_comma = re.compile(f"{_B},{_B}").fullmatch
 #: a CSV file of one column: one number a line, blank lines between them allowed
 _is_column = re.compile(f"{_B}(?:{_NUMBER}[ \\t]*[\\r\\n]{_B})*(?:{_NUMBER}{_B})?").fullmatch
-
-
-def _number(text, what):
-    """points.number (the same values and errors) without its quadratic case."""
-    text = text.strip(_BLANKS)
-    if _is_number(text) or _is_nonfinite_word(text):
-        value = float(text)
-    else:
-        value = _constant_expression(text, what)
-    if not math.isfinite(value):
-        raise PointError(f"{what} {text!r} is not a finite number")
-    return value
 
 
 # --- shapes ---------------------------------------------------------------------

@@ -121,7 +121,9 @@ def divide(a, b):
 
 
 def _is_odd_integer(y):
-    return y == math.floor(y) and y % 2 == 1
+    # finite first: math.floor(inf) raises, and math.pow(0, -inf) raises
+    # ValueError before Python 3.11 (so power asks here about y = -inf)
+    return math.isfinite(y) and y == math.floor(y) and y % 2 == 1
 
 
 def power(x, y):
@@ -197,10 +199,18 @@ def stack_count_ties(stack, ans):
     return sum(1 for v in stack if v == ans)
 
 
+if hasattr(math, "cbrt"):
+    _cbrt_estimate = math.cbrt
+else:  # Python 3.10: a power (off by up to ~60 ulps near 1e308), one Newton step
+    def _cbrt_estimate(x):
+        r = math.copysign(math.fabs(x) ** (1.0 / 3.0), x)
+        return r if r == 0 or not math.isfinite(r) else r - (r - x / (r * r)) / 3.0
+
+
 def cbrt(x):
     """math.cbrt refined by one Newton step: libm's is off by up to 3 ulps
     (numpy's by half an ulp), and cbrt's derivatives are built on it."""
-    r = math.cbrt(x)
+    r = _cbrt_estimate(x)
     if r == 0 or not math.isfinite(r):
         return r
     return r - (r - x / (r * r)) / 3.0

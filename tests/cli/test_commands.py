@@ -321,7 +321,7 @@ def test_bad_points_file_exit_2(run_cli, tmp_path, content, says):
 ])
 def test_points_file_dialects(run_cli, tmp_path, content):
     path = tmp_path / "points.csv"
-    path.write_text(content, encoding="utf-8", newline="")
+    path.write_bytes(content.encode("utf-8"))  # as given: no newline translation
     result = ok(run_cli("grad", "x*y", "--points", path, "--format", "csv"))
     rows = list(csv.reader(io.StringIO(result.stdout)))
     assert rows[1:] == [["1", "2", "2", "2", "1"], ["3", "4", "12", "4", "3"]]
