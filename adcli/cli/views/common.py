@@ -98,14 +98,14 @@ def resolve_format(output_format):
 
 
 def show_for(document, plain, csv, tables):
-    """The show() of a view whose forms take no option: document(result),
-    the others (result, precision)."""
-    def show(result, output_format, precision=None):
+    """The show() of a view whose options (keywords) every form takes:
+    document(result, **options), the others (result, precision, **options)."""
+    def show(result, output_format, precision=None, **options):
         present(output_format,
-                document=lambda: document(result),
-                plain=lambda: plain(result, precision),
-                csv=lambda: csv(result, precision),
-                tables=lambda: tables(result, precision))
+                document=lambda: document(result, **options),
+                plain=lambda: plain(result, precision, **options),
+                csv=lambda: csv(result, precision, **options),
+                tables=lambda: tables(result, precision, **options))
     return show
 
 

@@ -1,16 +1,8 @@
 """grad at one point: the value and gradient, and with --trace the tape."""
 from .common import (coordinate, csv_text, derivative, json_number, number_text, plain_text,
-                     present, schema)
+                     schema, show_for)
 
 TRACE_COLUMNS = ["node", "computes", "value", "partials", "adjoint", "note"]
-
-
-def show(result, output_format, precision=None, with_trace=False):
-    present(output_format,
-            document=lambda: document(result, with_trace),
-            plain=lambda: plain(result, precision, with_trace),
-            csv=lambda: csv(result, precision, with_trace),
-            tables=lambda: tables(result, precision, with_trace))
 
 
 def document(result, with_trace=False):
@@ -109,3 +101,6 @@ def trace_table(result, precision=None):
     return table("evaluation trace (forward values, backward adjoints)", columns,
                           t.filled(rows, cells, len(columns)), styles=t.styled(rows, kinks),
                           notes=t.left_out(rows, len(trace)))
+
+
+show = show_for(document, plain, csv, tables)

@@ -1,15 +1,7 @@
 """jacobian at one point: the outputs' values and the matrix, or with
 --sparsity its structural pattern."""
 from .common import (csv_text, derivative, json_matrix, json_numbers, number_text, pick,
-                     plain_text, present, schema)
-
-
-def show(result, output_format, precision=None, sparsity=False):
-    present(output_format,
-            document=lambda: document(result, sparsity),
-            plain=lambda: plain(result, precision, sparsity),
-            csv=lambda: csv(result, precision, sparsity),
-            tables=lambda: tables(result, precision, sparsity))
+                     plain_text, schema, show_for)
 
 
 def document(result, sparsity=False):
@@ -81,3 +73,6 @@ def tables(result, precision=None, sparsity=False):
     return [t.matrix_table(title, ("output", "value"), result.variables, shown_rows, columns,
                            len(result.outputs),
                            matrix_rows(result, precision, t.kept(shown_rows), t.kept(columns)))]
+
+
+show = show_for(document, plain, csv, tables)

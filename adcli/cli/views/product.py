@@ -1,16 +1,8 @@
 """jvp and vjp: the outputs' values and the product J·v or uᵀ·J."""
-from .common import csv_text, json_numbers, number_text, plain_text, present, schema
+from .common import csv_text, json_numbers, number_text, plain_text, schema, show_for
 
 
-def show(result, output_format, precision=None, kind="jvp"):
-    present(output_format,
-            document=lambda: document(result, kind),
-            plain=lambda: plain(result, precision, kind),
-            csv=lambda: csv(result, precision, kind),
-            tables=lambda: tables(result, precision, kind))
-
-
-def document(result, kind):
+def document(result, kind="jvp"):
     return {"schema": schema(kind),
             "outputs": list(result.outputs), "variables": list(result.variables),
             "point": json_numbers(result.point), "values": json_numbers(result.values),
@@ -37,3 +29,6 @@ def tables(result, precision=None, kind="jvp"):
                             ("output" if kind == "jvp" else "variable", kind), result.product,
                             precision)
     return [*values.tables(result.values, precision), table]
+
+
+show = show_for(document, plain, csv, tables)
