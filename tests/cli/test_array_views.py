@@ -455,3 +455,81 @@ def test_the_readme_samples_are_what_the_views_print():
         return "\n".join(line.rstrip() for line in text.splitlines()).strip("\n")
 
     assert lines(sample_table) == lines(table)
+
+
+# --- any shape ---------------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra import numpy as hnp  # noqa: E402
+
+#: arrays of rank 0 to 3, empty ones included, with every kind of float64
+ARRAYS = hnp.arrays(np.float64, hnp.array_shapes(min_dims=0, max_dims=3, min_side=0,
+                                                 max_side=4),
+                    elements=st.floats(allow_nan=True, allow_infinity=True, width=64))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(ARRAYS, min_size=1, max_size=3))
+def test_every_form_reads_back_into_the_arrays_of_any_shape(gradients):
+    names = [f"v{k}" for k in range(len(gradients))]
+    gradient = dict(zip(names, gradients))
+    result = ArrayGradient(value=np.array(1.5), output="f", gradient=gradient,
+                           wrt=tuple(names), point=gradient, graph=None, values=[],
+                           adjoints=None)
+    found = document(array_gradient, result)
+    rows = csv_rows(array_gradient.csv(result))[1:]
+    plain = records(array_gradient.plain(result))[1:]
+    assert len(rows) == len(plain) == sum(a.size for a in gradients)
+    by_label = {r[1]: r[2] for r in plain}
+    for name, array in gradient.items():
+        assert found["shapes"][name] == list(array.shape)
+        read = np.array(found["gradient"][name], dtype=float).reshape(array.shape)
+        finite = np.isfinite(array)
+        assert np.array_equal(read[finite], array[finite])
+        assert np.isnan(read[~finite]).all()  # null where not finite
+        from_csv = np.full(array.shape, np.nan)
+        for variable, index, value in rows:
+            if variable == name:
+                from_csv[index_of(index)] = float(value)
+        assert np.array_equal(from_csv, array, equal_nan=True)
+        for entry_label, value in entries(name, array):
+            assert float(by_label[entry_label]) == value or math.isnan(value)
+
+
+def test_an_empty_hessian_and_an_empty_jacobian_print_in_every_form():
+    hessian = ArrayHessian(value=np.array(2.0), gradient={}, matrix=np.empty((0, 0)), wrt=(),
+                           shapes={}, point={}, output="f")
+    assert document(array_hessian, hessian)["hessian"] == []
+    assert csv_rows(array_hessian.csv(hessian)) == [["variable", "index", "gradient"]]
+    assert records(array_hessian.plain(hessian)) == [["value", "2"]]
+    jacobian = ArrayJacobian(blocks={("f", "x"): np.empty((0, 2))}, values={"f": np.empty(0)},
+                             outputs=("f",), wrt=("x",), point={"x": np.zeros(2)},
+                             mode=ModeChoice("reverse", "auto", 2, 0), graph=None)
+    assert document(array_jacobian, jacobian)["jacobian"] == {"f": {"x": []}}
+    assert len(csv_rows(array_jacobian.csv(jacobian))) == 1
+    from test_array_tables import rendered
+
+    assert "Jacobian (0 x 2, reverse mode)" in rendered(array_jacobian.tables(jacobian))
+    assert "gradient and Hessian" in rendered(array_hessian.tables(hessian))
+
+
+def test_the_full_option_is_a_flag():
+    import click
+    from click.testing import CliRunner
+
+    from adcli.cli.options import full_option
+
+    @click.command()
+    @full_option
+    def command(full):
+        click.echo(repr(full))
+
+    assert CliRunner().invoke(command, []).output == "False\n"
+    assert CliRunner().invoke(command, ["--full"]).output == "True\n"
+    assert "--full" in CliRunner().invoke(command, ["--help"]).output
+
+
+def test_the_jacobian_table_flattens_as_the_result_does():
+    result = softmax_jacobian()
+    assert np.array_equal(array_jacobian._matrix(result), result.matrix)

@@ -62,13 +62,24 @@ def tables(result, precision=None, full=False):
     values = np.concatenate([np.ravel(result.values[o]) for o in result.outputs]) \
         if result.outputs else np.empty(0)
     columns = [label for v in result.wrt for label in arrays.labels(v, result.point[v])]
-    matrix = result.matrix
+    matrix = _matrix(result)
     title = (f"Jacobian ({matrix.shape[0]} x {matrix.shape[1]}, {result.mode.mode} mode)")
     note = text("rows: the entries of " + _shapes(result.outputs, result.values)
                 + "; columns: of " + _shapes(result.wrt, result.point)
                 + "; each flattened in C order", style="dim")
     return [arrays.flat_matrix(title, ("output", "value"), rows, values, columns, matrix,
                                precision, full, notes=[note])]
+
+
+def _matrix(result):
+    """result.matrix, also when an output or a variable has no entries (the
+    sizes from the values and the point: a block of size 0 cannot say them)."""
+    if not (result.outputs and result.wrt):
+        return np.empty((sum(np.size(result.values[o]) for o in result.outputs),
+                         sum(np.size(result.point[v]) for v in result.wrt)))
+    return np.vstack([np.hstack([np.reshape(result.blocks[o, v], (np.size(result.values[o]),
+                                                                 np.size(result.point[v])))
+                                 for v in result.wrt]) for o in result.outputs])
 
 
 def _shapes(names, arrays_by_name):
