@@ -319,7 +319,8 @@ def test_products_in_every_form(kind, key):
     found = document(array_product, result)
     name, array = next(iter(result.product.items()))
     assert np.array_equal(np.array(found[kind][name]), array)
-    assert found["shapes"] == {name: [2]}
+    assert found["shapes"] == {"x": [2]}
+    assert found["output_shapes"] == {next(iter(result.values)): [2] if kind != "hvp" else []}
     rows = csv_rows(array_product.csv(result))
     assert rows[0] == [key, "index", kind]
     assert [(r[0], index_of(r[1]), float(r[2])) for r in rows[1:]] == [
