@@ -180,8 +180,10 @@ def _make_plan(graph, input_shapes):
         op = graph.ops[node]
         steps.append((node, op, graph.args[node], dict(op.params)))
     # nodes large enough for the reverse pass's in-place bookkeeping to pay
-    big = bytearray(_size(s) >= _IN_PLACE_SIZE for s in node_shapes)
-    return node_shapes, steps, big
+    big = bytearray(len(node_shapes))
+    for node in graph.op_nodes:  # the decisions are made at op nodes
+        big[node] = _size(node_shapes[node]) >= _IN_PLACE_SIZE
+    return node_shapes, steps, big if any(big) else None
 
 
 #: from this many entries on, the reverse pass adds and multiplies in place
@@ -225,7 +227,10 @@ def forward(graph, point):
     point = [_as_value(v) for v in point]
     if len(point) != len(graph.var_nodes):
         raise ShapeError(f"expected {len(graph.var_nodes)} values, got {len(point)}")
-    steps = _plan(graph, tuple(np.shape(v) for v in point))[1]
+    return _forward(graph, point, _plan(graph, tuple(np.shape(v) for v in point))[1])
+
+
+def _forward(graph, point, steps):
     values = list(graph.initial_values)
     for node, value in zip(graph.var_nodes, point):
         values[node] = value
@@ -268,7 +273,11 @@ def _elementwise_partials(xp, op, ans, inputs, wanted):
 
 
 def _elementwise_cotangents(xp, op, g, ans, inputs, arg_shapes, wanted):
-    partials = _elementwise_partials(xp, op, ans, inputs, wanted)
+    if op.variadic:
+        partials = op.partials(xp, ans, inputs)
+    else:
+        partials = [rule(xp, ans, *inputs) if want else None
+                    for rule, want in zip(op.partials, wanted)]
     return [unbroadcast(xp, _times_partial(g, p), s) if want else None
             for p, s, want in zip(partials, arg_shapes, wanted)]
 
@@ -307,6 +316,9 @@ def _fast_elementwise_cotangents(op, g, g_owned, ans, inputs, args, arg_shapes, 
             if type(p) is float and p == 1.0:
                 c = g
                 in_place = False
+            elif type(p) is float and type(g) is np.ndarray and g.ndim and not any(g.strides):
+                # g is one number broadcast (the cotangent of a sum): so is g * p
+                c = np.broadcast_to(g.flat[0] * p, g.shape)
             elif (in_place and k == last and arg_shapes[k] == out_shape
                   and (type(p) is float or (type(p) is np.ndarray and p.dtype == np.float64
                                             and p.shape in (out_shape, ())))):
@@ -370,16 +382,63 @@ def backward(graph, values, seed=None, wrt=None, keep=True, xp=None):
     place into the adjoints it owns."""
     shapes_, _, big = _plan(graph, tuple(np.shape(values[v]) for v in graph.var_nodes))
     seed = _checked_seed(shapes_[graph.output], seed)
-    return _reverse(graph, values, seed, active_nodes(graph, wrt), keep,
-                    NAMESPACE if xp is None else xp, shapes_, big)
+    active = active_nodes(graph, wrt)
+    if big is None or (xp is not None and xp is not NAMESPACE):
+        return _reverse_plain(graph, values, seed, active, keep,
+                              NAMESPACE if xp is None else xp, shapes_)
+    return _reverse(graph, values, seed, active, keep, shapes_, big)
 
 
-def _reverse(graph, values, seed, active, keep, xp, shapes_, big, lean=None):
-    """The reverse pass of backward.  lean (value_and_gradient's plan): the
-    values no rule reads are None in values, and each value is dropped from
-    values once the last rule that reads it has run."""
+def _reverse_plain(graph, values, seed, active, keep, xp, shapes_, output=None):
+    """The reverse pass on any namespace, each cotangent a new value: for
+    DUAL, and for graphs too small for in-place work to pay."""
+    output = graph.output if output is None else output
+    adjoints = [None] * len(graph.ops)
+    if active[output]:
+        adjoints[output] = _as_value(seed)
+    for node in reversed(graph.op_nodes):
+        g = adjoints[node]
+        if g is None:
+            continue
+        args = graph.args[node]
+        if not keep:
+            adjoints[node] = None
+        if not args:
+            continue
+        op = graph.ops[node]
+        wanted = [active[a] for a in args]
+        inputs = [values[a] for a in args]
+        if op.array:
+            params = dict(op.params)
+            if op.variadic:
+                cotangents = op.vjp(xp, g, values[node], *inputs, **params)
+            else:
+                cotangents = [rule(xp, g, values[node], *inputs, **params) if want else None
+                              for rule, want in zip(op.vjp, wanted)]
+        else:
+            cotangents = _elementwise_cotangents(xp, op, g, values[node], inputs,
+                                                 [shapes_[a] for a in args], wanted)
+        for a, c, want in zip(args, cotangents, wanted):  # one fixed order: the arguments'
+            if want:
+                adjoints[a] = c if adjoints[a] is None else adjoints[a] + c
+    return _zeros_for_the_rest(graph, adjoints, active, keep, shapes_)
+
+
+def _zeros_for_the_rest(graph, adjoints, active, keep, shapes_):
+    wanted_nodes = range(len(adjoints)) if keep else [v for v in graph.var_nodes if active[v]]
+    for node in wanted_nodes:
+        if adjoints[node] is None:
+            adjoints[node] = np.zeros(shapes_[node]) if shapes_[node] else 0.0
+    return adjoints
+
+
+def _reverse(graph, values, seed, active, keep, shapes_, big, lean=None):
+    """The reverse pass on NAMESPACE with in-place work at the big nodes
+    (the same bits as _reverse_plain).  lean (value_and_gradient's plan):
+    the values no rule reads are None in values, and each value is dropped
+    from values once the last rule that reads it has run."""
+    xp = NAMESPACE
     output = graph.output
-    numpy_pass = xp is NAMESPACE
     owned = bytearray(len(graph.ops))  # adjoints[node] is a float64 array only we hold
     adjoints = [None] * len(graph.ops)
     if active[output]:
@@ -395,7 +454,7 @@ def _reverse(graph, values, seed, active, keep, xp, shapes_, big, lean=None):
             continue
         op = graph.ops[node]
         wanted = [active[a] for a in args]
-        fast = numpy_pass and big[node]
+        fast = big[node]
         if lean is None:
             inputs = [values[a] for a in args]
             ans = values[node]
@@ -445,11 +504,7 @@ def _reverse(graph, values, seed, active, keep, xp, shapes_, big, lean=None):
         if lean is not None:
             for v in lean.release[node]:
                 values[v] = None
-    wanted_nodes = range(len(adjoints)) if keep else [v for v in graph.var_nodes if active[v]]
-    for node in wanted_nodes:
-        if adjoints[node] is None:
-            adjoints[node] = np.zeros(shapes_[node]) if shapes_[node] else 0.0
-    return adjoints
+    return _zeros_for_the_rest(graph, adjoints, active, keep, shapes_)
 
 
 class _ShapeOnly:
@@ -500,7 +555,8 @@ def _index_into(adjoints, owned, a, g, shape, spec):
     if not (isinstance(g, float) or (isinstance(g, np.ndarray) and g.dtype == np.float64)):
         return False
     if current is None:
-        buffer = np.zeros(shape)
+        buffer = np.empty(shape)  # not np.zeros: calloc maps fresh pages, each a fault
+        buffer.fill(0.0)
         buffer[tuple(spec)] = g
         adjoints[a] = buffer
         owned[a] = 1
@@ -524,16 +580,25 @@ def gradient(graph, values, wrt=None):
 # --- value and gradient, lean ------------------------------------------------------------
 
 #: what the reverse rules of some ops read beyond shapes: op name -> for each
-#: argument k, the argument positions whose values its rule reads ("ans" is
-#: never read by these).  An op not listed may read every argument and its
-#: value.  tests/engine/test_arrays_lean.py checks each entry by running the
-#: rules with the unread values replaced by shape-only stand-ins.
+#: argument k, the argument positions whose values its rule reads, and "ans"
+#: when it reads the op's own value (None: only shapes).  An op not listed
+#: may read every argument and its value.  tests/engine/test_arrays_lean.py
+#: checks each entry by running the rules with the unread values replaced by
+#: shape-only stand-ins.
 RULE_READS = {
     "add": None, "sub": None, "neg": None,  # partials 1 and -1
     "mul": {0: (1,), 1: (0,)},  # d(a*b)/da = b, d(a*b)/db = a
+    "div": {0: (1,), 1: (0, 1)},
+    "pow": {0: (0, 1), 1: (0, 1, "ans")},  # d/dx x**y reads x and y, d/dy also x**y
+    "exp": {0: ("ans",)},
     "sum": None, "mean": None, "index": None, "transpose": None, "stack": None,
     "trace": None,
 }
+
+
+#: elementwise ops whose forward rule is one numpy ufunc (the same bits with out=)
+_UFUNC_FORWARD = {"add": np.add, "sub": np.subtract, "mul": np.multiply,
+                  "div": np.true_divide, "neg": np.negative}
 
 
 class _LeanPlan:
@@ -562,7 +627,7 @@ class _LeanPlan:
             if op.name in RULE_READS and (op.array or op is _ELEMENTWISE.get(op.name)):
                 reads = RULE_READS[op.name] or {}
                 readers = {r for k, a in enumerate(args) if active[a] for r in reads.get(k, ())}
-                needed = [args[r] for r in sorted(readers)]
+                needed = [node if r == "ans" else args[r] for r in readers]
             else:
                 needed = list(args) + [node]
             for v in needed:
@@ -611,26 +676,47 @@ def value_and_gradient(graph, point, wrt=None):
     shapes_, steps, big = _plan(graph, input_shapes)
     names = graph.variables if wrt is None else tuple(wrt)
     active = active_nodes(graph, names)
+    output = graph.output
+    seed = _checked_seed(shapes_[output], None)
+    index = graph.variable_index()
+    if big is None:  # small arrays: memory is no matter, the plain passes are quicker
+        values = _forward(graph, point, steps)
+        adjoints = _reverse_plain(graph, values, seed, active, False, NAMESPACE, shapes_, output)
+        return values[output], [adjoints[graph.var_nodes[index[name]]] for name in names]
     lean = _lean_plan(graph, input_shapes, names)
-    seed = _checked_seed(shapes_[graph.output], None)
     values = list(graph.initial_values)
     for node, value in zip(graph.var_nodes, point):
         values[node] = value
     xp = NAMESPACE
+    owned = bytearray(len(values))  # values[node] is an array this pass made, held once
     for step, (node, op, args, params) in enumerate(steps):
         inputs = [values[a] for a in args]
-        if op.array:
-            values[node] = op.forward(xp, *inputs, **params)
+        dying = lean.drop[step]
+        ufunc = _UFUNC_FORWARD.get(op.name) if big[node] and not op.array else None
+        target = None
+        if ufunc is not None and op is _ELEMENTWISE.get(op.name) and len(args) <= 2:
+            # the forward rule is this one ufunc: write into an argument that dies here
+            target = next((values[a] for a in args if owned[a] and a in dying
+                           and _float_array(values[a], shapes_[node])), None)
+        if target is not None:
+            result = ufunc(*inputs, out=target)
+        elif op.array:
+            result = op.forward(xp, *inputs, **params)
         elif op.variadic:
-            values[node] = op.forward(xp, inputs)
+            result = op.forward(xp, inputs)
         else:
-            values[node] = op.forward(xp, *inputs)
-        inputs = None
-        for v in lean.drop[step]:
+            result = op.forward(xp, *inputs)
+        values[node] = result
+        if type(result) is np.ndarray and result.flags.owndata:
+            owned[node] = 1
+            for a in args:
+                if values[a] is result:  # a rule gave back its argument: held twice
+                    owned[node] = owned[a] = 0
+        inputs = result = target = None
+        for v in dying:
             values[v] = None
     value = values[graph.output]
-    adjoints = _reverse(graph, values, seed, active, False, xp, shapes_, big, lean)
-    index = graph.variable_index()
+    adjoints = _reverse(graph, values, seed, active, False, shapes_, big, lean)
     return value, [adjoints[graph.var_nodes[index[name]]] for name in names]
 
 
