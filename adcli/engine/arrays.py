@@ -13,8 +13,11 @@ elementwise ops have no second copy: their vjp is derived here as
     shapes(graph, input_shapes)      one shape per node, or ShapeError at the node
     forward(graph, point)            values per node (shapes checked first, once
                                      per set of input shapes: a cached plan)
-    backward(graph, values, seed, wrt)   adjoints per node, each in its node's shape
+    backward(graph, values, seed, wrt, keep, xp)   adjoints per node, each in its
+                                     node's shape (xp: the namespace the rules run on)
     gradient(graph, values, wrt)         the gradients of the wrt variables
+    value_and_gradient(graph, point, wrt)  (value, gradients) in less memory: values
+                                     dropped after their last use (RULE_READS)
     jvp(graph, values, tangents)     output tangents (forward mode)
     first_nonfinite(graph, values, adjoints)  DomainError for the first non-finite
                                      value (or adjoint)
@@ -22,12 +25,18 @@ elementwise ops have no second copy: their vjp is derived here as
 Every rule calls only the functions of the namespace ``NAMESPACE`` (below):
 engine/vectorized.py's elementwise functions plus the array functions the
 rules need (matmul, transpose, sum, solve, ...), each a plain numpy call.
-The plan for second derivatives: every vjp rule is a composition of these
-namespace functions, so a later interpreter can run the backward pass on
-dual numbers (a namespace whose arrays carry tangents: forward over
-reverse) and get exact Hessian-vector products and Hessians with no second
-rules written by hand.  Loops are iterative; adjoints are summed in one
-fixed order (reverse tape order).
+Every vjp rule is a composition of these namespace functions, so
+engine/array_second.py runs the backward pass on its namespace DUAL (arrays
+that carry tangents: forward over reverse) for exact Hessian-vector products
+and Hessians, with no second rules written by hand.  Loops are iterative;
+adjoints are summed in one fixed order (reverse tape order).
+
+On NAMESPACE, at nodes of 4096 entries or more, the reverse pass works in
+place where that gives the same bits: it adds into the adjoints it owns
+(arrays it made and nobody else holds), multiplies into a dying cotangent,
+gives x * x's one product to both arguments, and writes the adjoints of
+x[i:j] straight into one buffer for x (only the sign of a zero may differ
+from the plain pass: -0.0 where x + 0.0 gave 0.0).
 """
 import functools
 import types
