@@ -331,3 +331,53 @@ def test_variables_the_output_does_not_use_get_zero_rows():
     np.testing.assert_allclose(matrix, expected, rtol=1e-15)
     _, (hx, hy) = array_second.hvp(graph, values, [np.ones(3), np.ones(2)])
     assert np.array_equal(hy, np.zeros(2))
+
+
+# --- hypothesis: random shapes ------------------------------------------------------------------
+
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from engine.test_arrays import _broadcasting_pair  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(_broadcasting_pair(), st.sampled_from(["mul", "div", "pow", "atan2", "hypot", "max"]),
+       st.integers(0, 2**32 - 1))
+def test_hvp_with_broadcasting_on_random_shapes(shapes, name, seed):
+    rng = np.random.default_rng(seed)
+    tape = Tape(name)
+    x, y = tape.var("x"), tape.var("y")
+    f = tape.elementwise(name, x, y)
+    graph = tape.build(tape("sum", tape.elementwise("mul", f, tape.elementwise("sin", f))))
+    point = [rng.uniform(0.5, 2.0, s) for s in shapes]
+    values = arrays.forward(graph, point)
+    direction = [rng.uniform(-1, 1, s) for s in shapes]
+    _, products = array_second.hvp(graph, values, direction)
+    for got, expected, s in zip(products, _central_hvp(graph, point, graph.variables, direction),
+                                shapes):
+        assert np.shape(got) == s
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 4), st.integers(1, 3), st.integers(0, 2**32 - 1))
+def test_hessian_of_a_matrix_function_on_random_shapes(m, n, k, seed):
+    # f = sum(sin(A @ B)): d2f/dA dA [V, V] = -sum(sin(AB) * (V B)**2), and so on:
+    # check the whole H against central differences of the gradient, column by column
+    rng = np.random.default_rng(seed)
+    tape = Tape("sum(sin(A @ B))")
+    graph = tape.build(tape("sum", tape.elementwise(
+        "sin", tape("matmul", tape.var("A"), tape.var("B")))))
+    point = [rng.uniform(-1, 1, (m, n)), rng.uniform(-1, 1, (n, k))]
+    values = arrays.forward(graph, point)
+    _, matrix = array_second.hessian(graph, values)
+    size = m * n + n * k
+    assert matrix.shape == (size, size)
+    for j in range(size):
+        unit = np.zeros(size)
+        unit[j] = 1.0
+        direction = [unit[:m * n].reshape(m, n), unit[m * n:].reshape(n, k)]
+        column = np.concatenate([np.ravel(c) for c in
+                                 _central_hvp(graph, point, graph.variables, direction)])
+        np.testing.assert_allclose(matrix[:, j], column, rtol=1e-6, atol=1e-8)
