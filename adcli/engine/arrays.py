@@ -312,15 +312,19 @@ def _fast_elementwise_cotangents(op, g, g_owned, ans, inputs, args, arg_shapes, 
     # g may be overwritten only by the last product, and only if no other
     # cotangent is g itself (a partial exactly 1)
     in_place = g_owned and _float_array(g, out_shape)
-    last = max((k for k in range(count) if wanted[k]), default=-1)
+    source = list(range(count))  # the same argument, the same partial: the same product
+    for k in range(count):
+        for j in range(k):
+            if wanted[j] and wanted[k] and args[j] == args[k] and partials[j] is partials[k]:
+                source[k] = j
+                break
+    last = max((k for k in range(count) if wanted[k] and source[k] == k), default=-1)
     for k in range(count):
         if not wanted[k]:
             continue
         p = partials[k]
-        for j in range(k):  # the same argument, the same partial: the same product
-            if wanted[j] and args[j] == args[k] and partials[j] is p:
-                cotangents[k], fresh[k] = cotangents[j], False
-                break
+        if source[k] != k:
+            cotangents[k], fresh[k] = cotangents[source[k]], False
         else:
             if type(p) is float and p == 1.0:
                 c = g
@@ -565,8 +569,17 @@ def _index_into(adjoints, owned, a, g, shape, spec):
         return False
     if current is None:
         buffer = np.empty(shape)  # not np.zeros: calloc maps fresh pages, each a fault
-        buffer.fill(0.0)
-        buffer[tuple(spec)] = g
+        item = spec[0] if len(spec) == 1 else None
+        if isinstance(item, slice) and item.step in (None, 1):
+            # x[i:j]: g into the slice, zeros into the rest, each entry written once
+            start, stop, _ = item.indices(shape[0])
+            stop = max(start, stop)
+            buffer[start:stop] = g
+            buffer[:start] = 0.0
+            buffer[stop:] = 0.0
+        else:
+            buffer.fill(0.0)
+            buffer[tuple(spec)] = g
         adjoints[a] = buffer
         owned[a] = 1
         return True
