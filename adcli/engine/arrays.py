@@ -236,7 +236,20 @@ def forward(graph, point):
     point = [_as_value(v) for v in point]
     if len(point) != len(graph.var_nodes):
         raise ShapeError(f"expected {len(graph.var_nodes)} values, got {len(point)}")
-    return _forward(graph, point, _plan(graph, tuple(np.shape(v) for v in point))[1])
+    steps = _plan(graph, tuple(np.shape(v) for v in point))[1]
+    values = list(graph.initial_values)
+    for node, value in zip(graph.var_nodes, point):
+        values[node] = value
+    xp = NAMESPACE
+    for node, op, args, params in steps:  # _forward's loop, inline: a call less
+        inputs = [values[a] for a in args]
+        if op.array:
+            values[node] = op.forward(xp, *inputs, **params)
+        elif op.variadic:
+            values[node] = op.forward(xp, inputs)
+        else:
+            values[node] = op.forward(xp, *inputs)
+    return values
 
 
 def _forward(graph, point, steps):
@@ -394,11 +407,15 @@ def backward(graph, values, seed=None, wrt=None, keep=True, xp=None):
     pass on its own arrays; only NAMESPACE's pass adds and multiplies in
     place into the adjoints it owns."""
     shapes_, _, big = _plan(graph, tuple(np.shape(values[v]) for v in graph.var_nodes))
-    seed = _checked_seed(shapes_[graph.output], seed)
+    output = graph.output
+    if seed is None and shapes_[output] == ():
+        seed = 1.0
+    else:
+        seed = _checked_seed(shapes_[output], seed)
     active = active_nodes(graph, wrt)
     if big is None or (xp is not None and xp is not NAMESPACE):
         return _reverse_plain(graph, values, seed, active, keep,
-                              NAMESPACE if xp is None else xp, shapes_)
+                              NAMESPACE if xp is None else xp, shapes_, output)
     return _reverse(graph, values, seed, active, keep, shapes_, big)
 
 
@@ -434,7 +451,11 @@ def _reverse_plain(graph, values, seed, active, keep, xp, shapes_, output=None):
         for a, c, want in zip(args, cotangents, wanted):  # one fixed order: the arguments'
             if want:
                 adjoints[a] = c if adjoints[a] is None else adjoints[a] + c
-    return _zeros_for_the_rest(graph, adjoints, active, keep, shapes_)
+    wanted_nodes = range(len(adjoints)) if keep else [v for v in graph.var_nodes if active[v]]
+    for node in wanted_nodes:
+        if adjoints[node] is None:
+            adjoints[node] = np.zeros(shapes_[node]) if shapes_[node] else 0.0
+    return adjoints
 
 
 def _zeros_for_the_rest(graph, adjoints, active, keep, shapes_):
