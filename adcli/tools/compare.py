@@ -118,3 +118,184 @@ def sweep(expr, at, *, variables=None, output=None, steps=SWEEP_STEPS):
         central_error.append(central_row)
     return Sweep(graph.variables, dict(zip(graph.variables, point)), tuple(steps), exact,
                  forward_error, central_error)
+
+
+# --- array graphs -------------------------------------------------------------------------
+# The same comparison on a graph whose variables are arrays, entry by entry:
+# reverse mode (one backward pass), forward mode (one jvp per entry), central
+# differences (two evaluations per entry) and the complex step (one complex
+# evaluation per entry: engine.arrays.forward runs on complex arrays, every
+# rule calling the namespace).  Entries are the wrt variables' entries
+# flattened in C order, labelled x[0], A[0,1] (array_results.flat_labels).
+
+#: the entries differenced, at most: a larger gradient is compared at this many
+#: evenly spaced entries (each costs two evaluations of f, or one complex one)
+MAX_COMPARED_ENTRIES = 1000
+#: and fewer on large data: entries compared times the entries of the point
+#: stay below this (but at least MIN_COMPARED_ENTRIES are compared), so a
+#: comparison costs seconds, not the square of the problem's size
+COMPARE_BUDGET = 2 * 10 ** 7
+MIN_COMPARED_ENTRIES = 10
+
+
+@dataclass
+class ArrayComparison(Comparison):
+    """Comparison of an array graph: variables are the labels of the entries
+    compared (x[0], A[0,1]), each method's gradient one number per entry;
+    point maps every variable's name to its value (an array or a float)."""
+
+    wrt: tuple = ()
+    shapes: dict = field(default_factory=dict)  # wrt name -> shape
+    entries: int = 0  # of the wrt variables together
+    compared: list = field(default_factory=list)  # the flat positions compared
+    note: str = ""  # when not every entry is compared, which are
+
+
+def compare_arrays(graph, point, wrt=None, max_entries=None):
+    """The gradient of an array graph's one output by the four methods, entry
+    by entry: point in graph.variables order (floats or arrays), wrt the
+    variables differentiated (None: all; the others are data).  max_entries:
+    how many entries at most are compared (None: MAX_COMPARED_ENTRIES, fewer
+    on large data, see COMPARE_BUDGET)."""
+    import numpy as np
+
+    from ..array_results import flat_labels
+    from ..engine import arrays
+
+    wrt = tuple(graph.variables if wrt is None else wrt)
+    point = [arrays._as_value(v) for v in point]
+    values = arrays.forward(graph, point)
+    value = values[graph.output]
+    if np.shape(value) != ():
+        from ..errors import ShapeError
+        raise ShapeError(f"compare needs a scalar output; this one has shape {np.shape(value)}")
+    index = graph.variable_index()
+    shapes = {name: np.shape(point[index[name]]) for name in wrt}
+    labels = flat_labels(wrt, shapes)
+    total = len(labels)
+    if max_entries is None:
+        size = sum(int(np.size(v)) for v in point) or 1
+        max_entries = min(MAX_COMPARED_ENTRIES,
+                          max(MIN_COMPARED_ENTRIES, COMPARE_BUDGET // size))
+    positions = _compared_positions(total, max_entries)
+    entries = [_entry(wrt, shapes, k) for k in positions]
+    reverse = np.concatenate([np.ravel(g) for g in arrays.gradient(graph, values, wrt)] or
+                             [np.zeros(0)])
+    count = len(positions)
+    methods = [
+        Method("reverse", [float(reverse[k]) for k in positions], "1 forward + 1 reverse pass"),
+        Method("forward", _forward_entries(graph, values, point, index, entries),
+               f"{count_text(count, 'forward pass')} (one per entry)"),
+        Method("central differences", _central_entries(graph, point, index, entries),
+               f"{count_text(2 * count, 'evaluation')} of f", "step cbrt(eps)*max(1,|x|)"),
+    ]
+    blocked = _non_analytic_active(graph, wrt)
+    if blocked:
+        methods.append(Method("complex step", None, "-",
+                              "the complex step needs analytic functions; not analytic here: "
+                              + ", ".join(blocked)))
+    else:
+        methods.append(Method("complex step", _complex_entries(graph, point, index, entries),
+                              f"{count_text(count, 'complex evaluation')} of f", "step 1e-200"))
+    shown = [labels[k] for k in positions]
+    for method in methods:
+        _note_nonfinite(method, shown)
+    note = "" if count == total else (f"{count:,} of {total:,} entries compared, evenly "
+                                      f"spaced (the first {shown[0]}, the last {shown[-1]})")
+    return ArrayComparison(graph.output_names[list(graph.outputs).index(graph.output)],
+                           tuple(shown), dict(zip(graph.variables, point)), float(value),
+                           methods, wrt=wrt, shapes=shapes, entries=total,
+                           compared=list(positions), note=note)
+
+
+def _compared_positions(total, limit):
+    """All positions, or limit of them evenly spaced (first and last included)."""
+    if total <= limit:
+        return list(range(total))
+    if limit <= 1:
+        return [0][:limit]
+    return sorted({round(k * (total - 1) / (limit - 1)) for k in range(limit)})
+
+
+def _entry(wrt, shapes, position):
+    """(variable name, index tuple) of a flat position over wrt in C order."""
+    import numpy as np
+
+    for name in wrt:
+        size = int(np.prod(shapes[name], dtype=np.int64)) if shapes[name] else 1
+        if position < size:
+            return name, tuple(int(i) for i in np.unravel_index(position, shapes[name])) \
+                if shapes[name] else ()
+        position -= size
+    raise IndexError(position)
+
+
+def _moved_entry(point, index, entry, step):
+    """point with one entry of one variable moved by step (a copy of that
+    variable only; step may be complex)."""
+    import numpy as np
+
+    name, at = entry
+    k = index[name]
+    moved = list(point)
+    x = np.asarray(point[k])
+    dtype = np.result_type(x, step)
+    changed = np.array(x, dtype=dtype)
+    changed[at] = changed[at] + step
+    moved[k] = changed if changed.shape else changed[()]
+    return moved
+
+
+def _output_at(graph, point):
+    from ..engine import arrays
+    return arrays.forward(graph, point)[graph.output]
+
+
+def _central_entries(graph, point, index, entries):
+    import numpy as np
+
+    found = []
+    for entry in entries:
+        x = float(np.asarray(point[index[entry[0]]])[entry[1]])
+        h = differences.central_step(x)
+        up = _output_at(graph, _moved_entry(point, index, entry, h))
+        down = _output_at(graph, _moved_entry(point, index, entry, -h))
+        found.append(float((up - down) / (2 * h)))
+    return found
+
+
+def _complex_entries(graph, point, index, entries, step=1e-200):
+    import numpy as np
+
+    found = []
+    with np.errstate(all="ignore"):
+        for entry in entries:
+            value = _output_at(graph, _moved_entry(point, index, entry, complex(0.0, step)))
+            found.append(float(np.imag(value)) / step)
+    return found
+
+
+def _forward_entries(graph, values, point, index, entries):
+    import numpy as np
+
+    from ..engine import arrays
+
+    found = []
+    for name, at in entries:
+        tangents = [None] * len(point)
+        seed = np.zeros(np.shape(point[index[name]]))
+        seed[at] = 1.0
+        tangents[index[name]] = seed if seed.shape else 1.0
+        found.append(float(arrays.jvp(graph, values, tangents)[list(graph.outputs).index(
+            graph.output)]))
+    return found
+
+
+def _non_analytic_active(graph, wrt):
+    """Names of the ops the complex step would pass through (those depending
+    on a wrt variable) that it cannot use; ops on data alone do not matter."""
+    from ..engine import arrays
+
+    active = arrays.active_nodes(graph, wrt)
+    return sorted({graph.ops[n].name for n in graph.op_nodes
+                   if active[n] and not graph.ops[n].complex_step})
