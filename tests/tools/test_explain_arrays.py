@@ -257,3 +257,58 @@ def test_table_is_readable_at_the_width(issue_example, width):
 def test_show_dispatches_on_the_result(issue_example, capsys):
     view.show(issue_example, "plain")
     assert capsys.readouterr().out == view.array_plain(issue_example)
+
+
+# --- each formula says what its vjp computes (numpy, written from the formula) ------------
+
+def _sym(n):
+    m = RNG.uniform(-1.0, 1.0, (n, n))
+    return m @ m.T + n * np.eye(n)
+
+
+M, N, V, W = _sym(3), RNG.uniform(-1.0, 1.0, (3, 3)), RNG.uniform(0.5, 1.5, 3), \
+    RNG.uniform(0.5, 1.5, 3)
+inv_t = np.linalg.inv(M).T
+
+#: op: (arguments, the formulas, per argument the formula in numpy: (g, y, *args) -> x̄)
+FORMULAS = {
+    "matmul": ((M, N), ["Ā = ȳ·Bᵀ", "B̄ = Aᵀ·ȳ"],
+               [lambda g, y, a, b: g @ b.T, lambda g, y, a, b: a.T @ g]),
+    "transpose": ((N,), ["x̄ = ȳᵀ"], [lambda g, y, x: g.T]),
+    "sum": ((N,), ["x̄ = ȳ·1 (broadcast)"], [lambda g, y, x: g * np.ones_like(x)]),
+    "mean": ((N,), ["x̄ = ȳ·1/n (broadcast; n entries per mean)"],
+             [lambda g, y, x: g * np.ones_like(x) / x.size]),
+    "prod": ((V,), ["x̄ᵢ = ȳ·∏ⱼ≠ᵢ xⱼ (the product of the others)"],
+             [lambda g, y, x: g * np.array([np.prod(np.delete(x, i)) for i in range(x.size)])]),
+    "max": ((V,), ["x̄ = ȳ·[x = y]/k (the k entries equal to y share ȳ)"],
+            [lambda g, y, x: g * (x == y) / np.sum(x == y)]),
+    "outer": ((V, W), ["x̄ = z̄·y", "ȳ = z̄ᵀ·x"],
+              [lambda g, z, x, y: g @ y, lambda g, z, x, y: g.T @ x]),
+    "trace": ((N,), ["Ā = ȳ·I"], [lambda g, y, a: g * np.eye(3)]),
+    "det": ((M,), ["Ā = ȳ·y·A⁻ᵀ"], [lambda g, y, a: g * y * inv_t]),
+    "logdet": ((M,), ["Ā = ȳ·A⁻ᵀ"], [lambda g, y, a: g * inv_t]),
+    "inv": ((M,), ["Ā = -yᵀ·ȳ·yᵀ"], [lambda g, y, a: -y.T @ g @ y.T]),
+    "solve": ((M, V), ["Ā = -A⁻ᵀ·ȳ·yᵀ", "b̄ = A⁻ᵀ·ȳ"],
+              [lambda g, y, a, b: -np.outer(inv_t @ g, y), lambda g, y, a, b: inv_t @ g]),
+    "diag": ((V,), ["x̄ = diag(ȳ)"], [lambda g, y, x: np.diag(g)]),
+    "norm": ((V,), ["x̄ = ȳ·x/y"], [lambda g, y, x: g * x / y]),
+    "logsumexp": ((V,), ["x̄ = ȳ·softmax(x)"],
+                  [lambda g, y, x: g * np.exp(x) / np.sum(np.exp(x))]),
+    "softmax": ((V,), ["x̄ = y ⊙ (ȳ - sum(ȳ ⊙ y))"],
+                [lambda g, y, x: y * (g - np.sum(g * y))]),
+    "dot": ((V, W), ["x̄ = z̄·yᵀ", "ȳ = xᵀ·z̄"],
+            [lambda g, z, x, y: g * y, lambda g, z, x, y: x * g]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FORMULAS))
+def test_the_formula_is_what_the_vjp_computes(name):
+    args, texts, by_hand = FORMULAS[name]
+    op = ops.ARRAY_TABLE[name]
+    assert list(explaining.rule_formulas(op)) == [nfc(t) for t in texts]
+    xp = arrays.NAMESPACE
+    y = op.forward(xp, *args)
+    g = RNG.uniform(-1.0, 1.0, np.shape(y)) if np.shape(y) else 0.7
+    for rule, formula in zip(op.vjp, by_hand):
+        np.testing.assert_allclose(rule(xp, g, y, *args), formula(g, y, *args), rtol=1e-12,
+                                   atol=1e-13)
