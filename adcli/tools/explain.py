@@ -557,7 +557,8 @@ def rule_formulas(op):
     own letters: an array op's Op.adjoint; an elementwise op's from its
     partial_text, summed over the broadcast axes ("x̄ = unbroadcast(ȳ ⊙ cos(x))")."""
     if op.array:
-        return tuple(op.adjoint)
+        import unicodedata
+        return tuple(unicodedata.normalize("NFC", text) for text in op.adjoint)
     args, out = _letters(op)
     if op.variadic:
         return (_elementwise_formula(op.partial_text[0], "xₖ", out, args, unbroadcast=True),)
@@ -584,7 +585,10 @@ def _elementwise_formula(template, arg, out, operands, unbroadcast, value_name=N
         term = f"{g} ⊙ {partial if simple else '(' + partial + ')'}"
     if unbroadcast and term != "0":
         term = f"unbroadcast({term})"
-    return f"{bar(arg)} {'+=' if accumulate else '='} {term}"
+    import unicodedata
+
+    left = "x" + _BAR + "ₖ" if arg == "xₖ" else bar(arg)  # x̄ₖ: the bar on the x
+    return unicodedata.normalize("NFC", f"{left} {'+=' if accumulate else '='} {term}")
 
 
 #: a single letter, with its bar when it has one, standing alone

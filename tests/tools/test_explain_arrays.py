@@ -312,3 +312,9 @@ def test_the_formula_is_what_the_vjp_computes(name):
     for rule, formula in zip(op.vjp, by_hand):
         np.testing.assert_allclose(rule(xp, g, y, *args), formula(g, y, *args), rtol=1e-12,
                                    atol=1e-13)
+
+
+def test_variadic_formulas_bar_the_x():
+    assert explaining.rule_formulas(ops.TABLE["add"]) == (nfc("x̄ₖ = unbroadcast(ȳ)"),)
+    assert explaining.generic_text(ops.TABLE["add"]) == "y = x1 + x2 + ..."
+    assert explaining.generic_text(ops.ARRAY_TABLE["stack"]) == "y = [x1, x2, ...]"
