@@ -134,7 +134,7 @@ MAX_COMPARED_ENTRIES = 1000
 #: and fewer on large data: entries compared times the entries of the point
 #: stay below this (but at least MIN_COMPARED_ENTRIES are compared), so a
 #: comparison costs seconds, not the square of the problem's size
-COMPARE_BUDGET = 2 * 10 ** 7
+COMPARE_BUDGET = 10 ** 7
 MIN_COMPARED_ENTRIES = 10
 
 
@@ -299,3 +299,60 @@ def _non_analytic_active(graph, wrt):
     active = arrays.active_nodes(graph, wrt)
     return sorted({graph.ops[n].name for n in graph.op_nodes
                    if active[n] and not graph.ops[n].complex_step})
+
+
+#: the entries of an array sweep, at most (each costs 2 evaluations per step)
+MAX_SWEPT_ENTRIES = 10
+
+
+@dataclass
+class ArraySweep(Sweep):
+    """Sweep of an array graph: variables are the labels of the entries swept
+    (x[0], A[0,1]); point maps every variable's name to its value."""
+
+    wrt: tuple = ()
+    entries: int = 0
+    compared: list = field(default_factory=list)  # the flat positions swept
+    note: str = ""
+
+
+def sweep_arrays(graph, point, wrt=None, steps=SWEEP_STEPS, max_entries=MAX_SWEPT_ENTRIES):
+    """Forward and central difference errors against the AD gradient for
+    steps 1e-1 .. 1e-15, at most max_entries entries of the wrt variables
+    (evenly spaced, first and last included)."""
+    import numpy as np
+
+    from ..array_results import flat_labels
+    from ..engine import arrays
+
+    wrt = tuple(graph.variables if wrt is None else wrt)
+    point = [arrays._as_value(v) for v in point]
+    values = arrays.forward(graph, point)
+    base = values[graph.output]
+    if np.shape(base) != ():
+        from ..errors import ShapeError
+        raise ShapeError(f"compare needs a scalar output; this one has shape {np.shape(base)}")
+    index = graph.variable_index()
+    shapes = {name: np.shape(point[index[name]]) for name in wrt}
+    labels = flat_labels(wrt, shapes)
+    positions = _compared_positions(len(labels), max_entries)
+    exact_all = np.concatenate([np.ravel(g) for g in arrays.gradient(graph, values, wrt)] or
+                               [np.zeros(0)])
+    exact = [float(exact_all[k]) for k in positions]
+    forward_error, central_error = [], []
+    for k, position in enumerate(positions):
+        entry = _entry(wrt, shapes, position)
+        forward_row, central_row = [], []
+        for h in steps:
+            up = _output_at(graph, _moved_entry(point, index, entry, h))
+            down = _output_at(graph, _moved_entry(point, index, entry, -h))
+            forward_row.append(float(abs((up - base) / h - exact[k])))
+            central_row.append(float(abs((up - down) / (2 * h) - exact[k])))
+        forward_error.append(forward_row)
+        central_error.append(central_row)
+    shown = [labels[k] for k in positions]
+    note = "" if len(positions) == len(labels) else (
+        f"{len(positions):,} of {len(labels):,} entries swept, evenly spaced")
+    return ArraySweep(tuple(shown), dict(zip(graph.variables, point)), tuple(steps), exact,
+                      forward_error, central_error, wrt=wrt, entries=len(labels),
+                      compared=list(positions), note=note)

@@ -166,3 +166,33 @@ def test_plain_says_when_entries_are_left_out():
     result = compare.compare_arrays(rosenbrock(), [np.zeros(100)], max_entries=5)
     assert view.plain(result).splitlines()[-1] == \
         "# 5 of 100 entries compared, evenly spaced (the first x[0], the last x[99])"
+
+
+# --- --sweep -----------------------------------------------------------------------------
+
+def test_sweep_errors_against_the_closed_form():
+    A, b, x = RNG.normal(size=(4, 3)), RNG.normal(size=4), RNG.normal(size=3)
+    result = compare.sweep_arrays(least_squares(), [A, b, x], ["x"])
+    exact = 2 * A.T @ (A @ x - b)
+    np.testing.assert_allclose(result.exact, exact, rtol=1e-13)
+    assert result.variables == ("x[0]", "x[1]", "x[2]") and result.note == ""
+    for k in range(3):
+        # f is quadratic in x: the central difference is exact but for rounding,
+        # the forward one is off by h * (A^T A)_kk
+        h = result.steps[0]
+        assert result.forward_error[k][0] == pytest.approx(h * (A.T @ A)[k, k], rel=1e-6)
+        assert result.central_error[k][0] < 1e-10
+    best = result.best(result.central_error)
+    assert all(error < 1e-8 for _, error in best)
+
+
+def test_sweep_of_a_large_gradient_and_its_views():
+    result = compare.sweep_arrays(rosenbrock(), [np.linspace(-1, 1, 1000)])
+    assert len(result.variables) == compare.MAX_SWEPT_ENTRIES
+    assert result.note == "10 of 1,000 entries swept, evenly spaced"
+    document = json.loads(dumps(view.sweep_document(result)))
+    assert document["schema"] == "adcli.compare.sweep.arrays/1"
+    assert document["swept"][0] == "x[0]" and len(document["point"]["x"]) == 1000
+    assert view.sweep_plain(result).splitlines()[-1] == "# " + result.note
+    header = next(csv.reader(io.StringIO(view.sweep_csv(result))))
+    assert header[:3] == ["step", "forward_error[x[0]]", "central_error[x[0]]"]

@@ -107,6 +107,18 @@ def show_sweep(result, output_format, precision=None):
 
 
 def sweep_document(result):
+    from ...tools.compare import ArraySweep
+
+    if isinstance(result, ArraySweep):
+        from .explain import json_array
+        return {"schema": schema("compare.sweep.arrays"), "wrt": list(result.wrt),
+                "point": {name: json_array(v) for name, v in result.point.items()},
+                "entries": result.entries, "swept": list(result.variables),
+                "positions": result.compared, "note": result.note,
+                "steps": list(result.steps),
+                "ad_gradient": dict(zip(result.variables, result.exact)),
+                "forward_error": dict(zip(result.variables, result.forward_error)),
+                "central_error": dict(zip(result.variables, result.central_error))}
     return {"schema": schema("compare.sweep"),
             "variables": list(result.variables), "point": json_numbers(result.point),
             "steps": list(result.steps), "ad_gradient": dict(zip(result.variables, result.exact)),
@@ -142,6 +154,8 @@ def sweep_plain(result):
     best = result.best(result.central_error)
     notes = [[f"# best central step for d/d{v}: {h:.0e} (error {e:.2e}); AD error: 0 "
               "(exact to rounding)"] for v, (h, e) in zip(result.variables, best)]
+    if getattr(result, "note", ""):
+        notes.append([f"# {result.note}"])
     return plain_text([sweep_header(result), *sweep_rows(result), *notes])
 
 
