@@ -523,8 +523,12 @@ def check_text(text, seed=0):
 #   complex step (refused, naming them, through ops that are not analytic)
 #   or forward mode; a large gradient is compared at evenly spaced entries
 #   (tools.compare.COMPARE_BUDGET);
+# - jacobian J: per variable, d output / d variable, of shape S + T (S the
+#   output's, T the variable's), one block per variable as grad lists them;
+#   jacobian ~ fd | cs | forward column by column;
 # - finite: the value and the gradient are finite (else the first node that
 #   is not, engine.arrays.first_nonfinite).
+# A statement's ``wrt`` (Claim("wrt", [names])) applies to all its claims.
 
 
 def is_array_check(graph, point):
@@ -580,9 +584,9 @@ def _evaluate_array_claim(context, claim, point, where):
     graph = context.graph
     word = "grad" if claim.word == "gradient" else claim.word
     point = [_binding_value(v) for v in point]
-    if word in ("jacobian", "hessian", "minimum"):
+    if word in ("hessian", "minimum"):
         raise _CheckProblem(f"{word} claims on array values are not checked yet; "
-                            "check value, grad, grad ~ fd|cs|forward and finite")
+                            "check value, grad, jacobian (~ fd|cs|forward) and finite")
     values = arrays.forward(graph, point)
     if word == "value":
         return _array_value_claim(context, claim, graph, values, where)
@@ -591,6 +595,8 @@ def _evaluate_array_claim(context, claim, point, where):
     wrt = _array_wrt(context, claim)
     if word == "finite":
         return _array_finite(graph, values, wrt, where)
+    if word == "jacobian":
+        return _array_jacobian_claim(context, claim, graph, point, values, wrt, where)
     output_shape = arrays.node_shapes(graph, values)[graph.output]
     if output_shape:
         raise _CheckProblem(f"grad needs a scalar output; {context.names[0]} has shape "
@@ -628,9 +634,9 @@ def _shape_words(shape):
     return shape_text(shape)
 
 
-def _expected_gradient(value, wrt, shapes):
-    """The claim's numbers in the order of the gradient's entries, or
-    _CheckProblem saying which shapes were expected."""
+def _expected_gradient(value, wrt, shapes, word="grad"):
+    """The claim's numbers in the order of the gradient's entries (or the
+    Jacobian's blocks), or _CheckProblem saying which shapes were expected."""
     if len(wrt) == 1 and nested_shape(value) == shapes[0]:
         return _flatten(value)
     total = sum(_size(s) for s in shapes)
@@ -642,7 +648,7 @@ def _expected_gradient(value, wrt, shapes):
     given = nested_shape(value)
     wanted = ", ".join(f"{n}: {_shape_words(s)}" for n, s in zip(wrt, shapes))
     raise _CheckProblem(
-        f"grad has {count_text(total, 'number')} here ({wanted}); the check gives "
+        f"{word} has {count_text(total, 'number')} here ({wanted}); the check gives "
         + ("ragged lists" if given is None else f"shape {_shape_words(given)}")
         + ("" if len(wrt) == 1 else
            f": give one gradient per variable, in the order {', '.join(wrt)} (or wrt NAMES)"))
@@ -694,6 +700,97 @@ def _array_finite(graph, values, wrt, where):
             return []
     raise _CheckProblem(f"not finite at {_where(where)}: "
                         + (error.message if error else "the output or its gradient"))
+
+
+def _array_jacobian_claim(context, claim, graph, point, values, wrt, where):
+    """jacobian J: per variable of wrt, d output / d variable of shape S + T
+    (S the output's shape, T the variable's), one block per variable in order
+    (one variable: its block); one reverse pass per output entry."""
+    import numpy as np
+
+    from ..array_results import flat_labels
+    from ..engine import arrays
+
+    out_shape = tuple(arrays.node_shapes(graph, values)[graph.output])
+    index = graph.variable_index()
+    shapes = [_shape_of(point[index[n]]) for n in wrt]
+    entries = _size(out_shape) * sum(_size(s) for s in shapes)
+    if entries > MAX_ENTRIES:
+        raise _CheckProblem(f"this jacobian has {entries:,} entries; a check compares at "
+                            f"most {MAX_ENTRIES:,}")
+    blocks = [np.zeros(out_shape + s) for s in shapes]
+    for at in np.ndindex(*out_shape):
+        seed = None
+        if out_shape:
+            seed = np.zeros(out_shape)
+            seed[at] = 1.0
+        adjoints = arrays.backward(graph, values, seed=seed, wrt=wrt, keep=False)
+        for block, name in zip(blocks, wrt):
+            block[at] = adjoints[graph.var_nodes[index[name]]]
+    got = [float(v) for block in blocks for v in block.ravel()]
+    output = context.names[0]
+    out_labels = flat_labels([output], {output: out_shape})
+    labels = [f"jacobian[{o}, {v}]" for name, shape in zip(wrt, shapes)
+              for o in out_labels for v in flat_labels([name], {name: shape})]
+    if isinstance(claim.value, tuple):
+        return _jacobian_agreement(context, claim.value[1], graph, point, values, wrt, blocks,
+                                   labels, where)
+    expected = _expected_gradient(claim.value, wrt, [b.shape for b in blocks], "jacobian")
+    return _compare(got, expected, labels, context.tolerances(), where)
+
+
+def _jacobian_agreement(context, method, graph, point, values, wrt, blocks, labels, where):
+    """Each column (d output / d one entry of a variable) against central
+    differences, the complex step or a jvp, at evenly spaced entries."""
+    import numpy as np
+
+    from . import compare
+    from ..engine import arrays
+
+    index = graph.variable_index()
+    shapes = {n: _shape_of(point[index[n]]) for n in wrt}
+    total = sum(_size(s) for s in shapes.values())
+    size = sum(int(_size(_shape_of(v))) for v in point) or 1
+    limit = min(compare.MAX_COMPARED_ENTRIES,
+                max(compare.MIN_COMPARED_ENTRIES, compare.COMPARE_BUDGET // size))
+    if method == "cs":
+        blocked = compare._non_analytic_active(graph, wrt)
+        if blocked:
+            raise _CheckProblem("the complex step needs analytic functions; not analytic "
+                                "here: " + ", ".join(blocked))
+    out_size = int(np.size(values[graph.output]))
+    offsets, start = {}, 0
+    for name in wrt:
+        offsets[name] = start
+        start += _size(shapes[name])
+    got, expected, shown = [], [], []
+    for position in compare._compared_positions(total, limit):
+        name, at = compare._entry(wrt, shapes, position)
+        block = blocks[wrt.index(name)]
+        column = block.reshape(out_size, -1)[:, position - offsets[name]]
+        if method == "fd":
+            x = float(np.asarray(point[index[name]])[at])
+            h = differences.central_step(x)
+            up = compare._output_at(graph, compare._moved_entry(point, index, (name, at), h))
+            down = compare._output_at(graph, compare._moved_entry(point, index, (name, at), -h))
+            other = (np.asarray(up) - np.asarray(down)) / (2 * h)
+        elif method == "cs":
+            with np.errstate(all="ignore"):
+                moved = compare._moved_entry(point, index, (name, at), complex(0.0, 1e-200))
+                other = np.imag(compare._output_at(graph, moved)) / 1e-200
+        else:
+            tangents = [None] * len(point)
+            seed = np.zeros(shapes[name])
+            seed[at] = 1.0
+            tangents[index[name]] = seed if seed.shape else 1.0
+            other = arrays.jvp(graph, values, tangents)[list(graph.outputs).index(graph.output)]
+        got += [float(v) for v in column]
+        expected += [float(v) for v in np.ravel(other)]
+        # the labels of this column: entry position within its block, every output entry
+        first = sum(out_size * _size(shapes[n]) for n in wrt[:wrt.index(name)])
+        columns = _size(shapes[name])
+        shown += [labels[first + r * columns + position - offsets[name]] for r in range(out_size)]
+    return _compare(got, expected, shown, context.tolerances(method == "fd"), where, method)
 
 
 def _array_agreement(context, method, graph, point, values, wrt, got, labels, where):

@@ -171,3 +171,43 @@ def test_deep_nesting_is_not_recursive():
     for _ in range(5000):
         value = [value]
     assert checks.nested_shape(value) == (1,) * 5000
+
+
+# --- jacobian claims: blocks of shape S + T ----------------------------------------------
+
+def softmax_file():
+    t = Tape("f = softmax(x)")
+    t.builder.define("f", t("softmax", t.var("x")), 0, 1)
+    return t.build()
+
+
+def test_jacobian_of_softmax_is_diag_s_minus_s_st():
+    x = np.array([1.0, 2.0, 3.0])
+    s = np.exp(x) / np.exp(x).sum()
+    jacobian = (np.diag(s) - np.outer(s, s)).tolist()
+    outcomes = run(softmax_file(), {"x": x.tolist()}, ("jacobian", jacobian),
+                   ("jacobian", ("~", "fd")), ("jacobian", ("~", "cs")),
+                   ("jacobian", ("~", "forward")))
+    assert passed(outcomes) == ([True] * 4, [])
+    wrong = [row[:] for row in jacobian]
+    wrong[1][2] += 0.01
+    (outcome,) = run(softmax_file(), {"x": x.tolist()}, ("jacobian", wrong))
+    assert outcome.mismatches[0].component == "jacobian[f[1], x[2]]"
+
+
+def test_jacobian_blocks_per_variable():
+    t = Tape("f = A @ x")
+    t.builder.define("f", t("matmul", t.var("A"), t.var("x")), 0, 1)
+    graph = t.build()
+    A, x = [[1.0, 2.0], [3.0, 4.0]], [5.0, 6.0]
+    d_dA = np.zeros((2, 2, 2))  # d(Ax)_i / dA_jk = [i = j] x_k
+    for i in range(2):
+        d_dA[i, i] = x
+    assert passed(run(graph, {"A": A, "x": x}, ("jacobian", [d_dA.tolist(), A]))) == \
+        ([True], [])
+    assert passed(run(graph, {"A": A, "x": x}, ("jacobian", A), ("wrt", ["x"]))) == ([True], [])
+    (outcome,) = run(graph, {"A": A, "x": x}, ("jacobian", A))
+    assert outcome.message.startswith("jacobian has 12 numbers here (A: (2, 2, 2), x: (2, 2))")
+    outcomes = run(graph, {"A": A, "x": x}, ("jacobian", ("~", "fd")),
+                   ("jacobian", ("~", "forward")))
+    assert passed(outcomes) == ([True, True], [])
