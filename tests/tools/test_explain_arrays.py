@@ -318,3 +318,42 @@ def test_variadic_formulas_bar_the_x():
     assert explaining.rule_formulas(ops.TABLE["add"]) == (nfc("x̄ₖ = unbroadcast(ȳ)"),)
     assert explaining.generic_text(ops.TABLE["add"]) == "y = x1 + x2 + ..."
     assert explaining.generic_text(ops.ARRAY_TABLE["stack"]) == "y = [x1, x2, ...]"
+
+
+# --- random broadcasting graphs ----------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+UNARY = ["exp", "sin", "tanh", "sigmoid", "neg", "atan"]
+BINARY = ["add", "sub", "mul"]
+SHAPES = [(), (3,), (2, 3), (2, 1), (1, 3)]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(UNARY + BINARY), st.integers(0, 50),
+                          st.integers(0, 50)), min_size=1, max_size=12),
+       st.lists(st.sampled_from(SHAPES), min_size=2, max_size=2), st.integers(0, 1))
+def test_random_graphs_explain_the_engine_gradient(program, shapes, wrt_count):
+    t = Tape("f")
+    nodes = [t.var("a"), t.var("b")]
+    for name, i, j in program:
+        if name in UNARY:
+            nodes.append(t.elementwise(name, nodes[i % len(nodes)]))
+        else:
+            nodes.append(t.elementwise(name, nodes[i % len(nodes)], nodes[j % len(nodes)]))
+    graph = t.build(t("sum", nodes[-1]))
+    point = [RNG.uniform(-1.0, 1.0, s) if s else float(RNG.uniform(-1.0, 1.0)) for s in shapes]
+    wrt = ["a", "b"][:wrt_count + 1]
+    result = explained(graph, point, wrt)
+    values = arrays.forward(graph, point)
+    for name, expected in zip(wrt, arrays.gradient(graph, values, wrt)):
+        np.testing.assert_allclose(result.gradient[name], expected, rtol=1e-15)
+    active = arrays.active_nodes(graph, wrt)
+    for step, node in zip(result.steps, graph.var_nodes + graph.op_nodes):
+        if step.adjoint is not None:
+            assert np.shape(step.adjoint) == step.shape
+        wanted = [a for a in graph.args[node] if active[a]]
+        assert len(step.rules) == (len(wanted) if step.op else 0)
+        for rule in step.rules:
+            assert nfc(explaining.bar(rule.target)) in rule.here
