@@ -471,6 +471,8 @@ def _default_check(graph, seed):
     where = dict(zip(graph.variables, point))
     outcome = Outcome(f"default: gradient ~ fd at a sampled point ({_where(where)})",
                       1, 1, True, output=", ".join(graph.output_names))
+    if is_array_check(graph, point):
+        return [_default_array_check(graph, point, where, outcome)]
     try:
         values = differences.outputs_at(graph, point)
         if not all(map(math.isfinite, values)):
@@ -817,3 +819,43 @@ def _array_agreement(context, method, graph, point, values, wrt, got, labels, wh
         expected = compare._forward_entries(graph, values, point, index, entries)
     return _compare([got[k] for k in positions], expected, [labels[k] for k in positions],
                     context.tolerances(method == "fd"), where, method)
+
+
+def _default_array_check(graph, point, where, outcome):
+    """The default check of an array program (its data loaded, its variables
+    numbers): each output's gradient, entry by entry, agrees with central
+    differences at the sampled point.  A variable that must be an array
+    makes the check fail, asking for a point."""
+    from . import compare
+    from ..engine import arrays
+    from ..errors import ShapeError
+
+    try:
+        for name in graph.output_names:
+            one = graph.select(name)
+            values = arrays.forward(one, point)
+            if arrays.node_shapes(one, values)[one.output]:
+                raise _CheckProblem(f"{name} is not a number: the default check needs scalar "
+                                    "outputs; write a check with a point")
+            error = arrays.first_nonfinite(one, values)
+            if error is not None:
+                raise _CheckProblem(f"not finite at {_where(where)}: {error.message}")
+            index = one.variable_index()
+            got = [float(g) for g in arrays.gradient(one, values)]
+            entries = [(v, ()) for v in one.variables]
+            expected = compare._central_entries(one, point, index, entries)
+            labels = [f"d{name}/d{v}" for v in one.variables]
+            outcome.mismatches += _compare(got, expected, labels, DIFFERENCED, where, "fd")
+    except ShapeError as error:
+        outcome.passed = False
+        outcome.message = (f"{error.message}: the default check gives every variable a "
+                           "number; write a check with array values (check f at x=[...])")
+        return outcome
+    except (_CheckProblem, AdcliError) as problem:
+        outcome.passed = False
+        outcome.message = getattr(problem, "message", None) or str(problem)
+        return outcome
+    if outcome.mismatches:
+        outcome.passed = False
+        outcome.message = outcome.mismatches[0].describe()
+    return outcome

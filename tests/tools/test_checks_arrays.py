@@ -211,3 +211,22 @@ def test_jacobian_blocks_per_variable():
     outcomes = run(graph, {"A": A, "x": x}, ("jacobian", ("~", "fd")),
                    ("jacobian", ("~", "forward")))
     assert passed(outcomes) == ([True, True], [])
+
+
+# --- the default check of an array program -----------------------------------------------
+
+def test_default_check_of_an_array_program_with_number_variables():
+    t = Tape("f = sum(exp(s * [1, 2]))")
+    s = t.var("s")
+    stacked = t("stack", t.const(1.0), t.const(2.0))
+    t.builder.define("f", t("sum", t.elementwise("exp", t.elementwise("mul", s, stacked))), 0, 1)
+    (outcome,) = checks.run(t.build())
+    assert outcome.passed, outcome.message
+    assert outcome.name.startswith("default: gradient ~ fd at a sampled point (s=")
+
+
+def test_default_check_asks_for_a_point_when_a_variable_is_an_array():
+    (outcome,) = checks.run(quadratic())
+    assert not outcome.passed
+    assert outcome.message.startswith("cannot matmul")
+    assert outcome.message.endswith("write a check with array values (check f at x=[...])")
