@@ -4,7 +4,7 @@ The core (this package minus cli/) imports neither click nor rich, and numpy
 only on the paths that evaluate batches or large graphs; tests/test_layers.py
 enforces the layers.
 """
-from .api import (BatchGradient, Gradient, TraceRow, grad, hessian, jacobian, jvp, parse,
+from .api import (BatchGradient, Gradient, TraceRow, grad, hessian, hvp, jacobian, jvp, parse,
                   values, vjp)
 from .errors import AdcliError, DomainError, ExpressionError, PointError
 from .graph import Graph
@@ -15,8 +15,10 @@ __version__ = "0.1.0"
 # one-point gradient from the shell never pays for them (PEP 562 __getattr__)
 _LAZY = {name: "jacobians" for name in ("Jacobian", "BatchJacobian", "Hessian", "Product")}
 _LAZY.update({name: "tools.optimize" for name in ("minimize", "MinimizeResult")})
+_LAZY.update({name: "array_results" for name in ("ArrayGradient", "ArrayJacobian",
+                                                 "ArrayHessian", "ArrayProduct", "ArrayValues")})
 
-__all__ = ["parse", "grad", "jacobian", "hessian", "jvp", "vjp", "values", "Graph",
+__all__ = ["parse", "grad", "jacobian", "hessian", "hvp", "jvp", "vjp", "values", "Graph",
            "Gradient", "BatchGradient", "TraceRow", "AdcliError", "ExpressionError",
            "PointError", "DomainError", "__version__", *_LAZY]
 

@@ -74,6 +74,11 @@ def prologue(expr, at, *, variables=None, output=None, several=False, one_output
     return graph, points.resolve(graph.variables, at), None
 
 
+def _selected(expr, variables, output, several=False):
+    graph = parse_outputs(expr, variables) if several else parse(expr, variables)
+    return graph if output is None else graph.select(output)
+
+
 class NamedValues(Mapping):
     """A read-only mapping name -> float over a list, made in O(1): a
     gradient of 100,000 variables costs no dict building until asked."""
@@ -192,20 +197,56 @@ class BatchGradient:
         return np.column_stack(self.columns) if self.columns else np.empty((len(self.value), 0))
 
 
-def grad(expr, at, *, variables=None, output=None, mode="reverse", allow_nonfinite=False):
+def _arrays(graph, at, wrt):
+    """array_api when the call is about arrays (see array_api.is_array_call);
+    None keeps the scalar path, which never imports numpy."""
+    if not (wrt is not None or graph.has_arrays
+            or (isinstance(at, str) and any(mark in at for mark in "[@("))
+            or type(at).__name__ in ("ArrayPoint", "ArrayPointList")):
+        return None
+    from . import array_api
+    return array_api if array_api.is_array_call(graph, at, wrt) else None
+
+
+def _batch_or_point(at, points):
+    if points is None:
+        return at
+    if at is not None:
+        raise PointError("give at= (one point) or points= (a batch), not both")
+    import numpy as np
+    return points if isinstance(points, Mapping) or hasattr(points, "ndim") \
+        else np.asarray(points, dtype=np.float64)
+
+
+def grad(expr, at=None, *, points=None, wrt=None, variables=None, output=None, mode="reverse",
+         allow_nonfinite=False):
     """Value and gradient of ``expr`` (text or Graph).
 
-    ``at`` is a mapping name -> number, or a sequence in variable order.  When
-    its values are arrays (or ``at`` is a 2-D array, one row per point) the
-    result is a BatchGradient evaluated in one vectorized pass.  ``output``
-    picks one output of a program with several.  ``mode``: "reverse" (one
-    reverse pass), "forward" (one forward pass per variable) or "auto".
+    ``at`` is one point: a mapping name -> value, a sequence in variable
+    order, or text ("x=1,y=2", "x=[1,2],A=@A.csv").  Values may be arrays
+    when the expression has array operations (sum, @, x[i], ...) or the text
+    binds an array: the result is then an ArrayGradient, each gradient in its
+    variable's shape, with respect to the variables of ``wrt`` (default
+    all; the others are data).  ``points`` is a batch: a 2-D array (one row
+    per point) or a mapping name -> 1-D array; the result is a BatchGradient
+    evaluated in one vectorized pass.  (A mapping of names to sequences given
+    as ``at`` to an expression without array operations is still read as a
+    batch, as before.)  ``output`` picks one output of a program with
+    several.  ``mode``: "reverse" (one reverse pass), "forward" (one forward
+    pass per variable) or "auto".
 
     A non-finite value or gradient raises DomainError naming the node that
     produced it, unless ``allow_nonfinite``.
     """
     dispatch.check_mode(mode)
-    graph, point, count = prologue(expr, at, variables=variables, output=output, batch=True)
+    if points is None:
+        graph = _selected(expr, variables, output)
+        arrays = _arrays(graph, at, wrt)
+        if arrays is not None:
+            return arrays.grad(graph, at, wrt, mode, allow_nonfinite)
+        expr = graph
+    graph, point, count = prologue(expr, _batch_or_point(at, points), variables=variables,
+                                   output=output, batch=True)
     if count is not None:
         return _grad_batch(graph, point, count, allow_nonfinite)
     choice = dispatch.choose_mode(mode, len(graph.variables), 1)
@@ -284,14 +325,24 @@ def _batch_error(error, failed_rows, count):
     return error
 
 
-def jacobian(exprs, at, *, variables=None, mode="auto", allow_nonfinite=False):
+def jacobian(exprs, at=None, *, points=None, wrt=None, variables=None, mode="auto",
+             allow_nonfinite=False):
     """The Jacobian of every output at one point, by forward or reverse mode;
-    with a batch ``at`` (as in adcli.grad), a BatchJacobian."""
+    with ``points`` (as in adcli.grad), a BatchJacobian; on arrays an
+    ArrayJacobian, whose block for an output of shape S and a variable of
+    shape T has shape S + T."""
     import numpy as np
 
     from .jacobians import Jacobian
     dispatch.check_mode(mode)
-    graph, point, count = prologue(exprs, at, variables=variables, several=True, batch=True)
+    if points is None:
+        graph = _selected(exprs, variables, None, several=True)
+        arrays = _arrays(graph, at, wrt)
+        if arrays is not None:
+            return arrays.jacobian(graph, at, wrt, mode, allow_nonfinite)
+        exprs = graph
+    graph, point, count = prologue(exprs, _batch_or_point(at, points), variables=variables,
+                                   several=True, batch=True)
     choice = dispatch.choose_mode(mode, len(graph.variables), len(graph.outputs))
     if count is not None:
         return _jacobian_batch(graph, point, count, choice, allow_nonfinite)
@@ -326,12 +377,17 @@ def _jacobian_batch(graph, columns, count, choice, allow_nonfinite):
                          columns, failed_rows, choice, graph, first_error)
 
 
-def hessian(expr, at, *, variables=None, output=None, allow_nonfinite=False):
-    """Exact second derivatives by forward-over-reverse AD."""
+def hessian(expr, at, *, wrt=None, variables=None, output=None, allow_nonfinite=False):
+    """Exact second derivatives by forward-over-reverse AD; on arrays an
+    ArrayHessian over the wrt variables' entries flattened in C order."""
     from .engine import nonfinite, second
     from .jacobians import Hessian
 
-    graph, point, _ = prologue(expr, at, variables=variables, output=output)
+    graph = _selected(expr, variables, output)
+    arrays = _arrays(graph, at, wrt)
+    if arrays is not None:
+        return arrays.hessian(graph, at, wrt, allow_nonfinite)
+    graph, point, _ = prologue(graph, at, variables=variables, output=output)
     value, gradient, matrix = second.hessian(graph, point, graph.output)
     if not allow_nonfinite:
         _check(graph, point, [value], [gradient])
@@ -341,20 +397,36 @@ def hessian(expr, at, *, variables=None, output=None, allow_nonfinite=False):
                    dict(zip(graph.variables, point)), graph.output_names[0])
 
 
-def jvp(exprs, at, direction, *, variables=None, allow_nonfinite=False):
-    """J @ direction by one forward-mode pass (direction: one entry per variable)."""
-    return _product("jvp", exprs, at, direction, variables, allow_nonfinite)
+def jvp(exprs, at, direction, *, wrt=None, variables=None, allow_nonfinite=False):
+    """J @ direction by one forward-mode pass (direction: one entry per
+    variable, of its shape on arrays)."""
+    return _product("jvp", exprs, at, direction, variables, allow_nonfinite, wrt)
 
 
-def vjp(exprs, at, cotangent, *, variables=None, allow_nonfinite=False):
-    """cotangent @ J by one reverse-mode pass (cotangent: one entry per output)."""
-    return _product("vjp", exprs, at, cotangent, variables, allow_nonfinite)
+def vjp(exprs, at, cotangent, *, wrt=None, variables=None, allow_nonfinite=False):
+    """cotangent @ J by one reverse-mode pass (cotangent: one entry per
+    output, of its shape on arrays)."""
+    return _product("vjp", exprs, at, cotangent, variables, allow_nonfinite, wrt)
 
 
-def _product(kind, exprs, at, vector, variables, allow_nonfinite):
+def hvp(expr, at, direction, *, wrt=None, variables=None, output=None, allow_nonfinite=False):
+    """H @ direction, the Hessian of a scalar output times a direction (one
+    entry per wrt variable, in its shape), by one forward-over-reverse pass:
+    the n x n Hessian is never formed.  An ArrayProduct (kind "hvp")."""
+    from . import array_api
+
+    graph = _selected(expr, variables, output)
+    return array_api.hvp(graph, at, direction, wrt, allow_nonfinite)
+
+
+def _product(kind, exprs, at, vector, variables, allow_nonfinite, wrt=None):
     from .jacobians import Product
 
-    graph, point, _ = prologue(exprs, at, variables=variables, several=True)
+    graph = _selected(exprs, variables, None, several=True)
+    arrays = _arrays(graph, at, wrt)
+    if arrays is not None:
+        return getattr(arrays, kind)(graph, at, vector, wrt, allow_nonfinite)
+    graph, point, _ = prologue(graph, at, variables=variables, several=True)
     if kind == "jvp":  # the vector runs over the variables, the product over the outputs
         given, result, compute = graph.variables, graph.output_names, forward.jvp
     else:
@@ -368,8 +440,13 @@ def _product(kind, exprs, at, vector, variables, allow_nonfinite):
 
 
 def values(exprs, at, *, variables=None, allow_nonfinite=False):
-    """{output name: value} of every output at one point."""
-    graph, point, _ = prologue(exprs, at, variables=variables, several=True)
+    """{output name: value} of every output at one point; on arrays an
+    ArrayValues."""
+    graph = _selected(exprs, variables, None, several=True)
+    arrays = _arrays(graph, at, None)
+    if arrays is not None:
+        return arrays.values(graph, at, allow_nonfinite)
+    graph, point, _ = prologue(graph, at, variables=variables, several=True)
     computed = dispatch.values(graph, point)
     result = {name: float(computed[node]) for name, node in zip(graph.output_names, graph.outputs)}
     if not allow_nonfinite and not all(map(math.isfinite, result.values())):

@@ -34,6 +34,7 @@ FILE_TYPES = (".csv", ".npy", ".json")
 
 _BLANKS = " \t\r\n\f\v"  # as points.number strips them
 _STRUCTURE = re.compile(r"[\[\],]")
+_SPLITTING = re.compile(r"[\[\](),]")  # a point's items: commas outside brackets and calls
 _BRACKETS = re.compile(r"[\[\]]")
 _NONFINITE_WORDS = {"nan", "inf", "infinity"}
 #: the language's number syntax (parser.number_syntax: a sign, digits, a point, an
@@ -160,6 +161,8 @@ def _scalar(word, what, allow_nonfinite, constants, source, start):
     if allow_nonfinite and _is_nonfinite_word(word):
         return float(word)
     if constants:
+        if "(" in word and not _is_number(word):
+            return constant_value(word, what)
         return _number(word, what)
     if not _is_number(word):
         raise _located(_prefix(what) + (f"{word!r} is not a number" if word else "no number"),
@@ -169,6 +172,35 @@ def _scalar(word, what, allow_nonfinite, constants, source, start):
         raise _located(_prefix(what) + f"{word} is not a finite number", source, start,
                        start + len(word), hint=_NONFINITE_HINT)
     return value
+
+
+def constant_value(text, what="value"):
+    """The value of a constant expression typed as a value: zeros(1000),
+    linspace(0, 1, 50), 2*ones(3), pi/2 (a float when it is a scalar)."""
+    from .engine import arrays
+    from .errors import ExpressionError
+    from .language.parser import parse_builder
+
+    try:
+        graph = parse_builder(text).build()
+        graph.output  # noqa: B018 (one output, or its error)
+    except ExpressionError as error:
+        raise _located(_prefix(what) + f"{text!r} is not a number: {error.message}",
+                       error.source, error.start, error.end, hint=error.hint) from None
+    if graph.variables:
+        raise PointError(_prefix(what) + f"{text!r} uses the variable {graph.variables[0]}",
+                         hint="a value is a number, an array or an expression of constants")
+    if not graph.has_arrays:
+        return _number(text, what)
+    value = arrays.forward(graph, [])[graph.output]
+    if not np_isfinite_all(value):
+        raise PointError(_prefix(what) + f"{text!r} is not finite")
+    return float(value) if getattr(value, "ndim", 1) == 0 else value
+
+
+def np_isfinite_all(value):
+    import numpy as np
+    return bool(np.isfinite(value).all())
 
 
 def _is_nonfinite_word(word):
@@ -363,11 +395,11 @@ def _split(text):
     """split_point_text without its check that a name is given once."""
     items = []
     depth = start = 0
-    for match in _STRUCTURE.finditer(text):
+    for match in _SPLITTING.finditer(text):
         char = match.group()
-        if char == "[":
+        if char in "[(":
             depth += 1
-        elif char == "]":
+        elif char in "])":
             depth = max(0, depth - 1)
         elif not depth:
             items.append(text[start:match.start()].strip())
@@ -388,7 +420,7 @@ def _split(text):
 def _name_end(item):
     """The position of the '=' that ends the item's name, or -1 (none before a bracket)."""
     end = item.find("=")
-    return end if end >= 0 and "[" not in item[:end] else -1
+    return end if end >= 0 and "[" not in item[:end] and "(" not in item[:end] else -1
 
 
 def value_from_text(text, name=None, *, allow_nonfinite=False):
@@ -403,15 +435,28 @@ def value_from_text(text, name=None, *, allow_nonfinite=False):
     return array_from_text(text, name, allow_nonfinite=allow_nonfinite)
 
 
+class ArrayPoint(dict):
+    """A point by name whose values may be arrays (from --at text): never
+    read as a batch of points."""
+
+
+class ArrayPointList(list):
+    """A point in variable order whose values may be arrays."""
+
+
+#: the point types that say "array values, not a batch"
+ARRAY_POINTS = (ArrayPoint, ArrayPointList)
+
+
 def parse_array_point_text(text, *, allow_nonfinite=False):
     """points.parse_point_text with array values: a list (positional) or a
     dict (named) of floats and float64 arrays.  For text without brackets or
     '@' it returns what parse_point_text returns and raises what it raises."""
     pairs = _split(text)
     if not pairs or pairs[0][0] is None:
-        return [_positional(value, k, allow_nonfinite) for k, (_, value)
-                in enumerate(pairs, start=1)]
-    point = {}
+        return ArrayPointList(_positional(value, k, allow_nonfinite) for k, (_, value)
+                              in enumerate(pairs, start=1))
+    point = ArrayPoint()
     for name, value in pairs:  # in parse_point_text's order: a name twice, then its value
         if name in point:
             _check_once([name, name], text)

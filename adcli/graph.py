@@ -9,7 +9,7 @@ import copy
 import math
 import re
 
-from .errors import ExpressionError, require_text
+from .errors import AdcliError, ExpressionError, require_text
 
 _VARIABLE = "var"
 _CONSTANT = "const"
@@ -25,13 +25,16 @@ def natural_key(name):
 class GraphBuilder:
     """Appends nodes to a tape; the parser calls it once per reduction."""
 
-    def __init__(self, source, namespace, name_problem):
+    def __init__(self, source, namespace, name_problem, loader=None):
         """namespace: the scalar namespace constants are folded in;
         name_problem(name): why name cannot be a variable, or None (the
-        language's rule; graphs built from this builder keep it)."""
+        language's rule; graphs built from this builder keep it);
+        loader(path): the array in a data file (load("A.csv") in a program),
+        relative to the program's folder."""
         self.source = source
         self.namespace = namespace
         self.name_problem = name_problem
+        self.loader = loader
         self.ops = []  # Op for op nodes, "var" or "const" for leaves
         self.args = []  # tuple of input node indices
         self.spans = []  # (start, end) of the node's first occurrence in source
@@ -64,6 +67,26 @@ class GraphBuilder:
             index = self._interned[key] = self._append(_CONSTANT, (), span, value)
         return index
 
+    def array_constant(self, value, span):
+        """A constant node holding an array (data loaded from a file); never
+        interned or folded."""
+        return self._append(_CONSTANT, (), span, value)
+
+    def load(self, path, span):
+        """The node of load(path): the file's array as a constant."""
+        if self.loader is None:
+            raise ExpressionError("load(...) reads a data file, and needs one: here there is "
+                                  "no folder to read it from", self.source, *span,
+                                  kind="arguments")
+        try:
+            value = self.loader(path)
+        except ExpressionError:
+            raise
+        except AdcliError as error:
+            raise ExpressionError(error.message, self.source, *span, hint=error.hint,
+                                  kind="data") from None
+        return self.array_constant(value, span)
+
     def is_constant(self, index):
         return self.ops[index] == _CONSTANT
 
@@ -75,8 +98,9 @@ class GraphBuilder:
         if index is not None:
             return index
         ops = self.ops
+        values = self.values
         for a in args:
-            if ops[a] != _CONSTANT:
+            if ops[a] != _CONSTANT or type(values[a]) is not float:  # data arrays stay nodes
                 break
         else:
             # array ops are not folded: a constant node holds a float, and
@@ -224,6 +248,38 @@ class Graph:
         self._names = None
         self._cache = {}
 
+    @property
+    def has_arrays(self):
+        """Does an output depend on an array op or on array data?  Such a graph
+        is evaluated by engine/arrays.py whatever its point."""
+        found = self._cache.get("has_arrays")
+        if found is None:
+            values = self.initial_values
+            found = any(op.array for op in map(self.ops.__getitem__, self.op_nodes)) or any(
+                type(values[n]) is not float for n in range(len(self.ops))
+                if self.ops[n] == _CONSTANT)
+            self._cache["has_arrays"] = found
+        return found
+
+    def for_arrays(self):
+        """The graph as the array interpreter runs it: max(x) and min(x) of one
+        argument are the reductions (numpy.max), which on a scalar are the
+        same number.  Cached; a graph without them is itself."""
+        found = self._cache.get("for_arrays")
+        if found is None:
+            from .ops import ARRAY_TABLE
+            reductions = {name: ARRAY_TABLE[name] for name in ("max", "min")}
+            replaced = None
+            for node in self.op_nodes:
+                op = self.ops[node]
+                if not op.array and op.name in reductions and len(self.args[node]) == 1:
+                    replaced = replaced or list(self.ops)
+                    replaced[node] = reductions[op.name]
+            found = self if replaced is None else self._clone(ops=replaced)
+            found._cache["for_arrays"] = found
+            self._cache["for_arrays"] = found
+        return found
+
     def _reachable(self):
         """A flag per node: does an output depend on it?"""
         needed = bytearray(len(self.ops))
@@ -335,6 +391,26 @@ class Graph:
         return (f"<adcli.Graph {len(self.variables)} variables, "
                 f"{len(self.op_nodes)} op nodes: {_abbreviate(self.source, 40)!r}>")
 
+    def array_constant(self, value, span):
+        """A constant node holding an array (data loaded from a file); never
+        interned or folded."""
+        return self._append(_CONSTANT, (), span, value)
+
+    def load(self, path, span):
+        """The node of load(path): the file's array as a constant."""
+        if self.loader is None:
+            raise ExpressionError("load(...) reads a data file, and needs one: here there is "
+                                  "no folder to read it from", self.source, *span,
+                                  kind="arguments")
+        try:
+            value = self.loader(path)
+        except ExpressionError:
+            raise
+        except AdcliError as error:
+            raise ExpressionError(error.message, self.source, *span, hint=error.hint,
+                                  kind="data") from None
+        return self.array_constant(value, span)
+
     def is_constant(self, index):
         return self.ops[index] == _CONSTANT
 
@@ -395,6 +471,8 @@ class Graph:
         if op == _CONSTANT:
             return _constant_text(self.initial_values[index])
         operands = [self.operand_text(a) for a in self.args[index]]
+        if op.array:
+            return _array_node_text(op, operands)
         if op.kind == "infix":
             separator = op.symbol if op.symbol in ("*", "**") else f" {op.symbol} "
             return separator.join(operands)
@@ -423,8 +501,32 @@ def count_text(count, noun, plural=None):
     return f"{count} {plural or noun + ('es' if noun.endswith(('s', 'x', 'ch', 'sh')) else 's')}"
 
 
+def _array_node_text(op, operands):
+    """x[1:], A.T, [a, b], sum(A, axis=0), zeros(3): as the language writes them."""
+    params = dict(op.params)
+    if op.name == "index":
+        from .ops import param_text
+        return f"{operands[0]}[{param_text(params['index'])}]"
+    if op.name == "transpose":
+        return f"{operands[0]}.T"
+    if op.name == "stack":
+        return f"[{', '.join(operands)}]"
+    if op.kind == "infix":
+        return f" {op.symbol} ".join(operands)
+    if op.nargs == 0:
+        from .ops import param_text
+        from .ops import ARRAY_TABLE
+        shown = params.get("shape", tuple(params[k] for k, _ in ARRAY_TABLE[op.name].params))
+        return f"{op.name}({param_text(shown)})"
+    keywords = [f"{k}={v}" for k, v in op.params if v is not None]
+    return f"{op.name}({', '.join(operands + keywords)})"
+
+
 def _constant_text(value):
     """A constant as the node text shows it: -0 apart from 0 (atan2 tells them apart)."""
+    if type(value) is not float:
+        import numpy as np
+        return f"array{tuple(np.shape(value))}"
     return "-0" if value == 0 and math.copysign(1.0, value) < 0 else format_number(value)
 
 

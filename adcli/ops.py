@@ -729,6 +729,14 @@ def _param_text(value):
     return repr(value)
 
 
+def param_text(value):
+    """A parameter as the language writes it inside brackets or parentheses:
+    (1, slice(None, -1)) -> "1, :-1", (2, 3) -> "2, 3"."""
+    if isinstance(value, tuple):
+        return ", ".join(_param_text(v) for v in value)
+    return _param_text(value)
+
+
 def _shape_error(message, hint=None):
     from .errors import ShapeError
     return ShapeError(message, hint=hint)
@@ -895,6 +903,12 @@ def _eye_shape(n=1):
     if not _is_size(n):
         raise _shape_error(f"eye needs a size >= 0, not {n!r}")
     return (n, n)
+
+
+def _linspace_shape(start=0.0, stop=1.0, num=50):
+    if not _is_size(num):
+        raise _shape_error(f"linspace needs a count >= 0, not {num!r}")
+    return (num,)
 
 
 # --- helpers of the rules (namespace compositions) ---------------------------------
@@ -1174,6 +1188,10 @@ array_op("ones", nargs=0, params=(("shape", ()),), doc="ones(n), ones(m, n)",
          adjoint=(),
          forward=lambda xp, shape=(): xp.ones(shape),
          vjp=(), jvp=_zero_tangent, shape=_constant_shape)
+array_op("linspace", nargs=0, params=(("start", 0.0), ("stop", 1.0), ("num", 50)),
+         doc="linspace(start, stop, num): num evenly spaced numbers, both ends included",
+         forward=lambda xp, start=0.0, stop=1.0, num=50: xp.linspace(start, stop, num),
+         vjp=(), jvp=_zero_tangent, shape=_linspace_shape)
 array_op("eye", nargs=0, params=(("n", 1),), doc="eye(n): the n x n identity",
          adjoint=(),
          forward=lambda xp, n=1: xp.eye(n),

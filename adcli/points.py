@@ -111,7 +111,7 @@ def resolve(variables, at):
     if isinstance(at, str):
         at = parse_point_text(at)
     if isinstance(at, Mapping):
-        at = _in_order(variables, at)  # then as a sequence: the same fast path
+        at = in_order(variables, at)  # then as a sequence: the same fast path
     if isinstance(at, (int, float)) or _is_scalar(at):
         at = [at]
     if at is None:
@@ -134,7 +134,7 @@ def resolve(variables, at):
     return [_float(value, name) for value, name in zip(values, variables)]
 
 
-def _in_order(variables, mapping):
+def in_order(variables, mapping):
     """The mapping's values in variable order (a sequence); PointError for a
     missing or unknown name.  A mapping already in that order (built from
     graph.variables) is read as it is; else one itemgetter call does the

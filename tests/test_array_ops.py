@@ -73,6 +73,7 @@ SAMPLES = {
     "zeros": [({"shape": (2, 3)}, [])],
     "ones": [({"shape": (4,)}, [])],
     "eye": [({"n": 3}, [])],
+    "linspace": [({"start": -1.0, "stop": 2.0, "num": 4}, [])],
 }
 
 CASES = [pytest.param(name, params, makers, id=f"{name}-{k}")
@@ -250,6 +251,7 @@ SHAPE_ERRORS = [
     ("zeros", {"shape": (2, -1)}, [], "a shape is a tuple of sizes >= 0, not (2, -1)"),
     ("ones", {"shape": (1.5,)}, [], "a shape is a tuple of sizes >= 0, not (1.5,)"),
     ("eye", {"n": -2}, [], "eye needs a size >= 0, not -2"),
+    ("linspace", {"num": -1}, [], "linspace needs a count >= 0, not -1"),
     ("sum", {"axis": 1.5}, [(2, 3)], "axis must be an integer or None, not 1.5"),
     ("index", {"index": (4,)}, [(4,)],
      "index 4 is out of range for axis 0 of size 4 (shape (4,))"),

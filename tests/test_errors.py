@@ -41,17 +41,28 @@ def caret(error):
     ("x,y", ",", "unexpected ','", None),
     ("x+1)", ")", "unmatched ')'", "matching '('"),
     ("()", ")", "empty parentheses", None),
-    ("x @ y", "@", "unexpected character '@'", "operators are"),
+    ("x & y", "&", "unexpected character '&'", "operators are"),
     ("x % 2", "%", "unexpected character '%'", "modulo"),
     ("x!", "!", "unexpected character '!'", "factorial"),
-    ("[x]", "[", "unexpected '['", "( )"),
+    ("x[1.5]", "1.5", "an index must be an integer", None),
+    ("x[y]", "y", "an index must be a number", None),
+    ("x[0", "", "missing ']'", "column 2"),
+    ("sum(x, axis=y)", "y", "axis= must be a number", None),
+    ("sum(x, foo=1)", "foo", "sum has no argument foo= (it takes: axis=)", None),
+    ("sin(x, axis=0)", "axis", "sin has no argument axis=", None),
+    ("zeros(n)", "n", "a size must be a number", None),
+    ("zeros(2.5)", "2.5", "a size must be an integer", None),
+    ("x.y", ".", "unexpected character '.'", "A.T"),
+    ('load("A.csv")', '"A.csv"', "load(...) reads a data file", None),
+    ("[[1, 2], [3, 4]", "", "missing ']'", "column 1"),
     ("x = )", ")", "unmatched", None),
     ("1 = x", "=", "unexpected", None),
     ("x × y", "×", "unexpected character", None),
     ("x1..2", ".", "unexpected character '.'", "decimal point"),
     ("1.2.3", "1.2.3", "one decimal point", None),
     ("__import__('os')", "'", "unexpected character", "strings"),
-    ('__import__("os").system("ls")', '"', "unexpected character", "strings"),
+    ('__import__("os").system("ls")', '.', "unexpected character '.'", None),
+    ('sin("os")', '"os"', "sin takes no text argument", "load"),
     ("1e999", "1e999", "too large", None),
     ("x + 1e400*y", "1e400", "too large", None),
 ])
@@ -68,10 +79,10 @@ def test_syntax_errors_point_at_the_fault(text, under, says, hint):
 
 
 def test_error_attributes_locate_the_fault():
-    error = parse_error("x + @")
-    assert error.source == "x + @"
+    error = parse_error("x + &")
+    assert error.source == "x + &"
     assert (error.start, error.end) == (4, 5)
-    assert error.message == "unexpected character '@'"
+    assert error.message == "unexpected character '&'"
     assert error.kind == "syntax"
 
 
@@ -121,16 +132,16 @@ def test_caret_on_the_right_line_of_a_multi_line_expression():
 
 
 def test_caret_after_a_tab():
-    error = parse_error("\tx @ y")
+    error = parse_error("\tx % y")
     shown, marked = caret(error)
-    assert marked == "@"
+    assert marked == "%"
 
 
 def test_caret_on_a_very_long_line_keeps_the_fault_in_view():
-    text = "+".join(["x"] * 400) + " @ " + "+".join(["y"] * 400)
+    text = "+".join(["x"] * 400) + " % " + "+".join(["y"] * 400)
     error = parse_error(text)
     shown, marked = caret(error)
-    assert marked == "@"
+    assert marked == "%"
     assert len(shown) < 120
 
 

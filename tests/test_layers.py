@@ -16,7 +16,7 @@ LAYERS = (
     ("errors", "ops", "graph", "files"),
     ("engine",),
     ("language",),
-    ("points", "array_values", "array_results", "api", "jacobians", "__init__"),
+    ("points", "array_values", "array_results", "array_api", "api", "jacobians", "__init__"),
     ("tools", "workloads"),
     ("cli", "__main__"),
 )

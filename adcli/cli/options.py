@@ -118,6 +118,14 @@ def output_options(command):
                              "[default: shortest exact]. JSON is always exact.")(command)
 
 
+def full_option(command):
+    """--full: a table shows every entry of an array (the array views' full)."""
+    return click.option("--full", is_flag=True,
+                        help="Tables show every entry of an array [default: an array of "
+                             "more than 1000 entries shows the first and last 3 along "
+                             "each axis, as NumPy prints it].")(command)
+
+
 class ExpressionCommand(click.Command):
     """A command whose EXPR may start with a minus ("-x**2", "-(x*exp(-x))").
 

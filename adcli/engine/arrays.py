@@ -99,7 +99,7 @@ def _namespace():
     for name in ("matmul", "transpose", "sum", "mean", "prod", "expand_dims", "broadcast_to",
                  "reshape", "squeeze", "zeros", "ones", "eye", "stack", "outer", "trace",
                  "diag", "flip", "shape", "ndim", "size", "equal", "multiply", "add",
-                 "negative", "concatenate"):
+                 "negative", "concatenate", "linspace"):
         setattr(space, name, getattr(np, name))
     space.max, space.min = np.max, np.min
     space.det = np.linalg.det
@@ -149,6 +149,9 @@ def shapes(graph, input_shapes):
         raise ShapeError(f"expected {len(graph.var_nodes)} input shapes, "
                          f"got {len(input_shapes)}")
     result = [()] * len(graph.ops)
+    for node, value in enumerate(graph.initial_values):
+        if type(value) is not float:  # array data: load("A.csv")
+            result[node] = np.shape(value)
     for node, shape in zip(graph.var_nodes, input_shapes):
         result[node] = shape
     for node in graph.op_nodes:

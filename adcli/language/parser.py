@@ -11,6 +11,7 @@ import os
 import re
 import threading
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .. import ops
 from ..engine import scalar
@@ -22,6 +23,8 @@ GRAMMAR_FILE = "adcli.lark"
 _INFINITY = float("inf")
 _ADD, _SUB, _MUL, _DIV, _POW, _NEG = (ops.TABLE[name]
                                       for name in ("add", "sub", "mul", "div", "pow", "neg"))
+_MATMUL, _STACK, _TRANSPOSE, _INDEX = (ops.ARRAY_TABLE[name]
+                                       for name in ("matmul", "stack", "transpose", "index"))
 
 
 def grammar_path():
@@ -136,27 +139,18 @@ class _Reductions:
         value, end = self._constant(value)
         return Claim(word.text, value, word.start, end)
 
-    def claim_array(self, word, array):
-        values, end = array
-        return Claim(word.text, values, word.start, end)
-
     def claim_agrees(self, word, tilde, method):
         return Claim(word.text, ("~", method.text), word.start, method.end)
 
-    def array(self, open_bracket, *items_and_commas):
-        """[items, end]: a nested array is such a list, a number a ref."""
-        close_bracket = items_and_commas[-1]
-        items = [item[0] if type(item) is list else self._constant(item)[0]
-                 for item in items_and_commas[:-1:2]]
-        return [items, close_bracket.end]
-
     def _constant(self, ref):
-        """(value, end) of a number in a check; a name there is an error."""
+        """(value, end) of a number or an array of numbers in a check (nested
+        lists); a name there is an error."""
         node, start, end = self._node(ref)
-        if not self.builder.is_constant(node):
+        value = _constant_value(self.builder, node)
+        if value is None:
             raise ExpressionError("a check compares with numbers, not expressions of "
                                   "variables", self.builder.source, start, end, kind="check")
-        return self.builder.values[node], end
+        return value, end
 
     # operators
     def add(self, left, plus, right):
@@ -177,6 +171,53 @@ class _Reductions:
     def pow(self, left, power, right):
         return self._binary(_POW, left, right)
 
+    def matmul(self, left, at, right):
+        return self._binary(_MATMUL, left, right)
+
+    # arrays
+    def array(self, open_bracket, elements, close_bracket):
+        """[a, b, c]: the elements stacked along a new first axis."""
+        span = (open_bracket.start, close_bracket.end)
+        return (self.builder.apply(_STACK, tuple(ref[0] for ref in elements), span),) + span
+
+    def elements(self, *elements_and_commas):
+        return [self._node(element) for element in elements_and_commas[::2]]
+
+    def transpose(self, operand, mark):
+        operand = self._node(operand)
+        span = (operand[1], mark.end)
+        return (self.builder.apply(_TRANSPOSE, (operand[0],), span),) + span
+
+    def subscript(self, operand, open_bracket, items, close_bracket):
+        """x[i], x[a:b], A[i, :]: a basic index, its parts integer constants."""
+        operand = self._node(operand)
+        span = (operand[1], close_bracket.end)
+        spec = tuple(item if type(item) is slice else self._integer(item, "an index")
+                     for item in items)
+        op = ops.with_params(_INDEX, index=spec)
+        return (self.builder.apply(op, (operand[0],), span),) + span
+
+    def subscripts(self, *items_and_commas):
+        return list(items_and_commas[::2])
+
+    def slice(self, *parts):
+        """lo:hi or lo:hi:step with any part left out: the sums between colons."""
+        given, current = [], None
+        for part in parts:
+            if type(part) is Token and part.kind == "COLON":
+                given.append(current)
+                current = None
+            else:
+                current = self._integer(part, "a slice bound")
+        given.append(current)
+        return slice(*given)
+
+    def keyword(self, name, assign, value):
+        return _Keyword(name, self._node(value))
+
+    def string(self, text):
+        return _Keyword(None, text)
+
     def neg(self, minus, operand):
         operand = self._node(operand)
         span = (minus.start, operand[2])
@@ -190,15 +231,27 @@ class _Reductions:
         return (self._node(inner)[0], open_paren.start, close_paren.end)
 
     def args(self, *arguments_and_commas):
-        return [self._node(argument) for argument in arguments_and_commas[::2]]
+        return [argument if type(argument) is _Keyword else self._node(argument)
+                for argument in arguments_and_commas[::2]]
 
     def call(self, name, open_paren, *arguments_and_close):
-        """name(args) or name(): arguments_and_close is (args, ')') or (')',)."""
+        """name(args) or name(): arguments_and_close is (args, ')') or (')',);
+        args may hold keywords (axis=0) and a string (load("A.csv"))."""
         *arguments, close_paren = arguments_and_close
         arguments = arguments[0] if arguments else []
         span = (name.start, close_paren.end)
-        op = self._function(name, len(arguments), span)
-        inputs = tuple(ref[0] for ref in arguments)
+        positional = [a for a in arguments if type(a) is not _Keyword]
+        keywords = [a for a in arguments if type(a) is _Keyword]
+        if keywords and keywords[0].name is None or name.text == "load":
+            return self._load(name, keywords, positional, span)
+        op = self._function(name, len(positional), span, keywords)
+        if op.array and op.nargs == 0:  # zeros(2, 3), eye(3): the arguments are the shape
+            op = self._static_arguments(op, positional, span)
+            positional = []
+        if keywords:
+            op = ops.with_params(op, **{k.name.text: self._keyword_value(op, k)
+                                        for k in keywords})
+        inputs = tuple(ref[0] for ref in positional)
         return (self.builder.apply(op, inputs, span),) + span
 
     # helpers
@@ -217,18 +270,29 @@ class _Reductions:
         span = (left[1], right[2])
         return (self.builder.apply(op, (left[0], right[0]), span),) + span
 
-    def _function(self, name_token, count, span):
-        """The op a call names, checked for its argument count."""
+    def _function(self, name_token, count, span, keywords=()):
+        """The op a call names, checked for its argument count.  max and min
+        with one argument (or axis=) are the array reductions, with two or
+        more the elementwise functions."""
         source = self.builder.source
         name, start, end = name_token.text, name_token.start, name_token.end
-        op = ops.TABLE.get(name)
         if name in self.builder.var_index:
             raise ExpressionError(f"{name} is a variable, not a function", source, start,
                                   end, hint=f"to multiply, write {name}*(...)", kind="name")
+        op = ops.TABLE.get(name)
+        array_op = ops.ARRAY_TABLE.get(name) if name in CALLABLE_ARRAY_OPS else None
+        # max(x) stays the elementwise op (a scalar's max is itself): on an
+        # array, graph.for_arrays() makes it the reduction, as numpy.max(x)
+        if array_op is not None and (op is None or keywords):
+            op = array_op
         if op is None or name in ops.OPERATOR_OPS:
             raise ExpressionError(f"unknown function {name!r}", source, start, end,
                                   hint=_function_hint(name), kind="name")
-        if op.variadic:
+        if op.array and op.nargs == 0:
+            if count <= len(op.params) or op.params[0][0] == "shape":
+                return op
+            wanted = f"at most {count_text(len(op.params), 'argument')}"
+        elif op.variadic:
             if count >= op.min_args:
                 return op
             wanted = f"at least {count_text(op.min_args, 'argument')}"
@@ -237,7 +301,106 @@ class _Reductions:
         else:
             wanted = count_text(op.nargs, "argument")
         raise ExpressionError(f"{name} takes {wanted}, got {count}", source, *span,
-                              hint=f"write {op.signature()}", kind="arity")
+                              hint=f"write {_signature(op)}", kind="arity")
+
+    def _static_arguments(self, op, positional, span):
+        """zeros(2, 3), ones(n), eye(3), linspace(0, 1, 50): the arguments are
+        constants that fix the op (its shape), not inputs."""
+        if op.params[0][0] == "shape":
+            shape = tuple(self._integer(ref, "a size") for ref in positional)
+            return ops.with_params(op, shape=shape)
+        given = {}
+        for (key, default), ref in zip(op.params, positional):
+            given[key] = (self._integer(ref, f"{op.name}'s {key}") if type(default) is int
+                          else self._number(ref, f"{op.name}'s {key}"))
+        return ops.with_params(op, **given)
+
+    def _keyword_value(self, op, keyword):
+        """The constant of axis=0 (an integer, or none for all axes)."""
+        name = keyword.name
+        if not op.array or name.text not in dict(op.params) or name.text == "index":
+            takes = ", ".join(f"{k}=" for k, _ in op.params if k != "index") or "none"
+            raise ExpressionError(f"{op.name} has no argument {name.text}= (it takes: {takes})",
+                                  self.builder.source, name.start, name.end, kind="arguments")
+        return self._integer(keyword.value, f"{name.text}=")
+
+    def _number(self, ref, what):
+        node, start, end = self._node(ref)
+        if not self.builder.is_constant(node):
+            raise ExpressionError(f"{what} must be a number, not an expression of variables",
+                                  self.builder.source, start, end, kind="arguments")
+        return self.builder.values[node]
+
+    def _integer(self, ref, what):
+        """The integer a constant sum holds (x[n-1] with n = 3 defined)."""
+        value = self._number(ref, what)
+        if not float(value).is_integer() or abs(value) > 2**62:
+            _, start, end = self._node(ref)
+            raise ExpressionError(f"{what} must be an integer, not {value!r}",
+                                  self.builder.source, start, end, kind="arguments")
+        return int(value)
+
+    def _load(self, name, strings, positional, span):
+        """load("A.csv"): the array in a data file beside the program."""
+        source = self.builder.source
+        if name.text != "load":
+            self._function(name, len(positional) + len(strings), span)  # unknown names first
+            raise ExpressionError(f"{name.text} takes no text argument", source,
+                                  strings[0].value.start, strings[0].value.end,
+                                  hint=_STRINGS, kind="arguments")
+        if positional or len(strings) != 1 or strings[0].name is not None:
+            raise ExpressionError('load takes one file name: load("A.csv")', source, *span,
+                                  kind="arity")
+        token = strings[0].value
+        value = self.builder.load(token.text[1:-1], (token.start, token.end))
+        return (value,) + span
+
+class _Keyword(NamedTuple):
+    """axis=0 in a call (name is its NAME token, value its ref), or a string
+    argument (name None, value the STRING token)."""
+
+    name: object
+    value: object
+
+
+#: the array ops a call may name (index and stack are written x[i] and [a, b])
+CALLABLE_ARRAY_OPS = frozenset(name for name in ops.ARRAY_TABLE
+                               if name not in ("index", "stack"))
+
+
+def _signature(op):
+    if op.array and op.nargs == 0:
+        if op.params[0][0] == "shape":
+            return f"{op.name}(n) or {op.name}(m, n)"
+        return f"{op.name}({', '.join(k for k, _ in op.params)})"
+    if op.array:
+        names = op.arg_names or ("x",)
+        keys = "".join(f", {k}=" for k, _ in op.params)
+        return f"{op.name}({', '.join(names)}{keys})"
+    return op.signature()
+
+
+def _constant_value(builder, node):
+    """A constant node's float, or the nested lists of an array literal of
+    constants ([[1, 2], [3, 4]]); None when a variable is involved.  Walked
+    with a stack: literals may nest deeply."""
+    done = {}
+    pending = [node]
+    while pending:
+        current = pending[-1]
+        if builder.is_constant(current):
+            done[current] = builder.values[current]
+            pending.pop()
+            continue
+        if builder.ops[current] is not _STACK:
+            return None
+        missing = [a for a in builder.args[current] if a not in done]
+        if missing:
+            pending.extend(missing)
+            continue
+        done[current] = [done[a] for a in builder.args[current]]
+        pending.pop()
+    return done[node]
 
 
 #: other tools' spellings: the function adcli calls it, or the formula to write
@@ -290,9 +453,10 @@ def _close_function(name):
     return close[0] if close else None
 
 
-_CONTINUES_AFTER = {None, "PLUS", "MINUS", "STAR", "SLASH", "POW", "LPAR", "LSQB", "COMMA",
-                    "ASSIGN", "COLON", "TILDE"}
-_CONTINUES_BEFORE = {"PLUS", "MINUS", "STAR", "SLASH", "POW", "RPAR", "RSQB"}
+_CONTINUES_AFTER = {None, "PLUS", "MINUS", "STAR", "SLASH", "POW", "MATMUL", "LPAR", "LSQB",
+                    "COMMA", "ASSIGN", "COLON", "TILDE"}
+_CONTINUES_BEFORE = {"PLUS", "MINUS", "STAR", "SLASH", "POW", "MATMUL", "RPAR", "RSQB",
+                     "TRANSPOSE"}
 
 
 _OPENING = {"LPAR", "LSQB"}
@@ -347,9 +511,9 @@ class _Parser:
         # the token kinds _tokens does more with than yield them
         self.special = self.lexicon.ignored | {"_NEWLINE", "_BAD"} | _OPENING | _CLOSING
 
-    def parse(self, source):
+    def parse(self, source, loader=None):
         with self.lock:
-            builder = self.reductions.builder = new_builder(source)
+            builder = self.reductions.builder = new_builder(source, loader)
             paused = gc.isenabled()
             gc.disable()  # the parse allocates no cycles; scanning them is waste
             try:
@@ -450,18 +614,20 @@ def _the_parser():
     return _parser
 
 
-def parse_builder(source):
-    """Parse text into a GraphBuilder holding the tape and the statements."""
+def parse_builder(source, loader=None):
+    """Parse text into a GraphBuilder holding the tape and the statements;
+    loader(path) reads the data files of load("A.csv") (None: load is an
+    error)."""
     if not source.strip() or not _has_code(source):
         raise ExpressionError("the expression is empty",
                               hint='write a formula, e.g. "x**2 + sin(y)"')
-    return _the_parser().parse(source)
+    return _the_parser().parse(source, loader)
 
 
-def new_builder(source):
+def new_builder(source, loader=None):
     """A graph builder for source: constants fold in the scalar namespace, and
     declared variables follow the grammar's rule for names."""
-    return GraphBuilder(source, scalar, variable_name_problem)
+    return GraphBuilder(source, scalar, variable_name_problem, loader)
 
 
 def variable_name_problem(name):
@@ -506,6 +672,7 @@ _TOKEN_WORDS = {
     "COMMA": "','", "$END": "the end of the expression", "ASSIGN": "'='",
     "_SEMI": "';'", "_NEWLINE": "a new line", "OUTPUT": "'output'", "CHECK": "'check'",
     "TOLERANCE": "'tolerance'", "COLON": "':'", "TILDE": "'~'", "LSQB": "'['", "RSQB": "']'",
+    "MATMUL": "'@'", "TRANSPOSE": "'.T'", "STRING": "a file name in quotes",
 }
 
 
@@ -542,11 +709,6 @@ def _empty_parentheses(source, token):
                            hint="put an expression inside, e.g. (x)")
 
 
-def _square_bracket(source, token):
-    return ExpressionError("unexpected '['", source, token.start, token.end,
-                           hint="use ( ) for grouping; [ ] lists belong in check statements")
-
-
 #: (explanation, in any parser state, example inputs that fail as it explains)
 _EXAMPLES = (
     (_number_then_name, False, ("2 x", "x + 2 y")),
@@ -555,7 +717,6 @@ _EXAMPLES = (
         "sin(x) y", "sin(x) 2", "sin(x) (y)", "x + sin(x) y", "x + (y) z")),
     (_trailing_comma, False, ("max(x,)", "max(x, y,)")),
     (_empty_parentheses, False, ("()", "x*()")),
-    (_square_bracket, True, ("[x]",)),
 )
 
 
@@ -616,28 +777,33 @@ def _previous_token(source, position):
 
 def _early_end(source, expected):
     position = len(source.rstrip())
-    unclosed = _unclosed_paren(source)
+    unclosed = _unclosed_bracket(source)
     if unclosed is not None:
-        line, column = line_and_column(source, unclosed)
+        opening, at = unclosed
+        line, column = line_and_column(source, at)
         where = f"line {line}, column {column}" if "\n" in source else f"column {column}"
-        return ExpressionError("missing ')'", source, position,
-                               hint=f"the '(' at {where} is never closed")
+        return ExpressionError(f"missing {_CLOSER[opening]!r}", source, position,
+                               hint=f"the {opening!r} at {where} is never closed")
     words = sorted(_TOKEN_WORDS.get(name, name) for name in expected)
     return ExpressionError("the expression ends too early", source, position,
                            hint="expected " + ", ".join(words))
 
 
-def _unclosed_paren(source):
-    depth_starts = []
+_CLOSER = {"(": ")", "[": "]"}
+
+
+def _unclosed_bracket(source):
+    """(the bracket, its position) of the innermost ( or [ never closed."""
+    starts = []
     for index, char in enumerate(source):
-        if char == "(":
-            depth_starts.append(index)
-        elif char == ")" and depth_starts:
-            depth_starts.pop()
-    return depth_starts[-1] if depth_starts else None
+        if char in _CLOSER:
+            starts.append((char, index))
+        elif char in ")]" and starts:
+            starts.pop()
+    return starts[-1] if starts else None
 
 
-_STRINGS = "strings are not part of the language; write names without quotes"
+_STRINGS = 'strings in quotes are only file names, in load("A.csv"); write names without quotes'
 
 #: characters no token starts with: what to write instead
 _CHARACTER_HINTS = {
@@ -646,7 +812,7 @@ _CHARACTER_HINTS = {
     "{": "use ( ) for grouping", "}": "use ( ) for grouping",
     "!": "there is no factorial; use * and **",
     "%": "there is no modulo operator",
-    ".": "a number has one decimal point, e.g. 1.5 or .5",
+    ".": "a number has one decimal point, e.g. 1.5 or .5 (and A.T transposes)",
 }
 
 #: characters of typeset mathematics: the ASCII to type instead
@@ -671,7 +837,7 @@ def _bad_character(source, position):
         elif instead == "":
             hint = f"remove it: {_character_name(char)}, an invisible character"
         else:
-            hint = "operators are + - * / ** ^, names are ASCII letters, digits and _"
+            hint = "operators are + - * / ** ^ @, names are ASCII letters, digits and _"
     return (f"unexpected character {char!r}", source, position, end, hint)
 
 

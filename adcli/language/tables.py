@@ -5,21 +5,24 @@
 """The LALR(1) tables and the tokens of grammars/adcli.lark as plain literals,
 run by adcli/language/lalr.py."""
 
-GRAMMAR_SHA256 = '0acecaa22299cd24b69db843b432aa38b2eac0ec6efc8f88df848b97e401b1dd'
+GRAMMAR_SHA256 = '59337ad3988d2a7d5f218c28a43d02f46982db30a439595b50e158d4ecfb7e06'
 
 #: (kind, regular expression) of each token, in the order the tokenizer tries
 #: them (Lark's basic lexer order: priority, then the longest match first)
 TOKENS = (
     ('NUMBER', '([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?'),
     ('NAME', '[A-Za-z_][A-Za-z_0-9]*'),
+    ('STRING', '"[^"\n]*"'),
     ('__IGNORE_0', '[ \t\r\x0c]+'),
     ('COMMENT', '#[^\n]*'),
+    ('TRANSPOSE', '\\.T(?![A-Za-z_0-9])'),
     ('POW', '(?:\\*\\*|\\^)'),
     ('ASSIGN', '='),
     ('COLON', ':'),
     ('COMMA', ','),
     ('LPAR', '\\('),
     ('LSQB', '\\['),
+    ('MATMUL', '@'),
     ('MINUS', '\\-'),
     ('PLUS', '\\+'),
     ('RPAR', '\\)'),
@@ -73,12 +76,7 @@ RULES = (
     ('claims', 'claim', 'k', 'claims'),
     ('claim', 'NAME', 'k', 'claim_flag'),
     ('claim', 'NAME sum', 'kk', 'claim_number'),
-    ('claim', 'NAME array', 'kk', 'claim_array'),
     ('claim', 'NAME TILDE NAME', 'kkk', 'claim_agrees'),
-    ('array', 'LSQB item __array_star_5 RSQB', 'kk*k', 'array'),
-    ('array', 'LSQB item RSQB', 'kkk', 'array'),
-    ('item', 'sum', 'k', ''),
-    ('item', 'array', 'k', ''),
     ('_sep', '_NEWLINE', '-', '[]'),
     ('_sep', '_SEMI', '-', '[]'),
     ('sum', 'product', 'k', ''),
@@ -87,18 +85,44 @@ RULES = (
     ('product', 'unary', 'k', ''),
     ('product', 'product STAR unary', 'kkk', 'mul'),
     ('product', 'product SLASH unary', 'kkk', 'div'),
+    ('product', 'product MATMUL unary', 'kkk', 'matmul'),
     ('unary', 'power', 'k', ''),
     ('unary', 'MINUS unary', 'kk', 'neg'),
     ('unary', 'PLUS unary', 'kk', 'pos'),
-    ('power', 'atom', 'k', ''),
-    ('power', 'atom POW unary', 'kkk', 'pow'),
+    ('power', 'postfix', 'k', ''),
+    ('power', 'postfix POW unary', 'kkk', 'pow'),
+    ('postfix', 'atom', 'k', ''),
+    ('postfix', 'postfix LSQB subscripts RSQB', 'kkkk', 'subscript'),
+    ('postfix', 'postfix TRANSPOSE', 'kk', 'transpose'),
+    ('subscripts', 'subscript_item __subscripts_star_5', 'k*', 'subscripts'),
+    ('subscripts', 'subscript_item', 'k', 'subscripts'),
+    ('subscript_item', 'sum', 'k', ''),
+    ('subscript_item', 'slice', 'k', ''),
+    ('slice', 'COLON', 'k', 'slice'),
+    ('slice', 'COLON sum', 'kk', 'slice'),
+    ('slice', 'sum COLON', 'kk', 'slice'),
+    ('slice', 'sum COLON sum', 'kkk', 'slice'),
+    ('slice', 'COLON COLON', 'kk', 'slice'),
+    ('slice', 'COLON COLON sum', 'kkk', 'slice'),
+    ('slice', 'COLON sum COLON', 'kkk', 'slice'),
+    ('slice', 'COLON sum COLON sum', 'kkkk', 'slice'),
+    ('slice', 'sum COLON COLON', 'kkk', 'slice'),
+    ('slice', 'sum COLON COLON sum', 'kkkk', 'slice'),
+    ('slice', 'sum COLON sum COLON', 'kkkk', 'slice'),
+    ('slice', 'sum COLON sum COLON sum', 'kkkkk', 'slice'),
     ('atom', 'NUMBER', 'k', 'number'),
     ('atom', 'NAME', 'k', 'name'),
     ('atom', 'NAME LPAR args RPAR', 'kkkk', 'call'),
     ('atom', 'NAME LPAR RPAR', 'kkk', 'call'),
     ('atom', 'LPAR sum RPAR', 'kkk', 'paren'),
-    ('args', 'sum __args_star_6', 'k*', 'args'),
-    ('args', 'sum', 'k', 'args'),
+    ('atom', 'LSQB elements RSQB', 'kkk', 'array'),
+    ('args', 'argument __args_star_6', 'k*', 'args'),
+    ('args', 'argument', 'k', 'args'),
+    ('argument', 'sum', 'k', ''),
+    ('argument', 'NAME ASSIGN sum', 'kkk', 'keyword'),
+    ('argument', 'STRING', 'k', 'string'),
+    ('elements', 'sum __elements_star_7', 'k*', 'elements'),
+    ('elements', 'sum', 'k', 'elements'),
     ('__program_plus_0', '_sep', '*', '[]'),
     ('__program_plus_0', '__program_plus_0 _sep', '**', '[]'),
     ('__program_star_1', '__program_plus_0 statement', '*k', '[]'),
@@ -109,160 +133,208 @@ RULES = (
     ('__bindings_star_3', '__bindings_star_3 COMMA binding', '*kk', '[]'),
     ('__claims_star_4', 'COMMA claim', 'kk', '[]'),
     ('__claims_star_4', '__claims_star_4 COMMA claim', '*kk', '[]'),
-    ('__array_star_5', 'COMMA item', 'kk', '[]'),
-    ('__array_star_5', '__array_star_5 COMMA item', '*kk', '[]'),
-    ('__args_star_6', 'COMMA sum', 'kk', '[]'),
-    ('__args_star_6', '__args_star_6 COMMA sum', '*kk', '[]'),
+    ('__subscripts_star_5', 'COMMA subscript_item', 'kk', '[]'),
+    ('__subscripts_star_5', '__subscripts_star_5 COMMA subscript_item', '*kk', '[]'),
+    ('__args_star_6', 'COMMA argument', 'kk', '[]'),
+    ('__args_star_6', '__args_star_6 COMMA argument', '*kk', '[]'),
+    ('__elements_star_7', 'COMMA sum', 'kk', '[]'),
+    ('__elements_star_7', '__elements_star_7 COMMA sum', '*kk', '[]'),
 )
 
 START = 0  # the state before any token
-END = 17  # the state that accepts at $END
+END = 19  # the state that accepts at $END
 
 #: per state: symbol -> the state after it (a token shifted, or a rule reduced)
 GOTO = (
-    {'CHECK': 1, 'LPAR': 2, 'MINUS': 3, 'NAME': 4, 'NUMBER': 5, 'OUTPUT': 6, 'PLUS': 7,  # 0
-     'TOLERANCE': 8, '_NEWLINE': 9, '_SEMI': 10, '__program_plus_0': 11, '_sep': 12, 'atom': 13,
-     'power': 14, 'product': 15, 'program': 16, 'start': 17, 'statement': 18, 'sum': 19,
-     'unary': 20},
-    {'NAME': 21, 'names': 22},  # 1
-    {'LPAR': 2, 'MINUS': 3, 'NAME': 23, 'NUMBER': 5, 'PLUS': 7, 'atom': 13, 'power': 14,  # 2
-     'product': 15, 'sum': 24, 'unary': 20},
-    {'LPAR': 2, 'MINUS': 3, 'NAME': 23, 'NUMBER': 5, 'PLUS': 7, 'atom': 13, 'power': 14,  # 3
-     'unary': 25},
-    {'ASSIGN': 26, 'LPAR': 27},  # 4
-    {},  # 5
-    {'NAME': 28},  # 6
-    {'LPAR': 2, 'MINUS': 3, 'NAME': 23, 'NUMBER': 5, 'PLUS': 7, 'atom': 13, 'power': 14,  # 7
-     'unary': 29},
-    {'NAME': 30, 'claim': 31, 'claims': 32},  # 8
-    {},  # 9
+    {'CHECK': 1, 'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 5, 'NUMBER': 6, 'OUTPUT': 7,  # 0
+     'PLUS': 8, 'TOLERANCE': 9, '_NEWLINE': 10, '_SEMI': 11, '__program_plus_0': 12, '_sep': 13,
+     'atom': 14, 'postfix': 15, 'power': 16, 'product': 17, 'program': 18, 'start': 19,
+     'statement': 20, 'sum': 21, 'unary': 22},
+    {'NAME': 23, 'names': 24},  # 1
+    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 2
+     'postfix': 15, 'power': 16, 'product': 17, 'sum': 26, 'unary': 22},
+    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 3
+     'elements': 27, 'postfix': 15, 'power': 16, 'product': 17, 'sum': 28, 'unary': 22},
+    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 4
+     'postfix': 15, 'power': 16, 'unary': 29},
+    {'ASSIGN': 30, 'LPAR': 31},  # 5
+    {},  # 6
+    {'NAME': 32},  # 7
+    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 8
+     'postfix': 15, 'power': 16, 'unary': 33},
+    {'NAME': 34, 'claim': 35, 'claims': 36},  # 9
     {},  # 10
-    {'CHECK': 1, 'LPAR': 2, 'MINUS': 3, 'NAME': 4, 'NUMBER': 5, 'OUTPUT': 6, 'PLUS': 7,  # 11
-     'TOLERANCE': 8, '_NEWLINE': 9, '_SEMI': 10, '_sep': 33, 'atom': 13, 'power': 14,
-     'product': 15, 'statement': 34, 'sum': 19, 'unary': 20},
-    {},  # 12
-    {'POW': 35},  # 13
+    {},  # 11
+    {'CHECK': 1, 'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 5, 'NUMBER': 6, 'OUTPUT': 7,  # 12
+     'PLUS': 8, 'TOLERANCE': 9, '_NEWLINE': 10, '_SEMI': 11, '_sep': 37, 'atom': 14,
+     'postfix': 15, 'power': 16, 'product': 17, 'statement': 38, 'sum': 21, 'unary': 22},
+    {},  # 13
     {},  # 14
-    {'SLASH': 36, 'STAR': 37},  # 15
+    {'LSQB': 39, 'POW': 40, 'TRANSPOSE': 41},  # 15
     {},  # 16
-    {},  # 17
-    {'_NEWLINE': 9, '_SEMI': 10, '__program_plus_0': 38, '__program_star_1': 39,  # 18
-     '_sep': 12},
-    {'MINUS': 40, 'PLUS': 41},  # 19
-    {},  # 20
-    {'COMMA': 42, '__statement_star_2': 43},  # 21
-    {'NAME': 44},  # 22
-    {'LPAR': 27},  # 23
-    {'MINUS': 40, 'PLUS': 41, 'RPAR': 45},  # 24
-    {},  # 25
-    {'LPAR': 2, 'MINUS': 3, 'NAME': 23, 'NUMBER': 5, 'PLUS': 7, 'atom': 13, 'power': 14,  # 26
-     'product': 15, 'sum': 46, 'unary': 20},
-    {'LPAR': 2, 'MINUS': 3, 'NAME': 23, 'NUMBER': 5, 'PLUS': 7, 'RPAR': 47, 'args': 48,  # 27
-     'atom': 13, 'power': 14, 'product': 15, 'sum': 49, 'unary': 20},
-    {'COMMA': 42, '__statement_star_2': 50},  # 28
+    {'MATMUL': 42, 'SLASH': 43, 'STAR': 44},  # 17
+    {},  # 18
+    {},  # 19
+    {'_NEWLINE': 10, '_SEMI': 11, '__program_plus_0': 45, '__program_star_1': 46,  # 20
+     '_sep': 13},
+    {'MINUS': 47, 'PLUS': 48},  # 21
+    {},  # 22
+    {'COMMA': 49, '__statement_star_2': 50},  # 23
+    {'NAME': 51},  # 24
+    {'LPAR': 31},  # 25
+    {'MINUS': 47, 'PLUS': 48, 'RPAR': 52},  # 26
+    {'RSQB': 53},  # 27
+    {'COMMA': 54, 'MINUS': 47, 'PLUS': 48, '__elements_star_7': 55},  # 28
     {},  # 29
-    {'LPAR': 2, 'LSQB': 51, 'MINUS': 3, 'NAME': 23, 'NUMBER': 5, 'PLUS': 7, 'TILDE': 52,  # 30
-     'array': 53, 'atom': 13, 'power': 14, 'product': 15, 'sum': 54, 'unary': 20},
-    {'COMMA': 55, '__claims_star_4': 56},  # 31
-    {},  # 32
+    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 30
+     'postfix': 15, 'power': 16, 'product': 17, 'sum': 56, 'unary': 22},
+    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 57, 'NUMBER': 6, 'PLUS': 8, 'RPAR': 58,  # 31
+     'STRING': 59, 'args': 60, 'argument': 61, 'atom': 14, 'postfix': 15, 'power': 16,
+     'product': 17, 'sum': 62, 'unary': 22},
+    {'COMMA': 49, '__statement_star_2': 63},  # 32
     {},  # 33
-    {'_NEWLINE': 9, '_SEMI': 10, '__program_plus_0': 57, '__program_star_1': 58,  # 34
-     '_sep': 12},
-    {'LPAR': 2, 'MINUS': 3, 'NAME': 23, 'NUMBER': 5, 'PLUS': 7, 'atom': 13, 'power': 14,  # 35
-     'unary': 59},
-    {'LPAR': 2, 'MINUS': 3, 'NAME': 23, 'NUMBER': 5, 'PLUS': 7, 'atom': 13, 'power': 14,  # 36
-     'unary': 60},
-    {'LPAR': 2, 'MINUS': 3, 'NAME': 23, 'NUMBER': 5, 'PLUS': 7, 'atom': 13, 'power': 14,  # 37
-     'unary': 61},
-    {'CHECK': 1, 'LPAR': 2, 'MINUS': 3, 'NAME': 4, 'NUMBER': 5, 'OUTPUT': 6, 'PLUS': 7,  # 38
-     'TOLERANCE': 8, '_NEWLINE': 9, '_SEMI': 10, '_sep': 33, 'atom': 13, 'power': 14,
-     'product': 15, 'statement': 62, 'sum': 19, 'unary': 20},
-    {'_NEWLINE': 9, '_SEMI': 10, '__program_plus_0': 63, '_sep': 12},  # 39
-    {'LPAR': 2, 'MINUS': 3, 'NAME': 23, 'NUMBER': 5, 'PLUS': 7, 'atom': 13, 'power': 14,  # 40
-     'product': 64, 'unary': 20},
-    {'LPAR': 2, 'MINUS': 3, 'NAME': 23, 'NUMBER': 5, 'PLUS': 7, 'atom': 13, 'power': 14,  # 41
-     'product': 65, 'unary': 20},
-    {'NAME': 66},  # 42
-    {'COMMA': 67},  # 43
-    {'NAME': 68, 'binding': 69, 'bindings': 70},  # 44
-    {},  # 45
-    {'MINUS': 40, 'PLUS': 41},  # 46
-    {},  # 47
-    {'RPAR': 71},  # 48
-    {'COMMA': 72, 'MINUS': 40, 'PLUS': 41, '__args_star_6': 73},  # 49
-    {'COMMA': 67},  # 50
-    {'LPAR': 2, 'LSQB': 51, 'MINUS': 3, 'NAME': 23, 'NUMBER': 5, 'PLUS': 7, 'array': 74,  # 51
-     'atom': 13, 'item': 75, 'power': 14, 'product': 15, 'sum': 76, 'unary': 20},
-    {'NAME': 77},  # 52
+    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'TILDE': 64,  # 34
+     'atom': 14, 'postfix': 15, 'power': 16, 'product': 17, 'sum': 65, 'unary': 22},
+    {'COMMA': 66, '__claims_star_4': 67},  # 35
+    {},  # 36
+    {},  # 37
+    {'_NEWLINE': 10, '_SEMI': 11, '__program_plus_0': 68, '__program_star_1': 69,  # 38
+     '_sep': 13},
+    {'COLON': 70, 'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8,  # 39
+     'atom': 14, 'postfix': 15, 'power': 16, 'product': 17, 'slice': 71, 'subscript_item': 72,
+     'subscripts': 73, 'sum': 74, 'unary': 22},
+    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 40
+     'postfix': 15, 'power': 16, 'unary': 75},
+    {},  # 41
+    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 42
+     'postfix': 15, 'power': 16, 'unary': 76},
+    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 43
+     'postfix': 15, 'power': 16, 'unary': 77},
+    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 44
+     'postfix': 15, 'power': 16, 'unary': 78},
+    {'CHECK': 1, 'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 5, 'NUMBER': 6, 'OUTPUT': 7,  # 45
+     'PLUS': 8, 'TOLERANCE': 9, '_NEWLINE': 10, '_SEMI': 11, '_sep': 37, 'atom': 14,
+     'postfix': 15, 'power': 16, 'product': 17, 'statement': 79, 'sum': 21, 'unary': 22},
+    {'_NEWLINE': 10, '_SEMI': 11, '__program_plus_0': 80, '_sep': 13},  # 46
+    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 47
+     'postfix': 15, 'power': 16, 'product': 81, 'unary': 22},
+    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 48
+     'postfix': 15, 'power': 16, 'product': 82, 'unary': 22},
+    {'NAME': 83},  # 49
+    {'COMMA': 84},  # 50
+    {'NAME': 85, 'binding': 86, 'bindings': 87},  # 51
+    {},  # 52
     {},  # 53
-    {'MINUS': 40, 'PLUS': 41},  # 54
-    {'NAME': 30, 'claim': 78},  # 55
-    {'COMMA': 79},  # 56
-    {'CHECK': 1, 'LPAR': 2, 'MINUS': 3, 'NAME': 4, 'NUMBER': 5, 'OUTPUT': 6, 'PLUS': 7,  # 57
-     'TOLERANCE': 8, '_NEWLINE': 9, '_SEMI': 10, '_sep': 33, 'atom': 13, 'power': 14,
-     'product': 15, 'statement': 62, 'sum': 19, 'unary': 20},
-    {'_NEWLINE': 9, '_SEMI': 10, '__program_plus_0': 80, '_sep': 12},  # 58
+    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 54
+     'postfix': 15, 'power': 16, 'product': 17, 'sum': 88, 'unary': 22},
+    {'COMMA': 89},  # 55
+    {'MINUS': 47, 'PLUS': 48},  # 56
+    {'ASSIGN': 90, 'LPAR': 31},  # 57
+    {},  # 58
     {},  # 59
-    {},  # 60
-    {},  # 61
-    {},  # 62
-    {'CHECK': 1, 'LPAR': 2, 'MINUS': 3, 'NAME': 4, 'NUMBER': 5, 'OUTPUT': 6, 'PLUS': 7,  # 63
-     'TOLERANCE': 8, '_NEWLINE': 9, '_SEMI': 10, '_sep': 33, 'atom': 13, 'power': 14,
-     'product': 15, 'statement': 81, 'sum': 19, 'unary': 20},
-    {'SLASH': 36, 'STAR': 37},  # 64
-    {'SLASH': 36, 'STAR': 37},  # 65
-    {},  # 66
-    {'NAME': 82},  # 67
-    {'ASSIGN': 83, 'NAME': 84},  # 68
-    {'COMMA': 85, '__bindings_star_3': 86},  # 69
-    {'COLON': 87},  # 70
+    {'RPAR': 91},  # 60
+    {'COMMA': 92, '__args_star_6': 93},  # 61
+    {'MINUS': 47, 'PLUS': 48},  # 62
+    {'COMMA': 84},  # 63
+    {'NAME': 94},  # 64
+    {'MINUS': 47, 'PLUS': 48},  # 65
+    {'NAME': 34, 'claim': 95},  # 66
+    {'COMMA': 96},  # 67
+    {'CHECK': 1, 'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 5, 'NUMBER': 6, 'OUTPUT': 7,  # 68
+     'PLUS': 8, 'TOLERANCE': 9, '_NEWLINE': 10, '_SEMI': 11, '_sep': 37, 'atom': 14,
+     'postfix': 15, 'power': 16, 'product': 17, 'statement': 79, 'sum': 21, 'unary': 22},
+    {'_NEWLINE': 10, '_SEMI': 11, '__program_plus_0': 97, '_sep': 13},  # 69
+    {'COLON': 98, 'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8,  # 70
+     'atom': 14, 'postfix': 15, 'power': 16, 'product': 17, 'sum': 99, 'unary': 22},
     {},  # 71
-    {'LPAR': 2, 'MINUS': 3, 'NAME': 23, 'NUMBER': 5, 'PLUS': 7, 'atom': 13, 'power': 14,  # 72
-     'product': 15, 'sum': 88, 'unary': 20},
-    {'COMMA': 89},  # 73
-    {},  # 74
-    {'COMMA': 90, 'RSQB': 91, '__array_star_5': 92},  # 75
-    {'MINUS': 40, 'PLUS': 41},  # 76
+    {'COMMA': 100, '__subscripts_star_5': 101},  # 72
+    {'RSQB': 102},  # 73
+    {'COLON': 103, 'MINUS': 47, 'PLUS': 48},  # 74
+    {},  # 75
+    {},  # 76
     {},  # 77
     {},  # 78
-    {'NAME': 30, 'claim': 93},  # 79
-    {'CHECK': 1, 'LPAR': 2, 'MINUS': 3, 'NAME': 4, 'NUMBER': 5, 'OUTPUT': 6, 'PLUS': 7,  # 80
-     'TOLERANCE': 8, '_NEWLINE': 9, '_SEMI': 10, '_sep': 33, 'atom': 13, 'power': 14,
-     'product': 15, 'statement': 81, 'sum': 19, 'unary': 20},
-    {},  # 81
-    {},  # 82
-    {'LPAR': 2, 'MINUS': 3, 'NAME': 23, 'NUMBER': 5, 'PLUS': 7, 'atom': 13, 'power': 14,  # 83
-     'product': 15, 'sum': 94, 'unary': 20},
-    {'LSQB': 95},  # 84
-    {'NAME': 68, 'binding': 96},  # 85
-    {'COMMA': 97},  # 86
-    {'NAME': 30, 'claim': 31, 'claims': 98},  # 87
-    {'MINUS': 40, 'PLUS': 41},  # 88
-    {'LPAR': 2, 'MINUS': 3, 'NAME': 23, 'NUMBER': 5, 'PLUS': 7, 'atom': 13, 'power': 14,  # 89
-     'product': 15, 'sum': 99, 'unary': 20},
-    {'LPAR': 2, 'LSQB': 51, 'MINUS': 3, 'NAME': 23, 'NUMBER': 5, 'PLUS': 7, 'array': 74,  # 90
-     'atom': 13, 'item': 100, 'power': 14, 'product': 15, 'sum': 76, 'unary': 20},
+    {},  # 79
+    {'CHECK': 1, 'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 5, 'NUMBER': 6, 'OUTPUT': 7,  # 80
+     'PLUS': 8, 'TOLERANCE': 9, '_NEWLINE': 10, '_SEMI': 11, '_sep': 37, 'atom': 14,
+     'postfix': 15, 'power': 16, 'product': 17, 'statement': 104, 'sum': 21, 'unary': 22},
+    {'MATMUL': 42, 'SLASH': 43, 'STAR': 44},  # 81
+    {'MATMUL': 42, 'SLASH': 43, 'STAR': 44},  # 82
+    {},  # 83
+    {'NAME': 105},  # 84
+    {'ASSIGN': 106, 'NAME': 107},  # 85
+    {'COMMA': 108, '__bindings_star_3': 109},  # 86
+    {'COLON': 110},  # 87
+    {'MINUS': 47, 'PLUS': 48},  # 88
+    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 89
+     'postfix': 15, 'power': 16, 'product': 17, 'sum': 111, 'unary': 22},
+    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 90
+     'postfix': 15, 'power': 16, 'product': 17, 'sum': 112, 'unary': 22},
     {},  # 91
-    {'COMMA': 101, 'RSQB': 102},  # 92
-    {},  # 93
-    {'MINUS': 40, 'PLUS': 41},  # 94
-    {'LPAR': 2, 'MINUS': 3, 'NAME': 23, 'NUMBER': 5, 'PLUS': 7, 'atom': 13, 'power': 14,  # 95
-     'product': 15, 'sum': 103, 'unary': 20},
-    {},  # 96
-    {'NAME': 68, 'binding': 104},  # 97
-    {},  # 98
-    {'MINUS': 40, 'PLUS': 41},  # 99
-    {},  # 100
-    {'LPAR': 2, 'LSQB': 51, 'MINUS': 3, 'NAME': 23, 'NUMBER': 5, 'PLUS': 7, 'array': 74,  # 101
-     'atom': 13, 'item': 105, 'power': 14, 'product': 15, 'sum': 76, 'unary': 20},
+    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 57, 'NUMBER': 6, 'PLUS': 8, 'STRING': 59,  # 92
+     'argument': 113, 'atom': 14, 'postfix': 15, 'power': 16, 'product': 17, 'sum': 62,
+     'unary': 22},
+    {'COMMA': 114},  # 93
+    {},  # 94
+    {},  # 95
+    {'NAME': 34, 'claim': 115},  # 96
+    {'CHECK': 1, 'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 5, 'NUMBER': 6, 'OUTPUT': 7,  # 97
+     'PLUS': 8, 'TOLERANCE': 9, '_NEWLINE': 10, '_SEMI': 11, '_sep': 37, 'atom': 14,
+     'postfix': 15, 'power': 16, 'product': 17, 'statement': 104, 'sum': 21, 'unary': 22},
+    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 98
+     'postfix': 15, 'power': 16, 'product': 17, 'sum': 116, 'unary': 22},
+    {'COLON': 117, 'MINUS': 47, 'PLUS': 48},  # 99
+    {'COLON': 70, 'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8,  # 100
+     'atom': 14, 'postfix': 15, 'power': 16, 'product': 17, 'slice': 71, 'subscript_item': 118,
+     'sum': 74, 'unary': 22},
+    {'COMMA': 119},  # 101
     {},  # 102
-    {'COMMA': 106, 'MINUS': 40, 'PLUS': 41},  # 103
+    {'COLON': 120, 'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8,  # 103
+     'atom': 14, 'postfix': 15, 'power': 16, 'product': 17, 'sum': 121, 'unary': 22},
     {},  # 104
     {},  # 105
-    {'LPAR': 2, 'MINUS': 3, 'NAME': 23, 'NUMBER': 5, 'PLUS': 7, 'atom': 13, 'power': 14,  # 106
-     'product': 15, 'sum': 107, 'unary': 20},
-    {'MINUS': 40, 'PLUS': 41, 'RSQB': 108},  # 107
-    {},  # 108
+    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 106
+     'postfix': 15, 'power': 16, 'product': 17, 'sum': 122, 'unary': 22},
+    {'LSQB': 123},  # 107
+    {'NAME': 85, 'binding': 124},  # 108
+    {'COMMA': 125},  # 109
+    {'NAME': 34, 'claim': 35, 'claims': 126},  # 110
+    {'MINUS': 47, 'PLUS': 48},  # 111
+    {'MINUS': 47, 'PLUS': 48},  # 112
+    {},  # 113
+    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 57, 'NUMBER': 6, 'PLUS': 8, 'STRING': 59,  # 114
+     'argument': 127, 'atom': 14, 'postfix': 15, 'power': 16, 'product': 17, 'sum': 62,
+     'unary': 22},
+    {},  # 115
+    {'MINUS': 47, 'PLUS': 48},  # 116
+    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 117
+     'postfix': 15, 'power': 16, 'product': 17, 'sum': 128, 'unary': 22},
+    {},  # 118
+    {'COLON': 70, 'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8,  # 119
+     'atom': 14, 'postfix': 15, 'power': 16, 'product': 17, 'slice': 71, 'subscript_item': 129,
+     'sum': 74, 'unary': 22},
+    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 120
+     'postfix': 15, 'power': 16, 'product': 17, 'sum': 130, 'unary': 22},
+    {'COLON': 131, 'MINUS': 47, 'PLUS': 48},  # 121
+    {'MINUS': 47, 'PLUS': 48},  # 122
+    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 123
+     'postfix': 15, 'power': 16, 'product': 17, 'sum': 132, 'unary': 22},
+    {},  # 124
+    {'NAME': 85, 'binding': 133},  # 125
+    {},  # 126
+    {},  # 127
+    {'MINUS': 47, 'PLUS': 48},  # 128
+    {},  # 129
+    {'MINUS': 47, 'PLUS': 48},  # 130
+    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 131
+     'postfix': 15, 'power': 16, 'product': 17, 'sum': 134, 'unary': 22},
+    {'COMMA': 135, 'MINUS': 47, 'PLUS': 48},  # 132
+    {},  # 133
+    {'MINUS': 47, 'PLUS': 48},  # 134
+    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 135
+     'postfix': 15, 'power': 16, 'product': 17, 'sum': 136, 'unary': 22},
+    {'MINUS': 47, 'PLUS': 48, 'RSQB': 137},  # 136
+    {},  # 137
 )
 #: per state: token kind -> the index in RULES of the rule to reduce by
 REDUCE = (
@@ -270,130 +342,174 @@ REDUCE = (
     {},  # 1
     {},  # 2
     {},  # 3
-    {'$END': 45, 'MINUS': 45, 'PLUS': 45, 'POW': 45, 'SLASH': 45, 'STAR': 45, '_NEWLINE': 45,  # 4
-     '_SEMI': 45},
-    {'$END': 44, 'COLON': 44, 'COMMA': 44, 'MINUS': 44, 'PLUS': 44, 'POW': 44, 'RPAR': 44,  # 5
-     'RSQB': 44, 'SLASH': 44, 'STAR': 44, '_NEWLINE': 44, '_SEMI': 44},
-    {},  # 6
+    {},  # 4
+    {'$END': 60, 'LSQB': 60, 'MATMUL': 60, 'MINUS': 60, 'PLUS': 60, 'POW': 60, 'SLASH': 60,  # 5
+     'STAR': 60, 'TRANSPOSE': 60, '_NEWLINE': 60, '_SEMI': 60},
+    {'$END': 59, 'COLON': 59, 'COMMA': 59, 'LSQB': 59, 'MATMUL': 59, 'MINUS': 59, 'PLUS': 59,  # 6
+     'POW': 59, 'RPAR': 59, 'RSQB': 59, 'SLASH': 59, 'STAR': 59, 'TRANSPOSE': 59, '_NEWLINE': 59,
+     '_SEMI': 59},
     {},  # 7
     {},  # 8
-    {'$END': 31, 'CHECK': 31, 'LPAR': 31, 'MINUS': 31, 'NAME': 31, 'NUMBER': 31,  # 9
-     'OUTPUT': 31, 'PLUS': 31, 'TOLERANCE': 31, '_NEWLINE': 31, '_SEMI': 31},
-    {'$END': 32, 'CHECK': 32, 'LPAR': 32, 'MINUS': 32, 'NAME': 32, 'NUMBER': 32,  # 10
-     'OUTPUT': 32, 'PLUS': 32, 'TOLERANCE': 32, '_NEWLINE': 32, '_SEMI': 32},
-    {},  # 11
-    {'$END': 51, 'CHECK': 51, 'LPAR': 51, 'MINUS': 51, 'NAME': 51, 'NUMBER': 51,  # 12
-     'OUTPUT': 51, 'PLUS': 51, 'TOLERANCE': 51, '_NEWLINE': 51, '_SEMI': 51},
-    {'$END': 42, 'COLON': 42, 'COMMA': 42, 'MINUS': 42, 'PLUS': 42, 'RPAR': 42, 'RSQB': 42,  # 13
-     'SLASH': 42, 'STAR': 42, '_NEWLINE': 42, '_SEMI': 42},
-    {'$END': 39, 'COLON': 39, 'COMMA': 39, 'MINUS': 39, 'PLUS': 39, 'RPAR': 39, 'RSQB': 39,  # 14
-     'SLASH': 39, 'STAR': 39, '_NEWLINE': 39, '_SEMI': 39},
-    {'$END': 33, 'COLON': 33, 'COMMA': 33, 'MINUS': 33, 'PLUS': 33, 'RPAR': 33, 'RSQB': 33,  # 15
-     '_NEWLINE': 33, '_SEMI': 33},
-    {'$END': 0},  # 16
-    {},  # 17
-    {'$END': 8},  # 18
-    {'$END': 9, '_NEWLINE': 9, '_SEMI': 9},  # 19
-    {'$END': 36, 'COLON': 36, 'COMMA': 36, 'MINUS': 36, 'PLUS': 36, 'RPAR': 36, 'RSQB': 36,  # 20
-     'SLASH': 36, 'STAR': 36, '_NEWLINE': 36, '_SEMI': 36},
-    {'NAME': 16},  # 21
-    {},  # 22
-    {'$END': 45, 'COLON': 45, 'COMMA': 45, 'MINUS': 45, 'PLUS': 45, 'POW': 45, 'RPAR': 45,  # 23
-     'RSQB': 45, 'SLASH': 45, 'STAR': 45, '_NEWLINE': 45, '_SEMI': 45},
+    {},  # 9
+    {'$END': 26, 'CHECK': 26, 'LPAR': 26, 'LSQB': 26, 'MINUS': 26, 'NAME': 26, 'NUMBER': 26,  # 10
+     'OUTPUT': 26, 'PLUS': 26, 'TOLERANCE': 26, '_NEWLINE': 26, '_SEMI': 26},
+    {'$END': 27, 'CHECK': 27, 'LPAR': 27, 'LSQB': 27, 'MINUS': 27, 'NAME': 27, 'NUMBER': 27,  # 11
+     'OUTPUT': 27, 'PLUS': 27, 'TOLERANCE': 27, '_NEWLINE': 27, '_SEMI': 27},
+    {},  # 12
+    {'$END': 72, 'CHECK': 72, 'LPAR': 72, 'LSQB': 72, 'MINUS': 72, 'NAME': 72, 'NUMBER': 72,  # 13
+     'OUTPUT': 72, 'PLUS': 72, 'TOLERANCE': 72, '_NEWLINE': 72, '_SEMI': 72},
+    {'$END': 40, 'COLON': 40, 'COMMA': 40, 'LSQB': 40, 'MATMUL': 40, 'MINUS': 40,  # 14
+     'PLUS': 40, 'POW': 40, 'RPAR': 40, 'RSQB': 40, 'SLASH': 40, 'STAR': 40, 'TRANSPOSE': 40,
+     '_NEWLINE': 40, '_SEMI': 40},
+    {'$END': 38, 'COLON': 38, 'COMMA': 38, 'MATMUL': 38, 'MINUS': 38, 'PLUS': 38,  # 15
+     'RPAR': 38, 'RSQB': 38, 'SLASH': 38, 'STAR': 38, '_NEWLINE': 38, '_SEMI': 38},
+    {'$END': 35, 'COLON': 35, 'COMMA': 35, 'MATMUL': 35, 'MINUS': 35, 'PLUS': 35,  # 16
+     'RPAR': 35, 'RSQB': 35, 'SLASH': 35, 'STAR': 35, '_NEWLINE': 35, '_SEMI': 35},
+    {'$END': 28, 'COLON': 28, 'COMMA': 28, 'MINUS': 28, 'PLUS': 28, 'RPAR': 28, 'RSQB': 28,  # 17
+     '_NEWLINE': 28, '_SEMI': 28},
+    {'$END': 0},  # 18
+    {},  # 19
+    {'$END': 8},  # 20
+    {'$END': 9, '_NEWLINE': 9, '_SEMI': 9},  # 21
+    {'$END': 31, 'COLON': 31, 'COMMA': 31, 'MATMUL': 31, 'MINUS': 31, 'PLUS': 31,  # 22
+     'RPAR': 31, 'RSQB': 31, 'SLASH': 31, 'STAR': 31, '_NEWLINE': 31, '_SEMI': 31},
+    {'NAME': 16},  # 23
     {},  # 24
-    {'$END': 40, 'COLON': 40, 'COMMA': 40, 'MINUS': 40, 'PLUS': 40, 'RPAR': 40, 'RSQB': 40,  # 25
-     'SLASH': 40, 'STAR': 40, '_NEWLINE': 40, '_SEMI': 40},
+    {'$END': 60, 'COLON': 60, 'COMMA': 60, 'LSQB': 60, 'MATMUL': 60, 'MINUS': 60,  # 25
+     'PLUS': 60, 'POW': 60, 'RPAR': 60, 'RSQB': 60, 'SLASH': 60, 'STAR': 60, 'TRANSPOSE': 60,
+     '_NEWLINE': 60, '_SEMI': 60},
     {},  # 26
     {},  # 27
-    {'$END': 12, '_NEWLINE': 12, '_SEMI': 12},  # 28
-    {'$END': 41, 'COLON': 41, 'COMMA': 41, 'MINUS': 41, 'PLUS': 41, 'RPAR': 41, 'RSQB': 41,  # 29
-     'SLASH': 41, 'STAR': 41, '_NEWLINE': 41, '_SEMI': 41},
-    {'$END': 23, 'COMMA': 23, '_NEWLINE': 23, '_SEMI': 23},  # 30
-    {'$END': 22, '_NEWLINE': 22, '_SEMI': 22},  # 31
-    {'$END': 14, '_NEWLINE': 14, '_SEMI': 14},  # 32
-    {'$END': 52, 'CHECK': 52, 'LPAR': 52, 'MINUS': 52, 'NAME': 52, 'NUMBER': 52,  # 33
-     'OUTPUT': 52, 'PLUS': 52, 'TOLERANCE': 52, '_NEWLINE': 52, '_SEMI': 52},
-    {'$END': 4},  # 34
-    {},  # 35
-    {},  # 36
-    {},  # 37
-    {'$END': 7},  # 38
-    {'$END': 6},  # 39
+    {'RSQB': 71},  # 28
+    {'$END': 36, 'COLON': 36, 'COMMA': 36, 'MATMUL': 36, 'MINUS': 36, 'PLUS': 36,  # 29
+     'RPAR': 36, 'RSQB': 36, 'SLASH': 36, 'STAR': 36, '_NEWLINE': 36, '_SEMI': 36},
+    {},  # 30
+    {},  # 31
+    {'$END': 12, '_NEWLINE': 12, '_SEMI': 12},  # 32
+    {'$END': 37, 'COLON': 37, 'COMMA': 37, 'MATMUL': 37, 'MINUS': 37, 'PLUS': 37,  # 33
+     'RPAR': 37, 'RSQB': 37, 'SLASH': 37, 'STAR': 37, '_NEWLINE': 37, '_SEMI': 37},
+    {'$END': 23, 'COMMA': 23, '_NEWLINE': 23, '_SEMI': 23},  # 34
+    {'$END': 22, '_NEWLINE': 22, '_SEMI': 22},  # 35
+    {'$END': 14, '_NEWLINE': 14, '_SEMI': 14},  # 36
+    {'$END': 73, 'CHECK': 73, 'LPAR': 73, 'LSQB': 73, 'MINUS': 73, 'NAME': 73, 'NUMBER': 73,  # 37
+     'OUTPUT': 73, 'PLUS': 73, 'TOLERANCE': 73, '_NEWLINE': 73, '_SEMI': 73},
+    {'$END': 4},  # 38
+    {},  # 39
     {},  # 40
-    {},  # 41
+    {'$END': 42, 'COLON': 42, 'COMMA': 42, 'LSQB': 42, 'MATMUL': 42, 'MINUS': 42,  # 41
+     'PLUS': 42, 'POW': 42, 'RPAR': 42, 'RSQB': 42, 'SLASH': 42, 'STAR': 42, 'TRANSPOSE': 42,
+     '_NEWLINE': 42, '_SEMI': 42},
     {},  # 42
-    {'NAME': 15},  # 43
+    {},  # 43
     {},  # 44
-    {'$END': 48, 'COLON': 48, 'COMMA': 48, 'MINUS': 48, 'PLUS': 48, 'POW': 48, 'RPAR': 48,  # 45
-     'RSQB': 48, 'SLASH': 48, 'STAR': 48, '_NEWLINE': 48, '_SEMI': 48},
-    {'$END': 10, '_NEWLINE': 10, '_SEMI': 10},  # 46
-    {'$END': 47, 'COLON': 47, 'COMMA': 47, 'MINUS': 47, 'PLUS': 47, 'POW': 47, 'RPAR': 47,  # 47
-     'RSQB': 47, 'SLASH': 47, 'STAR': 47, '_NEWLINE': 47, '_SEMI': 47},
+    {'$END': 7},  # 45
+    {'$END': 6},  # 46
+    {},  # 47
     {},  # 48
-    {'RPAR': 50},  # 49
-    {'$END': 11, '_NEWLINE': 11, '_SEMI': 11},  # 50
+    {},  # 49
+    {'NAME': 15},  # 50
     {},  # 51
-    {},  # 52
-    {'$END': 25, 'COMMA': 25, '_NEWLINE': 25, '_SEMI': 25},  # 53
-    {'$END': 24, 'COMMA': 24, '_NEWLINE': 24, '_SEMI': 24},  # 54
-    {},  # 55
-    {'$END': 21, '_NEWLINE': 21, '_SEMI': 21},  # 56
-    {'$END': 3},  # 57
-    {'$END': 2},  # 58
-    {'$END': 43, 'COLON': 43, 'COMMA': 43, 'MINUS': 43, 'PLUS': 43, 'RPAR': 43, 'RSQB': 43,  # 59
-     'SLASH': 43, 'STAR': 43, '_NEWLINE': 43, '_SEMI': 43},
-    {'$END': 38, 'COLON': 38, 'COMMA': 38, 'MINUS': 38, 'PLUS': 38, 'RPAR': 38, 'RSQB': 38,  # 60
-     'SLASH': 38, 'STAR': 38, '_NEWLINE': 38, '_SEMI': 38},
-    {'$END': 37, 'COLON': 37, 'COMMA': 37, 'MINUS': 37, 'PLUS': 37, 'RPAR': 37, 'RSQB': 37,  # 61
-     'SLASH': 37, 'STAR': 37, '_NEWLINE': 37, '_SEMI': 37},
-    {'$END': 53, '_NEWLINE': 53, '_SEMI': 53},  # 62
-    {'$END': 5},  # 63
-    {'$END': 35, 'COLON': 35, 'COMMA': 35, 'MINUS': 35, 'PLUS': 35, 'RPAR': 35, 'RSQB': 35,  # 64
-     '_NEWLINE': 35, '_SEMI': 35},
-    {'$END': 34, 'COLON': 34, 'COMMA': 34, 'MINUS': 34, 'PLUS': 34, 'RPAR': 34, 'RSQB': 34,  # 65
-     '_NEWLINE': 34, '_SEMI': 34},
-    {'$END': 55, 'COMMA': 55, 'NAME': 55, '_NEWLINE': 55, '_SEMI': 55},  # 66
-    {},  # 67
-    {},  # 68
-    {'COLON': 18},  # 69
-    {},  # 70
-    {'$END': 46, 'COLON': 46, 'COMMA': 46, 'MINUS': 46, 'PLUS': 46, 'POW': 46, 'RPAR': 46,  # 71
-     'RSQB': 46, 'SLASH': 46, 'STAR': 46, '_NEWLINE': 46, '_SEMI': 46},
-    {},  # 72
-    {'RPAR': 49},  # 73
-    {'COMMA': 30, 'RSQB': 30},  # 74
-    {},  # 75
-    {'COMMA': 29, 'RSQB': 29},  # 76
-    {'$END': 26, 'COMMA': 26, '_NEWLINE': 26, '_SEMI': 26},  # 77
-    {'$END': 59, 'COMMA': 59, '_NEWLINE': 59, '_SEMI': 59},  # 78
-    {},  # 79
-    {'$END': 1},  # 80
-    {'$END': 54, '_NEWLINE': 54, '_SEMI': 54},  # 81
-    {'$END': 56, 'COMMA': 56, 'NAME': 56, '_NEWLINE': 56, '_SEMI': 56},  # 82
-    {},  # 83
+    {'$END': 63, 'COLON': 63, 'COMMA': 63, 'LSQB': 63, 'MATMUL': 63, 'MINUS': 63,  # 52
+     'PLUS': 63, 'POW': 63, 'RPAR': 63, 'RSQB': 63, 'SLASH': 63, 'STAR': 63, 'TRANSPOSE': 63,
+     '_NEWLINE': 63, '_SEMI': 63},
+    {'$END': 64, 'COLON': 64, 'COMMA': 64, 'LSQB': 64, 'MATMUL': 64, 'MINUS': 64,  # 53
+     'PLUS': 64, 'POW': 64, 'RPAR': 64, 'RSQB': 64, 'SLASH': 64, 'STAR': 64, 'TRANSPOSE': 64,
+     '_NEWLINE': 64, '_SEMI': 64},
+    {},  # 54
+    {'RSQB': 70},  # 55
+    {'$END': 10, '_NEWLINE': 10, '_SEMI': 10},  # 56
+    {'COMMA': 60, 'LSQB': 60, 'MATMUL': 60, 'MINUS': 60, 'PLUS': 60, 'POW': 60, 'RPAR': 60,  # 57
+     'SLASH': 60, 'STAR': 60, 'TRANSPOSE': 60},
+    {'$END': 62, 'COLON': 62, 'COMMA': 62, 'LSQB': 62, 'MATMUL': 62, 'MINUS': 62,  # 58
+     'PLUS': 62, 'POW': 62, 'RPAR': 62, 'RSQB': 62, 'SLASH': 62, 'STAR': 62, 'TRANSPOSE': 62,
+     '_NEWLINE': 62, '_SEMI': 62},
+    {'COMMA': 69, 'RPAR': 69},  # 59
+    {},  # 60
+    {'RPAR': 66},  # 61
+    {'COMMA': 67, 'RPAR': 67},  # 62
+    {'$END': 11, '_NEWLINE': 11, '_SEMI': 11},  # 63
+    {},  # 64
+    {'$END': 24, 'COMMA': 24, '_NEWLINE': 24, '_SEMI': 24},  # 65
+    {},  # 66
+    {'$END': 21, '_NEWLINE': 21, '_SEMI': 21},  # 67
+    {'$END': 3},  # 68
+    {'$END': 2},  # 69
+    {'COMMA': 47, 'RSQB': 47},  # 70
+    {'COMMA': 46, 'RSQB': 46},  # 71
+    {'RSQB': 44},  # 72
+    {},  # 73
+    {'COMMA': 45, 'RSQB': 45},  # 74
+    {'$END': 39, 'COLON': 39, 'COMMA': 39, 'MATMUL': 39, 'MINUS': 39, 'PLUS': 39,  # 75
+     'RPAR': 39, 'RSQB': 39, 'SLASH': 39, 'STAR': 39, '_NEWLINE': 39, '_SEMI': 39},
+    {'$END': 34, 'COLON': 34, 'COMMA': 34, 'MATMUL': 34, 'MINUS': 34, 'PLUS': 34,  # 76
+     'RPAR': 34, 'RSQB': 34, 'SLASH': 34, 'STAR': 34, '_NEWLINE': 34, '_SEMI': 34},
+    {'$END': 33, 'COLON': 33, 'COMMA': 33, 'MATMUL': 33, 'MINUS': 33, 'PLUS': 33,  # 77
+     'RPAR': 33, 'RSQB': 33, 'SLASH': 33, 'STAR': 33, '_NEWLINE': 33, '_SEMI': 33},
+    {'$END': 32, 'COLON': 32, 'COMMA': 32, 'MATMUL': 32, 'MINUS': 32, 'PLUS': 32,  # 78
+     'RPAR': 32, 'RSQB': 32, 'SLASH': 32, 'STAR': 32, '_NEWLINE': 32, '_SEMI': 32},
+    {'$END': 74, '_NEWLINE': 74, '_SEMI': 74},  # 79
+    {'$END': 5},  # 80
+    {'$END': 30, 'COLON': 30, 'COMMA': 30, 'MINUS': 30, 'PLUS': 30, 'RPAR': 30, 'RSQB': 30,  # 81
+     '_NEWLINE': 30, '_SEMI': 30},
+    {'$END': 29, 'COLON': 29, 'COMMA': 29, 'MINUS': 29, 'PLUS': 29, 'RPAR': 29, 'RSQB': 29,  # 82
+     '_NEWLINE': 29, '_SEMI': 29},
+    {'$END': 76, 'COMMA': 76, 'NAME': 76, '_NEWLINE': 76, '_SEMI': 76},  # 83
     {},  # 84
     {},  # 85
-    {'COLON': 17},  # 86
+    {'COLON': 18},  # 86
     {},  # 87
-    {'COMMA': 63, 'RPAR': 63},  # 88
+    {'COMMA': 86, 'RSQB': 86},  # 88
     {},  # 89
     {},  # 90
-    {'$END': 28, 'COMMA': 28, 'RSQB': 28, '_NEWLINE': 28, '_SEMI': 28},  # 91
+    {'$END': 61, 'COLON': 61, 'COMMA': 61, 'LSQB': 61, 'MATMUL': 61, 'MINUS': 61,  # 91
+     'PLUS': 61, 'POW': 61, 'RPAR': 61, 'RSQB': 61, 'SLASH': 61, 'STAR': 61, 'TRANSPOSE': 61,
+     '_NEWLINE': 61, '_SEMI': 61},
     {},  # 92
-    {'$END': 60, 'COMMA': 60, '_NEWLINE': 60, '_SEMI': 60},  # 93
-    {'COLON': 19, 'COMMA': 19},  # 94
-    {},  # 95
-    {'COLON': 57, 'COMMA': 57},  # 96
-    {},  # 97
-    {'$END': 13, '_NEWLINE': 13, '_SEMI': 13},  # 98
-    {'COMMA': 64, 'RPAR': 64},  # 99
-    {'COMMA': 61, 'RSQB': 61},  # 100
-    {},  # 101
-    {'$END': 27, 'COMMA': 27, 'RSQB': 27, '_NEWLINE': 27, '_SEMI': 27},  # 102
-    {},  # 103
-    {'COLON': 58, 'COMMA': 58},  # 104
-    {'COMMA': 62, 'RSQB': 62},  # 105
+    {'RPAR': 65},  # 93
+    {'$END': 25, 'COMMA': 25, '_NEWLINE': 25, '_SEMI': 25},  # 94
+    {'$END': 80, 'COMMA': 80, '_NEWLINE': 80, '_SEMI': 80},  # 95
+    {},  # 96
+    {'$END': 1},  # 97
+    {'COMMA': 51, 'RSQB': 51},  # 98
+    {'COMMA': 48, 'RSQB': 48},  # 99
+    {},  # 100
+    {'RSQB': 43},  # 101
+    {'$END': 41, 'COLON': 41, 'COMMA': 41, 'LSQB': 41, 'MATMUL': 41, 'MINUS': 41,  # 102
+     'PLUS': 41, 'POW': 41, 'RPAR': 41, 'RSQB': 41, 'SLASH': 41, 'STAR': 41, 'TRANSPOSE': 41,
+     '_NEWLINE': 41, '_SEMI': 41},
+    {'COMMA': 49, 'RSQB': 49},  # 103
+    {'$END': 75, '_NEWLINE': 75, '_SEMI': 75},  # 104
+    {'$END': 77, 'COMMA': 77, 'NAME': 77, '_NEWLINE': 77, '_SEMI': 77},  # 105
     {},  # 106
     {},  # 107
-    {'COLON': 20, 'COMMA': 20},  # 108
+    {},  # 108
+    {'COLON': 17},  # 109
+    {},  # 110
+    {'COMMA': 87, 'RSQB': 87},  # 111
+    {'COMMA': 68, 'RPAR': 68},  # 112
+    {'COMMA': 84, 'RPAR': 84},  # 113
+    {},  # 114
+    {'$END': 81, 'COMMA': 81, '_NEWLINE': 81, '_SEMI': 81},  # 115
+    {'COMMA': 52, 'RSQB': 52},  # 116
+    {'COMMA': 53, 'RSQB': 53},  # 117
+    {'COMMA': 82, 'RSQB': 82},  # 118
+    {},  # 119
+    {'COMMA': 55, 'RSQB': 55},  # 120
+    {'COMMA': 50, 'RSQB': 50},  # 121
+    {'COLON': 19, 'COMMA': 19},  # 122
+    {},  # 123
+    {'COLON': 78, 'COMMA': 78},  # 124
+    {},  # 125
+    {'$END': 13, '_NEWLINE': 13, '_SEMI': 13},  # 126
+    {'COMMA': 85, 'RPAR': 85},  # 127
+    {'COMMA': 54, 'RSQB': 54},  # 128
+    {'COMMA': 83, 'RSQB': 83},  # 129
+    {'COMMA': 56, 'RSQB': 56},  # 130
+    {'COMMA': 57, 'RSQB': 57},  # 131
+    {},  # 132
+    {'COLON': 79, 'COMMA': 79},  # 133
+    {'COMMA': 58, 'RSQB': 58},  # 134
+    {},  # 135
+    {},  # 136
+    {'COLON': 20, 'COMMA': 20},  # 137
 )

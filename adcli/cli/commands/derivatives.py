@@ -51,7 +51,7 @@ def grad_command(expr, expr_file, exprs, variables, at, points_file, output_name
         if trace:
             raise click.UsageError("--trace shows one point: use it with --at, not --points")
         data = read_batch(graph, points_file, at)
-        result = adcli.grad(graph, data, allow_nonfinite=allow_nonfinite)
+        result = adcli.grad(graph, points=data, allow_nonfinite=allow_nonfinite)
         first = result.failed[0] if result.failed else None
         _warn_failed_rows(result.failed_rows, len(result.value), first)
         from ..views import batch
@@ -104,8 +104,12 @@ def jacobian_command(expr, expr_file, exprs, variables, at, points_file, mode, e
 
     graph = load_graph(expr, expr_file, exprs, variables, points_file)
     batch = points_file is not None
-    at = read_batch(graph, points_file, at) if batch else require_point(graph, at)
-    result = adcli.jacobian(graph, at, mode=mode, allow_nonfinite=allow_nonfinite)
+    if batch:
+        result = adcli.jacobian(graph, points=read_batch(graph, points_file, at), mode=mode,
+                                allow_nonfinite=allow_nonfinite)
+    else:
+        result = adcli.jacobian(graph, require_point(graph, at), mode=mode,
+                                allow_nonfinite=allow_nonfinite)
     if explain_mode:
         say(result.mode.explain())
     if batch:
