@@ -677,7 +677,7 @@ ARRAY_TABLE = {}
 _WITH_PARAMS = {}
 
 
-def array_op(name, *, forward, vjp, jvp, shape, adjoint, nargs=1, arg_names=(), params=(),
+def array_op(name, *, forward, vjp, jvp, shape, adjoint=(), nargs=1, arg_names=(), params=(),
              doc="", symbol="", complex_step=True):
     """An array op: forward(xp, *args, **params); vjp one rule per argument
     (variadic: one rule giving the list), jvp and shape as the Op fields;
@@ -1181,11 +1181,9 @@ array_op("softmax", params=(("axis", None),),
              ans * (tangents[0] - xp.sum(ans * tangents[0], axis=axis, keepdims=True)),
          shape=_softmax_shape)
 array_op("zeros", nargs=0, params=(("shape", ()),), doc="zeros(n), zeros(m, n)",
-         adjoint=(),
          forward=lambda xp, shape=(): xp.zeros(shape),
          vjp=(), jvp=_zero_tangent, shape=_constant_shape)
 array_op("ones", nargs=0, params=(("shape", ()),), doc="ones(n), ones(m, n)",
-         adjoint=(),
          forward=lambda xp, shape=(): xp.ones(shape),
          vjp=(), jvp=_zero_tangent, shape=_constant_shape)
 array_op("linspace", nargs=0, params=(("start", 0.0), ("stop", 1.0), ("num", 50)),
@@ -1193,6 +1191,5 @@ array_op("linspace", nargs=0, params=(("start", 0.0), ("stop", 1.0), ("num", 50)
          forward=lambda xp, start=0.0, stop=1.0, num=50: xp.linspace(start, stop, num),
          vjp=(), jvp=_zero_tangent, shape=_linspace_shape)
 array_op("eye", nargs=0, params=(("n", 1),), doc="eye(n): the n x n identity",
-         adjoint=(),
          forward=lambda xp, n=1: xp.eye(n),
          vjp=(), jvp=_zero_tangent, shape=_eye_shape)

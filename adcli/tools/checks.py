@@ -534,11 +534,9 @@ def check_text(text, seed=0):
 
 
 def is_array_check(graph, point):
-    """Whether a check runs on the array engine: an array op on the graph's
-    path, or a binding whose value is an array."""
-    if any(getattr(v, "ndim", 0) for v in point):
-        return True
-    return any(graph.ops[n].array for n in graph.op_nodes)
+    """Whether a check runs on the array engine: an array op or array data on
+    the graph's path, or a binding whose value is an array."""
+    return graph.has_arrays or any(getattr(v, "ndim", 0) for v in point)
 
 
 def _binding_value(value):
@@ -583,7 +581,7 @@ def _array_wrt(context, claim):
 def _evaluate_array_claim(context, claim, point, where):
     from ..engine import arrays
 
-    graph = context.graph
+    graph = context.graph.for_arrays()  # max(x) of one argument: the reduction
     word = "grad" if claim.word == "gradient" else claim.word
     point = [_binding_value(v) for v in point]
     if word in ("hessian", "minimum"):
@@ -832,7 +830,7 @@ def _default_array_check(graph, point, where, outcome):
 
     try:
         for name in graph.output_names:
-            one = graph.select(name)
+            one = graph.select(name).for_arrays()
             values = arrays.forward(one, point)
             if arrays.node_shapes(one, values)[one.output]:
                 raise _CheckProblem(f"{name} is not a number: the default check needs scalar "

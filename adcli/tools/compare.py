@@ -44,9 +44,14 @@ class Comparison:
         return math.nan if any(map(math.isnan, gaps)) else max(gaps, default=0.0)
 
 
-def compare(expr, at, *, variables=None, output=None):
+def compare(expr, at, *, variables=None, output=None, wrt=None):
     """The gradient of one output by reverse mode, forward mode, central
-    differences and the complex step."""
+    differences and the complex step.  An array graph (array ops or data, or
+    a point binding arrays) gives an ArrayComparison, entry by entry, with
+    respect to ``wrt`` (default all variables)."""
+    array_call = _array_call(expr, at, variables, output, wrt)
+    if array_call is not None:
+        return compare_arrays(*array_call)
     graph, point, _ = api.prologue(expr, at, variables=variables, output=output)
     n = len(point)
     gradient = api.grad(graph, point)
@@ -70,6 +75,18 @@ def compare(expr, at, *, variables=None, output=None):
         _note_nonfinite(method, graph.variables)
     return Comparison(graph.output_names[0], graph.variables, dict(zip(graph.variables, point)),
                       gradient.value, methods)
+
+
+def _array_call(expr, at, variables, output, wrt):
+    """(graph, point, wrt) bound by array_api when the call is about arrays
+    (api's test: array ops or data, a point binding arrays, a wrt), else None."""
+    graph = api.parse(expr, variables)
+    if output is not None:
+        graph = graph.select(output)
+    if api._arrays(graph, at, wrt) is None:
+        return None
+    from .. import array_api
+    return array_api.bind(graph, at, wrt)
 
 
 def _note_nonfinite(method, variables):
@@ -101,8 +118,12 @@ class Sweep:
                 for row in errors]
 
 
-def sweep(expr, at, *, variables=None, output=None, steps=SWEEP_STEPS):
-    """Forward and central difference errors for steps 1e-1 .. 1e-15."""
+def sweep(expr, at, *, variables=None, output=None, steps=SWEEP_STEPS, wrt=None):
+    """Forward and central difference errors for steps 1e-1 .. 1e-15 (an
+    array graph: sweep_arrays, at evenly spaced entries of wrt's)."""
+    array_call = _array_call(expr, at, variables, output, wrt)
+    if array_call is not None:
+        return sweep_arrays(*array_call, steps=steps)
     graph, point, _ = api.prologue(expr, at, variables=variables, output=output)
     exact = list(api.grad(graph, point).gradient.values())
     base = differences.outputs_at(graph, point)[0]
@@ -162,6 +183,7 @@ def compare_arrays(graph, point, wrt=None, max_entries=None):
     from ..array_results import flat_labels
     from ..engine import arrays
 
+    graph = graph.for_arrays()  # max(x) of one argument: the reduction
     wrt = tuple(graph.variables if wrt is None else wrt)
     point = [arrays._as_value(v) for v in point]
     values = arrays.forward(graph, point)
@@ -325,6 +347,7 @@ def sweep_arrays(graph, point, wrt=None, steps=SWEEP_STEPS, max_entries=MAX_SWEP
     from ..array_results import flat_labels
     from ..engine import arrays
 
+    graph = graph.for_arrays()
     wrt = tuple(graph.variables if wrt is None else wrt)
     point = [arrays._as_value(v) for v in point]
     values = arrays.forward(graph, point)

@@ -83,8 +83,18 @@ class Explanation:
 def explain(expr, at, *, variables=None, output=None, mode="reverse", wrt=None,
             max_paths=MAX_PATHS):
     """Both passes of reverse mode (or the tangent pass of forward mode along
-    ``wrt``) with every intermediate number."""
-    graph, point, _ = api.prologue(expr, at, variables=variables, output=output)
+    ``wrt``) with every intermediate number.  An array graph (array ops or
+    data, or a point binding arrays) gives an ArrayExplanation of reverse
+    mode, ``wrt`` then naming the variables differentiated (default all)."""
+    graph = api.parse(expr, variables)
+    if output is not None:
+        graph = graph.select(output)
+    if api._arrays(graph, at, None) is not None:
+        if mode == "forward":
+            raise points.PointError("explain shows reverse mode on array graphs; drop "
+                                    "--mode forward (adcli jvp gives forward-mode products)")
+        return explain_array_point(graph, at, wrt)
+    graph, point, _ = api.prologue(graph, at)
     values = reverse.forward(graph, point)
     adjoints = reverse.backward(graph, values)
     names = graph.node_names()
@@ -349,9 +359,11 @@ class ArrayExplanation:
 
 
 def explain_arrays(graph, values, adjoints, wrt=None):
-    """The explanation of an array graph's gradient: values from
-    engine.arrays.forward, adjoints from engine.arrays.backward(graph, values,
-    wrt=wrt, keep=True), wrt the variable names differentiated (None: all)."""
+    """The explanation of an array graph's gradient: graph as the array
+    interpreter runs it (graph.for_arrays(), as array_api.bind returns it),
+    values from engine.arrays.forward, adjoints from
+    engine.arrays.backward(graph, values, wrt=wrt, keep=True), wrt the
+    variable names differentiated (None: all)."""
     from ..engine import arrays
 
     wrt = tuple(graph.variables if wrt is None else wrt)
@@ -386,9 +398,20 @@ def explain_arrays_at(graph, point, wrt=None):
     order, floats or arrays): what adcli explain calls on an array graph."""
     from ..engine import arrays
 
+    graph = graph.for_arrays()
     values = arrays.forward(graph, point)
     adjoints = arrays.backward(graph, values, wrt=wrt, keep=True)
     return explain_arrays(graph, values, adjoints, wrt)
+
+
+def explain_array_point(graph, at, wrt=None):
+    """explain_arrays_at after array_api.bind: at as the API takes it (text
+    'A=[[1,2]],x=[1,1]', a mapping, values in variable order), wrt names or
+    "x,y" text; the point's shapes are checked before anything runs."""
+    from .. import array_api
+
+    graph, point, wrt = array_api.bind(graph, at, wrt)
+    return explain_arrays_at(graph, point, wrt)
 
 
 def _step_label(graph, node):
