@@ -502,10 +502,29 @@ def _short(value):
     return summary(value, 10)
 
 
-def check_text(text, seed=0):
+def check_text(text, seed=0, folder=None):
     """Outcomes of the checks in text (a whole file); ExpressionError when it
-    does not parse."""
-    return run(api.parse(text), seed)
+    does not parse.  folder: the file's own folder, where load("A.csv")
+    reads its data (None: load is an error)."""
+    if folder is None:
+        return run(api.parse(text), seed)
+    from ..language.parser import parse_builder
+
+    return run(parse_builder(text, _data_loader(folder)).build(), seed)
+
+
+def _data_loader(folder):
+    """loader(path) of load("A.csv"): the file read relative to folder."""
+    from ..array_values import read_array_file
+
+    def load(path):
+        try:
+            return read_array_file(path, base=folder)
+        except AdcliError as error:
+            if not hasattr(error, "message"):  # an unreadable file: the builder quotes it
+                error.message, error.hint = str(error), None
+            raise
+    return load
 
 
 # --- array values ---------------------------------------------------------------------

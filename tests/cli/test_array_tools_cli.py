@@ -85,3 +85,21 @@ def test_compare_entry_by_entry(array_points):
                                           "--format", "json")).stdout)
     assert document["schema"] == "adcli.compare.arrays/1"
     assert document["compared"][:2] == ["A[0,0]", "A[0,1]"]
+
+
+def test_check_reads_data_beside_the_program(run_cli, tmp_path):
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "A.csv").write_text("2,1\n1,3\n", encoding="utf-8")
+    (models / "x0.json").write_text("[1, 2]", encoding="utf-8")
+    (models / "fit.adx").write_text(
+        'A = load("A.csv")\nf = x.T @ A @ x\n'
+        "check f at x=[1,2]: value 18, grad [8, 14], grad ~ cs\n", encoding="utf-8")
+    (models / "default.adx").write_text('A = load("A.csv")\nf = sum(A * s)\n',
+                                        encoding="utf-8")
+    result = ok(run_cli("check", models, "--format", "json"), stderr=None)
+    document = json.loads(result.stdout)
+    assert (document["passed"], document["failed"]) == (4, 0), result.stdout
+    (models / "broken.adx").write_text('A = load("missing.csv")\nf = sum(A)\n', encoding="utf-8")
+    result = exited(run_cli("check", models / "broken.adx", "--format", "plain"), 2)
+    assert "missing.csv" in result.stdout + result.stderr
