@@ -3,7 +3,7 @@ on issue 12's rows, before the language knows arrays (graphs built by hand):
 
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 python3 bench/arrays_core.py [--quick]
 
-Value and gradient per call, in ms; the gradient of the least-squares rows
+Value and gradient per call (arrays.value_and_gradient), in ms; the gradient of the least-squares rows
 with respect to x alone (wrt=["x"]); peak traced memory of the n = 10^6
 Rosenbrock gradient.  autograd's column appears when it is installed.
 When the language parses arrays, these rows move into bench/run.py.
@@ -62,6 +62,12 @@ def per_call_ms(f, calls):
 
 
 def adcli_call(graph, point, wrt=None):
+    """Value and gradient the lean way (values dropped after their last use)."""
+    return arrays.value_and_gradient(graph, point, wrt)
+
+
+def adcli_kept_call(graph, point, wrt=None):
+    """forward, then gradient: every value kept (what first_nonfinite needs)."""
     values = arrays.forward(graph, point)
     return values[graph.output], arrays.gradient(graph, values, wrt)
 
@@ -117,7 +123,8 @@ def main(quick):
             row.append(per_call_ms(lambda: grad(x), calls))
         show(f"slice-form Rosenbrock, n = {n}", row)
         if n == 10**6:
-            for name, f in (("hand", hand), ("adcli", lambda: adcli_call(graph, [x]))):
+            for name, f in (("hand", hand), ("adcli", lambda: adcli_call(graph, [x])),
+                            ("adcli, values kept", lambda: adcli_kept_call(graph, [x]))):
                 tracemalloc.start()
                 f()
                 peak = tracemalloc.get_traced_memory()[1]
