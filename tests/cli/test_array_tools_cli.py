@@ -103,3 +103,25 @@ def test_check_reads_data_beside_the_program(run_cli, tmp_path):
     (models / "broken.adx").write_text('A = load("missing.csv")\nf = sum(A)\n', encoding="utf-8")
     result = exited(run_cli("check", models / "broken.adx", "--format", "plain"), 2)
     assert "missing.csv" in result.stdout + result.stderr
+
+
+def test_compare_and_sweep_with_wrt(array_points):
+    document = json.loads(ok(array_points("compare", LEAST_SQUARES, "--at", AT, "--wrt", "x",
+                                          "--format", "json")).stdout)
+    assert document["compared"] == ["x[0]", "x[1]"]
+    assert document["methods"][0]["gradient"] == [42.0, 60.0]
+    plain = ok(array_points("compare", LEAST_SQUARES, "--at", AT, "--wrt", "x", "--sweep",
+                            "--format", "plain")).stdout
+    assert plain.splitlines()[0] == "step\tforward_error[x[0]]\tcentral_error[x[0]]\t" \
+                                    "forward_error[x[1]]\tcentral_error[x[1]]"
+
+
+def test_errors_exit_2_with_the_caret(array_points):
+    from conftest import failed
+    message = failed(array_points("explain", LEAST_SQUARES, "--at",
+                                  "A=[[1,2],[3,4]],x=[1,1,1],b=[0,1]"), 2)
+    assert "cannot matmul (2, 2) @ (3,): 2 != 3" in message and "^" in message
+    message = failed(array_points("explain", "sum(x)", "--at", "x=[1,2]", "--mode", "forward"), 2)
+    assert "reverse mode on array graphs" in message
+    message = failed(array_points("compare", "sum(x)", "--at", "x=[1,2]", "--wrt", "y"), 2)
+    assert "--wrt y" in message
