@@ -680,6 +680,26 @@ def _array_rules(graph, node, shapes, active):
     return rules
 
 
+def _kinks(graph, node, values):
+    """How many entries of an elementwise node sit at its op's kink (abs at 0,
+    relu at 0, max at a tie): 0 for an input or an op without one."""
+    import numpy as np
+
+    from ..engine import arrays
+
+    op = graph.ops[node]
+    if graph.is_variable(node) or op.array or op.kink is None:
+        return 0
+    inputs = [values[a] for a in graph.args[node]]
+    shape = np.shape(values[node])
+    if op.variadic:  # max, min: a tie (counted here: a sum of numpy bools stays a bool)
+        ties = sum(np.equal(v, values[node]).astype(np.int64) for v in inputs)
+        return int(np.count_nonzero(np.broadcast_to(ties > 1, shape)))
+    with np.errstate(all="ignore"):
+        at = op.kink(arrays.NAMESPACE, values[node], *inputs)
+    return int(np.count_nonzero(np.broadcast_to(at, shape)))
+
+
 def _array_notes(graph, node, values, adjoints):
     """Where a non-finite entry starts (not where it passes by)."""
     import numpy as np
@@ -688,6 +708,10 @@ def _array_notes(graph, node, values, adjoints):
         return int(np.size(value) - np.count_nonzero(np.isfinite(value)))
 
     notes = []
+    kinks = _kinks(graph, node, values)
+    if kinks:
+        notes.append(f"kink at {kinks:,} of {np.size(values[node]):,} entries: the derivative "
+                     "takes the documented convention there")
     count = bad(values[node])
     if count:
         inputs_finite = all(bad(values[a]) == 0 for a in graph.args[node])

@@ -108,3 +108,11 @@ def test_complex_step_refused_through_max():
     (outcome,) = checks.check_text("g = max(x)\ncheck g at x=[1,5,2]: grad ~ cs\n")
     assert outcome.message == ("the complex step needs analytic functions; not analytic "
                                "here: max")
+
+
+def test_kinks_are_noted_with_their_count():
+    result = explain.explain("sum(abs(x) + max(x, y) + relu(x) + exp(x))", "x=[0,1,2],y=[1,1,0]")
+    notes = {s.computes: s.notes for s in result.steps}
+    kink = "kink at 1 of 3 entries: the derivative takes the documented convention there"
+    assert notes["abs(x)"] == notes["max(x, y)"] == notes["relu(x)"] == [kink]
+    assert notes["exp(x)"] == []
