@@ -49,10 +49,10 @@ def compare(expr, at, *, variables=None, output=None, wrt=None):
     differences and the complex step.  An array graph (array ops or data, or
     a point binding arrays) gives an ArrayComparison, entry by entry, with
     respect to ``wrt`` (default all variables)."""
-    array_call = _array_call(expr, at, variables, output, wrt)
+    graph, array_call = _array_call(expr, at, variables, output, wrt)
     if array_call is not None:
         return compare_arrays(*array_call)
-    graph, point, _ = api.prologue(expr, at, variables=variables, output=output)
+    graph, point, _ = api.prologue(graph, at)
     n = len(point)
     gradient = api.grad(graph, point)
     forward = api.grad(graph, point, mode="forward")
@@ -78,15 +78,16 @@ def compare(expr, at, *, variables=None, output=None, wrt=None):
 
 
 def _array_call(expr, at, variables, output, wrt):
-    """(graph, point, wrt) bound by array_api when the call is about arrays
-    (api's test: array ops or data, a point binding arrays, a wrt), else None."""
+    """(the graph, parsed once with its output selected; (graph, point, wrt)
+    bound by array_api when the call is about arrays, else None): api's test,
+    array ops or data, a point binding arrays, or a wrt."""
     graph = api.parse(expr, variables)
     if output is not None:
         graph = graph.select(output)
     if api._arrays(graph, at, wrt) is None:
-        return None
+        return graph, None
     from .. import array_api
-    return array_api.bind(graph, at, wrt)
+    return graph, array_api.bind(graph, at, wrt)
 
 
 def _note_nonfinite(method, variables):
@@ -121,10 +122,10 @@ class Sweep:
 def sweep(expr, at, *, variables=None, output=None, steps=SWEEP_STEPS, wrt=None):
     """Forward and central difference errors for steps 1e-1 .. 1e-15 (an
     array graph: sweep_arrays, at evenly spaced entries of wrt's)."""
-    array_call = _array_call(expr, at, variables, output, wrt)
+    graph, array_call = _array_call(expr, at, variables, output, wrt)
     if array_call is not None:
         return sweep_arrays(*array_call, steps=steps)
-    graph, point, _ = api.prologue(expr, at, variables=variables, output=output)
+    graph, point, _ = api.prologue(graph, at)
     exact = list(api.grad(graph, point).gradient.values())
     base = differences.outputs_at(graph, point)[0]
     forward_error, central_error = [], []
