@@ -156,8 +156,8 @@ MAX_COMPARED_ENTRIES = 1000
 #: and fewer on large data: entries compared times the entries of the point
 #: stay below this (but at least MIN_COMPARED_ENTRIES are compared), so a
 #: comparison costs seconds, not the square of the problem's size
-COMPARE_BUDGET = 10 ** 7
-MIN_COMPARED_ENTRIES = 10
+COMPARE_BUDGET = 5 * 10 ** 6
+MIN_COMPARED_ENTRIES = 5
 
 
 @dataclass
