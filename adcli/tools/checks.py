@@ -159,6 +159,11 @@ class _Context:
                                 + "; ".join(part for part in (
                                     unknown and "not variables: " + ", ".join(unknown),
                                     missing and "missing: " + ", ".join(missing)) if part))
+        strange = [n for n in self.wrt or () if n not in self.graph.variable_index()]
+        if strange:
+            raise _CheckProblem(f"wrt {strange[0]}: not a variable of "
+                                f"{', '.join(self.names)} (its variables: "
+                                f"{', '.join(variables) or 'none'})")
         if self.word in ("at", "from"):
             return [[_binding_value(bound[n].values[0]) for n in variables]]
         return self._samples([bound[n] for n in variables])

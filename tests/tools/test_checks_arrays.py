@@ -149,7 +149,7 @@ def test_bad_bindings_and_claims_fail_with_a_message():
     (outcome,) = run(quadratic(), QUADRATIC_AT, ("hessian", [[1.0]]))
     assert outcome.message.startswith("hessian claims on array values are not checked yet")
     (outcome,) = run(quadratic(), QUADRATIC_AT, ("grad", [1.0]), ("wrt", ["y"]))
-    assert outcome.message == "not a variable of f: y"
+    assert outcome.message == "wrt y: not a variable of f (its variables: A, x)"
 
 
 def test_wrt_must_name_variables():
