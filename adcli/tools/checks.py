@@ -608,9 +608,10 @@ def _evaluate_array_claim(context, claim, point, where):
     graph = context.graph.for_arrays()  # max(x) of one argument: the reduction
     word = "grad" if claim.word == "gradient" else claim.word
     point = [_binding_value(v) for v in point]
-    if word in ("hessian", "minimum"):
-        raise _CheckProblem(f"{word} claims on array values are not checked yet; "
-                            "check value, grad, jacobian (~ fd|cs|forward) and finite")
+    if word == "minimum":
+        raise _CheckProblem("minimum claims on array values are not checked yet; "
+                            "check value, grad, hessian, jacobian (~ fd|cs|forward) and "
+                            "finite")
     values = arrays.forward(graph, point)
     if word == "value":
         return _array_value_claim(context, claim, graph, values, where)
@@ -623,8 +624,10 @@ def _evaluate_array_claim(context, claim, point, where):
         return _array_jacobian_claim(context, claim, graph, point, values, wrt, where)
     output_shape = arrays.node_shapes(graph, values)[graph.output]
     if output_shape:
-        raise _CheckProblem(f"grad needs a scalar output; {context.names[0]} has shape "
+        raise _CheckProblem(f"{word} needs a scalar output; {context.names[0]} has shape "
                             f"{output_shape}")
+    if word == "hessian":
+        return _array_hessian_claim(context, claim, graph, values, wrt, where)
     gradients = arrays.gradient(graph, values, wrt)
     got = [float(v) for g in gradients for v in _ravel(g)]
     labels = _entry_labels(wrt, {n: _shape_of(g) for n, g in zip(wrt, gradients)})
@@ -633,6 +636,27 @@ def _evaluate_array_claim(context, claim, point, where):
                                 labels, where)
     expected = _expected_gradient(claim.value, wrt, [_shape_of(g) for g in gradients])
     return _compare(got, expected, labels, context.tolerances(), where)
+
+
+def _array_hessian_claim(context, claim, graph, values, wrt, where):
+    """hessian [[...]]: the n x n Hessian over the wrt entries in C order."""
+    from ..array_results import flat_labels
+    from ..engine import array_second
+
+    if isinstance(claim.value, tuple):
+        raise _CheckProblem("hessian ~ ... is not checked on array values; give the matrix")
+    gradients, matrix = array_second.hessian(graph, values, wrt)
+    entries = flat_labels(wrt, {n: _shape_of(g) for n, g in zip(wrt, gradients)})
+    n = len(entries)
+    if nested_shape(claim.value) != (n, n):
+        given = nested_shape(claim.value)
+        raise _CheckProblem(
+            f"hessian is {n} x {n} here (the entries {', '.join(entries[:4])}"
+            f"{', ...' if n > 4 else ''} in C order); the check gives "
+            + ("ragged lists" if given is None else f"shape {_shape_words(given)}"))
+    labels = [f"hessian[{a},{b}]" for a in entries for b in entries]
+    return _compare([float(v) for v in _ravel(matrix)], _flatten(claim.value), labels,
+                    context.tolerances(), where)
 
 
 def _ravel(value):

@@ -50,3 +50,13 @@ def test_wrt_of_an_expression_is_an_error():
     with pytest.raises(ExpressionError) as caught:
         outcomes(["wrt 2*x, value 18"])
     assert "wrt takes the names of variables" in caught.value.message
+
+
+def test_hessian_claims_on_arrays():
+    text = "f = logsumexp(x)\ncheck f at x=[0,0]: hessian [[0.25, -0.25], [-0.25, 0.25]]\n" \
+           "check f at x=[0,0]: hessian [[0.25, -0.25], [-0.25, 0.3]]\n" \
+           "check f at x=[0,0]: hessian [[0.25]]\n"
+    passed, wrong_entry, wrong_shape = checks.check_text(text)
+    assert passed.passed
+    assert not wrong_entry.passed and "hessian[x[1],x[1]]: expected 0.3" in wrong_entry.message
+    assert not wrong_shape.passed and "hessian is 2 x 2 here" in wrong_shape.message
