@@ -184,7 +184,9 @@ def stack_ones(stack):
 
 
 def stack_count_ties(stack, ans):
-    return functools.reduce(np.add, [np.equal(item, ans) for item in stack])
+    """How many arguments equal the max (or min) at each point: integers (a
+    sum of booleans would stay boolean, and never count past one)."""
+    return functools.reduce(np.add, [np.equal(item, ans).astype(np.intp) for item in stack])
 
 
 def where(condition, if_true, if_false):

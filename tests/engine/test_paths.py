@@ -409,3 +409,14 @@ def test_a_batch_predicate_holds_for_a_batch_when_it_holds_for_each_point():
             scalar.all_within(v, low, high) for v in values)
         condition = batch > 0
         assert vectorized.any_true(condition) == any(scalar.any_true(v > 0) for v in values)
+
+
+def test_ties_are_counted_in_batches_as_at_one_point():
+    import numpy as np
+
+    from adcli.engine import scalar, vectorized
+    a, b, c = np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0, 3.0]), np.array([0.0, 0.0, 3.0])
+    counts = vectorized.stack_count_ties([a, b, c], np.maximum(np.maximum(a, b), c))
+    assert counts.tolist() == [2, 1, 3]
+    assert [scalar.stack_count_ties([x, y, z], max(x, y, z))
+            for x, y, z in zip(a, b, c)] == [2, 1, 3]
