@@ -30,9 +30,11 @@ from .graph import Graph
 from .language.parser import parse_builder
 
 
-def parse(text, variables=None):
+def parse(text, variables=None, *, base=None):
     """Parse expression text into a Graph.  ``variables`` fixes the input
-    order (default: natural order of the names, x2 before x10)."""
+    order (default: natural order of the names, x2 before x10).  ``base``:
+    the folder load("A.csv") reads from (a program's own; default the
+    current directory)."""
     if variables is not None:
         points.require_text(variables, "variable names", ExpressionError)
     if isinstance(text, Graph):
@@ -40,7 +42,14 @@ def parse(text, variables=None):
     if not isinstance(text, str):
         raise ExpressionError(f"an expression is text (str) or a Graph, not "
                               f"{type(text).__name__}: {points.shown(text)}")
-    return parse_builder(text).build(variables)
+    return parse_builder(text, _loader(base)).build(variables)
+
+
+def _loader(base):
+    def load(path):
+        from .array_values import read_array_file
+        return read_array_file(path, base=base)
+    return load
 
 
 def parse_outputs(exprs, variables=None):

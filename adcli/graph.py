@@ -83,8 +83,8 @@ class GraphBuilder:
         except ExpressionError:
             raise
         except AdcliError as error:
-            raise ExpressionError(error.message, self.source, *span, hint=error.hint,
-                                  kind="data") from None
+            raise ExpressionError(getattr(error, "message", str(error)), self.source, *span,
+                                  hint=getattr(error, "hint", None), kind="data") from None
         return self.array_constant(value, span)
 
     def is_constant(self, index):
@@ -407,8 +407,8 @@ class Graph:
         except ExpressionError:
             raise
         except AdcliError as error:
-            raise ExpressionError(error.message, self.source, *span, hint=error.hint,
-                                  kind="data") from None
+            raise ExpressionError(getattr(error, "message", str(error)), self.source, *span,
+                                  hint=getattr(error, "hint", None), kind="data") from None
         return self.array_constant(value, span)
 
     def is_constant(self, index):

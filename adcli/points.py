@@ -90,9 +90,10 @@ def merge_points(parts):
         raise PointError("the point mixes named and positional values",
                          hint="name every value (x=1 and y=2) or none (1,2)")
     if not all(named):
-        return [value for part in parts for value in part]
-    point = {}
-    for part in parts:
+        kind = type(next((part for part in parts if type(part) is not list), parts[0]))
+        return kind(value for part in parts for value in part)
+    point = type(next((part for part in parts if type(part) is not dict), parts[0]))()
+    for part in parts:  # an ArrayPoint (values may be arrays) stays one
         for name, value in part.items():
             if name in point:
                 raise PointError(f"{name} is given twice in the point",

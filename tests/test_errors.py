@@ -53,7 +53,7 @@ def caret(error):
     ("zeros(n)", "n", "a size must be a number", None),
     ("zeros(2.5)", "2.5", "a size must be an integer", None),
     ("x.y", ".", "unexpected character '.'", "A.T"),
-    ('load("A.csv")', '"A.csv"', "load(...) reads a data file", None),
+    ('load("no-such-file.csv")', '"no-such-file.csv"', "cannot read no-such-file.csv", None),
     ("[[1, 2], [3, 4]", "", "missing ']'", "column 1"),
     ("x = )", ")", "unmatched", None),
     ("1 = x", "=", "unexpected", None),

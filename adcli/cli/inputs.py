@@ -1,6 +1,7 @@
 """Reading what a user gives adcli: the expression (EXPR, -e, -f), the
 point, the files (programs, checks, CSV points, stdin), all through
 read_text, so each accepts the same text."""
+import os
 import re
 import sys
 
@@ -43,10 +44,12 @@ def load_graph(expr, expr_file, exprs, variables, points_file=None):
         raise click.NoSuchOption(expr)  # a mistyped option, not an expression
     if points_file == "-" and "-" in (expr, expr_file):
         raise click.UsageError("the expression and --points cannot both come from stdin")
+    base = None
     if expr_file is not None:
         text = read_text(expr_file)
         if expr_file != "-":
             click.get_current_context().meta["adcli.filename"] = expr_file
+            base = os.path.dirname(os.path.abspath(expr_file))  # load("A.csv") beside it
     elif exprs:
         text = ";".join(exprs)  # not newlines: a line starting with '-' would continue
     elif expr is None:
@@ -56,7 +59,7 @@ def load_graph(expr, expr_file, exprs, variables, points_file=None):
         text = read_text("-")
     else:
         text = expr
-    return adcli.parse(text, variables)
+    return adcli.parse(text, variables, base=base)
 
 
 def require_point(graph, at):

@@ -1,10 +1,16 @@
 """The options commands share, their types, and the command class that
 lets EXPR start with a minus."""
+import re
+
 import click
 
 from ..errors import ExpressionError
 
 FORMATS = ("table", "plain", "json", "csv")
+
+
+#: a value that is an array, a file or a call, where a point's value starts
+_ARRAY_VALUE = re.compile(r"(?:^|[=,])\s*[\[@]|[A-Za-z_]\w*\s*\(")
 
 
 class PointType(click.ParamType):
@@ -15,8 +21,11 @@ class PointType(click.ParamType):
     def convert(self, value, param, ctx):
         if not isinstance(value, str):
             return value
-        from ..points import parse_point_text
         try:
+            if _ARRAY_VALUE.search(value):  # x=[1,2], A=@A.csv, x=zeros(3)
+                from ..array_values import parse_array_point_text
+                return parse_array_point_text(value)
+            from ..points import parse_point_text
             return parse_point_text(value)
         except ExpressionError as error:
             self.fail(str(error), param, ctx)
@@ -116,6 +125,15 @@ def output_options(command):
     return click.option("--precision", type=click.IntRange(1, 17), metavar="N",
                         help="Significant digits in table, plain and csv output "
                              "[default: shortest exact]. JSON is always exact.")(command)
+
+
+def array_options(command):
+    """--wrt and --full: what array commands differentiate and show."""
+    command = click.option("--wrt", "wrt", type=NamesType(), metavar="NAMES",
+                           help="Differentiate with respect to these variables only "
+                                "(comma-separated); the others are data [default: all]."
+                           )(command)
+    return full_option(command)
 
 
 def full_option(command):

@@ -182,7 +182,23 @@ def _make_plan(graph, input_shapes):
     for node in graph.op_nodes:
         op = graph.ops[node]
         steps.append((node, op, graph.args[node], dict(op.params)))
-    return node_shapes, steps
+    # nodes large enough for the reverse pass's in-place bookkeeping to pay
+    big = bytearray(len(node_shapes))
+    for node in graph.op_nodes:  # the decisions are made at op nodes
+        big[node] = _size(node_shapes[node]) >= _IN_PLACE_SIZE
+    return node_shapes, steps, big if any(big) else None
+
+
+#: from this many entries on, the reverse pass adds and multiplies in place
+#: into the adjoints it owns (below it the bookkeeping costs more than it saves)
+_IN_PLACE_SIZE = 4096
+
+
+def _size(shape):
+    size = 1
+    for d in shape:
+        size *= d
+    return size
 
 
 def _as_value(value):
@@ -214,7 +230,10 @@ def forward(graph, point):
     point = [_as_value(v) for v in point]
     if len(point) != len(graph.var_nodes):
         raise ShapeError(f"expected {len(graph.var_nodes)} values, got {len(point)}")
-    _, steps = _plan(graph, tuple(np.shape(v) for v in point))
+    return _forward(graph, point, _plan(graph, tuple(np.shape(v) for v in point))[1])
+
+
+def _forward(graph, point, steps):
     values = list(graph.initial_values)
     for node, value in zip(graph.var_nodes, point):
         values[node] = value
@@ -249,6 +268,13 @@ def _times_partial(g, p):
     return g * p
 
 
+def _elementwise_partials(xp, op, ans, inputs, wanted):
+    if op.variadic:
+        return op.partials(xp, ans, inputs)
+    return [rule(xp, ans, *inputs) if want else None
+            for rule, want in zip(op.partials, wanted)]
+
+
 def _elementwise_cotangents(xp, op, g, ans, inputs, arg_shapes, wanted):
     if op.variadic:
         partials = op.partials(xp, ans, inputs)
@@ -257,6 +283,59 @@ def _elementwise_cotangents(xp, op, g, ans, inputs, arg_shapes, wanted):
                     for rule, want in zip(op.partials, wanted)]
     return [unbroadcast(xp, _times_partial(g, p), s) if want else None
             for p, s, want in zip(partials, arg_shapes, wanted)]
+
+
+def _float_array(value, shape):
+    """Whether value is a writable float64 ndarray of this shape that owns
+    its memory (one we may add into, or multiply into, in place)."""
+    return (type(value) is np.ndarray and value.dtype == np.float64 and value.shape == shape
+            and value.flags.owndata and value.flags.writeable)
+
+
+def _fast_elementwise_cotangents(op, g, g_owned, ans, inputs, args, arg_shapes, out_shape,
+                                 wanted):
+    """_elementwise_cotangents on float64 arrays, the same bits, with less
+    memory: an argument that appears twice with the same partial object
+    (x * x) gets the one product twice; g, when it is ours and dies here,
+    takes the last product in place.  Returns (cotangents, fresh flags): a
+    fresh cotangent is a new array nobody else holds."""
+    xp = NAMESPACE
+    partials = _elementwise_partials(xp, op, ans, inputs, wanted)
+    count = len(args)
+    cotangents, fresh = [None] * count, [False] * count
+    # g may be overwritten only by the last product, and only if no other
+    # cotangent is g itself (a partial exactly 1)
+    in_place = g_owned and _float_array(g, out_shape)
+    last = max((k for k in range(count) if wanted[k]), default=-1)
+    for k in range(count):
+        if not wanted[k]:
+            continue
+        p = partials[k]
+        for j in range(k):  # the same argument, the same partial: the same product
+            if wanted[j] and args[j] == args[k] and partials[j] is p:
+                cotangents[k], fresh[k] = cotangents[j], False
+                break
+        else:
+            if type(p) is float and p == 1.0:
+                c = g
+                in_place = False
+            elif type(p) is float and type(g) is np.ndarray and g.ndim and not any(g.strides):
+                # g is one number broadcast (the cotangent of a sum): so is g * p
+                c = np.broadcast_to(g.flat[0] * p, g.shape)
+            elif (in_place and k == last and arg_shapes[k] == out_shape
+                  and (type(p) is float or (type(p) is np.ndarray and p.dtype == np.float64
+                                            and p.shape in (out_shape, ())))):
+                c = np.negative(g, out=g) if type(p) is float and p == -1.0 \
+                    else np.multiply(g, p, out=g)
+                fresh[k] = True
+            else:
+                c = _times_partial(g, p)
+                fresh[k] = c is not g
+            reduced = unbroadcast(xp, c, arg_shapes[k])
+            if reduced is not c:
+                fresh[k] = type(reduced) is np.ndarray and reduced.flags.owndata
+            cotangents[k] = reduced
+    return cotangents, fresh
 
 
 def active_nodes(graph, wrt=None):
@@ -279,27 +358,44 @@ def active_nodes(graph, wrt=None):
     return graph.cached(key, make)
 
 
+def _checked_seed(out_shape, seed):
+    if seed is None:
+        if out_shape != ():
+            raise ShapeError(f"the output has shape {out_shape}: a gradient needs a scalar "
+                             "output, or a seed of that shape")
+        return 1.0
+    if np.shape(seed) != out_shape:
+        raise ShapeError(f"the seed has shape {np.shape(seed)}, the output {out_shape}")
+    return seed
+
+
 @_quiet
-def backward(graph, values, seed=None, wrt=None, keep=True):
+def backward(graph, values, seed=None, wrt=None, keep=True, xp=None):
     """Adjoints per node, each in its node's shape, of the one output
     (graph.output): a scalar, or any shape with a seed (the cotangent of the
     output, in its shape).  wrt: the variable names to differentiate with
     respect to (None: all); nodes that depend on none of them, and nodes the
     output does not depend on, get zeros.  keep=False frees each op node's
     adjoint once it is passed on (its entry is then None): gradient's
-    memory is the values plus a few adjoints."""
-    output = graph.output
-    shapes_ = node_shapes(graph, values)
-    out_shape = shapes_[output]
-    if seed is None:
-        if out_shape != ():
-            raise ShapeError(f"the output has shape {out_shape}: a gradient needs a scalar "
-                             "output, or a seed of that shape")
-        seed = 1.0
-    elif np.shape(seed) != out_shape:
-        raise ShapeError(f"the seed has shape {np.shape(seed)}, the output {out_shape}")
+    memory is the values plus a few adjoints.
+
+    xp: the namespace the rules run on (None: NAMESPACE).  Another namespace
+    (array_second.DUAL: values and seed carrying tangents) runs the same
+    pass on its own arrays; only NAMESPACE's pass adds and multiplies in
+    place into the adjoints it owns."""
+    shapes_, _, big = _plan(graph, tuple(np.shape(values[v]) for v in graph.var_nodes))
+    seed = _checked_seed(shapes_[graph.output], seed)
     active = active_nodes(graph, wrt)
-    xp = NAMESPACE
+    if big is None or (xp is not None and xp is not NAMESPACE):
+        return _reverse_plain(graph, values, seed, active, keep,
+                              NAMESPACE if xp is None else xp, shapes_)
+    return _reverse(graph, values, seed, active, keep, shapes_, big)
+
+
+def _reverse_plain(graph, values, seed, active, keep, xp, shapes_, output=None):
+    """The reverse pass on any namespace, each cotangent a new value: for
+    DUAL, and for graphs too small for in-place work to pay."""
+    output = graph.output if output is None else output
     adjoints = [None] * len(graph.ops)
     if active[output]:
         adjoints[output] = _as_value(seed)
@@ -328,11 +424,150 @@ def backward(graph, values, seed=None, wrt=None, keep=True):
         for a, c, want in zip(args, cotangents, wanted):  # one fixed order: the arguments'
             if want:
                 adjoints[a] = c if adjoints[a] is None else adjoints[a] + c
+    return _zeros_for_the_rest(graph, adjoints, active, keep, shapes_)
+
+
+def _zeros_for_the_rest(graph, adjoints, active, keep, shapes_):
     wanted_nodes = range(len(adjoints)) if keep else [v for v in graph.var_nodes if active[v]]
     for node in wanted_nodes:
         if adjoints[node] is None:
             adjoints[node] = np.zeros(shapes_[node]) if shapes_[node] else 0.0
     return adjoints
+
+
+def _reverse(graph, values, seed, active, keep, shapes_, big, lean=None):
+    """The reverse pass on NAMESPACE with in-place work at the big nodes
+    (the same bits as _reverse_plain).  lean (value_and_gradient's plan):
+    the values no rule reads are None in values, and each value is dropped
+    from values once the last rule that reads it has run."""
+    xp = NAMESPACE
+    output = graph.output
+    owned = bytearray(len(graph.ops))  # adjoints[node] is a float64 array only we hold
+    adjoints = [None] * len(graph.ops)
+    if active[output]:
+        adjoints[output] = _as_value(seed)
+    for node in reversed(graph.op_nodes):
+        g = adjoints[node]
+        if g is None:
+            continue
+        args = graph.args[node]
+        if not keep:
+            adjoints[node] = None
+        if not args:
+            continue
+        op = graph.ops[node]
+        wanted = [active[a] for a in args]
+        fast = big[node]
+        if lean is None:
+            inputs = [values[a] for a in args]
+            ans = values[node]
+        else:
+            inputs = [_ShapeOnly(shapes_[a]) if values[a] is None else values[a] for a in args]
+            ans = _ShapeOnly(shapes_[node]) if values[node] is None else values[node]
+        fresh = None
+        if op.array:
+            params = dict(op.params)
+            if fast and op.name == "index" and _index_into(adjoints, owned, args[0], g,
+                                                          shapes_[args[0]], params["index"]):
+                cotangents = [None]
+                wanted = [False]
+            elif op.variadic:
+                cotangents = op.vjp(xp, g, ans, *inputs, **params)
+            else:
+                cotangents = [rule(xp, g, ans, *inputs, **params) if want else None
+                              for rule, want in zip(op.vjp, wanted)]
+            if fast:
+                fresh = _fresh_flags(cotangents, g, ans, inputs, wanted)
+        elif fast:
+            cotangents, fresh = _fast_elementwise_cotangents(
+                op, g, owned[node] and not keep, ans, inputs, args,
+                [shapes_[a] for a in args], shapes_[node], wanted)
+        else:
+            cotangents = _elementwise_cotangents(xp, op, g, ans, inputs,
+                                                 [shapes_[a] for a in args], wanted)
+        if fast and not keep and owned[node]:
+            # g is ours and dies here: an argument that receives g itself, alone, owns it
+            receivers = [k for k, c in enumerate(cotangents) if wanted[k] and c is g]
+            if len(receivers) == 1 and all(c is not g for k, c in enumerate(cotangents)
+                                           if k != receivers[0]):
+                fresh[receivers[0]] = True
+        for k, (a, c, want) in enumerate(zip(args, cotangents, wanted)):
+            if not want:  # one fixed order: the arguments'
+                continue
+            current = adjoints[a]
+            if current is None:
+                adjoints[a] = c
+                owned[a] = fast and fresh[k] and _float_array(c, shapes_[a])
+            elif owned[a] and _addable(c, current.shape):
+                np.add(current, c, out=current)
+            else:
+                adjoints[a] = current + c
+                owned[a] = fast and _float_array(adjoints[a], shapes_[a])
+        g = ans = inputs = cotangents = None
+        if lean is not None:
+            for v in lean.release[node]:
+                values[v] = None
+    return _zeros_for_the_rest(graph, adjoints, active, keep, shapes_)
+
+
+class _ShapeOnly:
+    """Stands for a value no rule reads (lean mode): it has a shape, nothing
+    else, so a rule that did read it fails loudly instead of computing with
+    a stand-in."""
+    __slots__ = ("shape",)
+
+    def __init__(self, shape):
+        self.shape = shape
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def size(self):
+        size = 1
+        for d in self.shape:
+            size *= d
+        return size
+
+
+def _addable(c, shape):
+    """Whether c can be added into a float64 array of this shape in place
+    with the bits of current + c."""
+    if type(c) is float:
+        return True
+    return type(c) is np.ndarray and c.dtype == np.float64 and c.shape in (shape, ())
+
+
+def _fresh_flags(cotangents, g, ans, inputs, wanted):
+    """Which vjp results are new arrays nobody else holds (not g, ans, an
+    input, a view of something, or one result given twice)."""
+    flags = []
+    for k, c in enumerate(cotangents):
+        flags.append(bool(wanted[k]) and type(c) is np.ndarray and c.flags.owndata
+                     and c is not g and c is not ans and all(c is not x for x in inputs)
+                     and all(c is not d for d in cotangents[:k]))
+    return flags
+
+
+def _index_into(adjoints, owned, a, g, shape, spec):
+    """The vjp of x[spec] without zeros-then-place: g goes straight into the
+    adjoint of x, a buffer of x's shape that several slices of x add into.
+    False (nothing done) when that buffer cannot be written in place."""
+    current = adjoints[a]
+    if not (isinstance(g, float) or (isinstance(g, np.ndarray) and g.dtype == np.float64)):
+        return False
+    if current is None:
+        buffer = np.empty(shape)  # not np.zeros: calloc maps fresh pages, each a fault
+        buffer.fill(0.0)
+        buffer[tuple(spec)] = g
+        adjoints[a] = buffer
+        owned[a] = 1
+        return True
+    if owned[a] and _float_array(current, shape):
+        current[tuple(spec)] += g
+        return True
+    return False
 
 
 def gradient(graph, values, wrt=None):
@@ -343,6 +578,149 @@ def gradient(graph, values, wrt=None):
     adjoints = backward(graph, values, wrt=names, keep=False)
     index = graph.variable_index()
     return [adjoints[graph.var_nodes[index[name]]] for name in names]
+
+
+# --- value and gradient, lean ------------------------------------------------------------
+
+#: what the reverse rules of some ops read beyond shapes: op name -> for each
+#: argument k, the argument positions whose values its rule reads, and "ans"
+#: when it reads the op's own value (None: only shapes).  An op not listed
+#: may read every argument and its value.  tests/engine/test_arrays_lean.py
+#: checks each entry by running the rules with the unread values replaced by
+#: shape-only stand-ins.
+RULE_READS = {
+    "add": None, "sub": None, "neg": None,  # partials 1 and -1
+    "mul": {0: (1,), 1: (0,)},  # d(a*b)/da = b, d(a*b)/db = a
+    "div": {0: (1,), 1: (0, 1)},
+    "pow": {0: (0, 1), 1: (0, 1, "ans")},  # d/dx x**y reads x and y, d/dy also x**y
+    "exp": {0: ("ans",)},
+    "sum": None, "mean": None, "index": None, "transpose": None, "stack": None,
+    "trace": None,
+}
+
+
+#: elementwise ops whose forward rule is one numpy ufunc (the same bits with out=)
+_UFUNC_FORWARD = {"add": np.add, "sub": np.subtract, "mul": np.multiply,
+                  "div": np.true_divide, "neg": np.negative}
+
+
+class _LeanPlan:
+    """For value_and_gradient: which values the reverse rules read, and when
+    each value can be dropped (after its last reader's rule, or, if no rule
+    reads it, after its last use in the forward pass)."""
+
+    def __init__(self, graph, active):
+        output = graph.output
+        count = len(graph.ops)
+        processed = bytearray(count)  # does backward reach this node with an adjoint?
+        processed[output] = active[output]
+        for node in reversed(graph.op_nodes):
+            if processed[node]:
+                for a in graph.args[node]:
+                    if active[a]:
+                        processed[a] = 1
+        read = bytearray(count)
+        release = [[] for _ in range(count)]
+        last_reader = [-1] * count  # the reader processed last (the smallest index)
+        for node in graph.op_nodes:
+            if not processed[node] or not graph.args[node]:
+                continue
+            args = graph.args[node]
+            op = graph.ops[node]
+            if op.name in RULE_READS and (op.array or op is _ELEMENTWISE.get(op.name)):
+                reads = RULE_READS[op.name] or {}
+                readers = {r for k, a in enumerate(args) if active[a] for r in reads.get(k, ())}
+                needed = [node if r == "ans" else args[r] for r in readers]
+            else:
+                needed = list(args) + [node]
+            for v in needed:
+                read[v] = 1
+                if last_reader[v] < 0 or node < last_reader[v]:
+                    last_reader[v] = node
+        for v, node in enumerate(last_reader):
+            if node >= 0:
+                release[node].append(v)
+        # the forward pass: drop a value after its last consumer when no rule reads it
+        last_consumer = {}
+        for step, node in enumerate(graph.op_nodes):
+            for a in graph.args[node]:
+                last_consumer[a] = step
+        drop = [[] for _ in graph.op_nodes]
+        for v, step in last_consumer.items():
+            if not read[v] and v != output:
+                drop[step].append(v)
+        self.drop, self.release = drop, release
+
+
+_ELEMENTWISE = {}
+
+
+def _lean_plan(graph, input_shapes, wrt):
+    def make(g):
+        if not _ELEMENTWISE:
+            from .. import ops
+            _ELEMENTWISE.update(ops.TABLE)
+        return _LeanPlan(g, active_nodes(g, wrt))
+    return graph.cached(("arrays.lean", tuple(input_shapes), wrt), make)
+
+
+@_quiet
+def value_and_gradient(graph, point, wrt=None):
+    """(value, gradients) of the scalar output at point (graph.variables
+    order), the gradients as gradient gives them, in less memory: values no
+    reverse rule reads are dropped as soon as the forward pass is done with
+    them, the others once their last reader has run, adjoints once passed
+    on.  The values are not returned: to name a non-finite value or
+    derivative, run forward and backward(keep=True) and first_nonfinite."""
+    point = [_as_value(v) for v in point]
+    if len(point) != len(graph.var_nodes):
+        raise ShapeError(f"expected {len(graph.var_nodes)} values, got {len(point)}")
+    input_shapes = tuple(np.shape(v) for v in point)
+    shapes_, steps, big = _plan(graph, input_shapes)
+    names = graph.variables if wrt is None else tuple(wrt)
+    active = active_nodes(graph, names)
+    output = graph.output
+    seed = _checked_seed(shapes_[output], None)
+    index = graph.variable_index()
+    if big is None:  # small arrays: memory is no matter, the plain passes are quicker
+        values = _forward(graph, point, steps)
+        adjoints = _reverse_plain(graph, values, seed, active, False, NAMESPACE, shapes_, output)
+        return values[output], [adjoints[graph.var_nodes[index[name]]] for name in names]
+    lean = _lean_plan(graph, input_shapes, names)
+    values = list(graph.initial_values)
+    for node, value in zip(graph.var_nodes, point):
+        values[node] = value
+    xp = NAMESPACE
+    owned = bytearray(len(values))  # values[node] is an array this pass made, held once
+    for step, (node, op, args, params) in enumerate(steps):
+        inputs = [values[a] for a in args]
+        dying = lean.drop[step]
+        ufunc = _UFUNC_FORWARD.get(op.name) if big[node] and not op.array else None
+        target = None
+        if ufunc is not None and op is _ELEMENTWISE.get(op.name) and len(args) <= 2:
+            # the forward rule is this one ufunc: write into an argument that dies here
+            target = next((values[a] for a in args if owned[a] and a in dying
+                           and _float_array(values[a], shapes_[node])), None)
+        if target is not None:
+            result = ufunc(*inputs, out=target)
+        elif op.array:
+            result = op.forward(xp, *inputs, **params)
+        elif op.variadic:
+            result = op.forward(xp, inputs)
+        else:
+            result = op.forward(xp, *inputs)
+        values[node] = result
+        if type(result) is np.ndarray and result.flags.owndata:
+            owned[node] = 1
+            for a in args:
+                if values[a] is result:  # a rule gave back its argument: held twice
+                    owned[node] = owned[a] = 0
+        inputs = result = target = None
+        for v in dying:
+            values[v] = None
+    value = values[graph.output]
+    adjoints = _reverse(graph, values, seed, active, False, shapes_, big, lean)
+    return value, [adjoints[graph.var_nodes[index[name]]] for name in names]
 
 
 # --- forward mode -------------------------------------------------------------------------

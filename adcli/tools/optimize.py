@@ -123,6 +123,8 @@ class MinimizeResult:
     variables: tuple
     maximize: bool = False
     error: object = field(default=None, repr=False)  # DomainError when reason is nonfinite
+    # on arrays: x holds arrays, and labels names each entry in C order (x[0], A[0,1])
+    labels: object = field(default=None, repr=False)
 
     @property
     def diverged(self):
@@ -180,13 +182,104 @@ class Objective:
                 or DomainError("f or its gradient is not finite", self.graph.source))
 
 
-def minimize(expr, x0, *, method="auto", variables=None, output=None, maximize=False,
+class ArrayObjective(Objective):
+    """The Objective of an array graph: x is the wrt variables' entries
+    flattened in C order, one after the other; the data keep their values."""
+
+    def __init__(self, graph, point, wrt, maximize, max_evals):
+        super().__init__(graph, maximize, max_evals)
+        from ..engine import arrays
+
+        self.arrays = arrays
+        self.point = list(point)
+        index = graph.variable_index()
+        self.slots = [index[name] for name in wrt]
+        self.wrt = wrt
+        self.shapes = [self.np.shape(point[k]) for k in self.slots]
+        self.sizes = [int(self.np.prod(s, dtype=self.np.int64)) for s in self.shapes]
+
+    def start(self):
+        return self.np.concatenate([self.np.ravel(self.point[k]) for k in self.slots]
+                                   or [self.np.zeros(0)]).astype(self.np.float64)
+
+    def unpack(self, x):
+        """{name: value in its shape} of a flat x."""
+        out, at = {}, 0
+        for name, shape, size in zip(self.wrt, self.shapes, self.sizes):
+            piece = x[at:at + size]
+            out[name] = float(piece[0]) if shape == () else piece.reshape(shape).copy()
+            at += size
+        return out
+
+    def _point(self, x):
+        point = list(self.point)
+        for k, value in zip(self.slots, self.unpack(x).values()):
+            point[k] = value
+        return point
+
+    def __call__(self, x):
+        if self.evaluations >= self.max_evals:
+            raise Stop("max_evals")
+        self.evaluations += 1
+        values = self.arrays.forward(self.graph, self._point(x))
+        f = float(values[self.graph.output]) * self.sign
+        gradient = self.arrays.gradient(self.graph, values, self.wrt)
+        g = self.np.concatenate([self.np.ravel(v) for v in gradient]
+                                or [self.np.zeros(0)]) * self.sign
+        if not (math.isfinite(f) and self.np.isfinite(g).all()):
+            adjoints = self.arrays.backward(self.graph, values, wrt=self.wrt)
+            raise Stop("nonfinite", self.arrays.first_nonfinite(self.graph, values, adjoints)
+                       or DomainError("f or its gradient is not finite", self.graph.source))
+        return f, g
+
+    def hessian(self, x):
+        from ..engine import array_second
+
+        self.hessian_evaluations += 1
+        values = self.arrays.forward(self.graph, self._point(x))
+        _, matrix = array_second.hessian(self.graph, values, self.wrt)
+        if not self.np.isfinite(matrix).all():
+            raise Stop("nonfinite", DomainError("the Hessian is not finite",
+                                                self.graph.source))
+        return matrix * self.sign
+
+
+def _array_objective(graph, x0, at, output, maximize, max_evals):
+    """(objective, the start x, the unknowns' names) of an array problem:
+    the names of x0 are the unknowns, those of ``at`` the data."""
+    from .. import array_api, array_values
+
+    if output is not None:
+        graph = graph.select(output)
+    if isinstance(x0, str):
+        x0 = array_values.parse_array_point_text(x0)
+    if isinstance(at, str):
+        at = array_values.parse_array_point_text(at)
+    if not isinstance(x0, Mapping):
+        if at:
+            raise AdcliError("with data (at=), name the unknowns of the start: x=...")
+        x0 = dict(zip(graph.variables, x0 if isinstance(x0, (list, tuple)) else [x0]))
+    both = dict(at or {})
+    twice = sorted(set(both).intersection(x0))
+    if twice:
+        raise AdcliError(f"{twice[0]} is given both as data and as a start")
+    both.update(x0)
+    graph, point, wrt = array_api.bind(graph, both, wrt=list(x0))
+    graph.output  # noqa: B018 (one output, or its error)
+    objective = ArrayObjective(graph, point, wrt, maximize, max_evals)
+    return objective, objective.start(), graph
+
+
+def minimize(expr, x0, *, at=None, method="auto", variables=None, output=None, maximize=False,
              gtol=1e-8, ftol=None, xtol=None, max_iter=10000, max_evals=100000,
              lr=None, line_search=None, momentum=None, beta1=None, beta2=None,
              epsilon=None, memory=None, callback=None):
     """Minimize (or maximize) one output of ``expr`` from ``x0``.
 
-    ``x0`` is a mapping name -> number or a sequence in variable order.
+    ``x0`` is a mapping name -> number or a sequence in variable order.  On
+    an array expression (or with array values) the names of ``x0`` are the
+    unknowns, each an array whose shape is its start's, and ``at`` binds the
+    other variables (data); the result's x then holds arrays.
     Stops when the largest gradient component is below ``gtol``, when f or x
     stop changing (relative ``ftol``, ``xtol``; line-search and Newton
     methods), or at ``max_iter`` iterations / ``max_evals`` evaluations.
@@ -199,11 +292,15 @@ def minimize(expr, x0, *, method="auto", variables=None, output=None, maximize=F
     if method not in METHODS:
         raise AdcliError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     graph = api.parse(expr, variables)
-    if variables is None and isinstance(x0, Mapping):
-        points.require_text(x0)  # {1: 2} is a bad point before it is a bad name
-        graph = graph.declaring(x0)  # a start point names the inputs, used or not
-    graph, point, _ = api.prologue(graph, x0, output=output, one_output=True)
-    x = np.array(point, dtype=np.float64)
+    if _is_array_problem(graph, x0, at):
+        objective, x, graph = _array_objective(graph, x0, at, output, maximize, max_evals)
+    else:
+        if variables is None and isinstance(x0, Mapping):
+            points.require_text(x0)  # {1: 2} is a bad point before it is a bad name
+            graph = graph.declaring(x0)  # a start point names the inputs, used or not
+        graph, point, _ = api.prologue(graph, x0, output=output, one_output=True)
+        x = np.array(point, dtype=np.float64)
+        objective = Objective(graph, maximize, max_evals)
     given = dict(lr=lr, line_search=line_search, momentum=momentum, beta1=beta1,
                  beta2=beta2, epsilon=epsilon, memory=memory, ftol=ftol, xtol=xtol)
     chosen = resolve_method(method, len(x))
@@ -212,20 +309,37 @@ def minimize(expr, x0, *, method="auto", variables=None, output=None, maximize=F
         raise AdcliError(misplaced_message(wrong[0], method, chosen, len(x)))
     method = chosen
     settings = {**DEFAULTS, **{k: v for k, v in given.items() if v is not None}}
-    objective = Objective(graph, maximize, max_evals)
     run = _Run(objective, _STEPPERS[method](settings), callback,
                dict(gtol=gtol, ftol=settings["ftol"], xtol=settings["xtol"],
                     max_iter=max_iter))
     with np.errstate(all="ignore"):  # an overflowing step is reported as such, not warned about
         x, f, g, reason, error = run.solve(x)
+    arrays = isinstance(objective, ArrayObjective)
     return MinimizeResult(
-        x=dict(zip(graph.variables, x.tolist())), value=f * objective.sign,
+        x=objective.unpack(x) if arrays else dict(zip(graph.variables, x.tolist())),
+        value=f * objective.sign,
         converged=reason in CONVERGED, reason=reason,
         message={**CONVERGED, **NOT_CONVERGED, **DIVERGED}[reason],
         iterations=run.iteration, evaluations=objective.evaluations,
         hessian_evaluations=objective.hessian_evaluations,
         gradient_norm=float(np.abs(g).max()) if len(g) else 0.0, method=method,
-        variables=graph.variables, maximize=maximize, error=error)
+        variables=objective.wrt if arrays else graph.variables, maximize=maximize,
+        error=error, labels=_labels(objective) if arrays else None)
+
+
+def _is_array_problem(graph, x0, at):
+    from .. import array_values
+    if graph.has_arrays or at is not None or isinstance(x0, array_values.ARRAY_POINTS):
+        return True
+    values = x0.values() if isinstance(x0, Mapping) else x0 if isinstance(x0, (list, tuple)) \
+        else ()
+    return isinstance(x0, str) and "[" in x0 or any(hasattr(v, "__len__") and
+                                                     not isinstance(v, str) for v in values)
+
+
+def _labels(objective):
+    from ..array_results import flat_labels
+    return flat_labels(objective.wrt, dict(zip(objective.wrt, objective.shapes)))
 
 
 def resolve_method(method, n):

@@ -4,9 +4,9 @@ import click
 
 from ..app import cli
 from ..inputs import load_graph, read_batch, require_point
-from ..options import (ExpressionCommand, expression_input, mode_options, nonfinite_option,
-                       output_name_option, output_options, point_option, point_parameter,
-                       points_option)
+from ..options import (ExpressionCommand, array_options, expression_input, full_option,
+                       mode_options, nonfinite_option, output_name_option, output_options,
+                       point_option, point_parameter, points_option)
 from ..streams import say
 
 
@@ -18,10 +18,11 @@ from ..streams import say
 @click.option("--trace", is_flag=True,
               help="Also show every node: what it computes, value, local partials, adjoint.")
 @mode_options
+@array_options
 @nonfinite_option
 @output_options
 def grad_command(expr, expr_file, exprs, variables, at, points_file, output_name, trace, mode,
-                 explain_mode, allow_nonfinite, output_format, precision):
+                 explain_mode, wrt, full, allow_nonfinite, output_format, precision):
     """Value and gradient of EXPR at a point, by reverse-mode AD.
 
     EXPR is a formula such as "3*(x1**2+x2*x3)"; '-' reads it from stdin.
@@ -39,6 +40,7 @@ def grad_command(expr, expr_file, exprs, variables, at, points_file, output_name
       adcli grad -f model.adx --output py --at t1=0.3,t2=1.1
       echo "sin(x)*exp(y)" | adcli grad - --at 0.5,1
       adcli grad "x**2+y**2" --points points.csv --format csv
+      adcli grad "x.T @ A @ x" --at 'x=[1,2],A=[[2,1],[1,3]]' --wrt x
     """
     import adcli
 
@@ -57,12 +59,22 @@ def grad_command(expr, expr_file, exprs, variables, at, points_file, output_name
         from ..views import batch
         batch.show(result, output_format, precision)
         return
-    result = adcli.grad(graph, require_point(graph, at), mode=mode,
+    result = adcli.grad(graph, require_point(graph, at), wrt=wrt, mode=mode,
                         allow_nonfinite=allow_nonfinite)
     if explain_mode:
         say(result.mode.explain())
+    if is_array_result(result):
+        if trace:
+            raise click.UsageError("--trace shows scalar tapes; for arrays use adcli explain")
+        from ..views import array_gradient
+        array_gradient.show(result, output_format, precision, full=full)
+        return
     from ..views import gradient
     gradient.show(result, output_format, precision, with_trace=trace)
+
+
+def is_array_result(result):
+    return type(result).__module__ == "adcli.array_results"
 
 
 def _warn_failed_rows(failed_rows, count, first_error=None):
@@ -82,10 +94,11 @@ def _warn_failed_rows(failed_rows, count, first_error=None):
 @click.option("--sparsity", is_flag=True,
               help="Print the structural pattern (which outputs depend on which "
                    "variables), read from the graph, instead of the numbers.")
+@array_options
 @nonfinite_option
 @output_options
 def jacobian_command(expr, expr_file, exprs, variables, at, points_file, mode, explain_mode,
-                     sparsity, allow_nonfinite, output_format, precision):
+                     sparsity, wrt, full, allow_nonfinite, output_format, precision):
     """Jacobian matrix of several outputs at a point.
 
     Outputs are ';'-separated expressions, repeated -e EXPR, or the outputs of
@@ -99,6 +112,7 @@ def jacobian_command(expr, expr_file, exprs, variables, at, points_file, mode, e
       adcli jacobian -f examples/two_link_arm.adx --at t1=0.3,t2=1.1
       adcli jacobian -f examples/two_link_arm.adx --at 0,0 --sparsity
       adcli jacobian "x*y; x+y" --points examples/points.csv --format csv
+      adcli jacobian "softmax(x)" --at 'x=[1,2,3]'            # 3 x 3
     """
     import adcli
 
@@ -108,11 +122,16 @@ def jacobian_command(expr, expr_file, exprs, variables, at, points_file, mode, e
         result = adcli.jacobian(graph, points=read_batch(graph, points_file, at), mode=mode,
                                 allow_nonfinite=allow_nonfinite)
     else:
-        result = adcli.jacobian(graph, require_point(graph, at), mode=mode,
+        result = adcli.jacobian(graph, require_point(graph, at), wrt=wrt, mode=mode,
                                 allow_nonfinite=allow_nonfinite)
     if explain_mode:
         say(result.mode.explain())
-    if batch:
+    if is_array_result(result):
+        if sparsity:
+            raise click.UsageError("--sparsity reads scalar graphs; drop it for arrays")
+        from ..views import array_jacobian
+        array_jacobian.show(result, output_format, precision, full=full)
+    elif batch:
         _warn_failed_rows(result.failed_rows, len(result.values), result.first_error)
         from ..views import batch_jacobian
         batch_jacobian.show(result, output_format, precision, sparsity=sparsity)
@@ -125,10 +144,11 @@ def jacobian_command(expr, expr_file, exprs, variables, at, points_file, mode, e
 @expression_input
 @point_option
 @output_name_option
+@array_options
 @nonfinite_option
 @output_options
-def hessian_command(expr, expr_file, exprs, variables, at, output_name, allow_nonfinite,
-                    output_format, precision):
+def hessian_command(expr, expr_file, exprs, variables, at, output_name, wrt, full,
+                    allow_nonfinite, output_format, precision):
     """Value, gradient and exact Hessian of EXPR at a point.
 
     Second derivatives by forward-over-reverse AD (no differencing); the
@@ -139,15 +159,19 @@ def hessian_command(expr, expr_file, exprs, variables, at, output_name, allow_no
       adcli hessian "100*(y-x**2)**2 + (1-x)**2" --at 1,1
       adcli hessian "x**y" --at 2,3 --format json
       adcli hessian -f examples/rosenbrock.txt --at -1.2,1
+      adcli hessian "logsumexp(x)" --at 'x=[1,2,3]'   # 3 x 3, entries in C order
     """
     import adcli
 
-    from ..views import hessian
+    from ..views import array_hessian, hessian
 
     graph = load_graph(expr, expr_file, exprs, variables)
-    result = adcli.hessian(graph, require_point(graph, at), output=output_name,
+    result = adcli.hessian(graph, require_point(graph, at), wrt=wrt, output=output_name,
                            allow_nonfinite=allow_nonfinite)
-    hessian.show(result, output_format, precision)
+    if is_array_result(result):
+        array_hessian.show(result, output_format, precision, full=full)
+    else:
+        hessian.show(result, output_format, precision)
 
 
 def _product_command(kind):
@@ -158,19 +182,23 @@ def _product_command(kind):
     @point_parameter("--dir", "direction", required=True, metavar="VECTOR",
                      help="The vector: one value per variable (jvp) or per output (vjp), "
                           "positional or by name.")
+    @array_options
     @nonfinite_option
     @output_options
-    def command(expr, expr_file, exprs, variables, at, direction, allow_nonfinite,
+    def command(expr, expr_file, exprs, variables, at, direction, wrt, full, allow_nonfinite,
                 output_format, precision):
         import adcli
 
-        from ..views import product
+        from ..views import array_product, product
 
         graph = load_graph(expr, expr_file, exprs, variables)
-        compute = adcli.jvp if kind == "jvp" else adcli.vjp
-        result = compute(graph, require_point(graph, at), direction,
+        compute = getattr(adcli, kind)
+        result = compute(graph, require_point(graph, at), direction, wrt=wrt,
                          allow_nonfinite=allow_nonfinite)
-        product.show(result, output_format, precision, kind=kind)
+        if is_array_result(result):
+            array_product.show(result, output_format, precision, full=full)
+        else:
+            product.show(result, output_format, precision, kind=kind)
 
     return command
 
@@ -200,12 +228,27 @@ vjp_command = cli.command(
     """)(_product_command("vjp"))
 
 
+hvp_command = cli.command(
+    "hvp", cls=ExpressionCommand,
+    help="""Hessian-vector product H·v by one forward-over-reverse pass.
+
+    H is the Hessian of one scalar output; v has one entry per variable (of
+    its shape: --dir 'x=[1,0,0]'); the n x n Hessian is never formed.
+
+    \b
+    Examples:
+      adcli hvp "100*(y-x**2)**2 + (1-x)**2" --at 1,1 --dir 1,0
+      adcli hvp "logsumexp(x)" --at 'x=[1,2,3]' --dir 'x=[1,0,0]' --format json
+    """)(_product_command("hvp"))
+
+
 @cli.command("eval", cls=ExpressionCommand)
 @expression_input
 @point_option
+@full_option
 @nonfinite_option
 @output_options
-def eval_command(expr, expr_file, exprs, variables, at, allow_nonfinite, output_format,
+def eval_command(expr, expr_file, exprs, variables, at, full, allow_nonfinite, output_format,
                  precision):
     """Values of every output at a point (no derivatives).
 
@@ -213,6 +256,7 @@ def eval_command(expr, expr_file, exprs, variables, at, allow_nonfinite, output_
     Examples:
       adcli eval "x*y; x+y" --at 1,2
       adcli eval -f examples/two_link_arm.adx --at t1=0.3,t2=1.1 --format json
+      adcli eval "A @ x" --at 'A=[[1,2],[3,4]],x=[1,1]'
     """
     import adcli
 
@@ -222,5 +266,9 @@ def eval_command(expr, expr_file, exprs, variables, at, allow_nonfinite, output_
     graph = load_graph(expr, expr_file, exprs, variables)
     at = require_point(graph, at)
     values = adcli.values(graph, at, allow_nonfinite=allow_nonfinite)
+    if is_array_result(values):
+        from ..views import array_values
+        array_values.show(values, output_format, precision, full=full)
+        return
     point = dict(zip(graph.variables, resolve(graph.variables, at)))
     view.show(values, point, output_format, precision)

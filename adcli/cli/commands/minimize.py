@@ -21,7 +21,11 @@ from ..views.common import resolve_format
 @cli.command("minimize", cls=ExpressionCommand)
 @expression_input
 @point_parameter("--from", "start", required=True, metavar="POINT",
-                 help="The starting point, positional or by name (repeatable).")
+                 help="The starting point, positional or by name (repeatable); on arrays "
+                      "its names are the unknowns: --from 'x=zeros(1000)'.")
+@point_parameter("--at", "at", metavar="POINT",
+                 help="Data: values of the variables that are not minimized over, by name "
+                      "(A=@A.csv,b=[1,2]); implies the array mode.")
 @output_name_option
 @click.option("--method", type=click.Choice(("auto", "newton", "bfgs", "lbfgs", "gd",
                                              "momentum", "adam")),
@@ -53,7 +57,7 @@ from ..views.common import resolve_format
               help="Draw the convergence (and for 2 variables the path over the contour "
                    "of f) to FILE.png or .svg; needs pip install 'adcli[plot]'.")
 @output_options
-def minimize_command(expr, expr_file, exprs, variables, start, output_name, method, maximize,
+def minimize_command(expr, expr_file, exprs, variables, start, at, output_name, method, maximize,
                      lr, line_search, momentum, beta1, beta2, memory, gtol, ftol, xtol,
                      max_iter, max_evals, trace_file, plot_file, output_format, precision):
     """Minimize EXPR from a starting point, with exact derivatives by AD.
@@ -71,17 +75,21 @@ def minimize_command(expr, expr_file, exprs, variables, start, output_name, meth
       adcli minimize "(x-3)**2 + (y+1)**2" --from 0,0 --method gd --lr 0.1
       adcli minimize "(x-3)**2" --from 0 --method gd --lr 0.1 --trace-file steps.csv
       adcli minimize "x*exp(-x)" --from 0.5 --maximize
+      adcli minimize "sum(100*(x[1:]-x[:-1]**2)**2 + (1-x[:-1])**2)" --from 'x=zeros(1000)'
+      adcli minimize "sum((A @ x - b)**2)" --from 'x=zeros(2)' --at 'A=[[1,2],[3,4],[5,6]],b=[1,2,3]'
     """
     import adcli
 
     from ...tools.optimize import History
 
     graph = load_graph(expr, expr_file, exprs, variables)
-    if variables is None and isinstance(start, dict):
+    arrays = _arrays(graph, start, at)
+    if variables is None and isinstance(start, dict) and not arrays:
         graph = graph.declaring(start)  # --from x1=..,x5=.. declares x1 and x5
     if output_name is not None:
         graph = graph.select(output_name)
-    _require_method_settings(method, len(graph.variables), dict(
+    labels = _labels(graph, start, at) if arrays else graph.variables
+    _require_method_settings(method, len(labels), dict(
         lr=lr, line_search=line_search, momentum=momentum, beta1=beta1, beta2=beta2,
         memory=memory, ftol=ftol, xtol=xtol))
     if plot_file:
@@ -90,8 +98,8 @@ def minimize_command(expr, expr_file, exprs, variables, start, output_name, meth
         except AdcliError as error:
             raise click.UsageError(str(error)) from None
     # the plot's f and |grad| (and path) only: a run keeps no Iteration records
-    history = History(keep_path=len(graph.variables) == 2) if plot_file else None
-    log = artifacts.IterationLog(trace_file, graph.variables) if trace_file else None
+    history = History(keep_path=len(labels) == 2) if plot_file else None
+    log = artifacts.IterationLog(trace_file, labels) if trace_file else None
     finish_trace = log.close if log is not None else None
     progress = _progress(output_format)
     interrupt = _StopOnInterrupt()
@@ -108,7 +116,7 @@ def minimize_command(expr, expr_file, exprs, variables, start, output_name, meth
     try:
         with interrupt, progress if progress is not None else _nothing():
             result = adcli.minimize(
-                graph, start, variables=variables, method=method, maximize=maximize,
+                graph, start, at=at, variables=variables, method=method, maximize=maximize,
                 gtol=gtol, ftol=ftol,
                 xtol=xtol, max_iter=max_iter, max_evals=max_evals, lr=lr,
                 line_search=line_search, momentum=momentum, beta1=beta1, beta2=beta2,
@@ -124,8 +132,25 @@ def minimize_command(expr, expr_file, exprs, variables, start, output_name, meth
     from ..views import minimize as view
     view.show(result, output_format, precision)
     if plot_file:  # after the result, which a failing or interrupted plot cannot lose
-        errors += _file_errors(lambda: artifacts.plot_run(plot_file, history, graph))
+        errors += _file_errors(lambda: artifacts.plot_run(plot_file, history,
+                                                              None if arrays else graph))
     _exit_for(result, errors)
+
+
+def _arrays(graph, start, at):
+    from ...tools.optimize import _is_array_problem
+    return _is_array_problem(graph, start, at)
+
+
+def _labels(graph, start, at):
+    """The label of each unknown entry (x[0], A[0,1]), in the order of x."""
+    from ... import array_api
+    from ...array_results import flat_labels
+    if not isinstance(start, dict):
+        start = dict(zip(graph.variables, start))
+    bound, point, wrt = array_api.bind(graph, {**(at or {}), **start}, wrt=list(start))
+    shapes = {name: getattr(value, "shape", ()) for name, value in zip(bound.variables, point)}
+    return flat_labels(wrt, shapes)
 
 
 def _file_errors(*steps):

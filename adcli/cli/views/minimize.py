@@ -4,8 +4,10 @@ from .common import (coordinate, csv_text, json_number, json_numbers, number_tex
 
 
 def document(result):
-    data = {"schema": schema("minimize"),
-            "x": json_numbers(result.x), "value": json_number(result.value),
+    arrays = _array_module(result)
+    data = {"schema": arrays.schema("minimize") if arrays else schema("minimize"),
+            "x": arrays.json_arrays(result.x) if arrays else json_numbers(result.x),
+            "value": json_number(result.value),
             "converged": result.converged, "reason": result.reason,
             "message": result.message, "iterations": result.iterations,
             "evaluations": result.evaluations,
@@ -13,6 +15,8 @@ def document(result):
             "gradient_norm": json_number(result.gradient_norm),
             "method": result.method, "variables": list(result.variables),
             "maximize": result.maximize}
+    if arrays:
+        data["shapes"] = arrays.shapes_of(result.x)
     if result.error is not None:
         data["error"] = {"message": result.error.message, "node": result.error.node}
     return data
@@ -21,7 +25,7 @@ def document(result):
 def fields(result, precision=None):
     """(key, text) pairs shared by every form but JSON: key is ("x", name)
     for a coordinate of the point, else a name."""
-    return ([(("x", name), number_text(v, precision)) for name, v in result.x.items()]
+    return (_coordinates(result, precision)
             + [("value", number_text(result.value, precision)),
                ("converged", "true" if result.converged else "false"),
                ("reason", result.reason), ("iterations", str(result.iterations)),
@@ -29,6 +33,23 @@ def fields(result, precision=None):
                ("hessian_evaluations", str(result.hessian_evaluations)),
                ("gradient_norm", number_text(result.gradient_norm, precision)),
                ("method", result.method)])
+
+
+def _coordinates(result, precision):
+    """(("x", label), text) per entry of the point: x[0], A[0,1] on arrays."""
+    arrays = _array_module(result)
+    if arrays is None:
+        return [(("x", name), number_text(v, precision)) for name, v in result.x.items()]
+    return [(("x", label), text) for name, value in result.x.items()
+            for label, text in zip(arrays.labels(name, value), arrays.numbers(value, precision))]
+
+
+def _array_module(result):
+    """The array views' helpers when the run was on arrays, else None."""
+    if getattr(result, "labels", None) is None:
+        return None
+    from . import arrays
+    return arrays
 
 
 def _cells(key):

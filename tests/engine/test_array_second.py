@@ -1,0 +1,290 @@
+"""adcli/engine/array_second.py: exact Hessian-vector products and Hessians
+of array graphs by forward over reverse (the backward pass run on DUAL).
+Truth: central differences of arrays.gradient (every ARRAY_TABLE op and
+every elementwise op of TABLE, generated from the tables), closed forms
+(x'Ax, logsumexp, logdet, least squares), and the scalar engine's exact
+Hessian of the same Rosenbrock written out term by term."""
+import numpy as np
+import pytest
+
+import adcli
+from adcli import ops
+from adcli.engine import array_second, arrays
+from adcli.errors import ShapeError
+
+from engine.test_arrays import Tape
+from test_array_ops import SAMPLES
+
+RNG = np.random.default_rng(4242)
+STEP = 1e-5
+
+
+def _central_hvp(graph, point, names, direction):
+    """(grad(x + h v) - grad(x - h v)) / 2h, per wrt variable."""
+    index = graph.variable_index()
+
+    def moved(sign):
+        shifted = [np.array(p, dtype=float) for p in point]
+        for name, d in zip(names, direction):
+            shifted[index[name]] = shifted[index[name]] + sign * STEP * d
+        return arrays.gradient(graph, arrays.forward(graph, shifted), names)
+    ahead, behind = moved(1.0), moved(-1.0)
+    return [(a - b) / (2 * STEP) for a, b in zip(ahead, behind)]
+
+
+def test_dual_has_every_name_of_the_namespace():
+    assert set(vars(arrays.NAMESPACE)) == set(vars(array_second.DUAL))
+
+
+# --- every array op, from the table --------------------------------------------------------
+
+
+def _op_objective(name, params, makers):
+    """sum(sin(op(a...)) * w): the op's own curvature and that of sin
+    through the op's Jacobian; every argument a variable."""
+    op = ops.ARRAY_TABLE[name]
+    if params:
+        op = ops.with_params(op, **params)
+    args = [np.asarray(make(RNG), dtype=float) for make in makers]
+    shape = np.shape(op.forward(arrays.NAMESPACE, *args, **dict(op.params)))
+    tape = Tape(name)
+    nodes = [tape.var(f"a{k}") for k in range(len(args))]
+    weight = tape.var("w")
+    node = tape.elementwise("mul", tape.elementwise("sin", tape.builder.apply(
+        op, tuple(nodes), (0, 1))), weight)
+    graph = tape.build(tape("sum", node))
+    graph = graph.with_variables([f"a{k}" for k in range(len(args))] + ["w"])
+    return graph, args + [RNG.uniform(-1, 1, shape)], [f"a{k}" for k in range(len(args))]
+
+
+CASES = [pytest.param(name, params, makers, id=f"{name}-{k}")
+         for name, samples in SAMPLES.items() for k, (params, makers) in enumerate(samples)
+         if makers]
+
+
+@pytest.mark.parametrize("name, params, makers", CASES)
+def test_hvp_of_every_array_op_matches_central_differences_of_the_gradient(name, params,
+                                                                            makers):
+    graph, point, names = _op_objective(name, params, makers)
+    values = arrays.forward(graph, point)
+    direction = [RNG.uniform(-1, 1, np.shape(point[k])) for k in range(len(names))]
+    gradients, products = array_second.hvp(graph, values, direction, names)
+    for got, expected in zip(gradients, arrays.gradient(graph, values, names)):
+        assert np.array_equal(got, expected)  # the value of the dual pass: the same bits
+    for got, expected, x in zip(products, _central_hvp(graph, point, names, direction), point):
+        assert np.shape(got) == np.shape(x)
+        np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("name, params, makers", CASES)
+def test_hessian_of_every_array_op_is_its_hvps_and_symmetric(name, params, makers):
+    graph, point, names = _op_objective(name, params, makers)
+    values = arrays.forward(graph, point)
+    _, matrix = array_second.hessian(graph, values, names)
+    sizes = [np.size(point[k]) for k in range(len(names))]
+    n = sum(sizes)
+    assert matrix.shape == (n, n)
+    np.testing.assert_allclose(matrix, matrix.T, rtol=1e-9, atol=1e-11)
+    v = RNG.uniform(-1, 1, n)
+    pieces = np.split(v, np.cumsum(sizes)[:-1])
+    direction = [p.reshape(np.shape(point[k])) for k, p in enumerate(pieces)]
+    _, products = array_second.hvp(graph, values, direction, names)
+    flat = np.concatenate([np.ravel(p) for p in products])
+    np.testing.assert_allclose(matrix @ v, flat, rtol=1e-9, atol=1e-11)
+
+
+# --- every elementwise op, with broadcasting ----------------------------------------------------
+
+BROADCAST = {1: [(2, 3)], 2: [(3, 1), (4,)], 3: [(2, 1), (3,), ()]}
+
+
+@pytest.mark.parametrize("name", sorted(ops.TABLE))
+def test_hvp_of_every_elementwise_op_matches_central_differences(name):
+    op = ops.TABLE[name]
+    count = op.nargs or 3
+    domains = op.domain if op.nargs else op.domain * count
+    point = [RNG.uniform(*d, s) if s else float(RNG.uniform(*d))
+             for d, s in zip(domains, BROADCAST[count])]
+    out_shape = np.broadcast_shapes(*(np.shape(p) for p in point))
+    tape = Tape(name)
+    nodes = [tape.var(f"x{k}") for k in range(count)]
+    weight = tape.var("w")
+    value = tape.elementwise(name, *nodes)
+    # sum(f * w + f * f): f's own second partials and the product's
+    graph = tape.build(tape("sum", tape.elementwise(
+        "add", tape.elementwise("mul", value, weight), tape.elementwise("mul", value, value))))
+    graph = graph.with_variables([f"x{k}" for k in range(count)] + ["w"])
+    point = point + [RNG.uniform(-1, 1, out_shape)]
+    names = graph.variables[:-1]
+    values = arrays.forward(graph, point)
+    direction = [RNG.uniform(-1, 1, np.shape(p)) for p in point[:-1]]
+    _, products = array_second.hvp(graph, values, direction, names)
+    for got, expected in zip(products, _central_hvp(graph, point, names, direction)):
+        np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-6)
+
+
+# --- closed forms ----------------------------------------------------------------------------
+
+
+def test_quadratic_form_hessian_is_a_plus_a_transpose():
+    tape = Tape("x.T @ A @ x")
+    A, x = tape.var("A"), tape.var("x")
+    graph = tape.build(tape("matmul", x, tape("matmul", A, x)))
+    Av, xv = RNG.standard_normal((5, 5)), RNG.standard_normal(5)
+    values = arrays.forward(graph, [Av, xv])
+    (gradient,), matrix = array_second.hessian(graph, values, ["x"])
+    np.testing.assert_allclose(matrix, Av + Av.T, rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(gradient, (Av + Av.T) @ xv, rtol=1e-13)
+
+
+def test_logsumexp_hessian_is_diag_p_minus_p_p_transpose():
+    tape = Tape("logsumexp(x)")
+    graph = tape.build(tape("logsumexp", tape.var("x")))
+    xv = RNG.uniform(-3, 3, 6)
+    (gradient,), matrix = array_second.hessian(graph, arrays.forward(graph, [xv]))
+    p = np.exp(xv - xv.max()) / np.sum(np.exp(xv - xv.max()))
+    np.testing.assert_allclose(gradient, p, rtol=1e-14)
+    np.testing.assert_allclose(matrix, np.diag(p) - np.outer(p, p), rtol=1e-12, atol=1e-15)
+
+
+def test_logdet_hessian_is_minus_the_inverse_kronecker_product():
+    # d2 logdet / dX_ij dX_kl = -(X^-1)_li (X^-1)_jk: in C order over (i, j) and
+    # (k, l), -(X^-1 kron X^-T) with the second factor's axes swapped
+    tape = Tape("logdet(X)")
+    graph = tape.build(tape("logdet", tape.var("X")))
+    X = RNG.uniform(-1, 1, (4, 4)) + 5 * np.eye(4)
+    _, matrix = array_second.hessian(graph, arrays.forward(graph, [X]))
+    inverse = np.linalg.inv(X)
+    expected = -np.einsum("li,jk->ijkl", inverse, inverse).reshape(16, 16)
+    np.testing.assert_allclose(matrix, expected, rtol=1e-11, atol=1e-14)
+    # the same from numpy's kron: (X^-T kron X^-1)[(i, j), (l, k)], the last two swapped
+    kron = -np.kron(inverse.T, inverse).reshape(4, 4, 4, 4).transpose(0, 1, 3, 2).reshape(16, 16)
+    np.testing.assert_allclose(matrix, kron, rtol=1e-11, atol=1e-14)
+
+
+def test_least_squares_hessian_is_two_a_transpose_a():
+    tape = Tape("sum((A @ x - b)**2)")
+    A, x, b = tape.var("A"), tape.var("x"), tape.var("b")
+    r = tape.elementwise("sub", tape("matmul", A, x), b)
+    graph = tape.build(tape("sum", tape.elementwise("pow", r, tape.const(2.0))))
+    Av, xv, bv = RNG.standard_normal((7, 4)), RNG.standard_normal(4), RNG.standard_normal(7)
+    point = [dict(A=Av, x=xv, b=bv)[name] for name in graph.variables]
+    _, matrix = array_second.hessian(graph, arrays.forward(graph, point), ["x"])
+    np.testing.assert_allclose(matrix, 2 * Av.T @ Av, rtol=1e-12, atol=1e-12)
+
+
+def _rosenbrock_graph():
+    tape = Tape("sum(100*(x[1:]-x[:-1]**2)**2 + (1-x[:-1])**2)")
+    x = tape.var("x")
+    head = tape("index", x, index=(slice(None, -1),))
+    tail = tape("index", x, index=(slice(1, None),))
+    t = tape.elementwise("sub", tail, tape.elementwise("pow", head, tape.const(2.0)))
+    first = tape.elementwise("mul", tape.const(100.0),
+                             tape.elementwise("pow", t, tape.const(2.0)))
+    second = tape.elementwise("pow", tape.elementwise("sub", tape.const(1.0), head),
+                              tape.const(2.0))
+    return tape.build(tape("sum", tape.elementwise("add", first, second)))
+
+
+def test_rosenbrock_slice_form_hessian_is_the_scalar_engines_hessian():
+    n = 7
+    xv = RNG.uniform(-1.5, 1.5, n)
+    graph = _rosenbrock_graph()
+    (gradient,), matrix = array_second.hessian(graph, arrays.forward(graph, [xv]))
+    text = " + ".join(f"100*(x{i + 1} - x{i}^2)^2 + (1 - x{i})^2" for i in range(n - 1))
+    at = {f"x{i}": float(v) for i, v in enumerate(xv)}
+    scalar = adcli.hessian(text, at, variables=[f"x{i}" for i in range(n)])
+    np.testing.assert_allclose(matrix, scalar.matrix, rtol=1e-13, atol=1e-12)
+    np.testing.assert_allclose(gradient, [scalar.gradient[f"x{i}"] for i in range(n)],
+                               rtol=1e-13, atol=1e-12)
+
+
+def test_batches_of_directions_give_the_same_hessian_as_one_batch(monkeypatch):
+    graph = _rosenbrock_graph()
+    xv = RNG.uniform(-1, 1, 50)
+    values = arrays.forward(graph, [xv])
+    _, whole = array_second.hessian(graph, values)
+    monkeypatch.setattr(array_second, "_BATCH_ENTRIES", 3000)  # 7-direction batches
+    _, batched = array_second.hessian(graph, values)
+    np.testing.assert_array_equal(whole, batched)
+    assert np.count_nonzero(whole - np.diag(np.diag(whole))) == 2 * 49  # tridiagonal
+
+
+def test_several_variables_flatten_one_after_the_other_in_c_order():
+    # f = sum(A * B) + sum(A**2 * c): d2f/dA dB = I, d2f/dA2 = diag(2c)
+    tape = Tape("f")
+    A, B, c = tape.var("A"), tape.var("B"), tape.var("c")
+    graph = tape.build(tape("sum", tape.elementwise(
+        "add", tape.elementwise("mul", A, B),
+        tape.elementwise("mul", tape.elementwise("mul", A, A), c))))
+    Av, Bv, cv = RNG.standard_normal((2, 3)), RNG.standard_normal((2, 3)), RNG.standard_normal(3)
+    point = [dict(A=Av, B=Bv, c=cv)[name] for name in graph.variables]
+    _, matrix = array_second.hessian(graph, arrays.forward(graph, point), ["A", "B"])
+    expected = np.zeros((12, 12))
+    expected[:6, :6] = np.diag(2 * np.tile(cv, 2))
+    expected[:6, 6:] = expected[6:, :6] = np.eye(6)
+    np.testing.assert_array_equal(matrix, expected)
+
+
+# --- kinks, non-finite values, errors -----------------------------------------------------------
+
+
+def test_kinks_follow_the_first_order_conventions():
+    # abs'' = 0 (even at 0); max ties share: the Hessian of max(x)*max(x) at a
+    # tie is 2 * (1/2, 1/2) outer (1/2, 1/2)
+    tape = Tape("f")
+    x = tape.var("x")
+    graph = tape.build(tape("sum", tape.elementwise("abs", x)))
+    _, matrix = array_second.hessian(graph, arrays.forward(graph, [np.array([0.0, 1.0, -2.0])]))
+    assert np.array_equal(matrix, np.zeros((3, 3)))
+    tape = Tape("f")
+    x = tape.var("x")
+    top = tape("max", x)
+    graph = tape.build(tape.elementwise("mul", top, top))
+    (gradient,), matrix = array_second.hessian(graph, arrays.forward(
+        graph, [np.array([3.0, 1.0, 3.0])]))
+    share = np.array([0.5, 0.0, 0.5])
+    np.testing.assert_array_equal(gradient, 2 * 3.0 * share)
+    np.testing.assert_array_equal(matrix, 2 * np.outer(share, share))
+
+
+def test_nonfinite_second_derivatives_are_returned_not_raised():
+    tape = Tape("sum(sqrt(x))")
+    graph = tape.build(tape("sum", tape.elementwise("sqrt", tape.var("x"))))
+    values = arrays.forward(graph, [np.array([0.0, 4.0])])
+    (gradient,), matrix = array_second.hessian(graph, values)
+    assert np.isinf(gradient[0]) and gradient[1] == 0.25
+    assert not np.isfinite(matrix[0, 0])
+    assert np.isclose(matrix[1, 1], -1 / 32)  # sqrt''(4) = -1/4 * 4**-1.5
+    (gradient,), (product,) = array_second.hvp(graph, values, [np.array([0.0, 1.0])])
+    assert np.isclose(product[1], -1 / 32)
+
+
+def test_a_direction_of_the_wrong_shape_is_a_shape_error():
+    graph = _rosenbrock_graph()
+    values = arrays.forward(graph, [np.ones(4)])
+    with pytest.raises(ShapeError, match=r"the direction of x has shape \(3,\), "
+                                         r"the variable \(4,\)"):
+        array_second.hvp(graph, values, [np.ones(3)])
+    with pytest.raises(ShapeError, match="expected 1 directions"):
+        array_second.hvp(graph, values, [])
+    with pytest.raises(ShapeError, match="not a variable"):
+        array_second.hessian(graph, values, ["y"])
+
+
+def test_scalar_variables_and_constants_mix_with_arrays():
+    # f = s * sum(x * x) + s**3: H = [[6 s, 2 x^T], [2 x, 2 s I]]
+    tape = Tape("f")
+    s, x = tape.var("s"), tape.var("x")
+    graph = tape.build(tape.elementwise("add", tape.elementwise(
+        "mul", s, tape("sum", tape.elementwise("mul", x, x))),
+        tape.elementwise("pow", s, tape.const(3.0))))
+    xv = RNG.standard_normal(3)
+    point = [dict(s=1.5, x=xv)[name] for name in graph.variables]
+    (gs, gx), matrix = array_second.hessian(graph, arrays.forward(graph, point), ["s", "x"])
+    expected = np.zeros((4, 4))
+    expected[0, 0] = 6 * 1.5
+    expected[0, 1:] = expected[1:, 0] = 2 * xv
+    expected[1:, 1:] = 2 * 1.5 * np.eye(3)
+    np.testing.assert_allclose(matrix, expected, rtol=1e-14)
+    assert np.isclose(gs, np.sum(xv * xv) + 3 * 1.5 ** 2)
