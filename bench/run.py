@@ -687,6 +687,26 @@ def adcli_array_call(graph, point):
     return call
 
 
+def adcli_engine_call(graph, point):
+    """A diagnostic below the API: the engine's lean pass
+    (engine.arrays.value_and_gradient: values dropped after their last
+    reader; no copies, no finiteness scans) on a graph and point bound once
+    by array_api.bind.  Not a verdict's number: the goals are the API's."""
+    from adcli import array_api
+    from adcli.engine import arrays
+
+    graph, point, wrt = array_api.bind(graph, point, ["x"])
+
+    def call():
+        value, (gradient,) = arrays.value_and_gradient(graph, point, wrt)
+        return float(value), gradient
+    return call
+
+
+#: the diagnostic column (not a peer, not in the verdicts)
+ENGINE = "adcli engine"
+
+
 def array_cases(size):
     """(work, functions: label -> call, skipped notes) for each row of goal 7."""
     import numpy as np
@@ -696,8 +716,10 @@ def array_cases(size):
     rosenbrock = adcli.parse(peers.ARRAY_ROSENBROCK)
     for n in size["array_matrix"]:
         A, b, x = rng.standard_normal((n, n)), rng.standard_normal(n), rng.standard_normal(n)
+        point = {"A": A, "b": b, "x": x}
         functions = {"hand numpy": peers.numpy_least_squares(A, b, x),
-                     "adcli": adcli_array_call(least_squares, {"A": A, "b": b, "x": x})}
+                     "adcli": adcli_array_call(least_squares, point),
+                     ENGINE: adcli_engine_call(least_squares, point)}
         for label, (module, make, _) in ARRAY_PEERS.items():
             if peers.available(module):
                 functions[label] = make(A, b, x)
@@ -705,7 +727,8 @@ def array_cases(size):
     for n in size["array_rosenbrock"]:
         x = rng.uniform(-1.0, 1.0, n)
         functions = {"hand numpy": peers.numpy_rosenbrock(x),
-                     "adcli": adcli_array_call(rosenbrock, {"x": x})}
+                     "adcli": adcli_array_call(rosenbrock, {"x": x}),
+                     ENGINE: adcli_engine_call(rosenbrock, {"x": x})}
         for label, (module, _, make) in ARRAY_PEERS.items():
             if peers.available(module):
                 functions[label] = make(x)
@@ -729,7 +752,8 @@ def array_memory(x):
 
     graph = adcli.parse(peers.ARRAY_ROSENBROCK)
     calls = {"hand numpy": peers.numpy_rosenbrock(x),
-             "adcli": adcli_array_call(graph, {"x": x})}
+             "adcli": adcli_array_call(graph, {"x": x}),
+             ENGINE: adcli_engine_call(graph, {"x": x})}
     if peers.available("autograd"):
         calls["autograd"] = peers.autograd_rosenbrock(x)
     peaks = {}
@@ -805,7 +829,7 @@ def goal_arrays(size):
     rounds = size["rounds"]
     title = (f"Goal 7: arrays (issue 12), value + gradient with respect to x per call, "
              f"median of {rounds} interleaved rounds, one BLAS thread")
-    labels = ["hand numpy", "adcli", *ARRAY_PEERS]
+    labels = ["hand numpy", "adcli", *ARRAY_PEERS, ENGINE]
     rows, ratios = [], []
     notes = [f"{module}: {SKIP}" for module in dict.fromkeys(m for m, _, _ in
                                                            ARRAY_PEERS.values())
@@ -832,6 +856,8 @@ def goal_arrays(size):
         "(adcli.parse); the others as their users write them (bench/peers.py)",
         f"expressions: {peers.ARRAY_LEAST_SQUARES} and {peers.ARRAY_ROSENBROCK}; "
         "jax: float64, data as device arrays made once",
+        f"{ENGINE}: a diagnostic, not a goal's number: engine.arrays.value_and_gradient on a "
+        "graph and point bound once (the lean pass; no input copies, no finiteness scans)",
         "threads: " + ", ".join(f"{v}={os.environ.get(v)}" for v in THREAD_VARIABLES[:2])
         + "; torch.set_num_threads(1)"] + notes)
 
