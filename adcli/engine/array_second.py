@@ -459,6 +459,10 @@ def ones(*args, **kwargs):
     return np.ones(*args, **kwargs)
 
 
+def linspace(*args, **kwargs):
+    return np.linspace(*args, **kwargs)
+
+
 def eye(*args, **kwargs):
     return np.eye(*args, **kwargs)
 

@@ -119,3 +119,48 @@ def test_scalar_commands_are_unchanged(run_cli):
     result = run_cli("grad", "3*(x1**2+x2*x3)", "--at", "2,3,4", "--format", "json")
     ok(result)
     assert json.loads(result.stdout)["schema"] == "adcli.grad/1"
+
+
+def test_hessian_of_logsumexp_says_its_order(run_cli):
+    result = run_cli("hessian", "logsumexp(x)", "--at", "x=[1,2,3]", "--format", "json")
+    ok(result)
+    data = json.loads(result.stdout)
+    p = np.exp([1.0, 2.0, 3.0]) / np.exp([1.0, 2.0, 3.0]).sum()
+    assert np.allclose(data["hessian"], np.diag(p) - np.outer(p, p), rtol=1e-14, atol=1e-16)
+    assert data["order"] == "C" and data["labels"] == ["x[0]", "x[1]", "x[2]"]
+    plain = run_cli("hessian", "logsumexp(x)", "--at", "x=[1,2,3]", "--format", "plain")
+    assert "C order" in plain.stdout
+
+
+def test_hvp_command_on_arrays_and_scalars(run_cli):
+    result = run_cli("hvp", "sum(x**3)", "--at", "x=[1,2]", "--dir", "x=[1,1]",
+                     "--format", "json")
+    ok(result)
+    assert json.loads(result.stdout)["hvp"]["x"] == [6.0, 12.0]  # diag(6x) @ [1, 1]
+    scalar = run_cli("hvp", "100*(y-x**2)**2 + (1-x)**2", "--at", "1,1", "--dir", "1,0",
+                     "--format", "plain")
+    ok(scalar)
+    assert scalar.stdout.splitlines()[1:] == ["hvp\tx\t802", "hvp\ty\t-400"]
+
+
+def test_minimize_on_arrays_with_data(run_cli, tmp_path):
+    trace = tmp_path / "steps.csv"
+    result = run_cli("minimize", "sum((A @ x - b)**2)", "--from", "x=zeros(2)",
+                     "--at", "A=[[1,2],[3,4],[5,6]],b=[1,2,3]", "--trace-file", str(trace),
+                     "--format", "json")
+    ok(result)
+    data = json.loads(result.stdout)
+    a = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    assert np.allclose(data["x"]["x"], np.linalg.lstsq(a, [1, 2, 3], rcond=None)[0],
+                       atol=1e-9)
+    assert data["schema"] == "adcli.minimize/2" and data["shapes"] == {"x": [2]}
+    assert trace.read_text().splitlines()[0].endswith("x[x[0]],x[x[1]]")
+
+
+def test_minimize_the_slice_rosenbrock_from_the_issue(run_cli):
+    result = run_cli("minimize", "sum(100*(x[1:]-x[:-1]**2)**2 + (1-x[:-1])**2)",
+                     "--from", "x=zeros(50)", "--format", "plain")
+    ok(result)
+    entries = [float(line.split("\t")[2]) for line in result.stdout.splitlines()
+               if line.startswith("x\t")]
+    assert len(entries) == 50 and max(abs(e - 1) for e in entries) < 1e-6

@@ -35,7 +35,7 @@ THRESHOLD = 1000
 EDGE_ITEMS = 3
 
 #: the documents that exist for scalar graphs at version 1: theirs for arrays is 2
-_SCALAR_DOCUMENTS = {"grad", "jacobian", "hessian", "jvp", "vjp", "eval"}
+_SCALAR_DOCUMENTS = {"grad", "jacobian", "hessian", "jvp", "vjp", "eval", "minimize"}
 
 
 def schema(name):
