@@ -54,8 +54,7 @@ def bind(graph, at, wrt=None, allow_nonfinite=False):
                          hint="name them: " + ",".join(f"{v}=..." for v in graph.variables[:4]))
     point = [_value(v, name, allow_nonfinite) for v, name in zip(at, graph.variables)]
     wrt = graph.variables if wrt is None else _wrt_names(graph, wrt)
-    arrays.shapes(graph, [np.shape(v) for v in point])  # ShapeError before evaluating
-    return graph, point, wrt
+    return graph, point, wrt  # arrays.forward checks the shapes before evaluating
 
 
 def _wrt_names(graph, wrt):
@@ -75,11 +74,12 @@ def _wrt_names(graph, wrt):
 
 
 def _value(value, name, allow_nonfinite):
-    """A float or a float64 array (a copy the caller cannot change)."""
+    """A float or a float64 array (the caller's own array when it is one:
+    the interpreters never write into their inputs)."""
     if isinstance(value, str):
         value = array_values.value_from_text(value, name, allow_nonfinite=allow_nonfinite)
     try:
-        array = np.array(value, dtype=np.float64)
+        array = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as error:
         raise PointError(f"the value of {name} is not an array of numbers: "
                          f"{points.shown(value)}", hint=str(error)) from None
@@ -97,10 +97,22 @@ def _as_array(value):
     return np.asarray(value, dtype=np.float64)
 
 
-def _check_finite(graph, values, adjoints=None):
+def _check_finite(graph, values, adjoints=None, results=()):
+    """DomainError naming the first node that made a non-finite value (or
+    adjoint) when an output or one of ``results`` is not finite: as on
+    scalars, what is printed decides, and the search runs only then."""
+    if all(_finite(values[o]) for o in graph.outputs) and all(map(_finite, results)):
+        return
+    if adjoints is None and results:
+        adjoints = arrays.backward(graph, values) if np.shape(values[graph.outputs[0]]) == () \
+            and len(graph.outputs) == 1 else None
     error = arrays.first_nonfinite(graph, values, adjoints)
-    if error is not None:
-        raise error
+    raise error or DomainError("a value or derivative is not finite at this point",
+                               graph.source)
+
+
+def _finite(value):
+    return bool(np.isfinite(value).all())
 
 
 def _scalar_output(graph, values, what):
@@ -117,17 +129,18 @@ def _scalar_output(graph, values, what):
 
 def grad(graph, at, wrt=None, mode="reverse", allow_nonfinite=False):
     graph, point, wrt = bind(graph, at, wrt, allow_nonfinite)
-    values = arrays.forward(graph, point)
-    _scalar_output(graph, values, "a gradient")
+    shapes = arrays.planned_shapes(graph, point)
+    if shapes[graph.output] != ():
+        _scalar_output(graph, {graph.output: np.zeros(shapes[graph.output])}, "a gradient")
     sizes = sum(np.size(v) for v, name in zip(point, graph.variables) if name in set(wrt))
     choice = dispatch.choose_mode(mode, int(sizes), 1)
-    adjoints = arrays.backward(graph, values, wrt=wrt, keep=True)
-    index = graph.variable_index()
-    gradient = {name: _as_array(adjoints[graph.var_nodes[index[name]]]) for name in wrt}
-    if not allow_nonfinite:
-        _check_finite(graph, values, adjoints)
-    return ArrayGradient(_as_array(values[graph.output]), graph.output_names[0], gradient, wrt,
-                         _named(graph, point), graph, values, adjoints, choice)
+    value, gradients = arrays.value_and_gradient(graph, point, wrt)
+    gradient = {name: _as_array(g) for name, g in zip(wrt, gradients)}
+    if not allow_nonfinite and not (_finite(value) and all(map(_finite, gradient.values()))):
+        values = arrays.forward(graph, point)
+        _check_finite(graph, values, arrays.backward(graph, values, wrt=wrt), [np.nan])
+    return ArrayGradient(_as_array(value), graph.output_names[0], gradient, wrt,
+                         _named(graph, point), graph, None, None, choice)
 
 
 def jacobian(graph, at, wrt=None, mode="auto", allow_nonfinite=False):

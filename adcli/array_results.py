@@ -36,8 +36,8 @@ class ArrayGradient:
     wrt: tuple
     point: dict  # every variable's value, by name (wrt and data alike)
     graph: object = field(repr=False)
-    values: list = field(repr=False)  # per node
-    adjoints: object = field(repr=False)  # per node (None in forward mode)
+    values: list = field(repr=False)  # per node, or None (the lean pass keeps none)
+    adjoints: object = field(repr=False)  # per node, or None
     mode: object = field(default=None, repr=False)
 
 
@@ -58,7 +58,8 @@ class ArrayJacobian:
     def matrix(self):
         """All blocks flattened: rows are output entries, columns variable
         entries, each in C order."""
-        rows = [np.hstack([self.blocks[o, v].reshape(self.values[o].size, -1)
+        rows = [np.hstack([self.blocks[o, v].reshape(self.values[o].size,
+                                                     np.size(self.point[v]))
                            for v in self.wrt]) for o in self.outputs]
         return np.vstack(rows) if rows else np.empty((0, 0))
 

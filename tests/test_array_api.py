@@ -146,3 +146,16 @@ def test_minimize_the_slice_form_rosenbrock():
     assert result.converged and result.method == "newton"
     assert np.allclose(result.x["x"], np.ones(10), atol=1e-7)
     assert result.labels[0] == "x[0]" and len(result.labels) == 10
+
+
+def test_the_caller_s_arrays_are_never_written():
+    a, b, x = RNG.normal(size=(50, 50)), RNG.normal(size=50), RNG.normal(size=50)
+    seed = RNG.normal(size=50)
+    kept = [array.copy() for array in (a, b, x, seed)]
+    text = "sum((A @ x - b)**2) + sum(exp(x)*x) - sum(x[1:]*x[:-1])"
+    adcli.grad(text, {"A": a, "b": b, "x": x})
+    adcli.hessian(text, {"A": a, "b": b, "x": x}, wrt=["x"])
+    adcli.vjp("A @ x - b", {"A": a, "b": b, "x": x}, {"f": seed})
+    adcli.jvp("A @ x - b", {"A": a, "b": b, "x": x}, {"A": a, "b": b, "x": seed})
+    for array, copy in zip((a, b, x, seed), kept):
+        assert np.array_equal(array, copy)

@@ -665,6 +665,12 @@ def _lean_plan(graph, input_shapes, wrt):
 
 
 @_quiet
+def planned_shapes(graph, point):
+    """The shape of every node at a point of these shapes (ShapeError at the
+    node when they do not fit), from the plan cached per set of shapes."""
+    return _plan(graph, tuple(np.shape(v) for v in point))[0]
+
+
 def value_and_gradient(graph, point, wrt=None):
     """(value, gradients) of the scalar output at point (graph.variables
     order), the gradients as gradient gives them, in less memory: values no
