@@ -219,14 +219,35 @@ def hessian(graph, at, wrt=None, allow_nonfinite=False):
     _scalar_output(graph, values, "a Hessian")
     gradient, matrix = array_second.hessian(graph, values, wrt)
     if not allow_nonfinite:
-        _check_finite(graph, values)
+        _check_finite(graph, values, results=gradient)
         if not np.isfinite(matrix).all():
-            raise DomainError("the Hessian is not finite at this point", graph.source)
+            column = int(np.flatnonzero(~np.isfinite(matrix).all(axis=0))[0])
+            raise _second_order_error(graph, values, wrt, np.eye(len(matrix))[column])
     shapes = {name: np.shape(g) for name, g in zip(wrt, gradient)}
     return ArrayHessian(_as_array(values[graph.output]),
                         {name: _as_array(g) for name, g in zip(wrt, gradient)},
                         np.asarray(matrix, dtype=np.float64), wrt, shapes,
                         _named(graph, point), graph.output_names[0])
+
+
+def _second_order_error(graph, values, wrt, direction):
+    """The DomainError naming the node whose second derivative is not finite
+    along direction (a flat vector over the wrt entries, or a list)."""
+    from .engine import array_second
+
+    if not isinstance(direction, list):
+        shapes = arrays.node_shapes(graph, values)
+        index = graph.variable_index()
+        pieces, at = [], 0
+        for name in wrt:
+            shape = shapes[graph.var_nodes[index[name]]]
+            size = int(np.prod(shape, dtype=np.int64))
+            piece = direction[at:at + size]
+            pieces.append(piece.reshape(shape) if shape else float(piece[0]))
+            at += size
+        direction = pieces
+    return (array_second.first_nonfinite(graph, values, direction, wrt)
+            or DomainError("a second derivative is not finite at this point", graph.source))
 
 
 def hvp(graph, at, direction, wrt=None, allow_nonfinite=False):
@@ -238,11 +259,12 @@ def hvp(graph, at, direction, wrt=None, allow_nonfinite=False):
     _scalar_output(graph, values, "a Hessian-vector product")
     shapes = dict(zip(graph.variables, (np.shape(v) for v in point)))
     direction = _vectors(direction, wrt, [shapes[n] for n in wrt], "direction")
-    _, product = array_second.hvp(graph, values, direction, wrt)
+    gradient, product = array_second.hvp(graph, values, direction, wrt)
     product = {name: _as_array(p) for name, p in zip(wrt, product)}
     if not allow_nonfinite:
-        _check_finite(graph, values)
-        _check_blocks(graph, point, {(graph.output_names[0], n): p for n, p in product.items()})
+        _check_finite(graph, values, results=gradient)
+        if not all(map(_finite, product.values())):
+            raise _second_order_error(graph, values, wrt, direction)
     return ArrayProduct("hvp", {graph.output_names[0]: _as_array(values[graph.output])},
                         product, graph.output_names, wrt, _named(graph, point))
 

@@ -391,26 +391,6 @@ class Graph:
         return (f"<adcli.Graph {len(self.variables)} variables, "
                 f"{len(self.op_nodes)} op nodes: {_abbreviate(self.source, 40)!r}>")
 
-    def array_constant(self, value, span):
-        """A constant node holding an array (data loaded from a file); never
-        interned or folded."""
-        return self._append(_CONSTANT, (), span, value)
-
-    def load(self, path, span):
-        """The node of load(path): the file's array as a constant."""
-        if self.loader is None:
-            raise ExpressionError("load(...) reads a data file, and needs one: here there is "
-                                  "no folder to read it from", self.source, *span,
-                                  kind="arguments")
-        try:
-            value = self.loader(path)
-        except ExpressionError:
-            raise
-        except AdcliError as error:
-            raise ExpressionError(getattr(error, "message", str(error)), self.source, *span,
-                                  hint=getattr(error, "hint", None), kind="data") from None
-        return self.array_constant(value, span)
-
     def is_constant(self, index):
         return self.ops[index] == _CONSTANT
 

@@ -68,6 +68,11 @@ class Op:
     # static parameters ((key, value) pairs: axis, an index spec, a shape): the
     # rules get them as keywords; ops.with_params makes one Op per set
     params: tuple = ()
+    # array ops: the reverse rule as a matrix formula per argument (variadic: one),
+    # for adcli explain: the arguments by their names (arg_names; x for one), the
+    # op's value y (z when an argument is named y), a bar for an adjoint (ȳ the
+    # value's), · the matrix product, ⊙ the elementwise one
+    adjoint: tuple = ()
 
     def __repr__(self):
         if self.params:
@@ -672,16 +677,18 @@ ARRAY_TABLE = {}
 _WITH_PARAMS = {}
 
 
-def array_op(name, *, forward, vjp, jvp, shape, nargs=1, arg_names=(), params=(), doc="",
-             symbol=""):
+def array_op(name, *, forward, vjp, jvp, shape, adjoint=(), nargs=1, arg_names=(), params=(),
+             doc="", symbol="", complex_step=True):
     """An array op: forward(xp, *args, **params); vjp one rule per argument
     (variadic: one rule giving the list), jvp and shape as the Op fields;
-    params the static parameters with their defaults; symbol makes it infix
-    in node texts (A @ B)."""
+    adjoint the vjp as formulas (Op.adjoint); params the static parameters
+    with their defaults; symbol makes it infix in node texts (A @ B);
+    complex_step False when the forward rule is not analytic on complex
+    arrays (adcli compare and check then difference instead)."""
     op = Op(name, nargs, forward, (), None, kind="infix" if symbol else "call",
             symbol=symbol, doc=doc, arg_names=arg_names, array=True, vjp=vjp, jvp=jvp,
-            shape=shape, params=tuple(params), complex_step=False,
-            min_args=1 if nargs is None else 0)
+            shape=shape, params=tuple(params), complex_step=complex_step,
+            min_args=1 if nargs is None else 0, adjoint=tuple(adjoint))
     ARRAY_TABLE[name] = op
     return op
 
@@ -1038,29 +1045,35 @@ def _zero_tangent(xp, tangents, ans, *args, **params):
 
 array_op("matmul", nargs=2, arg_names=("A", "B"), symbol="@",
          doc="A @ B: numpy.matmul for 1-D and 2-D",
+         adjoint=("Ā = ȳ·Bᵀ", "B̄ = Aᵀ·ȳ"),
          forward=lambda xp, a, b: xp.matmul(a, b),
          vjp=(_matmul_vjp_a, _matmul_vjp_b), jvp=_matmul_jvp, shape=_matmul_shape)
 array_op("dot", nargs=2, arg_names=("x", "y"), doc="numpy.dot for 1-D and 2-D (as matmul)",
+         adjoint=("x̄ = z̄·yᵀ", "ȳ = xᵀ·z̄"),
          forward=lambda xp, a, b: xp.matmul(a, b),
          vjp=(_matmul_vjp_a, _matmul_vjp_b), jvp=_matmul_jvp,
          shape=lambda a, b: _matmul_shape(a, b, "dot", "·"))
 array_op("transpose", doc="A.T: the axes reversed (a vector is unchanged)",
+         adjoint=("x̄ = ȳᵀ",),
          forward=lambda xp, x: xp.transpose(x),
          vjp=(lambda xp, g, ans, x: xp.transpose(g),),
          jvp=lambda xp, tangents, ans, x: xp.transpose(tangents[0]),
          shape=lambda s: tuple(reversed(s)))
 array_op("sum", params=(("axis", None),), doc="sum over all entries or along axis",
+         adjoint=("x̄ = ȳ·1 (broadcast)",),
          forward=lambda xp, x, axis=None: xp.sum(x, axis=axis),
          vjp=(lambda xp, g, ans, x, axis=None: _expand(xp, g, xp.shape(x), axis),),
          jvp=lambda xp, tangents, ans, x, axis=None: xp.sum(tangents[0], axis=axis),
          shape=_reduce_shape)
 array_op("mean", params=(("axis", None),), doc="mean over all entries or along axis",
+         adjoint=("x̄ = ȳ·1/n (broadcast; n entries per mean)",),
          forward=lambda xp, x, axis=None: xp.mean(x, axis=axis),
          vjp=(lambda xp, g, ans, x, axis=None:
               _expand(xp, g, xp.shape(x), axis) * (xp.size(ans) / xp.size(x)),),
          jvp=lambda xp, tangents, ans, x, axis=None: xp.mean(tangents[0], axis=axis),
          shape=_nonempty_reduce_shape("mean"))
 array_op("prod", params=(("axis", None),), doc="product over all entries or along axis",
+         adjoint=("x̄ᵢ = ȳ·∏ⱼ≠ᵢ xⱼ (the product of the others)",),
          forward=lambda xp, x, axis=None: xp.prod(x, axis=axis),
          vjp=(lambda xp, g, ans, x, axis=None:
               _expand(xp, g, xp.shape(x), axis) * _product_of_others(xp, x, axis),),
@@ -1069,8 +1082,12 @@ array_op("prod", params=(("axis", None),), doc="product over all entries or alon
          shape=_reduce_shape)
 for _name, _forward in (("max", lambda xp, x, axis=None: xp.max(x, axis=axis)),
                         ("min", lambda xp, x, axis=None: xp.min(x, axis=axis))):
+    # complex entries compare by their real parts first and a tie goes to one
+    # entry, not shared: not complex-step safe, as the scalar max and min are not
     array_op(_name, params=(("axis", None),),
              doc=f"{_name} over all entries or along axis; ties share the derivative equally",
+             adjoint=("x̄ = ȳ·[x = y]/k (the k entries equal to y share ȳ)",),
+             complex_step=False,
              forward=_forward,
              vjp=(lambda xp, g, ans, x, axis=None:
                   _expand(xp, g, xp.shape(x), axis) * _extreme_shares(xp, ans, x, axis),),
@@ -1078,17 +1095,20 @@ for _name, _forward in (("max", lambda xp, x, axis=None: xp.max(x, axis=axis)),
                  _reduction_jvp(xp, tangents[0], _extreme_shares(xp, ans, x, axis), axis),
              shape=_nonempty_reduce_shape(_name))
 array_op("index", params=(("index", ()),), doc="x[i], x[a:b:c], A[i, j], A[:, j]: basic indexing",
+         adjoint=("x̄[i] += ȳ",),
          forward=lambda xp, x, index=(): xp.index(x, index),
          vjp=(lambda xp, g, ans, x, index=(): xp.index_adjoint(g, xp.shape(x), index),),
          jvp=lambda xp, tangents, ans, x, index=(): xp.index(tangents[0], index),
          shape=_index_shape)
 array_op("stack", nargs=None, doc="[x1, x2, ...]: equal shapes along a new leading axis",
+         adjoint=("x̄ₖ = ȳ[k]",),
          forward=lambda xp, *args: xp.stack(args),
          vjp=lambda xp, g, ans, *args: [xp.index(g, (k,)) for k in range(len(args))],
          jvp=lambda xp, tangents, ans, *args: xp.stack(
              [xp.zeros(xp.shape(a)) if t is None else t for a, t in zip(args, tangents)]),
          shape=_stack_shape)
 array_op("outer", nargs=2, arg_names=("x", "y"), doc="x y^T of two vectors",
+         adjoint=("x̄ = z̄·y", "ȳ = z̄ᵀ·x"),
          forward=lambda xp, a, b: xp.outer(a, b),
          vjp=(lambda xp, g, ans, a, b: xp.matmul(g, b),
               lambda xp, g, ans, a, b: xp.matmul(a, g)),
@@ -1097,42 +1117,54 @@ array_op("outer", nargs=2, arg_names=("x", "y"), doc="x y^T of two vectors",
               None if tangents[1] is None else xp.outer(a, tangents[1])]),
          shape=_vector_pair_shape("outer", _outer_result))
 array_op("trace", arg_names=("A",), doc="sum of the diagonal",
+         adjoint=("Ā = ȳ·I",),
          forward=lambda xp, a: xp.trace(a),
          vjp=(lambda xp, g, ans, a: g * xp.eye(xp.shape(a)[0], xp.shape(a)[1]),),
          jvp=lambda xp, tangents, ans, a: xp.trace(tangents[0]),
          shape=_trace_shape)
 array_op("det", arg_names=("A",), doc="determinant of a square matrix",
+         adjoint=("Ā = ȳ·y·A⁻ᵀ",),
          forward=lambda xp, a: xp.det(a),
          vjp=(lambda xp, g, ans, a: (g * ans) * _inverse_transpose(xp, a),),
          jvp=lambda xp, tangents, ans, a: ans * xp.trace(xp.solve(a, tangents[0])),
          shape=_square_shape("det"))
+# slogdet of a complex matrix gives a real log|det|: the complex step loses
+# the imaginary part, so it is not complex-step safe
 array_op("logdet", arg_names=("A",), doc="log |det A|, from slogdet",
+         adjoint=("Ā = ȳ·A⁻ᵀ",), complex_step=False,
          forward=lambda xp, a: xp.logabsdet(a),
          vjp=(lambda xp, g, ans, a: g * _inverse_transpose(xp, a),),
          jvp=lambda xp, tangents, ans, a: xp.trace(xp.solve(a, tangents[0])),
          shape=_square_shape("logdet"))
 array_op("inv", arg_names=("A",), doc="inverse of a square matrix (nan when singular)",
+         adjoint=("Ā = -yᵀ·ȳ·yᵀ",),
          forward=lambda xp, a: xp.inv(a),
          vjp=(lambda xp, g, ans, a:
               -xp.matmul(xp.transpose(ans), xp.matmul(g, xp.transpose(ans))),),
          jvp=lambda xp, tangents, ans, a: -xp.matmul(ans, xp.matmul(tangents[0], ans)),
          shape=_square_shape("inv", lambda n: (n, n)))
 array_op("solve", nargs=2, arg_names=("A", "b"), doc="x with A x = b (nan when A is singular)",
+         adjoint=("Ā = -A⁻ᵀ·ȳ·yᵀ", "b̄ = A⁻ᵀ·ȳ"),
          forward=lambda xp, a, b: xp.solve(a, b),
          vjp=(_solve_vjp_a, lambda xp, g, ans, a, b: xp.solve(xp.transpose(a), g)),
          jvp=_solve_jvp, shape=_solve_shape)
 array_op("diag", doc="diag(v): the diagonal matrix; diag(A): A's diagonal",
+         adjoint=("x̄ = diag(ȳ)",),
          forward=lambda xp, x: xp.diag(x),
          vjp=(lambda xp, g, ans, x: xp.diag(g) if xp.ndim(x) == 1
               else xp.diag_matrix(g, xp.shape(x)),),
          jvp=lambda xp, tangents, ans, x: xp.diag(tangents[0]),
          shape=_diag_shape)
+# complex-step safe though it takes max|x|: that real scale cancels exactly,
+# leaving sqrt(sum(x*x)), analytic (as sqrt is) away from x = 0
 array_op("norm", doc="2-norm of a vector, Frobenius norm of a matrix; derivative 0 at 0",
+         adjoint=("x̄ = ȳ·x/y",),
          forward=_norm_forward,
          vjp=(lambda xp, g, ans, x: g * _norm_slope(xp, ans, x),),
          jvp=lambda xp, tangents, ans, x: xp.sum(_norm_slope(xp, ans, x) * tangents[0]),
          shape=_norm_shape)
 array_op("logsumexp", params=(("axis", None),), doc="log(sum(exp(x))), shifted by the max",
+         adjoint=("x̄ = ȳ·softmax(x)",),
          forward=_logsumexp,
          vjp=(lambda xp, g, ans, x, axis=None:
               _expand(xp, g, xp.shape(x), axis) * _softmax_of(xp, ans, x, axis),),
@@ -1141,6 +1173,7 @@ array_op("logsumexp", params=(("axis", None),), doc="log(sum(exp(x))), shifted b
          shape=_nonempty_reduce_shape("logsumexp"))
 array_op("softmax", params=(("axis", None),),
          doc="exp(x) / sum(exp(x)) over all entries or along axis, shifted by the max",
+         adjoint=("x̄ = y ⊙ (ȳ - sum(ȳ ⊙ y))",),
          forward=_softmax,
          vjp=(lambda xp, g, ans, x, axis=None:
               ans * (g - xp.sum(g * ans, axis=axis, keepdims=True)),),

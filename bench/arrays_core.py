@@ -3,9 +3,12 @@ on issue 12's rows, before the language knows arrays (graphs built by hand):
 
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 python3 bench/arrays_core.py [--quick]
 
-Value and gradient per call (arrays.value_and_gradient), in ms; the gradient of the least-squares rows
-with respect to x alone (wrt=["x"]); peak traced memory of the n = 10^6
-Rosenbrock gradient.  autograd's column appears when it is installed.
+Value and gradient per call (arrays.value_and_gradient), in ms; the
+gradient of the least-squares rows with respect to x alone (wrt=["x"]);
+peak traced memory of the n = 10^6 Rosenbrock gradient (also with every
+value kept: forward, then gradient); then one hvp against one gradient and
+dense Hessians (engine/array_second.py).  autograd's column appears when it
+is installed.
 When the language parses arrays, these rows move into bench/run.py.
 """
 import os
@@ -18,7 +21,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import numpy as np  # noqa: E402
 
 from adcli import ops  # noqa: E402
-from adcli.engine import arrays  # noqa: E402
+from adcli.engine import array_second, arrays  # noqa: E402
 from adcli.language.parser import new_builder  # noqa: E402
 
 ARRAY, TABLE, SPAN = ops.ARRAY_TABLE, ops.TABLE, (0, 1)
@@ -130,6 +133,23 @@ def main(quick):
                 peak = tracemalloc.get_traced_memory()[1]
                 tracemalloc.stop()
                 print(f"  peak memory, {name}: {peak / 1e6:.0f} MB")
+    second_order(graph, rng, quick)
+
+
+def second_order(graph, rng, quick):
+    """Exact second derivatives (engine/array_second.py), slice-form
+    Rosenbrock: one hvp against one gradient, a dense Hessian in ms."""
+    x = rng.uniform(-1.0, 1.0, 10**4)
+    values = arrays.forward(graph, [x])
+    grad = per_call_ms(lambda: arrays.gradient(graph, values), 20)
+    hvp = per_call_ms(lambda: array_second.hvp(graph, values, [x]), 20)
+    print(f"{'hvp / gradient, n = 10000':<34} {grad:9.4f} {hvp:9.4f} {hvp / grad:6.2f}")
+    for n in (100, 1000) if quick else (100, 1000, 3000):
+        x = rng.uniform(-1.0, 1.0, n)
+        values = arrays.forward(graph, [x])
+        start = time.perf_counter()
+        array_second.hessian(graph, values)
+        print(f"  dense Hessian, n = {n}: {(time.perf_counter() - start) * 1e3:.1f} ms")
 
 
 def show(work, row):

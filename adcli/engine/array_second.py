@@ -3,6 +3,7 @@
     hvp(graph, values, direction, wrt=None)  -> (gradients, Hessian-vector products)
     hessian(graph, values, wrt=None)         -> (gradients, H), H n x n over the wrt
                                                 entries flattened in C order
+    first_nonfinite(graph, values, direction, wrt=None)  -> DomainError or None
 
 The design.  Every reverse rule (the vjp rules of ops.ARRAY_TABLE and the
 elementwise partials of ops.TABLE, with arrays.unbroadcast) is a composition
@@ -29,7 +30,10 @@ ties share equally, norm'' at 0 from its 0 subgradient: the derivative of
 the rule as written).  Non-finite second derivatives (sqrt'' at 0, a
 singular matrix) are returned as they come, inf or nan entries: nothing is
 raised here, the caller checks (as arrays.first_nonfinite is separate from
-arrays.backward).  H is symmetrized ((H + H^T)/2) only when it is symmetric
+arrays.backward) and asks first_nonfinite for the node to name.  IEEE
+rules apply to the tangents: where a second partial is inf, a zero tangent
+through it gives nan (0 * inf), so a non-finite diagonal entry of H makes
+its whole row non-finite.  H is symmetrized ((H + H^T)/2) only when it is symmetric
 to within rounding anyway (64 ulps of its largest entry); otherwise it is
 returned as computed, so an error in a rule shows.
 """
@@ -680,6 +684,16 @@ def _node_tangents(graph, values, tangents, shapes_):
     return duals
 
 
+def _dual_adjoints(graph, values, names, directions, shapes_, keep):
+    index = graph.variable_index()
+    tangents = [None] * len(graph.var_nodes)
+    for name, d in zip(names, directions):
+        tangents[index[name]] = d
+    with np.errstate(all="ignore"):
+        duals = _node_tangents(graph, values, tangents, shapes_)
+        return duals, arrays.backward(graph, duals, wrt=names, keep=keep, xp=DUAL)
+
+
 def _names(graph, wrt):
     names = graph.variables if wrt is None else tuple(wrt)
     arrays.active_nodes(graph, names)  # unknown names: ShapeError
@@ -690,12 +704,7 @@ def _sweep(graph, values, names, directions, shapes_):
     """(gradients, tangents of the gradients): directions per name, each
     (k,) + the variable's shape."""
     index = graph.variable_index()
-    tangents = [None] * len(graph.var_nodes)
-    for name, d in zip(names, directions):
-        tangents[index[name]] = d
-    with np.errstate(all="ignore"):
-        duals = _node_tangents(graph, values, tangents, shapes_)
-        adjoints = arrays.backward(graph, duals, wrt=names, keep=False, xp=DUAL)
+    _, adjoints = _dual_adjoints(graph, values, names, directions, shapes_, keep=False)
     k = directions[0].shape[0] if directions else 0
     gradients, products = [], []
     for name in names:
@@ -708,13 +717,7 @@ def _sweep(graph, values, names, directions, shapes_):
     return gradients, products
 
 
-def hvp(graph, values, direction, wrt=None):
-    """(gradients, Hessian-vector products) of the scalar output at forward's
-    values: direction one array per wrt name (in that order, each of its
-    variable's shape); both lists in wrt order, each in its variable's
-    shape.  One forward-over-reverse sweep; no n x n matrix."""
-    names = _names(graph, wrt)
-    shapes_ = arrays.node_shapes(graph, values)
+def _checked_directions(graph, names, direction, shapes_):
     if len(direction) != len(names):
         raise ShapeError(f"expected {len(names)} directions, got {len(direction)}")
     index = graph.variable_index()
@@ -726,6 +729,17 @@ def hvp(graph, values, direction, wrt=None):
             raise ShapeError(f"the direction of {name} has shape {d.shape}, "
                              f"the variable {want}")
         directions.append(d[None])
+    return directions
+
+
+def hvp(graph, values, direction, wrt=None):
+    """(gradients, Hessian-vector products) of the scalar output at forward's
+    values: direction one array per wrt name (in that order, each of its
+    variable's shape); both lists in wrt order, each in its variable's
+    shape.  One forward-over-reverse sweep; no n x n matrix."""
+    names = _names(graph, wrt)
+    shapes_ = arrays.node_shapes(graph, values)
+    directions = _checked_directions(graph, names, direction, shapes_)
     gradients, products = _sweep(graph, values, names, directions, shapes_)
     return gradients, [np.array(p[0]) if p.ndim > 1 else float(p[0]) for p in products]
 
@@ -779,3 +793,37 @@ def _symmetric_if_close(matrix):
     if gap <= 64 * np.finfo(float).eps * scale:
         return 0.5 * (matrix + matrix.T)
     return matrix
+
+
+def first_nonfinite(graph, values, direction, wrt=None):
+    """DomainError naming where a non-finite Hessian-vector product starts,
+    or None: first arrays.first_nonfinite (a non-finite value or gradient);
+    then the node nearest the output whose adjoint's tangent is finite but
+    whose rules make an argument's adjoint's tangent non-finite (x**1.5 at
+    0: the gradient is finite, the second derivative is not).  For a
+    Hessian with a non-finite column j, pass the unit direction e_j."""
+    names = _names(graph, wrt)
+    shapes_ = arrays.node_shapes(graph, values)
+    directions = _checked_directions(graph, names, direction, shapes_)
+    with np.errstate(all="ignore"):
+        error = arrays.first_nonfinite(graph, values,
+                                       arrays.backward(graph, values, wrt=names, keep=True))
+    if error is not None:
+        return error
+    _, adjoints = _dual_adjoints(graph, values, names, directions, shapes_, keep=True)
+
+    def finite(adjoint):
+        t = _t(adjoint)
+        return t is None or bool(np.all(np.isfinite(t)))
+
+    for node in reversed(graph.op_nodes):
+        if not finite(adjoints[node]):
+            continue
+        for a in graph.args[node]:
+            if not finite(adjoints[a]):
+                what = graph.node_source(node) or graph.ops[node].name
+                of = graph.node_source(a) or graph.node_names()[a] or "its argument"
+                return arrays._domain_error(
+                    graph, node, f"the second derivative of {what} with respect to {of} "
+                    f"is not finite ({arrays._summary(_t(adjoints[a])[0])})")
+    return None

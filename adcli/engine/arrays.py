@@ -13,8 +13,11 @@ elementwise ops have no second copy: their vjp is derived here as
     shapes(graph, input_shapes)      one shape per node, or ShapeError at the node
     forward(graph, point)            values per node (shapes checked first, once
                                      per set of input shapes: a cached plan)
-    backward(graph, values, seed, wrt)   adjoints per node, each in its node's shape
+    backward(graph, values, seed, wrt, keep, xp)   adjoints per node, each in its
+                                     node's shape (xp: the namespace the rules run on)
     gradient(graph, values, wrt)         the gradients of the wrt variables
+    value_and_gradient(graph, point, wrt)  (value, gradients) in less memory: values
+                                     dropped after their last use (RULE_READS)
     jvp(graph, values, tangents)     output tangents (forward mode)
     first_nonfinite(graph, values, adjoints)  DomainError for the first non-finite
                                      value (or adjoint)
@@ -22,12 +25,18 @@ elementwise ops have no second copy: their vjp is derived here as
 Every rule calls only the functions of the namespace ``NAMESPACE`` (below):
 engine/vectorized.py's elementwise functions plus the array functions the
 rules need (matmul, transpose, sum, solve, ...), each a plain numpy call.
-The plan for second derivatives: every vjp rule is a composition of these
-namespace functions, so a later interpreter can run the backward pass on
-dual numbers (a namespace whose arrays carry tangents: forward over
-reverse) and get exact Hessian-vector products and Hessians with no second
-rules written by hand.  Loops are iterative; adjoints are summed in one
-fixed order (reverse tape order).
+Every vjp rule is a composition of these namespace functions, so
+engine/array_second.py runs the backward pass on its namespace DUAL (arrays
+that carry tangents: forward over reverse) for exact Hessian-vector products
+and Hessians, with no second rules written by hand.  Loops are iterative;
+adjoints are summed in one fixed order (reverse tape order).
+
+On NAMESPACE, at nodes of 4096 entries or more, the reverse pass works in
+place where that gives the same bits: it adds into the adjoints it owns
+(arrays it made and nobody else holds), multiplies into a dying cotangent,
+gives x * x's one product to both arguments, and writes the adjoints of
+x[i:j] straight into one buffer for x (only the sign of a zero may differ
+from the plain pass: -0.0 where x + 0.0 gave 0.0).
 """
 import functools
 import types
@@ -230,7 +239,20 @@ def forward(graph, point):
     point = [_as_value(v) for v in point]
     if len(point) != len(graph.var_nodes):
         raise ShapeError(f"expected {len(graph.var_nodes)} values, got {len(point)}")
-    return _forward(graph, point, _plan(graph, tuple(np.shape(v) for v in point))[1])
+    steps = _plan(graph, tuple(np.shape(v) for v in point))[1]
+    values = list(graph.initial_values)
+    for node, value in zip(graph.var_nodes, point):
+        values[node] = value
+    xp = NAMESPACE
+    for node, op, args, params in steps:  # _forward's loop, inline: a call less
+        inputs = [values[a] for a in args]
+        if op.array:
+            values[node] = op.forward(xp, *inputs, **params)
+        elif op.variadic:
+            values[node] = op.forward(xp, inputs)
+        else:
+            values[node] = op.forward(xp, *inputs)
+    return values
 
 
 def _forward(graph, point, steps):
@@ -306,15 +328,19 @@ def _fast_elementwise_cotangents(op, g, g_owned, ans, inputs, args, arg_shapes, 
     # g may be overwritten only by the last product, and only if no other
     # cotangent is g itself (a partial exactly 1)
     in_place = g_owned and _float_array(g, out_shape)
-    last = max((k for k in range(count) if wanted[k]), default=-1)
+    source = list(range(count))  # the same argument, the same partial: the same product
+    for k in range(count):
+        for j in range(k):
+            if wanted[j] and wanted[k] and args[j] == args[k] and partials[j] is partials[k]:
+                source[k] = j
+                break
+    last = max((k for k in range(count) if wanted[k] and source[k] == k), default=-1)
     for k in range(count):
         if not wanted[k]:
             continue
         p = partials[k]
-        for j in range(k):  # the same argument, the same partial: the same product
-            if wanted[j] and args[j] == args[k] and partials[j] is p:
-                cotangents[k], fresh[k] = cotangents[j], False
-                break
+        if source[k] != k:
+            cotangents[k], fresh[k] = cotangents[source[k]], False
         else:
             if type(p) is float and p == 1.0:
                 c = g
@@ -384,11 +410,15 @@ def backward(graph, values, seed=None, wrt=None, keep=True, xp=None):
     pass on its own arrays; only NAMESPACE's pass adds and multiplies in
     place into the adjoints it owns."""
     shapes_, _, big = _plan(graph, tuple(np.shape(values[v]) for v in graph.var_nodes))
-    seed = _checked_seed(shapes_[graph.output], seed)
+    output = graph.output
+    if seed is None and shapes_[output] == ():
+        seed = 1.0
+    else:
+        seed = _checked_seed(shapes_[output], seed)
     active = active_nodes(graph, wrt)
     if big is None or (xp is not None and xp is not NAMESPACE):
         return _reverse_plain(graph, values, seed, active, keep,
-                              NAMESPACE if xp is None else xp, shapes_)
+                              NAMESPACE if xp is None else xp, shapes_, output)
     return _reverse(graph, values, seed, active, keep, shapes_, big)
 
 
@@ -424,7 +454,11 @@ def _reverse_plain(graph, values, seed, active, keep, xp, shapes_, output=None):
         for a, c, want in zip(args, cotangents, wanted):  # one fixed order: the arguments'
             if want:
                 adjoints[a] = c if adjoints[a] is None else adjoints[a] + c
-    return _zeros_for_the_rest(graph, adjoints, active, keep, shapes_)
+    wanted_nodes = range(len(adjoints)) if keep else [v for v in graph.var_nodes if active[v]]
+    for node in wanted_nodes:
+        if adjoints[node] is None:
+            adjoints[node] = np.zeros(shapes_[node]) if shapes_[node] else 0.0
+    return adjoints
 
 
 def _zeros_for_the_rest(graph, adjoints, active, keep, shapes_):
@@ -559,8 +593,17 @@ def _index_into(adjoints, owned, a, g, shape, spec):
         return False
     if current is None:
         buffer = np.empty(shape)  # not np.zeros: calloc maps fresh pages, each a fault
-        buffer.fill(0.0)
-        buffer[tuple(spec)] = g
+        item = spec[0] if len(spec) == 1 else None
+        if isinstance(item, slice) and item.step in (None, 1):
+            # x[i:j]: g into the slice, zeros into the rest, each entry written once
+            start, stop, _ = item.indices(shape[0])
+            stop = max(start, stop)
+            buffer[start:stop] = g
+            buffer[:start] = 0.0
+            buffer[stop:] = 0.0
+        else:
+            buffer.fill(0.0)
+            buffer[tuple(spec)] = g
         adjoints[a] = buffer
         owned[a] = 1
         return True

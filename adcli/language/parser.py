@@ -136,8 +136,29 @@ class _Reductions:
         return Claim(word.text, None, word.start, word.end)
 
     def claim_number(self, word, value):
+        if word.text == "wrt":
+            return self._wrt_claim(word, value)
         value, end = self._constant(value)
         return Claim(word.text, value, word.start, end)
+
+    def claim_equals(self, word, assign, value):
+        return self.claim_number(word, value)
+
+    def claim_variable(self, word, variable, assign, value):
+        """grad x = [8, 14]: the claim about one variable's derivative."""
+        value, end = self._constant(value)
+        return Claim(word.text, value, word.start, end, variable=variable.text)
+
+    def _wrt_claim(self, word, ref):
+        """wrt x or wrt [x, y]: the variables a check differentiates."""
+        node, start, end = self._node(ref)
+        builder = self.builder
+        nodes = builder.args[node] if builder.ops[node] is _STACK else (node,)
+        names = {index: name for name, index in builder.var_index.items()}
+        if not all(n in names for n in nodes):
+            raise ExpressionError("wrt takes the names of variables", builder.source, start,
+                                  end, hint="write wrt x, or wrt [x, y]", kind="check")
+        return Claim("wrt", [names[n] for n in nodes], word.start, end)
 
     def claim_agrees(self, word, tilde, method):
         return Claim(word.text, ("~", method.text), word.start, method.end)
@@ -149,7 +170,8 @@ class _Reductions:
         value = _constant_value(self.builder, node)
         if value is None:
             raise ExpressionError("a check compares with numbers, not expressions of "
-                                  "variables", self.builder.source, start, end, kind="check")
+                                  "variables", self.builder.source, start, end, kind="check",
+                                  hint="a claim about one variable reads grad x = [8, 14]")
         return value, end
 
     # operators
@@ -482,6 +504,7 @@ class Claim:
     value: object  # None, a float, nested lists of floats, or ("~", method)
     start: int
     end: int
+    variable: object = None  # grad x = [8, 14]: the variable the claim is about
 
 
 @dataclass(frozen=True)

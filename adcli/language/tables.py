@@ -5,7 +5,7 @@
 """The LALR(1) tables and the tokens of grammars/adcli.lark as plain literals,
 run by adcli/language/lalr.py."""
 
-GRAMMAR_SHA256 = '59337ad3988d2a7d5f218c28a43d02f46982db30a439595b50e158d4ecfb7e06'
+GRAMMAR_SHA256 = '9241bc0cd22738d7f11578d5e94f0abd925d076da375adbbadecf9a1652248b1'
 
 #: (kind, regular expression) of each token, in the order the tokenizer tries
 #: them (Lark's basic lexer order: priority, then the longest match first)
@@ -76,6 +76,8 @@ RULES = (
     ('claims', 'claim', 'k', 'claims'),
     ('claim', 'NAME', 'k', 'claim_flag'),
     ('claim', 'NAME sum', 'kk', 'claim_number'),
+    ('claim', 'NAME ASSIGN sum', 'kkk', 'claim_equals'),
+    ('claim', 'NAME NAME ASSIGN sum', 'kkkk', 'claim_variable'),
     ('claim', 'NAME TILDE NAME', 'kkk', 'claim_agrees'),
     ('_sep', '_NEWLINE', '-', '[]'),
     ('_sep', '_SEMI', '-', '[]'),
@@ -193,148 +195,155 @@ GOTO = (
      'product': 17, 'sum': 62, 'unary': 22},
     {'COMMA': 49, '__statement_star_2': 63},  # 32
     {},  # 33
-    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'TILDE': 64,  # 34
-     'atom': 14, 'postfix': 15, 'power': 16, 'product': 17, 'sum': 65, 'unary': 22},
-    {'COMMA': 66, '__claims_star_4': 67},  # 35
+    {'ASSIGN': 64, 'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 65, 'NUMBER': 6, 'PLUS': 8,  # 34
+     'TILDE': 66, 'atom': 14, 'postfix': 15, 'power': 16, 'product': 17, 'sum': 67, 'unary': 22},
+    {'COMMA': 68, '__claims_star_4': 69},  # 35
     {},  # 36
     {},  # 37
-    {'_NEWLINE': 10, '_SEMI': 11, '__program_plus_0': 68, '__program_star_1': 69,  # 38
+    {'_NEWLINE': 10, '_SEMI': 11, '__program_plus_0': 70, '__program_star_1': 71,  # 38
      '_sep': 13},
-    {'COLON': 70, 'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8,  # 39
-     'atom': 14, 'postfix': 15, 'power': 16, 'product': 17, 'slice': 71, 'subscript_item': 72,
-     'subscripts': 73, 'sum': 74, 'unary': 22},
+    {'COLON': 72, 'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8,  # 39
+     'atom': 14, 'postfix': 15, 'power': 16, 'product': 17, 'slice': 73, 'subscript_item': 74,
+     'subscripts': 75, 'sum': 76, 'unary': 22},
     {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 40
-     'postfix': 15, 'power': 16, 'unary': 75},
+     'postfix': 15, 'power': 16, 'unary': 77},
     {},  # 41
     {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 42
-     'postfix': 15, 'power': 16, 'unary': 76},
-    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 43
-     'postfix': 15, 'power': 16, 'unary': 77},
-    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 44
      'postfix': 15, 'power': 16, 'unary': 78},
+    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 43
+     'postfix': 15, 'power': 16, 'unary': 79},
+    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 44
+     'postfix': 15, 'power': 16, 'unary': 80},
     {'CHECK': 1, 'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 5, 'NUMBER': 6, 'OUTPUT': 7,  # 45
      'PLUS': 8, 'TOLERANCE': 9, '_NEWLINE': 10, '_SEMI': 11, '_sep': 37, 'atom': 14,
-     'postfix': 15, 'power': 16, 'product': 17, 'statement': 79, 'sum': 21, 'unary': 22},
-    {'_NEWLINE': 10, '_SEMI': 11, '__program_plus_0': 80, '_sep': 13},  # 46
+     'postfix': 15, 'power': 16, 'product': 17, 'statement': 81, 'sum': 21, 'unary': 22},
+    {'_NEWLINE': 10, '_SEMI': 11, '__program_plus_0': 82, '_sep': 13},  # 46
     {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 47
-     'postfix': 15, 'power': 16, 'product': 81, 'unary': 22},
+     'postfix': 15, 'power': 16, 'product': 83, 'unary': 22},
     {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 48
-     'postfix': 15, 'power': 16, 'product': 82, 'unary': 22},
-    {'NAME': 83},  # 49
-    {'COMMA': 84},  # 50
-    {'NAME': 85, 'binding': 86, 'bindings': 87},  # 51
+     'postfix': 15, 'power': 16, 'product': 84, 'unary': 22},
+    {'NAME': 85},  # 49
+    {'COMMA': 86},  # 50
+    {'NAME': 87, 'binding': 88, 'bindings': 89},  # 51
     {},  # 52
     {},  # 53
     {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 54
-     'postfix': 15, 'power': 16, 'product': 17, 'sum': 88, 'unary': 22},
-    {'COMMA': 89},  # 55
+     'postfix': 15, 'power': 16, 'product': 17, 'sum': 90, 'unary': 22},
+    {'COMMA': 91},  # 55
     {'MINUS': 47, 'PLUS': 48},  # 56
-    {'ASSIGN': 90, 'LPAR': 31},  # 57
+    {'ASSIGN': 92, 'LPAR': 31},  # 57
     {},  # 58
     {},  # 59
-    {'RPAR': 91},  # 60
-    {'COMMA': 92, '__args_star_6': 93},  # 61
+    {'RPAR': 93},  # 60
+    {'COMMA': 94, '__args_star_6': 95},  # 61
     {'MINUS': 47, 'PLUS': 48},  # 62
-    {'COMMA': 84},  # 63
-    {'NAME': 94},  # 64
-    {'MINUS': 47, 'PLUS': 48},  # 65
-    {'NAME': 34, 'claim': 95},  # 66
-    {'COMMA': 96},  # 67
-    {'CHECK': 1, 'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 5, 'NUMBER': 6, 'OUTPUT': 7,  # 68
+    {'COMMA': 86},  # 63
+    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 64
+     'postfix': 15, 'power': 16, 'product': 17, 'sum': 96, 'unary': 22},
+    {'ASSIGN': 97, 'LPAR': 31},  # 65
+    {'NAME': 98},  # 66
+    {'MINUS': 47, 'PLUS': 48},  # 67
+    {'NAME': 34, 'claim': 99},  # 68
+    {'COMMA': 100},  # 69
+    {'CHECK': 1, 'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 5, 'NUMBER': 6, 'OUTPUT': 7,  # 70
      'PLUS': 8, 'TOLERANCE': 9, '_NEWLINE': 10, '_SEMI': 11, '_sep': 37, 'atom': 14,
-     'postfix': 15, 'power': 16, 'product': 17, 'statement': 79, 'sum': 21, 'unary': 22},
-    {'_NEWLINE': 10, '_SEMI': 11, '__program_plus_0': 97, '_sep': 13},  # 69
-    {'COLON': 98, 'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8,  # 70
-     'atom': 14, 'postfix': 15, 'power': 16, 'product': 17, 'sum': 99, 'unary': 22},
-    {},  # 71
-    {'COMMA': 100, '__subscripts_star_5': 101},  # 72
-    {'RSQB': 102},  # 73
-    {'COLON': 103, 'MINUS': 47, 'PLUS': 48},  # 74
-    {},  # 75
-    {},  # 76
+     'postfix': 15, 'power': 16, 'product': 17, 'statement': 81, 'sum': 21, 'unary': 22},
+    {'_NEWLINE': 10, '_SEMI': 11, '__program_plus_0': 101, '_sep': 13},  # 71
+    {'COLON': 102, 'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8,  # 72
+     'atom': 14, 'postfix': 15, 'power': 16, 'product': 17, 'sum': 103, 'unary': 22},
+    {},  # 73
+    {'COMMA': 104, '__subscripts_star_5': 105},  # 74
+    {'RSQB': 106},  # 75
+    {'COLON': 107, 'MINUS': 47, 'PLUS': 48},  # 76
     {},  # 77
     {},  # 78
     {},  # 79
-    {'CHECK': 1, 'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 5, 'NUMBER': 6, 'OUTPUT': 7,  # 80
+    {},  # 80
+    {},  # 81
+    {'CHECK': 1, 'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 5, 'NUMBER': 6, 'OUTPUT': 7,  # 82
      'PLUS': 8, 'TOLERANCE': 9, '_NEWLINE': 10, '_SEMI': 11, '_sep': 37, 'atom': 14,
-     'postfix': 15, 'power': 16, 'product': 17, 'statement': 104, 'sum': 21, 'unary': 22},
-    {'MATMUL': 42, 'SLASH': 43, 'STAR': 44},  # 81
-    {'MATMUL': 42, 'SLASH': 43, 'STAR': 44},  # 82
-    {},  # 83
-    {'NAME': 105},  # 84
-    {'ASSIGN': 106, 'NAME': 107},  # 85
-    {'COMMA': 108, '__bindings_star_3': 109},  # 86
-    {'COLON': 110},  # 87
-    {'MINUS': 47, 'PLUS': 48},  # 88
-    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 89
-     'postfix': 15, 'power': 16, 'product': 17, 'sum': 111, 'unary': 22},
-    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 90
-     'postfix': 15, 'power': 16, 'product': 17, 'sum': 112, 'unary': 22},
-    {},  # 91
-    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 57, 'NUMBER': 6, 'PLUS': 8, 'STRING': 59,  # 92
-     'argument': 113, 'atom': 14, 'postfix': 15, 'power': 16, 'product': 17, 'sum': 62,
-     'unary': 22},
-    {'COMMA': 114},  # 93
-    {},  # 94
-    {},  # 95
-    {'NAME': 34, 'claim': 115},  # 96
-    {'CHECK': 1, 'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 5, 'NUMBER': 6, 'OUTPUT': 7,  # 97
-     'PLUS': 8, 'TOLERANCE': 9, '_NEWLINE': 10, '_SEMI': 11, '_sep': 37, 'atom': 14,
-     'postfix': 15, 'power': 16, 'product': 17, 'statement': 104, 'sum': 21, 'unary': 22},
-    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 98
+     'postfix': 15, 'power': 16, 'product': 17, 'statement': 108, 'sum': 21, 'unary': 22},
+    {'MATMUL': 42, 'SLASH': 43, 'STAR': 44},  # 83
+    {'MATMUL': 42, 'SLASH': 43, 'STAR': 44},  # 84
+    {},  # 85
+    {'NAME': 109},  # 86
+    {'ASSIGN': 110, 'NAME': 111},  # 87
+    {'COMMA': 112, '__bindings_star_3': 113},  # 88
+    {'COLON': 114},  # 89
+    {'MINUS': 47, 'PLUS': 48},  # 90
+    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 91
+     'postfix': 15, 'power': 16, 'product': 17, 'sum': 115, 'unary': 22},
+    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 92
      'postfix': 15, 'power': 16, 'product': 17, 'sum': 116, 'unary': 22},
-    {'COLON': 117, 'MINUS': 47, 'PLUS': 48},  # 99
-    {'COLON': 70, 'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8,  # 100
-     'atom': 14, 'postfix': 15, 'power': 16, 'product': 17, 'slice': 71, 'subscript_item': 118,
-     'sum': 74, 'unary': 22},
-    {'COMMA': 119},  # 101
-    {},  # 102
-    {'COLON': 120, 'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8,  # 103
-     'atom': 14, 'postfix': 15, 'power': 16, 'product': 17, 'sum': 121, 'unary': 22},
-    {},  # 104
-    {},  # 105
-    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 106
-     'postfix': 15, 'power': 16, 'product': 17, 'sum': 122, 'unary': 22},
-    {'LSQB': 123},  # 107
-    {'NAME': 85, 'binding': 124},  # 108
-    {'COMMA': 125},  # 109
-    {'NAME': 34, 'claim': 35, 'claims': 126},  # 110
-    {'MINUS': 47, 'PLUS': 48},  # 111
-    {'MINUS': 47, 'PLUS': 48},  # 112
-    {},  # 113
-    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 57, 'NUMBER': 6, 'PLUS': 8, 'STRING': 59,  # 114
-     'argument': 127, 'atom': 14, 'postfix': 15, 'power': 16, 'product': 17, 'sum': 62,
+    {},  # 93
+    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 57, 'NUMBER': 6, 'PLUS': 8, 'STRING': 59,  # 94
+     'argument': 117, 'atom': 14, 'postfix': 15, 'power': 16, 'product': 17, 'sum': 62,
      'unary': 22},
-    {},  # 115
+    {'COMMA': 118},  # 95
+    {'MINUS': 47, 'PLUS': 48},  # 96
+    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 97
+     'postfix': 15, 'power': 16, 'product': 17, 'sum': 119, 'unary': 22},
+    {},  # 98
+    {},  # 99
+    {'NAME': 34, 'claim': 120},  # 100
+    {'CHECK': 1, 'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 5, 'NUMBER': 6, 'OUTPUT': 7,  # 101
+     'PLUS': 8, 'TOLERANCE': 9, '_NEWLINE': 10, '_SEMI': 11, '_sep': 37, 'atom': 14,
+     'postfix': 15, 'power': 16, 'product': 17, 'statement': 108, 'sum': 21, 'unary': 22},
+    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 102
+     'postfix': 15, 'power': 16, 'product': 17, 'sum': 121, 'unary': 22},
+    {'COLON': 122, 'MINUS': 47, 'PLUS': 48},  # 103
+    {'COLON': 72, 'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8,  # 104
+     'atom': 14, 'postfix': 15, 'power': 16, 'product': 17, 'slice': 73, 'subscript_item': 123,
+     'sum': 76, 'unary': 22},
+    {'COMMA': 124},  # 105
+    {},  # 106
+    {'COLON': 125, 'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8,  # 107
+     'atom': 14, 'postfix': 15, 'power': 16, 'product': 17, 'sum': 126, 'unary': 22},
+    {},  # 108
+    {},  # 109
+    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 110
+     'postfix': 15, 'power': 16, 'product': 17, 'sum': 127, 'unary': 22},
+    {'LSQB': 128},  # 111
+    {'NAME': 87, 'binding': 129},  # 112
+    {'COMMA': 130},  # 113
+    {'NAME': 34, 'claim': 35, 'claims': 131},  # 114
+    {'MINUS': 47, 'PLUS': 48},  # 115
     {'MINUS': 47, 'PLUS': 48},  # 116
-    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 117
-     'postfix': 15, 'power': 16, 'product': 17, 'sum': 128, 'unary': 22},
-    {},  # 118
-    {'COLON': 70, 'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8,  # 119
-     'atom': 14, 'postfix': 15, 'power': 16, 'product': 17, 'slice': 71, 'subscript_item': 129,
-     'sum': 74, 'unary': 22},
-    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 120
-     'postfix': 15, 'power': 16, 'product': 17, 'sum': 130, 'unary': 22},
-    {'COLON': 131, 'MINUS': 47, 'PLUS': 48},  # 121
-    {'MINUS': 47, 'PLUS': 48},  # 122
-    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 123
-     'postfix': 15, 'power': 16, 'product': 17, 'sum': 132, 'unary': 22},
-    {},  # 124
-    {'NAME': 85, 'binding': 133},  # 125
-    {},  # 126
-    {},  # 127
-    {'MINUS': 47, 'PLUS': 48},  # 128
+    {},  # 117
+    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 57, 'NUMBER': 6, 'PLUS': 8, 'STRING': 59,  # 118
+     'argument': 132, 'atom': 14, 'postfix': 15, 'power': 16, 'product': 17, 'sum': 62,
+     'unary': 22},
+    {'MINUS': 47, 'PLUS': 48},  # 119
+    {},  # 120
+    {'MINUS': 47, 'PLUS': 48},  # 121
+    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 122
+     'postfix': 15, 'power': 16, 'product': 17, 'sum': 133, 'unary': 22},
+    {},  # 123
+    {'COLON': 72, 'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8,  # 124
+     'atom': 14, 'postfix': 15, 'power': 16, 'product': 17, 'slice': 73, 'subscript_item': 134,
+     'sum': 76, 'unary': 22},
+    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 125
+     'postfix': 15, 'power': 16, 'product': 17, 'sum': 135, 'unary': 22},
+    {'COLON': 136, 'MINUS': 47, 'PLUS': 48},  # 126
+    {'MINUS': 47, 'PLUS': 48},  # 127
+    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 128
+     'postfix': 15, 'power': 16, 'product': 17, 'sum': 137, 'unary': 22},
     {},  # 129
-    {'MINUS': 47, 'PLUS': 48},  # 130
-    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 131
-     'postfix': 15, 'power': 16, 'product': 17, 'sum': 134, 'unary': 22},
-    {'COMMA': 135, 'MINUS': 47, 'PLUS': 48},  # 132
-    {},  # 133
-    {'MINUS': 47, 'PLUS': 48},  # 134
-    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 135
-     'postfix': 15, 'power': 16, 'product': 17, 'sum': 136, 'unary': 22},
-    {'MINUS': 47, 'PLUS': 48, 'RSQB': 137},  # 136
-    {},  # 137
+    {'NAME': 87, 'binding': 138},  # 130
+    {},  # 131
+    {},  # 132
+    {'MINUS': 47, 'PLUS': 48},  # 133
+    {},  # 134
+    {'MINUS': 47, 'PLUS': 48},  # 135
+    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 136
+     'postfix': 15, 'power': 16, 'product': 17, 'sum': 139, 'unary': 22},
+    {'COMMA': 140, 'MINUS': 47, 'PLUS': 48},  # 137
+    {},  # 138
+    {'MINUS': 47, 'PLUS': 48},  # 139
+    {'LPAR': 2, 'LSQB': 3, 'MINUS': 4, 'NAME': 25, 'NUMBER': 6, 'PLUS': 8, 'atom': 14,  # 140
+     'postfix': 15, 'power': 16, 'product': 17, 'sum': 141, 'unary': 22},
+    {'MINUS': 47, 'PLUS': 48, 'RSQB': 142},  # 141
+    {},  # 142
 )
 #: per state: token kind -> the index in RULES of the rule to reduce by
 REDUCE = (
@@ -343,62 +352,62 @@ REDUCE = (
     {},  # 2
     {},  # 3
     {},  # 4
-    {'$END': 60, 'LSQB': 60, 'MATMUL': 60, 'MINUS': 60, 'PLUS': 60, 'POW': 60, 'SLASH': 60,  # 5
-     'STAR': 60, 'TRANSPOSE': 60, '_NEWLINE': 60, '_SEMI': 60},
-    {'$END': 59, 'COLON': 59, 'COMMA': 59, 'LSQB': 59, 'MATMUL': 59, 'MINUS': 59, 'PLUS': 59,  # 6
-     'POW': 59, 'RPAR': 59, 'RSQB': 59, 'SLASH': 59, 'STAR': 59, 'TRANSPOSE': 59, '_NEWLINE': 59,
-     '_SEMI': 59},
+    {'$END': 62, 'LSQB': 62, 'MATMUL': 62, 'MINUS': 62, 'PLUS': 62, 'POW': 62, 'SLASH': 62,  # 5
+     'STAR': 62, 'TRANSPOSE': 62, '_NEWLINE': 62, '_SEMI': 62},
+    {'$END': 61, 'COLON': 61, 'COMMA': 61, 'LSQB': 61, 'MATMUL': 61, 'MINUS': 61, 'PLUS': 61,  # 6
+     'POW': 61, 'RPAR': 61, 'RSQB': 61, 'SLASH': 61, 'STAR': 61, 'TRANSPOSE': 61, '_NEWLINE': 61,
+     '_SEMI': 61},
     {},  # 7
     {},  # 8
     {},  # 9
-    {'$END': 26, 'CHECK': 26, 'LPAR': 26, 'LSQB': 26, 'MINUS': 26, 'NAME': 26, 'NUMBER': 26,  # 10
-     'OUTPUT': 26, 'PLUS': 26, 'TOLERANCE': 26, '_NEWLINE': 26, '_SEMI': 26},
-    {'$END': 27, 'CHECK': 27, 'LPAR': 27, 'LSQB': 27, 'MINUS': 27, 'NAME': 27, 'NUMBER': 27,  # 11
-     'OUTPUT': 27, 'PLUS': 27, 'TOLERANCE': 27, '_NEWLINE': 27, '_SEMI': 27},
+    {'$END': 28, 'CHECK': 28, 'LPAR': 28, 'LSQB': 28, 'MINUS': 28, 'NAME': 28, 'NUMBER': 28,  # 10
+     'OUTPUT': 28, 'PLUS': 28, 'TOLERANCE': 28, '_NEWLINE': 28, '_SEMI': 28},
+    {'$END': 29, 'CHECK': 29, 'LPAR': 29, 'LSQB': 29, 'MINUS': 29, 'NAME': 29, 'NUMBER': 29,  # 11
+     'OUTPUT': 29, 'PLUS': 29, 'TOLERANCE': 29, '_NEWLINE': 29, '_SEMI': 29},
     {},  # 12
-    {'$END': 72, 'CHECK': 72, 'LPAR': 72, 'LSQB': 72, 'MINUS': 72, 'NAME': 72, 'NUMBER': 72,  # 13
-     'OUTPUT': 72, 'PLUS': 72, 'TOLERANCE': 72, '_NEWLINE': 72, '_SEMI': 72},
-    {'$END': 40, 'COLON': 40, 'COMMA': 40, 'LSQB': 40, 'MATMUL': 40, 'MINUS': 40,  # 14
-     'PLUS': 40, 'POW': 40, 'RPAR': 40, 'RSQB': 40, 'SLASH': 40, 'STAR': 40, 'TRANSPOSE': 40,
-     '_NEWLINE': 40, '_SEMI': 40},
-    {'$END': 38, 'COLON': 38, 'COMMA': 38, 'MATMUL': 38, 'MINUS': 38, 'PLUS': 38,  # 15
-     'RPAR': 38, 'RSQB': 38, 'SLASH': 38, 'STAR': 38, '_NEWLINE': 38, '_SEMI': 38},
-    {'$END': 35, 'COLON': 35, 'COMMA': 35, 'MATMUL': 35, 'MINUS': 35, 'PLUS': 35,  # 16
-     'RPAR': 35, 'RSQB': 35, 'SLASH': 35, 'STAR': 35, '_NEWLINE': 35, '_SEMI': 35},
-    {'$END': 28, 'COLON': 28, 'COMMA': 28, 'MINUS': 28, 'PLUS': 28, 'RPAR': 28, 'RSQB': 28,  # 17
-     '_NEWLINE': 28, '_SEMI': 28},
+    {'$END': 74, 'CHECK': 74, 'LPAR': 74, 'LSQB': 74, 'MINUS': 74, 'NAME': 74, 'NUMBER': 74,  # 13
+     'OUTPUT': 74, 'PLUS': 74, 'TOLERANCE': 74, '_NEWLINE': 74, '_SEMI': 74},
+    {'$END': 42, 'COLON': 42, 'COMMA': 42, 'LSQB': 42, 'MATMUL': 42, 'MINUS': 42,  # 14
+     'PLUS': 42, 'POW': 42, 'RPAR': 42, 'RSQB': 42, 'SLASH': 42, 'STAR': 42, 'TRANSPOSE': 42,
+     '_NEWLINE': 42, '_SEMI': 42},
+    {'$END': 40, 'COLON': 40, 'COMMA': 40, 'MATMUL': 40, 'MINUS': 40, 'PLUS': 40,  # 15
+     'RPAR': 40, 'RSQB': 40, 'SLASH': 40, 'STAR': 40, '_NEWLINE': 40, '_SEMI': 40},
+    {'$END': 37, 'COLON': 37, 'COMMA': 37, 'MATMUL': 37, 'MINUS': 37, 'PLUS': 37,  # 16
+     'RPAR': 37, 'RSQB': 37, 'SLASH': 37, 'STAR': 37, '_NEWLINE': 37, '_SEMI': 37},
+    {'$END': 30, 'COLON': 30, 'COMMA': 30, 'MINUS': 30, 'PLUS': 30, 'RPAR': 30, 'RSQB': 30,  # 17
+     '_NEWLINE': 30, '_SEMI': 30},
     {'$END': 0},  # 18
     {},  # 19
     {'$END': 8},  # 20
     {'$END': 9, '_NEWLINE': 9, '_SEMI': 9},  # 21
-    {'$END': 31, 'COLON': 31, 'COMMA': 31, 'MATMUL': 31, 'MINUS': 31, 'PLUS': 31,  # 22
-     'RPAR': 31, 'RSQB': 31, 'SLASH': 31, 'STAR': 31, '_NEWLINE': 31, '_SEMI': 31},
+    {'$END': 33, 'COLON': 33, 'COMMA': 33, 'MATMUL': 33, 'MINUS': 33, 'PLUS': 33,  # 22
+     'RPAR': 33, 'RSQB': 33, 'SLASH': 33, 'STAR': 33, '_NEWLINE': 33, '_SEMI': 33},
     {'NAME': 16},  # 23
     {},  # 24
-    {'$END': 60, 'COLON': 60, 'COMMA': 60, 'LSQB': 60, 'MATMUL': 60, 'MINUS': 60,  # 25
-     'PLUS': 60, 'POW': 60, 'RPAR': 60, 'RSQB': 60, 'SLASH': 60, 'STAR': 60, 'TRANSPOSE': 60,
-     '_NEWLINE': 60, '_SEMI': 60},
+    {'$END': 62, 'COLON': 62, 'COMMA': 62, 'LSQB': 62, 'MATMUL': 62, 'MINUS': 62,  # 25
+     'PLUS': 62, 'POW': 62, 'RPAR': 62, 'RSQB': 62, 'SLASH': 62, 'STAR': 62, 'TRANSPOSE': 62,
+     '_NEWLINE': 62, '_SEMI': 62},
     {},  # 26
     {},  # 27
-    {'RSQB': 71},  # 28
-    {'$END': 36, 'COLON': 36, 'COMMA': 36, 'MATMUL': 36, 'MINUS': 36, 'PLUS': 36,  # 29
-     'RPAR': 36, 'RSQB': 36, 'SLASH': 36, 'STAR': 36, '_NEWLINE': 36, '_SEMI': 36},
+    {'RSQB': 73},  # 28
+    {'$END': 38, 'COLON': 38, 'COMMA': 38, 'MATMUL': 38, 'MINUS': 38, 'PLUS': 38,  # 29
+     'RPAR': 38, 'RSQB': 38, 'SLASH': 38, 'STAR': 38, '_NEWLINE': 38, '_SEMI': 38},
     {},  # 30
     {},  # 31
     {'$END': 12, '_NEWLINE': 12, '_SEMI': 12},  # 32
-    {'$END': 37, 'COLON': 37, 'COMMA': 37, 'MATMUL': 37, 'MINUS': 37, 'PLUS': 37,  # 33
-     'RPAR': 37, 'RSQB': 37, 'SLASH': 37, 'STAR': 37, '_NEWLINE': 37, '_SEMI': 37},
+    {'$END': 39, 'COLON': 39, 'COMMA': 39, 'MATMUL': 39, 'MINUS': 39, 'PLUS': 39,  # 33
+     'RPAR': 39, 'RSQB': 39, 'SLASH': 39, 'STAR': 39, '_NEWLINE': 39, '_SEMI': 39},
     {'$END': 23, 'COMMA': 23, '_NEWLINE': 23, '_SEMI': 23},  # 34
     {'$END': 22, '_NEWLINE': 22, '_SEMI': 22},  # 35
     {'$END': 14, '_NEWLINE': 14, '_SEMI': 14},  # 36
-    {'$END': 73, 'CHECK': 73, 'LPAR': 73, 'LSQB': 73, 'MINUS': 73, 'NAME': 73, 'NUMBER': 73,  # 37
-     'OUTPUT': 73, 'PLUS': 73, 'TOLERANCE': 73, '_NEWLINE': 73, '_SEMI': 73},
+    {'$END': 75, 'CHECK': 75, 'LPAR': 75, 'LSQB': 75, 'MINUS': 75, 'NAME': 75, 'NUMBER': 75,  # 37
+     'OUTPUT': 75, 'PLUS': 75, 'TOLERANCE': 75, '_NEWLINE': 75, '_SEMI': 75},
     {'$END': 4},  # 38
     {},  # 39
     {},  # 40
-    {'$END': 42, 'COLON': 42, 'COMMA': 42, 'LSQB': 42, 'MATMUL': 42, 'MINUS': 42,  # 41
-     'PLUS': 42, 'POW': 42, 'RPAR': 42, 'RSQB': 42, 'SLASH': 42, 'STAR': 42, 'TRANSPOSE': 42,
-     '_NEWLINE': 42, '_SEMI': 42},
+    {'$END': 44, 'COLON': 44, 'COMMA': 44, 'LSQB': 44, 'MATMUL': 44, 'MINUS': 44,  # 41
+     'PLUS': 44, 'POW': 44, 'RPAR': 44, 'RSQB': 44, 'SLASH': 44, 'STAR': 44, 'TRANSPOSE': 44,
+     '_NEWLINE': 44, '_SEMI': 44},
     {},  # 42
     {},  # 43
     {},  # 44
@@ -409,107 +418,113 @@ REDUCE = (
     {},  # 49
     {'NAME': 15},  # 50
     {},  # 51
-    {'$END': 63, 'COLON': 63, 'COMMA': 63, 'LSQB': 63, 'MATMUL': 63, 'MINUS': 63,  # 52
-     'PLUS': 63, 'POW': 63, 'RPAR': 63, 'RSQB': 63, 'SLASH': 63, 'STAR': 63, 'TRANSPOSE': 63,
-     '_NEWLINE': 63, '_SEMI': 63},
-    {'$END': 64, 'COLON': 64, 'COMMA': 64, 'LSQB': 64, 'MATMUL': 64, 'MINUS': 64,  # 53
+    {'$END': 65, 'COLON': 65, 'COMMA': 65, 'LSQB': 65, 'MATMUL': 65, 'MINUS': 65,  # 52
+     'PLUS': 65, 'POW': 65, 'RPAR': 65, 'RSQB': 65, 'SLASH': 65, 'STAR': 65, 'TRANSPOSE': 65,
+     '_NEWLINE': 65, '_SEMI': 65},
+    {'$END': 66, 'COLON': 66, 'COMMA': 66, 'LSQB': 66, 'MATMUL': 66, 'MINUS': 66,  # 53
+     'PLUS': 66, 'POW': 66, 'RPAR': 66, 'RSQB': 66, 'SLASH': 66, 'STAR': 66, 'TRANSPOSE': 66,
+     '_NEWLINE': 66, '_SEMI': 66},
+    {},  # 54
+    {'RSQB': 72},  # 55
+    {'$END': 10, '_NEWLINE': 10, '_SEMI': 10},  # 56
+    {'COMMA': 62, 'LSQB': 62, 'MATMUL': 62, 'MINUS': 62, 'PLUS': 62, 'POW': 62, 'RPAR': 62,  # 57
+     'SLASH': 62, 'STAR': 62, 'TRANSPOSE': 62},
+    {'$END': 64, 'COLON': 64, 'COMMA': 64, 'LSQB': 64, 'MATMUL': 64, 'MINUS': 64,  # 58
      'PLUS': 64, 'POW': 64, 'RPAR': 64, 'RSQB': 64, 'SLASH': 64, 'STAR': 64, 'TRANSPOSE': 64,
      '_NEWLINE': 64, '_SEMI': 64},
-    {},  # 54
-    {'RSQB': 70},  # 55
-    {'$END': 10, '_NEWLINE': 10, '_SEMI': 10},  # 56
-    {'COMMA': 60, 'LSQB': 60, 'MATMUL': 60, 'MINUS': 60, 'PLUS': 60, 'POW': 60, 'RPAR': 60,  # 57
-     'SLASH': 60, 'STAR': 60, 'TRANSPOSE': 60},
-    {'$END': 62, 'COLON': 62, 'COMMA': 62, 'LSQB': 62, 'MATMUL': 62, 'MINUS': 62,  # 58
-     'PLUS': 62, 'POW': 62, 'RPAR': 62, 'RSQB': 62, 'SLASH': 62, 'STAR': 62, 'TRANSPOSE': 62,
-     '_NEWLINE': 62, '_SEMI': 62},
-    {'COMMA': 69, 'RPAR': 69},  # 59
+    {'COMMA': 71, 'RPAR': 71},  # 59
     {},  # 60
-    {'RPAR': 66},  # 61
-    {'COMMA': 67, 'RPAR': 67},  # 62
+    {'RPAR': 68},  # 61
+    {'COMMA': 69, 'RPAR': 69},  # 62
     {'$END': 11, '_NEWLINE': 11, '_SEMI': 11},  # 63
     {},  # 64
-    {'$END': 24, 'COMMA': 24, '_NEWLINE': 24, '_SEMI': 24},  # 65
+    {'$END': 62, 'COMMA': 62, 'LSQB': 62, 'MATMUL': 62, 'MINUS': 62, 'PLUS': 62, 'POW': 62,  # 65
+     'SLASH': 62, 'STAR': 62, 'TRANSPOSE': 62, '_NEWLINE': 62, '_SEMI': 62},
     {},  # 66
-    {'$END': 21, '_NEWLINE': 21, '_SEMI': 21},  # 67
-    {'$END': 3},  # 68
-    {'$END': 2},  # 69
-    {'COMMA': 47, 'RSQB': 47},  # 70
-    {'COMMA': 46, 'RSQB': 46},  # 71
-    {'RSQB': 44},  # 72
-    {},  # 73
-    {'COMMA': 45, 'RSQB': 45},  # 74
-    {'$END': 39, 'COLON': 39, 'COMMA': 39, 'MATMUL': 39, 'MINUS': 39, 'PLUS': 39,  # 75
-     'RPAR': 39, 'RSQB': 39, 'SLASH': 39, 'STAR': 39, '_NEWLINE': 39, '_SEMI': 39},
-    {'$END': 34, 'COLON': 34, 'COMMA': 34, 'MATMUL': 34, 'MINUS': 34, 'PLUS': 34,  # 76
+    {'$END': 24, 'COMMA': 24, '_NEWLINE': 24, '_SEMI': 24},  # 67
+    {},  # 68
+    {'$END': 21, '_NEWLINE': 21, '_SEMI': 21},  # 69
+    {'$END': 3},  # 70
+    {'$END': 2},  # 71
+    {'COMMA': 49, 'RSQB': 49},  # 72
+    {'COMMA': 48, 'RSQB': 48},  # 73
+    {'RSQB': 46},  # 74
+    {},  # 75
+    {'COMMA': 47, 'RSQB': 47},  # 76
+    {'$END': 41, 'COLON': 41, 'COMMA': 41, 'MATMUL': 41, 'MINUS': 41, 'PLUS': 41,  # 77
+     'RPAR': 41, 'RSQB': 41, 'SLASH': 41, 'STAR': 41, '_NEWLINE': 41, '_SEMI': 41},
+    {'$END': 36, 'COLON': 36, 'COMMA': 36, 'MATMUL': 36, 'MINUS': 36, 'PLUS': 36,  # 78
+     'RPAR': 36, 'RSQB': 36, 'SLASH': 36, 'STAR': 36, '_NEWLINE': 36, '_SEMI': 36},
+    {'$END': 35, 'COLON': 35, 'COMMA': 35, 'MATMUL': 35, 'MINUS': 35, 'PLUS': 35,  # 79
+     'RPAR': 35, 'RSQB': 35, 'SLASH': 35, 'STAR': 35, '_NEWLINE': 35, '_SEMI': 35},
+    {'$END': 34, 'COLON': 34, 'COMMA': 34, 'MATMUL': 34, 'MINUS': 34, 'PLUS': 34,  # 80
      'RPAR': 34, 'RSQB': 34, 'SLASH': 34, 'STAR': 34, '_NEWLINE': 34, '_SEMI': 34},
-    {'$END': 33, 'COLON': 33, 'COMMA': 33, 'MATMUL': 33, 'MINUS': 33, 'PLUS': 33,  # 77
-     'RPAR': 33, 'RSQB': 33, 'SLASH': 33, 'STAR': 33, '_NEWLINE': 33, '_SEMI': 33},
-    {'$END': 32, 'COLON': 32, 'COMMA': 32, 'MATMUL': 32, 'MINUS': 32, 'PLUS': 32,  # 78
-     'RPAR': 32, 'RSQB': 32, 'SLASH': 32, 'STAR': 32, '_NEWLINE': 32, '_SEMI': 32},
-    {'$END': 74, '_NEWLINE': 74, '_SEMI': 74},  # 79
-    {'$END': 5},  # 80
-    {'$END': 30, 'COLON': 30, 'COMMA': 30, 'MINUS': 30, 'PLUS': 30, 'RPAR': 30, 'RSQB': 30,  # 81
-     '_NEWLINE': 30, '_SEMI': 30},
-    {'$END': 29, 'COLON': 29, 'COMMA': 29, 'MINUS': 29, 'PLUS': 29, 'RPAR': 29, 'RSQB': 29,  # 82
-     '_NEWLINE': 29, '_SEMI': 29},
-    {'$END': 76, 'COMMA': 76, 'NAME': 76, '_NEWLINE': 76, '_SEMI': 76},  # 83
-    {},  # 84
-    {},  # 85
-    {'COLON': 18},  # 86
+    {'$END': 76, '_NEWLINE': 76, '_SEMI': 76},  # 81
+    {'$END': 5},  # 82
+    {'$END': 32, 'COLON': 32, 'COMMA': 32, 'MINUS': 32, 'PLUS': 32, 'RPAR': 32, 'RSQB': 32,  # 83
+     '_NEWLINE': 32, '_SEMI': 32},
+    {'$END': 31, 'COLON': 31, 'COMMA': 31, 'MINUS': 31, 'PLUS': 31, 'RPAR': 31, 'RSQB': 31,  # 84
+     '_NEWLINE': 31, '_SEMI': 31},
+    {'$END': 78, 'COMMA': 78, 'NAME': 78, '_NEWLINE': 78, '_SEMI': 78},  # 85
+    {},  # 86
     {},  # 87
-    {'COMMA': 86, 'RSQB': 86},  # 88
+    {'COLON': 18},  # 88
     {},  # 89
-    {},  # 90
-    {'$END': 61, 'COLON': 61, 'COMMA': 61, 'LSQB': 61, 'MATMUL': 61, 'MINUS': 61,  # 91
-     'PLUS': 61, 'POW': 61, 'RPAR': 61, 'RSQB': 61, 'SLASH': 61, 'STAR': 61, 'TRANSPOSE': 61,
-     '_NEWLINE': 61, '_SEMI': 61},
+    {'COMMA': 88, 'RSQB': 88},  # 90
+    {},  # 91
     {},  # 92
-    {'RPAR': 65},  # 93
-    {'$END': 25, 'COMMA': 25, '_NEWLINE': 25, '_SEMI': 25},  # 94
-    {'$END': 80, 'COMMA': 80, '_NEWLINE': 80, '_SEMI': 80},  # 95
-    {},  # 96
-    {'$END': 1},  # 97
-    {'COMMA': 51, 'RSQB': 51},  # 98
-    {'COMMA': 48, 'RSQB': 48},  # 99
+    {'$END': 63, 'COLON': 63, 'COMMA': 63, 'LSQB': 63, 'MATMUL': 63, 'MINUS': 63,  # 93
+     'PLUS': 63, 'POW': 63, 'RPAR': 63, 'RSQB': 63, 'SLASH': 63, 'STAR': 63, 'TRANSPOSE': 63,
+     '_NEWLINE': 63, '_SEMI': 63},
+    {},  # 94
+    {'RPAR': 67},  # 95
+    {'$END': 25, 'COMMA': 25, '_NEWLINE': 25, '_SEMI': 25},  # 96
+    {},  # 97
+    {'$END': 27, 'COMMA': 27, '_NEWLINE': 27, '_SEMI': 27},  # 98
+    {'$END': 82, 'COMMA': 82, '_NEWLINE': 82, '_SEMI': 82},  # 99
     {},  # 100
-    {'RSQB': 43},  # 101
-    {'$END': 41, 'COLON': 41, 'COMMA': 41, 'LSQB': 41, 'MATMUL': 41, 'MINUS': 41,  # 102
-     'PLUS': 41, 'POW': 41, 'RPAR': 41, 'RSQB': 41, 'SLASH': 41, 'STAR': 41, 'TRANSPOSE': 41,
-     '_NEWLINE': 41, '_SEMI': 41},
-    {'COMMA': 49, 'RSQB': 49},  # 103
-    {'$END': 75, '_NEWLINE': 75, '_SEMI': 75},  # 104
-    {'$END': 77, 'COMMA': 77, 'NAME': 77, '_NEWLINE': 77, '_SEMI': 77},  # 105
-    {},  # 106
-    {},  # 107
-    {},  # 108
-    {'COLON': 17},  # 109
+    {'$END': 1},  # 101
+    {'COMMA': 53, 'RSQB': 53},  # 102
+    {'COMMA': 50, 'RSQB': 50},  # 103
+    {},  # 104
+    {'RSQB': 45},  # 105
+    {'$END': 43, 'COLON': 43, 'COMMA': 43, 'LSQB': 43, 'MATMUL': 43, 'MINUS': 43,  # 106
+     'PLUS': 43, 'POW': 43, 'RPAR': 43, 'RSQB': 43, 'SLASH': 43, 'STAR': 43, 'TRANSPOSE': 43,
+     '_NEWLINE': 43, '_SEMI': 43},
+    {'COMMA': 51, 'RSQB': 51},  # 107
+    {'$END': 77, '_NEWLINE': 77, '_SEMI': 77},  # 108
+    {'$END': 79, 'COMMA': 79, 'NAME': 79, '_NEWLINE': 79, '_SEMI': 79},  # 109
     {},  # 110
-    {'COMMA': 87, 'RSQB': 87},  # 111
-    {'COMMA': 68, 'RPAR': 68},  # 112
-    {'COMMA': 84, 'RPAR': 84},  # 113
+    {},  # 111
+    {},  # 112
+    {'COLON': 17},  # 113
     {},  # 114
-    {'$END': 81, 'COMMA': 81, '_NEWLINE': 81, '_SEMI': 81},  # 115
-    {'COMMA': 52, 'RSQB': 52},  # 116
-    {'COMMA': 53, 'RSQB': 53},  # 117
-    {'COMMA': 82, 'RSQB': 82},  # 118
-    {},  # 119
-    {'COMMA': 55, 'RSQB': 55},  # 120
-    {'COMMA': 50, 'RSQB': 50},  # 121
-    {'COLON': 19, 'COMMA': 19},  # 122
-    {},  # 123
-    {'COLON': 78, 'COMMA': 78},  # 124
-    {},  # 125
-    {'$END': 13, '_NEWLINE': 13, '_SEMI': 13},  # 126
-    {'COMMA': 85, 'RPAR': 85},  # 127
-    {'COMMA': 54, 'RSQB': 54},  # 128
-    {'COMMA': 83, 'RSQB': 83},  # 129
-    {'COMMA': 56, 'RSQB': 56},  # 130
-    {'COMMA': 57, 'RSQB': 57},  # 131
-    {},  # 132
-    {'COLON': 79, 'COMMA': 79},  # 133
-    {'COMMA': 58, 'RSQB': 58},  # 134
-    {},  # 135
-    {},  # 136
-    {'COLON': 20, 'COMMA': 20},  # 137
+    {'COMMA': 89, 'RSQB': 89},  # 115
+    {'COMMA': 70, 'RPAR': 70},  # 116
+    {'COMMA': 86, 'RPAR': 86},  # 117
+    {},  # 118
+    {'$END': 26, 'COMMA': 26, '_NEWLINE': 26, '_SEMI': 26},  # 119
+    {'$END': 83, 'COMMA': 83, '_NEWLINE': 83, '_SEMI': 83},  # 120
+    {'COMMA': 54, 'RSQB': 54},  # 121
+    {'COMMA': 55, 'RSQB': 55},  # 122
+    {'COMMA': 84, 'RSQB': 84},  # 123
+    {},  # 124
+    {'COMMA': 57, 'RSQB': 57},  # 125
+    {'COMMA': 52, 'RSQB': 52},  # 126
+    {'COLON': 19, 'COMMA': 19},  # 127
+    {},  # 128
+    {'COLON': 80, 'COMMA': 80},  # 129
+    {},  # 130
+    {'$END': 13, '_NEWLINE': 13, '_SEMI': 13},  # 131
+    {'COMMA': 87, 'RPAR': 87},  # 132
+    {'COMMA': 56, 'RSQB': 56},  # 133
+    {'COMMA': 85, 'RSQB': 85},  # 134
+    {'COMMA': 58, 'RSQB': 58},  # 135
+    {'COMMA': 59, 'RSQB': 59},  # 136
+    {},  # 137
+    {'COLON': 81, 'COMMA': 81},  # 138
+    {'COMMA': 60, 'RSQB': 60},  # 139
+    {},  # 140
+    {},  # 141
+    {'COLON': 20, 'COMMA': 20},  # 142
 )

@@ -134,6 +134,8 @@ class _Context:
         self.seed = int(settings.get("seed", seed))
         self.tolerance = {k: settings[k] for k in ("rtol", "atol") if k in settings}
         self.file_tolerance = file_tolerance
+        wrt = [c.value for c in statement.claims if c.word == "wrt"]
+        self.wrt = tuple(name for names in wrt for name in names) if wrt else None
 
     def tolerances(self, differenced=False):
         """The file's tolerance applies to exact comparisons; against finite
@@ -157,8 +159,13 @@ class _Context:
                                 + "; ".join(part for part in (
                                     unknown and "not variables: " + ", ".join(unknown),
                                     missing and "missing: " + ", ".join(missing)) if part))
+        strange = [n for n in self.wrt or () if n not in self.graph.variable_index()]
+        if strange:
+            raise _CheckProblem(f"wrt {strange[0]}: not a variable of "
+                                f"{', '.join(self.names)} (its variables: "
+                                f"{', '.join(variables) or 'none'})")
         if self.word in ("at", "from"):
-            return [[bound[n].values[0] for n in variables]]
+            return [[_binding_value(bound[n].values[0]) for n in variables]]
         return self._samples([bound[n] for n in variables])
 
     def _samples(self, bindings):
@@ -186,7 +193,7 @@ def _run_statement(graph, statement, file_tolerance, seed):
     if word not in ("at", "over", "from"):
         raise ExpressionError(f"a check says where: 'at', 'over' or 'from', not {word!r}",
                               graph.source, start, end, kind="check")
-    claims = [c for c in statement.claims if c.word not in SETTINGS]
+    claims = [c for c in statement.claims if c.word not in SETTINGS and c.word != "wrt"]
     for claim in statement.claims:
         _validate(graph.source, claim, word)
     _validate_bindings(graph.source, statement.bindings, word)
@@ -258,6 +265,12 @@ def _validate(source, claim, word):
         if wrong:
             raise problem(wrong)
         return None
+    if claim.word == "wrt":
+        if not (isinstance(claim.value, (list, tuple)) and claim.value
+                and all(isinstance(n, str) for n in claim.value)):
+            raise problem("wrt takes the names of the variables to differentiate",
+                          "write wrt x, or wrt x, y")
+        return None
     if claim.word not in ASSERTIONS:
         import difflib
         close = difflib.get_close_matches(claim.word, ASSERTIONS + SETTINGS, n=1)
@@ -312,6 +325,8 @@ def _run_claim(context, claim):
 def _evaluate_claim(context, claim, point):
     graph = context.graph
     where = dict(zip(graph.variables, point))
+    if context.wrt is not None or is_array_check(graph, point):
+        return _evaluate_array_claim(context, claim, point, where)
     word = "grad" if claim.word == "gradient" else claim.word
     if word == "finite":
         return _finite(graph, point, where)
@@ -461,6 +476,8 @@ def _default_check(graph, seed):
     where = dict(zip(graph.variables, point))
     outcome = Outcome(f"default: gradient ~ fd at a sampled point ({_where(where)})",
                       1, 1, True, output=", ".join(graph.output_names))
+    if is_array_check(graph, point):
+        return [_default_array_check(graph, point, where, outcome)]
     try:
         values = differences.outputs_at(graph, point)
         if not all(map(math.isfinite, values)):
@@ -484,10 +501,383 @@ def _where(where):
 
 
 def _short(value):
-    return f"{value:.10g}"
+    if isinstance(value, float) or not hasattr(value, "shape") or not value.shape:
+        return f"{float(value):.10g}"
+    from .explain import summary
+    return summary(value, 10)
 
 
-def check_text(text, seed=0):
+def check_text(text, seed=0, folder=None):
     """Outcomes of the checks in text (a whole file); ExpressionError when it
-    does not parse."""
-    return run(api.parse(text), seed)
+    does not parse.  folder: the file's own folder, where load("A.csv")
+    reads its data (None: load is an error)."""
+    if folder is None:
+        return run(api.parse(text), seed)
+    from ..language.parser import parse_builder
+
+    return run(parse_builder(text, _data_loader(folder)).build(), seed)
+
+
+def _data_loader(folder):
+    """loader(path) of load("A.csv"): the file read relative to folder."""
+    from ..array_values import read_array_file
+
+    def load(path):
+        try:
+            return read_array_file(path, base=folder)
+        except AdcliError as error:
+            if not hasattr(error, "message"):  # an unreadable file: the builder quotes it
+                error.message, error.hint = str(error), None
+            raise
+    return load
+
+
+# --- array values ---------------------------------------------------------------------
+# A check of an array graph (or with array bindings: x=[1, 2], A=[[2, 1], [1, 3]])
+# runs on engine.arrays.  Its claims:
+#
+# - value V: the output's value, V a number or nested lists of its shape
+#   (several outputs: one such entry per output, in the check's order);
+# - grad G: the gradient of the one output with respect to the variables
+#   differentiated (all of them, or the statement's ``wrt x, y``), G being
+#   one gradient per variable in their order, each a number or nested lists
+#   of that variable's shape (with one variable, just its gradient: grad
+#   [8, 14]); a flat list of all their entries (C order, variables in
+#   order) is read the same way.  A claim naming a variable (Claim.variable,
+#   ``grad x [8, 14]``) is that variable's gradient alone;
+# - grad ~ fd | cs | forward: entry by entry against central differences, the
+#   complex step (refused, naming them, through ops that are not analytic)
+#   or forward mode; a large gradient is compared at evenly spaced entries
+#   (tools.compare.COMPARE_BUDGET);
+# - jacobian J: per variable, d output / d variable, of shape S + T (S the
+#   output's, T the variable's), one block per variable as grad lists them;
+#   jacobian ~ fd | cs | forward column by column;
+# - finite: the value and the gradient are finite (else the first node that
+#   is not, engine.arrays.first_nonfinite).
+# A statement's ``wrt`` (Claim("wrt", [names])) applies to all its claims.
+
+
+def is_array_check(graph, point):
+    """Whether a check runs on the array engine: an array op or array data on
+    the graph's path, or a binding whose value is an array."""
+    return graph.has_arrays or any(getattr(v, "ndim", 0) for v in point)
+
+
+def _binding_value(value):
+    """A binding's value: a number, or nested lists (an array) as an ndarray."""
+    if isinstance(value, (list, tuple)):
+        import numpy as np
+        shape = nested_shape(value)
+        if shape is None:
+            raise _CheckProblem("an array value needs rows of equal length")
+        return np.array(_flatten(value), dtype=float).reshape(shape)
+    return value
+
+
+def nested_shape(value):
+    """The shape of nested lists (() for a number), None when ragged; level by
+    level, never recursive."""
+    shape, level = [], [value]
+    while level and all(isinstance(item, list) for item in level):
+        lengths = {len(item) for item in level}
+        if len(lengths) != 1:
+            return None
+        shape.append(lengths.pop())
+        level = [x for item in level for x in item]
+    if any(isinstance(item, list) for item in level):
+        return None
+    return tuple(shape)
+
+
+def _array_wrt(context, claim):
+    """The variables a grad claim is about: the claim's own variable, else the
+    statement's wrt, else all the graph's variables."""
+    graph = context.graph
+    named = getattr(claim, "variable", None)
+    wrt = (named,) if named else context.wrt or graph.variables
+    unknown = [n for n in wrt if n not in graph.variable_index()]
+    if unknown:
+        raise _CheckProblem(f"not a variable of {', '.join(context.names)}: "
+                            + ", ".join(unknown))
+    return tuple(wrt)
+
+
+def _evaluate_array_claim(context, claim, point, where):
+    from ..engine import arrays
+
+    graph = context.graph.for_arrays()  # max(x) of one argument: the reduction
+    word = "grad" if claim.word == "gradient" else claim.word
+    point = [_binding_value(v) for v in point]
+    if word in ("hessian", "minimum"):
+        raise _CheckProblem(f"{word} claims on array values are not checked yet; "
+                            "check value, grad, jacobian (~ fd|cs|forward) and finite")
+    values = arrays.forward(graph, point)
+    if word == "value":
+        return _array_value_claim(context, claim, graph, values, where)
+    if len(graph.outputs) != 1:
+        raise _CheckProblem(f"{word} checks one output; check each output on its own")
+    wrt = _array_wrt(context, claim)
+    if word == "finite":
+        return _array_finite(graph, values, wrt, where)
+    if word == "jacobian":
+        return _array_jacobian_claim(context, claim, graph, point, values, wrt, where)
+    output_shape = arrays.node_shapes(graph, values)[graph.output]
+    if output_shape:
+        raise _CheckProblem(f"grad needs a scalar output; {context.names[0]} has shape "
+                            f"{output_shape}")
+    gradients = arrays.gradient(graph, values, wrt)
+    got = [float(v) for g in gradients for v in _ravel(g)]
+    labels = _entry_labels(wrt, {n: _shape_of(g) for n, g in zip(wrt, gradients)})
+    if isinstance(claim.value, tuple):
+        return _array_agreement(context, claim.value[1], graph, point, values, wrt, got,
+                                labels, where)
+    expected = _expected_gradient(claim.value, wrt, [_shape_of(g) for g in gradients])
+    return _compare(got, expected, labels, context.tolerances(), where)
+
+
+def _ravel(value):
+    import numpy as np
+    return np.ravel(value)
+
+
+def _shape_of(value):
+    import numpy as np
+    return tuple(np.shape(value))
+
+
+def _entry_labels(names, shapes):
+    """grad[x][0], grad[A][0,1], grad[s]: one label per entry, C order."""
+    from ..array_results import flat_labels
+    labels = flat_labels(names, shapes)
+    return [f"grad[{label[:label.index('[')]}]{label[label.index('['):]}" if "[" in label
+            else f"grad[{label}]" for label in labels]
+
+
+def _shape_words(shape):
+    from .explain import shape_text
+    return shape_text(shape)
+
+
+def _expected_gradient(value, wrt, shapes, word="grad"):
+    """The claim's numbers in the order of the gradient's entries (or the
+    Jacobian's blocks), or _CheckProblem saying which shapes were expected."""
+    if len(wrt) == 1 and nested_shape(value) == shapes[0]:
+        return _flatten(value)
+    total = sum(_size(s) for s in shapes)
+    if len(wrt) > 1 and isinstance(value, list) and len(value) == len(wrt) \
+            and all(nested_shape(item) == shape for item, shape in zip(value, shapes)):
+        return _flatten(value)
+    if nested_shape(value) == (total,) and len(wrt) > 1:
+        return _flatten(value)
+    given = nested_shape(value)
+    wanted = ", ".join(f"{n}: {_shape_words(s)}" for n, s in zip(wrt, shapes))
+    raise _CheckProblem(
+        f"{word} has {count_text(total, 'number')} here ({wanted}); the check gives "
+        + ("ragged lists" if given is None else f"shape {_shape_words(given)}")
+        + ("" if len(wrt) == 1 else
+           f": give one gradient per variable, in the order {', '.join(wrt)} (or wrt NAMES)"))
+
+
+def _size(shape):
+    size = 1
+    for d in shape:
+        size *= d
+    return size
+
+
+def _array_value_claim(context, claim, graph, values, where):
+    outputs = [values[o] for o in graph.outputs]
+    shapes = [_shape_of(v) for v in outputs]
+    names = graph.output_names
+    value = claim.value
+    if len(outputs) == 1:
+        matches = nested_shape(value) == shapes[0]
+    else:
+        matches = isinstance(value, list) and len(value) == len(outputs) and all(
+            nested_shape(item) == shape for item, shape in zip(value, shapes))
+    if not matches:
+        wanted = ", ".join(f"{n}: {_shape_words(s)}" for n, s in zip(names, shapes))
+        given = nested_shape(value)
+        raise _CheckProblem(f"the value here is {wanted}; the check gives "
+                            + ("ragged lists" if given is None else
+                               f"shape {_shape_words(given)}"))
+    got = [float(v) for out in outputs for v in _ravel(out)]
+    if not all(map(math.isfinite, got)):
+        from ..engine import arrays
+        error = arrays.first_nonfinite(graph, values)
+        if error is not None:
+            raise _CheckProblem(f"not finite at {_where(where)}: " + error.message)
+    from ..array_results import flat_labels
+    labels = [f"value[{label}]" for label in flat_labels(names, dict(zip(names, shapes)))]
+    return _compare(got, _flatten(value), labels, context.tolerances(), where)
+
+
+def _array_finite(graph, values, wrt, where):
+    from ..engine import arrays
+
+    adjoints = arrays.backward(graph, values, wrt=wrt, keep=True)
+    error = arrays.first_nonfinite(graph, values, adjoints)
+    if error is None:
+        numbers = [values[graph.output]] + [adjoints[v] for v in graph.var_nodes]
+        import numpy as np
+        if all(np.all(np.isfinite(n)) for n in numbers):
+            return []
+    raise _CheckProblem(f"not finite at {_where(where)}: "
+                        + (error.message if error else "the output or its gradient"))
+
+
+def _array_jacobian_claim(context, claim, graph, point, values, wrt, where):
+    """jacobian J: per variable of wrt, d output / d variable of shape S + T
+    (S the output's shape, T the variable's), one block per variable in order
+    (one variable: its block); one reverse pass per output entry."""
+    import numpy as np
+
+    from ..array_results import flat_labels
+    from ..engine import arrays
+
+    out_shape = tuple(arrays.node_shapes(graph, values)[graph.output])
+    index = graph.variable_index()
+    shapes = [_shape_of(point[index[n]]) for n in wrt]
+    entries = _size(out_shape) * sum(_size(s) for s in shapes)
+    if entries > MAX_ENTRIES:
+        raise _CheckProblem(f"this jacobian has {entries:,} entries; a check compares at "
+                            f"most {MAX_ENTRIES:,}")
+    blocks = [np.zeros(out_shape + s) for s in shapes]
+    for at in np.ndindex(*out_shape):
+        seed = None
+        if out_shape:
+            seed = np.zeros(out_shape)
+            seed[at] = 1.0
+        adjoints = arrays.backward(graph, values, seed=seed, wrt=wrt, keep=False)
+        for block, name in zip(blocks, wrt):
+            block[at] = adjoints[graph.var_nodes[index[name]]]
+    got = [float(v) for block in blocks for v in block.ravel()]
+    output = context.names[0]
+    out_labels = flat_labels([output], {output: out_shape})
+    labels = [f"jacobian[{o}, {v}]" for name, shape in zip(wrt, shapes)
+              for o in out_labels for v in flat_labels([name], {name: shape})]
+    if isinstance(claim.value, tuple):
+        return _jacobian_agreement(context, claim.value[1], graph, point, values, wrt, blocks,
+                                   labels, where)
+    expected = _expected_gradient(claim.value, wrt, [b.shape for b in blocks], "jacobian")
+    return _compare(got, expected, labels, context.tolerances(), where)
+
+
+def _jacobian_agreement(context, method, graph, point, values, wrt, blocks, labels, where):
+    """Each column (d output / d one entry of a variable) against central
+    differences, the complex step or a jvp, at evenly spaced entries."""
+    import numpy as np
+
+    from . import compare
+    from ..engine import arrays
+
+    index = graph.variable_index()
+    shapes = {n: _shape_of(point[index[n]]) for n in wrt}
+    total = sum(_size(s) for s in shapes.values())
+    size = sum(int(_size(_shape_of(v))) for v in point) or 1
+    limit = min(compare.MAX_COMPARED_ENTRIES,
+                max(compare.MIN_COMPARED_ENTRIES, compare.COMPARE_BUDGET // size))
+    if method == "cs":
+        blocked = compare._non_analytic_active(graph, wrt)
+        if blocked:
+            raise _CheckProblem("the complex step needs analytic functions; not analytic "
+                                "here: " + ", ".join(blocked))
+    out_size = int(np.size(values[graph.output]))
+    offsets, start = {}, 0
+    for name in wrt:
+        offsets[name] = start
+        start += _size(shapes[name])
+    got, expected, shown = [], [], []
+    for position in compare._compared_positions(total, limit):
+        name, at = compare._entry(wrt, shapes, position)
+        block = blocks[wrt.index(name)]
+        column = block.reshape(out_size, -1)[:, position - offsets[name]]
+        if method == "fd":
+            x = float(np.asarray(point[index[name]])[at])
+            h = differences.central_step(x)
+            up = compare._output_at(graph, compare._moved_entry(point, index, (name, at), h))
+            down = compare._output_at(graph, compare._moved_entry(point, index, (name, at), -h))
+            other = (np.asarray(up) - np.asarray(down)) / (2 * h)
+        elif method == "cs":
+            with np.errstate(all="ignore"):
+                moved = compare._moved_entry(point, index, (name, at), complex(0.0, 1e-200))
+                other = np.imag(compare._output_at(graph, moved)) / 1e-200
+        else:
+            tangents = [None] * len(point)
+            seed = np.zeros(shapes[name])
+            seed[at] = 1.0
+            tangents[index[name]] = seed if seed.shape else 1.0
+            other = arrays.jvp(graph, values, tangents)[list(graph.outputs).index(graph.output)]
+        got += [float(v) for v in column]
+        expected += [float(v) for v in np.ravel(other)]
+        # the labels of this column: entry position within its block, every output entry
+        first = sum(out_size * _size(shapes[n]) for n in wrt[:wrt.index(name)])
+        columns = _size(shapes[name])
+        shown += [labels[first + r * columns + position - offsets[name]] for r in range(out_size)]
+    return _compare(got, expected, shown, context.tolerances(method == "fd"), where, method)
+
+
+def _array_agreement(context, method, graph, point, values, wrt, got, labels, where):
+    """AD's gradient against another method, entry by entry (evenly spaced
+    entries of a large gradient)."""
+    from . import compare
+
+    index = graph.variable_index()
+    shapes = {n: _shape_of(point[index[n]]) for n in wrt}
+    size = sum(int(_size(_shape_of(v))) for v in point) or 1
+    limit = min(compare.MAX_COMPARED_ENTRIES,
+                max(compare.MIN_COMPARED_ENTRIES, compare.COMPARE_BUDGET // size))
+    positions = compare._compared_positions(len(got), limit)
+    entries = [compare._entry(wrt, shapes, k) for k in positions]
+    if method == "fd":
+        expected = compare._central_entries(graph, point, index, entries)
+    elif method == "cs":
+        blocked = compare._non_analytic_active(graph, wrt)
+        if blocked:
+            raise _CheckProblem("the complex step needs analytic functions; not analytic "
+                                "here: " + ", ".join(blocked))
+        expected = compare._complex_entries(graph, point, index, entries)
+    else:
+        expected = compare._forward_entries(graph, values, point, index, entries)
+    return _compare([got[k] for k in positions], expected, [labels[k] for k in positions],
+                    context.tolerances(method == "fd"), where, method)
+
+
+def _default_array_check(graph, point, where, outcome):
+    """The default check of an array program (its data loaded, its variables
+    numbers): each output's gradient, entry by entry, agrees with central
+    differences at the sampled point.  A variable that must be an array
+    makes the check fail, asking for a point."""
+    from . import compare
+    from ..engine import arrays
+    from ..errors import ShapeError
+
+    try:
+        for name in graph.output_names:
+            one = graph.select(name).for_arrays()
+            values = arrays.forward(one, point)
+            if arrays.node_shapes(one, values)[one.output]:
+                raise _CheckProblem(f"{name} is not a number: the default check needs scalar "
+                                    "outputs; write a check with a point")
+            error = arrays.first_nonfinite(one, values)
+            if error is not None:
+                raise _CheckProblem(f"not finite at {_where(where)}: {error.message}")
+            index = one.variable_index()
+            got = [float(g) for g in arrays.gradient(one, values)]
+            entries = [(v, ()) for v in one.variables]
+            expected = compare._central_entries(one, point, index, entries)
+            labels = [f"d{name}/d{v}" for v in one.variables]
+            outcome.mismatches += _compare(got, expected, labels, DIFFERENCED, where, "fd")
+    except ShapeError as error:
+        outcome.passed = False
+        outcome.message = (f"{error.message}: the default check gives every variable a "
+                           "number; write a check with array values (check f at x=[...])")
+        return outcome
+    except (_CheckProblem, AdcliError) as problem:
+        outcome.passed = False
+        outcome.message = getattr(problem, "message", None) or str(problem)
+        return outcome
+    if outcome.mismatches:
+        outcome.passed = False
+        outcome.message = outcome.mismatches[0].describe()
+    return outcome

@@ -83,8 +83,18 @@ class Explanation:
 def explain(expr, at, *, variables=None, output=None, mode="reverse", wrt=None,
             max_paths=MAX_PATHS):
     """Both passes of reverse mode (or the tangent pass of forward mode along
-    ``wrt``) with every intermediate number."""
-    graph, point, _ = api.prologue(expr, at, variables=variables, output=output)
+    ``wrt``) with every intermediate number.  An array graph (array ops or
+    data, or a point binding arrays) gives an ArrayExplanation of reverse
+    mode, ``wrt`` then naming the variables differentiated (default all)."""
+    graph = api.parse(expr, variables)
+    if output is not None:
+        graph = graph.select(output)
+    if api._arrays(graph, at, None) is not None:
+        if mode == "forward":
+            raise points.PointError("explain shows reverse mode on array graphs; drop "
+                                    "--mode forward (adcli jvp gives forward-mode products)")
+        return explain_array_point(graph, at, wrt)
+    graph, point, _ = api.prologue(graph, at)
     values = reverse.forward(graph, point)
     adjoints = reverse.backward(graph, values)
     names = graph.node_names()
@@ -260,3 +270,453 @@ def _tangents(graph, steps, by_node, wrt):
         else:
             step.tangent = sum(edge.partial * tangent_of[edge.source] for edge in step.inputs)
         tangent_of[step.node] = step.tangent
+
+
+# --- array graphs -------------------------------------------------------------------
+# explain on a graph whose nodes hold arrays: per node its shape, a summary of
+# its value and of its adjoint, and its reverse rule as a matrix formula (for
+# y = A @ x: x̄ = Aᵀ·ȳ), once with the op's own letters (ops.Op.adjoint; for
+# the elementwise ops built from their partial_text) and once with the
+# graph's names (x̄ += Aᵀ·v̄4).  Formulas name variables by their names and op
+# nodes by their node names (v4); a bar marks an adjoint (v̄4, Ā).
+
+#: an array of at most this many entries is summarized whole, inline: [1, 2, 3]
+INLINE_ENTRIES = 10
+#: a longer vector shows this many entries at each end: [1, 2, 3, ..., 8, 9, 10]
+EDGE_ENTRIES = 3
+#: significant digits of the entries of a summarized array (a scalar is shown
+#: whole); --precision replaces it
+SUMMARY_DIGITS = 6
+_BAR = "\u0304"
+
+
+@dataclass
+class ArrayRule:
+    """node -> input: how the node's adjoint reaches that input's."""
+
+    source: str  # the input's node name (v1)
+    target: str  # the node's (v4)
+    formula: str  # with the op's letters: "x̄ = Aᵀ·ȳ"
+    here: str  # with the graph's names: "x̄ += Aᵀ·v̄4"
+
+
+@dataclass
+class ArrayStep:
+    """One node of an array graph: what it computes, its shape, its value and
+    adjoint (None when it depends on no variable of wrt: no adjoint formed)."""
+
+    node: str  # v4
+    computes: str  # "A @ x", "input A", "sum(v6)"
+    label: str  # the variable's name, or the name a program gave the node
+    shape: tuple
+    value: object  # ndarray or float
+    adjoint: object = None
+    rules: list = field(default_factory=list)  # ArrayRules to the active inputs
+    op: str = ""  # the op's name ("" for an input or a constant)
+    notes: list = field(default_factory=list)
+    arguments: list = field(default_factory=list)  # node names of its non-constant inputs
+
+    @property
+    def rule(self):
+        """The node's reverse rule with the graph's names, one statement per
+        active input ("" for an input or a node passing nothing back)."""
+        return "; ".join(r.here for r in self.rules)
+
+
+@dataclass
+class OpRule:
+    """One op of the graph with its reverse rule in its own letters."""
+
+    op: str  # the op's name, with its parameters when it has any ("sum axis=0")
+    computes: str  # "y = A @ B"
+    formulas: list  # ["Ā = ȳ·Bᵀ", "B̄ = Aᵀ·ȳ"]
+
+
+@dataclass
+class ArrayExplanation:
+    expression: str
+    variables: tuple
+    wrt: tuple  # the variables differentiated
+    point: dict  # every variable's value
+    output: str  # the output node's name
+    value: object
+    steps: list  # ArraySteps, in evaluation order: inputs, then op nodes
+    op_rules: list  # OpRules, one per op of the graph, in order of first use
+    output_name: str = "f"  # the output's own name (f, or a program's name)
+
+    @property
+    def gradient(self):
+        """wrt name -> its gradient (the adjoint of its input node)."""
+        by_label = {s.label: s for s in self.steps if s.computes.startswith("input ")}
+        return {name: by_label[name].adjoint for name in self.wrt}
+
+    def rows(self, precision=None):
+        """(node, computes, shape, value summary, adjoint summary, rule): one
+        per node, in evaluation order; the adjoint "-" when none is formed."""
+        return [(s.node, s.computes, shape_text(s.shape), summary(s.value, precision),
+                 "-" if s.adjoint is None else summary(s.adjoint, precision), s.rule)
+                for s in self.steps]
+
+
+def explain_arrays(graph, values, adjoints, wrt=None):
+    """The explanation of an array graph's gradient: graph as the array
+    interpreter runs it (graph.for_arrays(), as array_api.bind returns it),
+    values from engine.arrays.forward, adjoints from
+    engine.arrays.backward(graph, values, wrt=wrt, keep=True), wrt the
+    variable names differentiated (None: all)."""
+    from ..engine import arrays
+
+    wrt = tuple(graph.variables if wrt is None else wrt)
+    active = arrays.active_nodes(graph, wrt)
+    shapes = arrays.node_shapes(graph, values)
+    names = graph.node_names()
+    steps, seen = [], {}
+    for node in graph.var_nodes + graph.op_nodes:
+        op = graph.ops[node]
+        is_input = graph.is_variable(node)
+        step = ArrayStep(names[node], array_node_text(graph, node), _step_label(graph, node),
+                         tuple(shapes[node]), values[node],
+                         adjoints[node] if active[node] else None,
+                         op="" if is_input else op.name)
+        if not is_input:
+            step.rules = _array_rules(graph, node, shapes, active)
+            step.arguments = [names[a] for a in graph.args[node] if not graph.is_constant(a)]
+            key = _op_title(op)  # one row per op and parameters (an index's aside)
+            if key not in seen:
+                seen[key] = OpRule(_op_title(op), generic_text(op), list(rule_formulas(op)))
+        step.notes = _array_notes(graph, node, values, adjoints if active[node] else None)
+        steps.append(step)
+    output = graph.output
+    return ArrayExplanation(graph.source.strip(), graph.variables, wrt,
+                            {name: values[v] for name, v in zip(graph.variables, graph.var_nodes)},
+                            names[output], values[output], steps, list(seen.values()),
+                            graph.output_names[list(graph.outputs).index(output)])
+
+
+def explain_arrays_at(graph, point, wrt=None):
+    """forward, backward (keep=True) and explain_arrays at a point (graph.variables
+    order, floats or arrays): what adcli explain calls on an array graph."""
+    from ..engine import arrays
+
+    graph = graph.for_arrays()
+    values = arrays.forward(graph, point)
+    adjoints = arrays.backward(graph, values, wrt=wrt, keep=True)
+    return explain_arrays(graph, values, adjoints, wrt)
+
+
+def explain_array_point(graph, at, wrt=None):
+    """explain_arrays_at after array_api.bind: at as the API takes it (text
+    'A=[[1,2]],x=[1,1]', a mapping, values in variable order), wrt names or
+    "x,y" text; the point's shapes are checked before anything runs."""
+    from .. import array_api
+
+    graph, point, wrt = array_api.bind(graph, at, wrt)
+    return explain_arrays_at(graph, point, wrt)
+
+
+def _step_label(graph, node):
+    if graph.is_variable(node):
+        return graph.variable_name(node)
+    return graph.labels.get(node, "")
+
+
+def bar(name):
+    """The adjoint's name: a bar over the last letter of the name's leading
+    letters (x̄, Ā, v̄4, x̄_1)."""
+    k = 0
+    while k < len(name) and name[k].isalpha():
+        k += 1
+    k = max(k, 1)
+    return name[:k] + _BAR + name[k:]
+
+
+def shape_text(shape):
+    """(2, 3), (3,), () as numpy prints shapes; () reads "scalar"."""
+    shape = tuple(shape)
+    if not shape:
+        return "scalar"
+    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+
+
+def summary(value, precision=None):
+    """A value in a few characters: a scalar whole (or to precision), an array
+    of at most INLINE_ENTRIES entries inline ([1, 2, 3], [[1, 2], [3, 4]]), a
+    longer vector by its ends ([1, 2, 3, ..., 8, 9, 10]), a larger array by
+    its least and greatest finite entries, each entry to SUMMARY_DIGITS
+    significant digits unless precision says otherwise."""
+    import numpy as np
+
+    from ..graph import format_number
+
+    array = np.asarray(value)
+    if array.ndim == 0:
+        return format_number(float(array), precision)
+    digits = SUMMARY_DIGITS if precision is None else precision
+
+    def number(v):
+        return format_number(float(v), digits)
+
+    if array.size <= INLINE_ENTRIES:
+        return _nested_text(array, number)
+    if array.ndim == 1:
+        ends = [number(v) for v in array[:EDGE_ENTRIES]] + ["..."] \
+            + [number(v) for v in array[-EDGE_ENTRIES:]]
+        return "[" + ", ".join(ends) + "]"
+    finite = np.isfinite(array)
+    bad = int(array.size - np.count_nonzero(finite))
+    parts = []
+    if bad < array.size:
+        entries = array[finite]
+        parts.append(f"min {number(entries.min())}, max {number(entries.max())}")
+    if bad:
+        parts.append(f"{bad:,} of {array.size:,} not finite")
+    return "; ".join(parts)
+
+
+def _nested_text(array, number):
+    """[[1, 2], [3, 4]]: nested lists of entries (a loop over the rows; an
+    inline array is small)."""
+    if array.ndim == 1:
+        return "[" + ", ".join(number(v) for v in array) + "]"
+    if array.shape[0] == 0:
+        return "[]"
+    return "[" + ", ".join(_nested_text(row, number) for row in array) + "]"
+
+
+def _operand(graph, node):
+    """An argument as formulas write it: a variable by its name, an op node
+    by its node name, a constant by its value."""
+    if graph.is_variable(node):
+        return graph.variable_name(node)
+    if graph.is_constant(node):
+        value = graph.initial_values[node]
+        if hasattr(value, "shape") and value.shape:
+            return summary(value)
+        return graph.operand_text(node)
+    return graph.node_names()[node]
+
+
+def _index_text(spec):
+    from .. import ops
+
+    return ", ".join(ops._param_text(item) if isinstance(item, slice) else str(item)
+                     for item in spec)
+
+
+def _call_text(op, operands):
+    """What an op node computes, written with these operands."""
+    params = dict(op.params)
+    if op.array:
+        if op.name == "matmul":
+            return f"{operands[0]} @ {operands[1]}"
+        if op.name == "transpose":
+            return f"{operands[0]}.T"
+        if op.name == "index":
+            return f"{operands[0]}[{_index_text(params.get('index', ()))}]"
+        if op.name == "stack":
+            return "[" + ", ".join(operands) + "]"
+        if op.name in ("zeros", "ones"):
+            return f"{op.name}({', '.join(map(str, params.get('shape', ())))})"
+        if op.name == "eye":
+            return f"eye({params.get('n', 1)})"
+        shown = [f"{k}={v}" for k, v in op.params if v is not None]
+        return f"{op.name}({', '.join(list(operands) + shown)})"
+    if op.kind == "infix":
+        separator = op.symbol if op.symbol in ("*", "**") else f" {op.symbol} "
+        return separator.join(operands)
+    if op.kind == "prefix":
+        return op.symbol + operands[0]
+    return f"{op.name}({', '.join(operands)})"
+
+
+def array_node_text(graph, node):
+    """What a node computes: "A @ x", "v5[1:]", "sum(v6, axis=0)", "input A"."""
+    if graph.is_variable(node):
+        return "input " + graph.variable_name(node)
+    if graph.is_constant(node):
+        return _operand(graph, node)
+    return _call_text(graph.ops[node], [_operand(graph, a) for a in graph.args[node]])
+
+
+def _letters(op, count=None):
+    """(argument letters, value letter) of op's formulas: its arg_names (x
+    for one argument, x and y for two, x1, x2, ... for a variadic op) and y,
+    or z when an argument is named y."""
+    if op.variadic:
+        args = tuple(f"x{k}" for k in range(1, (count or 2) + 1))
+    elif op.arg_names:
+        args = tuple(op.arg_names)
+    else:
+        args = ("x",) if op.nargs == 1 else ("x", "y")[:op.nargs or 0]
+    return args, ("z" if "y" in args else "y")
+
+
+def generic_text(op):
+    """y = A @ B: what the op computes, in the letters of its formulas."""
+    args, out = _letters(op)
+    if op.variadic:
+        if op.array:
+            return f"{out} = [x1, x2, ...]"
+        if op.kind == "infix":
+            return f"{out} = x1 {op.symbol} x2 {op.symbol} ..."
+        return f"{out} = {op.name}(x1, x2, ...)"
+    if op.name == "index" and op.array:
+        return f"{out} = x[i]"
+    return f"{out} = " + _call_text(op, list(args))
+
+
+def _op_title(op):
+    shown = [f"{k}={_param_short(v)}" for k, v in op.params if v is not None and k != "index"]
+    return " ".join([op.name] + shown)
+
+
+def _param_short(value):
+    from .. import ops
+    return ops._param_text(value)
+
+
+def rule_formulas(op):
+    """The op's reverse rule, one formula per argument (variadic: one), in its
+    own letters: an array op's Op.adjoint; an elementwise op's from its
+    partial_text, summed over the broadcast axes ("x̄ = unbroadcast(ȳ ⊙ cos(x))")."""
+    if op.array:
+        import unicodedata
+        return tuple(unicodedata.normalize("NFC", text) for text in op.adjoint)
+    args, out = _letters(op)
+    if op.variadic:
+        return (_elementwise_formula(op.partial_text[0], "xₖ", out, args, unbroadcast=True),)
+    return tuple(_elementwise_formula(text, arg, out, args, unbroadcast=True)
+                 for text, arg in zip(op.partial_text, args))
+
+
+def _elementwise_formula(template, arg, out, operands, unbroadcast, value_name=None,
+                         accumulate=False):
+    """"x̄ = unbroadcast(ȳ ⊙ cos(x))" from the partial's template."""
+    if "{" in template:
+        partial = _tidy(template.format(*operands, f=value_name or out))
+    else:
+        partial = template
+    g = bar(out)
+    if partial == "1":
+        term = g
+    elif partial == "-1":
+        term = "-" + g
+    elif partial == "0":
+        term = "0"
+    else:
+        simple = partial.replace("_", "").isalnum()
+        term = f"{g} ⊙ {partial if simple else '(' + partial + ')'}"
+    if unbroadcast and term != "0":
+        term = f"unbroadcast({term})"
+    import unicodedata
+
+    left = "x" + _BAR + "ₖ" if arg == "xₖ" else bar(arg)  # x̄ₖ: the bar on the x
+    return unicodedata.normalize("NFC", f"{left} {'+=' if accumulate else '='} {term}")
+
+
+#: a single letter, with its bar when it has one, standing alone
+def _symbols():
+    import re
+    return re.compile(r"(?<![A-Za-z0-9_])([A-Za-z])(\u0304?)(?![A-Za-z0-9_])")
+
+
+def _instantiate(formula, mapping, index_text=None):
+    """formula in the op's letters -> in the graph's names: mapping sends a
+    letter to a name (its bar to the name's bar); "x̄ = ..." becomes
+    "x̄ += ..." (each consumer adds its share)."""
+    import unicodedata
+
+    formula = unicodedata.normalize("NFD", formula)
+    if index_text is not None:
+        formula = formula.replace("[i]", f"[{index_text}]")
+    left, sep, right = formula.partition(" = ")
+    if sep:
+        formula = f"{left} += {right}"
+
+    def replace(match):
+        letter, barred = match.group(1), match.group(2)
+        if letter not in mapping:
+            return match.group(0)
+        return bar(mapping[letter]) if barred else mapping[letter]
+    return unicodedata.normalize("NFC", _symbols().sub(replace, formula))
+
+
+def _array_rules(graph, node, shapes, active):
+    """The ArrayRules of a node toward its active inputs."""
+    op = graph.ops[node]
+    args = graph.args[node]
+    names = graph.node_names()
+    operands = [_operand(graph, a) for a in args]
+    me = names[node]
+    rules = []
+    if op.array:
+        letters, out = _letters(op, len(args))
+        formulas = rule_formulas(op)
+        for k, a in enumerate(args):
+            if not active[a]:
+                continue
+            if op.variadic:  # stack: x̄ₖ = ȳ[k]
+                formula = formulas[0]
+                here = _instantiate(formula.replace("ₖ", "").replace("[k]", f"[{k}]"),
+                                    {"x": operands[k], out: me})
+            else:
+                formula = formulas[k]
+                mapping = dict(zip(letters, operands))
+                mapping[out] = me
+                index = _index_text(dict(op.params).get("index", ())) \
+                    if op.name == "index" else None
+                here = _instantiate(formula, mapping, index)
+            rules.append(ArrayRule(names[a], me, formula, here))
+        return rules
+    generic = rule_formulas(op)
+    for k, a in enumerate(args):
+        if not active[a]:
+            continue
+        template = op.partial_text[0 if op.variadic else k] if op.partial_text else "?"
+        here = _elementwise_formula(template, operands[k], me, operands,
+                                    unbroadcast=tuple(shapes[a]) != tuple(shapes[node]),
+                                    value_name=me, accumulate=True)
+        rules.append(ArrayRule(names[a], me, generic[0 if op.variadic else k], here))
+    return rules
+
+
+def _kinks(graph, node, values):
+    """How many entries of an elementwise node sit at its op's kink (abs at 0,
+    relu at 0, max at a tie): 0 for an input or an op without one."""
+    import numpy as np
+
+    from ..engine import arrays
+
+    op = graph.ops[node]
+    if graph.is_variable(node) or op.array or op.kink is None:
+        return 0
+    inputs = [values[a] for a in graph.args[node]]
+    shape = np.shape(values[node])
+    if op.variadic:  # max, min: a tie (counted here: a sum of numpy bools stays a bool)
+        ties = sum(np.equal(v, values[node]).astype(np.int64) for v in inputs)
+        return int(np.count_nonzero(np.broadcast_to(ties > 1, shape)))
+    with np.errstate(all="ignore"):
+        at = op.kink(arrays.NAMESPACE, values[node], *inputs)
+    return int(np.count_nonzero(np.broadcast_to(at, shape)))
+
+
+def _array_notes(graph, node, values, adjoints):
+    """Where a non-finite entry starts (not where it passes by)."""
+    import numpy as np
+
+    def bad(value):
+        return int(np.size(value) - np.count_nonzero(np.isfinite(value)))
+
+    notes = []
+    kinks = _kinks(graph, node, values)
+    if kinks:
+        notes.append(f"kink at {kinks:,} of {np.size(values[node]):,} entries: the derivative "
+                     "takes the documented convention there")
+    count = bad(values[node])
+    if count:
+        inputs_finite = all(bad(values[a]) == 0 for a in graph.args[node])
+        where = "outside the domain of this op" if inputs_finite else "passed on from an input"
+        notes.append(f"value: {count:,} of {np.size(values[node]):,} entries not finite, {where}")
+    if adjoints is not None and adjoints[node] is not None and bad(adjoints[node]):
+        notes.append(f"adjoint: {bad(adjoints[node]):,} entries not finite")
+    return notes

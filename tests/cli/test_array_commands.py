@@ -96,6 +96,10 @@ def test_jvp_and_vjp_on_arrays(run_cli):
     (["grad", "logdet(A)", "--at", "A=[[1,2],[2,4]]"], 3, "not finite"),
     (["grad", "sum(solve(A, b))", "--at", "A=[[1,2],[2,4]],b=[1,1]"], 3, "not finite"),
     (["grad", "sum(x)", "--at", "x=[1,2"], 2, "x"),
+    (["hessian", "sum(x**1.5)", "--at", "x=[0,1]"], 3, "second derivative of x**1.5"),
+    (["hvp", "sum(x**1.5)", "--at", "x=[0,1]", "--dir", "x=[1,0]"], 3, "not finite"),
+    (["hvp", "sum(x)", "--at", "x=[0,1]", "--dir", "x=[1,0,0]"], 2, "shape (3,)"),
+    (["jacobian", "A @ x", "--at", "A=[[1,2]],x=[1,1]", "--wrt", "x,x"], 2, "twice"),
 ])
 def test_array_errors_have_their_exit_codes(run_cli, args, code, says):
     result = run_cli(*args)

@@ -288,3 +288,96 @@ def test_scalar_variables_and_constants_mix_with_arrays():
     expected[1:, 1:] = 2 * 1.5 * np.eye(3)
     np.testing.assert_allclose(matrix, expected, rtol=1e-14)
     assert np.isclose(gs, np.sum(xv * xv) + 3 * 1.5 ** 2)
+
+
+def test_first_nonfinite_names_the_node_where_the_second_derivative_breaks():
+    # sum(x**1.5) at x = [0, 1]: the gradient 1.5 sqrt(x) is finite, the
+    # second derivative 0.75 / sqrt(x) is not at 0
+    tape = Tape("sum(x**1.5)")
+    power = tape.elementwise("pow", tape.var("x"), tape.const(1.5), at="x**1.5")
+    graph = tape.build(tape("sum", power))
+    values = arrays.forward(graph, [np.array([0.0, 1.0])])
+    (gradient,), matrix = array_second.hessian(graph, values)
+    assert np.all(np.isfinite(gradient)) and not np.isfinite(matrix[0, 0])
+    assert matrix[1, 1] == 0.75
+    error = array_second.first_nonfinite(graph, values, [np.array([1.0, 0.0])])
+    assert error.message.startswith("the second derivative of x**1.5 with respect to x "
+                                    "is not finite")
+    assert (error.start, error.end) == (4, 10)
+    # IEEE: along e_1 the tangent at entry 0 is inf * 0 = nan, so that hvp is
+    # not finite either (the whole row 0 of H is non-finite)
+    assert not np.all(np.isfinite(matrix[0]))
+    assert array_second.first_nonfinite(graph, values, [np.array([0.0, 1.0])]) is not None
+    fine = arrays.forward(graph, [np.array([1.0, 4.0])])
+    assert array_second.first_nonfinite(graph, fine, [np.ones(2)]) is None
+    # a first-order problem is reported as arrays.first_nonfinite reports it
+    tape = Tape("sum(sqrt(x))")
+    graph = tape.build(tape("sum", tape.elementwise("sqrt", tape.var("x"), at="sqrt(x)")))
+    values = arrays.forward(graph, [np.array([0.0, 1.0])])
+    error = array_second.first_nonfinite(graph, values, [np.ones(2)])
+    assert error.message.startswith("the derivative of sqrt(x) with respect to x")
+
+
+def test_variables_the_output_does_not_use_get_zero_rows():
+    tape = Tape("f")
+    x, y = tape.var("x"), tape.var("y")
+    graph = tape.build(tape("sum", tape.elementwise("exp", x))).with_variables(["x", "y"])
+    xv = RNG.uniform(-1, 1, 3)
+    values = arrays.forward(graph, [xv, np.ones(2)])
+    (gx, gy), matrix = array_second.hessian(graph, values)
+    assert np.array_equal(gy, np.zeros(2))
+    expected = np.zeros((5, 5))
+    expected[:3, :3] = np.diag(np.exp(xv))
+    np.testing.assert_allclose(matrix, expected, rtol=1e-15)
+    _, (hx, hy) = array_second.hvp(graph, values, [np.ones(3), np.ones(2)])
+    assert np.array_equal(hy, np.zeros(2))
+
+
+# --- hypothesis: random shapes ------------------------------------------------------------------
+
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from engine.test_arrays import _broadcasting_pair  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(_broadcasting_pair(), st.sampled_from(["mul", "div", "pow", "atan2", "hypot", "max"]),
+       st.integers(0, 2**32 - 1))
+def test_hvp_with_broadcasting_on_random_shapes(shapes, name, seed):
+    rng = np.random.default_rng(seed)
+    tape = Tape(name)
+    x, y = tape.var("x"), tape.var("y")
+    f = tape.elementwise(name, x, y)
+    graph = tape.build(tape("sum", tape.elementwise("mul", f, tape.elementwise("sin", f))))
+    point = [rng.uniform(0.5, 2.0, s) for s in shapes]
+    values = arrays.forward(graph, point)
+    direction = [rng.uniform(-1, 1, s) for s in shapes]
+    _, products = array_second.hvp(graph, values, direction)
+    for got, expected, s in zip(products, _central_hvp(graph, point, graph.variables, direction),
+                                shapes):
+        assert np.shape(got) == s
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 4), st.integers(1, 3), st.integers(0, 2**32 - 1))
+def test_hessian_of_a_matrix_function_on_random_shapes(m, n, k, seed):
+    # f = sum(sin(A @ B)): d2f/dA dA [V, V] = -sum(sin(AB) * (V B)**2), and so on:
+    # check the whole H against central differences of the gradient, column by column
+    rng = np.random.default_rng(seed)
+    tape = Tape("sum(sin(A @ B))")
+    graph = tape.build(tape("sum", tape.elementwise(
+        "sin", tape("matmul", tape.var("A"), tape.var("B")))))
+    point = [rng.uniform(-1, 1, (m, n)), rng.uniform(-1, 1, (n, k))]
+    values = arrays.forward(graph, point)
+    _, matrix = array_second.hessian(graph, values)
+    size = m * n + n * k
+    assert matrix.shape == (size, size)
+    for j in range(size):
+        unit = np.zeros(size)
+        unit[j] = 1.0
+        direction = [unit[:m * n].reshape(m, n), unit[m * n:].reshape(n, k)]
+        column = np.concatenate([np.ravel(c) for c in
+                                 _central_hvp(graph, point, graph.variables, direction)])
+        np.testing.assert_allclose(matrix[:, j], column, rtol=1e-6, atol=1e-8)

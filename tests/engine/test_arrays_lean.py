@@ -230,3 +230,35 @@ def test_a_value_written_in_place_is_never_one_a_view_still_reads(monkeypatch):
     _same_bits(grad, plain)
     S = A * A + (A * A).T
     np.testing.assert_allclose(grad, 2 * A * (np.exp(S) + np.exp(S).T), rtol=1e-13)
+
+
+@pytest.mark.parametrize("shape, specs", [
+    ((10_000,), [(slice(1, None),), (slice(None, -1),), (slice(None, None, 2),),
+                 (slice(5000, 3000),), (slice(2, 6002),)]),
+    ((100, 60), [(slice(2, 50),), (slice(1, None), slice(None)), (slice(None), 3),
+                 (slice(None, None, -1),), (slice(40, 100),)]),
+])
+def test_many_slices_of_one_big_variable_add_into_one_buffer(shape, specs, monkeypatch):
+    # sum over the slices of sum(sin(x[spec]) * x[spec]): every adjoint of x
+    # goes into one buffer; the first one formed fills only outside its slice
+    def make_graph():
+        b = new_builder("f")
+        x = b.variable("x", SPAN)
+        total = None
+        for spec in specs:
+            part = b.apply(ops.with_params(ops.ARRAY_TABLE["index"], index=spec), (x,), SPAN)
+            term = b.apply(ops.ARRAY_TABLE["sum"], (b.apply(ops.TABLE["mul"], (
+                b.apply(ops.TABLE["sin"], (part,), SPAN), part), SPAN),), SPAN)
+            total = term if total is None else b.apply(ops.TABLE["add"], (total, term), SPAN)
+        b.expressions.append((total, 0, 1))
+        return b.build()
+    x = RNG.uniform(-1, 1, shape)
+    graph = make_graph()
+    _, (grad,) = arrays.value_and_gradient(graph, [x])
+    (plain,) = _plain_gradient(make_graph, [x], monkeypatch=monkeypatch)
+    _same_bits(grad, plain)
+    expected = np.zeros(shape)
+    for spec in specs:
+        part = x[spec]
+        expected[spec] += np.cos(part) * part + np.sin(part)
+    np.testing.assert_allclose(grad, expected, rtol=1e-13, atol=1e-13)

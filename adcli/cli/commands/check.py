@@ -42,7 +42,8 @@ def check_command(paths, seed, output_format):
     report = []
     for path in _check_files(paths):
         try:
-            report.append((path, checks.check_text(read_text(path), seed), None))
+            report.append((path, checks.check_text(read_text(path), seed,
+                                                   folder=os.path.dirname(path) or "."), None))
         except ExpressionError as error:
             error.filename = path
             report.append((path, [], error))

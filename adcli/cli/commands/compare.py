@@ -6,7 +6,7 @@ from ...errors import AdcliError
 from .. import artifacts
 from ..app import cli
 from ..inputs import load_graph, require_point
-from ..options import (ExpressionCommand, expression_input, output_name_option,
+from ..options import (ExpressionCommand, NamesType, expression_input, output_name_option,
                        output_options, point_option)
 
 
@@ -19,8 +19,11 @@ from ..options import (ExpressionCommand, expression_input, output_name_option,
                    "1e-15, forward and central, for each variable.")
 @click.option("--plot", "plot_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="With --sweep: draw it to FILE.png or .svg (pip install 'adcli[plot]').")
+@click.option("--wrt", "wrt", type=NamesType(), metavar="NAMES",
+              help="Arrays: compare the derivatives with respect to these variables only "
+                   "(comma-separated); the others are data [default: all].")
 @output_options
-def compare_command(expr, expr_file, exprs, variables, at, output_name, sweep, plot_file,
+def compare_command(expr, expr_file, exprs, variables, at, output_name, sweep, plot_file, wrt,
                     output_format, precision):
     """The gradient four ways: reverse and forward AD, central finite
     differences and the complex step, side by side.
@@ -28,10 +31,12 @@ def compare_command(expr, expr_file, exprs, variables, at, output_name, sweep, p
     Differences are against reverse mode; the cost column says how many
     passes or evaluations of f each needed.  The complex step needs analytic
     functions; when an op on the path is not (abs, max, ...), it says which.
+    On arrays, entry by entry (a large gradient at evenly spaced entries).
 
     \b
     Examples:
       adcli compare "3*(x1**2+x2*x3)" --at 2,3,4
+      adcli compare "sum((A @ x - b)**2)" --at 'A=[[1,2],[3,4]],x=[1,1],b=[0,1]' --wrt x
       adcli compare "x1**2*sin(x2)" --at 2,3 --sweep
       adcli compare "x1**2*sin(x2)" --at 2,3 --sweep --plot sweep.png
     """
@@ -43,14 +48,14 @@ def compare_command(expr, expr_file, exprs, variables, at, output_name, sweep, p
     if plot_file and not sweep:
         raise click.UsageError("--plot draws the sweep: add --sweep")
     if not sweep:
-        view.show(compare(graph, at, output=output_name), output_format, precision)
+        view.show(compare(graph, at, output=output_name, wrt=wrt), output_format, precision)
         return
     if plot_file:
         try:
             artifacts.require_matplotlib(plot_file)
         except AdcliError as error:
             raise click.UsageError(str(error)) from None
-    result = sweeping(graph, at, output=output_name)
+    result = sweeping(graph, at, output=output_name, wrt=wrt)
     view.show_sweep(result, output_format, precision)
     if plot_file:  # after the result: a plot that cannot be written is exit 1, the result kept
         artifacts.plot_sweep(plot_file, result)

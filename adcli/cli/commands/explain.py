@@ -19,7 +19,9 @@ GRAPH_FORMATS = ("dot", "mermaid", "json", "svg", "png")
               show_default=True, help="reverse: the backward pass of adjoints; forward: "
                                       "the tangent pass along --wrt.")
 @click.option("--wrt", metavar="NAME", help="Forward mode: the input whose tangent is "
-                                            "pushed through.")
+                                            "pushed through. On arrays: the variables "
+                                            "differentiated (comma-separated; the others "
+                                            "are data).")
 @click.option("--max-rows", type=click.IntRange(1), default=200, show_default=True,
               help="Most nodes listed per table (JSON lists all).")
 @output_options
@@ -31,13 +33,16 @@ def explain_command(expr, expr_file, exprs, variables, at, output_name, mode, wr
     value); the local partials of each node, as formulas and numbers; the
     backward pass (every adjoint as the sum of its contributions). Then, per
     input, the chain rule: each path to the output with the product of the
-    local partials along it, and their sum, the gradient component.
+    local partials along it, and their sum, the gradient component.  On
+    arrays: each node's shape, value and adjoint, and its reverse rule as a
+    matrix formula (x̄ += Aᵀ·v̄4 for v4 = A @ x), then each op's rule.
 
     \b
     Examples:
       adcli explain "3*(x1**2+x2*x3)" --at 2,3,4
       adcli explain "3*(x1**2+x2*x3)" --at 2,3,4 --mode forward --wrt x1
       adcli explain "3*(x1**2+x2*x3)" --at 2,3,4 --format json
+      adcli explain "sum((A @ x - b)**2)" --at 'A=[[1,2],[3,4]],x=[1,1],b=[0,1]' --wrt x
     """
     from ...tools.explain import explain
     from ..views import explain as view

@@ -9,13 +9,7 @@ from .common import csv_text, number_text, plain_text
 
 def document(result):
     """The blocks as {output: {variable: nested lists of shape S + T}}."""
-    return {"schema": arrays.schema("jacobian"),
-            "outputs": list(result.outputs), "variables": list(result.point),
-            "wrt": list(result.wrt),
-            "output_shapes": arrays.shapes_of(result.values),
-            "shapes": {name: arrays.shape_of(result.point[name]) for name in result.wrt},
-            "point": arrays.json_arrays(result.point),
-            "values": arrays.json_arrays(result.values),
+    return {**arrays.products_header("jacobian", result),
             "jacobian": {o: {v: arrays.json_array(result.blocks[o, v]) for v in result.wrt}
                          for o in result.outputs},
             "mode": result.mode.as_dict()}

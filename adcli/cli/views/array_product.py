@@ -12,14 +12,7 @@ KINDS = {"jvp": ("output", "J·v (forward mode)"),
 
 def document(result):
     kind = result.kind
-    return {"schema": arrays.schema(kind),
-            "outputs": list(result.outputs), "variables": list(result.point),
-            "wrt": list(result.wrt),
-            "output_shapes": arrays.shapes_of(result.values),
-            "shapes": {name: arrays.shape_of(result.point[name]) for name in result.wrt},
-            "point": arrays.json_arrays(result.point),
-            "values": arrays.json_arrays(result.values),
-            kind: arrays.json_arrays(result.product)}
+    return {**arrays.products_header(kind, result), kind: arrays.json_arrays(result.product)}
 
 
 def plain(result, precision=None):

@@ -44,6 +44,18 @@ def schema(name):
     return f"adcli.{name}/{2 if name in _SCALAR_DOCUMENTS else 1}"
 
 
+def products_header(kind, result):
+    """The keys a Jacobian's and a product's documents share: the schema,
+    the names, the shapes, the point and the outputs' values."""
+    return {"schema": schema(kind),
+            "outputs": list(result.outputs), "variables": list(result.point),
+            "wrt": list(result.wrt),
+            "output_shapes": shapes_of(result.values),
+            "shapes": {name: shape_of(result.point[name]) for name in result.wrt},
+            "point": json_arrays(result.point),
+            "values": json_arrays(result.values)}
+
+
 def show_for(document, plain, csv, tables):
     """The show() of an array view: document(result), plain and csv
     (result, precision), tables(result, precision, full)."""

@@ -5,6 +5,10 @@ from .common import (csv_text, derivative, json_number, json_numbers, number_tex
 
 
 def document(result):
+    from ...tools.compare import ArrayComparison
+
+    if isinstance(result, ArrayComparison):
+        return array_document(result)
     return {"schema": schema("compare"), "output": result.output,
             "variables": list(result.variables),
             "point": json_numbers(result.point), "value": json_number(result.value),
@@ -46,7 +50,8 @@ def csv(result, precision=None):
 
 
 def plain(result, precision=None):
-    return plain_text([header(result), *rows(result, precision)])
+    notes = [[f"# {result.note}"]] if getattr(result, "note", "") else []
+    return plain_text([header(result), *rows(result, precision), *notes])
 
 
 def tables(result, precision=None):
@@ -60,11 +65,34 @@ def tables(result, precision=None):
     laid_out = [number(t.GAP) if k is None else kinds.get(k, number)(titles[k]) for k in columns]
     cells = [t.with_gap([row[k] for k in t.kept(columns)], columns)
              for row in rows(result, precision)]
-    return [table(f"the gradient of {result.output} four ways", laid_out, cells,
-                           notes=t.left_out([], 0, columns, len(titles)))]
+    notes = t.left_out([], 0, columns, len(titles))
+    if getattr(result, "note", ""):
+        notes = [t.text(result.note, style="dim")] + notes
+    return [table(f"the gradient of {result.output} four ways", laid_out, cells, notes=notes)]
 
 
 show = show_for(document, plain, csv, tables)
+
+
+def array_document(result):
+    """An array graph's comparison: the entries compared by label (x[0],
+    A[0,1]), each method's numbers in that order; the point whole."""
+    from .explain import json_array
+
+    return {"schema": schema("compare.arrays"), "output": result.output,
+            "wrt": list(result.wrt),
+            "shapes": {name: list(shape) for name, shape in result.shapes.items()},
+            "point": {name: json_array(v) for name, v in result.point.items()},
+            "value": json_number(result.value),
+            "entries": result.entries, "compared": list(result.variables),
+            "positions": result.compared, "note": result.note,
+            "methods": [{"method": m.name,
+                         "gradient": None if m.gradient is None else
+                         [json_number(v) for v in m.gradient],
+                         "max_difference_from_reverse": json_number(
+                             result.differences(m.name)) if m.gradient is not None else None,
+                         "evaluations": m.evaluations, "note": m.note}
+                        for m in result.methods]}
 
 
 # --- --sweep ------------------------------------------------------------------------------
@@ -79,6 +107,18 @@ def show_sweep(result, output_format, precision=None):
 
 
 def sweep_document(result):
+    from ...tools.compare import ArraySweep
+
+    if isinstance(result, ArraySweep):
+        from .explain import json_array
+        return {"schema": schema("compare.sweep.arrays"), "wrt": list(result.wrt),
+                "point": {name: json_array(v) for name, v in result.point.items()},
+                "entries": result.entries, "swept": list(result.variables),
+                "positions": result.compared, "note": result.note,
+                "steps": list(result.steps),
+                "ad_gradient": dict(zip(result.variables, result.exact)),
+                "forward_error": dict(zip(result.variables, result.forward_error)),
+                "central_error": dict(zip(result.variables, result.central_error))}
     return {"schema": schema("compare.sweep"),
             "variables": list(result.variables), "point": json_numbers(result.point),
             "steps": list(result.steps), "ad_gradient": dict(zip(result.variables, result.exact)),
@@ -114,6 +154,8 @@ def sweep_plain(result):
     best = result.best(result.central_error)
     notes = [[f"# best central step for d/d{v}: {h:.0e} (error {e:.2e}); AD error: 0 "
               "(exact to rounding)"] for v, (h, e) in zip(result.variables, best)]
+    if getattr(result, "note", ""):
+        notes.append([f"# {result.note}"])
     return plain_text([sweep_header(result), *sweep_rows(result), *notes])
 
 

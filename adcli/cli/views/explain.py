@@ -4,6 +4,11 @@ from .common import csv_text, json_number, json_numbers, number_text, plain_text
 
 
 def show(result, output_format, precision=None, max_rows=None):
+    from ...tools.explain import ArrayExplanation
+
+    if isinstance(result, ArrayExplanation):
+        show_arrays(result, output_format, precision, max_rows)
+        return
     present(output_format,
             document=lambda: document(result),
             plain=lambda: plain(result, precision, max_rows),
@@ -183,4 +188,175 @@ def tables(result, precision=None, max_rows=None):
     if shortened:
         parts.append(Text(f"cells over {MAX_CELL:,} characters are shortened in the middle "
                           f"({t.GAP}): --format plain or json prints them whole", style="dim"))
+    return parts
+
+
+# --- array graphs ----------------------------------------------------------------------
+# The same command on an array graph (tools.explain.ArrayExplanation): per node
+# its shape, its value and adjoint summarized (tools.explain.summary), and its
+# reverse rule as a matrix formula; then each op's rule in its own letters, and
+# the gradient.  plain and csv summarize the arrays as the table does; JSON
+# holds them whole (an intermediate of more than MAX_JSON_ENTRIES entries by its
+# summary only; the point and the gradient always whole).
+
+#: an intermediate array with more entries is written by its summary in JSON
+MAX_JSON_ENTRIES = 10_000
+
+ARRAY_LEGEND = ("a bar marks an adjoint: ȳ (z̄) is d output / d y, y (z) the op's value; "
+                "· matrix product, ⊙ elementwise product, ᵀ transpose, ⁻ᵀ inverse transpose; "
+                "unbroadcast: summed over the axes broadcasting stretched")
+
+
+def show_arrays(result, output_format, precision=None, max_rows=None):
+    present(output_format,
+            document=lambda: array_document(result),
+            plain=lambda: array_plain(result, precision, max_rows),
+            csv=lambda: array_csv(result, precision),
+            tables=lambda: array_tables(result, precision, max_rows))
+
+
+def array_sections(result, precision=None, max_rows=None):
+    """[(title, header, rows, notes)] of an array explanation, shared by plain
+    text and the table."""
+    from ...tools.explain import bar, shape_text, summary
+
+    steps = result.steps
+    limit = max_rows if max_rows is not None else len(steps)
+
+    def cut(count):
+        return [f"... {count - limit} more rows (raise --max-rows)"] if count > limit else []
+
+    forward = [[s.node if not s.label or s.computes.startswith("input ") else
+                f"{s.node} ({s.label})", s.computes, shape_text(s.shape),
+                summary(s.value, precision)] for s in steps]
+    notes = [f"{s.node}: {note}" for s in steps for note in s.notes]
+    active = [s for s in reversed(steps) if s.adjoint is not None]
+    backward = []
+    for s in active:
+        rule = s.rule if s.node != result.output or s.rule else ""
+        if s.node == result.output:
+            rule = "seed: 1 (d output / d output)" + (f"; {s.rule}" if s.rule else "")
+        elif not s.rule and s.computes.startswith("input "):
+            rule = f"the gradient with respect to {s.label}"
+        backward.append([bar(s.node), shape_text(s.shape), summary(s.adjoint, precision),
+                         rule])
+    inactive = [s.node for s in steps if s.adjoint is None]
+    backward_notes = cut(len(backward))
+    if inactive:
+        backward_notes.append(
+            f"{len(inactive)} node{'s' if len(inactive) > 1 else ''} "
+            f"({', '.join(inactive[:8])}{', ...' if len(inactive) > 8 else ''}) depend on no "
+            f"variable of wrt ({', '.join(result.wrt) or 'none'}): no adjoint is formed for them")
+    rules = [[r.op, r.computes, "; ".join(r.formulas) or "(no arguments)"]
+             for r in result.op_rules]
+    gradient = [[name, shape_text(_shape(value)), summary(value, precision)]
+                for name, value in result.gradient.items()]
+    return [("1. forward pass: the graph in evaluation order", ["node", "computes", "shape",
+                                                               "value"],
+             forward[:limit], cut(len(forward)) + notes),
+            ("2. backward pass, in reverse order: each adjoint and what its rule adds to "
+             "its inputs' adjoints", ["adjoint", "shape", "value", "reverse rule"],
+             backward[:limit], backward_notes),
+            ("3. the reverse rules as matrix formulas", ["op", "computes", "reverse rule"],
+             rules[:limit], cut(len(rules)) + [ARRAY_LEGEND]),
+            (f"the gradient of {result.output_name} ({result.output})", ["variable", "shape", "gradient"],
+             gradient[:limit], cut(len(gradient)))]
+
+
+def _shape(value):
+    import numpy as np
+    return np.shape(value)
+
+
+def array_plain(result, precision=None, max_rows=None):
+    """As plain for scalar graphs: the expression, the point (x NAME VALUE),
+    the value, then each section after a blank line."""
+    from ...tools.explain import summary
+
+    lines = [["expression", result.expression]]
+    lines += [["x", name, summary(v, precision)] for name, v in result.point.items()]
+    lines.append(["wrt", *result.wrt])
+    lines.append(["value", summary(result.value, precision)])
+    for title, header, rows, notes in array_sections(result, precision, max_rows):
+        lines += [[], [f"# {title}"], header, *rows]
+        lines += [[f"# {note}"] for note in notes]
+    return plain_text(lines)
+
+
+def array_csv(result, precision=None):
+    """One row per node, the arrays summarized (JSON has them whole)."""
+    from ...tools.explain import shape_text, summary
+
+    rows = [["node", "computes", "name", "shape", "value", "adjoint", "rule", "note"]]
+    rows += [[s.node, s.computes, s.label, shape_text(s.shape), summary(s.value, precision),
+              "" if s.adjoint is None else summary(s.adjoint, precision), s.rule,
+              "; ".join(s.notes)] for s in result.steps]
+    return csv_text(rows)
+
+
+def json_array(value):
+    """An array as nested lists (a scalar as a number), non-finite entries null."""
+    import numpy as np
+
+    array = np.asarray(value, dtype=float)
+    if array.ndim == 0:
+        return json_number(array)
+    finite = np.isfinite(array)
+    if finite.all():
+        return array.tolist()
+    entries = array.astype(object)
+    entries[~finite] = None
+    return entries.tolist()
+
+
+def _json_node_value(value):
+    import numpy as np
+    return json_array(value) if np.size(value) <= MAX_JSON_ENTRIES else None
+
+
+def array_document(result):
+    from ...tools.explain import summary
+
+    def node(s):
+        entry = {"node": s.node, "computes": s.computes, "name": s.label,
+                 "shape": list(s.shape), "value": _json_node_value(s.value),
+                 "adjoint": None if s.adjoint is None else _json_node_value(s.adjoint),
+                 "summary": {"value": summary(s.value),
+                             "adjoint": None if s.adjoint is None else summary(s.adjoint)},
+                 "rule": s.rule,
+                 "rules": [{"from": r.source, "to": r.target, "formula": r.formula,
+                            "here": r.here} for r in s.rules],
+                 "notes": s.notes}
+        return entry
+
+    return {
+        "schema": schema("explain.arrays"),
+        "expression": result.expression, "variables": list(result.variables),
+        "wrt": list(result.wrt),
+        "point": {name: json_array(v) for name, v in result.point.items()},
+        "output": result.output, "value": json_array(result.value),
+        "gradient": {name: json_array(v) for name, v in result.gradient.items()},
+        "nodes": [node(s) for s in result.steps],
+        "rules": [{"op": r.op, "computes": r.computes, "formulas": r.formulas}
+                  for r in result.op_rules],
+        "max_json_entries": MAX_JSON_ENTRIES,
+    }
+
+
+def array_tables(result, precision=None, max_rows=None):
+    from . import terminal as t
+    from .. import layout
+    from ...tools.explain import summary
+
+    point = ", ".join(f"{k} = {summary(v, precision)}" for k, v in result.point.items())
+    head = (f"f = {result.expression} at {point}: value {summary(result.value, precision)}; "
+            f"gradient with respect to {', '.join(result.wrt)}")
+    parts = [t.text(_cell(head, t.GAP), style="bold", lines=True)]
+    kinds = {"node": layout.name, "adjoint": layout.name, "shape": layout.name,
+             "variable": layout.name, "op": layout.name}
+    for title, header, rows, notes in array_sections(result, precision, max_rows):
+        columns = [kinds.get(c, layout.prose)(c) for c in header]
+        parts.append(layout.table(title, columns, [[_cell(c, t.GAP) for c in row] for row in rows],
+                                  notes=[t.text(_cell(note, t.GAP), style="dim")
+                                         for note in notes]))
     return parts

@@ -1,0 +1,52 @@
+"""The check statements' array spellings, parsed from text: array bindings,
+`wrt x` / `wrt [x, A]`, `grad = [...]` and `grad x = [...]`."""
+import pytest
+
+from adcli.errors import ExpressionError
+from adcli.tools import checks
+
+PROGRAM = "f = x.T @ A @ x\n"
+AT = "check f at x=[1,2], A=[[2,1],[1,3]]: "
+
+
+def outcomes(lines):
+    return checks.check_text(PROGRAM + "\n".join(AT + line for line in lines))
+
+
+@pytest.mark.parametrize("claims", [
+    "wrt x, value 18, grad = [8, 14]",
+    "wrt x, grad [8, 14]",
+    "grad x = [8, 14]",
+    "grad A = [[1, 2], [2, 4]]",
+    "grad x = [8, 14], grad A = [[1, 2], [2, 4]]",
+    "wrt [x, A], grad ~ fd",
+    "wrt [A, x], grad ~ cs",
+    "grad = [[[1, 2], [2, 4]], [8, 14]]",
+])
+def test_true_claims_pass(claims):
+    results = outcomes([claims])
+    assert results and all(r.passed for r in results), [r.message for r in results]
+
+
+@pytest.mark.parametrize("claims, says", [
+    ("grad x = [8, 15]", "expected 15, got 14"),
+    ("wrt x, grad [8, 15]", "expected 15, got 14"),
+    ("wrt y, value 18", "wrt y: not a variable"),
+    ("value 19", "expected 19, got 18"),
+])
+def test_false_claims_fail_and_say_why(claims, says):
+    results = outcomes([claims])
+    assert any(not r.passed and says in r.message for r in results), \
+        [r.message for r in results]
+
+
+def test_a_claim_with_an_index_hints_at_the_variable_spelling():
+    with pytest.raises(ExpressionError) as caught:
+        outcomes(["grad x [8, 14]"])
+    assert "grad x = [8, 14]" in caught.value.hint
+
+
+def test_wrt_of_an_expression_is_an_error():
+    with pytest.raises(ExpressionError) as caught:
+        outcomes(["wrt 2*x, value 18"])
+    assert "wrt takes the names of variables" in caught.value.message
