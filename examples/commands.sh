@@ -51,6 +51,8 @@ adcli grad -f neural_net.adx --at 'W1=[[0.5,-0.3],[0.8,0.2]],b1=[0.1,-0.1],W2=[1
 adcli grad -f neural_net.adx --at 'W1=[[0.5,-0.3],[0.8,0.2]],b1=[0.1,-0.1],W2=[1.2,-0.7],b2=0.05' --wrt W2,b2 --format json
 # the network's exact 9 x 9 Hessian over W1, W2, b1, b2 flattened in C order, as JSON
 adcli hessian -f neural_net.adx --at 'W1=[[0.5,-0.3],[0.8,0.2]],b1=[0.1,-0.1],W2=[1.2,-0.7],b2=0.05' --format json
+# training the network: minimize over the weights from the same start; only the output layer, with W1 and b1 held by --at
+adcli minimize -f neural_net.adx --from 'W2=[1.2,-0.7],b2=0.05' --at 'W1=[[0.5,-0.3],[0.8,0.2]],b1=[0.1,-0.1]'
 # linear least squares with A and b in CSV files: at x = [0, 0] the gradient is -2 A.T @ b = [-50, -140]
 adcli grad -f least_squares.adx --at 'x=[0,0]'
 # its minimum, the normal equations' solution x = [1, 2] (loss 0.1), by the default method (Newton, exact Hessians)
