@@ -300,3 +300,127 @@ def sympy_rosenbrock(n):
         return float(value(point)), np.array(gradient(point), dtype=float)
 
     return fun, built
+
+
+# --- goal 7: arrays (issue 12) ---------------------------------------------------
+# Value and gradient with respect to x of two array functions, written as each
+# library's users write them: a least-squares residual sum((A @ x - b)**2) and
+# the extended Rosenbrock in slice form.  Each maker returns a function of no
+# arguments giving (value, gradient as a numpy array); the data is bound once.
+
+ARRAY_LEAST_SQUARES = "sum((A @ x - b)**2)"
+ARRAY_ROSENBROCK = "sum(100*(x[1:]-x[:-1]**2)**2 + (1-x[:-1])**2)"
+
+
+def numpy_least_squares(A, b, x):
+    """The gradient written out by hand: 2 Aᵀ(Ax - b)."""
+    def call():
+        r = A @ x - b
+        return float(r @ r), 2.0 * (A.T @ r)
+    return call
+
+
+def numpy_rosenbrock(x):
+    """The slice-form Rosenbrock and its gradient written out by hand."""
+    import numpy as np
+
+    def call():
+        head, tail = x[:-1], x[1:]
+        t = tail - head ** 2
+        value = float(np.sum(100.0 * t * t + (1.0 - head) ** 2))
+        g = np.zeros_like(x)
+        g[:-1] = -400.0 * head * t - 2.0 * (1.0 - head)
+        g[1:] += 200.0 * t
+        return value, g
+    return call
+
+
+def autograd_least_squares(A, b, x):
+    import autograd.numpy as anp
+    from autograd import value_and_grad
+
+    f = value_and_grad(lambda x: anp.sum((anp.dot(A, x) - b) ** 2))
+    return lambda: f(x)
+
+
+def autograd_rosenbrock(x):
+    import autograd.numpy as anp
+    from autograd import value_and_grad
+
+    f = value_and_grad(lambda x: anp.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2
+                                         + (1.0 - x[:-1]) ** 2))
+    return lambda: f(x)
+
+
+def _jax():
+    import jax
+    jax.config.update("jax_enable_x64", True)  # float64, as the others
+    return jax
+
+
+def jax_least_squares(A, b, x, jit=True):
+    """jax.value_and_grad, jitted or eager; the data passed as arguments
+    (device arrays made once), the result brought back as numpy."""
+    import numpy as np
+
+    jax = _jax()
+    jnp = jax.numpy
+    f = jax.value_and_grad(lambda x, A, b: jnp.sum((A @ x - b) ** 2))
+    f = jax.jit(f) if jit else f
+    A, b, x = jnp.asarray(A), jnp.asarray(b), jnp.asarray(x)
+
+    def call():
+        value, gradient = f(x, A, b)
+        return float(value), np.asarray(gradient)
+    return call
+
+
+def jax_rosenbrock(x, jit=True):
+    import numpy as np
+
+    jax = _jax()
+    jnp = jax.numpy
+    f = jax.value_and_grad(lambda x: jnp.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2
+                                             + (1.0 - x[:-1]) ** 2))
+    f = jax.jit(f) if jit else f
+    x = jnp.asarray(x)
+
+    def call():
+        value, gradient = f(x)
+        return float(value), np.asarray(gradient)
+    return call
+
+
+def torch_least_squares(A, b, x):
+    """PyTorch: a fresh leaf x each call, one backward pass."""
+    import torch
+
+    tA, tb, tx = torch.from_numpy(A), torch.from_numpy(b), torch.from_numpy(x)
+
+    def call():
+        leaf = tx.detach().requires_grad_()
+        value = torch.sum((tA @ leaf - tb) ** 2)
+        value.backward()
+        return value.item(), leaf.grad.numpy()
+    return call
+
+
+def torch_rosenbrock(x):
+    import torch
+
+    tx = torch.from_numpy(x)
+
+    def call():
+        leaf = tx.detach().requires_grad_()
+        value = torch.sum(100.0 * (leaf[1:] - leaf[:-1] ** 2) ** 2 + (1.0 - leaf[:-1]) ** 2)
+        value.backward()
+        return value.item(), leaf.grad.numpy()
+    return call
+
+
+def one_thread():
+    """One thread in the peers that keep their own pools (torch; jax reads
+    XLA_FLAGS, set with the BLAS variables before anything loads)."""
+    if available("torch"):
+        import torch
+        torch.set_num_threads(1)

@@ -1,9 +1,10 @@
-"""Measure the goals of issue 3: adcli next to each installed peer.
+"""Measure the goals of issues 3 and 12: adcli next to each installed peer.
 
     python3 bench/run.py                # every goal, full sizes (minutes)
     python3 bench/run.py --quick        # smaller sizes, fewer runs (< 60 s)
     python3 bench/run.py --goal 1 --goal 3
     python3 bench/run.py --goal 6 --methods      # also every adcli.minimize method
+    python3 bench/run.py --goal 7 --adcli /path/to/venv/bin/adcli   # arrays (issue 12)
 
 One table per goal: adcli, each installed peer, the ratio adcli/peer, the
 goal's target and a verdict.  Absent peers are skipped with a line saying so.
@@ -24,6 +25,19 @@ import sys
 import tempfile
 import time
 
+#: one thread in every BLAS and in XLA (goal 7's rows are measured that way),
+#: set before numpy loads; a variable already set is left as it is
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                    "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+for _variable in THREAD_VARIABLES:
+    os.environ.setdefault(_variable, "1")
+os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false "
+                                   "intra_op_parallelism_threads=1")
+#: fresh processes (goals 1, 5, 7) may write and read bytecode, as an installed
+#: package has it: with PYTHONDONTWRITEBYTECODE a source tree's adcli would
+#: compile every module at every start (about 130 ms here)
+BYTECODE_UNSET = os.environ.pop("PYTHONDONTWRITEBYTECODE", None) is not None
+
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
 sys.path.insert(0, ROOT)  # the adcli of this tree, not an installed one
@@ -35,10 +49,12 @@ import peers  # noqa: E402
 
 FULL = {"runs": 11, "rounds": 7, "n": 10_000, "batch": 10 ** 6, "memory_nodes": 10 ** 6,
         "minimize_cap": 120.0, "minimize_n": (100, 300), "minimize_rounds": 3,
-        "scipy_methods": peers.SCIPY_METHODS}
+        "scipy_methods": peers.SCIPY_METHODS, "array_matrix": (100, 1000),
+        "array_rosenbrock": (10 ** 4, 10 ** 6), "array_memory": 10 ** 6}
 QUICK = {"runs": 3, "rounds": 3, "n": 1_000, "batch": 10 ** 5, "memory_nodes": 10 ** 5,
          "minimize_cap": 1.0, "minimize_n": (100,), "minimize_rounds": 1,
-         "scipy_methods": ("BFGS",)}
+         "scipy_methods": ("BFGS",), "array_matrix": (100, 1000),
+         "array_rosenbrock": (10 ** 4, 10 ** 6), "array_memory": 10 ** 6}
 SKIP = "not installed, skipped (pip install '.[bench]')"
 
 # --- measuring ---------------------------------------------------------------------
@@ -148,8 +164,16 @@ def comparison_row(name, peer_time, adcli_time, target, extra=()):
 # --- goal 1: start-up -----------------------------------------------------------------
 
 
+#: the adcli console script to run as a fresh process (--adcli); None: the one
+#: beside this interpreter, else on PATH
+ADCLI_SCRIPT = None
+
+
 def adcli_command():
-    """The installed console script beside this interpreter, else on PATH."""
+    """The console script given with --adcli, else the installed one beside
+    this interpreter, else on PATH."""
+    if ADCLI_SCRIPT is not None:
+        return [ADCLI_SCRIPT] if os.path.exists(ADCLI_SCRIPT) else None
     script = os.path.join(os.path.dirname(sys.executable), "adcli")
     if os.path.exists(script):
         return [script]
@@ -158,9 +182,20 @@ def adcli_command():
     return [found] if found else None
 
 
+def script_interpreter():
+    """The Python that runs the console script (its #! line), else this one."""
+    command = adcli_command()
+    if command:
+        with open(command[0], "rb") as handle:
+            first = handle.readline().decode("utf-8", "replace").strip()
+        if first.startswith("#!") and os.path.exists(first[2:].split()[0]):
+            return first[2:].split()[0]
+    return sys.executable
+
+
 def installed_matches_tree(cwd):
     """A note saying whether the installed adcli has this tree's sources."""
-    done = subprocess.run([sys.executable, "-c", "import adcli, os; "
+    done = subprocess.run([script_interpreter(), "-c", "import adcli, os; "
                            "print(os.path.dirname(adcli.__file__))"],
                           cwd=cwd, capture_output=True, text=True)
     if done.returncode != 0:
@@ -636,10 +671,243 @@ def minimize_per_iteration(size):
     return verdicts
 
 
+# --- goal 7: arrays (issue 12) ------------------------------------------------------------
+
+#: the peers of goal 7: label -> (peer module needed, least-squares maker, Rosenbrock maker)
+ARRAY_PEERS = {
+    "autograd": ("autograd", peers.autograd_least_squares, peers.autograd_rosenbrock),
+    "jax jit": ("jax", peers.jax_least_squares, peers.jax_rosenbrock),
+    "jax eager": ("jax", lambda A, b, x: peers.jax_least_squares(A, b, x, jit=False),
+                  lambda x: peers.jax_rosenbrock(x, jit=False)),
+    "torch": ("torch", peers.torch_least_squares, peers.torch_rosenbrock),
+}
+
+
+def adcli_array_call(graph, point):
+    """One adcli.grad on a graph parsed once: (value, gradient of x)."""
+    def call():
+        result = adcli.grad(graph, point, wrt=["x"])
+        return float(result.value), result.gradient["x"]
+    return call
+
+
+def adcli_engine_call(graph, point):
+    """A diagnostic below the API: the engine's lean pass
+    (engine.arrays.value_and_gradient: values dropped after their last
+    reader; no copies, no finiteness scans) on a graph and point bound once
+    by array_api.bind.  Not a verdict's number: the goals are the API's."""
+    from adcli import array_api
+    from adcli.engine import arrays
+
+    graph, point, wrt = array_api.bind(graph, point, ["x"])
+
+    def call():
+        value, (gradient,) = arrays.value_and_gradient(graph, point, wrt)
+        return float(value), gradient
+    return call
+
+
+#: the diagnostic column (not a peer, not in the verdicts)
+ENGINE = "adcli engine"
+
+
+def array_cases(size):
+    """(work, functions: label -> call, skipped notes) for each row of goal 7."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    least_squares = adcli.parse(peers.ARRAY_LEAST_SQUARES)
+    rosenbrock = adcli.parse(peers.ARRAY_ROSENBROCK)
+    for n in size["array_matrix"]:
+        A, b, x = rng.standard_normal((n, n)), rng.standard_normal(n), rng.standard_normal(n)
+        point = {"A": A, "b": b, "x": x}
+        functions = {"hand numpy": peers.numpy_least_squares(A, b, x),
+                     "adcli": adcli_array_call(least_squares, point),
+                     ENGINE: adcli_engine_call(least_squares, point)}
+        for label, (module, make, _) in ARRAY_PEERS.items():
+            if peers.available(module):
+                functions[label] = make(A, b, x)
+        yield f"sum((A@x-b)**2), A {n} x {n}", functions
+    for n in size["array_rosenbrock"]:
+        x = rng.uniform(-1.0, 1.0, n)
+        functions = {"hand numpy": peers.numpy_rosenbrock(x),
+                     "adcli": adcli_array_call(rosenbrock, {"x": x}),
+                     ENGINE: adcli_engine_call(rosenbrock, {"x": x})}
+        for label, (module, _, make) in ARRAY_PEERS.items():
+            if peers.available(module):
+                functions[label] = make(x)
+        yield f"slice-form Rosenbrock, n = {n:.0e}".replace("e+0", "e"), functions
+
+
+def array_error(result, reference):
+    """Largest relative difference of (value, gradient) from the reference's."""
+    import numpy as np
+
+    value, gradient = result
+    scale = 1.0 + np.abs(reference[1])
+    return max(abs(value - reference[0]) / (1.0 + abs(reference[0])),
+               float(np.max(np.abs(np.asarray(gradient) - reference[1]) / scale)))
+
+
+def array_memory(x):
+    """Peak traced memory (tracemalloc; numpy reports its buffers to it) of
+    one value-and-gradient call of the Rosenbrock at x: label -> bytes."""
+    import tracemalloc
+
+    graph = adcli.parse(peers.ARRAY_ROSENBROCK)
+    calls = {"hand numpy": peers.numpy_rosenbrock(x),
+             "adcli": adcli_array_call(graph, {"x": x}),
+             ENGINE: adcli_engine_call(graph, {"x": x})}
+    if peers.available("autograd"):
+        calls["autograd"] = peers.autograd_rosenbrock(x)
+    peaks = {}
+    for label, call in calls.items():
+        call()  # warm: caches and plans are not the call's memory
+        gc.collect()
+        tracemalloc.start()
+        call()
+        peaks[label] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return peaks
+
+
+#: the CLI row: a small least-squares problem in CSV files
+ARRAY_CLI_AT = "x=@x0.csv,A=@A.csv,b=@b.csv"
+STARTUP_ROW = ("one-shot adcli grad (3 x 3 least squares, CSV files) vs CasADi script, "
+               "fresh processes")
+
+
+def array_startup(size, notes):
+    """One-shot `adcli grad` of a small array expression as a fresh process
+    against goal 1's CasADi script: a verdict row, or None (with a note)."""
+    import numpy as np
+
+    command = adcli_command()
+    if command is None:
+        notes.append("start-up: adcli console script not found: python3 -m pip install .")
+        return None
+    if not peers.available("casadi"):
+        notes.append(f"start-up: casadi: {SKIP}")
+        return None
+    cwd = tempfile.mkdtemp(prefix="adcli-bench-")
+    rng = np.random.default_rng(1)
+    A, b, x = rng.standard_normal((3, 3)), rng.standard_normal(3), rng.standard_normal(3)
+    for name, value in (("A", A), ("b", b), ("x0", x)):
+        np.savetxt(os.path.join(cwd, f"{name}.csv"), np.atleast_2d(value), delimiter=",",
+                   fmt="%.17g")
+    adcli_run = command + ["grad", peers.ARRAY_LEAST_SQUARES, "--at", ARRAY_CLI_AT,
+                           "--wrt", "x", "--format", "json"]
+    done = subprocess.run(adcli_run, cwd=cwd, capture_output=True, text=True)
+    try:
+        document = json.loads(done.stdout)
+        r = A @ x - b
+        error = array_error((document["value"], document["gradient"]["x"]),
+                            (float(r @ r), 2.0 * A.T @ r))
+    except (ValueError, KeyError, TypeError):
+        lines = (done.stderr.strip() or done.stdout.strip()).splitlines() or ["(no output)"]
+        notes.append(f"start-up: adcli {' '.join(adcli_run[1:])} failed (exit "
+                     f"{done.returncode}): {lines[-1][:100]}")
+        return [STARTUP_ROW, "failed", "<= 1x", "MISSED"]
+    casadi_run = [sys.executable, "-c", peers.STARTUP_SCRIPTS["casadi"]]
+    problem = check_process(casadi_run, cwd, "48")
+    if problem:
+        notes.append(f"start-up: casadi {problem}")
+        return None
+    mine, theirs = [], []
+    for _ in range(size["runs"]):  # adcli, casadi, adcli, casadi, ...
+        mine.append(run_process(adcli_run, cwd))
+        theirs.append(run_process(casadi_run, cwd))
+    ratio = statistics.median(mine) / statistics.median(theirs)
+    target, word = verdict(ratio, ("<=", 1))
+    rss = peak_rss(adcli_run, cwd)
+    notes.append(f"start-up: adcli {' '.join(adcli_run[1:])} (3 x 3 data in CSV files; "
+                 f"error {error:.1e}): median {seconds(statistics.median(mine))} of "
+                 f"{size['runs']}, peak RSS {mib(rss) if rss else 'n/a'}; CasADi scalar script "
+                 f"of goal 1: {seconds(statistics.median(theirs))}; "
+                 + installed_matches_tree(cwd))
+    return [STARTUP_ROW, f"{ratio:.3g}x", target, word]
+
+
+def goal_arrays(size):
+    peers.one_thread()
+    rounds = size["rounds"]
+    title = (f"Goal 7: arrays (issue 12), value + gradient with respect to x per call, "
+             f"median of {rounds} interleaved rounds, one BLAS thread")
+    labels = ["hand numpy", "adcli", *ARRAY_PEERS, ENGINE]
+    rows, ratios = [], []
+    notes = [f"{module}: {SKIP}" for module in dict.fromkeys(m for m, _, _ in
+                                                           ARRAY_PEERS.values())
+             if not peers.available(module)]
+    for work, functions in array_cases(size):
+        reference = functions["hand numpy"]()
+        for label in list(functions):
+            functions[label]()  # warm-up: jax compiles here
+            error = array_error(functions[label](), reference)
+            if error > 1e-8:
+                notes.append(f"{work}, {label}: differs from hand numpy by {error:.1e}; "
+                             "dropped")
+                del functions[label]
+        times = interleaved(functions, rounds)
+        adcli_time = times["adcli"]
+        rows.append([work] + [seconds(times[label]) if label in times else "-"
+                              for label in labels]
+                    + [f"{adcli_time / times[label]:.3g}x" if label in times else "-"
+                       for label in labels if label != "adcli"])
+        ratios.append((work, times))
+    header = (["work"] + labels + [f"adcli/{label}" for label in labels if label != "adcli"])
+    print_table(title, header, rows, [
+        "adcli: adcli.grad(graph, {name: array}, wrt=['x']) on a graph parsed once "
+        "(adcli.parse); the others as their users write them (bench/peers.py)",
+        f"expressions: {peers.ARRAY_LEAST_SQUARES} and {peers.ARRAY_ROSENBROCK}; "
+        "jax: float64, data as device arrays made once",
+        f"{ENGINE}: a diagnostic, not a goal's number: engine.arrays.value_and_gradient on a "
+        "graph and point bound once (the lean pass; no input copies, no finiteness scans)",
+        "threads: " + ", ".join(f"{v}={os.environ.get(v)}" for v in THREAD_VARIABLES[:2])
+        + "; torch.set_num_threads(1)"] + notes)
+
+    verdicts = []
+    by_work = dict(ratios)
+    for work, times in ratios:
+        if work.startswith("sum((A@x-b)**2), A 1000") or work.endswith("n = 1e6"):
+            ratio = times["adcli"] / times["hand numpy"]
+            target, word = verdict(ratio, ("<=", 1.5))
+            verdicts.append([f"{work}: adcli vs hand numpy", f"{ratio:.3g}x", target, word])
+    for work, times in ratios:
+        if "autograd" in times:
+            ratio = times["adcli"] / times["autograd"]
+            target, word = verdict(ratio, ("<", 1))
+            verdicts.append([f"{work}: adcli vs autograd", f"{ratio:.3g}x", target, word])
+    small = by_work.get("sum((A@x-b)**2), A 100 x 100")
+    if small and "autograd" in small:
+        mine = small["adcli"] - small["hand numpy"]
+        theirs = small["autograd"] - small["hand numpy"]
+        word = "met" if mine < theirs else "MISSED"
+        verdicts.append(["A 100 x 100: per-call overhead over hand numpy, adcli vs autograd",
+                         f"{seconds(mine)} vs {seconds(theirs)}", "below autograd's", word])
+    import numpy as np
+
+    n = size["array_memory"]
+    peaks = array_memory(np.random.default_rng(2).uniform(-1.0, 1.0, n))
+    ratio = peaks["adcli"] / peaks["hand numpy"]
+    target, word = verdict(ratio, ("<=", 1.5))
+    verdicts.append([f"peak memory of the n = {n:.0e} Rosenbrock gradient vs hand numpy"
+                     .replace("e+0", "e"), f"{ratio:.3g}x", target, word])
+    memory_note = ("peak memory (tracemalloc, one warm call): "
+                   + ", ".join(f"{label} {peak / 1e6:.0f} MB" for label, peak in peaks.items())
+                   + f" (x itself: {8 * n / 1e6:.0f} MB)")
+    verdict_notes = [memory_note]
+    startup = array_startup(size, verdict_notes)
+    if startup:
+        verdicts.append(startup)
+    print_table("Goal 7 verdicts", ["", "measured", "target", "verdict"], verdicts,
+                verdict_notes)
+    print_verdict(7, verdicts, 3)
+
+
 # --- main --------------------------------------------------------------------------------
 
 GOALS = {1: goal_startup, 2: goal_one_shot, 3: goal_repeated, 4: goal_batch,
-         5: goal_memory, 6: goal_minimize}
+         5: goal_memory, 6: goal_minimize, 7: goal_arrays}
 
 
 def machine_line():
@@ -655,7 +923,10 @@ def machine_line():
             f"nproc {os.cpu_count()}; Python {platform.python_version()} "
             f"({platform.machine()}, {platform.system()}); "
             f"adcli tree {commit or 'not a git checkout'}; "
-            + ", ".join(versions))
+            + ", ".join(versions)
+            + f"; {THREAD_VARIABLES[0]}={os.environ.get(THREAD_VARIABLES[0])}"
+            + ("; PYTHONDONTWRITEBYTECODE unset for the fresh processes" if BYTECODE_UNSET
+               else ""))
 
 
 def main(argv=None):
@@ -668,14 +939,19 @@ def main(argv=None):
                         metavar="M1,M2",
                         help="goal 6: also run these adcli.minimize methods (all of "
                              f"{', '.join(ADCLI_METHODS)} when given alone)")
+    parser.add_argument("--adcli", metavar="SCRIPT",
+                        help="goals 1 and 7: the adcli console script to time (default: "
+                             "the one beside this interpreter, else on PATH)")
     args = parser.parse_args(argv)
+    global ADCLI_SCRIPT
+    ADCLI_SCRIPT = args.adcli and os.path.abspath(args.adcli)
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     unknown = [m for m in methods if m not in ADCLI_METHODS]
     if unknown:
         parser.error(f"--methods: unknown {', '.join(unknown)}; "
                      f"choose from {', '.join(ADCLI_METHODS)}")
     size = dict(QUICK if args.quick else FULL, methods=methods)
-    print(f"adcli benchmarks (issue 3){' --quick' if args.quick else ''}")
+    print(f"adcli benchmarks (issues 3 and 12){' --quick' if args.quick else ''}")
     print(machine_line())
     for goal in args.goal or sorted(GOALS):
         GOALS[goal](size)

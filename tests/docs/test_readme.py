@@ -62,13 +62,15 @@ def _readme_commands():
 
 @pytest.fixture(scope="module")
 def readme_folder(tmp_path_factory):
-    """A scratch copy of examples/, and models/ holding its programs (the
-    README's stand-in for a repository's own folder of models)."""
+    """A scratch copy of examples/, and models/ holding its programs and the
+    data files they load (the README's stand-in for a repository's own
+    folder of models)."""
     folder = tmp_path_factory.mktemp("readme")
     shutil.copytree(ROOT / "examples", folder / "examples")
     (folder / "models").mkdir()
-    for program in (ROOT / "examples").glob("*.adx"):
-        shutil.copy(program, folder / "models")
+    for pattern in ("*.adx", "*.csv"):
+        for program in (ROOT / "examples").glob(pattern):
+            shutil.copy(program, folder / "models")
     return folder
 
 

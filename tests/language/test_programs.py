@@ -420,8 +420,8 @@ def test_two_link_arm_example():
     assert adcli.jacobian(graph, [0, 0]).sparsity() == {"px": ["t1", "t2"], "py": ["t1", "t2"]}
 
 
-def test_least_squares_example():
-    graph = _example("least_squares.adx")
+def test_curve_fit_example():
+    graph = _example("curve_fit.adx")
     assert graph.variables == ("a", "b")
     assert graph.output_names == ("r1", "r2", "r3", "r4", "r5")
     ts = [0.0, 0.5, 1.0, 1.5, 2.0]
@@ -442,9 +442,9 @@ def test_least_squares_example():
     assert adcli.jacobian(graph, [2, 0.6]).sparsity()["r1"] == ["a", "b"]
 
 
-def test_least_squares_example_fits_its_data():
+def test_curve_fit_example_fits_its_data():
     """A few Gauss-Newton steps with adcli's Jacobian reach a, b near (2, 0.6)."""
-    graph = _example("least_squares.adx")
+    graph = _example("curve_fit.adx")
     p = np.array([1.0, 0.3])
     for _ in range(8):
         result = adcli.jacobian(graph, list(p))
@@ -467,63 +467,3 @@ def test_rosenbrock_example():
         [-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)], rel=1e-14)
     assert result.matrix.tolist()[0] == pytest.approx([1200 * x * x - 400 * y + 2, -400 * x],
                                                       rel=1e-14)
-
-
-#: the network's data: (inputs, target)
-NET_DATA = [((0.5, -1.0), 1.0), ((-0.3, 0.8), 0.0)]
-NET_WEIGHTS = {"w11": 0.5, "w12": -0.3, "w21": 0.8, "w22": 0.2, "b1": 0.1, "b2": -0.1,
-               "v1": 1.2, "v2": -0.7, "c": 0.05}
-
-
-def _net_loss(b1, b2, c, v1, v2, w11, w12, w21, w22):
-    """The network's loss written with the math module (variables in
-    natural order)."""
-    total = 0.0
-    for (x1, x2), target in NET_DATA:
-        h1 = math.tanh(w11 * x1 + w12 * x2 + b1)
-        h2 = math.tanh(w21 * x1 + w22 * x2 + b2)
-        out = 1 / (1 + math.exp(-(v1 * h1 + v2 * h2 + c)))
-        total += (out - target) ** 2
-    return total
-
-
-def _net_backprop(w):
-    """The gradient of the loss by hand: backpropagation written out."""
-    grad = dict.fromkeys(w, 0.0)
-    for (x1, x2), target in NET_DATA:
-        h1 = math.tanh(w["w11"] * x1 + w["w12"] * x2 + w["b1"])
-        h2 = math.tanh(w["w21"] * x1 + w["w22"] * x2 + w["b2"])
-        out = 1 / (1 + math.exp(-(w["v1"] * h1 + w["v2"] * h2 + w["c"])))
-        d_z = 2 * (out - target) * out * (1 - out)  # through the square and the sigmoid
-        grad["c"] += d_z
-        grad["v1"] += d_z * h1
-        grad["v2"] += d_z * h2
-        d_a1 = d_z * w["v1"] * (1 - h1 * h1)  # through tanh
-        d_a2 = d_z * w["v2"] * (1 - h2 * h2)
-        grad["b1"] += d_a1
-        grad["b2"] += d_a2
-        grad["w11"] += d_a1 * x1
-        grad["w12"] += d_a1 * x2
-        grad["w21"] += d_a2 * x1
-        grad["w22"] += d_a2 * x2
-    return grad
-
-
-def test_neural_net_example():
-    from conftest import fd_hessian
-    graph = _example("neural_net.adx")
-    assert graph.variables == ("b1", "b2", "c", "v1", "v2", "w11", "w12", "w21", "w22")
-    assert graph.output_names == ("loss",)
-    point = [NET_WEIGHTS[name] for name in graph.variables]
-    result = adcli.grad(graph, NET_WEIGHTS)
-    assert result.value == pytest.approx(_net_loss(*point), rel=1e-14)
-    by_hand = _net_backprop(NET_WEIGHTS)
-    for name in graph.variables:
-        assert result.gradient[name] == pytest.approx(by_hand[name], rel=1e-12, abs=1e-15)
-    forward = adcli.grad(graph, NET_WEIGHTS, mode="forward")
-    assert list(forward.gradient.values()) == pytest.approx(list(result.gradient.values()),
-                                                            rel=1e-13)
-    hessian = adcli.hessian(graph, NET_WEIGHTS)
-    expected = fd_hessian(_net_loss, point)
-    for got, want in zip(hessian.matrix.tolist(), expected):
-        assert got == pytest.approx(want, rel=1e-4, abs=1e-6)
