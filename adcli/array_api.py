@@ -30,7 +30,9 @@ def is_array_call(graph, at, wrt=None):
     names to sequences stays a batch (api's ``points=``), as before."""
     if graph.has_arrays or wrt is not None or isinstance(at, array_values.ARRAY_POINTS):
         return True
-    if isinstance(at, str) and any(mark in at for mark in "[@("):
+    if isinstance(at, str) and "[" in at:
+        return True  # an array literal (read once, by bind)
+    if isinstance(at, str) and any(mark in at for mark in "@("):  # a file, zeros(3), pi/2
         parsed = array_values.parse_array_point_text(at)
         bound = parsed.values() if isinstance(parsed, Mapping) else parsed
         return any(isinstance(v, np.ndarray) for v in bound)
@@ -142,7 +144,15 @@ def grad(graph, at, wrt=None, mode="reverse", allow_nonfinite=False):
         _scalar_output(graph, {graph.output: np.zeros(shapes[graph.output])}, "a gradient")
     sizes = sum(np.size(v) for v, name in zip(point, graph.variables) if name in set(wrt))
     choice = dispatch.choose_mode(mode, int(sizes), 1)
-    value, gradients = arrays.value_and_gradient(graph, point, wrt)
+    if choice.mode == "forward":  # one forward sweep per entry, as --explain says
+        values = arrays.forward(graph, point)
+        index = graph.variable_index()
+        blocks = _forward_blocks(graph, values, shapes, wrt,
+                                 [graph.var_nodes[index[name]] for name in wrt])
+        value = values[graph.output]
+        gradients = [blocks[graph.output_names[0], name] for name in wrt]
+    else:
+        value, gradients = arrays.value_and_gradient(graph, point, wrt)
     gradient = {name: _as_array(g) for name, g in zip(wrt, gradients)}
     if not allow_nonfinite and not (_finite(value) and all(map(_finite, gradient.values()))):
         values = arrays.forward(graph, point)

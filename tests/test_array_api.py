@@ -159,3 +159,14 @@ def test_the_caller_s_arrays_are_never_written():
     adcli.jvp("A @ x - b", {"A": a, "b": b, "x": x}, {"A": a, "b": b, "x": seed})
     for array, copy in zip((a, b, x, seed), kept):
         assert np.array_equal(array, copy)
+
+
+def test_forward_mode_gradients_are_the_reverse_ones():
+    at = {"A": M, "x": u}
+    reverse = adcli.grad("sum(tanh(A @ x)**2)", at, wrt=["x", "A"])
+    forward = adcli.grad("sum(tanh(A @ x)**2)", at, wrt=["x", "A"], mode="forward")
+    assert forward.mode.mode == "forward" and forward.mode.inputs == 12
+    for name in ("x", "A"):
+        assert forward.gradient[name].shape == reverse.gradient[name].shape
+        assert np.allclose(forward.gradient[name], reverse.gradient[name], rtol=1e-14,
+                           atol=1e-15)
