@@ -60,3 +60,12 @@ def test_hessian_claims_on_arrays():
     assert passed.passed
     assert not wrong_entry.passed and "hessian[x[1],x[1]]: expected 0.3" in wrong_entry.message
     assert not wrong_shape.passed and "hessian is 2 x 2 here" in wrong_shape.message
+
+
+def test_minimum_claims_on_arrays():
+    text = ("f = sum((A @ x - b)**2)\n"
+            "check f from x=[0,0], A=[[1,0],[0,2],[1,1]], b=[1,2,2]: wrt x, minimum 0\n"
+            "check f from x=[5,5], A=[[1,0],[0,2],[1,1]], b=[1,2,3]: wrt x, minimum 0\n")
+    exact, least_squares = checks.check_text(text)
+    assert exact.passed, exact.message  # x = [1, 1] solves it exactly
+    assert not least_squares.passed and "minimum" in least_squares.message
