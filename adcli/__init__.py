@@ -15,6 +15,7 @@ __version__ = "0.1.0"
 # one-point gradient from the shell never pays for them (PEP 562 __getattr__)
 _LAZY = {name: "jacobians" for name in ("Jacobian", "BatchJacobian", "Hessian", "Product")}
 _LAZY.update({name: "tools.optimize" for name in ("minimize", "MinimizeResult")})
+_LAZY.update({name: "tools.fit" for name in ("fit", "FitResult")})
 _LAZY.update({name: "array_results" for name in ("ArrayGradient", "ArrayJacobian",
                                                  "ArrayHessian", "ArrayProduct", "ArrayValues")})
 

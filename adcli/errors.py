@@ -74,7 +74,7 @@ class DomainError(AdcliError):
     """
 
     def __init__(self, message, source=None, start=None, end=None, node=None,
-                 row=None, failed_rows=None):
+                 row=None, failed_rows=None, hint=None):
         super().__init__(message)
         self.message = message
         self.source = source
@@ -83,9 +83,10 @@ class DomainError(AdcliError):
         self.node = node
         self.row = row
         self.failed_rows = failed_rows or []
+        self.hint = hint  # what to do instead (the CLI's default: --allow-nonfinite)
 
     def __str__(self):
-        return describe(self.message, self.source, self.start, self.end, None,
+        return describe(self.message, self.source, self.start, self.end, self.hint,
                         self.filename)
 
 

@@ -204,6 +204,16 @@ def read_csv_points(text, variables, source="points"):
     """A batch from CSV text whose header names the variables (any order):
     returns a float64 array of shape (rows, len(variables)).  Quoted cells
     and a UTF-8 byte-order mark (spreadsheet exports) are accepted."""
+    header, data = read_csv_table(text, source, variables)
+    column_of = {name: k for k, name in enumerate(header)}
+    order = [column_of[name] for name in variables]
+    return data[:, order]
+
+
+def read_csv_table(text, source="data", variables=None):
+    """(header names, float64 array (rows, columns)) of CSV text with a header
+    row; every cell a finite number, named by row and column when it is not.
+    ``variables``: names the header must hold (check_names)."""
     import csv
 
     import numpy as np
@@ -221,10 +231,11 @@ def read_csv_points(text, variables, source="points"):
     header = records[0][1]
     if len(set(header)) != len(header):
         raise PointError(f"{source}: a column name appears twice in the header")
-    try:
-        check_names(variables, header)
-    except PointError as error:
-        raise PointError(f"{source}, header: {error.message}", hint=error.hint) from None
+    if variables is not None:
+        try:
+            check_names(variables, header)
+        except PointError as error:
+            raise PointError(f"{source}, header: {error.message}", hint=error.hint) from None
     rows = [record for _, record in records[1:]]
     if not rows:
         raise PointError(f"{source}: no points after the header row")
@@ -235,9 +246,7 @@ def read_csv_points(text, variables, source="points"):
                              f"the header has {len(header)}")
         for c, cell in enumerate(cells):
             data[r, c] = number(cell, f"{source}, row {r + 1}, column {header[c]}:")  # finite
-    column_of = {name: k for k, name in enumerate(header)}
-    order = [column_of[name] for name in variables]
-    return data[:, order]
+    return header, data
 
 
 # --- batches: one array per variable ---------------------------------------------

@@ -41,7 +41,8 @@ class AdcliGroup(click.Group):
             with _visible_usage_errors(), _system_errors():
                 return super().invoke(ctx)
         except DomainError as error:
-            report_error(ctx, error, "hint: --allow-nonfinite prints nan/inf instead of failing")
+            report_error(ctx, error, None if error.hint else
+                         "hint: --allow-nonfinite prints nan/inf instead of failing")
             ctx.exit(ExitStatus.DOMAIN)
         except ExpressionError as error:
             report_error(ctx, error)

@@ -1,0 +1,195 @@
+"""fit: a model fitted to the columns of a data file by nonlinear least
+squares with the exact Jacobian; the result printed however the run ended,
+and an exit code saying how it ended."""
+import json
+import os
+
+import click
+
+from ... import files
+from ...errors import AdcliError, PointError
+from ..app import ExitStatus, cli, report_error
+from ..inputs import display_name, read_text
+from ..options import ExpressionCommand, output_name_option, output_options, point_parameter
+from ..streams import say
+
+
+@cli.command("fit", cls=ExpressionCommand)
+@click.argument("model", required=False, metavar="MODEL")
+@click.option("-f", "--file", "model_file", type=click.Path(exists=True, dir_okay=False,
+                                                             allow_dash=True),
+              help="Read the model (an expression or a program) from a file.")
+@click.option("--data", "data_file", required=True, metavar="FILE",
+              help="The data: CSV with a header row naming the columns, or JSON "
+                   "{\"column\": [numbers]}; '-' reads CSV from stdin.")
+@point_parameter("--from", "start", metavar="POINT",
+                 help="The parameters' starting values, by name: b1=500,b2=1e-4.")
+@click.option("--y", "response", default="y", show_default=True, metavar="COLUMN",
+              help="The response column (or write RESPONSE ~ MODEL in the model).")
+@click.option("--sigma", metavar="COLUMN",
+              help="A column of standard deviations: each residual is divided by it.")
+@click.option("--x", "predictor", metavar="COLUMN",
+              help="The predictor's column (names the x column of --residuals).")
+@point_parameter("--fix", "fix", metavar="POINT",
+                 help="Parameters held at these values: b3=0.5.")
+@click.option("--bounds", "bounds", multiple=True, metavar="NAME=LOW:HIGH",
+              help="Bounds on parameters, comma-separated or repeated: b2=0:inf, "
+                   "b3=-1:1 (inf or an empty side: unbounded).")
+@output_name_option
+@click.option("--ftol", type=float, help="Stop when the sum of squares changes by less than "
+                                         "this, relatively [see the README].")
+@click.option("--xtol", type=float, help="Stop when the parameters move by less than this, "
+                                         "relatively [see the README].")
+@click.option("--max-evals", type=click.IntRange(1), help="Most evaluations of the residuals.")
+@click.option("--residuals", "residuals_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write the data with the fitted values and residuals as CSV (complete "
+                   "or untouched).")
+@output_options
+def fit_command(model, model_file, data_file, start, response, sigma, predictor, fix, bounds,
+                output_name, ftol, xtol, max_evals, residuals_file, output_format, precision):
+    """Fit MODEL to the columns of a data file by nonlinear least squares.
+
+    The model's names that are columns of the data are data; the others are
+    parameters, each started from --from. Levenberg-Marquardt (MINPACK's
+    lmder) with the exact Jacobian by AD; standard errors, 95% intervals and
+    correlations from the Jacobian at the solution.
+
+    Exit codes: 0 converged; 4 stopped by a limit; 5 a non-finite residual
+    (the node and row are named); 2 bad input.
+
+    \b
+    Examples:
+      adcli fit "b1*(1-exp(-b2*x))" --data misra1a.csv --from b1=500,b2=1e-4
+      adcli fit "a*exp(-t/tau) + c" --data decay.csv --y counts --sigma err --from a=100,tau=5,c=1
+      adcli fit "log(y) ~ b1 - b2*x1*exp(-b3*x2)" --data nelson.csv --from b1=2,b2=0.0001,b3=-0.01
+      adcli fit "b1*(1-exp(-b2*x))" --data misra1a.csv --from b1=500,b2=1e-4 --bounds b2=0:inf
+      adcli fit -f model.adx --data runs.csv --from k=1 --format json | jq .params
+    """
+    import adcli
+
+    text, base = _model_text(model, model_file)
+    data = read_data(data_file)
+    for what, column in (("--sigma", sigma), ("--x", predictor)):
+        if column is not None and column not in data:
+            raise PointError(f"{what} {column}: no such column (columns: {', '.join(data)})")
+    result = adcli.fit(text, data, dict(start or {}), response=response, sigma=sigma,
+                       fix=dict(fix or {}), bounds=parse_bounds(bounds),
+                       output=output_name, base=base, ftol=ftol,
+                       xtol=xtol, max_evals=max_evals)
+    from ..views import fit as view
+    view.show(result, output_format, precision)
+    errors = []
+    if residuals_file:
+        try:
+            write_residuals(residuals_file, data, result)
+        except files.FileError as error:
+            errors.append(error)
+    _exit_for(result, errors)
+
+
+def parse_bounds(options):
+    """{name: (low, high)} from NAME=LOW:HIGH items (inf, -inf or nothing
+    for an open side)."""
+    from ...points import number
+
+    bounds = {}
+    for item in (part.strip() for option in options for part in option.split(",")):
+        if not item:
+            continue
+        name, equals, interval = item.partition("=")
+        low, colon, high = interval.partition(":")
+        if not equals or not colon or not name.strip().isidentifier():
+            raise click.BadParameter(f"{item!r}: write NAME=LOW:HIGH, e.g. b2=0:inf",
+                                     param_hint="--bounds")
+        sides = []
+        for text, infinite in ((low, -float("inf")), (high, float("inf"))):
+            text = text.strip()
+            sides.append(infinite if text in ("", "inf", "+inf", "-inf") and
+                         (text != "-inf" or infinite < 0) else number(text, "a bound"))
+        bounds[name.strip()] = tuple(sides)
+    return bounds
+
+
+def _model_text(model, model_file):
+    if (model is None) == (model_file is None):
+        raise click.UsageError("give the model once: as MODEL or with -f FILE")
+    if model_file is None:
+        return model, None
+    ctx = click.get_current_context()
+    if model_file != "-":
+        ctx.meta["adcli.filename"] = model_file
+    base = None if model_file == "-" else os.path.dirname(os.path.abspath(model_file))
+    return read_text(model_file), base
+
+
+def read_data(path):
+    """column name -> float64 array, from CSV with a header (or '-') or a JSON
+    object of columns."""
+    text = read_text(path)
+    name = display_name(path)
+    if path.lower().endswith(".json"):
+        return _json_columns(text, name)
+    from ...points import read_csv_table
+    header, table = read_csv_table(text, name)
+    for column in header:
+        if not column.isidentifier():
+            raise PointError(f"{name}: the column name {column!r} is not a name a model can "
+                             "use", hint="column names are letters, digits and _, not "
+                             "starting with a digit")
+    return {column: table[:, k].copy() for k, column in enumerate(header)}
+
+
+def _json_columns(text, name):
+    import numpy as np
+
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        raise PointError(f"{name}: not JSON ({error})") from None
+    if not isinstance(data, dict) or not all(isinstance(v, list) for v in data.values()):
+        raise PointError(f"{name}: a JSON data file is an object of columns: "
+                         '{"x": [1, 2], "y": [3, 4]}')
+    columns = {}
+    for column, values in data.items():
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+            raise PointError(f"{name}: the column {column} holds something that is not a "
+                             "number")
+        columns[column] = np.array(values, dtype=np.float64)
+    return columns
+
+
+def write_residuals(path, data, result):
+    """The data's columns, then fitted and residual, one row per observation."""
+    output = files.OutputFile(path)
+    try:
+        names = list(data) + ["fitted", "residual"]
+        output.write(",".join(names) + "\n")
+        columns = list(data.values()) + [result.fitted, result.residuals]
+        for row in zip(*columns):
+            output.write(",".join(repr(float(v)) for v in row) + "\n")
+    except BaseException:
+        output.discard()
+        raise
+    output.commit()
+
+
+def _exit_for(result, file_errors=()):
+    ctx = click.get_current_context()
+    status = ExitStatus.OK
+    if result.deficient:
+        say(f"warning: the Jacobian is rank-deficient in {', '.join(result.deficient)}: "
+            "their standard errors are not determined by the data")
+    if result.reason == "nonfinite":
+        say(f"error: {result.message}")
+        status = ExitStatus.DIVERGED
+    elif not result.converged:
+        say(f"warning: not converged: {result.message}")
+        status = ExitStatus.NOT_CONVERGED
+    for error in file_errors:
+        report_error(ctx, error)
+        status = ExitStatus.ERROR
+    if status != ExitStatus.OK:
+        ctx.exit(status)
+
+
+__all__ = ["fit_command", "read_data", "AdcliError"]

@@ -1,0 +1,385 @@
+"""Nonlinear least-squares fitting of a model to data, with the exact
+Jacobian of the residuals by AD.
+
+    >>> import adcli, numpy as np
+    >>> x = np.array([1.0, 2.0, 3.0, 4.0]); y = 2.0 * np.exp(-0.5 * x)
+    >>> r = adcli.fit("a*exp(-k*x)", {"x": x, "y": y}, {"a": 1, "k": 1})
+    >>> round(r.params["a"], 12), round(r.params["k"], 12)
+    (2.0, 0.5)
+
+The model is an expression (or a program's output) in the data's columns
+and the parameters: the names that are columns are data, the others
+parameters, each started from ``start``.  ``response ~ model`` (in the
+text) fits a transformed response (``log(y) ~ b1 - b2*x``); otherwise the
+response is the column ``response`` (default ``y``).  The residuals are
+(response - model) / sigma, a vector over the rows: one array graph,
+evaluated by engine/arrays.py, whose Jacobian with respect to the
+parameters takes one forward sweep per parameter.  The minimizer is
+tools/least_squares.py (Levenberg-Marquardt as MINPACK's lmder); the
+statistics come from the SVD of the Jacobian at the solution.
+"""
+import dataclasses
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import api
+from ..errors import AdcliError, DomainError, ExpressionError, PointError
+
+#: the names the residual program adds (users' names never start with _fit_)
+_MODEL, _RESIDUAL = "_fit_model", "_fit_residual"
+
+
+@dataclass
+class FitResult:
+    """A fit's parameters, their uncertainties and how the run ended."""
+
+    params: dict  # name -> value (fixed ones included)
+    stderr: dict  # name -> standard error (0 for a fixed parameter)
+    ci95: dict  # name -> (low, high)
+    t_values: dict
+    correlation: object  # ndarray (free, free), in the order of ``free``
+    rss: float
+    residual_sd: float
+    dof: int
+    r2: float
+    n: int  # observations
+    converged: bool
+    reason: str
+    message: str
+    iterations: int
+    evaluations: int
+    jacobian_evaluations: int
+    method: str
+    names: tuple  # every parameter, in the model's order
+    free: tuple  # the parameters fitted (not fixed)
+    fixed: dict  # name -> value
+    condition: float  # of the Jacobian at the solution
+    deficient: tuple  # parameters involved in a rank deficiency (none: ())
+    response: str
+    model: str
+    fitted: object = field(repr=False, default=None)  # model values per row
+    residuals: object = field(repr=False, default=None)  # response - model, per row
+
+
+def fit(model, data, start, *, response="y", sigma=None, fix=None, bounds=None,
+        output=None, base=None, ftol=None, xtol=None, gtol=0.0, max_evals=None,
+        callback=None):
+    """Fit ``model`` (text or Graph) to ``data`` (column name -> 1-D array)
+    from ``start`` (parameter name -> number).  ``sigma``: a column of
+    standard deviations (weights 1/sigma); ``fix``: name -> value held fixed;
+    ``bounds``: name -> (low, high), either may be infinite (the minimizer
+    works on a transformed parameter, as lmfit and MINUIT do)."""
+    from . import least_squares as lsq
+
+    problem = FitProblem(model, data, start, response=response, sigma=sigma, fix=fix,
+                         output=output, base=base)
+    box = Bounds(problem.free, bounds or {}, problem.x0)
+    first = problem.residuals(problem.x0)
+    if not np.isfinite(first).all():
+        raise problem.diagnose(problem.x0)  # at the start: the data and model, not the run
+    result = lsq.least_squares(
+        lambda q: problem.residuals(box.outer(q)),
+        lambda q: problem.jacobian(box.outer(q)) * box.slope(q),
+        box.inner(problem.x0), ftol=ftol, xtol=xtol, gtol=gtol, max_evals=max_evals,
+        callback=callback)
+    if box.active:  # the statistics in the parameters' own coordinates
+        x = box.outer(result.x)
+        result = dataclasses.replace(result, x=x, jacobian=problem.jacobian(x, count=False))
+    return problem.result(result)
+
+
+def _quiet(method):
+    """numpy's warnings off: the rules compute every kind of bound for every
+    parameter, and keep for each the one that applies."""
+    def quiet(*args):
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            return method(*args)
+    return quiet
+
+
+class Bounds:
+    """Box constraints by a change of variable: p = low - 1 + sqrt(q**2 + 1)
+    above a lower bound, p = high + 1 - sqrt(q**2 + 1) below an upper one, and
+    p = low + (high - low) * (sin(q) + 1) / 2 between both (MINUIT's)."""
+
+    def __init__(self, names, bounds, start):
+        unknown = [n for n in bounds if n not in names]
+        if unknown:
+            raise PointError(f"--bounds {unknown[0]}: not a parameter fitted "
+                             f"(parameters: {', '.join(names)})")
+        big = np.inf
+        self.low = np.array([float(bounds.get(n, (-big, big))[0]) for n in names])
+        self.high = np.array([float(bounds.get(n, (-big, big))[1]) for n in names])
+        for n, lo, hi, x in zip(names, self.low, self.high, start):
+            if not lo < hi:
+                raise PointError(f"--bounds {n}={lo:g}:{hi:g}: the low bound must be below "
+                                 "the high one")
+            if not lo <= x <= hi:
+                raise PointError(f"the start {n}={x:g} is outside its bounds [{lo:g}, {hi:g}]")
+        self.lower = np.isfinite(self.low) & ~np.isfinite(self.high)
+        self.upper = ~np.isfinite(self.low) & np.isfinite(self.high)
+        self.both = np.isfinite(self.low) & np.isfinite(self.high)
+        self.active = bool((self.lower | self.upper | self.both).any())
+
+    @_quiet
+    def outer(self, q):
+        if not self.active:
+            return q
+        p = np.array(q, dtype=np.float64)
+        root = np.sqrt(q * q + 1.0)
+        p[self.lower] = (self.low - 1.0 + root)[self.lower]
+        p[self.upper] = (self.high + 1.0 - root)[self.upper]
+        span = self.high - self.low
+        p[self.both] = (self.low + span * (np.sin(q) + 1.0) / 2.0)[self.both]
+        return p
+
+    @_quiet
+    def slope(self, q):
+        """dp/dq per parameter."""
+        if not self.active:
+            return 1.0
+        d = np.ones_like(q)
+        root = np.sqrt(q * q + 1.0)
+        d[self.lower] = (q / root)[self.lower]
+        d[self.upper] = (-q / root)[self.upper]
+        d[self.both] = ((self.high - self.low) * np.cos(q) / 2.0)[self.both]
+        return d
+
+    @_quiet
+    def inner(self, p):
+        if not self.active:
+            return np.array(p, dtype=np.float64)
+        q = np.array(p, dtype=np.float64)
+        shifted = p - self.low + 1.0
+        q[self.lower] = np.sqrt(np.maximum(shifted * shifted - 1.0, 0.0))[self.lower]
+        shifted = self.high - p + 1.0
+        q[self.upper] = np.sqrt(np.maximum(shifted * shifted - 1.0, 0.0))[self.upper]
+        ratio = np.clip(2.0 * (p - self.low) / (self.high - self.low) - 1.0, -1.0, 1.0)
+        q[self.both] = np.arcsin(ratio)[self.both]
+        return q
+
+
+class FitProblem:
+    """The residual graph of a model and its data, bound once; fun and jac
+    of the free parameters for the minimizer, counted."""
+
+    def __init__(self, model, data, start, *, response="y", sigma=None, fix=None,
+                 output=None, base=None):
+        self.columns = _columns(data)
+        text = model.source if hasattr(model, "source") else model
+        if not isinstance(text, str):
+            raise ExpressionError(f"a model is text or a Graph, not {type(model).__name__}")
+        self.response, self.model_text = _split_response(text, response)
+        self.graph, self.shift = _residual_graph(self.model_text, self.response, output, base)
+        self._bind(start or {}, fix or {}, sigma)
+
+    def _bind(self, start, fix, sigma):
+        columns, graph = self.columns, self.graph
+        names = [v for v in graph.variables if v not in columns]
+        self.names = tuple(names)
+        response_names = self.graph.focus(["_fit_response"]).used_variables_only().variables
+        absent = [n for n in response_names if n not in columns]
+        if absent:
+            raise PointError(f"the response {self.response} needs the column {absent[0]}, "
+                             f"which the data does not have (columns: {', '.join(columns)})",
+                             hint="name the response column with --y COLUMN")
+        missing = [n for n in names if n not in start and n not in fix]
+        if missing:
+            listing = ", ".join(f"{n}=..." for n in missing)
+            raise PointError(f"no start for the parameter{'s' if len(missing) > 1 else ''} "
+                             f"{', '.join(missing)} (the model's names that are not columns "
+                             f"of the data: {', '.join(names)})",
+                             hint=f"give --from {listing}, or --fix NAME=VALUE")
+        unknown = [n for n in list(start) + list(fix) if n not in names]
+        if unknown:
+            raise PointError(f"{unknown[0]} is not a parameter of the model "
+                             f"(its parameters: {', '.join(names) or 'none'})")
+        both = sorted(set(start).intersection(fix))
+        if both:
+            raise PointError(f"{both[0]} is given a start and fixed: give one of them")
+        self.fixed = {n: float(fix[n]) for n in names if n in fix}
+        self.free = tuple(n for n in names if n not in fix)
+        if not self.free:
+            raise PointError("every parameter is fixed: nothing to fit")
+        self.x0 = np.array([float(start[n]) for n in self.free])
+        rows = {len(c) for c in columns.values()}
+        self.n = rows.pop()
+        if self.n <= len(self.free):
+            raise PointError(f"{len(self.free)} parameters and {self.n} observations: a fit "
+                             "needs more observations than parameters")
+        self.sigma = None
+        if sigma is not None:
+            if sigma not in columns:
+                raise PointError(f"--sigma {sigma}: no such column (columns: "
+                                 f"{', '.join(columns)})")
+            self.sigma = columns[sigma]
+            if not (self.sigma > 0).all():
+                row = int(np.flatnonzero(~(self.sigma > 0))[0])
+                raise PointError(f"the sigma column {sigma} must be positive: row {row + 1} "
+                                 f"holds {self.sigma[row]!r}")
+        self.point = [columns.get(v) for v in graph.variables]
+        index = graph.variable_index()
+        self.slots = [index[n] for n in self.free]
+        for name, value in self.fixed.items():
+            self.point[index[name]] = value
+        self.evaluations = self.jacobian_evaluations = 0
+
+    def _at(self, x):
+        point = list(self.point)
+        for slot, value in zip(self.slots, x):
+            point[slot] = float(value)
+        return point
+
+    def _values(self, x):
+        from ..engine import arrays
+        return arrays.forward(self.graph, self._at(x))
+
+    def _weighted(self, vector):
+        vector = np.broadcast_to(np.asarray(vector, dtype=np.float64), (self.n,))
+        return vector / self.sigma if self.sigma is not None else vector
+
+    def residuals(self, x):
+        self.evaluations += 1
+        values = self._values(x)
+        return np.array(self._weighted(values[self.graph.output]))
+
+    def jacobian(self, x, count=True):
+        """d residual / d parameter, one forward sweep per free parameter."""
+        from ..engine import arrays
+
+        self.jacobian_evaluations += count
+        values = self._values(x)
+        columns = []
+        for slot in self.slots:
+            tangents = [None] * len(self.graph.variables)
+            tangents[slot] = 1.0
+            (column,) = arrays.jvp(self.graph, values, tangents)
+            columns.append(self._weighted(column))
+        return np.stack(columns, axis=1)
+
+    def diagnose(self, x):
+        """The DomainError naming the node and the first row of a non-finite
+        residual."""
+        from ..engine import arrays
+        values = self._values(x)
+        residuals = self._weighted(values[self.graph.output])
+        row = int(np.flatnonzero(~np.isfinite(residuals))[0]) + 1
+        error = (arrays.first_nonfinite(self.graph, values)
+                 or DomainError("a residual is not finite", self.graph.source))
+        error.message = f"{error.message}, first at row {row} of the data"
+        error.args = (error.message,)
+        error.hint = "start where the model is defined for every row (--from), or check that row"
+        return self._in_model(error)
+
+    def _in_model(self, error):
+        """The error with its caret in the user's model text, when it falls
+        there (the residual program adds lines around it)."""
+        text, shift = self.model_text.strip(), self.shift
+        if error.start is not None and shift <= error.start and \
+                error.end <= shift + len(text):
+            error.source, error.start, error.end = text, error.start - shift, error.end - shift
+        return error
+
+    def result(self, solved):
+        from . import least_squares as lsq
+
+        weighted = self.sigma is not None
+        response = self._response_values(solved.x)
+        if not (np.isfinite(solved.jacobian).all() and np.isfinite(solved.residuals).all()):
+            raise self.diagnose(solved.x)
+        stats = lsq.fit_statistics(solved.jacobian, solved.residuals, weighted=weighted,
+                                   response=self._weighted(response), params=solved.x)
+        params = dict(self.fixed)
+        params.update(zip(self.free, map(float, solved.x)))
+        params = {n: params[n] for n in self.names}
+        stderr = {n: 0.0 for n in self.names}
+        stderr.update(zip(self.free, map(float, stats.stderr)))
+        ci95 = {n: (params[n], params[n]) for n in self.names}
+        ci95.update({n: (float(lo), float(hi)) for n, (lo, hi) in zip(self.free, stats.ci95)})
+        t_values = {n: float(t) for n, t in zip(self.free, stats.t_values)}
+        raw = np.asarray(solved.residuals) * (self.sigma if weighted else 1.0)
+        return FitResult(
+            params=params, stderr=stderr, ci95=ci95, t_values=t_values,
+            correlation=stats.correlation, rss=float(stats.rss),
+            residual_sd=float(stats.residual_sd), dof=int(stats.dof), r2=float(stats.r2),
+            n=self.n, converged=solved.converged, reason=solved.reason,
+            message=solved.message, iterations=solved.iterations,
+            evaluations=self.evaluations, jacobian_evaluations=self.jacobian_evaluations,
+            method=solved.method, names=self.names, free=self.free, fixed=self.fixed,
+            condition=float(stats.condition),
+            deficient=tuple(self.free[k] for k in stats.deficient),
+            response=self.response, model=self.model_text,
+            fitted=response - raw, residuals=raw)
+
+    def _response_values(self, x):
+        from ..engine import arrays
+        values = self._values(x)
+        node = self.graph.definitions.get("_fit_response")
+        return np.broadcast_to(np.asarray(values[node], dtype=np.float64), (self.n,)).copy()
+
+
+def _columns(data):
+    """name -> float64 1-D array, every column the same length, finite."""
+    if not hasattr(data, "items"):
+        raise PointError("the data is a mapping of column names to arrays")
+    columns = {}
+    for name, values in data.items():
+        array = np.asarray(values, dtype=np.float64)
+        if array.ndim != 1 or not array.size:
+            raise PointError(f"the column {name} is not a non-empty list of numbers")
+        if not np.isfinite(array).all():
+            row = int(np.flatnonzero(~np.isfinite(array))[0])
+            raise PointError(f"the column {name}, row {row + 1}: {array[row]!r} is not finite")
+        columns[name] = array
+    lengths = {len(c) for c in columns.values()}
+    if len(lengths) > 1:
+        raise PointError("the data's columns differ in length: "
+                         + ", ".join(f"{n} has {len(c)}" for n, c in columns.items()))
+    if not columns:
+        raise PointError("the data has no columns")
+    return columns
+
+
+def _split_response(text, response):
+    """(response text, model text): 'log(y) ~ b1 - b2*x' splits at the ~."""
+    if text.count("~") > 1:
+        raise ExpressionError("a model has one ~ (RESPONSE ~ MODEL)", text)
+    if "~" in text:
+        left, right = text.split("~")
+        if not left.strip() or not right.strip():
+            raise ExpressionError("write RESPONSE ~ MODEL, e.g. log(y) ~ b1 - b2*x", text)
+        return left.strip(), right
+    return response, text
+
+
+def _residual_graph(model, response, output, base):
+    """The graph of (response) - (model) as a program: the model's own lines
+    (a program's output, or the one expression) then the residual."""
+    from ..language.parser import parse_builder
+
+    builder = parse_builder(model)
+    outputs = builder.outputs()
+    if output is not None:
+        name = output
+    elif len(outputs) != 1:
+        raise ExpressionError(f"the model has {len(outputs)} outputs "
+                              f"({', '.join(n for n, _ in outputs)}); a fit needs one",
+                              hint="choose one: --output NAME")
+    else:
+        name = outputs[0][0]
+    parse_builder(response)  # the response's own errors, with their caret in its text
+    single = not builder.definitions and len(builder.expressions) == 1
+    program = f"{_MODEL} = {model.strip()}" if single else model
+    model_name = _MODEL if single else name
+    program += (f"\n_fit_response = {response}"
+                f"\n{_RESIDUAL} = _fit_response - ({model_name})\n")
+    graph = api.parse(program, base=base).select(_RESIDUAL).for_arrays()
+    return graph, (len(_MODEL) + 3 if single else 0)
+
+
+def require_columns(header, names, what):
+    """AdcliError naming a --y/--sigma/--x column the data does not have."""
+    for name in names:
+        if name is not None and name not in header:
+            raise AdcliError(f"{what} {name}: no such column (columns: {', '.join(header)})")

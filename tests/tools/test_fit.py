@@ -1,0 +1,124 @@
+"""adcli.fit: exact answers on noise-free data, linear regression's closed
+forms for the parameters and their standard errors, the response ~ model
+form, weights, fixed parameters, rank deficiency and bad input."""
+import numpy as np
+import pytest
+
+import adcli
+from adcli.errors import AdcliError, ExpressionError, PointError
+
+RNG = np.random.default_rng(3)
+X = np.linspace(0.0, 4.0, 25)
+NOISE = RNG.normal(scale=0.05, size=X.size)
+
+
+def test_noise_free_data_gives_the_parameters_back():
+    y = 3.0 * np.exp(-0.7 * X) + 0.25
+    result = adcli.fit("a*exp(-k*x) + c", {"x": X, "y": y}, {"a": 1, "k": 1, "c": 0})
+    assert result.converged
+    for name, value in {"a": 3.0, "k": 0.7, "c": 0.25}.items():
+        assert result.params[name] == pytest.approx(value, rel=1e-12)
+    assert result.rss < 1e-25 and result.r2 == pytest.approx(1.0)
+
+
+def test_a_straight_line_matches_the_closed_forms():
+    y = 1.5 + 2.0 * X + NOISE
+    result = adcli.fit("b0 + b1*x", {"x": X, "y": y}, {"b0": 0, "b1": 0})
+    design = np.column_stack([np.ones_like(X), X])
+    coefficients, rss, *_ = np.linalg.lstsq(design, y, rcond=None)
+    dof = X.size - 2
+    covariance = rss[0] / dof * np.linalg.inv(design.T @ design)
+    assert [result.params["b0"], result.params["b1"]] == pytest.approx(coefficients, rel=1e-12)
+    assert [result.stderr["b0"], result.stderr["b1"]] == pytest.approx(
+        np.sqrt(np.diag(covariance)), rel=1e-9)
+    assert result.dof == dof and result.n == X.size
+    assert result.rss == pytest.approx(rss[0], rel=1e-10)
+    assert result.residual_sd == pytest.approx(np.sqrt(rss[0] / dof), rel=1e-10)
+    correlation = covariance[0, 1] / np.sqrt(covariance[0, 0] * covariance[1, 1])
+    assert result.correlation[0, 1] == pytest.approx(correlation, rel=1e-9)
+    t = 2.0686576104190406  # Student t, 0.975 quantile, 23 degrees of freedom
+    low, high = result.ci95["b1"]
+    assert low == pytest.approx(result.params["b1"] - t * result.stderr["b1"], rel=1e-9)
+    assert high == pytest.approx(result.params["b1"] + t * result.stderr["b1"], rel=1e-9)
+    mean = np.mean(y)
+    assert result.r2 == pytest.approx(1 - rss[0] / np.sum((y - mean) ** 2), rel=1e-10)
+
+
+def test_a_transformed_response():
+    y = np.exp(0.3 - 0.4 * X)
+    result = adcli.fit("log(y) ~ b0 - b1*x", {"x": X, "y": y}, {"b0": 0, "b1": 0})
+    assert result.params["b0"] == pytest.approx(0.3, rel=1e-12)
+    assert result.params["b1"] == pytest.approx(0.4, rel=1e-12)
+    assert result.response == "log(y)"
+
+
+def test_weights_are_one_over_sigma():
+    y = 2.0 + 0.5 * X + NOISE
+    sigma = np.where(X > 2, 10.0, 0.1)
+    result = adcli.fit("a + b*x", {"x": X, "y": y, "s": sigma}, {"a": 0, "b": 0}, sigma="s")
+    design = np.column_stack([np.ones_like(X), X]) / sigma[:, None]
+    expected = np.linalg.lstsq(design, y / sigma, rcond=None)[0]
+    assert [result.params["a"], result.params["b"]] == pytest.approx(expected, rel=1e-10)
+
+
+def test_a_fixed_parameter_is_held():
+    y = 3.0 * np.exp(-0.7 * X) + 0.25
+    result = adcli.fit("a*exp(-k*x) + c", {"x": X, "y": y}, {"a": 1, "k": 1}, fix={"c": 0.25})
+    assert result.params["c"] == 0.25 and result.stderr["c"] == 0.0
+    assert result.params["k"] == pytest.approx(0.7, rel=1e-12)
+    assert result.free == ("a", "k")
+
+
+def test_a_rank_deficient_model_is_said():
+    y = 2.0 * X + NOISE
+    result = adcli.fit("a*b*x", {"x": X, "y": y}, {"a": 1, "b": 1})
+    assert set(result.deficient) == {"a", "b"}
+    assert result.params["a"] * result.params["b"] == pytest.approx(
+        np.dot(X, y) / np.dot(X, X), rel=1e-9)
+
+
+@pytest.mark.parametrize("model, data, start, says", [
+    ("a*exp(-k*x)", {"x": X, "y": X}, {"a": 1}, "no start for the parameter k"),
+    ("a*x", {"x": X, "y": X}, {"a": 1, "q": 2}, "q is not a parameter"),
+    ("a*x + b*x**2 + c", {"x": X[:3], "y": X[:3]}, {"a": 1, "b": 1, "c": 1},
+     "needs more observations than parameters"),
+    ("a*x", {"x": X, "z": X}, {"a": 1}, "needs the column y"),
+    ("a*x", {"x": X, "y": X[:-1]}, {"a": 1}, "differ in length"),
+    ("a*x", {"x": X, "y": np.where(X > 1, np.nan, X)}, {"a": 1}, "is not finite"),
+])
+def test_bad_input_is_a_clear_error(model, data, start, says):
+    with pytest.raises(AdcliError) as caught:
+        adcli.fit(model, data, start)
+    assert says in str(caught.value)
+
+
+def test_a_model_that_does_not_parse_shows_its_own_text():
+    with pytest.raises(ExpressionError) as caught:
+        adcli.fit("a*exp(-k*x", {"x": X, "y": X}, {"a": 1, "k": 1})
+    assert caught.value.source == "a*exp(-k*x"
+
+
+def test_a_sigma_column_must_be_positive():
+    with pytest.raises(PointError, match="must be positive"):
+        adcli.fit("a*x", {"x": X, "y": X, "s": X}, {"a": 1}, sigma="s")
+
+
+def test_bounds_hold_and_an_interior_optimum_is_unchanged():
+    y = 3.0 * np.exp(-0.7 * X) + 0.25
+    held = adcli.fit("a*exp(-k*x) + c", {"x": X, "y": y}, {"a": 1, "k": 1, "c": 0.5},
+                     bounds={"c": (0.3, np.inf)})
+    assert held.params["c"] == pytest.approx(0.3, abs=1e-9)  # the bound is active
+    free = adcli.fit("a*exp(-k*x) + c", {"x": X, "y": y}, {"a": 1, "k": 1, "c": 0.1},
+                     bounds={"c": (0.0, 1.0), "k": (0.0, 5.0), "a": (-np.inf, 10.0)})
+    for name, value in {"a": 3.0, "k": 0.7, "c": 0.25}.items():
+        assert free.params[name] == pytest.approx(value, rel=1e-10)
+
+
+@pytest.mark.parametrize("bounds, start, says", [
+    ({"c": (1.0, 0.0)}, {"a": 1, "k": 1, "c": 0.5}, "must be below"),
+    ({"c": (0.0, 1.0)}, {"a": 1, "k": 1, "c": 2.0}, "outside its bounds"),
+    ({"q": (0.0, 1.0)}, {"a": 1, "k": 1, "c": 0.5}, "not a parameter fitted"),
+])
+def test_bad_bounds(bounds, start, says):
+    with pytest.raises(PointError, match=says):
+        adcli.fit("a*exp(-k*x) + c", {"x": X, "y": X}, start, bounds=bounds)
