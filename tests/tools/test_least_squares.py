@@ -164,7 +164,7 @@ def test_mgh_minima(name, fun, x0, fmin, xmin):
     assert res.jacobian.shape == (fun(res.x).size, len(x0))
     np.testing.assert_allclose(res.jacobian, complex_step(fun)(res.x), rtol=1e-12, atol=1e-300)
     np.testing.assert_array_equal(res.residuals, fun(res.x))
-    assert res.evaluations <= 100 * (len(x0) + 1)
+    assert res.evaluations <= 200 * (len(x0) + 1)
     assert res.jacobian_evaluations <= res.evaluations + 1
 
 
@@ -390,3 +390,44 @@ def test_t_quantile_against_scipy():
     for dof in (1, 2, 3, 4, 7, 12, 25, 60, 200, 1000, 10 ** 4):
         for p in (0.6, 0.9, 0.975, 0.995, 0.9999):
             assert t_quantile(p, dof) == pytest.approx(stats.t.ppf(p, dof), rel=1e-11), (p, dof)
+
+
+# ---------------------------------------------------------------- NIST higher difficulty
+
+BOXBOD_X = np.array([1, 2, 3, 5, 7, 10.0])
+BOXBOD_Y = np.array([109, 149, 149, 191, 213, 224.0])
+RAT42_X = np.array([9, 14, 21, 28, 42, 57, 63, 70, 79.0])
+RAT42_Y = np.array([8.93, 10.8, 18.59, 22.33, 39.35, 56.11, 61.73, 64.62, 67.08])
+RAT43_X = np.arange(1, 16.0)
+RAT43_Y = np.array([16.08, 33.83, 65.80, 97.20, 191.55, 326.20, 386.87, 520.53, 590.03, 651.92,
+                    724.93, 699.56, 689.96, 637.56, 717.41])
+
+# (name, residuals, the two NIST starts, certified parameters, certified stderr or None)
+NIST_HARD = [
+    ("BoxBOD", lambda b: b[0] * (1 - np.exp(-b[1] * BOXBOD_X)) - BOXBOD_Y,
+     [[1.0, 1.0], [100.0, 0.75]], [2.1380940889e02, 5.4723748542e-01],
+     [1.2354515176e01, 1.0455993237e-01]),
+    ("Rat42", lambda b: b[0] / (1 + np.exp(b[1] - b[2] * RAT42_X)) - RAT42_Y,
+     [[100.0, 1.0, 0.1], [75.0, 2.5, 0.07]], [7.2462237576e01, 2.6180768402e00, 6.7359200066e-02],
+     None),
+    ("Rat43", lambda b: b[0] / (1 + np.exp(b[1] - b[2] * RAT43_X)) ** (1 / b[3]) - RAT43_Y,
+     [[100.0, 10.0, 1.0, 1.0], [700.0, 5.0, 0.75, 1.3]],
+     [6.9964151270e02, 5.2771253025e00, 7.5962938329e-01, 1.2792483859e00], None),
+    ("MGH09", lambda b: b[0] * (KOWALIK_U ** 2 + KOWALIK_U * b[1])
+     / (KOWALIK_U ** 2 + KOWALIK_U * b[2] + b[3]) - KOWALIK_Y,
+     [[25.0, 39.0, 41.5, 39.0], [0.25, 0.39, 0.415, 0.39]],
+     [1.9280693458e-01, 1.9128232873e-01, 1.2305650693e-01, 1.3606233068e-01], None),
+]
+
+
+@pytest.mark.parametrize("start", [0, 1])
+@pytest.mark.parametrize("name,fun,starts,params,stderr", NIST_HARD, ids=[p[0] for p in NIST_HARD])
+def test_nist_higher_difficulty(name, fun, starts, params, stderr, start):
+    # scipy's lm with defaults: BoxBOD and MGH09 from start 1 fail, the others 4-7 digits
+    with np.errstate(over="ignore", invalid="ignore"):  # far trial steps overflow exp
+        res = fit(fun, starts[start])
+    assert res.converged, res.reason
+    assert digits(res.x, np.array(params)) > 6.5
+    if stderr is not None:
+        stats = fit_statistics(res.jacobian, res.residuals)
+        assert digits(stats.stderr, np.array(stderr)) > 6
