@@ -206,15 +206,19 @@ class BatchGradient:
         return np.column_stack(self.columns) if self.columns else np.empty((len(self.value), 0))
 
 
-def _arrays(graph, at, wrt):
+def _arrays(graph, at, wrt, batches=False):
     """array_api when the call is about arrays (see array_api.is_array_call);
-    None keeps the scalar path, which never imports numpy."""
+    None keeps the scalar path, which never imports numpy.  ``batches``: the
+    operator reads a mapping of sequences as a batch (grad, jacobian);
+    for the others such a point binds arrays."""
     if not (wrt is not None or graph.has_arrays
             or (isinstance(at, str) and any(mark in at for mark in "[@("))
-            or type(at).__name__ in ("ArrayPoint", "ArrayPointList")):
+            or type(at).__name__ in ("ArrayPoint", "ArrayPointList")
+            or (not batches and points.is_batch(at))):
         return None
     from . import array_api
-    return array_api if array_api.is_array_call(graph, at, wrt) else None
+    return array_api if (not batches and points.is_batch(at)) or \
+        array_api.is_array_call(graph, at, wrt) else None
 
 
 def _batch_or_point(at, points):
@@ -250,7 +254,7 @@ def grad(expr, at=None, *, points=None, wrt=None, variables=None, output=None, m
     dispatch.check_mode(mode)
     if points is None:
         graph = _selected(expr, variables, output)
-        arrays = _arrays(graph, at, wrt)
+        arrays = _arrays(graph, at, wrt, batches=True)
         if arrays is not None:
             return arrays.grad(graph, at, wrt, mode, allow_nonfinite)
         expr = graph
@@ -346,7 +350,7 @@ def jacobian(exprs, at=None, *, points=None, wrt=None, variables=None, mode="aut
     dispatch.check_mode(mode)
     if points is None:
         graph = _selected(exprs, variables, None, several=True)
-        arrays = _arrays(graph, at, wrt)
+        arrays = _arrays(graph, at, wrt, batches=True)
         if arrays is not None:
             return arrays.jacobian(graph, at, wrt, mode, allow_nonfinite)
         exprs = graph

@@ -270,7 +270,7 @@ def _has_arrays(values):
     try:
         if type(sum(values, 0.0)) is float:
             return False
-    except (TypeError, OverflowError):  # text, or an int beyond float64 (10**400)
+    except (TypeError, OverflowError, ValueError):  # text, 10**400, arrays of two shapes
         pass
     return any(_is_array_like_type(t) for t in set(map(type, values)))
 

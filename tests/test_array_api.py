@@ -170,3 +170,14 @@ def test_forward_mode_gradients_are_the_reverse_ones():
         assert forward.gradient[name].shape == reverse.gradient[name].shape
         assert np.allclose(forward.gradient[name], reverse.gradient[name], rtol=1e-14,
                            atol=1e-15)
+
+
+def test_operators_without_batches_read_a_mapping_of_arrays_as_arrays():
+    # values, hessian, jvp, vjp have no batch form: arrays there are arrays
+    assert adcli.values("b*x", {"x": np.array([1.0, 2.0]), "b": 2.0}).values["f"].tolist() \
+        == [2.0, 4.0]
+    assert adcli.hessian("sum(x**3)", {"x": [1.0, 2.0]}).matrix.tolist() == [[6.0, 0.0],
+                                                                           [0.0, 12.0]]
+    ragged = {"A": np.ones((2, 2)), "x": np.ones(3)}
+    with pytest.raises(adcli.AdcliError, match="cannot matmul"):
+        adcli.values("A @ x", ragged)

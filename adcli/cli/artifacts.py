@@ -159,3 +159,40 @@ def plot_sweep(path, result):
     axis.invert_xaxis()
     axis.legend(fontsize="small")
     save_figure(figure, path)
+
+
+def plot_fit(path, result, data, predictor=None):
+    """The data and the fitted model against the predictor, with the
+    residuals below it; without one predictor, the residuals against the
+    fitted values."""
+    require_matplotlib()
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    observed = result.fitted + result.residuals
+    if predictor is None:
+        figure, axis = plt.subplots(figsize=(7, 4.5))
+        axis.axhline(0.0, color="grey", linewidth=0.8)
+        axis.plot(result.fitted, result.residuals, "o", markersize=3)
+        axis.set_xlabel(f"fitted {result.response}")
+        axis.set_ylabel("residual")
+        axis.set_title(f"residuals of {result.response} ~ {result.model.strip()}")
+        save_figure(figure, path)
+        return
+    x = np.asarray(data[predictor])
+    order = np.argsort(x, kind="stable")
+    figure, (top, bottom) = plt.subplots(2, 1, figsize=(7, 6), sharex=True,
+                                         gridspec_kw={"height_ratios": [3, 1]})
+    top.plot(x, observed, "o", markersize=3, label="data")
+    top.plot(x[order], result.fitted[order], "-", label="fit")
+    top.set_ylabel(result.response)
+    top.legend()
+    top.set_title(f"{result.response} ~ {result.model.strip()}")
+    bottom.axhline(0.0, color="grey", linewidth=0.8)
+    bottom.plot(x, result.residuals, "o", markersize=3)
+    bottom.set_xlabel(predictor)
+    bottom.set_ylabel("residual")
+    save_figure(figure, path)

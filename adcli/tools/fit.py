@@ -58,6 +58,7 @@ class FitResult:
     deficient: tuple  # parameters involved in a rank deficiency (none: ())
     response: str
     model: str
+    data_columns: tuple = ()  # the columns the model reads (not the response's)
     fitted: object = field(repr=False, default=None)  # model values per row
     residuals: object = field(repr=False, default=None)  # response - model, per row
 
@@ -310,7 +311,14 @@ class FitProblem:
             condition=float(stats.condition),
             deficient=tuple(self.free[k] for k in stats.deficient),
             response=self.response, model=self.model_text,
+            data_columns=self._model_columns(),
             fitted=response - raw, residuals=raw)
+
+    def _model_columns(self):
+        used = self.graph.focus([_MODEL]).used_variables_only().variables \
+            if _MODEL in self.graph.definitions else self.graph.variables
+        response = set(self.graph.focus(["_fit_response"]).used_variables_only().variables)
+        return tuple(n for n in used if n in self.columns and n not in response)
 
     def _response_values(self, x):
         from ..engine import arrays

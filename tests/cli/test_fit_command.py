@@ -97,3 +97,29 @@ def test_a_data_file_with_a_bad_cell_names_row_and_column(run_cli, tmp_path):
     result = run_cli("fit", "a*x", "--data", str(path), "--from", "a=1")
     exited(result, 2)
     assert "row 2" in result.stderr and "column y" in result.stderr
+
+
+def test_plot_of_a_fit(run_cli, data, tmp_path):
+    pytest.importorskip("matplotlib")
+    png, svg = tmp_path / "fit.png", tmp_path / "residuals.svg"
+    ok(run_cli("fit", "a*exp(-k*x)", "--data", data, "--from", "a=1,k=1", "--plot", str(png),
+               "--format", "json"))
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    ok(run_cli("fit", "a*exp(-k*x)*e**(0*err)", "--data", data, "--from", "a=1,k=1",
+               "--plot", str(svg), "--format", "json"))  # two data columns: residuals
+    assert b"<svg" in svg.read_bytes()[:400]
+
+
+def test_plot_without_matplotlib_is_a_usage_error(run_cli, data, tmp_path, monkeypatch):
+    import builtins
+    real = builtins.__import__
+
+    def no_matplotlib(name, *args, **kwargs):
+        if name.startswith("matplotlib"):
+            raise ImportError(name)
+        return real(name, *args, **kwargs)
+    monkeypatch.setattr(builtins, "__import__", no_matplotlib)
+    result = run_cli("fit", "a*exp(-k*x)", "--data", data, "--from", "a=1,k=1",
+                     "--plot", str(tmp_path / "f.png"))
+    exited(result, 2)
+    assert "matplotlib" in result.stderr

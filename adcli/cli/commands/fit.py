@@ -44,9 +44,14 @@ from ..streams import say
 @click.option("--residuals", "residuals_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="Write the data with the fitted values and residuals as CSV (complete "
                    "or untouched).")
+@click.option("--plot", "plot_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Draw the data, the fit and the residuals against --x (or the one data "
+                   "column the model uses) to FILE.png or .svg, or the residuals against "
+                   "the fitted values; needs pip install 'adcli[plot]'.")
 @output_options
 def fit_command(model, model_file, data_file, start, response, sigma, predictor, fix, bounds,
-                output_name, ftol, xtol, max_evals, residuals_file, output_format, precision):
+                output_name, ftol, xtol, max_evals, residuals_file, plot_file, output_format,
+                precision):
     """Fit MODEL to the columns of a data file by nonlinear least squares.
 
     The model's names that are columns of the data are data; the others are
@@ -68,6 +73,12 @@ def fit_command(model, model_file, data_file, start, response, sigma, predictor,
     import adcli
 
     text, base = _model_text(model, model_file)
+    if plot_file:
+        from .. import artifacts
+        try:
+            artifacts.require_matplotlib(plot_file)
+        except AdcliError as error:
+            raise click.UsageError(str(error)) from None
     data = read_data(data_file)
     for what, column in (("--sigma", sigma), ("--x", predictor)):
         if column is not None and column not in data:
@@ -84,7 +95,19 @@ def fit_command(model, model_file, data_file, start, response, sigma, predictor,
             write_residuals(residuals_file, data, result)
         except files.FileError as error:
             errors.append(error)
+    if plot_file:  # after the result, which a failing plot cannot lose
+        from .. import artifacts
+        try:
+            artifacts.plot_fit(plot_file, result, data, predictor or _one_predictor(result, data))
+        except files.FileError as error:
+            errors.append(error)
     _exit_for(result, errors)
+
+
+def _one_predictor(result, data):
+    """The one data column the model uses besides the response, if one."""
+    used = [name for name in result.data_columns if name in data]
+    return used[0] if len(used) == 1 else None
 
 
 def parse_bounds(options):
