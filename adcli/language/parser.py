@@ -138,6 +138,14 @@ class _Reductions:
     def claim_number(self, word, value):
         if word.text == "wrt":
             return self._wrt_claim(word, value)
+        if word.text == "fit":  # fit y: the data the check's output is fitted to
+            node, start, end = self._node(value)
+            name = self.builder.source[start:end].strip()
+            if not name.isidentifier():
+                raise ExpressionError("fit takes the name of the data to fit", self.builder.source,
+                                      start, end, hint="write fit y, y = load(\"y.csv\") above",
+                                      kind="check")
+            return Claim("fit", name, word.start, end)
         value, end = self._constant(value)
         return Claim(word.text, value, word.start, end)
 

@@ -44,7 +44,10 @@ from ..engine import differences, dispatch, nonfinite, reverse, second
 from ..errors import AdcliError, ExpressionError, line_and_column
 from ..graph import count_text
 
-ASSERTIONS = ("value", "grad", "gradient", "hessian", "jacobian", "finite", "minimum")
+ASSERTIONS = ("value", "grad", "gradient", "hessian", "jacobian", "finite", "minimum",
+              "params", "stderr", "rss")
+#: the claims about a fit (check f from b1=.., b2=..: fit y, params [..], stderr [..])
+FIT_CLAIMS = ("params", "stderr", "rss")
 SETTINGS = ("samples", "seed", "rtol", "atol")
 METHODS = {"fd": "finite differences", "cs": "the complex step", "forward": "forward mode"}
 EXACT = {"rtol": 1e-9, "atol": 1e-12}
@@ -136,6 +139,16 @@ class _Context:
         self.file_tolerance = file_tolerance
         wrt = [c.value for c in statement.claims if c.word == "wrt"]
         self.wrt = tuple(name for names in wrt for name in names) if wrt else None
+        self.program = graph
+        self.response = next((c.value for c in statement.claims if c.word == "fit"), None)
+        self._fit = None
+
+    def fit(self, start):
+        """The fit of the check's output to its response from start, run once."""
+        if self._fit is None:
+            from .fit import fit_in_program
+            self._fit = fit_in_program(self.program, self.names[0], self.response, start)
+        return self._fit
 
     def tolerances(self, differenced=False):
         """The file's tolerance applies to exact comparisons; against finite
@@ -193,7 +206,13 @@ def _run_statement(graph, statement, file_tolerance, seed):
     if word not in ("at", "over", "from"):
         raise ExpressionError(f"a check says where: 'at', 'over' or 'from', not {word!r}",
                               graph.source, start, end, kind="check")
-    claims = [c for c in statement.claims if c.word not in SETTINGS and c.word != "wrt"]
+    claims = [c for c in statement.claims if c.word not in SETTINGS + ("wrt", "fit")]
+    fitted = [c for c in statement.claims if c.word == "fit"]
+    if any(c.word in FIT_CLAIMS for c in claims) and not fitted:
+        claim = next(c for c in claims if c.word in FIT_CLAIMS)
+        raise ExpressionError(f"'{claim.word}' needs the data fitted: add fit NAME (the "
+                              "response, e.g. y = load(\"y.csv\"))", graph.source,
+                              claim.start, claim.end, kind="check")
     for claim in statement.claims:
         _validate(graph.source, claim, word)
     _validate_bindings(graph.source, statement.bindings, word)
@@ -265,6 +284,10 @@ def _validate(source, claim, word):
         if wrong:
             raise problem(wrong)
         return None
+    if claim.word == "fit":
+        if word != "from":
+            raise problem("a fit starts from its parameters: check f from b1=.., b2=..: fit y")
+        return None
     if claim.word == "wrt":
         if not (isinstance(claim.value, (list, tuple)) and claim.value
                 and all(isinstance(n, str) for n in claim.value)):
@@ -282,6 +305,11 @@ def _validate(source, claim, word):
             raise problem(f"{claim.word} ~ {claim.value[1]} is not a check",
                           f"{claim.word} ~ takes {', '.join(methods)}" if methods
                           else "'~' follows grad, jacobian or hessian")
+    if claim.word in FIT_CLAIMS:
+        if word != "from":
+            raise problem(f"'{claim.word}' is a claim about a fit: check f from ...: fit y, "
+                          f"{claim.word} ...")
+        return None
     if (claim.word == "minimum") != (word == "from"):
         raise problem("'minimum' goes with 'from', and 'from' with 'minimum'")
     return None
@@ -325,6 +353,8 @@ def _run_claim(context, claim):
 def _evaluate_claim(context, claim, point):
     graph = context.graph
     where = dict(zip(graph.variables, point))
+    if claim.word in FIT_CLAIMS:
+        return _fit_claim(context, claim, where)
     if context.wrt is not None or is_array_check(graph, point):
         return _evaluate_array_claim(context, claim, point, where)
     word = "grad" if claim.word == "gradient" else claim.word
@@ -441,6 +471,25 @@ def _array_minimum(context, claim, graph, point, where):
     start = {name: bound[name] for name in wrt}
     data = {name: value for name, value in bound.items() if name not in start}
     return _minimum(context, claim, point, where, start=start, data=data or None)
+
+
+def _fit_claim(context, claim, where):
+    """params [...], stderr [...] (in the parameters' order) or rss V of the
+    fit of the output to the data named by the statement's fit claim."""
+    result = context.fit({n: float(v) for n, v in where.items()})
+    if not result.converged:
+        raise _CheckProblem(f"the fit did not converge: {result.message}")
+    if claim.word == "rss":
+        got, labels = [result.rss], ["rss"]
+    else:
+        values = result.params if claim.word == "params" else result.stderr
+        got = [values[n] for n in result.names]
+        labels = [f"{claim.word}[{n}]" for n in result.names]
+    expected = [claim.value] if isinstance(claim.value, float) else _flatten(claim.value)
+    if len(expected) != len(got):
+        raise _CheckProblem(f"{claim.word} has {count_text(len(got), 'number')} here "
+                            f"({', '.join(result.names)}), the check gives {len(expected)}")
+    return _compare(got, expected, labels, context.tolerances(), where)
 
 
 def _compare(got, expected, labels, tolerance, where, method=None):

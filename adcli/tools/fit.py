@@ -99,6 +99,85 @@ def _quiet(method):
     return quiet
 
 
+def fit_in_program(graph, model, response, start, **settings):
+    """Fit a program's definition ``model`` to its definition (or data)
+    ``response``, the data loaded in the program itself (load("y.csv")):
+    the parameters are the model's variables.  For adcli check's
+    ``fit y, params [...]``."""
+    from . import least_squares as lsq
+
+    problem = ProgramFit(graph, model, response, start)
+    first = problem.residuals(problem.x0)
+    if not np.isfinite(first).all():
+        raise problem.diagnose(problem.x0)
+    solved = lsq.least_squares(problem.residuals, problem.jacobian, problem.x0, **settings)
+    return problem.result(solved)
+
+
+class ProgramFit:
+    """FitProblem's interface over a program whose data are constants: the
+    residual is response - model, both definitions of the one graph."""
+
+    def __init__(self, graph, model, response, start):
+        known = set(graph.definitions).union(graph.output_names)
+        for name in (model, response):
+            if name not in known:
+                raise PointError(f"no definition named {name!r} to fit")
+        self.model_graph = graph.focus([model]).used_variables_only().for_arrays()
+        observed = graph.focus([response]).used_variables_only().for_arrays()
+        if observed.variables:
+            raise PointError(f"the response {response} depends on {observed.variables[0]}: "
+                             "it must be data")
+        from ..engine import arrays
+        self.observed = np.asarray(arrays.forward(observed, [])[observed.output], dtype=float)
+        self.names = self.free = tuple(self.model_graph.variables)
+        missing = [n for n in self.names if n not in start]
+        if missing:
+            raise PointError(f"no start for the parameter {missing[0]}")
+        self.x0 = np.array([float(start[n]) for n in self.names])
+        self.fixed, self.sigma, self.n = {}, None, self.observed.size
+        self.response, self.model_text, self.graph = response, model, self.model_graph
+        self.evaluations = self.jacobian_evaluations = 0
+
+    def _model(self, x):
+        from ..engine import arrays
+        return arrays.forward(self.model_graph, [float(v) for v in x])
+
+    def residuals(self, x):
+        self.evaluations += 1
+        values = self._model(x)
+        fitted = np.broadcast_to(values[self.model_graph.output], self.observed.shape)
+        return (self.observed - fitted).ravel()
+
+    def jacobian(self, x, count=True):
+        from ..engine import arrays
+        self.jacobian_evaluations += count
+        values = self._model(x)
+        columns = []
+        for k in range(len(self.names)):
+            tangents = [None] * len(self.names)
+            tangents[k] = 1.0
+            (column,) = arrays.jvp(self.model_graph, values, tangents)
+            columns.append(-np.broadcast_to(column, self.observed.shape).ravel())
+        return np.stack(columns, axis=1)
+
+    def diagnose(self, x):
+        from ..engine import arrays
+        return (arrays.first_nonfinite(self.model_graph, self._model(x))
+                or DomainError("a residual is not finite", self.model_graph.source))
+
+    def _response_values(self, x):
+        return self.observed.ravel()
+
+    def _weighted(self, vector):
+        return vector
+
+    def _model_columns(self):
+        return ()
+
+    result = property(lambda self: FitProblem.result.__get__(self))
+
+
 class Bounds:
     """Box constraints by a change of variable: p = low - 1 + sqrt(q**2 + 1)
     above a lower bound, p = high + 1 - sqrt(q**2 + 1) below an upper one, and

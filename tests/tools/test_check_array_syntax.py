@@ -69,3 +69,33 @@ def test_minimum_claims_on_arrays():
     exact, least_squares = checks.check_text(text)
     assert exact.passed, exact.message  # x = [1, 1] solves it exactly
     assert not least_squares.passed and "minimum" in least_squares.message
+
+
+def _fit_program(tmp_path, claims):
+    from adcli.workloads import nist
+    import numpy as np
+    problem = nist.load("Misra1a")
+    np.savetxt(tmp_path / "x.csv", problem.x["x"], fmt="%.17g")
+    np.savetxt(tmp_path / "y.csv", problem.y, fmt="%.17g")
+    text = ('x = load("x.csv")\ny = load("y.csv")\nf = b1*(1 - exp(-b2*x))\n'
+            f"check f from b1=500, b2=1e-4: fit y, {claims}\ntolerance rtol 1e-8, atol 0\n")
+    return checks.check_text(text, folder=str(tmp_path))
+
+
+def test_fit_claims_against_nist_certified_values(tmp_path):
+    results = _fit_program(tmp_path, "params [238.94212918, 5.5015643181e-4], "
+                                     "stderr [2.7070075241, 7.2668688436e-6], "
+                                     "rss 1.2455138894e-1")
+    assert len(results) == 3 and all(r.passed for r in results), [r.message for r in results]
+
+
+def test_a_wrong_fit_claim_fails_naming_the_parameter(tmp_path):
+    (result,) = _fit_program(tmp_path, "params [238.9, 5.5015643181e-4]")
+    assert not result.passed and "params[b1]" in result.message
+
+
+def test_fit_claims_need_fit_and_from():
+    with pytest.raises(ExpressionError, match="needs the data fitted"):
+        checks.check_text("f = a*x\ncheck f from a=1, x=1: params [1]\n")
+    with pytest.raises(ExpressionError, match="a fit starts from its parameters"):
+        checks.check_text("f = a*x\ny = 2\ncheck f at a=1, x=1: fit y, params [1]\n")
