@@ -41,6 +41,9 @@ Stopping tests (``reason``; all but the last two mean converged):
   Gauss-Newton step predicts under ``NOISE_PREDICTED = 1e-10``: rounding
   in the sum of squares hides any further progress (x is as accurate as
   the float64 cost can verify; MINPACK would reject steps until xtol);
+- ``"saturated"`` (not converged): the gradient vanished because a
+  Jacobian column fell below eps times its largest norm so far (e.g. b2
+  so large that exp(-b2 x) underflows): a plateau, not a minimum;
 - ``"max-evals"`` (not converged): ``max_evals`` evaluations of fun (default
   ``200 * (n + 1)``, twice MINPACK's maxfev for lmder: MGH09 from its far
   start needs 420 with n = 4);
@@ -87,6 +90,8 @@ MESSAGES = {
     "ftol+xtol": "the sum of squares and the parameters no longer change (ftol and xtol)",
     "gtol": "the residuals are orthogonal to the Jacobian's columns (gtol)",
     "no-progress": "no further progress is possible in float64",
+    "saturated": "stalled where a parameter no longer changes the residuals (a plateau, not a "
+                 "minimum): try another start",
     "max-evals": "the evaluation limit was reached before convergence",
     "callback": "stopped by the callback",
     "nonfinite": "a residual or a Jacobian entry is not finite",
@@ -324,6 +329,8 @@ def least_squares(fun, jac, x0, *, ftol=None, xtol=None, gtol=0.0, max_evals=Non
         return np.asarray(jac(point), dtype=float).reshape(m, n)
 
     def finish(x, r, j, reason):
+        if reason == "no-progress" and state.get("saturated"):
+            reason = "saturated"
         if j is None:
             j = np.full((r.size, n), np.nan)
         cost = float(r @ r) if _finite(r) else math.inf
@@ -363,8 +370,12 @@ def least_squares(fun, jac, x0, *, ftol=None, xtol=None, gtol=0.0, max_evals=Non
             live = colnorms[perm] != 0.0
             if live.any():
                 gnorm = float(np.max(cosines[live] / colnorms[perm][live]))
+        # a parameter whose Jacobian column vanished (exp(-b x) underflowing): a zero
+        # gradient on a plateau is not a minimum
+        saturated = fnorm != 0.0 and bool(np.any(colnorms <= EPS * diag))
+        state["saturated"] = saturated
         if gnorm <= gtol:
-            return finish(x, r, j, "gtol")
+            return finish(x, r, j, "saturated" if saturated else "gtol")
         diag = np.maximum(diag, colnorms)
         while True:
             par, p = _lm_parameter(rsq, perm, diag, qtf, delta, par)
@@ -585,7 +596,10 @@ def fit_statistics(jacobian, residuals, *, weighted=False, response=None, params
     zero = scale == 0.0
     safe = np.where(zero, 1.0, scale)
     js = j / safe
-    _, s, vt = np.linalg.svd(js, full_matrices=True)
+    # the singular values and right vectors of js from its n x n triangle (memory
+    # O(m n), not the m x m left factor a full SVD of a tall matrix would build)
+    small = np.linalg.qr(js, mode="r") if m > n else js
+    _, s, vt = np.linalg.svd(small, full_matrices=True)
     s_all = np.zeros(n)
     s_all[: s.size] = s
     tol = (s_all[0] if n else 0.0) * max(m, n) * EPS

@@ -431,3 +431,43 @@ def test_nist_higher_difficulty(name, fun, starts, params, stderr, start):
     if stderr is not None:
         stats = fit_statistics(res.jacobian, res.residuals)
         assert digits(stats.stderr, np.array(stderr)) > 6
+
+
+# ---------------------------------------------------------------- NIST lower difficulty (small)
+
+DANWOOD_X = np.array([1.309, 1.471, 1.490, 1.565, 1.611, 1.680])
+DANWOOD_Y = np.array([2.138, 3.421, 3.597, 4.340, 4.882, 5.660])
+
+NIST_LOWER = [
+    ("DanWood", lambda b: b[0] * DANWOOD_X ** b[1] - DANWOOD_Y, [[1.0, 5.0], [0.7, 4.0]],
+     [7.6886226176e-01, 3.8604055871e00], [1.8281973860e-02, 5.1726610913e-02]),
+    ("Misra1b", lambda b: b[0] * (1 - (1 + b[1] * MISRA1A_X / 2) ** (-2)) - MISRA1A_Y,
+     [[500.0, 1e-4], [300.0, 2e-4]], [3.3799746163e02, 3.9039091287e-04],
+     [3.1643950207e00, 4.2547321834e-06]),
+]
+
+
+@pytest.mark.parametrize("start", [0, 1])
+@pytest.mark.parametrize("name,fun,starts,params,stderr", NIST_LOWER, ids=[p[0] for p in NIST_LOWER])
+def test_nist_lower_difficulty(name, fun, starts, params, stderr, start):
+    res = fit(fun, starts[start])
+    assert res.converged, res.reason
+    assert digits(res.x, np.array(params)) > 9
+    stats = fit_statistics(res.jacobian, res.residuals)
+    assert digits(stats.stderr, np.array(stderr)) > 8
+
+
+def test_a_plateau_is_not_a_minimum():
+    # MINPACK's radius factor 100 jumps from BoxBOD's first start to b2 = 111, where
+    # exp(-b2 x) underflows: the gradient is zero in float64 but the fit is poor
+    from adcli.tools import least_squares as module
+    fun = NIST_HARD[0][1]
+    saved = module.FACTOR
+    module.FACTOR = 100.0
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            res = fit(fun, [1.0, 1.0])
+    finally:
+        module.FACTOR = saved
+    assert not res.converged and res.reason == "saturated"
+    assert "plateau" in res.message
