@@ -233,11 +233,9 @@ def _lm_parameter(r, perm, diag, qtb, delta, par):
     [parl, paru], at most 10 iterations.  x solves J x ~ r (so the step is -x).
     """
     n = r.shape[1]
+    r = _square(r, n)
     # the Gauss-Newton direction (a least-squares solution if R is singular)
-    rdiag = np.abs(np.diag(r)) if r.shape[0] == n else np.zeros(n)
-    if r.shape[0] < n:
-        rdiag = np.concatenate([np.abs(np.diag(r)), np.zeros(n - r.shape[0])])
-    zero = np.flatnonzero(rdiag == 0.0)
+    zero = np.flatnonzero(np.diag(r) == 0.0)
     nsing = int(zero[0]) if zero.size else n
     z = np.zeros(n)
     if nsing:
@@ -249,7 +247,7 @@ def _lm_parameter(r, perm, diag, qtb, delta, par):
     fp = dxnorm - delta
     if fp <= 0.1 * delta:
         return 0.0, x
-    rsq = _square(r, n)
+    rsq = r
     # lower bound parl from the Newton step at par = 0 (only when R is nonsingular)
     parl = 0.0
     if nsing == n:
@@ -309,8 +307,10 @@ def least_squares(fun, jac, x0, *, ftol=None, xtol=None, gtol=0.0, max_evals=Non
 
     fun(x) -> residual vector (m,); jac(x) -> its Jacobian (m, n); x0 (n,).
     ``callback(info)`` sees each accepted iteration (a dict with iteration,
-    x, cost, evaluations) and stops the run by returning True.  Never
-    raises on non-finite values: the result says ``reason="nonfinite"``.
+    x, cost, evaluations, jacobian_evaluations) and stops the run by
+    returning True.  Never raises on non-finite values: the result says
+    ``reason="nonfinite"``.  fun and jac get a fresh array each call; what
+    they return is copied (a reused output buffer is safe).
     """
     ftol = FTOL if ftol is None else float(ftol)
     xtol = XTOL if xtol is None else float(xtol)
@@ -322,11 +322,11 @@ def least_squares(fun, jac, x0, *, ftol=None, xtol=None, gtol=0.0, max_evals=Non
 
     def residuals_at(point):
         state["evaluations"] += 1
-        return np.asarray(fun(point), dtype=float).reshape(-1)
+        return np.array(fun(point.copy()), dtype=float).reshape(-1)
 
     def jacobian_at(point, m):
         state["jacobians"] += 1
-        return np.asarray(jac(point), dtype=float).reshape(m, n)
+        return np.array(jac(point.copy()), dtype=float).reshape(m, n)
 
     def finish(x, r, j, reason):
         if reason == "no-progress" and state.get("saturated"):
@@ -416,7 +416,8 @@ def least_squares(fun, jac, x0, *, ftol=None, xtol=None, gtol=0.0, max_evals=Non
                 state["iterations"] += 1
                 if callback is not None and callback({
                         "iteration": state["iterations"], "x": x.copy(), "cost": fnorm ** 2,
-                        "evaluations": state["evaluations"]}):
+                        "evaluations": state["evaluations"],
+                        "jacobian_evaluations": state["jacobians"]}):
                     return finish(x, r, jacobian_at(x, m), "callback")
             # MINPACK's test, or: the full Gauss-Newton step (par = 0) predicts a
             # relative reduction below ftol.  prered is computed accurately
