@@ -273,10 +273,10 @@ def digits(got, want):
 def test_misra1a_certified(x0):
     res = least_squares(misra1a, misra1a_jac, np.array(x0))
     assert res.converged and res.reason == "ftol"
-    assert digits(res.x, MISRA1A_PARAMS) > 9
+    assert digits(res.x, MISRA1A_PARAMS) > 10.5  # NIST certifies 11 digits
     stats = fit_statistics(res.jacobian, res.residuals, params=res.x,
                            response=MISRA1A_Y)
-    assert digits(stats.stderr, MISRA1A_STDERR) > 9
+    assert digits(stats.stderr, MISRA1A_STDERR) > 10
     assert stats.rss == pytest.approx(MISRA1A_RSS, rel=1e-9)
     assert stats.residual_sd == pytest.approx(MISRA1A_SD, rel=1e-9)
     assert stats.dof == 12 and stats.rank == 2 and stats.deficient == []
@@ -290,9 +290,11 @@ def test_misra1a_against_scipy_lm():
     for x0 in ([500.0, 1e-4], [250.0, 5e-4]):
         ours = least_squares(misra1a, misra1a_jac, np.array(x0))
         theirs = optimize.least_squares(misra1a, x0, jac=misra1a_jac, method="lm")
-        assert digits(ours.x, MISRA1A_PARAMS) >= digits(theirs.x, MISRA1A_PARAMS) - 0.2
-        # at most one Jacobian more than scipy's defaults (which stop 1e-8 early)
-        assert ours.jacobian_evaluations <= theirs.njev + 1
+        assert digits(ours.x, MISRA1A_PARAMS) >= digits(theirs.x, MISRA1A_PARAMS) + 0.9
+        # scipy evaluates jac(x) once more after lmder returns, not counted in njev;
+        # ours counts it.  At most one Jacobian more than scipy's real count, for
+        # 11 digits instead of 10 (scipy's defaults stop 1e-8 early)
+        assert ours.jacobian_evaluations <= (theirs.njev + 1) + 1
 
 
 # ---------------------------------------------------------------- bad values
