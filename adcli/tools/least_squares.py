@@ -133,6 +133,9 @@ class FitStatistics:
     r2: float = math.nan
     weighted: bool = False
     t_quantile: float = math.nan
+    #: the right singular vector of the smallest singular value (unit-norm columns):
+    #: the parameter combination an ill-conditioned fit determines worst
+    weakest: np.ndarray = None
 
 
 # ---------------------------------------------------------------- linear algebra
@@ -640,7 +643,8 @@ def fit_statistics(jacobian, residuals, *, weighted=False, response=None, params
     return FitStatistics(
         dof=dof, rss=rss, residual_sd=residual_sd, covariance=covariance, stderr=stderr,
         correlation=correlation, t_values=t_values, ci95=ci95, rank=rank, condition=condition,
-        deficient=deficient, r2=_r2(rss, response), weighted=bool(weighted), t_quantile=quantile)
+        deficient=deficient, r2=_r2(rss, response), weighted=bool(weighted), t_quantile=quantile,
+        weakest=vt[-1].copy() if n else np.zeros(0))
 
 
 def _r2(rss, response):

@@ -365,6 +365,7 @@ def test_ill_conditioned_but_full_rank():
     stats = fit_statistics(j, np.cos(t) * 1e-3)
     assert stats.rank == 6 and stats.deficient == []
     assert 1e3 < stats.condition < 1e8
+    assert stats.weakest.shape == (6,) and abs(np.linalg.norm(stats.weakest) - 1) < 1e-12
 
 
 def test_t_quantile_closed_forms_and_tables():
