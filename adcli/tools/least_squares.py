@@ -40,7 +40,13 @@ Stopping tests (``reason``; all but the last two mean converged):
   rejected step whose cost rose by more than its predicted gain while the
   Gauss-Newton step predicts under ``NOISE_PREDICTED = 1e-10``: rounding
   in the sum of squares hides any further progress (x is as accurate as
-  the float64 cost can verify; MINPACK would reject steps until xtol);
+  the float64 cost can verify; MINPACK would reject steps until xtol).
+  When the last trial of an ftol or no-progress stop is a Gauss-Newton
+  step (par = 0) rejected by that noise, its point is returned: at that
+  scale the linear model is exact and the cost cannot tell the two apart;
+- ``"saturated"`` (not converged): the gradient vanished because a
+  Jacobian column fell below eps times its largest norm so far (e.g. b2
+  so large that exp(-b2 x) underflows): a plateau, not a minimum;
 - ``"max-evals"`` (not converged): ``max_evals`` evaluations of fun (default
   ``200 * (n + 1)``, twice MINPACK's maxfev for lmder: MGH09 from its far
   start needs 420 with n = 4);
@@ -87,6 +93,8 @@ MESSAGES = {
     "ftol+xtol": "the sum of squares and the parameters no longer change (ftol and xtol)",
     "gtol": "the residuals are orthogonal to the Jacobian's columns (gtol)",
     "no-progress": "no further progress is possible in float64",
+    "saturated": "stalled where a parameter no longer changes the residuals (a plateau, not a "
+                 "minimum): try another start",
     "max-evals": "the evaluation limit was reached before convergence",
     "callback": "stopped by the callback",
     "nonfinite": "a residual or a Jacobian entry is not finite",
@@ -125,6 +133,9 @@ class FitStatistics:
     r2: float = math.nan
     weighted: bool = False
     t_quantile: float = math.nan
+    #: the right singular vector of the smallest singular value (unit-norm columns):
+    #: the parameter combination an ill-conditioned fit determines worst
+    weakest: np.ndarray = None
 
 
 # ---------------------------------------------------------------- linear algebra
@@ -228,11 +239,9 @@ def _lm_parameter(r, perm, diag, qtb, delta, par):
     [parl, paru], at most 10 iterations.  x solves J x ~ r (so the step is -x).
     """
     n = r.shape[1]
+    r = _square(r, n)
     # the Gauss-Newton direction (a least-squares solution if R is singular)
-    rdiag = np.abs(np.diag(r)) if r.shape[0] == n else np.zeros(n)
-    if r.shape[0] < n:
-        rdiag = np.concatenate([np.abs(np.diag(r)), np.zeros(n - r.shape[0])])
-    zero = np.flatnonzero(rdiag == 0.0)
+    zero = np.flatnonzero(np.diag(r) == 0.0)
     nsing = int(zero[0]) if zero.size else n
     z = np.zeros(n)
     if nsing:
@@ -244,7 +253,7 @@ def _lm_parameter(r, perm, diag, qtb, delta, par):
     fp = dxnorm - delta
     if fp <= 0.1 * delta:
         return 0.0, x
-    rsq = _square(r, n)
+    rsq = r
     # lower bound parl from the Newton step at par = 0 (only when R is nonsingular)
     parl = 0.0
     if nsing == n:
@@ -304,8 +313,10 @@ def least_squares(fun, jac, x0, *, ftol=None, xtol=None, gtol=0.0, max_evals=Non
 
     fun(x) -> residual vector (m,); jac(x) -> its Jacobian (m, n); x0 (n,).
     ``callback(info)`` sees each accepted iteration (a dict with iteration,
-    x, cost, evaluations) and stops the run by returning True.  Never
-    raises on non-finite values: the result says ``reason="nonfinite"``.
+    x, cost, evaluations, jacobian_evaluations) and stops the run by
+    returning True.  Never raises on non-finite values: the result says
+    ``reason="nonfinite"``.  fun and jac get a fresh array each call; what
+    they return is copied (a reused output buffer is safe).
     """
     ftol = FTOL if ftol is None else float(ftol)
     xtol = XTOL if xtol is None else float(xtol)
@@ -317,13 +328,15 @@ def least_squares(fun, jac, x0, *, ftol=None, xtol=None, gtol=0.0, max_evals=Non
 
     def residuals_at(point):
         state["evaluations"] += 1
-        return np.asarray(fun(point), dtype=float).reshape(-1)
+        return np.array(fun(point.copy()), dtype=float).reshape(-1)
 
     def jacobian_at(point, m):
         state["jacobians"] += 1
-        return np.asarray(jac(point), dtype=float).reshape(m, n)
+        return np.array(jac(point.copy()), dtype=float).reshape(m, n)
 
     def finish(x, r, j, reason):
+        if reason == "no-progress" and state.get("saturated"):
+            reason = "saturated"
         if j is None:
             j = np.full((r.size, n), np.nan)
         cost = float(r @ r) if _finite(r) else math.inf
@@ -363,8 +376,12 @@ def least_squares(fun, jac, x0, *, ftol=None, xtol=None, gtol=0.0, max_evals=Non
             live = colnorms[perm] != 0.0
             if live.any():
                 gnorm = float(np.max(cosines[live] / colnorms[perm][live]))
+        # a parameter whose Jacobian column vanished (exp(-b x) underflowing): a zero
+        # gradient on a plateau is not a minimum
+        saturated = fnorm != 0.0 and bool(np.any(colnorms <= EPS * diag))
+        state["saturated"] = saturated
         if gnorm <= gtol:
-            return finish(x, r, j, "gtol")
+            return finish(x, r, j, "saturated" if saturated else "gtol")
         diag = np.maximum(diag, colnorms)
         while True:
             par, p = _lm_parameter(rsq, perm, diag, qtf, delta, par)
@@ -405,7 +422,8 @@ def least_squares(fun, jac, x0, *, ftol=None, xtol=None, gtol=0.0, max_evals=Non
                 state["iterations"] += 1
                 if callback is not None and callback({
                         "iteration": state["iterations"], "x": x.copy(), "cost": fnorm ** 2,
-                        "evaluations": state["evaluations"]}):
+                        "evaluations": state["evaluations"],
+                        "jacobian_evaluations": state["jacobians"]}):
                     return finish(x, r, jacobian_at(x, m), "callback")
             # MINPACK's test, or: the full Gauss-Newton step (par = 0) predicts a
             # relative reduction below ftol.  prered is computed accurately
@@ -433,6 +451,13 @@ def least_squares(fun, jac, x0, *, ftol=None, xtol=None, gtol=0.0, max_evals=Non
                 # radius through rejected steps until xtol, gaining nothing)
                 reason = "no-progress"
             if reason is not None:
+                if ratio < 1e-4 and par == 0.0 and reason in ("ftol", "no-progress") \
+                        and fnorm1 < math.inf:
+                    # a Gauss-Newton step rejected only by rounding noise in the cost
+                    # (its predicted gain is below ftol or the noise): the model is
+                    # exact at this scale, so its point is the more accurate one
+                    # (Misra1a: 11 digits instead of 10, for one more Jacobian)
+                    x, r, ratio = trial, r_trial, 1.0
                 # the Jacobian at the returned x (one more evaluation after an accepted step)
                 jx = j if ratio < 1e-4 else jacobian_at(x, m)
                 return finish(x, r, jx, reason)
@@ -585,7 +610,10 @@ def fit_statistics(jacobian, residuals, *, weighted=False, response=None, params
     zero = scale == 0.0
     safe = np.where(zero, 1.0, scale)
     js = j / safe
-    _, s, vt = np.linalg.svd(js, full_matrices=True)
+    # the singular values and right vectors of js from its n x n triangle (memory
+    # O(m n), not the m x m left factor a full SVD of a tall matrix would build)
+    small = np.linalg.qr(js, mode="r") if m > n else js
+    _, s, vt = np.linalg.svd(small, full_matrices=True)
     s_all = np.zeros(n)
     s_all[: s.size] = s
     tol = (s_all[0] if n else 0.0) * max(m, n) * EPS
@@ -615,7 +643,8 @@ def fit_statistics(jacobian, residuals, *, weighted=False, response=None, params
     return FitStatistics(
         dof=dof, rss=rss, residual_sd=residual_sd, covariance=covariance, stderr=stderr,
         correlation=correlation, t_values=t_values, ci95=ci95, rank=rank, condition=condition,
-        deficient=deficient, r2=_r2(rss, response), weighted=bool(weighted), t_quantile=quantile)
+        deficient=deficient, r2=_r2(rss, response), weighted=bool(weighted), t_quantile=quantile,
+        weakest=vt[-1].copy() if n else np.zeros(0))
 
 
 def _r2(rss, response):

@@ -273,10 +273,10 @@ def digits(got, want):
 def test_misra1a_certified(x0):
     res = least_squares(misra1a, misra1a_jac, np.array(x0))
     assert res.converged and res.reason == "ftol"
-    assert digits(res.x, MISRA1A_PARAMS) > 9
+    assert digits(res.x, MISRA1A_PARAMS) > 10.5  # NIST certifies 11 digits
     stats = fit_statistics(res.jacobian, res.residuals, params=res.x,
                            response=MISRA1A_Y)
-    assert digits(stats.stderr, MISRA1A_STDERR) > 9
+    assert digits(stats.stderr, MISRA1A_STDERR) > 10
     assert stats.rss == pytest.approx(MISRA1A_RSS, rel=1e-9)
     assert stats.residual_sd == pytest.approx(MISRA1A_SD, rel=1e-9)
     assert stats.dof == 12 and stats.rank == 2 and stats.deficient == []
@@ -290,9 +290,11 @@ def test_misra1a_against_scipy_lm():
     for x0 in ([500.0, 1e-4], [250.0, 5e-4]):
         ours = least_squares(misra1a, misra1a_jac, np.array(x0))
         theirs = optimize.least_squares(misra1a, x0, jac=misra1a_jac, method="lm")
-        assert digits(ours.x, MISRA1A_PARAMS) >= digits(theirs.x, MISRA1A_PARAMS) - 0.2
-        # at most one Jacobian more than scipy's defaults (which stop 1e-8 early)
-        assert ours.jacobian_evaluations <= theirs.njev + 1
+        assert digits(ours.x, MISRA1A_PARAMS) >= digits(theirs.x, MISRA1A_PARAMS) + 0.9
+        # scipy evaluates jac(x) once more after lmder returns, not counted in njev;
+        # ours counts it.  At most one Jacobian more than scipy's real count, for
+        # 11 digits instead of 10 (scipy's defaults stop 1e-8 early)
+        assert ours.jacobian_evaluations <= (theirs.njev + 1) + 1
 
 
 # ---------------------------------------------------------------- bad values
@@ -363,6 +365,7 @@ def test_ill_conditioned_but_full_rank():
     stats = fit_statistics(j, np.cos(t) * 1e-3)
     assert stats.rank == 6 and stats.deficient == []
     assert 1e3 < stats.condition < 1e8
+    assert stats.weakest.shape == (6,) and abs(np.linalg.norm(stats.weakest) - 1) < 1e-12
 
 
 def test_t_quantile_closed_forms_and_tables():
@@ -431,3 +434,43 @@ def test_nist_higher_difficulty(name, fun, starts, params, stderr, start):
     if stderr is not None:
         stats = fit_statistics(res.jacobian, res.residuals)
         assert digits(stats.stderr, np.array(stderr)) > 6
+
+
+# ---------------------------------------------------------------- NIST lower difficulty (small)
+
+DANWOOD_X = np.array([1.309, 1.471, 1.490, 1.565, 1.611, 1.680])
+DANWOOD_Y = np.array([2.138, 3.421, 3.597, 4.340, 4.882, 5.660])
+
+NIST_LOWER = [
+    ("DanWood", lambda b: b[0] * DANWOOD_X ** b[1] - DANWOOD_Y, [[1.0, 5.0], [0.7, 4.0]],
+     [7.6886226176e-01, 3.8604055871e00], [1.8281973860e-02, 5.1726610913e-02]),
+    ("Misra1b", lambda b: b[0] * (1 - (1 + b[1] * MISRA1A_X / 2) ** (-2)) - MISRA1A_Y,
+     [[500.0, 1e-4], [300.0, 2e-4]], [3.3799746163e02, 3.9039091287e-04],
+     [3.1643950207e00, 4.2547321834e-06]),
+]
+
+
+@pytest.mark.parametrize("start", [0, 1])
+@pytest.mark.parametrize("name,fun,starts,params,stderr", NIST_LOWER, ids=[p[0] for p in NIST_LOWER])
+def test_nist_lower_difficulty(name, fun, starts, params, stderr, start):
+    res = fit(fun, starts[start])
+    assert res.converged, res.reason
+    assert digits(res.x, np.array(params)) > 9
+    stats = fit_statistics(res.jacobian, res.residuals)
+    assert digits(stats.stderr, np.array(stderr)) > 8
+
+
+def test_a_plateau_is_not_a_minimum():
+    # MINPACK's radius factor 100 jumps from BoxBOD's first start to b2 = 111, where
+    # exp(-b2 x) underflows: the gradient is zero in float64 but the fit is poor
+    from adcli.tools import least_squares as module
+    fun = NIST_HARD[0][1]
+    saved = module.FACTOR
+    module.FACTOR = 100.0
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            res = fit(fun, [1.0, 1.0])
+    finally:
+        module.FACTOR = saved
+    assert not res.converged and res.reason == "saturated"
+    assert "plateau" in res.message
