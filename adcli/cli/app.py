@@ -55,6 +55,17 @@ class AdcliGroup(click.Group):
             ctx.exit(ExitStatus.INTERRUPTED)
 
 
+def finish(status, file_errors=()):
+    """Exit with status, or 1 when an output file could not be written (each
+    reported on stderr, after the result)."""
+    ctx = click.get_current_context()
+    for error in file_errors:
+        report_error(ctx, error)
+        status = ExitStatus.ERROR
+    if status != ExitStatus.OK:
+        ctx.exit(status)
+
+
 def report_error(ctx, error, extra=None):
     """The error on stderr, then the extra line (a hint) if any."""
     # errors of a file's text say file:line:column; a point's text is not the file's

@@ -400,7 +400,6 @@ class FitProblem:
         return tuple(n for n in used if n in self.columns and n not in response)
 
     def _response_values(self, x):
-        from ..engine import arrays
         values = self._values(x)
         node = self.graph.definitions.get("_fit_response")
         return np.broadcast_to(np.asarray(values[node], dtype=np.float64), (self.n,)).copy()

@@ -227,7 +227,6 @@ def _logistic_numpy(X, y, w, b):
 
 
 def test_logistic_regression_data_file():
-    np = pytest.importorskip("numpy")
     X, y = _logistic_data()
     assert X.shape == (40, 2) and set(y.tolist()) == {0.0, 1.0}
     assert 0 < y.sum() < 40

@@ -14,7 +14,7 @@ from adcli.cli.views import compare as view
 from adcli.cli.views.common import dumps
 from adcli.engine import arrays
 from adcli.tools import compare
-from array_tapes import LEAST_SQUARES_AT, Tape, least_squares, logdet, quadratic_form, rosenbrock
+from array_tapes import LEAST_SQUARES_AT, Tape, least_squares, quadratic_form, rosenbrock
 
 RNG = np.random.default_rng(7)
 

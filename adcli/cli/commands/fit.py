@@ -8,7 +8,7 @@ import click
 
 from ... import files
 from ...errors import AdcliError, PointError
-from ..app import ExitStatus, cli, report_error
+from ..app import ExitStatus, cli, finish
 from ..inputs import display_name, read_text
 from ..options import ExpressionCommand, output_name_option, output_options, point_parameter
 from ..streams import say
@@ -197,7 +197,6 @@ def write_residuals(path, data, result):
 
 
 def _exit_for(result, file_errors=()):
-    ctx = click.get_current_context()
     status = ExitStatus.OK
     if result.deficient:
         say(f"warning: the Jacobian is rank-deficient in {', '.join(result.deficient)}: "
@@ -208,11 +207,4 @@ def _exit_for(result, file_errors=()):
     elif not result.converged:
         say(f"warning: not converged: {result.message}")
         status = ExitStatus.NOT_CONVERGED
-    for error in file_errors:
-        report_error(ctx, error)
-        status = ExitStatus.ERROR
-    if status != ExitStatus.OK:
-        ctx.exit(status)
-
-
-__all__ = ["fit_command", "read_data", "AdcliError"]
+    finish(status, file_errors)

@@ -10,7 +10,7 @@ import click
 from ... import files
 from ...errors import AdcliError
 from .. import artifacts
-from ..app import ExitStatus, cli, report_error
+from ..app import ExitStatus, cli, finish, report_error
 from ..inputs import load_graph
 from ..options import (ExpressionCommand, expression_input, output_name_option,
                        output_options, point_parameter)
@@ -217,7 +217,6 @@ class _nothing:
 def _exit_for(result, file_errors=()):
     """The run's status (a file that could not be written makes it 1), its
     diagnostics on stderr."""
-    ctx = click.get_current_context()
     status = ExitStatus.OK
     if result.reason == "interrupted":
         say(f"interrupted after iteration {result.iterations}")
@@ -230,8 +229,4 @@ def _exit_for(result, file_errors=()):
         say(f"warning: not converged: {result.message} "
             f"(|grad| = {result.gradient_norm:.3g})")
         status = ExitStatus.NOT_CONVERGED
-    for error in file_errors:
-        report_error(ctx, error)
-        status = ExitStatus.ERROR
-    if status != ExitStatus.OK:
-        ctx.exit(status)
+    finish(status, file_errors)
