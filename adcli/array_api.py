@@ -142,7 +142,8 @@ def grad(graph, at, wrt=None, mode="reverse", allow_nonfinite=False):
     shapes = arrays.planned_shapes(graph, point)
     if shapes[graph.output] != ():
         _scalar_output(graph, {graph.output: np.zeros(shapes[graph.output])}, "a gradient")
-    sizes = sum(np.size(v) for v, name in zip(point, graph.variables) if name in set(wrt))
+    chosen = set(wrt)
+    sizes = sum(np.size(v) for v, name in zip(point, graph.variables) if name in chosen)
     choice = dispatch.choose_mode(mode, int(sizes), 1)
     if choice.mode == "forward":  # one forward sweep per entry, as --explain says
         values = arrays.forward(graph, point)
@@ -214,9 +215,11 @@ def _forward_blocks(graph, values, shapes, wrt, wrt_nodes):
             for o, t in zip(graph.output_names, arrays.jvp(graph, values, tangents)):
                 columns[o, v].append(np.ravel(t))
     blocks = {}
+    output_of = dict(zip(graph.output_names, graph.outputs))
+    node_of = dict(zip(wrt, wrt_nodes))
     for (o, v), cols in columns.items():
-        out_shape = shapes[graph.outputs[graph.output_names.index(o)]]
-        n = wrt_nodes[wrt.index(v)]
+        out_shape = shapes[output_of[o]]
+        n = node_of[v]
         matrix = np.stack(cols, axis=1) if cols else np.zeros((max(1, np.prod(out_shape)), 0))
         blocks[o, v] = matrix.reshape(out_shape + shapes[n])
     return blocks

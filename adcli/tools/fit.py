@@ -271,7 +271,8 @@ class FitProblem:
                              f"{', '.join(missing)} (the model's names that are not columns "
                              f"of the data: {', '.join(names)})",
                              hint=f"give --from {listing}, or --fix NAME=VALUE")
-        unknown = [n for n in list(start) + list(fix) if n not in names]
+        parameters = set(names)
+        unknown = [n for n in list(start) + list(fix) if n not in parameters]
         if unknown:
             raise PointError(f"{unknown[0]} is not a parameter of the model "
                              f"(its parameters: {', '.join(names) or 'none'})")
