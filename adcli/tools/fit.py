@@ -184,7 +184,8 @@ class Bounds:
     p = low + (high - low) * (sin(q) + 1) / 2 between both (MINUIT's)."""
 
     def __init__(self, names, bounds, start):
-        unknown = [n for n in bounds if n not in names]
+        fitted = set(names)
+        unknown = [n for n in bounds if n not in fitted]
         if unknown:
             raise PointError(f"--bounds {unknown[0]}: not a parameter fitted "
                              f"(parameters: {', '.join(names)})")
@@ -251,6 +252,7 @@ class FitProblem:
         if not isinstance(text, str):
             raise ExpressionError(f"a model is text or a Graph, not {type(model).__name__}")
         self.response, self.model_text = _split_response(text, response)
+        _check_column_names(self.columns, self.model_text + " " + self.response)
         self.graph, self.shift = _residual_graph(self.model_text, self.response, output, base)
         self._bind(start or {}, fix or {}, sigma)
 
@@ -426,6 +428,21 @@ def _columns(data):
     if not columns:
         raise PointError("the data has no columns")
     return columns
+
+
+def _check_column_names(columns, text):
+    """PointError for a column the model means but cannot read: one named
+    like a function or a constant (exp, e, pi) that the model's text uses."""
+    import re
+
+    from .. import ops
+    for name in columns:
+        if (name in ops.TABLE or name in ops.ARRAY_TABLE or name in ops.CONSTANTS) and \
+                re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", text):
+            what = "the constant" if name in ops.CONSTANTS else "the function"
+            raise PointError(f"the column {name} is named like {what} {name}: the model "
+                             f"reads {what}, not the column",
+                             hint=f"rename the column (e.g. {name}_data) and use that name")
 
 
 def _split_response(text, response):

@@ -122,3 +122,13 @@ def test_bounds_hold_and_an_interior_optimum_is_unchanged():
 def test_bad_bounds(bounds, start, says):
     with pytest.raises(PointError, match=says):
         adcli.fit("a*exp(-k*x) + c", {"x": X, "y": X}, start, bounds=bounds)
+
+
+def test_a_column_named_like_a_function_or_constant_is_said():
+    with pytest.raises(PointError, match="named like the constant e"):
+        adcli.fit("a*x + e", {"x": X, "y": X, "e": X}, {"a": 1})
+    with pytest.raises(PointError, match="named like the function exp"):
+        adcli.fit("a*exp(x)", {"x": X, "y": X, "exp": X}, {"a": 1})
+    # an unused column of such a name is no matter
+    assert adcli.fit("a*x", {"x": X, "y": 2 * X, "e": X}, {"a": 1}).params["a"] == \
+        pytest.approx(2.0)
