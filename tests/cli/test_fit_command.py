@@ -123,3 +123,49 @@ def test_plot_without_matplotlib_is_a_usage_error(run_cli, data, tmp_path, monke
                      "--plot", str(tmp_path / "f.png"))
     exited(result, 2)
     assert "matplotlib" in result.stderr
+
+
+def test_the_progress_line_of_a_fit():
+    from adcli.cli.commands.fit import _progress
+    assert _progress("json") is None  # never when the output is for a program
+    from adcli.cli.views.terminal import Progress
+    line = Progress(lambda info: f"iteration {info['iteration']}").line({"iteration": 3})
+    assert line == "iteration 3"
+
+
+@pytest.mark.parametrize("text, says", [
+    ("", "no header row"),
+    ("x,y\n", "no points after the header row"),
+    ("x,y\n1,2\n3\n", "row 2"),
+    ("x,x\n1,2\n", "appears twice"),
+    ("x,my y\n1,2\n", "not a name a model can use"),
+    ("x,y\n1,nan\n", "row 1, column y"),
+    ("x,y\n1,1e999\n", "row 1, column y"),
+])
+def test_malformed_data_files(run_cli, tmp_path, text, says):
+    path = tmp_path / "bad.csv"
+    path.write_text(text)
+    result = run_cli("fit", "a*x", "--data", str(path), "--from", "a=1")
+    exited(result, 2)
+    assert says in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("text, says", [
+    ('[1, 2]', "an object of columns"),
+    ('{"x": [1, 2], "y": [1, "a"]}', "not a number"),
+    ('{"x": [1, 2', "not JSON"),
+])
+def test_malformed_json_data(run_cli, tmp_path, text, says):
+    path = tmp_path / "bad.json"
+    path.write_text(text)
+    result = run_cli("fit", "a*x", "--data", str(path), "--from", "a=1")
+    exited(result, 2)
+    assert says in result.stderr
+
+
+def test_json_data(run_cli, tmp_path):
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps({"x": X.tolist(), "y": (3 * X).tolist()}))
+    result = run_cli("fit", "a*x", "--data", str(path), "--from", "a=1", "--format", "json")
+    ok(result)
+    assert json.loads(result.stdout)["params"]["a"] == pytest.approx(3.0, rel=1e-14)

@@ -1,8 +1,10 @@
 """fit: a model fitted to the columns of a data file by nonlinear least
 squares with the exact Jacobian; the result printed however the run ended,
 and an exit code saying how it ended."""
+import contextlib
 import json
 import os
+import sys
 
 import click
 
@@ -83,10 +85,13 @@ def fit_command(model, model_file, data_file, start, response, sigma, predictor,
     for what, column in (("--sigma", sigma), ("--x", predictor)):
         if column is not None and column not in data:
             raise PointError(f"{what} {column}: no such column (columns: {', '.join(data)})")
-    result = adcli.fit(text, data, dict(start or {}), response=response, sigma=sigma,
-                       fix=dict(fix or {}), bounds=parse_bounds(bounds),
-                       output=output_name, base=base, ftol=ftol,
-                       xtol=xtol, max_evals=max_evals)
+    progress = _progress(output_format)
+    with progress if progress is not None else contextlib.nullcontext():
+        result = adcli.fit(text, data, dict(start or {}), response=response, sigma=sigma,
+                           fix=dict(fix or {}), bounds=parse_bounds(bounds),
+                           output=output_name, base=base, ftol=ftol, xtol=xtol,
+                           max_evals=max_evals,
+                           callback=None if progress is None else progress.update)
     from ..views import fit as view
     view.show(result, output_format, precision)
     errors = []
@@ -131,6 +136,17 @@ def parse_bounds(options):
                          (text != "-inf" or infinite < 0) else number(text, "a bound"))
         bounds[name.strip()] = tuple(sides)
     return bounds
+
+
+def _progress(output_format):
+    """A live line (iteration, sum of squares, evaluations) only for people:
+    table output on a terminal."""
+    from ..views.common import resolve_format
+    if resolve_format(output_format) != "table" or not sys.stderr.isatty():
+        return None
+    from ..views.terminal import Progress
+    return Progress(lambda info: f"iteration {info['iteration']}  sum of squares = "
+                                 f"{info['cost']:.10g}  evaluations {info['evaluations']}")
 
 
 def _model_text(model, model_file):

@@ -146,12 +146,14 @@ class Progress:
     """A live line on the terminal (stderr) during a run: iteration, f, |grad|.
     Throttled to ten updates a second; gone when the run ends."""
 
-    def __init__(self):
+    def __init__(self, line=None):
+        """line(info): the text of the line (default: a minimize run's)."""
         import time
 
         from rich.console import Console
         from rich.live import Live
 
+        self.line = line or _minimize_line
         self.clock = time.monotonic
         self.last = 0.0
         self.live = Live(Text(""), console=Console(stderr=True), transient=True,
@@ -168,6 +170,9 @@ class Progress:
         now = self.clock()
         if now - self.last >= 0.1:
             self.last = now
-            self.live.update(Text(f"iteration {info.iteration}  f = {info.value:.10g}  "
-                                  f"|grad| = {info.gradient_norm:.3g}  "
-                                  f"evaluations {info.evaluations}"))
+            self.live.update(Text(self.line(info)))
+
+
+def _minimize_line(info):
+    return (f"iteration {info.iteration}  f = {info.value:.10g}  "
+            f"|grad| = {info.gradient_norm:.3g}  evaluations {info.evaluations}")
