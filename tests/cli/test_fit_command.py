@@ -169,3 +169,16 @@ def test_json_data(run_cli, tmp_path):
     result = run_cli("fit", "a*x", "--data", str(path), "--from", "a=1", "--format", "json")
     ok(result)
     assert json.loads(result.stdout)["params"]["a"] == pytest.approx(3.0, rel=1e-14)
+
+
+def test_npy_data_with_named_fields(run_cli, tmp_path):
+    path = tmp_path / "d.npy"
+    np.save(path, np.rec.fromarrays([X, 3 * X], names="x,y"))
+    result = run_cli("fit", "a*x", "--data", str(path), "--from", "a=1", "--format", "json")
+    ok(result)
+    assert json.loads(result.stdout)["params"]["a"] == pytest.approx(3.0, rel=1e-14)
+    plain = tmp_path / "plain.npy"
+    np.save(plain, np.column_stack([X, X]))
+    result = run_cli("fit", "a*x", "--data", str(plain), "--from", "a=1")
+    exited(result, 2)
+    assert "no column names" in result.stderr

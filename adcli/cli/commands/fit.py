@@ -22,8 +22,9 @@ from ..streams import say
                                                              allow_dash=True),
               help="Read the model (an expression or a program) from a file.")
 @click.option("--data", "data_file", required=True, metavar="FILE",
-              help="The data: CSV with a header row naming the columns, or JSON "
-                   "{\"column\": [numbers]}; '-' reads CSV from stdin.")
+              help="The data: CSV with a header row naming the columns, JSON "
+                   "{\"column\": [numbers]}, or a structured .npy array; '-' reads CSV "
+                   "from stdin.")
 @point_parameter("--from", "start", metavar="POINT",
                  help="The parameters' starting values, by name: b1=500,b2=1e-4.")
 @click.option("--y", "response", default="y", show_default=True, metavar="COLUMN",
@@ -164,8 +165,10 @@ def _model_text(model, model_file):
 def read_data(path):
     """column name -> float64 array, from CSV with a header (or '-') or a JSON
     object of columns."""
-    text = read_text(path)
     name = display_name(path)
+    if path.lower().endswith(".npy"):
+        return _npy_columns(path, name)
+    text = read_text(path)
     if path.lower().endswith(".json"):
         return _json_columns(text, name)
     from ...points import read_csv_table
@@ -176,6 +179,26 @@ def read_data(path):
                              "use", hint="column names are letters, digits and _, not "
                              "starting with a digit")
     return {column: table[:, k].copy() for k, column in enumerate(header)}
+
+
+def _npy_columns(path, name):
+    """The fields of a structured .npy array as columns (read without pickles)."""
+    import numpy as np
+
+    try:
+        array = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as error:
+        raise PointError(f"{name}: not a .npy file adcli reads ({error})") from None
+    if array.dtype.names is None or array.ndim != 1:
+        raise PointError(f"{name}: a .npy array has no column names",
+                         hint="save a structured array (numpy.rec.fromarrays(..., names="
+                              "'x,y')), or write the data as CSV with a header row")
+    columns = {}
+    for column in array.dtype.names:
+        if array.dtype[column].kind not in "iuf":
+            raise PointError(f"{name}: the column {column} does not hold numbers")
+        columns[column] = np.asarray(array[column], dtype=np.float64)
+    return columns
 
 
 def _json_columns(text, name):
