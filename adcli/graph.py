@@ -450,15 +450,7 @@ class Graph:
             return "input " + self.variable_name(index)
         if op == _CONSTANT:
             return _constant_text(self.initial_values[index])
-        operands = [self.operand_text(a) for a in self.args[index]]
-        if op.array:
-            return _array_node_text(op, operands)
-        if op.kind == "infix":
-            separator = op.symbol if op.symbol in ("*", "**") else f" {op.symbol} "
-            return separator.join(operands)
-        if op.kind == "prefix":
-            return op.symbol + operands[0]
-        return f"{op.name}({', '.join(operands)})"
+        return op_text(op, [self.operand_text(a) for a in self.args[index]])
 
     def node_source(self, index):
         start, end = self.spans[index]
@@ -479,6 +471,19 @@ def count_text(count, noun, plural=None):
     if count == 1:
         return f"{count} {noun}"
     return f"{count} {plural or noun + ('es' if noun.endswith(('s', 'x', 'ch', 'sh')) else 's')}"
+
+
+def op_text(op, operands):
+    """What op computes, written with these operand texts: x4 + x5, sin(x2),
+    A @ x, v1[1:], sum(v2, axis=0)."""
+    if op.array:
+        return _array_node_text(op, operands)
+    if op.kind == "infix":
+        separator = op.symbol if op.symbol in ("*", "**") else f" {op.symbol} "
+        return separator.join(operands)
+    if op.kind == "prefix":
+        return op.symbol + operands[0]
+    return f"{op.name}({', '.join(operands)})"
 
 
 def _array_node_text(op, operands):

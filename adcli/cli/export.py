@@ -81,15 +81,25 @@ def _escape(text):
 
 def to_mermaid(explanation, max_nodes=None):
     steps, collapsed = _kept(explanation, max_nodes)
+    nodes = [(step.node, _label(step), bool(step.inputs)) for step in steps]
+    edges = [(source, target, None if source == "collapsed" else _short(edge.partial))
+             for source, target, edge in _edges(steps, collapsed)]
+    return mermaid(nodes, collapsed, edges)
+
+
+def mermaid(nodes, collapsed, edges):
+    """A Mermaid flowchart: nodes (id, label with \\n breaks, is an op: a
+    rounded box), the count of collapsed nodes, edges (source, target, the
+    text on the arrow or None)."""
     lines = ["flowchart LR"]
-    for step in steps:
-        label = _label(step).replace("\\n", "<br/>").replace('"', "#quot;")
-        shape = ('["', '"]') if not step.inputs else ('("', '")')
-        lines.append(f"  {step.node}{shape[0]}{label}{shape[1]}")
+    for node, label, is_op in nodes:
+        label = label.replace("\\n", "<br/>").replace('"', "#quot;")
+        shape = ('("', '")') if is_op else ('["', '"]')
+        lines.append(f"  {node}{shape[0]}{label}{shape[1]}")
     if collapsed:
         lines.append(f'  collapsed["{collapsed} earlier nodes collapsed (--max-nodes)"]')
-    for source, target, edge in _edges(steps, collapsed):
-        arrow = "-->" if source == "collapsed" else f'-- "{_short(edge.partial)}" -->'
+    for source, target, text in edges:
+        arrow = f'-- "{text.replace(chr(34), "#quot;")}" -->' if text else "-->"
         lines.append(f"  {source} {arrow} {target}")
     return "\n".join(lines) + "\n"
 

@@ -181,20 +181,10 @@ def compare_arrays(graph, point, wrt=None, max_entries=None):
     on large data, see COMPARE_BUDGET)."""
     import numpy as np
 
-    from ..array_results import flat_labels
     from ..engine import arrays
 
-    graph = graph.for_arrays()  # max(x) of one argument: the reduction
-    wrt = tuple(graph.variables if wrt is None else wrt)
-    point = [arrays._as_value(v) for v in point]
-    values = arrays.forward(graph, point)
+    graph, wrt, point, values, index, shapes, labels = _array_setup(graph, point, wrt)
     value = values[graph.output]
-    if np.shape(value) != ():
-        from ..errors import ShapeError
-        raise ShapeError(f"compare needs a scalar output; this one has shape {np.shape(value)}")
-    index = graph.variable_index()
-    shapes = {name: np.shape(point[index[name]]) for name in wrt}
-    labels = flat_labels(wrt, shapes)
     total = len(labels)
     if max_entries is None:
         size = sum(int(np.size(v)) for v in point) or 1
@@ -229,6 +219,29 @@ def compare_arrays(graph, point, wrt=None, max_entries=None):
                            tuple(shown), dict(zip(graph.variables, point)), float(value),
                            methods, wrt=wrt, shapes=shapes, entries=total,
                            compared=list(positions), note=note)
+
+
+def _array_setup(graph, point, wrt):
+    """What compare and sweep start from on an array graph: the graph for
+    arrays (max(x) the reduction), wrt, the point, the values (a scalar
+    output, else ShapeError), the variable index, the wrt shapes and one
+    label per wrt entry."""
+    import numpy as np
+
+    from ..array_results import flat_labels
+    from ..engine import arrays
+
+    graph = graph.for_arrays()
+    wrt = tuple(graph.variables if wrt is None else wrt)
+    point = [arrays._as_value(v) for v in point]
+    values = arrays.forward(graph, point)
+    if np.shape(values[graph.output]) != ():
+        from ..errors import ShapeError
+        raise ShapeError("compare needs a scalar output; this one has shape "
+                         f"{np.shape(values[graph.output])}")
+    index = graph.variable_index()
+    shapes = {name: np.shape(point[index[name]]) for name in wrt}
+    return graph, wrt, point, values, index, shapes, flat_labels(wrt, shapes)
 
 
 def _compared_positions(total, limit):
@@ -345,20 +358,10 @@ def sweep_arrays(graph, point, wrt=None, steps=SWEEP_STEPS, max_entries=MAX_SWEP
     (evenly spaced, first and last included)."""
     import numpy as np
 
-    from ..array_results import flat_labels
     from ..engine import arrays
 
-    graph = graph.for_arrays()
-    wrt = tuple(graph.variables if wrt is None else wrt)
-    point = [arrays._as_value(v) for v in point]
-    values = arrays.forward(graph, point)
+    graph, wrt, point, values, index, shapes, labels = _array_setup(graph, point, wrt)
     base = values[graph.output]
-    if np.shape(base) != ():
-        from ..errors import ShapeError
-        raise ShapeError(f"compare needs a scalar output; this one has shape {np.shape(base)}")
-    index = graph.variable_index()
-    shapes = {name: np.shape(point[index[name]]) for name in wrt}
-    labels = flat_labels(wrt, shapes)
     positions = _compared_positions(len(labels), max_entries)
     exact_all = np.concatenate([np.ravel(g) for g in arrays.gradient(graph, values, wrt)] or
                                [np.zeros(0)])

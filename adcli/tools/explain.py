@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from .. import api, points
 from ..engine import reverse
 from ..engine.nonfinite import scalar_text
+from ..graph import op_text
+from ..ops import param_text
 
 #: enumerate the paths of an input only when it has at most this many
 MAX_PATHS = 64
@@ -496,46 +498,13 @@ def _operand(graph, node):
     return graph.node_names()[node]
 
 
-def _index_text(spec):
-    from .. import ops
-
-    return ", ".join(ops._param_text(item) if isinstance(item, slice) else str(item)
-                     for item in spec)
-
-
-def _call_text(op, operands):
-    """What an op node computes, written with these operands."""
-    params = dict(op.params)
-    if op.array:
-        if op.name == "matmul":
-            return f"{operands[0]} @ {operands[1]}"
-        if op.name == "transpose":
-            return f"{operands[0]}.T"
-        if op.name == "index":
-            return f"{operands[0]}[{_index_text(params.get('index', ()))}]"
-        if op.name == "stack":
-            return "[" + ", ".join(operands) + "]"
-        if op.name in ("zeros", "ones"):
-            return f"{op.name}({', '.join(map(str, params.get('shape', ())))})"
-        if op.name == "eye":
-            return f"eye({params.get('n', 1)})"
-        shown = [f"{k}={v}" for k, v in op.params if v is not None]
-        return f"{op.name}({', '.join(list(operands) + shown)})"
-    if op.kind == "infix":
-        separator = op.symbol if op.symbol in ("*", "**") else f" {op.symbol} "
-        return separator.join(operands)
-    if op.kind == "prefix":
-        return op.symbol + operands[0]
-    return f"{op.name}({', '.join(operands)})"
-
-
 def array_node_text(graph, node):
     """What a node computes: "A @ x", "v5[1:]", "sum(v6, axis=0)", "input A"."""
     if graph.is_variable(node):
         return "input " + graph.variable_name(node)
     if graph.is_constant(node):
         return _operand(graph, node)
-    return _call_text(graph.ops[node], [_operand(graph, a) for a in graph.args[node]])
+    return op_text(graph.ops[node], [_operand(graph, a) for a in graph.args[node]])
 
 
 def _letters(op, count=None):
@@ -562,7 +531,7 @@ def generic_text(op):
         return f"{out} = {op.name}(x1, x2, ...)"
     if op.name == "index" and op.array:
         return f"{out} = x[i]"
-    return f"{out} = " + _call_text(op, list(args))
+    return f"{out} = " + op_text(op, list(args))
 
 
 def _op_title(op):
@@ -663,7 +632,7 @@ def _array_rules(graph, node, shapes, active):
                 formula = formulas[k]
                 mapping = dict(zip(letters, operands))
                 mapping[out] = me
-                index = _index_text(dict(op.params).get("index", ())) \
+                index = param_text(dict(op.params).get("index", ())) \
                     if op.name == "index" else None
                 here = _instantiate(formula, mapping, index)
             rules.append(ArrayRule(names[a], me, formula, here))

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import api
-from ..errors import AdcliError, DomainError, ExpressionError, PointError
+from ..errors import DomainError, ExpressionError, PointError
 
 #: the names the residual program adds (users' names never start with _fit_)
 _MODEL, _RESIDUAL = "_fit_model", "_fit_residual"
@@ -480,10 +480,3 @@ def _residual_graph(model, response, output, base):
                 f"\n{_RESIDUAL} = _fit_response - ({model_name})\n")
     graph = api.parse(program, base=base).select(_RESIDUAL).for_arrays()
     return graph, (len(_MODEL) + 3 if single else 0)
-
-
-def require_columns(header, names, what):
-    """AdcliError naming a --y/--sigma/--x column the data does not have."""
-    for name in names:
-        if name is not None and name not in header:
-            raise AdcliError(f"{what} {name}: no such column (columns: {', '.join(header)})")

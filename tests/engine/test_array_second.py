@@ -12,7 +12,7 @@ from adcli import ops
 from adcli.engine import array_second, arrays
 from adcli.errors import ShapeError
 
-from engine.test_arrays import Tape
+from array_tapes import Tape
 from test_array_ops import SAMPLES
 
 RNG = np.random.default_rng(4242)

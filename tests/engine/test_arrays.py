@@ -11,43 +11,10 @@ import pytest
 from adcli import ops
 from adcli.engine import arrays, scalar
 from adcli.errors import DomainError, ShapeError
-from adcli.language.parser import new_builder
+from array_tapes import Tape
 
 RNG = np.random.default_rng(2026)
 H = 1e-6
-
-
-class Tape:
-    """Builds a graph node by node: t.var("x"), t("matmul", a, b),
-    t.elementwise("exp", a), then t.build(out)."""
-
-    def __init__(self, source="f"):
-        self.builder = new_builder(source)
-        self.source = source
-
-    def _span(self, text):
-        start = self.source.find(text) if text else -1
-        return (0, len(self.source)) if start < 0 else (start, start + len(text))
-
-    def var(self, name):
-        return self.builder.variable(name, self._span(name))
-
-    def const(self, value):
-        return self.builder.constant(value, (0, 0))
-
-    def __call__(self, name, *args, at=None, **params):
-        op = ops.ARRAY_TABLE[name]
-        if params:
-            op = ops.with_params(op, **params)
-        return self.builder.apply(op, tuple(args), self._span(at))
-
-    def elementwise(self, name, *args, at=None):
-        return self.builder.apply(ops.TABLE[name], tuple(args), self._span(at))
-
-    def build(self, *outputs):
-        for out in outputs:
-            self.builder.expressions.append((out, 0, len(self.source)))
-        return self.builder.build()
 
 
 def value_of(graph, point, output=None):

@@ -121,18 +121,8 @@ def array_dot(explanation, max_nodes=None):
 
 def array_mermaid(explanation, max_nodes=None):
     steps, collapsed = _array_kept(explanation, max_nodes)
-    lines = ["flowchart LR"]
-    for step in steps:
-        label = _array_label(step).replace("\\n", "<br/>").replace('"', "#quot;")
-        shape = ('["', '"]') if not step.op else ('("', '")')
-        lines.append(f"  {step.node}{shape[0]}{label}{shape[1]}")
-    if collapsed:
-        lines.append(f'  collapsed["{collapsed} earlier nodes collapsed (--max-nodes)"]')
-    for source, target, rule in _array_edges(steps, collapsed):
-        rule = rule.replace('"', "#quot;")
-        arrow = f'-- "{rule}" -->' if rule else "-->"
-        lines.append(f"  {source} {arrow} {target}")
-    return "\n".join(lines) + "\n"
+    nodes = [(step.node, _array_label(step), bool(step.op)) for step in steps]
+    return export.mermaid(nodes, collapsed, list(_array_edges(steps, collapsed)))
 
 
 def array_json(explanation, max_nodes=None):

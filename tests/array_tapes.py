@@ -1,6 +1,7 @@
-"""Array graphs built by hand for the tools' tests (until the language parses
-arrays): Tape("sum(A @ x)") then t.var("A"), t("matmul", a, b),
-t.elementwise("exp", a), t.build(out); and the graphs the tests share."""
+"""Array graphs built node by node, for the engine's and the tools' tests
+(exact control of the tape, below the language): Tape("sum(A @ x)") then
+t.var("A"), t("matmul", a, b), t.elementwise("exp", a), t.build(out); and
+the graphs the tests share."""
 import numpy as np
 
 from adcli import ops
