@@ -1,6 +1,6 @@
 """The NIST StRD nonlinear regression problems fitted by scipy (and adcli fit).
 
-For every packaged problem (adcli.workloads.nist.available()) and both of
+For each of the 27 problems (adcli.workloads.nist.PROBLEMS) and both of
 NIST's starts, each method fits the model with the exact Jacobian (adcli's
 Jacobian of the residual vector, on the arrays), and the table reports
 
@@ -11,7 +11,12 @@ Jacobian of the residual vector, on the arrays), and the table reports
     se      the same for the standard errors (scipy: s^2 (J'J)^-1 from the
             Jacobian at the solution, s^2 = RSS/(n-p), as curve_fit computes)
     nfev    evaluations of the residual vector
-    njev    evaluations of the Jacobian
+    njev    evaluations of the Jacobian (each method's count includes the
+            Jacobian at the solution that its standard errors use)
+    ms      wall time of the run (one run: a rough figure)
+
+adcli's note gives its gradient evaluations (J^T r by one reverse sweep,
+which its last steps use instead of new Jacobians).
 
 Methods: scipy.optimize.least_squares method "lm" and "trf", and curve_fit,
 each with scipy's default settings and with every tolerance 1e-15 (ftol,
@@ -28,6 +33,7 @@ import os
 import platform
 import subprocess
 import sys
+import time
 import warnings
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
@@ -136,7 +142,8 @@ def adcli_fit_run(problem, start):
         return None
     result = fit(problem.model, problem.data(), start, response=problem.response)
     return (dict(result.params), dict(result.stderr), result.evaluations,
-            result.jacobian_evaluations)
+            result.jacobian_evaluations,
+            f"{getattr(result, 'gradient_evaluations', 0)} gradients, {result.reason}")
 
 
 METHODS = {
@@ -166,18 +173,20 @@ def digits(found, certified):
 
 
 def run_one(method, problem, start):
-    """(digits of the parameters, digits of the standard errors, nfev, njev, note)."""
+    """(digits of the parameters, digits of the standard errors, nfev, njev, ms, note)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        began = time.perf_counter()
         try:
             with np.errstate(all="ignore"):
                 outcome = method(problem, start)
         except Exception as error:  # a failed fit is a row of the table, not a crash
-            return None, None, None, None, f"{type(error).__name__}: {error}"[:60]
+            return None, None, None, None, None, f"{type(error).__name__}: {error}"[:60]
+        ms = 1e3 * (time.perf_counter() - began)
     if outcome is None:
         return None
     params, stderr, nfev, njev, *note = outcome
-    return (digits(params, problem.certified), digits(stderr, problem.stderr), nfev, njev,
+    return (digits(params, problem.certified), digits(stderr, problem.stderr), nfev, njev, ms,
             note[0][:60] if note else "")
 
 
@@ -192,8 +201,6 @@ def header_lines():
     return [f"# bench/fit.py: NIST StRD nonlinear regression, commit {commit}",
             f"# python {platform.python_version()}, numpy {np.__version__}, "
             f"scipy {scipy.__version__}, adcli.fit {'present' if hasattr(adcli, 'fit') else 'absent'}",
-            f"# problems packaged: {len(nist.available())} of {len(nist.PROBLEMS)}; missing: "
-            + ", ".join(n for n in nist.PROBLEMS if n not in nist.available()),
             "# digits: -log10(max relative error vs certified), capped at 15; "
             "se: the same for the standard errors;",
             "# lm/trf: scipy.optimize.least_squares, cf: curve_fit; 15: ftol=xtol=gtol=1e-15; "
@@ -205,7 +212,7 @@ def main(argv=None):
     parser.add_argument("--problem", action="append", choices=nist.PROBLEMS,
                         help="only this problem (repeatable)")
     args = parser.parse_args(argv)
-    names = [n for n in nist.available() if not args.problem or n in args.problem]
+    names = [n for n in nist.PROBLEMS if not args.problem or n in args.problem]
     methods = dict(METHODS)
     if hasattr(adcli, "fit"):
         methods["adcli"] = adcli_fit_run
@@ -239,21 +246,37 @@ def main(argv=None):
     print()
     print("## every run")
     print(f"{'dataset':10s} {'start':>5s} {'method':7s} {'digits':>6s} {'se':>5s} "
-          f"{'nfev':>6s} {'njev':>6s}  note")
-    for name, _, index, label, d, se, nfev, njev, note in rows:
+          f"{'nfev':>6s} {'njev':>6s} {'ms':>7s}  note")
+    for name, _, index, label, d, se, nfev, njev, ms, note in rows:
         print(f"{name:10s} {index:>5d} {label:7s} {_shown(d):>6s} {_shown(se):>5s} "
-              f"{'-' if nfev is None else nfev:>6} {'-' if njev is None else njev:>6}  {note}")
+              f"{'-' if nfev is None else nfev:>6} {'-' if njev is None else njev:>6} "
+              f"{'-' if ms is None else f'{ms:.1f}':>7s}  {note}")
 
     print()
-    print("## per method: runs with at least 4 / 6 digits of every parameter, "
-          "median digits, total nfev / njev")
+    print("## per method: runs with at least 4 / 6 digits of every parameter, with 4 digits "
+          "of every standard error, median digits, total nfev / njev, total ms")
     for label in labels:
         mine = [r for r in rows if r[3] == label]
         ds = [r[4] if r[4] is not None else 0.0 for r in mine]
+        se4 = sum(r[5] is not None and r[5] >= 4 for r in mine)
         print(f"{label:7s} {sum(d >= 4 for d in ds):>3d} / {sum(d >= 6 for d in ds):>3d} "
-              f"of {len(mine):>3d}   median {float(np.median(ds)):5.1f}   "
-              f"nfev {sum(r[6] or 0 for r in mine):>7d}   njev {sum(r[7] or 0 for r in mine):>7d}")
+              f"of {len(mine):>3d}   se4 {se4:>3d}   median {float(np.median(ds)):5.1f}   "
+              f"nfev {sum(r[6] or 0 for r in mine):>7d}   njev {sum(r[7] or 0 for r in mine):>7d}"
+              f"   ms {sum(r[8] or 0 for r in mine):>8.0f}")
+    if "adcli" in labels:
+        _against_lm(table, names)
 
+
+def _against_lm(table, names):
+    """adcli against lm on the runs where both reach 6 digits: Jacobian evaluations."""
+    both = [(table[(n, k, "adcli")], table[(n, k, "lm")]) for n in names for k in (1, 2)
+            if (n, k, "adcli") in table and all(
+                table[(n, k, m)][4] is not None and table[(n, k, m)][4] >= 6
+                for m in ("adcli", "lm"))]
+    more = [f"{a[0]}-{a[2]} ({a[7]} > {b[7]})" for a, b in both if a[7] > b[7]]
+    print(f"\n## adcli against lm where both reach 6 digits: {len(both)} runs, njev "
+          f"{sum(a[7] for a, _ in both)} against {sum(b[7] for _, b in both)}; runs with more: "
+          f"{len(more)} {' '.join(more)}")
 
 if __name__ == "__main__":
     main()

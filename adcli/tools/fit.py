@@ -50,6 +50,7 @@ class FitResult:
     iterations: int
     evaluations: int
     jacobian_evaluations: int
+    gradient_evaluations: int  # J^T r by one reverse sweep (the last digits)
     method: str
     names: tuple  # every parameter, in the model's order
     free: tuple  # the parameters fitted (not fixed)
@@ -82,7 +83,8 @@ def fit(model, data, start, *, response="y", sigma=None, fix=None, bounds=None,
     result = lsq.least_squares(
         lambda q: problem.residuals(box.outer(q)),
         lambda q: problem.jacobian(box.outer(q)) * box.slope(q),
-        box.inner(problem.x0), ftol=ftol, xtol=xtol, gtol=gtol, max_evals=max_evals,
+        box.inner(problem.x0), gradient=lambda q: problem.gradient(box.outer(q)) * box.slope(q),
+        floor=problem.rounding(), ftol=ftol, xtol=xtol, gtol=gtol, max_evals=max_evals,
         callback=callback)
     if box.active:  # the statistics in the parameters' own coordinates
         x = box.outer(result.x)
@@ -99,6 +101,18 @@ def _quiet(method):
     return quiet
 
 
+def _gradient(graph, values, seed, wrt):
+    """seed^T d(output)/d(wrt) by one reverse sweep, the seed in the shape the
+    output broadcasts to: J^T r when the seed is the residuals."""
+    from ..engine import arrays
+
+    output = values[graph.output]
+    seed = arrays.unbroadcast(np, seed, np.shape(output))
+    adjoints = arrays.backward(graph, values, seed=seed, wrt=wrt, keep=False)
+    index = graph.variable_index()
+    return np.array([float(np.sum(adjoints[graph.var_nodes[index[n]]])) for n in wrt])
+
+
 def fit_in_program(graph, model, response, start, **settings):
     """Fit a program's definition ``model`` to its definition (or data)
     ``response``, the data loaded in the program itself (load("y.csv")):
@@ -110,7 +124,8 @@ def fit_in_program(graph, model, response, start, **settings):
     first = problem.residuals(problem.x0)
     if not np.isfinite(first).all():
         raise problem.diagnose(problem.x0)
-    solved = lsq.least_squares(problem.residuals, problem.jacobian, problem.x0, **settings)
+    solved = lsq.least_squares(problem.residuals, problem.jacobian, problem.x0,
+                               gradient=problem.gradient, floor=problem.rounding(), **settings)
     return problem.result(solved)
 
 
@@ -137,11 +152,26 @@ class ProgramFit:
         self.x0 = np.array([float(start[n]) for n in self.names])
         self.fixed, self.sigma, self.n = {}, None, self.observed.size
         self.response, self.model_text, self.graph = response, model, self.model_graph
-        self.evaluations = self.jacobian_evaluations = 0
+        self.evaluations = self.jacobian_evaluations = self.gradient_evaluations = 0
+        self._last = None
 
     def _model(self, x):
+        """The forward values at x; the last ones are kept for gradient(x)."""
         from ..engine import arrays
-        return arrays.forward(self.model_graph, [float(v) for v in x])
+        key = tuple(map(float, x))
+        if self._last is None or self._last[0] != key:
+            self._last = (key, arrays.forward(self.model_graph, list(key)))
+        return self._last[1]
+
+    def gradient(self, x):
+        """J^T r, r = observed - model: one reverse sweep of the model."""
+        self.gradient_evaluations += 1
+        values = self._model(x)
+        fitted = np.broadcast_to(values[self.model_graph.output], self.observed.shape)
+        return _gradient(self.model_graph, values, fitted - self.observed, self.names)
+
+    def rounding(self):
+        return float(np.finfo(np.float64).eps * np.linalg.norm(self.observed))
 
     def residuals(self, x):
         self.evaluations += 1
@@ -306,7 +336,8 @@ class FitProblem:
         self.slots = [index[n] for n in self.free]
         for name, value in self.fixed.items():
             self.point[index[name]] = value
-        self.evaluations = self.jacobian_evaluations = 0
+        self.evaluations = self.jacobian_evaluations = self.gradient_evaluations = 0
+        self._last = None
 
     def _at(self, x):
         point = list(self.point)
@@ -315,8 +346,29 @@ class FitProblem:
         return point
 
     def _values(self, x):
+        """The forward values at x; the last ones are kept for gradient(x)."""
         from ..engine import arrays
-        return arrays.forward(self.graph, self._at(x))
+        key = tuple(map(float, x))
+        if self._last is None or self._last[0] != key:
+            self._last = (key, arrays.forward(self.graph, self._at(x)))
+        return self._last[1]
+
+    def rounding(self):
+        """The norm of the rounding of the weighted response in float64 (eps |y|),
+        the floor under what a fit can resolve."""
+        response = self._weighted(self._response_values(self.x0))
+        return float(np.finfo(np.float64).eps * np.linalg.norm(response))
+
+    def gradient(self, x):
+        """J^T r of the weighted residuals: one reverse sweep seeded with the
+        residuals (the gradient of half the sum of squares), on the values of
+        the last evaluation when it was at x."""
+        self.gradient_evaluations += 1
+        values = self._values(x)
+        seed = np.asarray(self._weighted(values[self.graph.output]), dtype=np.float64)
+        if self.sigma is not None:
+            seed = seed / self.sigma
+        return _gradient(self.graph, values, seed, self.free)
 
     def _weighted(self, vector):
         vector = np.broadcast_to(np.asarray(vector, dtype=np.float64), (self.n,))
@@ -389,6 +441,7 @@ class FitProblem:
             n=self.n, converged=solved.converged, reason=solved.reason,
             message=solved.message, iterations=solved.iterations,
             evaluations=self.evaluations, jacobian_evaluations=self.jacobian_evaluations,
+            gradient_evaluations=self.gradient_evaluations,
             method=solved.method, names=self.names, free=self.free, fixed=self.fixed,
             condition=float(stats.condition),
             deficient=tuple(self.free[k] for k in stats.deficient),

@@ -18,6 +18,21 @@ user guide), step by step:
   never under 0.1), above 0.75 (or when par = 0) it becomes twice the step.
   A step is accepted when the ratio is at least 1e-4.
 
+The last digits (ours, beyond MINPACK), with the Jacobian evaluations they
+save:
+
+- at each new Jacobian, when the full Gauss-Newton step predicts a relative
+  reduction of at most ``ftol``, or changes ``J z`` by no more than the
+  data's rounding (``floor``, eps |y|, times ``NOISE_FLOOR``), that step is
+  taken (unless it raises the cost beyond rounding) and the run ends with
+  the Jacobian at hand (``final_step``; ``jacobian_at`` says where it was
+  evaluated);
+- given ``gradient`` (J^T r, one reverse sweep), once a full Gauss-Newton
+  step was accepted with a predicted reduction below ``REFINE_START`` or a
+  step below ``REFINE_STEP`` relative to x, further steps solve
+  (J0^T J0) z = J(x)^T r(x) with the last factorization, while they shrink
+  by half and lower the cost (``refine``); the next Jacobian then decides.
+
 Stopping tests (``reason``; all but the last two mean converged):
 
 - ``"ftol"``: both the actual and the predicted relative reduction of the
@@ -86,6 +101,15 @@ NOISE_PREDICTED = 1e-10
 #: solves NIST BoxBOD and MGH09 from their first (far) start, where 100 jumps
 #: onto a plateau (exp(-b2 x) underflows: a zero gradient) as scipy's lm does
 FACTOR = 10.0
+#: the Gauss-Newton predicted relative reduction, or relative step, below which the
+#: last digits are sought with gradients and the last Jacobian kept (``refine``),
+#: at most REFINE_STEPS steps before a new Jacobian
+REFINE_START = 1e-3
+REFINE_STEP = 1e-6
+REFINE_STEPS = 20
+#: a refinement step whose |J z| is at most NOISE_FLOOR times ``floor`` (the norm of
+#: the residuals' rounding, eps |y|) ends the run: the data's rounding hides the rest
+NOISE_FLOOR = 10.0
 
 MESSAGES = {
     "ftol": "the sum of squares cannot be reduced by more than ftol (relative)",
@@ -114,6 +138,10 @@ class LeastSquaresResult:
     iterations: int
     evaluations: int
     jacobian_evaluations: int
+    gradient_evaluations: int = 0
+    #: where ``jacobian`` was evaluated: x, or the point before a last
+    #: Gauss-Newton step taken without a new Jacobian (``final_step``)
+    jacobian_at: np.ndarray = None
     method: str = METHOD
 
 
@@ -293,6 +321,15 @@ def _lm_parameter(r, perm, diag, qtb, delta, par):
     return par, x
 
 
+def _gauss_newton_from_gradient(r, perm, g):
+    """The step z solving (J^T J) z = g, given J P = Q R and the gradient g = J^T r,
+    and |J z| (the norm of r's projection on J's range when g is exact)."""
+    w = _solve_lower_transposed(r, g[perm])
+    z = np.empty(g.size)
+    z[perm] = _solve_upper(r, w)
+    return z, float(np.linalg.norm(w))
+
+
 def _square(r, n):
     """R padded with zero rows to n x n (when there are fewer residuals than parameters)."""
     if r.shape[0] == n:
@@ -304,17 +341,28 @@ def _square(r, n):
 
 # ---------------------------------------------------------------- the solver
 
+def _norm(r):
+    """|r|, inf when r is not finite or its norm overflows (a trial to reject)."""
+    with np.errstate(over="ignore"):
+        return float(np.linalg.norm(r)) if _finite(r) else math.inf
+
+
 def _finite(a):
-    return bool(np.isfinite(np.sum(a))) or bool(np.all(np.isfinite(a)))
+    with np.errstate(over="ignore", invalid="ignore"):  # a sum of huge finite numbers
+        return bool(np.isfinite(np.sum(a))) or bool(np.all(np.isfinite(a)))
 
 
-def least_squares(fun, jac, x0, *, ftol=None, xtol=None, gtol=0.0, max_evals=None, callback=None):
+def least_squares(fun, jac, x0, *, gradient=None, floor=0.0, ftol=None, xtol=None, gtol=0.0,
+                  max_evals=None, callback=None):
     """Minimize sum(fun(x)**2) by Levenberg-Marquardt (MINPACK lmder) with jac(x).
 
     fun(x) -> residual vector (m,); jac(x) -> its Jacobian (m, n); x0 (n,).
+    ``gradient(x)`` -> J(x)^T fun(x), when given, is used for the last digits
+    (see ``refine``; at points where fun was just evaluated), and ``floor``
+    is the norm of the residuals' rounding (eps |y|: 0 for none known).
     ``callback(info)`` sees each accepted iteration (a dict with iteration,
-    x, cost, evaluations, jacobian_evaluations) and stops the run by
-    returning True.  Never raises on non-finite values: the result says
+    x, cost, evaluations, jacobian_evaluations, gradient_evaluations) and
+    stops the run by returning True.  Never raises on non-finite values: the result says
     ``reason="nonfinite"``.  fun and jac get a fresh array each call; what
     they return is copied (a reused output buffer is safe).
     """
@@ -324,7 +372,7 @@ def least_squares(fun, jac, x0, *, ftol=None, xtol=None, gtol=0.0, max_evals=Non
     x = np.array(x0, dtype=float).reshape(-1)
     n = x.size
     max_evals = 200 * (n + 1) if max_evals is None else int(max_evals)
-    state = {"evaluations": 0, "jacobians": 0, "iterations": 0}
+    state = {"evaluations": 0, "jacobians": 0, "gradients": 0, "iterations": 0}
 
     def residuals_at(point):
         state["evaluations"] += 1
@@ -334,7 +382,7 @@ def least_squares(fun, jac, x0, *, ftol=None, xtol=None, gtol=0.0, max_evals=Non
         state["jacobians"] += 1
         return np.array(jac(point.copy()), dtype=float).reshape(m, n)
 
-    def finish(x, r, j, reason):
+    def finish(x, r, j, reason, at=None):
         if reason == "no-progress" and state.get("saturated"):
             reason = "saturated"
         if j is None:
@@ -343,7 +391,83 @@ def least_squares(fun, jac, x0, *, ftol=None, xtol=None, gtol=0.0, max_evals=Non
         return LeastSquaresResult(
             x=x, residuals=r, jacobian=j, cost=cost, converged=reason in CONVERGED,
             reason=reason, message=MESSAGES[reason], iterations=state["iterations"],
-            evaluations=state["evaluations"], jacobian_evaluations=state["jacobians"])
+            evaluations=state["evaluations"], jacobian_evaluations=state["jacobians"],
+            gradient_evaluations=state["gradients"], jacobian_at=x if at is None else at)
+
+    def accepted(x, fnorm):
+        """Count an accepted iteration; True when the callback stops the run."""
+        state["iterations"] += 1
+        return callback is not None and bool(callback({
+            "iteration": state["iterations"], "x": x.copy(), "cost": fnorm ** 2,
+            "evaluations": state["evaluations"], "jacobian_evaluations": state["jacobians"],
+            "gradient_evaluations": state["gradients"]}))
+
+    def refine(x, r, fnorm, rsq, perm, diag, previous):
+        """Quasi-Newton steps with the exact gradient and the last Jacobian's
+        factorization: solve (J0^T J0) z = J(x)^T r(x) with J0 P = Q R kept.
+
+        Taken once a full Gauss-Newton step was accepted with a small
+        predicted reduction, while the steps shrink: the gradient J^T r is
+        one reverse sweep, not a Jacobian, and with the current gradient the
+        fixed point is the true stationary point (a chord step J0^+ r(x)
+        would stop where J0^T r = 0, wrong when the residuals are large).
+        Each step must be at most half the previous one and lower the cost,
+        or, below NOISE_PREDICTED, not raise it beyond rounding. The run
+        never stops here: the caller's next Jacobian tests convergence
+        (``final_step``). Returns (x, r, fnorm, stopped by the callback).
+        """
+        if np.any(np.diag(rsq) == 0.0):
+            return x, r, fnorm, False
+        for _ in range(REFINE_STEPS):
+            state["gradients"] += 1
+            g = np.asarray(gradient(x.copy()), dtype=float).reshape(n)
+            if not _finite(g):
+                break
+            z, projected = _gauss_newton_from_gradient(rsq, perm, g)
+            predicted = (projected / fnorm) ** 2 if fnorm != 0.0 else 0.0
+            pnorm = float(np.linalg.norm(diag * z))
+            if pnorm > 0.5 * previous or state["evaluations"] >= max_evals:
+                break
+            trial = x - z
+            if np.array_equal(trial, x):
+                break
+            r_trial = residuals_at(trial)
+            fnorm1 = _norm(r_trial)
+            noise = predicted <= NOISE_PREDICTED and fnorm1 <= fnorm * (1.0 + NOISE_PREDICTED)
+            if not (fnorm1 < fnorm or noise):
+                break
+            x, r, fnorm, previous = trial, r_trial, fnorm1, pnorm
+            if accepted(x, fnorm):
+                return x, r, fnorm, True
+            if predicted <= ftol or projected <= NOISE_FLOOR * floor:
+                break
+        return x, r, fnorm, False
+
+    def final_step(x, r, fnorm, rsq, perm, diag, qtf):
+        """With a fresh Jacobian whose full Gauss-Newton step predicts a relative
+        reduction of at most ftol, or changes J z by no more than the data's
+        rounding, the run ends: x is stationary to what float64 resolves. The
+        step is taken unless it raises the cost beyond rounding (the linear
+        model is exact at that scale: x then has about twice the digits), and the
+        Jacobian at hand serves the statistics (it differs from the one at the
+        new x in digits they do not show). Returns (x, r, reason), or None
+        when the run goes on."""
+        projected = float(np.linalg.norm(qtf))
+        if fnorm == 0.0:
+            return None
+        if projected ** 2 <= ftol * fnorm ** 2:
+            reason = "ftol"
+        elif projected <= NOISE_FLOOR * floor:
+            reason = "no-progress"
+        else:
+            return None
+        _, p = _lm_parameter(rsq, perm, diag, qtf, math.inf, 0.0)
+        trial = x - p
+        r_trial = residuals_at(trial)
+        fnorm1 = _norm(r_trial)
+        if fnorm1 <= fnorm * (1.0 + NOISE_PREDICTED):
+            x, r = trial, r_trial
+        return x, r, reason
 
     r = residuals_at(x)
     m = r.size
@@ -383,6 +507,9 @@ def least_squares(fun, jac, x0, *, ftol=None, xtol=None, gtol=0.0, max_evals=Non
         if gnorm <= gtol:
             return finish(x, r, j, "saturated" if saturated else "gtol")
         diag = np.maximum(diag, colnorms)
+        last = final_step(x, r, fnorm, rsq, perm, diag, qtf)
+        if last is not None:
+            return finish(last[0], last[1], j, last[2], at=x)
         while True:
             par, p = _lm_parameter(rsq, perm, diag, qtf, delta, par)
             step = -p
@@ -393,7 +520,7 @@ def least_squares(fun, jac, x0, *, ftol=None, xtol=None, gtol=0.0, max_evals=Non
             if np.array_equal(trial, x):
                 return finish(x, r, j, "no-progress")
             r_trial = residuals_at(trial)
-            fnorm1 = float(np.linalg.norm(r_trial)) if _finite(r_trial) else math.inf
+            fnorm1 = _norm(r_trial)
             actred = 1.0 - (fnorm1 / fnorm) ** 2 if 0.1 * fnorm1 < fnorm else -1.0
             # predicted reduction from the model |J p + r|^2 with the LM term
             jp = rsq @ step[perm]
@@ -419,11 +546,7 @@ def least_squares(fun, jac, x0, *, ftol=None, xtol=None, gtol=0.0, max_evals=Non
                 r = r_trial
                 xnorm = float(np.linalg.norm(diag * x))
                 fnorm = fnorm1
-                state["iterations"] += 1
-                if callback is not None and callback({
-                        "iteration": state["iterations"], "x": x.copy(), "cost": fnorm ** 2,
-                        "evaluations": state["evaluations"],
-                        "jacobian_evaluations": state["jacobians"]}):
+                if accepted(x, fnorm):
                     return finish(x, r, jacobian_at(x, m), "callback")
             # MINPACK's test, or: the full Gauss-Newton step (par = 0) predicts a
             # relative reduction below ftol.  prered is computed accurately
@@ -463,6 +586,11 @@ def least_squares(fun, jac, x0, *, ftol=None, xtol=None, gtol=0.0, max_evals=Non
                 return finish(x, r, jx, reason)
             if ratio >= 1e-4:
                 break
+        if gradient is not None and par == 0.0 and ratio >= 0.75 and (
+                prered <= REFINE_START or pnorm <= REFINE_STEP * xnorm):
+            x, r, fnorm, stopped = refine(x, r, fnorm, rsq, perm, diag, pnorm)
+            if stopped:
+                return finish(x, r, jacobian_at(x, m), "callback")
 
 
 # ---------------------------------------------------------------- statistics

@@ -2,8 +2,8 @@
 
 The 27 datasets of https://www.itl.nist.gov/div898/strd/nls/nls_main.shtml,
 in NIST's order (lower, average, then higher difficulty). Each .dat file under
-nist/ is NIST's text (nist/README.md says which are verbatim and which are
-missing); `load` reads it by content, not by line number. The models are
+nist/ is NIST's text (nist/README.md says where it came from); `load` reads it
+by content, not by line number. The models are
 translated from NIST's notation (`exp[...]`, `arctan`, `**`) to adcli's
 expression syntax by hand in the table below, with parameters b1..bk and the
 predictor x (x1, x2 for Nelson, whose response is log(y)).
@@ -102,23 +102,14 @@ class NistProblem:
 
 
 def path(name):
-    """The packaged .dat file of a problem (it may be missing: nist/README.md)."""
+    """The packaged .dat file of a problem."""
     _check_name(name)
     return resources.files(__package__).joinpath("nist", f"{name}.dat")
 
 
-def available():
-    """The problems whose .dat file is packaged, in NIST's order."""
-    return tuple(name for name in PROBLEMS if path(name).is_file())
-
-
 def load(name):
     """Parse the packaged NIST file of `name` into a NistProblem."""
-    file = path(name)
-    if not file.is_file():
-        raise FileNotFoundError(f"the NIST file {name}.dat is not packaged "
-                                f"(see adcli/workloads/nist/README.md)")
-    return parse(file.read_text(encoding="ascii"), name)
+    return parse(path(name).read_text(encoding="ascii"), name)
 
 
 def _check_name(name):
