@@ -11,11 +11,17 @@ from ..files import FileError, OutputFile
 
 class IterationLog:
     """Writes one row per iteration (iteration, f, grad_norm, step,
-    evaluations, then x): CSV, or JSON lines for a .jsonl/.json name."""
+    evaluations, then x): CSV, or JSON lines for a .jsonl/.json name.
+    ``columns``: (column, attribute of the iteration record) pairs, for runs
+    that report other numbers (solve: residual_norm, ...)."""
 
-    def __init__(self, path, variables):
+    MINIMIZE = (("f", "value"), ("grad_norm", "gradient_norm"), ("step", "step"),
+                ("evaluations", "evaluations"))
+
+    def __init__(self, path, variables, columns=MINIMIZE):
         self.path = path
         self.variables = list(variables)
+        self.columns = columns
         self.json = os.fspath(path).lower().endswith((".jsonl", ".json", ".ndjson"))
         self.file = None  # made at the first row: a run that never starts leaves nothing
 
@@ -24,21 +30,22 @@ class IterationLog:
         if not self.json:
             self.writer = csv.writer(self.file, lineterminator="\n")
             # x[name]: brackets keep variables named f or step apart from the columns
-            self.writer.writerow(["iteration", "f", "grad_norm", "step", "evaluations"]
+            self.writer.writerow(["iteration"] + [column for column, _ in self.columns]
                                  + [f"x[{name}]" for name in self.variables])
 
     def __call__(self, info):
         if self.file is None:
             self._open()
+        cells = [(column, getattr(info, attribute)) for column, attribute in self.columns]
         if self.json:
-            row = {"iteration": info.iteration, "f": _finite(info.value),
-                   "grad_norm": _finite(info.gradient_norm), "step": _finite(info.step),
-                   "evaluations": info.evaluations,
+            row = {"iteration": info.iteration,
+                   **{c: v if isinstance(v, int) else _finite(v) for c, v in cells},
                    "x": dict(zip(self.variables, map(_finite, info.x)))}
             self.file.write(json.dumps(row) + "\n")
         else:
-            self.writer.writerow([info.iteration, repr(info.value), repr(info.gradient_norm),
-                                  repr(info.step), info.evaluations] + [repr(v) for v in info.x])
+            self.writer.writerow([info.iteration] + [v if isinstance(v, int) else repr(v)
+                                                     for _, v in cells]
+                                 + [repr(v) for v in info.x])
 
     def close(self):
         """Put the file in place, with every row written so far; FileError if

@@ -182,21 +182,21 @@ class Objective:
                 or DomainError("f or its gradient is not finite", self.graph.source))
 
 
-class ArrayObjective(Objective):
-    """The Objective of an array graph: x is the wrt variables' entries
-    flattened in C order, one after the other; the data keep their values."""
+class Unknowns:
+    """The unknowns of an array problem as one flat float64 vector (their
+    entries in C order, one variable after the other) and back; the other
+    variables (data) keep their values."""
 
-    def __init__(self, graph, point, wrt, maximize, max_evals):
-        super().__init__(graph, maximize, max_evals)
-        from ..engine import arrays
+    def __init__(self, graph, point, wrt):
+        import numpy as np
 
-        self.arrays = arrays
+        self.np = np
         self.point = list(point)
         index = graph.variable_index()
         self.slots = [index[name] for name in wrt]
         self.wrt = wrt
-        self.shapes = [self.np.shape(point[k]) for k in self.slots]
-        self.sizes = [int(self.np.prod(s, dtype=self.np.int64)) for s in self.shapes]
+        self.shapes = [np.shape(point[k]) for k in self.slots]
+        self.sizes = [int(np.prod(s, dtype=np.int64)) for s in self.shapes]
 
     def start(self):
         return self.np.concatenate([self.np.ravel(self.point[k]) for k in self.slots]
@@ -211,11 +211,53 @@ class ArrayObjective(Objective):
             at += size
         return out
 
-    def _point(self, x):
+    def point_at(self, x):
+        """Every variable's value, the unknowns' from x."""
         point = list(self.point)
         for k, value in zip(self.slots, self.unpack(x).values()):
             point[k] = value
         return point
+
+    def labels(self):
+        """x[0], A[0,1]: the label of each entry of x."""
+        from ..array_results import flat_labels
+        return flat_labels(self.wrt, dict(zip(self.wrt, self.shapes)))
+
+
+def unknowns_and_data(graph, x0, at):
+    """(graph for arrays, every variable's value, the unknowns' names): the
+    names of x0 are the unknowns (positional: the variables in order), those
+    of ``at`` the data."""
+    from .. import array_api, array_values
+
+    if isinstance(x0, str):
+        x0 = array_values.parse_array_point_text(x0)
+    if isinstance(at, str):
+        at = array_values.parse_array_point_text(at)
+    if not isinstance(x0, Mapping):
+        if at:
+            raise AdcliError("with data (at=), name the unknowns of the start: x=...")
+        x0 = dict(zip(graph.variables, x0 if isinstance(x0, (list, tuple)) else [x0]))
+    both = dict(at or {})
+    twice = sorted(set(both).intersection(x0))
+    if twice:
+        raise AdcliError(f"{twice[0]} is given both as data and as a start")
+    both.update(x0)
+    return array_api.bind(graph, both, wrt=list(x0))
+
+
+class ArrayObjective(Objective):
+    """The Objective of an array graph over its Unknowns."""
+
+    def __init__(self, graph, point, wrt, maximize, max_evals):
+        super().__init__(graph, maximize, max_evals)
+        from ..engine import arrays
+
+        self.arrays = arrays
+        self.unknowns = Unknowns(graph, point, wrt)
+        self.wrt = wrt
+        self.start, self.unpack = self.unknowns.start, self.unknowns.unpack
+        self._point = self.unknowns.point_at
 
     def __call__(self, x):
         if self.evaluations >= self.max_evals:
@@ -245,26 +287,11 @@ class ArrayObjective(Objective):
 
 
 def _array_objective(graph, x0, at, output, maximize, max_evals):
-    """(objective, the start x, the unknowns' names) of an array problem:
-    the names of x0 are the unknowns, those of ``at`` the data."""
-    from .. import array_api, array_values
-
+    """(objective, the start x, the graph) of an array problem: the names of
+    x0 are the unknowns, those of ``at`` the data."""
     if output is not None:
         graph = graph.select(output)
-    if isinstance(x0, str):
-        x0 = array_values.parse_array_point_text(x0)
-    if isinstance(at, str):
-        at = array_values.parse_array_point_text(at)
-    if not isinstance(x0, Mapping):
-        if at:
-            raise AdcliError("with data (at=), name the unknowns of the start: x=...")
-        x0 = dict(zip(graph.variables, x0 if isinstance(x0, (list, tuple)) else [x0]))
-    both = dict(at or {})
-    twice = sorted(set(both).intersection(x0))
-    if twice:
-        raise AdcliError(f"{twice[0]} is given both as data and as a start")
-    both.update(x0)
-    graph, point, wrt = array_api.bind(graph, both, wrt=list(x0))
+    graph, point, wrt = unknowns_and_data(graph, x0, at)
     graph.output  # noqa: B018 (one output, or its error)
     objective = ArrayObjective(graph, point, wrt, maximize, max_evals)
     return objective, objective.start(), graph
@@ -338,8 +365,7 @@ def _is_array_problem(graph, x0, at):
 
 
 def _labels(objective):
-    from ..array_results import flat_labels
-    return flat_labels(objective.wrt, dict(zip(objective.wrt, objective.shapes)))
+    return objective.unknowns.labels()
 
 
 def resolve_method(method, n):

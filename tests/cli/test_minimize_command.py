@@ -441,7 +441,7 @@ def test_piped_output_has_no_escapes_and_no_progress(run_cli, output_format):
 
 
 def test_progress_only_for_a_table_on_a_terminal(monkeypatch):
-    from adcli.cli.commands import minimize
+    from adcli.cli.runs import live_progress
 
     class Terminal(io.StringIO):
         def isatty(self):
@@ -450,11 +450,11 @@ def test_progress_only_for_a_table_on_a_terminal(monkeypatch):
     monkeypatch.setattr(sys, "stdout", Terminal())
     monkeypatch.setattr(sys, "stderr", Terminal())
     for output_format in ("json", "csv", "plain"):
-        assert minimize._progress(output_format) is None
-    assert minimize._progress(None) is not None  # table, the default on a terminal
-    assert minimize._progress("table") is not None
+        assert live_progress(output_format) is None
+    assert live_progress(None) is not None  # table, the default on a terminal
+    assert live_progress("table") is not None
     monkeypatch.setattr(sys, "stderr", io.StringIO())  # stderr piped
-    assert minimize._progress("table") is None
+    assert live_progress("table") is None
 
 
 def test_table_piped_is_readable(run_cli):

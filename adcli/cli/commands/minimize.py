@@ -1,21 +1,18 @@
 """minimize: a run with its live progress line, trace file and plot, the
 result printed whatever ended it, and an exit code saying how it ended."""
+import contextlib
 import dataclasses
-import signal
-import sys
-import threading
 
 import click
 
-from ... import files
 from ...errors import AdcliError
 from .. import artifacts
 from ..app import ExitStatus, cli, finish, report_error
 from ..inputs import load_graph
 from ..options import (ExpressionCommand, expression_input, output_name_option,
                        output_options, point_parameter)
+from ..runs import StopOnInterrupt, file_errors, live_progress
 from ..streams import say
-from ..views.common import resolve_format
 
 
 @cli.command("minimize", cls=ExpressionCommand)
@@ -101,8 +98,8 @@ def minimize_command(expr, expr_file, exprs, variables, start, at, output_name, 
     history = History(keep_path=len(labels) == 2) if plot_file else None
     log = artifacts.IterationLog(trace_file, labels) if trace_file else None
     finish_trace = log.close if log is not None else None
-    progress = _progress(output_format)
-    interrupt = _StopOnInterrupt()
+    progress = live_progress(output_format)
+    interrupt = StopOnInterrupt()
 
     def callback(info):
         if history is not None:
@@ -114,7 +111,7 @@ def minimize_command(expr, expr_file, exprs, variables, start, at, output_name, 
         return interrupt.requested
 
     try:
-        with interrupt, progress if progress is not None else _nothing():
+        with interrupt, progress if progress is not None else contextlib.nullcontext():
             result = adcli.minimize(
                 graph, start, at=at, variables=variables, method=method, maximize=maximize,
                 gtol=gtol, ftol=ftol,
@@ -122,17 +119,17 @@ def minimize_command(expr, expr_file, exprs, variables, start, at, output_name, 
                 line_search=line_search, momentum=momentum, beta1=beta1, beta2=beta2,
                 memory=memory, callback=callback)
     except BaseException:  # the iterations done are kept, whatever ended the run
-        for error in _file_errors(finish_trace):
+        for error in file_errors(finish_trace):
             report_error(click.get_current_context(), error)
         raise
-    errors = _file_errors(finish_trace)
+    errors = file_errors(finish_trace)
     if result.reason == "callback":  # only Ctrl-C stops it so
         result = dataclasses.replace(result, reason="interrupted",
                                      message="interrupted (Ctrl-C): the point reached")
     from ..views import minimize as view
     view.show(result, output_format, precision)
     if plot_file:  # after the result, which a failing or interrupted plot cannot lose
-        errors += _file_errors(lambda: artifacts.plot_run(plot_file, history,
+        errors += file_errors(lambda: artifacts.plot_run(plot_file, history,
                                                               None if arrays else graph))
     _exit_for(result, errors)
 
@@ -153,41 +150,6 @@ def _labels(graph, start, at):
     return flat_labels(wrt, shapes)
 
 
-def _file_errors(*steps):
-    """Run the steps that finish output files (None for none); their
-    FileErrors are returned, to report after the result."""
-    errors = []
-    for step in steps:
-        try:
-            if step is not None:
-                step()
-        except files.FileError as error:
-            errors.append(error)
-    return errors
-
-
-class _StopOnInterrupt:
-    """While minimizing: a first Ctrl-C ends the run after the current
-    iteration, its result printed (exit 130); a second one stops at once."""
-
-    requested = False
-    previous = None
-
-    def __enter__(self):
-        if threading.current_thread() is threading.main_thread():
-            self.previous = signal.signal(signal.SIGINT, self._request)
-        return self
-
-    def _request(self, signum, frame):
-        self.requested = True
-        signal.signal(signal.SIGINT, self.previous or signal.default_int_handler)
-
-    def __exit__(self, *exc):
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
-        return False
-
-
 def _require_method_settings(method, n, given):
     """A setting of another method is a usage error, never silently ignored."""
     from ...tools import optimize
@@ -198,23 +160,7 @@ def _require_method_settings(method, n, given):
             wrong[0], method, chosen, n, spell=lambda name: "--" + name.replace("_", "-")))
 
 
-def _progress(output_format):
-    """A live display only for people: table output on a terminal."""
-    if resolve_format(output_format) != "table" or not sys.stderr.isatty():
-        return None
-    from ..views.terminal import Progress
-    return Progress()
-
-
-class _nothing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-
-def _exit_for(result, file_errors=()):
+def _exit_for(result, errors=()):
     """The run's status (a file that could not be written makes it 1), its
     diagnostics on stderr."""
     status = ExitStatus.OK
@@ -229,4 +175,4 @@ def _exit_for(result, file_errors=()):
         say(f"warning: not converged: {result.message} "
             f"(|grad| = {result.gradient_norm:.3g})")
         status = ExitStatus.NOT_CONVERGED
-    finish(status, file_errors)
+    finish(status, errors)
