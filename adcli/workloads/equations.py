@@ -16,13 +16,15 @@ Every text ends with ``output F1, F2, ..., Fn``: the outputs are the
 equations, the variables x1..xn the unknowns (the practical systems name
 theirs: ``theta1``, ``E``, ...).  ``x0`` is the standard start and
 ``start(factor)`` the start MINPACK's test uses for factor 1, 10, 100.
-``roots`` lists roots known in closed form (a set of them where the roots
-are many); a root known only numerically is in ``note``.
+``roots`` lists the MINPACK systems' roots known in closed form (some of
+them where the roots are many); a root known only numerically is in
+``note``.  The practical systems list their reference roots, closed form or
+computed to rounding, each note saying which and how.
 
 Where MGH's least-squares problem has residuals r1..rm with m = n (most of
-them), the system is r = 0.  Wood and Watson have no root there (Watson's
-minimum is not zero; Wood's residuals are 6 for 4 unknowns): MINPACK solves
-their gradient systems instead, and so do these texts (see their notes).
+them), the system is r = 0, in MINPACK's order.  Wood's residuals (m = 6)
+and Watson's (m = 31, minimum above zero) are not square systems: MINPACK
+solves their gradient systems instead, and so do these texts (see notes).
 
 Scalable systems have builders (``watson(n)``, ``chebyquad(n)``, ...);
 ``SYSTEMS`` holds one System per (problem, n) that MINPACK's hybrj test runs.
@@ -136,8 +138,9 @@ def wood():
         (-3, -1, -3, -1), roots=[(1, 1, 1, 1)],
         note="MGH 14 as MINPACK poses it: the stationarity conditions of Wood's "
              "function (its gradient, the x1 and x3 components halved); the root "
-             "(1, 1, 1, 1) is the minimum, and the function's other stationary "
-             "points (a saddle near (-0.97, 0.95, -0.97, 0.95)) are roots too.")
+             "(1, 1, 1, 1) is the minimum; the function's other stationary points, "
+             "saddles near (-0.96797, 0.94714, -0.96952, 0.95125) and (-0.031251, "
+             "0.16597, -0.031258, 0.18426) (found numerically), are roots too.")
 
 
 def helical_valley():
