@@ -1,0 +1,402 @@
+"""Powell's hybrid method (MINPACK hybrj) on the systems hybrj was tested on.
+
+Truth: the Moré-Garbow-Hillstrom systems (ACM TOMS 7, 1981, and MINPACK's
+test driver) written here in numpy with hand-derived Jacobians (checked
+against complex-step derivatives), their known roots, closed forms, and
+scipy's root(method="hybr") with the same exact Jacobian where installed.
+
+``python tests/tools/test_hybrid.py`` (with scipy installed) prints the
+table of systems x start factor: solved, evaluations of F and J for hybrid
+and for scipy's hybr.
+"""
+import math
+
+import numpy as np
+import pytest
+
+from adcli.tools.hybrid import (
+    CONVERGED, MESSAGES, METHOD, METHOD_AFTER_STALL, HybridResult, hybrid)
+
+EPS = float(np.finfo(float).eps)
+
+
+# ---------------------------------------------------------------- the systems
+
+def rosenbrock(x):
+    return np.array([10 * (x[1] - x[0] ** 2), 1 - x[0]])
+
+
+def rosenbrock_jac(x):
+    return np.array([[-20 * x[0], 10.0], [-1.0, 0.0]])
+
+
+def powell_badly_scaled(x):
+    return np.array([1e4 * x[0] * x[1] - 1, np.exp(-x[0]) + np.exp(-x[1]) - 1.0001])
+
+
+def powell_badly_scaled_jac(x):
+    return np.array([[1e4 * x[1], 1e4 * x[0]], [-np.exp(-x[0]), -np.exp(-x[1])]])
+
+
+def powell_singular(x):
+    return np.array([x[0] + 10 * x[1], math.sqrt(5) * (x[2] - x[3]), (x[1] - 2 * x[2]) ** 2,
+                     math.sqrt(10) * (x[0] - x[3]) ** 2])
+
+
+def powell_singular_jac(x):
+    a, b = x[1] - 2 * x[2], x[0] - x[3]
+    s5, s10 = math.sqrt(5), math.sqrt(10)
+    return np.array([[1.0, 10.0, 0, 0], [0, 0, s5, -s5], [0, 2 * a, -4 * a, 0],
+                     [2 * s10 * b, 0, 0, -2 * s10 * b]])
+
+
+def wood(x):
+    """The gradient (halved) of Wood's function, as in MINPACK's test driver."""
+    x1, x2, x3, x4 = x
+    return np.array([-200 * x1 * (x2 - x1 ** 2) - (1 - x1),
+                     200 * (x2 - x1 ** 2) + 20.2 * (x2 - 1) + 19.8 * (x4 - 1),
+                     -180 * x3 * (x4 - x3 ** 2) - (1 - x3),
+                     180 * (x4 - x3 ** 2) + 20.2 * (x4 - 1) + 19.8 * (x2 - 1)])
+
+
+def wood_jac(x):
+    x1, x2, x3, x4 = x
+    return np.array([[600 * x1 ** 2 - 200 * x2 + 1, -200 * x1, 0, 0],
+                     [-400 * x1, 220.2, 0, 19.8],
+                     [0, 0, 540 * x3 ** 2 - 180 * x4 + 1, -180 * x3],
+                     [0, 19.8, -360 * x3, 200.2]])
+
+
+def _theta(x1, x2):
+    base = np.arctan(x2 / x1) / (2 * math.pi) if x1 != 0 else 0.25 * np.sign(x2)
+    return base + 0.5 if np.real(x1) < 0 else base
+
+
+def helical_valley(x):
+    return np.array([10 * (x[2] - 10 * _theta(x[0], x[1])),
+                     10 * (np.sqrt(x[0] ** 2 + x[1] ** 2) - 1), x[2]])
+
+
+def helical_valley_jac(x):
+    r2 = x[0] ** 2 + x[1] ** 2
+    r = math.sqrt(r2)
+    c = 100 / (2 * math.pi * r2)
+    return np.array([[c * x[1], -c * x[0], 10.0], [10 * x[0] / r, 10 * x[1] / r, 0],
+                     [0, 0, 1.0]])
+
+
+def brown_almost_linear(x):
+    n = x.size
+    f = x + np.sum(x) - (n + 1)
+    f[-1] = np.prod(x) - 1
+    return f
+
+
+def brown_almost_linear_jac(x):
+    n = x.size
+    j = np.ones((n, n)) + np.eye(n)
+    j[-1] = [np.prod(np.delete(x, k)) for k in range(n)]
+    return j
+
+
+def _bvp_grid(n):
+    h = 1.0 / (n + 1)
+    return h, h * np.arange(1, n + 1)
+
+
+def discrete_bvp(x):
+    h, t = _bvp_grid(x.size)
+    padded = np.concatenate([[0], x, [0]])
+    return 2 * x - padded[:-2] - padded[2:] + h ** 2 * (x + t + 1) ** 3 / 2
+
+
+def discrete_bvp_jac(x):
+    n = x.size
+    h, t = _bvp_grid(n)
+    j = np.diag(2 + 1.5 * h ** 2 * (x + t + 1) ** 2)
+    j -= np.eye(n, k=1) + np.eye(n, k=-1)
+    return j
+
+
+def broyden_tridiagonal(x):
+    padded = np.concatenate([[0], x, [0]])
+    return (3 - 2 * x) * x - padded[:-2] - 2 * padded[2:] + 1
+
+
+def broyden_tridiagonal_jac(x):
+    n = x.size
+    return np.diag(3 - 4 * x) - np.eye(n, k=-1) - 2 * np.eye(n, k=1)
+
+
+def trigonometric(x):
+    n = x.size
+    i = np.arange(1, n + 1)
+    return n - np.sum(np.cos(x)) + i * (1 - np.cos(x)) - np.sin(x)
+
+
+def trigonometric_jac(x):
+    n = x.size
+    i = np.arange(1, n + 1)
+    return np.tile(np.sin(x), (n, 1)) + np.diag(i * np.sin(x) - np.cos(x))
+
+
+# name: (F, J, standard start)
+SYSTEMS = {
+    "rosenbrock": (rosenbrock, rosenbrock_jac, [-1.2, 1.0]),
+    "powell-singular": (powell_singular, powell_singular_jac, [3.0, -1.0, 0.0, 1.0]),
+    "powell-badly-scaled": (powell_badly_scaled, powell_badly_scaled_jac, [0.0, 1.0]),
+    "wood": (wood, wood_jac, [-3.0, -1.0, -3.0, -1.0]),
+    "helical-valley": (helical_valley, helical_valley_jac, [-1.0, 0.0, 0.0]),
+    "brown-almost-linear": (brown_almost_linear, brown_almost_linear_jac, [0.5] * 10),
+    "discrete-bvp": (discrete_bvp, discrete_bvp_jac,
+                     list(_bvp_grid(10)[1] * (_bvp_grid(10)[1] - 1))),
+    "broyden-tridiagonal": (broyden_tridiagonal, broyden_tridiagonal_jac, [-1.0] * 10),
+    "trigonometric": (trigonometric, trigonometric_jac, [0.1] * 10),
+}
+FACTORS = (1, 10, 100)
+RUNS = [(name, factor) for name in SYSTEMS for factor in FACTORS]
+
+
+def start(name, factor):
+    return factor * np.array(SYSTEMS[name][2], dtype=float)
+
+
+def solved(fun, x0, x):
+    """The issue's criterion: ||F|| at most 1e-8 of its value at the start."""
+    return float(np.linalg.norm(fun(x))) <= 1e-8 * float(np.linalg.norm(fun(x0)))
+
+
+def run(name, factor, **kw):
+    fun, jac, _ = SYSTEMS[name]
+    return hybrid(fun, jac, start(name, factor), **kw)
+
+
+def complex_step(fun, x):
+    h = 1e-30
+    cols = []
+    for k in range(x.size):
+        z = x.astype(complex)
+        z[k] += 1j * h
+        cols.append(np.imag(fun(z)) / h)
+    return np.column_stack(cols)
+
+
+@pytest.mark.parametrize("name", list(SYSTEMS))
+def test_hand_jacobians_match_complex_steps(name):
+    fun, jac, x0 = SYSTEMS[name]
+    rng = np.random.default_rng(3)
+    x = np.asarray(x0) + rng.uniform(0.1, 0.5, len(x0))
+    np.testing.assert_allclose(jac(x), complex_step(fun, x), rtol=1e-13, atol=1e-13)
+
+
+# ---------------------------------------------------------------- the test set
+
+def powell_badly_scaled_root():
+    """x2 by bisection on exp(-1e-4 / x2) + exp(-x2) = 1.0001 (expm1 keeps the
+    digits the sum near 1 would cancel), x1 = 1e-4 / x2."""
+    def g(x2):
+        return math.expm1(-1e-4 / x2) + math.exp(-x2) - 1e-4
+
+    lo, hi = 1.0, 20.0  # g(lo) > 0 > g(hi)
+    while True:
+        mid = 0.5 * (lo + hi)
+        if mid in (lo, hi):
+            break
+        lo, hi = (mid, hi) if g(mid) > 0 else (lo, mid)
+    return [1e-4 / lo, lo]
+
+
+#: the roots the standard starts lead to (Wood's start reaches a saddle of the
+#: Wood function, checked by F alone below)
+KNOWN_ROOTS = {
+    "rosenbrock": [1.0, 1.0],
+    "helical-valley": [1.0, 0.0, 0.0],
+    "powell-badly-scaled": powell_badly_scaled_root(),
+}
+
+
+#: how far rounding in F lets x be from the root: F2 of Powell's badly scaled system
+#: has rounding 1e-16 and dF2/dx2 = -exp(-x2) = -1.1e-4, so x2 is known to ~1e-12
+ROOT_RTOL = {"powell-badly-scaled": 1e-12}
+
+
+@pytest.mark.parametrize("name", list(KNOWN_ROOTS))
+def test_known_roots_to_full_accuracy(name):
+    res = run(name, 1)
+    assert res.converged, (res.reason, res.residual_norm)
+    np.testing.assert_allclose(res.x, KNOWN_ROOTS[name], rtol=ROOT_RTOL.get(name, 4 * EPS),
+                               atol=1e-300)
+
+
+@pytest.mark.parametrize("name,factor", RUNS)
+def test_result_is_consistent(name, factor):
+    fun, jac, _ = SYSTEMS[name]
+    res = run(name, factor)
+    assert isinstance(res, HybridResult) and res.method in (METHOD, METHOD_AFTER_STALL)
+    np.testing.assert_array_equal(res.residuals, fun(res.x))
+    assert res.residual_norm == pytest.approx(float(np.linalg.norm(fun(res.x))), rel=1e-15)
+    # the Jacobian is the exact one where it says, never a Broyden update
+    np.testing.assert_array_equal(res.jacobian, jac(res.jacobian_at))
+    assert res.converged == (res.reason in CONVERGED)
+    assert res.message == MESSAGES[res.reason]
+    assert 1 <= res.jacobian_evaluations <= res.evaluations
+    if res.converged:
+        assert solved(fun, start(name, factor), res.x)
+
+
+def test_converged_runs_from_the_standard_starts():
+    """Every standard-start run except the trigonometric one (a known local
+    minimum of ||F||, f = 2.795e-5 in MGH's table) and Powell's singular
+    function (a singular root: ||F|| falls to 1e-35 but x only to 1e-18)."""
+    for name in SYSTEMS:
+        res = run(name, 1)
+        if name in ("trigonometric", "powell-singular"):
+            assert not res.converged
+            assert res.residual_norm < (6e-3 if name == "trigonometric" else 1e-30)
+        else:
+            assert res.converged, (name, res.reason)
+
+
+def test_scipy_hybr_side_by_side():
+    """Every run scipy's hybr solves (same exact Jacobian) is solved here, with no
+    more Jacobian evaluations on most."""
+    optimize = pytest.importorskip("scipy.optimize")
+    fewer_or_equal = 0
+    for name, factor in RUNS:
+        fun, jac, _ = SYSTEMS[name]
+        x0 = start(name, factor)
+        theirs = optimize.root(fun, x0, jac=jac, method="hybr")
+        ours = run(name, factor)
+        if solved(fun, x0, theirs.x) and np.linalg.norm(fun(theirs.x)) < 1e-6:
+            assert solved(fun, x0, ours.x), (name, factor)
+            assert np.linalg.norm(ours.residuals) <= max(np.linalg.norm(fun(theirs.x)), 1e-14)
+        fewer_or_equal += ours.jacobian_evaluations <= theirs.njev
+    assert fewer_or_equal >= 0.6 * len(RUNS)
+
+
+# ---------------------------------------------------------------- special cases
+
+def scalar(f, df):
+    return (lambda x: np.array([f(x[0])]), lambda x: np.array([[df(x[0])]]))
+
+
+def test_cos_x_minus_x_to_the_last_bit():
+    fun, jac = scalar(lambda t: math.cos(t) - t, lambda t: -math.sin(t) - 1.0)
+    res = hybrid(fun, jac, [1.0])
+    assert res.converged
+    assert abs(res.x[0] - 0.7390851332151607) <= math.ulp(0.7390851332151607)
+
+
+def test_zero_residual_at_a_singular_start():
+    fun, jac = scalar(lambda t: t * t, lambda t: 2 * t)
+    res = hybrid(fun, jac, [0.0])
+    assert res.reason == "root" and res.x[0] == 0.0
+    assert res.condition == math.inf and res.jacobian_evaluations == 1
+
+
+def test_singular_start_takes_a_step_along_the_flat_direction():
+    # J(0) = 0 and the gradient vanishes: x**2 = 1 must still be solved
+    fun, jac = scalar(lambda t: t * t - 1.0, lambda t: 2 * t)
+    res = hybrid(fun, jac, [0.0])
+    assert res.converged and abs(res.x[0]) == pytest.approx(1.0, rel=1e-15)
+
+
+def test_inconsistent_linear_system_is_a_local_minimum():
+    fun = lambda x: np.array([x[0] + x[1], x[0] + x[1] - 1.0])
+    jac = lambda x: np.ones((2, 2))
+    res = hybrid(fun, jac, [0.0, 0.0])
+    assert res.reason == "local-minimum" and not res.converged
+    assert "converged to a local minimum of ||F|| that is not a root" in res.message
+    # the least-squares point: x1 + x2 = 1/2, ||F|| = 1/sqrt(2)
+    assert res.x.sum() == pytest.approx(0.5, rel=1e-12)
+    assert res.residual_norm == pytest.approx(math.sqrt(0.5), rel=1e-12)
+    assert res.condition > 1e15
+
+
+def test_local_minimum_of_a_nonlinear_equation():
+    # x**2 + 1 = 0 has no real root; ||F|| is smallest at 0
+    fun, jac = scalar(lambda t: t * t + 1.0, lambda t: 2 * t)
+    res = hybrid(fun, jac, [1.5])
+    assert res.reason == "local-minimum", res.reason
+    assert abs(res.x[0]) < 1e-6
+
+
+def test_nonfinite_start_and_nonfinite_jacobian():
+    nan_f = hybrid(lambda x: np.array([math.nan]), lambda x: np.array([[1.0]]), [1.0])
+    assert nan_f.reason == "nonfinite" and not nan_f.converged and nan_f.evaluations == 1
+    nan_j = hybrid(lambda x: np.array([x[0] - 2.0]), lambda x: np.array([[math.inf]]), [1.0])
+    assert nan_j.reason == "nonfinite" and math.isnan(nan_j.condition)
+
+
+def test_nonfinite_trial_shrinks_the_radius():
+    # Newton from 3 on log(x) jumps to x < 0, where log is nan
+    with np.errstate(invalid="ignore"):
+        fun, jac = scalar(lambda t: np.log(t), lambda t: 1.0 / t)
+        res = hybrid(fun, jac, [3.0])
+    assert res.converged and res.x[0] == pytest.approx(1.0, rel=1e-15)
+
+
+def test_callback_sees_each_accepted_step_and_stops():
+    seen = []
+
+    def callback(info):
+        seen.append(info)
+        return info["iteration"] == 3
+
+    res = run("rosenbrock", 10, callback=callback)
+    assert res.reason == "callback" and not res.converged and res.iterations == 3
+    assert [info["iteration"] for info in seen] == [1, 2, 3]
+    assert set(seen[0]) == {"iteration", "x", "residual_norm", "evaluations",
+                            "jacobian_evaluations"}
+    fun = SYSTEMS["rosenbrock"][0]
+    assert seen[-1]["residual_norm"] == pytest.approx(np.linalg.norm(fun(res.x)))
+    np.testing.assert_array_equal(seen[-1]["x"], res.x)
+
+
+def test_max_evals():
+    res = run("wood", 10, max_evals=20)
+    assert res.reason == "max-evals" and not res.converged and res.evaluations == 20
+
+
+def test_tolerance_per_equation():
+    fun, jac, _ = SYSTEMS["rosenbrock"]
+    res = hybrid(fun, jac, [-1.2, 1.0], tolerance=[1e-6, 1e-6])
+    assert res.reason == "root" and np.all(np.abs(res.residuals) <= 1e-6)
+    loose = hybrid(fun, jac, [-1.2, 1.0], tolerance=1e-3)
+    assert loose.evaluations <= res.evaluations
+
+
+def test_bad_input():
+    fun, jac, _ = SYSTEMS["rosenbrock"]
+    with pytest.raises(ValueError, match="not square"):
+        hybrid(lambda x: np.zeros(3), jac, [1.0, 2.0])
+    with pytest.raises(ValueError, match="Jacobian has shape"):
+        hybrid(fun, lambda x: np.zeros((2, 3)), [1.0, 2.0])
+    with pytest.raises(ValueError, match="tolerance"):
+        hybrid(fun, jac, [1.0, 2.0], tolerance=[1e-8] * 3)
+    with pytest.raises(ValueError, match="non-negative"):
+        hybrid(fun, jac, [1.0, 2.0], tolerance=-1.0)
+
+
+# ---------------------------------------------------------------- the table
+
+def comparison_table():
+    """Lines of system x factor: solved, nfev, njev, reason for hybrid and scipy's hybr."""
+    from scipy.optimize import root
+    lines = [f"{'system':22s} {'x0':>4s} | {'hybrid: solved nfev njev reason':40s} "
+             f"| hybr: solved nfev njev status ||F||"]
+    for name, factor in RUNS:
+        fun, jac, _ = SYSTEMS[name]
+        x0 = start(name, factor)
+        ours = hybrid(fun, jac, x0)
+        theirs = root(fun, x0, jac=jac, method="hybr")
+        lines.append(
+            f"{name:22s} {factor:4d} | {solved(fun, x0, ours.x)!s:5s} {ours.evaluations:4d} "
+            f"{ours.jacobian_evaluations:4d} {ours.reason:13s} {ours.residual_norm:9.2e} | "
+            f"{solved(fun, x0, theirs.x)!s:5s} {theirs.nfev:4d} {theirs.njev:4d} "
+            f"{theirs.status:2d} {np.linalg.norm(fun(theirs.x)):9.2e}")
+    return lines
+
+
+if __name__ == "__main__":
+    print("\n".join(comparison_table()))
