@@ -16,6 +16,7 @@ __version__ = "0.1.0"
 _LAZY = {name: "jacobians" for name in ("Jacobian", "BatchJacobian", "Hessian", "Product")}
 _LAZY.update({name: "tools.optimize" for name in ("minimize", "MinimizeResult")})
 _LAZY.update({name: "tools.fit" for name in ("fit", "FitResult")})
+_LAZY.update({name: "tools.solve" for name in ("solve", "SolveResult")})
 _LAZY.update({name: "array_results" for name in ("ArrayGradient", "ArrayJacobian",
                                                  "ArrayHessian", "ArrayProduct", "ArrayValues")})
 
