@@ -146,15 +146,16 @@ def wood():
 def helical_valley():
     # MGH's theta is atan(x2/x1)/(2 pi), plus 1/2 for x1 < 0 (MINPACK: +-1/4
     # on x1 = 0 by the sign of x2).  atan2(-x1, x2)/(2 pi) + 1/4 is the same
-    # angle with the same cut (the negative x2 axis), smooth across x1 = 0
-    # elsewhere; the starts (-1, 0, 0)*factor and the root are off the cut.
+    # angle with the same jump (across the negative x2 axis) and no division
+    # by x1; the starts (-1, 0, 0)*factor and the root are far from the jump.
     return _system(
         "helical_valley", 5,
         ["10*(x3 - 10*theta)", "10*(sqrt(x1**2 + x2**2) - 1)", "x3"], (-1, 0, 0),
         definitions=["theta = atan2(-x1, x2)/(2*pi) + 0.25"], roots=[(1, 0, 0)],
         note="MGH 7; root (1, 0, 0).  theta = atan2(-x1, x2)/(2*pi) + 1/4 equals "
-             "MGH's piecewise arctan(x2/x1)/(2*pi) (+1/2 for x1 < 0) except on its "
-             "cut, the negative x2 axis (where MINPACK takes -1/4 and this 3/4).")
+             "MGH's piecewise arctan(x2/x1)/(2*pi) (+1/2 for x1 < 0) everywhere off "
+             "the negative x2 axis, where both jump by 1; on it both give -1/4 (this "
+             "text 3/4 for x1 = -0.0).")
 
 
 # --- MINPACK 6-14: scalable ------------------------------------------------------
@@ -225,8 +226,8 @@ def chebyquad(n=5):
         equations.append(mean if i % 2 else f"{mean} + 1/{i * i - 1}")
     roots = {1: [(0.5,)], 2: [(0.5 - 0.5 / math.sqrt(3), 0.5 + 0.5 / math.sqrt(3))],
              3: [(0.5 - 0.5 / math.sqrt(2), 0.5, 0.5 + 0.5 / math.sqrt(2))]}.get(n, [])
-    has = "has no root (MINPACK's run stops at a local minimum of ||F||)" if n == 8 or n > 9 \
-        else "has roots (no closed form for n > 3)"
+    has = ("has roots (no closed form for n > 3)" if n <= 7 or n == 9 else
+           "has no root" + (" (MGH 35 report min ||F||**2 = 3.51687e-3)" if n == 8 else ""))
     return _system(
         _sized("chebyquad", n, True), 7, equations, [j / (n + 1) for j in range(1, n + 1)],
         definitions=definitions, roots=roots,
@@ -299,8 +300,8 @@ def trigonometric(n=10):
     return _system(
         _sized("trigonometric", n, False), 11, equations, [1 / n] * n,
         definitions=definitions, roots=[(0,) * n],
-        note=f"n = {n}; roots: the origin and its translates by multiples of 2*pi in "
-             "each component; from x0 solvers usually stop at a local minimum of "
+        note=f"n = {n}; roots include the origin and its translates by multiples of "
+             "2*pi in each component; from x0 solvers usually stop at a local minimum of "
              "||F|| (2.795...e-5 for ||F||**2 at n = 10, MGH 26).")
 
 
@@ -311,8 +312,8 @@ def variably_dimensioned(n=10):
     return _system(
         _sized("variably_dimensioned", n, False), 12, equations,
         [1 - j / n for j in range(1, n + 1)], definitions=definitions, roots=[(1,) * n],
-        note=f"n = {n}; the one root (1, ..., 1) (F = 0 forces x - 1 = -s k and "
-             "then s (1 + sum k**2 (1 + 2 s**2)) = 0).")
+        note=f"n = {n}; the one root (1, ..., 1): F = 0 gives x_k - 1 = -k s (1 + "
+             "2 s**2), so s = -s (1 + 2 s**2) sum k**2, hence s = 0 and x = 1.")
 
 
 def broyden_tridiagonal(n=10):
