@@ -161,8 +161,14 @@ def helical_valley():
 # --- MINPACK 6-14: scalable ------------------------------------------------------
 
 
-def _sized(name, n, several):
-    return f"{name}_{n}" if several else name
+#: the sizes MINPACK's hybrj test runs each scalable problem at
+MINPACK_SIZES = {"watson": (6, 9), "chebyquad": (5, 6, 7, 8, 9),
+                 "brown_almost_linear": (10, 30, 40), "discrete_integral_equation": (1, 10)}
+
+
+def _sized(name, n):
+    """name alone for a problem MINPACK runs at n only, else name_n."""
+    return name if MINPACK_SIZES.get(name, (10,)) == (n,) else f"{name}_{n}"
 
 
 def watson(n=9):
@@ -197,7 +203,7 @@ def watson(n=9):
     equations[0] += " + x1*(1 - 2*q)"
     equations[1] += " + q"
     return _system(
-        _sized("watson", n, True), 6, equations, [0] * n, definitions=definitions,
+        _sized("watson", n), 6, equations, [0] * n, definitions=definitions,
         note=f"n = {n}.  MGH 20's Watson function has minimum > 0 (no root of its "
              "31 residuals); MINPACK solves grad(f)/2 = 0 instead, f = sum of "
              "r_i**2 (i = 1..29, r_i = sum (j-1) x_j t_i**(j-2) - (sum x_j "
@@ -229,7 +235,7 @@ def chebyquad(n=5):
     has = ("has roots (no closed form for n > 3)" if n <= 7 or n == 9 else
            "has no root" + (" (MGH 35 report min ||F||**2 = 3.51687e-3)" if n == 8 else ""))
     return _system(
-        _sized("chebyquad", n, True), 7, equations, [j / (n + 1) for j in range(1, n + 1)],
+        _sized("chebyquad", n), 7, equations, [j / (n + 1) for j in range(1, n + 1)],
         definitions=definitions, roots=roots,
         note=f"n = m = {n}: F_i = mean over j of T_i(2 x_j - 1) minus its integral over "
              f"[0, 1] (-1/(i**2 - 1) for even i, 0 for odd).  A root is a set of nodes "
@@ -244,7 +250,7 @@ def brown_almost_linear(n=10):
     equations = [f"x{k} + s" for k in range(1, n)]
     equations.append("*".join(f"x{j}" for j in range(1, n + 1)) + " - 1")
     return _system(
-        _sized("brown_almost_linear", n, True), 8, equations, [0.5] * n,
+        _sized("brown_almost_linear", n), 8, equations, [0.5] * n,
         definitions=definitions, roots=[(1,) * n],
         note=f"n = {n}; roots (1, ..., 1) and (a, ..., a, a**(1 - n)) for the other "
              "real roots a of n a**n - (n + 1) a**(n - 1) + 1 = 0 (no closed form).")
@@ -264,7 +270,7 @@ def discrete_boundary_value(n=10):
         equations.append(f"2*x{k}{left}{right} + h**2*(x{k} + t{k} + 1)**3/2")
     h = 1 / (n + 1)
     return _system(
-        _sized("discrete_boundary_value", n, False), 9, equations,
+        _sized("discrete_boundary_value", n), 9, equations,
         [j * h * (j * h - 1) for j in range(1, n + 1)], definitions=_grid(n),
         note=f"n = {n}, h = 1/(n+1), t_k = k h; the root is the finite-difference "
              "solution (no closed form; for n = 10 see adcli.workloads.problems."
@@ -284,7 +290,7 @@ def discrete_integral_equation(n=10):
     equations = [f"x{k} + h*((1 - t{k})*L{k} + t{k}*R{k})/2" for k in range(1, n + 1)]
     h = 1 / (n + 1)
     return _system(
-        _sized("discrete_integral_equation", n, True), 10, equations,
+        _sized("discrete_integral_equation", n), 10, equations,
         [j * h * (j * h - 1) for j in range(1, n + 1)], definitions=definitions,
         note=f"n = {n}, h = 1/(n+1), t_k = k h: x_k + h/2 ((1 - t_k) sum_(j<=k) t_j "
              "(x_j + t_j + 1)**3 + t_k sum_(j>k) (1 - t_j)(x_j + t_j + 1)**3) = 0.  "
@@ -298,7 +304,7 @@ def trigonometric(n=10):
     definitions = ["c = " + _sum(f"cos(x{j})" for j in range(1, n + 1))]
     equations = [f"{n} - c + {k}*(1 - cos(x{k})) - sin(x{k})" for k in range(1, n + 1)]
     return _system(
-        _sized("trigonometric", n, False), 11, equations, [1 / n] * n,
+        _sized("trigonometric", n), 11, equations, [1 / n] * n,
         definitions=definitions, roots=[(0,) * n],
         note=f"n = {n}; roots include the origin and its translates by multiples of "
              "2*pi in each component; from x0 solvers usually stop at a local minimum of "
@@ -310,7 +316,7 @@ def variably_dimensioned(n=10):
     definitions = ["s = " + _sum(f"{j}*(x{j} - 1)" for j in range(1, n + 1))]
     equations = [f"x{k} - 1 + {k}*s*(1 + 2*s**2)" for k in range(1, n + 1)]
     return _system(
-        _sized("variably_dimensioned", n, False), 12, equations,
+        _sized("variably_dimensioned", n), 12, equations,
         [1 - j / n for j in range(1, n + 1)], definitions=definitions, roots=[(1,) * n],
         note=f"n = {n}; the one root (1, ..., 1): F = 0 gives x_k - 1 = -k s (1 + "
              "2 s**2), so s = -s (1 + 2 s**2) sum k**2, hence s = 0 and x = 1.")
@@ -324,7 +330,7 @@ def broyden_tridiagonal(n=10):
         right = f" - 2*x{k + 1}" if k < n else ""
         equations.append(f"(3 - 2*x{k})*x{k}{left}{right} + 1")
     return _system(
-        _sized("broyden_tridiagonal", n, False), 13, equations, [-1] * n,
+        _sized("broyden_tridiagonal", n), 13, equations, [-1] * n,
         note=f"n = {n}; root from x0 without a closed form (for n = 10 see "
              "adcli.workloads.problems.BROYDEN_TRIDIAGONAL_10).")
 
@@ -337,7 +343,7 @@ def broyden_banded(n=10, lower=5, upper=1):
         coupling = "".join(f" - x{j}*(1 + x{j})" for j in band)
         equations.append(f"x{k}*(2 + 5*x{k}**2) + 1{coupling}")
     return _system(
-        _sized("broyden_banded", n, False), 14, equations, [-1] * n,
+        _sized("broyden_banded", n), 14, equations, [-1] * n,
         note=f"n = {n}, ml = {lower}, mu = {upper}; root from x0 without a closed form "
              "(for n = 10 see adcli.workloads.problems.BROYDEN_BANDED_10).")
 

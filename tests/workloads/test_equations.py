@@ -19,7 +19,13 @@ from adcli.workloads import equations, problems
 
 SYSTEMS = equations.SYSTEMS
 PRACTICAL = equations.SYSTEMS_PRACTICAL
-ALL = SYSTEMS + PRACTICAL
+#: the builders at sizes outside the set
+OTHER_SIZES = (equations.watson(3), equations.chebyquad(3), equations.brown_almost_linear(5),
+               equations.discrete_boundary_value(20), equations.discrete_integral_equation(7),
+               equations.trigonometric(5), equations.variably_dimensioned(6),
+               equations.broyden_tridiagonal(7), equations.broyden_banded(12),
+               equations.bratu(8))
+ALL = SYSTEMS + PRACTICAL + OTHER_SIZES
 IDS = [s.name for s in ALL]
 
 
@@ -186,7 +192,7 @@ NUMPY = {1: _rosenbrock, 2: _powell_singular, 3: _powell_badly_scaled, 4: _wood,
 
 
 def numpy_version(system):
-    return NUMPY[system.number or system.name]
+    return NUMPY[system.number or system.name.removesuffix(f"_{system.n}")]
 
 
 def points(system, count=3, seed=0):
@@ -253,6 +259,7 @@ MINPACK_CASES = [(1, 2), (2, 4), (3, 2), (4, 4), (5, 3), (6, 6), (6, 9), (7, 5),
 def test_the_set_is_minpacks():
     assert [(s.number, s.n) for s in SYSTEMS] == MINPACK_CASES
     assert len({s.name for s in ALL}) == len(ALL)
+    assert {s.name for s in SYSTEMS} == set(equations.MINPACK_FACTORS)
     for s in ALL:
         assert s.variables == tuple(s.variables) and len(s.x0) == s.n
         assert adcli.parse(s.text, s.variables).output_names == tuple(
@@ -389,3 +396,18 @@ def test_kepler_root():
     (system, ) = [s for s in PRACTICAL if s.name == "kepler"]
     assert system.x0 == (1 - 0.9 * math.sin(1),)
     assert system.roots == ((1.0,),)
+
+
+def test_builders_name_other_sizes_by_their_size():
+    assert equations.discrete_boundary_value(20).name == "discrete_boundary_value_20"
+    assert equations.discrete_boundary_value(10).name == "discrete_boundary_value"
+    assert equations.watson(12).name == "watson_12"
+    assert equations.bratu(50).name == "bratu_50" and not equations.bratu(50).roots
+    assert equations.chebyquad(3).roots  # closed-form Chebyshev nodes for n <= 3
+
+
+@pytest.mark.parametrize("system", [equations.chebyquad(n) for n in (1, 2, 3)],
+                         ids=lambda s: s.name)
+def test_chebyquad_closed_form_roots(system):
+    for root in system.roots:
+        assert np.abs(_chebyquad(np.array(root))).max() < 1e-15
