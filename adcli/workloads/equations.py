@@ -49,7 +49,7 @@ class System:
     text: str  # adcli program text; parse with adcli.parse(text, variables)
     variables: tuple  # ("x1", ..., "xn")
     x0: tuple  # the standard start (MINPACK's initpt, factor 1)
-    roots: tuple = ()  # roots known in closed form, each a tuple in variable order
+    roots: tuple = ()  # known roots, each a tuple in variable order (module docstring)
     note: str = ""
 
     @property
@@ -140,7 +140,8 @@ def wood():
              "function (its gradient, the x1 and x3 components halved); the root "
              "(1, 1, 1, 1) is the minimum; the function's other stationary points, "
              "saddles near (-0.96797, 0.94714, -0.96952, 0.95125) and (-0.031251, "
-             "0.16597, -0.031258, 0.18426) (found numerically), are roots too.")
+             "0.16597, -0.031258, 0.18426) (found numerically), are roots too; "
+             "MINPACK's own hybrj1 runs end at the first saddle.")
 
 
 def helical_valley():
@@ -207,10 +208,10 @@ def watson(n=9):
         note=f"n = {n}.  MGH 20's Watson function has minimum > 0 (no root of its "
              "31 residuals); MINPACK solves grad(f)/2 = 0 instead, f = sum of "
              "r_i**2 (i = 1..29, r_i = sum (j-1) x_j t_i**(j-2) - (sum x_j "
-             "t_i**(j-1))**2 - 1, t_i = i/29) + x1**2 + (x2 - x1**2 - 1)**2.  Its "
-             "root from x0 is f's minimizer (no closed form; for n = 6, 9 see "
-             "adcli.workloads.problems.WATSON_MINIMA).  x0 = 0: the factor-10 and "
-             "-100 starts are (10, ..., 10) and (100, ..., 100).")
+             "t_i**(j-1))**2 - 1, t_i = i/29) + x1**2 + (x2 - x1**2 - 1)**2.  f's "
+             "minimizer is a root (no closed form; for n = 6, 9 see "
+             "adcli.workloads.problems.WATSON_MINIMA).  x0 = 0: the factor 10 and "
+             "100 starts are (10, ..., 10) and (100, ..., 100).")
 
 
 def chebyquad(n=5):
@@ -350,20 +351,13 @@ def broyden_banded(n=10, lower=5, upper=1):
 
 #: the (problem, n) pairs of MINPACK's hybrj test, in its order; its driver
 #: runs factors 1, 10, 100 except: Powell badly scaled 1, 10; Watson 1, 10;
-#: Chebyquad 8 and 9, Brown 30 and 40: factor 1 only
+#: Chebyquad 8 and 9, Brown 30 and 40: factor 1 only (MINPACK_FACTORS)
 SYSTEMS = (rosenbrock(), powell_singular(), powell_badly_scaled(), wood(), helical_valley(),
            watson(6), watson(9), chebyquad(5), chebyquad(6), chebyquad(7), chebyquad(8),
            chebyquad(9), brown_almost_linear(10), brown_almost_linear(30),
            brown_almost_linear(40), discrete_boundary_value(10),
            discrete_integral_equation(1), discrete_integral_equation(10), trigonometric(10),
            variably_dimensioned(10), broyden_tridiagonal(10), broyden_banded(10))
-
-#: factors MINPACK's hybrj test driver runs each system from (its ntries)
-MINPACK_FACTORS = {s.name: (1, 10, 100) for s in SYSTEMS}
-MINPACK_FACTORS.update({"powell_badly_scaled": (1, 10), "watson_6": (1, 10),
-                        "watson_9": (1, 10), "chebyquad_8": (1,), "chebyquad_9": (1,),
-                        "brown_almost_linear_30": (1,), "brown_almost_linear_40": (1,)})
-
 
 # --- practical systems -------------------------------------------------------------
 
@@ -512,3 +506,71 @@ def by_name(name):
     if found is None:
         raise KeyError(f"no system {name!r}; known: {', '.join(_BY_NAME)}")
     return found
+
+
+#: MINPACK's own runs of hybrj1 on SYSTEMS (its test driver, tol = sqrt(eps),
+#: no scaling), as printed in the reference output of the Fortran driver that
+#: cminpack distributes (examples/ref/hyjdrv.fortran.ref): per (name, factor)
+#: the initial ||F||, nfev, njev, info (1: converged, 4: no progress) and the
+#: final ||F||.  The initial norms check these texts and starts to 8 digits.
+MINPACK_RESULTS = {
+    ("rosenbrock", 1): (4.9193496e+00, 16, 3, 1, 0.0),
+    ("rosenbrock", 10): (1.3400631e+03, 7, 1, 1, 2.8865799e-14),
+    ("rosenbrock", 100): (1.4300005e+05, 7, 1, 1, 0.0),
+    ("powell_singular", 1): (1.4662878e+01, 108, 5, 4, 7.4832034e-36),
+    ("powell_singular", 10): (1.2709839e+03, 118, 6, 4, 4.3896201e-34),
+    ("powell_singular", 100): (1.2688790e+05, 123, 4, 4, 6.1725251e-34),
+    ("powell_badly_scaled", 1): (1.0654866e+00, 169, 6, 1, 1.7126731e-09),
+    ("powell_badly_scaled", 10): (1.0000000e+00, 9, 1, 1, 3.7440617e-08),
+    ("wood", 1): (8.5505574e+03, 86, 2, 1, 3.9866900e-11),
+    ("wood", 10): (7.3498230e+06, 202, 8, 1, 3.7710661e-10),
+    ("wood", 100): (7.2730700e+09, 386, 35, 1, 3.4801042e-11),
+    ("helical_valley", 1): (5.0000000e+01, 18, 3, 1, 2.7534405e-13),
+    ("helical_valley", 10): (1.0295630e+02, 20, 4, 1, 2.2509949e-10),
+    ("helical_valley", 100): (9.9126182e+02, 37, 8, 1, 7.2027771e-10),
+    ("watson_6", 1): (6.8485872e+01, 60, 6, 1, 3.6213512e-13),
+    ("watson_6", 10): (3.5312586e+06, 140, 6, 1, 6.0049255e-14),
+    ("watson_9", 1): (8.8789552e+01, 92, 4, 1, 7.2626867e-12),
+    ("watson_9", 10): (1.0151080e+07, 272, 12, 4, 3.7192520e-02),
+    ("chebyquad_5", 1): (2.2570657e-01, 10, 1, 1, 6.0458606e-13),
+    ("chebyquad_5", 10): (4.1172432e+06, 136, 26, 1, 2.2495489e-10),
+    ("chebyquad_5", 100): (5.6361303e+11, 217, 44, 1, 1.1433424e-11),
+    ("chebyquad_6", 1): (2.1547198e-01, 13, 2, 1, 1.4343338e-11),
+    ("chebyquad_6", 10): (1.3079247e+08, 91, 13, 1, 6.3966404e-11),
+    ("chebyquad_6", 100): (1.8755789e+14, 141, 20, 1, 7.1157224e-12),
+    ("chebyquad_7", 1): (1.8376789e-01, 11, 1, 1, 1.9355759e-10),
+    ("chebyquad_7", 10): (4.2693282e+09, 262, 43, 1, 1.4504942e-10),
+    ("chebyquad_7", 100): (6.4143166e+16, 56, 10, 4, 6.2435437e+12),
+    ("chebyquad_8", 1): (1.9651386e-01, 56, 8, 4, 6.4405122e-02),
+    ("chebyquad_9", 1): (1.6994993e-01, 23, 2, 1, 5.1074075e-10),
+    ("brown_almost_linear_10", 1): (1.6530216e+01, 11, 2, 1, 1.1147104e-14),
+    ("brown_almost_linear_10", 10): (9.7656240e+06, 11, 2, 1, 8.6853223e-15),
+    ("brown_almost_linear_10", 100): (9.7656250e+16, 17, 2, 1, 1.0079211e-14),
+    ("brown_almost_linear_30", 1): (8.3476044e+01, 12, 2, 1, 1.2136830e-13),
+    ("brown_almost_linear_40", 1): (1.2802636e+02, 12, 2, 1, 1.1154112e-13),
+    ("discrete_boundary_value", 1): (2.8080582e-02, 6, 1, 1, 2.5162633e-15),
+    ("discrete_boundary_value", 10): (5.2555258e-01, 9, 1, 1, 1.7261102e-13),
+    ("discrete_boundary_value", 100): (1.0657390e+02, 42, 1, 1, 4.1750601e-10),
+    ("discrete_integral_equation_1", 1): (1.2792969e-01, 6, 1, 1, 3.3306691e-16),
+    ("discrete_integral_equation_1", 10): (2.5625000e+00, 8, 1, 1, 5.5511151e-17),
+    ("discrete_integral_equation_1", 100): (8.3611719e+02, 24, 2, 1, 2.7755576e-17),
+    ("discrete_integral_equation_10", 1): (2.5182701e-01, 8, 1, 1, 8.5698248e-12),
+    ("discrete_integral_equation_10", 10): (6.1168330e+00, 9, 1, 1, 2.7315310e-12),
+    ("discrete_integral_equation_10", 100): (1.2693089e+03, 48, 3, 1, 7.8965670e-14),
+    ("trigonometric", 1): (8.4117534e-02, 60, 7, 4, 5.2963921e-03),
+    ("trigonometric", 10): (2.0305195e+01, 34, 5, 1, 5.9165818e-11),
+    ("trigonometric", 100): (9.3369375e+01, 44, 4, 1, 1.5129521e-09),
+    ("variably_dimensioned", 1): (2.2402135e+06, 21, 1, 1, 5.3575313e-12),
+    ("variably_dimensioned", 10): (5.2234376e+07, 25, 1, 1, 1.2587250e-10),
+    ("variably_dimensioned", 100): (1.5923646e+11, 40, 2, 1, 0.0),
+    ("broyden_tridiagonal", 1): (4.5825757e+00, 11, 1, 1, 1.4938794e-08),
+    ("broyden_tridiagonal", 10): (6.3910093e+02, 49, 1, 1, 5.1929336e-09),
+    ("broyden_tridiagonal", 100): (6.3337583e+04, 22, 2, 1, 9.8789030e-11),
+    ("broyden_banded", 1): (1.8973666e+01, 20, 1, 1, 2.0578977e-09),
+    ("broyden_banded", 10): (1.7130922e+04, 25, 2, 1, 7.9536129e-09),
+    ("broyden_banded", 100): (1.5949860e+07, 38, 2, 1, 4.5264336e-10),
+}
+
+#: the factors MINPACK's test driver runs each system of SYSTEMS from
+MINPACK_FACTORS = {s.name: tuple(f for name, f in MINPACK_RESULTS if name == s.name)
+                   for s in SYSTEMS}

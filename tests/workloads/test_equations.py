@@ -411,3 +411,24 @@ def test_builders_name_other_sizes_by_their_size():
 def test_chebyquad_closed_form_roots(system):
     for root in system.roots:
         assert np.abs(_chebyquad(np.array(root))).max() < 1e-15
+
+
+def test_initial_norms_are_minpacks_to_its_8_digits():
+    # MINPACK's own output for its 55 runs: the texts and the starts agree
+    # with its vecfcn and initpt at every run (to the 8 digits it prints)
+    assert set(equations.MINPACK_RESULTS) == {(s.name, f) for s in SYSTEMS
+                                              for f in equations.MINPACK_FACTORS[s.name]}
+    assert len(equations.MINPACK_RESULTS) == 55
+    for (name, factor), (initial, *_) in equations.MINPACK_RESULTS.items():
+        system = equations.by_name(name)
+        values, _ = adcli_values_and_jacobian(system, system.start(factor))
+        assert abs(np.linalg.norm(values) - initial) <= 5e-8 * initial, (name, factor)
+
+
+def test_minpack_from_x0_reaches_a_wood_saddle_that_is_a_root():
+    # MINPACK's hybrj1 from Wood's x0 ends at the saddle the note names
+    saddle = (-0.96797402, 0.94713914, -0.96951631, 0.95124767)  # as MINPACK prints it
+    values, jacobian = adcli_values_and_jacobian(equations.by_name("wood"), saddle)
+    step = np.linalg.solve(jacobian, -values)
+    assert np.abs(step).max() < 1e-7  # a root within the printed digits
+    assert "-0.96797" in equations.by_name("wood").note
