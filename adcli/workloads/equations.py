@@ -385,11 +385,12 @@ def chemical_equilibrium():
         note="Combustion of propane in air, the reduced five-unknown form: K. Meintjes "
              "and A. P. Morgan, Chemical equilibrium systems as numerical test "
              "problems, ACM TOMS 16(2) (1990) 143-151, with R = 10.  The root listed "
-             "is the one with every x_j > 0 (x2 = 34.5979...), the physical one: "
-             "solved here to ||F||inf < 1e-15 (scipy hybr from x0, then checked by "
-             "adcli's Jacobian); the system has other real roots (one with x3 < 0 "
-             "near (0.00276, 39.24, -0.0614, 0.8597, 0.0370)).  x0 = (1, ..., 1) is "
-             "ours, not the paper's.")
+             "is the one with every x_j >= 0 (x2 = 34.5979...), the physical one, "
+             "solved here to ||F||inf < 1e-15 (scipy hybr from x0); the interval "
+             "solver Realpaver 1.0 (its benchmark Chemistry) proves it the only "
+             "root in [0, 1000]**5 and encloses it to 10 digits, which agree.  The "
+             "system has other real roots (one with x3 < 0 near (0.00276, 39.24, "
+             "-0.0614, 0.8597, 0.0370)).  x0 = (1, ..., 1) is ours, not the paper's.")
 
 
 #: the arm: link lengths and the target point of the hand
