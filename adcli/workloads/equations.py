@@ -417,11 +417,11 @@ def two_link_arm():
         "two_link_arm", 0, equations, (0.5, 0.5), definitions=definitions,
         roots=_arm_roots(), variables=("theta1", "theta2"),
         note="Inverse kinematics of a planar two-link arm (links l1 = 2, l2 = 1.5) "
-             "reaching (1.5, 2.5): the textbook closed form (e.g. J. J. Craig, "
-             "Introduction to Robotics, ch. 4) cos(theta2) = (px**2 + py**2 - l1**2 "
+             "reaching (1.5, 2.5): the textbook closed form by the law of cosines, "
+             "cos(theta2) = (px**2 + py**2 - l1**2 "
              "- l2**2)/(2 l1 l2), theta1 = atan2(py, px) - atan2(l2 sin(theta2), "
              "l1 + l2 cos(theta2)), both signs of theta2 (elbow up and down; angles "
-             "modulo 2*pi).  J is singular where theta2 = 0 or pi (arm straight).")
+             "modulo 2*pi).  J is singular where theta2 = 0 or pi (arm straight or folded).")
 
 
 BRATU_LAMBDA = 1.0
@@ -463,8 +463,9 @@ def wallis():
     return _system(
         "wallis", 0, ["x**3 - 2*x - 5"], (2,), roots=[(2.0945514815423265,)],
         variables=("x",),
-        note="x**3 - 2x - 5 = 0, the cubic Wallis and Newton solved by Newton's method "
-             "(Wallis, A Treatise of Algebra, 1685); its one real root 2.0945514815423265 "
+        note="x**3 - 2x - 5 = 0, the cubic Newton showed his method on (De analysi, "
+             "1669; first printed in Wallis's A Treatise of Algebra, 1685); its one "
+             "real root 2.0945514815423265 "
              "(Cardano: cbrt(5/2 + sqrt(643/108)) + cbrt(5/2 - sqrt(643/108))).")
 
 
