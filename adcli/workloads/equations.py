@@ -49,7 +49,7 @@ class System:
     text: str  # adcli program text; parse with adcli.parse(text, variables)
     variables: tuple  # ("x1", ..., "xn")
     x0: tuple  # the standard start (MINPACK's initpt, factor 1)
-    roots: tuple = ()  # roots known in closed form, each a tuple in variable order
+    roots: tuple = ()  # known roots, each a tuple in variable order (module docstring)
     note: str = ""
 
     @property
@@ -140,28 +140,36 @@ def wood():
              "function (its gradient, the x1 and x3 components halved); the root "
              "(1, 1, 1, 1) is the minimum; the function's other stationary points, "
              "saddles near (-0.96797, 0.94714, -0.96952, 0.95125) and (-0.031251, "
-             "0.16597, -0.031258, 0.18426) (found numerically), are roots too.")
+             "0.16597, -0.031258, 0.18426) (found numerically), are roots too; "
+             "MINPACK's own hybrj1 runs end at the first saddle.")
 
 
 def helical_valley():
     # MGH's theta is atan(x2/x1)/(2 pi), plus 1/2 for x1 < 0 (MINPACK: +-1/4
     # on x1 = 0 by the sign of x2).  atan2(-x1, x2)/(2 pi) + 1/4 is the same
-    # angle with the same cut (the negative x2 axis), smooth across x1 = 0
-    # elsewhere; the starts (-1, 0, 0)*factor and the root are off the cut.
+    # angle with the same jump (across the negative x2 axis) and no division
+    # by x1; the starts (-1, 0, 0)*factor and the root are far from the jump.
     return _system(
         "helical_valley", 5,
         ["10*(x3 - 10*theta)", "10*(sqrt(x1**2 + x2**2) - 1)", "x3"], (-1, 0, 0),
         definitions=["theta = atan2(-x1, x2)/(2*pi) + 0.25"], roots=[(1, 0, 0)],
         note="MGH 7; root (1, 0, 0).  theta = atan2(-x1, x2)/(2*pi) + 1/4 equals "
-             "MGH's piecewise arctan(x2/x1)/(2*pi) (+1/2 for x1 < 0) except on its "
-             "cut, the negative x2 axis (where MINPACK takes -1/4 and this 3/4).")
+             "MGH's piecewise arctan(x2/x1)/(2*pi) (+1/2 for x1 < 0) everywhere off "
+             "the negative x2 axis, where both jump by 1; on it both give -1/4 (this "
+             "text 3/4 for x1 = -0.0).")
 
 
 # --- MINPACK 6-14: scalable ------------------------------------------------------
 
 
-def _sized(name, n, several):
-    return f"{name}_{n}" if several else name
+#: the sizes MINPACK's hybrj test runs each scalable problem at
+MINPACK_SIZES = {"watson": (6, 9), "chebyquad": (5, 6, 7, 8, 9),
+                 "brown_almost_linear": (10, 30, 40), "discrete_integral_equation": (1, 10)}
+
+
+def _sized(name, n):
+    """name alone for a problem MINPACK runs at n only, else name_n."""
+    return name if MINPACK_SIZES.get(name, (10,)) == (n,) else f"{name}_{n}"
 
 
 def watson(n=9):
@@ -196,14 +204,14 @@ def watson(n=9):
     equations[0] += " + x1*(1 - 2*q)"
     equations[1] += " + q"
     return _system(
-        _sized("watson", n, True), 6, equations, [0] * n, definitions=definitions,
+        _sized("watson", n), 6, equations, [0] * n, definitions=definitions,
         note=f"n = {n}.  MGH 20's Watson function has minimum > 0 (no root of its "
              "31 residuals); MINPACK solves grad(f)/2 = 0 instead, f = sum of "
              "r_i**2 (i = 1..29, r_i = sum (j-1) x_j t_i**(j-2) - (sum x_j "
-             "t_i**(j-1))**2 - 1, t_i = i/29) + x1**2 + (x2 - x1**2 - 1)**2.  Its "
-             "root from x0 is f's minimizer (no closed form; for n = 6, 9 see "
-             "adcli.workloads.problems.WATSON_MINIMA).  x0 = 0: the factor-10 and "
-             "-100 starts are (10, ..., 10) and (100, ..., 100).")
+             "t_i**(j-1))**2 - 1, t_i = i/29) + x1**2 + (x2 - x1**2 - 1)**2.  f's "
+             "minimizer is a root (no closed form; for n = 6, 9 see "
+             "adcli.workloads.problems.WATSON_MINIMA).  x0 = 0: the factor 10 and "
+             "100 starts are (10, ..., 10) and (100, ..., 100).")
 
 
 def chebyquad(n=5):
@@ -225,10 +233,10 @@ def chebyquad(n=5):
         equations.append(mean if i % 2 else f"{mean} + 1/{i * i - 1}")
     roots = {1: [(0.5,)], 2: [(0.5 - 0.5 / math.sqrt(3), 0.5 + 0.5 / math.sqrt(3))],
              3: [(0.5 - 0.5 / math.sqrt(2), 0.5, 0.5 + 0.5 / math.sqrt(2))]}.get(n, [])
-    has = "has no root (MINPACK's run stops at a local minimum of ||F||)" if n == 8 or n > 9 \
-        else "has roots (no closed form for n > 3)"
+    has = ("has roots (no closed form for n > 3)" if n <= 7 or n == 9 else
+           "has no root" + (" (MGH 35 report min ||F||**2 = 3.51687e-3)" if n == 8 else ""))
     return _system(
-        _sized("chebyquad", n, True), 7, equations, [j / (n + 1) for j in range(1, n + 1)],
+        _sized("chebyquad", n), 7, equations, [j / (n + 1) for j in range(1, n + 1)],
         definitions=definitions, roots=roots,
         note=f"n = m = {n}: F_i = mean over j of T_i(2 x_j - 1) minus its integral over "
              f"[0, 1] (-1/(i**2 - 1) for even i, 0 for odd).  A root is a set of nodes "
@@ -243,7 +251,7 @@ def brown_almost_linear(n=10):
     equations = [f"x{k} + s" for k in range(1, n)]
     equations.append("*".join(f"x{j}" for j in range(1, n + 1)) + " - 1")
     return _system(
-        _sized("brown_almost_linear", n, True), 8, equations, [0.5] * n,
+        _sized("brown_almost_linear", n), 8, equations, [0.5] * n,
         definitions=definitions, roots=[(1,) * n],
         note=f"n = {n}; roots (1, ..., 1) and (a, ..., a, a**(1 - n)) for the other "
              "real roots a of n a**n - (n + 1) a**(n - 1) + 1 = 0 (no closed form).")
@@ -263,7 +271,7 @@ def discrete_boundary_value(n=10):
         equations.append(f"2*x{k}{left}{right} + h**2*(x{k} + t{k} + 1)**3/2")
     h = 1 / (n + 1)
     return _system(
-        _sized("discrete_boundary_value", n, False), 9, equations,
+        _sized("discrete_boundary_value", n), 9, equations,
         [j * h * (j * h - 1) for j in range(1, n + 1)], definitions=_grid(n),
         note=f"n = {n}, h = 1/(n+1), t_k = k h; the root is the finite-difference "
              "solution (no closed form; for n = 10 see adcli.workloads.problems."
@@ -283,7 +291,7 @@ def discrete_integral_equation(n=10):
     equations = [f"x{k} + h*((1 - t{k})*L{k} + t{k}*R{k})/2" for k in range(1, n + 1)]
     h = 1 / (n + 1)
     return _system(
-        _sized("discrete_integral_equation", n, True), 10, equations,
+        _sized("discrete_integral_equation", n), 10, equations,
         [j * h * (j * h - 1) for j in range(1, n + 1)], definitions=definitions,
         note=f"n = {n}, h = 1/(n+1), t_k = k h: x_k + h/2 ((1 - t_k) sum_(j<=k) t_j "
              "(x_j + t_j + 1)**3 + t_k sum_(j>k) (1 - t_j)(x_j + t_j + 1)**3) = 0.  "
@@ -297,10 +305,10 @@ def trigonometric(n=10):
     definitions = ["c = " + _sum(f"cos(x{j})" for j in range(1, n + 1))]
     equations = [f"{n} - c + {k}*(1 - cos(x{k})) - sin(x{k})" for k in range(1, n + 1)]
     return _system(
-        _sized("trigonometric", n, False), 11, equations, [1 / n] * n,
+        _sized("trigonometric", n), 11, equations, [1 / n] * n,
         definitions=definitions, roots=[(0,) * n],
-        note=f"n = {n}; roots: the origin and its translates by multiples of 2*pi in "
-             "each component; from x0 solvers usually stop at a local minimum of "
+        note=f"n = {n}; roots include the origin and its translates by multiples of "
+             "2*pi in each component; from x0 solvers usually stop at a local minimum of "
              "||F|| (2.795...e-5 for ||F||**2 at n = 10, MGH 26).")
 
 
@@ -309,10 +317,10 @@ def variably_dimensioned(n=10):
     definitions = ["s = " + _sum(f"{j}*(x{j} - 1)" for j in range(1, n + 1))]
     equations = [f"x{k} - 1 + {k}*s*(1 + 2*s**2)" for k in range(1, n + 1)]
     return _system(
-        _sized("variably_dimensioned", n, False), 12, equations,
+        _sized("variably_dimensioned", n), 12, equations,
         [1 - j / n for j in range(1, n + 1)], definitions=definitions, roots=[(1,) * n],
-        note=f"n = {n}; the one root (1, ..., 1) (F = 0 forces x - 1 = -s k and "
-             "then s (1 + sum k**2 (1 + 2 s**2)) = 0).")
+        note=f"n = {n}; the one root (1, ..., 1): F = 0 gives x_k - 1 = -k s (1 + "
+             "2 s**2), so s = -s (1 + 2 s**2) sum k**2, hence s = 0 and x = 1.")
 
 
 def broyden_tridiagonal(n=10):
@@ -323,7 +331,7 @@ def broyden_tridiagonal(n=10):
         right = f" - 2*x{k + 1}" if k < n else ""
         equations.append(f"(3 - 2*x{k})*x{k}{left}{right} + 1")
     return _system(
-        _sized("broyden_tridiagonal", n, False), 13, equations, [-1] * n,
+        _sized("broyden_tridiagonal", n), 13, equations, [-1] * n,
         note=f"n = {n}; root from x0 without a closed form (for n = 10 see "
              "adcli.workloads.problems.BROYDEN_TRIDIAGONAL_10).")
 
@@ -336,27 +344,20 @@ def broyden_banded(n=10, lower=5, upper=1):
         coupling = "".join(f" - x{j}*(1 + x{j})" for j in band)
         equations.append(f"x{k}*(2 + 5*x{k}**2) + 1{coupling}")
     return _system(
-        _sized("broyden_banded", n, False), 14, equations, [-1] * n,
+        _sized("broyden_banded", n), 14, equations, [-1] * n,
         note=f"n = {n}, ml = {lower}, mu = {upper}; root from x0 without a closed form "
              "(for n = 10 see adcli.workloads.problems.BROYDEN_BANDED_10).")
 
 
 #: the (problem, n) pairs of MINPACK's hybrj test, in its order; its driver
 #: runs factors 1, 10, 100 except: Powell badly scaled 1, 10; Watson 1, 10;
-#: Chebyquad 8 and 9, Brown 30 and 40: factor 1 only
+#: Chebyquad 8 and 9, Brown 30 and 40: factor 1 only (MINPACK_FACTORS)
 SYSTEMS = (rosenbrock(), powell_singular(), powell_badly_scaled(), wood(), helical_valley(),
            watson(6), watson(9), chebyquad(5), chebyquad(6), chebyquad(7), chebyquad(8),
            chebyquad(9), brown_almost_linear(10), brown_almost_linear(30),
            brown_almost_linear(40), discrete_boundary_value(10),
            discrete_integral_equation(1), discrete_integral_equation(10), trigonometric(10),
            variably_dimensioned(10), broyden_tridiagonal(10), broyden_banded(10))
-
-#: factors MINPACK's hybrj test driver runs each system from (its ntries)
-MINPACK_FACTORS = {s.name: (1, 10, 100) for s in SYSTEMS}
-MINPACK_FACTORS.update({"powell_badly_scaled": (1, 10), "watson_6": (1, 10),
-                        "watson_9": (1, 10), "chebyquad_8": (1,), "chebyquad_9": (1,),
-                        "brown_almost_linear_30": (1,), "brown_almost_linear_40": (1,)})
-
 
 # --- practical systems -------------------------------------------------------------
 
@@ -384,11 +385,12 @@ def chemical_equilibrium():
         note="Combustion of propane in air, the reduced five-unknown form: K. Meintjes "
              "and A. P. Morgan, Chemical equilibrium systems as numerical test "
              "problems, ACM TOMS 16(2) (1990) 143-151, with R = 10.  The root listed "
-             "is the one with every x_j > 0 (x2 = 34.5979...), the physical one: "
-             "solved here to ||F||inf < 1e-15 (scipy hybr from x0, then checked by "
-             "adcli's Jacobian); the system has other real roots (one with x3 < 0 "
-             "near (0.00276, 39.24, -0.0614, 0.8597, 0.0370)).  x0 = (1, ..., 1) is "
-             "ours, not the paper's.")
+             "is the one with every x_j >= 0 (x2 = 34.5979...), the physical one, "
+             "solved here to ||F||inf < 1e-15 (scipy hybr from x0); the interval "
+             "solver Realpaver 1.0 (its benchmark Chemistry) proves it the only "
+             "root in [0, 1000]**5 and encloses it to 10 digits, which agree.  The "
+             "system has other real roots (one with x3 < 0 near (0.00276, 39.24, "
+             "-0.0614, 0.8597, 0.0370)).  x0 = (1, ..., 1) is ours, not the paper's.")
 
 
 #: the arm: link lengths and the target point of the hand
@@ -415,11 +417,11 @@ def two_link_arm():
         "two_link_arm", 0, equations, (0.5, 0.5), definitions=definitions,
         roots=_arm_roots(), variables=("theta1", "theta2"),
         note="Inverse kinematics of a planar two-link arm (links l1 = 2, l2 = 1.5) "
-             "reaching (1.5, 2.5): the textbook closed form (e.g. J. J. Craig, "
-             "Introduction to Robotics, ch. 4) cos(theta2) = (px**2 + py**2 - l1**2 "
+             "reaching (1.5, 2.5): the textbook closed form by the law of cosines, "
+             "cos(theta2) = (px**2 + py**2 - l1**2 "
              "- l2**2)/(2 l1 l2), theta1 = atan2(py, px) - atan2(l2 sin(theta2), "
              "l1 + l2 cos(theta2)), both signs of theta2 (elbow up and down; angles "
-             "modulo 2*pi).  J is singular where theta2 = 0 or pi (arm straight).")
+             "modulo 2*pi).  J is singular where theta2 = 0 or pi (arm straight or folded).")
 
 
 BRATU_LAMBDA = 1.0
@@ -461,8 +463,9 @@ def wallis():
     return _system(
         "wallis", 0, ["x**3 - 2*x - 5"], (2,), roots=[(2.0945514815423265,)],
         variables=("x",),
-        note="x**3 - 2x - 5 = 0, the cubic Wallis and Newton solved by Newton's method "
-             "(Wallis, A Treatise of Algebra, 1685); its one real root 2.0945514815423265 "
+        note="x**3 - 2x - 5 = 0, the cubic Newton showed his method on (De analysi, "
+             "1669; first printed in Wallis's A Treatise of Algebra, 1685); its one "
+             "real root 2.0945514815423265 "
              "(Cardano: cbrt(5/2 + sqrt(643/108)) + cbrt(5/2 - sqrt(643/108))).")
 
 
@@ -505,3 +508,71 @@ def by_name(name):
     if found is None:
         raise KeyError(f"no system {name!r}; known: {', '.join(_BY_NAME)}")
     return found
+
+
+#: MINPACK's own runs of hybrj1 on SYSTEMS (its test driver, tol = sqrt(eps),
+#: no scaling), as printed in the reference output of the Fortran driver that
+#: cminpack distributes (examples/ref/hyjdrv.fortran.ref): per (name, factor)
+#: the initial ||F||, nfev, njev, info (1: converged, 4: no progress) and the
+#: final ||F||.  The initial norms check these texts and starts to 8 digits.
+MINPACK_RESULTS = {
+    ("rosenbrock", 1): (4.9193496e+00, 16, 3, 1, 0.0),
+    ("rosenbrock", 10): (1.3400631e+03, 7, 1, 1, 2.8865799e-14),
+    ("rosenbrock", 100): (1.4300005e+05, 7, 1, 1, 0.0),
+    ("powell_singular", 1): (1.4662878e+01, 108, 5, 4, 7.4832034e-36),
+    ("powell_singular", 10): (1.2709839e+03, 118, 6, 4, 4.3896201e-34),
+    ("powell_singular", 100): (1.2688790e+05, 123, 4, 4, 6.1725251e-34),
+    ("powell_badly_scaled", 1): (1.0654866e+00, 169, 6, 1, 1.7126731e-09),
+    ("powell_badly_scaled", 10): (1.0000000e+00, 9, 1, 1, 3.7440617e-08),
+    ("wood", 1): (8.5505574e+03, 86, 2, 1, 3.9866900e-11),
+    ("wood", 10): (7.3498230e+06, 202, 8, 1, 3.7710661e-10),
+    ("wood", 100): (7.2730700e+09, 386, 35, 1, 3.4801042e-11),
+    ("helical_valley", 1): (5.0000000e+01, 18, 3, 1, 2.7534405e-13),
+    ("helical_valley", 10): (1.0295630e+02, 20, 4, 1, 2.2509949e-10),
+    ("helical_valley", 100): (9.9126182e+02, 37, 8, 1, 7.2027771e-10),
+    ("watson_6", 1): (6.8485872e+01, 60, 6, 1, 3.6213512e-13),
+    ("watson_6", 10): (3.5312586e+06, 140, 6, 1, 6.0049255e-14),
+    ("watson_9", 1): (8.8789552e+01, 92, 4, 1, 7.2626867e-12),
+    ("watson_9", 10): (1.0151080e+07, 272, 12, 4, 3.7192520e-02),
+    ("chebyquad_5", 1): (2.2570657e-01, 10, 1, 1, 6.0458606e-13),
+    ("chebyquad_5", 10): (4.1172432e+06, 136, 26, 1, 2.2495489e-10),
+    ("chebyquad_5", 100): (5.6361303e+11, 217, 44, 1, 1.1433424e-11),
+    ("chebyquad_6", 1): (2.1547198e-01, 13, 2, 1, 1.4343338e-11),
+    ("chebyquad_6", 10): (1.3079247e+08, 91, 13, 1, 6.3966404e-11),
+    ("chebyquad_6", 100): (1.8755789e+14, 141, 20, 1, 7.1157224e-12),
+    ("chebyquad_7", 1): (1.8376789e-01, 11, 1, 1, 1.9355759e-10),
+    ("chebyquad_7", 10): (4.2693282e+09, 262, 43, 1, 1.4504942e-10),
+    ("chebyquad_7", 100): (6.4143166e+16, 56, 10, 4, 6.2435437e+12),
+    ("chebyquad_8", 1): (1.9651386e-01, 56, 8, 4, 6.4405122e-02),
+    ("chebyquad_9", 1): (1.6994993e-01, 23, 2, 1, 5.1074075e-10),
+    ("brown_almost_linear_10", 1): (1.6530216e+01, 11, 2, 1, 1.1147104e-14),
+    ("brown_almost_linear_10", 10): (9.7656240e+06, 11, 2, 1, 8.6853223e-15),
+    ("brown_almost_linear_10", 100): (9.7656250e+16, 17, 2, 1, 1.0079211e-14),
+    ("brown_almost_linear_30", 1): (8.3476044e+01, 12, 2, 1, 1.2136830e-13),
+    ("brown_almost_linear_40", 1): (1.2802636e+02, 12, 2, 1, 1.1154112e-13),
+    ("discrete_boundary_value", 1): (2.8080582e-02, 6, 1, 1, 2.5162633e-15),
+    ("discrete_boundary_value", 10): (5.2555258e-01, 9, 1, 1, 1.7261102e-13),
+    ("discrete_boundary_value", 100): (1.0657390e+02, 42, 1, 1, 4.1750601e-10),
+    ("discrete_integral_equation_1", 1): (1.2792969e-01, 6, 1, 1, 3.3306691e-16),
+    ("discrete_integral_equation_1", 10): (2.5625000e+00, 8, 1, 1, 5.5511151e-17),
+    ("discrete_integral_equation_1", 100): (8.3611719e+02, 24, 2, 1, 2.7755576e-17),
+    ("discrete_integral_equation_10", 1): (2.5182701e-01, 8, 1, 1, 8.5698248e-12),
+    ("discrete_integral_equation_10", 10): (6.1168330e+00, 9, 1, 1, 2.7315310e-12),
+    ("discrete_integral_equation_10", 100): (1.2693089e+03, 48, 3, 1, 7.8965670e-14),
+    ("trigonometric", 1): (8.4117534e-02, 60, 7, 4, 5.2963921e-03),
+    ("trigonometric", 10): (2.0305195e+01, 34, 5, 1, 5.9165818e-11),
+    ("trigonometric", 100): (9.3369375e+01, 44, 4, 1, 1.5129521e-09),
+    ("variably_dimensioned", 1): (2.2402135e+06, 21, 1, 1, 5.3575313e-12),
+    ("variably_dimensioned", 10): (5.2234376e+07, 25, 1, 1, 1.2587250e-10),
+    ("variably_dimensioned", 100): (1.5923646e+11, 40, 2, 1, 0.0),
+    ("broyden_tridiagonal", 1): (4.5825757e+00, 11, 1, 1, 1.4938794e-08),
+    ("broyden_tridiagonal", 10): (6.3910093e+02, 49, 1, 1, 5.1929336e-09),
+    ("broyden_tridiagonal", 100): (6.3337583e+04, 22, 2, 1, 9.8789030e-11),
+    ("broyden_banded", 1): (1.8973666e+01, 20, 1, 1, 2.0578977e-09),
+    ("broyden_banded", 10): (1.7130922e+04, 25, 2, 1, 7.9536129e-09),
+    ("broyden_banded", 100): (1.5949860e+07, 38, 2, 1, 4.5264336e-10),
+}
+
+#: the factors MINPACK's test driver runs each system of SYSTEMS from
+MINPACK_FACTORS = {s.name: tuple(f for name, f in MINPACK_RESULTS if name == s.name)
+                   for s in SYSTEMS}

@@ -19,7 +19,13 @@ from adcli.workloads import equations, problems
 
 SYSTEMS = equations.SYSTEMS
 PRACTICAL = equations.SYSTEMS_PRACTICAL
-ALL = SYSTEMS + PRACTICAL
+#: the builders at sizes outside the set
+OTHER_SIZES = (equations.watson(3), equations.chebyquad(3), equations.brown_almost_linear(5),
+               equations.discrete_boundary_value(20), equations.discrete_integral_equation(7),
+               equations.trigonometric(5), equations.variably_dimensioned(6),
+               equations.broyden_tridiagonal(7), equations.broyden_banded(12),
+               equations.bratu(8))
+ALL = SYSTEMS + PRACTICAL + OTHER_SIZES
 IDS = [s.name for s in ALL]
 
 
@@ -186,7 +192,7 @@ NUMPY = {1: _rosenbrock, 2: _powell_singular, 3: _powell_badly_scaled, 4: _wood,
 
 
 def numpy_version(system):
-    return NUMPY[system.number or system.name]
+    return NUMPY[system.number or system.name.removesuffix(f"_{system.n}")]
 
 
 def points(system, count=3, seed=0):
@@ -253,6 +259,7 @@ MINPACK_CASES = [(1, 2), (2, 4), (3, 2), (4, 4), (5, 3), (6, 6), (6, 9), (7, 5),
 def test_the_set_is_minpacks():
     assert [(s.number, s.n) for s in SYSTEMS] == MINPACK_CASES
     assert len({s.name for s in ALL}) == len(ALL)
+    assert {s.name for s in SYSTEMS} == set(equations.MINPACK_FACTORS)
     for s in ALL:
         assert s.variables == tuple(s.variables) and len(s.x0) == s.n
         assert adcli.parse(s.text, s.variables).output_names == tuple(
@@ -379,13 +386,53 @@ def test_bratu_solution_is_near_the_continuous_closed_form():
     assert 1e-6 < error < 5e-5  # the O(h**2) error of the differences: near, not equal
 
 
-def test_chemical_root_is_positive():
+def test_chemical_root_is_in_realpavers_enclosure():
+    # Realpaver 1.0 on the same system: the only root in [0, 1000]**5, enclosed
+    enclosure = [(0.003114102265, 0.003114102266), (34.59792453, 34.59792454),
+                 (0.06504177869, 0.0650417787), (0.8593780505, 0.8593780506),
+                 (0.03695185914, 0.03695185915)]
     (root,) = equations.by_name("chemical_equilibrium").roots
-    assert all(v > 0 for v in root)
-    assert root[1] == pytest.approx(34.5979, abs=1e-4)
+    for value, (low, high) in zip(root, enclosure):
+        assert low <= value <= high
 
 
 def test_kepler_root():
     (system, ) = [s for s in PRACTICAL if s.name == "kepler"]
     assert system.x0 == (1 - 0.9 * math.sin(1),)
     assert system.roots == ((1.0,),)
+
+
+def test_builders_name_other_sizes_by_their_size():
+    assert equations.discrete_boundary_value(20).name == "discrete_boundary_value_20"
+    assert equations.discrete_boundary_value(10).name == "discrete_boundary_value"
+    assert equations.watson(12).name == "watson_12"
+    assert equations.bratu(50).name == "bratu_50" and not equations.bratu(50).roots
+    assert equations.chebyquad(3).roots  # closed-form Chebyshev nodes for n <= 3
+
+
+@pytest.mark.parametrize("system", [equations.chebyquad(n) for n in (1, 2, 3)],
+                         ids=lambda s: s.name)
+def test_chebyquad_closed_form_roots(system):
+    for root in system.roots:
+        assert np.abs(_chebyquad(np.array(root))).max() < 1e-15
+
+
+def test_initial_norms_are_minpacks_to_its_8_digits():
+    # MINPACK's own output for its 55 runs: the texts and the starts agree
+    # with its vecfcn and initpt at every run (to the 8 digits it prints)
+    assert set(equations.MINPACK_RESULTS) == {(s.name, f) for s in SYSTEMS
+                                              for f in equations.MINPACK_FACTORS[s.name]}
+    assert len(equations.MINPACK_RESULTS) == 55
+    for (name, factor), (initial, *_) in equations.MINPACK_RESULTS.items():
+        system = equations.by_name(name)
+        values, _ = adcli_values_and_jacobian(system, system.start(factor))
+        assert abs(np.linalg.norm(values) - initial) <= 5e-8 * initial, (name, factor)
+
+
+def test_minpack_from_x0_reaches_a_wood_saddle_that_is_a_root():
+    # MINPACK's hybrj1 from Wood's x0 ends at the saddle the note names
+    saddle = (-0.96797402, 0.94713914, -0.96951631, 0.95124767)  # as MINPACK prints it
+    values, jacobian = adcli_values_and_jacobian(equations.by_name("wood"), saddle)
+    step = np.linalg.solve(jacobian, -values)
+    assert np.abs(step).max() < 1e-7  # a root within the printed digits
+    assert "-0.96797" in equations.by_name("wood").note
