@@ -783,6 +783,40 @@ def hessian(graph, values, wrt=None):
     return gradients, _symmetric_if_close(matrix)
 
 
+def jacobian(graph, values, wrt=None):
+    """J, (output entries, wrt entries): every output's entries flattened in
+    C order one output after the other, by rows, and the wrt variables'
+    entries as in hessian, by columns; forward mode, k unit directions per
+    sweep (k from the graph's size, as hessian)."""
+    names = _names(graph, wrt)
+    shapes_ = arrays.node_shapes(graph, values)
+    index = graph.variable_index()
+    var_shapes = [shapes_[graph.var_nodes[index[name]]] for name in names]
+    sizes = [int(np.prod(s)) for s in var_shapes]
+    offsets = np.cumsum([0] + sizes)
+    n = int(offsets[-1])
+    out_shapes = [shapes_[o] for o in graph.outputs]
+    m = int(np.sum([int(np.prod(s)) for s in out_shapes]))
+    per_direction = 1 + np.sum([int(np.prod(s)) for s in shapes_])
+    batch = int(np.clip(_BATCH_ENTRIES // per_direction, 1, builtins.max(n, 1)))
+    matrix = np.zeros((m, n))
+    tangents = [None] * len(graph.var_nodes)
+    for start in range(0, n, batch):
+        stop = builtins.min(start + batch, n)
+        k = stop - start
+        units = np.zeros((k, n))
+        units[np.arange(k), np.arange(start, stop)] = 1.0
+        for i, (name, shape) in enumerate(zip(names, var_shapes)):
+            tangents[index[name]] = units[:, offsets[i]:offsets[i + 1]].reshape((k,) + shape)
+        with np.errstate(all="ignore"):
+            duals = _node_tangents(graph, values, tangents, shapes_)
+        rows = [np.zeros((k, int(np.prod(s)))) if type(duals[o]) is not Dual
+                else np.broadcast_to(_t(duals[o]), (k,) + s).reshape(k, -1)
+                for o, s in zip(graph.outputs, out_shapes)]
+        matrix[:, start:stop] = np.concatenate(rows, axis=1).T
+    return matrix
+
+
 def _symmetric_if_close(matrix):
     """(H + H^T)/2 when H is symmetric to rounding (64 ulps of its largest
     finite entry), else H as it is."""

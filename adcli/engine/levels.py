@@ -66,7 +66,8 @@ class Plan:
         self.groups = [Group(graph, nodes, constant) for nodes in groups(graph)]
         self.initial = np.array(graph.initial_values, dtype=np.float64)
         self.var_nodes = np.array(graph.var_nodes, dtype=np.intp)
-        self.output = graph.output
+        # the one output backward seeds; a plan of several outputs serves values only
+        self.output = graph.outputs[0] if len(graph.outputs) == 1 else None
         # nodes some contribution reaches start from -0.0, which adds as an
         # exact identity (0.0 + -0.0 would be 0.0); the rest stay 0.0, as in
         # reverse.backward

@@ -82,8 +82,6 @@ class EquationSystem:
         graph, point, wrt = unknowns_and_data(graph, start, at)
         self.graph = graph
         self.unknowns = Unknowns(graph, point, wrt)
-        index = graph.variable_index()
-        self.unknown_nodes = [graph.var_nodes[index[name]] for name in wrt]
         self.evaluations = self.jacobian_evaluations = 0
         self._last = None
         values = self._values(self.unknowns.start())
@@ -107,25 +105,13 @@ class EquationSystem:
         return self._flat([values[o] for o in self.graph.outputs])
 
     def jacobian(self, x):
-        """dF/dx, (equations, unknowns): one forward sweep per unknown entry."""
-        from ..engine import arrays
+        """dF/dx, (equations, unknowns): forward mode, unit directions batched
+        in each sweep (there are no fewer equations than unknowns)."""
+        from ..engine import array_second
 
-        np = self.np
         self.jacobian_evaluations += 1
         values = self._values(x)
-        columns = []
-        tangents = [None] * len(self.graph.var_nodes)
-        slots = dict(zip(self.unknown_nodes, self.unknowns.slots))
-        for node, shape, size in zip(self.unknown_nodes, self.unknowns.shapes,
-                                     self.unknowns.sizes):
-            for k in range(size):
-                tangent = np.zeros(shape)
-                tangent.flat[k] = 1.0
-                tangents[slots[node]] = tangent if shape else 1.0
-                columns.append(self._flat(arrays.jvp(self.graph, values, tangents)))
-            tangents[slots[node]] = None
-        m, _ = self.size
-        return np.stack(columns, axis=1) if columns else np.zeros((m, 0))
+        return array_second.jacobian(self.graph, values, self.unknowns.wrt)
 
     def _flat(self, parts):
         np = self.np

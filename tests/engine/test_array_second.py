@@ -382,3 +382,31 @@ def test_hessian_of_a_matrix_function_on_random_shapes(m, n, k, seed):
         column = np.concatenate([np.ravel(c) for c in
                                  _central_hvp(graph, point, graph.variables, direction)])
         np.testing.assert_allclose(matrix[:, j], column, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("text, point, wrt", [
+    ("x**2 + y**2 - 4; x*y - 1", {"x": 2.0, "y": 0.5}, ("x", "y")),
+    ("A @ x - b + 0.1*x**3; sum(x)*s", {"A": np.array([[4.0, 1.0], [1.0, 3.0]]),
+                                       "b": np.array([1.0, 2.0]), "x": np.array([0.3, -0.2]),
+                                       "s": 2.0}, ("x", "s")),
+    ("exp(M) @ v; logsumexp(v)", {"M": np.arange(6.0).reshape(2, 3) / 7, "v": np.ones(3)},
+     ("M", "v")),
+])
+def test_the_batched_jacobian_is_the_columns_of_jvp(text, point, wrt):
+    """array_second.jacobian (k directions a sweep) against one arrays.jvp per
+    column: the same matrix, every output's entries by rows."""
+    graph = adcli.parse(text).for_arrays()
+    values = arrays.forward(graph, [point[v] for v in graph.variables])
+    matrix = array_second.jacobian(graph, values, wrt)
+    index = graph.variable_index()
+    columns = []
+    for name in wrt:
+        shape = np.shape(point[name])
+        for k in range(int(np.prod(shape))):
+            tangents = [None] * len(graph.variables)
+            unit = np.zeros(shape)
+            unit.flat[k] = 1.0
+            tangents[index[name]] = unit if shape else 1.0
+            columns.append(np.concatenate([np.ravel(t) for t in
+                                           arrays.jvp(graph, values, tangents)]))
+    np.testing.assert_allclose(matrix, np.stack(columns, axis=1), rtol=1e-14, atol=1e-15)

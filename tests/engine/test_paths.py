@@ -420,3 +420,23 @@ def test_ties_are_counted_in_batches_as_at_one_point():
     assert counts.tolist() == [2, 1, 3]
     assert [scalar.stack_count_ties([x, y, z], max(x, y, z))
             for x, y, z in zip(a, b, c)] == [2, 1, 3]
+
+
+def test_values_of_a_large_program_with_several_outputs_by_levels():
+    """A wide graph of several outputs takes the level-by-level path for its
+    values (once numpy is loaded): the same bits as the scalar loop."""
+    import numpy as np  # noqa: F401  (levels need numpy loaded)
+
+    from adcli.engine import dispatch, levels, reverse
+
+    terms = [f"F{k} = " + " + ".join(f"sin({k}*x{j})*x{j}" for j in range(1, 11))
+             for k in range(1, 11)]
+    text = "\n".join(terms) + "\noutput " + ", ".join(f"F{k}" for k in range(1, 11))
+    graph = adcli.parse(text)
+    assert graph.cached("by_levels", dispatch.levels_pay)
+    point = [0.1 * j for j in range(1, 11)]
+    got = adcli.values(graph, point)
+    computed = reverse.forward(graph, point)
+    assert got == {name: float(computed[node])
+                   for name, node in zip(graph.output_names, graph.outputs)}
+    assert levels.plan(graph).output is None
