@@ -6,6 +6,8 @@ import sys
 import threading
 
 from .. import files
+from .app import ExitStatus, finish
+from .streams import say
 from .views.common import resolve_format
 
 
@@ -51,3 +53,21 @@ def live_progress(output_format, line=None):
         return None
     from .views.terminal import Progress
     return Progress(line)
+
+
+def exit_for(result, errors=(), measure=""):
+    """Exit with the run's status (a file that could not be written makes it
+    1), its diagnostics on stderr; measure: what a run that did not converge
+    reached ("|grad| = 0.002")."""
+    status = ExitStatus.OK
+    if result.reason == "interrupted":
+        say(f"interrupted after iteration {result.iterations}")
+        status = ExitStatus.INTERRUPTED
+    elif result.diverged:
+        detail = f": {result.error}" if result.error is not None else ""
+        say(f"error: {result.message} after iteration {result.iterations}{detail}")
+        status = ExitStatus.DIVERGED
+    elif not result.converged:
+        say(f"warning: not converged: {result.message}" + (f" ({measure})" if measure else ""))
+        status = ExitStatus.NOT_CONVERGED
+    finish(status, errors)

@@ -755,23 +755,15 @@ def hessian(graph, values, wrt=None):
     time (k from the graph's size)."""
     names = _names(graph, wrt)
     shapes_ = arrays.node_shapes(graph, values)
-    index = graph.variable_index()
-    var_shapes = [shapes_[graph.var_nodes[index[name]]] for name in names]
-    sizes = [int(np.prod(s)) for s in var_shapes]
-    offsets = np.cumsum([0] + sizes)
-    n = int(offsets[-1])
-    per_direction = 1 + np.sum([int(np.prod(s)) for s in shapes_])
-    batch = int(np.clip(_BATCH_ENTRIES // per_direction, 1, builtins.max(n, 1)))
+    units = _UnitDirections(graph, names, shapes_)
+    n = units.n
     matrix = np.zeros((n, n))
     gradients = None
     start = 0
     while start < n or gradients is None:
-        stop = np.minimum(start + batch, n)
+        stop = builtins.min(start + units.batch, n)
         k = stop - start
-        units = np.zeros((k, n))
-        units[np.arange(k), np.arange(start, stop)] = 1.0
-        directions = [units[:, offsets[i]:offsets[i + 1]].reshape((k,) + s)
-                      for i, s in enumerate(var_shapes)]
+        directions = units(start, stop)
         gradients, products = _sweep(graph, values, names, directions, shapes_)
         if k:
             # column j of H is H e_j
@@ -783,6 +775,28 @@ def hessian(graph, values, wrt=None):
     return gradients, _symmetric_if_close(matrix)
 
 
+class _UnitDirections:
+    """The unit directions e_start..e_stop-1 over the entries of the wrt
+    variables (flattened in C order, one variable after the other), split
+    per variable, each (k,) + its shape; batch: how many a sweep takes (the
+    tangents of all nodes within about _BATCH_ENTRIES entries)."""
+
+    def __init__(self, graph, names, shapes_):
+        index = graph.variable_index()
+        self.shapes = [shapes_[graph.var_nodes[index[name]]] for name in names]
+        self.offsets = np.cumsum([0] + [int(np.prod(s)) for s in self.shapes])
+        self.n = int(self.offsets[-1])
+        per_direction = 1 + np.sum([int(np.prod(s)) for s in shapes_])
+        self.batch = int(np.clip(_BATCH_ENTRIES // per_direction, 1, builtins.max(self.n, 1)))
+
+    def __call__(self, start, stop):
+        k = stop - start
+        units = np.zeros((k, self.n))
+        units[np.arange(k), np.arange(start, stop)] = 1.0
+        return [units[:, self.offsets[i]:self.offsets[i + 1]].reshape((k,) + s)
+                for i, s in enumerate(self.shapes)]
+
+
 def jacobian(graph, values, wrt=None):
     """J, (output entries, wrt entries): every output's entries flattened in
     C order one output after the other, by rows, and the wrt variables'
@@ -790,24 +804,17 @@ def jacobian(graph, values, wrt=None):
     sweep (k from the graph's size, as hessian)."""
     names = _names(graph, wrt)
     shapes_ = arrays.node_shapes(graph, values)
-    index = graph.variable_index()
-    var_shapes = [shapes_[graph.var_nodes[index[name]]] for name in names]
-    sizes = [int(np.prod(s)) for s in var_shapes]
-    offsets = np.cumsum([0] + sizes)
-    n = int(offsets[-1])
+    units = _UnitDirections(graph, names, shapes_)
     out_shapes = [shapes_[o] for o in graph.outputs]
     m = int(np.sum([int(np.prod(s)) for s in out_shapes]))
-    per_direction = 1 + np.sum([int(np.prod(s)) for s in shapes_])
-    batch = int(np.clip(_BATCH_ENTRIES // per_direction, 1, builtins.max(n, 1)))
-    matrix = np.zeros((m, n))
+    matrix = np.zeros((m, units.n))
+    index = graph.variable_index()
     tangents = [None] * len(graph.var_nodes)
-    for start in range(0, n, batch):
-        stop = builtins.min(start + batch, n)
+    for start in range(0, units.n, units.batch):
+        stop = builtins.min(start + units.batch, units.n)
         k = stop - start
-        units = np.zeros((k, n))
-        units[np.arange(k), np.arange(start, stop)] = 1.0
-        for i, (name, shape) in enumerate(zip(names, var_shapes)):
-            tangents[index[name]] = units[:, offsets[i]:offsets[i + 1]].reshape((k,) + shape)
+        for name, direction in zip(names, units(start, stop)):
+            tangents[index[name]] = direction
         with np.errstate(all="ignore"):
             duals = _node_tangents(graph, values, tangents, shapes_)
         rows = [np.zeros((k, int(np.prod(s)))) if type(duals[o]) is not Dual

@@ -7,12 +7,11 @@ import click
 
 from ...errors import AdcliError
 from .. import artifacts
-from ..app import ExitStatus, cli, finish, report_error
+from ..app import cli, report_error
 from ..inputs import load_graph
 from ..options import (ExpressionCommand, expression_input, output_name_option,
                        output_options, point_parameter)
-from ..runs import StopOnInterrupt, file_errors, live_progress
-from ..streams import say
+from ..runs import StopOnInterrupt, exit_for, file_errors, live_progress
 
 
 @cli.command("minimize", cls=ExpressionCommand)
@@ -161,18 +160,4 @@ def _require_method_settings(method, n, given):
 
 
 def _exit_for(result, errors=()):
-    """The run's status (a file that could not be written makes it 1), its
-    diagnostics on stderr."""
-    status = ExitStatus.OK
-    if result.reason == "interrupted":
-        say(f"interrupted after iteration {result.iterations}")
-        status = ExitStatus.INTERRUPTED
-    elif result.diverged:
-        detail = f": {result.error}" if result.error is not None else ""
-        say(f"error: {result.message} after iteration {result.iterations}{detail}")
-        status = ExitStatus.DIVERGED
-    elif not result.converged:
-        say(f"warning: not converged: {result.message} "
-            f"(|grad| = {result.gradient_norm:.3g})")
-        status = ExitStatus.NOT_CONVERGED
-    finish(status, errors)
+    exit_for(result, errors, f"|grad| = {result.gradient_norm:.3g}")

@@ -7,11 +7,11 @@ import dataclasses
 import click
 
 from .. import artifacts
-from ..app import ExitStatus, cli, finish, report_error
+from ..app import cli, report_error
 from ..inputs import load_graph
 from ..options import (ExpressionCommand, NamesType, expression_input, output_options,
                        point_parameter)
-from ..runs import StopOnInterrupt, file_errors, live_progress
+from ..runs import StopOnInterrupt, exit_for, file_errors, live_progress
 from ..streams import say
 
 
@@ -112,19 +112,6 @@ def _labels(graph, start, at, outputs):
 
 
 def _exit_for(result, errors=()):
-    """The run's status (a file that could not be written makes it 1), its
-    diagnostics on stderr."""
     for warning in result.warnings:
         say(f"warning: {warning}")
-    status = ExitStatus.OK
-    if result.reason == "interrupted":
-        say(f"interrupted after iteration {result.iterations}")
-        status = ExitStatus.INTERRUPTED
-    elif result.diverged:
-        detail = f": {result.error}" if result.error is not None else ""
-        say(f"error: {result.message} after iteration {result.iterations}{detail}")
-        status = ExitStatus.DIVERGED
-    elif not result.converged:
-        say(f"warning: not converged: {result.message} (|F| = {result.residual_norm:.3g})")
-        status = ExitStatus.NOT_CONVERGED
-    finish(status, errors)
+    exit_for(result, errors, f"|F| = {result.residual_norm:.3g}")

@@ -120,3 +120,13 @@ def present(output_format, *, document, tables, **texts):
         print_renderables(tables())
     else:
         emit(texts[output_format]())
+
+
+def field_text(value, precision=None):
+    """A result field as plain, csv and table forms show it: true/false, a
+    number (shortest exact, or to precision), or the text."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return number_text(value, precision)
+    return str(value)

@@ -1,7 +1,7 @@
 """solve: the root (or the point reached), the residuals there, and how the
 run ended."""
 from . import arrays
-from .common import csv_text, json_number, number_text, plain_text, schema, show_for
+from .common import csv_text, field_text, json_number, plain_text, schema, show_for
 
 #: the statistics every form lists after x and the residuals, in this order
 STATISTICS = ("residual_norm", "max_residual", "converged", "reason", "iterations",
@@ -28,15 +28,6 @@ def document(result):
     }
 
 
-def _statistic(result, key, precision):
-    value = getattr(result, key)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return number_text(value, precision)
-    return str(value)
-
-
 def _entries(mapping, precision):
     """(label, text) per entry of each value: x, x[0], A[0,1]."""
     return [(label, text) for name, value in mapping.items()
@@ -47,7 +38,7 @@ def fields(result, precision=None):
     """(kind, label, text): x and residual entries, then (key, "", text)."""
     return ([("x", label, text) for label, text in _entries(result.x, precision)]
             + [("residual", label, text) for label, text in _entries(result.residuals, precision)]
-            + [(key, "", _statistic(result, key, precision)) for key in STATISTICS])
+            + [(key, "", field_text(getattr(result, key), precision)) for key in STATISTICS])
 
 
 def plain(result, precision=None):
