@@ -824,6 +824,50 @@ def jacobian(graph, values, wrt=None):
     return matrix
 
 
+def squares_hessian(graph, values, weights, wrt=None):
+    """(g, H) of half the weighted sum of squares of the output r,
+    S = sum(weights * r**2) / 2, over the wrt entries (flattened as in
+    hessian): g = J^T W r and H = J^T W J + sum_i w_i r_i (d2 r_i): the
+    exact Hessian, by forward over reverse with the reverse pass seeded by
+    W r (its tangent W J v), k directions per sweep.  weights broadcast to
+    r's shape (1.0: unweighted)."""
+    names = _names(graph, wrt)
+    shapes_ = arrays.node_shapes(graph, values)
+    units = _UnitDirections(graph, names, shapes_)
+    output = graph.output
+    out_shape = shapes_[output]
+    weights = np.broadcast_to(np.asarray(weights, dtype=np.float64), out_shape)
+    index = graph.variable_index()
+    nodes = [graph.var_nodes[index[name]] for name in names]
+    matrix = np.zeros((units.n, units.n))
+    gradient = None
+    tangents = [None] * len(graph.var_nodes)
+    for start in range(0, builtins.max(units.n, 1), units.batch):
+        stop = builtins.min(start + units.batch, units.n)
+        k = stop - start
+        for name, direction in zip(names, units(start, stop)):
+            tangents[index[name]] = direction
+        with np.errstate(all="ignore"):
+            duals = _node_tangents(graph, values, tangents, shapes_)
+            r = duals[output]
+            t = _t(r)
+            t = np.zeros((k,) + out_shape) if t is None else np.broadcast_to(t, (k,) + out_shape)
+            seed = Dual(weights * np.asarray(values[output], dtype=np.float64), weights * t)
+            adjoints = arrays.backward(graph, duals, seed=seed, wrt=names, keep=False, xp=DUAL)
+        columns = []
+        for node, shape in zip(nodes, units.shapes):
+            adjoint = adjoints[node]
+            columns.append(np.zeros((k, int(np.prod(shape)))) if _t(adjoint) is None
+                           else np.broadcast_to(_t(adjoint), (k,) + shape).reshape(k, -1))
+        if gradient is None:  # the primal of every sweep's adjoints: J^T W r
+            gradient = np.concatenate([np.zeros(int(np.prod(shape))) if adjoints[node] is None
+                                       else np.ravel(_p(adjoints[node]))
+                                       for node, shape in zip(nodes, units.shapes)])
+        if k:
+            matrix[:, start:stop] = np.concatenate(columns, axis=1).T
+    return gradient, _symmetric_if_close(matrix)
+
+
 def _symmetric_if_close(matrix):
     """(H + H^T)/2 when H is symmetric to rounding (64 ulps of its largest
     finite entry), else H as it is."""

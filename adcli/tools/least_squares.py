@@ -33,6 +33,11 @@ save:
   (J0^T J0) z = J(x)^T r(x) with the last factorization, while they shrink
   by half and lower the cost (``refine``); the next Jacobian then decides.
 
+- given ``newton`` (the gradient and the exact Hessian of the cost), a
+  converged x is polished by Newton's steps, each kept only when it halves
+  the gradient (``polish``): where the cost's rounding hides the last
+  digits (large residuals, or flat minima) the gradient still shows them.
+
 Stopping tests (``reason``; all but the last two mean converged):
 
 - ``"ftol"``: both the actual and the predicted relative reduction of the
@@ -110,6 +115,13 @@ REFINE_STEPS = 20
 #: a refinement step whose |J z| is at most NOISE_FLOOR times ``floor`` (the norm of
 #: the residuals' rounding, eps |y|) ends the run: the data's rounding hides the rest
 NOISE_FLOOR = 10.0
+#: the converged stops after which ``newton`` polishes x, at most POLISH_STEPS steps,
+#: each within POLISH_REACH of x (scaled); the polish ends when a step is below
+#: ROUNDING eps |x| (scaled)
+POLISHED = ("ftol", "xtol", "ftol+xtol", "no-progress")
+POLISH_STEPS = 5
+POLISH_REACH = 1e-4
+ROUNDING = 16.0
 
 MESSAGES = {
     "ftol": "the sum of squares cannot be reduced by more than ftol (relative)",
@@ -139,6 +151,7 @@ class LeastSquaresResult:
     evaluations: int
     jacobian_evaluations: int
     gradient_evaluations: int = 0
+    hessian_evaluations: int = 0
     #: where ``jacobian`` was evaluated: x, or the point before a last
     #: Gauss-Newton step taken without a new Jacobian (``final_step``)
     jacobian_at: np.ndarray = None
@@ -352,14 +365,16 @@ def _finite(a):
         return bool(np.isfinite(np.sum(a))) or bool(np.all(np.isfinite(a)))
 
 
-def least_squares(fun, jac, x0, *, gradient=None, floor=0.0, ftol=None, xtol=None, gtol=0.0,
-                  max_evals=None, callback=None):
+def least_squares(fun, jac, x0, *, gradient=None, newton=None, floor=0.0, ftol=None, xtol=None,
+                  gtol=0.0, max_evals=None, callback=None):
     """Minimize sum(fun(x)**2) by Levenberg-Marquardt (MINPACK lmder) with jac(x).
 
     fun(x) -> residual vector (m,); jac(x) -> its Jacobian (m, n); x0 (n,).
     ``gradient(x)`` -> J(x)^T fun(x), when given, is used for the last digits
     (see ``refine``; at points where fun was just evaluated), and ``floor``
     is the norm of the residuals' rounding (eps |y|: 0 for none known).
+    ``newton(x)`` -> (J^T r, the exact Hessian of |r|^2 / 2), when given,
+    polishes a converged x where the residuals are large (see ``polish``).
     ``callback(info)`` sees each accepted iteration (a dict with iteration,
     x, cost, evaluations, jacobian_evaluations, gradient_evaluations) and
     stops the run by returning True.  Never raises on non-finite values: the result says
@@ -372,7 +387,7 @@ def least_squares(fun, jac, x0, *, gradient=None, floor=0.0, ftol=None, xtol=Non
     x = np.array(x0, dtype=float).reshape(-1)
     n = x.size
     max_evals = 200 * (n + 1) if max_evals is None else int(max_evals)
-    state = {"evaluations": 0, "jacobians": 0, "gradients": 0, "iterations": 0}
+    state = {"evaluations": 0, "jacobians": 0, "gradients": 0, "hessians": 0, "iterations": 0}
 
     def residuals_at(point):
         state["evaluations"] += 1
@@ -387,12 +402,51 @@ def least_squares(fun, jac, x0, *, gradient=None, floor=0.0, ftol=None, xtol=Non
             reason = "saturated"
         if j is None:
             j = np.full((r.size, n), np.nan)
+        at = x if at is None else at
+        if newton is not None and reason in POLISHED and _finite(j):
+            x, r = polish(x, r, j)
         cost = float(r @ r) if _finite(r) else math.inf
         return LeastSquaresResult(
             x=x, residuals=r, jacobian=j, cost=cost, converged=reason in CONVERGED,
             reason=reason, message=MESSAGES[reason], iterations=state["iterations"],
             evaluations=state["evaluations"], jacobian_evaluations=state["jacobians"],
-            gradient_evaluations=state["gradients"], jacobian_at=x if at is None else at)
+            gradient_evaluations=state["gradients"], hessian_evaluations=state["hessians"],
+            jacobian_at=at)
+
+    def polish(x, r, j):
+        """Newton steps on the cost with its exact Hessian: where the cost
+        cannot show the last digits (its relative changes fall below rounding
+        while x still moves, at sqrt(eps) and beyond), the gradient can, and
+        Newton's method closes in quadratically where Gauss-Newton's steps do
+        linearly (large residuals: the Hessian is J^T J + sum r_i d2r_i).  A
+        step is kept when it halves the gradient (scaled by J's column
+        norms: rounding noise does not), does not raise the cost beyond
+        rounding, stays within POLISH_REACH of x and is at most half the
+        previous one; a Hessian that is not positive definite ends the
+        polish (no minimum's neighbourhood)."""
+        scale = np.sqrt(np.maximum(np.einsum("ij,ij->j", j, j), DWARF))
+        fnorm, previous = _norm(r), math.inf
+        state["hessians"] += 1
+        g, h = newton(x.copy())
+        for _ in range(POLISH_STEPS):
+            if not (_finite(g) and _finite(h)) or not np.all(np.linalg.eigvalsh(h) > 0):
+                break
+            z = np.linalg.solve(h, g)
+            pnorm, xnorm = float(np.linalg.norm(scale * z)), float(np.linalg.norm(scale * x))
+            if not pnorm <= min(0.5 * previous, POLISH_REACH * xnorm):
+                break
+            r_trial = residuals_at(x - z)
+            fnorm1 = _norm(r_trial)
+            if fnorm1 > fnorm * (1.0 + NOISE_PREDICTED):
+                break
+            state["hessians"] += 1
+            g1, h1 = newton((x - z).copy())
+            if not np.linalg.norm(g1 / scale) <= 0.5 * np.linalg.norm(g / scale):
+                break
+            x, r, fnorm, g, h, previous = x - z, r_trial, fnorm1, g1, h1, pnorm
+            if accepted(x, fnorm) or pnorm <= ROUNDING * EPS * xnorm:
+                break
+        return x, r
 
     def accepted(x, fnorm):
         """Count an accepted iteration; True when the callback stops the run."""

@@ -410,3 +410,24 @@ def test_the_batched_jacobian_is_the_columns_of_jvp(text, point, wrt):
             columns.append(np.concatenate([np.ravel(t) for t in
                                            arrays.jvp(graph, values, tangents)]))
     np.testing.assert_allclose(matrix, np.stack(columns, axis=1), rtol=1e-14, atol=1e-15)
+
+
+def test_the_hessian_of_a_weighted_sum_of_squares_is_the_scalar_programs():
+    """squares_hessian (the reverse pass seeded by W r and its tangent)
+    against hessian of the same sum written out as one scalar program."""
+    t = np.arange(1.0, 21.0) / 5
+    w = np.linspace(1.0, 2.0, 20)
+    residual = "(b1 + t*b2 - exp(t))**2 + (b3 + b4*sin(t) - cos(t))**2 - y"
+    point = {"t": t, "y": np.zeros(20), "w": w, "b1": 25.0, "b2": 5.0, "b3": -5.0, "b4": -1.0}
+    wrt = ("b1", "b2", "b3", "b4")
+    graph = adcli.parse(residual).for_arrays()
+    values = arrays.forward(graph, [point[v] for v in graph.variables])
+    gradient, matrix = array_second.squares_hessian(graph, values, w, wrt)
+    whole = adcli.parse(f"0.5*sum(w*({residual})**2)").for_arrays()
+    whole_values = arrays.forward(whole, [point[v] for v in whole.variables])
+    gradients, expected = array_second.hessian(whole, whole_values, wrt)
+    np.testing.assert_allclose(matrix, expected, rtol=1e-13)
+    np.testing.assert_allclose(gradient, np.array(gradients, dtype=float), rtol=1e-13)
+    # and the Gauss-Newton part alone is J^T W J: the rest is sum w r d2r
+    jac = array_second.jacobian(graph, values, wrt)
+    assert not np.allclose(matrix, jac.T @ (w[:, None] * jac), rtol=1e-3)
