@@ -29,35 +29,46 @@ Stopping (``reason``; "root" and "xtol" mean converged):
 - ``"root"``: ``|F_i| <= tolerance_i`` for every equation (the caller
   passes about eps times each equation's largest term; with the default 0
   only an exact zero counts);
-- ``"xtol"``: x no longer changes (the step changes no component of x by
-  more than ``STEP_ULPS`` ulps, or vanishes in float64, or, when ``xtol`` is
-  given, the radius is below ``xtol * |D x|``: MINPACK's test) *and* F is at
-  its rounding level: ``|F_i| <= ROUNDING * max(tolerance_i, eps * sum_j
-  |J_ij x_j|)``.  The second term is what F can be at the float64 point
-  nearest the root (one ulp of each x_j moves F_i by about eps |J_ij x_j|);
-  J is the exact Jacobian when it was evaluated at x, else the Broyden
-  model Q R;
-- a stall above the rounding level (x no longer changes, or MINPACK's info
-  4 and 5: five Jacobians in a row, or ten steps, without a useful
-  reduction of ||F||) hands x to Levenberg-Marquardt (``least_squares``,
-  the method then says so), which either finds a root the dogleg missed or
-  converges to the local minimum of ||F|| the dogleg was creeping to.  Its
-  end is judged as above ("root", "xtol"), else:
-- ``"local-minimum"`` (not converged): LM converged and the Newton step
-  there is out of reach (over ``REACH * |D x|``, or F has a part along a
-  zero singular value of J): a local minimum of ||F|| that is not a root;
+- ``"xtol"``: x no longer changes *and* F is at its rounding level:
+  ``|F_i| <= ROUNDING * max(tolerance_i, eps * sum_j |J_ij x_j|)``.  The
+  second term is what F can be at the float64 point nearest the root (one
+  ulp of each x_j moves F_i by about eps |J_ij x_j|).  "x no longer
+  changes" is one of: the step changes no component of x by more than
+  ``STEP_ULPS`` ulps (or vanishes in float64), or, when ``xtol`` is given,
+  the radius is below ``xtol * |D x|`` (MINPACK's test), judged with the
+  Broyden model Q R for J (the step is the evidence, the model only sizes
+  the rounding); or two poor steps in a row after an accepted step below
+  ``SETTLED * |D x|`` (the steps fail because ||F|| is noise: no new
+  Jacobian is needed to say so), also judged with the model; or, at a new
+  Jacobian, ||F|| within ROUNDING times the norm of the rounding levels,
+  judged with that exact J;
+- other stalls (MINPACK's info 4 and 5: five Jacobians in a row, or ten
+  steps, without a useful reduction of ||F||) are judged with the exact
+  Jacobian at x (one more evaluation when the last one is elsewhere): near
+  a singular root J shrinks with x, and an older J would overstate the
+  rounding level;
+- a stall above the rounding level hands x to Levenberg-Marquardt
+  (``least_squares``; the method then says so), which either finds a root
+  the dogleg missed (Wood from 100 x0) or
+  converges to the local minimum of ||F|| the dogleg was creeping to.
+  Its end is judged as above ("root", "xtol"), else:
+- ``"local-minimum"`` (not converged): LM converged, the gradient J^T F
+  vanishes (``_stationary``) and the Newton step there is out of reach (over
+  ``REACH * |D x|``, or F has a part along a zero singular value of J): a
+  local minimum of ||F|| that is not a root;
 - ``"no-progress"`` (not converged): the rest, e.g. near a singular root
   (Powell's singular function, where ||F|| falls to 1e-35 but the Newton
   step stays half the distance to the root);
 - ``"max-evals"``: ``max_evals`` evaluations of fun (default ``200 * (n + 1)``,
-  twice MINPACK's hybrj1);
+  twice MINPACK's hybrj1; LM's evaluations count);
 - ``"callback"``: the callback returned True;
 - ``"nonfinite"``: F or J is not finite at the start or at an accepted
   point.  A non-finite F at a trial point is a rejected step: the radius
   shrinks to a quarter of the step.
 
-Deciding a stall needs the exact Jacobian at x: when the last one was
-evaluated elsewhere (after Broyden steps), one more evaluation is made.
+``jacobian`` is the last exact Jacobian, and ``jacobian_at`` says where it
+was evaluated: after Broyden steps that is not x (the condition number is
+that J's; evaluate J at x for the root's own).
 
 Pure numpy; the function never prints and never raises on non-finite values.
 """
@@ -79,6 +90,10 @@ XTOL = 0.0
 ROUNDING = 16.0
 #: a step changing no component of x by more than this many ulps ends the run
 STEP_ULPS = 4.0
+#: x has settled when the last accepted step was at most SETTLED * |D x|
+SETTLED = 1e-8
+#: a gradient of ||F||^2 / 2 below this, relative to |F| and the column scale, vanishes
+STATIONARY = 1e-6
 #: a Newton step longer than REACH * |D x| is out of reach (a local minimum, not a root)
 REACH = 100.0
 
@@ -293,17 +308,17 @@ def hybrid(fun, jac, x0, *, tolerance=0.0, xtol=None, max_evals=None, callback=N
     def stalled(x, f, reason, model):
         """The result of a run that cannot move x (or reduce ||F||) any more.
 
-        F at its rounding level (judged with the exact Jacobian when it was
-        evaluated at x, else with the current Broyden model Q R, which matched
-        the last steps) ends the run ("xtol").  Otherwise Levenberg-Marquardt
+        F at its rounding level ends the run ("xtol"), judged with ``model``
+        (the Broyden model Q R) when x stalled because the model's step no
+        longer changes it: the step is then the evidence, and the model,
+        which matched the last steps, only sizes F's rounding.  Other stalls
+        (||F|| no longer decreasing while x moves) are judged with the exact
+        Jacobian at x (``model`` None): near a singular root J shrinks with x,
+        and an older J or the model would overstate the rounding level.  Otherwise Levenberg-Marquardt
         goes on from x (``_after_stall``): it finds a root the dogleg missed,
         or converges to the local minimum of ||F|| the dogleg was creeping to.
         """
-        if state["j"] is not None and np.array_equal(state["at"], x):
-            estimate = state["j"]
-        else:
-            estimate = model
-        if _at_rounding_level(estimate, x, f, tol):
+        if _at_rounding_level(exact_jacobian(x) if model is None else model, x, f, tol):
             return finish(x, f, "xtol")
         return after_stall(x, f, reason)
 
@@ -334,7 +349,7 @@ def hybrid(fun, jac, x0, *, tolerance=0.0, xtol=None, max_evals=None, callback=N
             return finish(x, f, "xtol")
         if lm.reason in ("max-evals", "callback"):
             return finish(x, f, lm.reason)
-        if lm.converged and _newton_out_of_reach(j, f, diag, x):
+        if lm.converged and _stationary(j, f, diag) and _newton_out_of_reach(j, f, diag, x):
             return finish(x, f, "local-minimum")
         return finish(x, f, reason)
 
@@ -350,6 +365,7 @@ def hybrid(fun, jac, x0, *, tolerance=0.0, xtol=None, max_evals=None, callback=N
     # MINPACK's counters run across Jacobians: after a new Jacobian, a failure
     # (ncfail = 3) shrinks the radius without asking for another one
     ncsuc = ncfail = nslow1 = nslow2 = 0
+    last_step = math.inf  # |D p| of the last accepted step
     while True:
         j = jacobian_at(x)
         if not _finite(j):
@@ -360,6 +376,9 @@ def hybrid(fun, jac, x0, *, tolerance=0.0, xtol=None, max_evals=None, callback=N
             diag = np.where(colnorms == 0.0, 1.0, colnorms)
             xnorm = float(np.linalg.norm(diag * x))
             delta = FACTOR * xnorm if xnorm != 0.0 else FACTOR
+        elif _noise_dominated(j, x, f, tol):
+            # the last two steps failed because ||F|| is rounding noise
+            return stalled(x, f, "no-progress", j)
         diag = np.maximum(diag, colnorms)
         qtf = q.T @ f
         fresh = True
@@ -395,7 +414,7 @@ def hybrid(fun, jac, x0, *, tolerance=0.0, xtol=None, max_evals=None, callback=N
                     delta = pnorm / 0.5
             success = ratio >= 1e-4
             if success:
-                x, f, fnorm = trial, f_trial, fnorm1
+                x, f, fnorm, last_step = trial, f_trial, fnorm1, pnorm
                 xnorm = float(np.linalg.norm(diag * x))
                 first = False
                 if np.all(np.abs(f) <= tol):
@@ -412,8 +431,14 @@ def hybrid(fun, jac, x0, *, tolerance=0.0, xtol=None, max_evals=None, callback=N
             if state["evaluations"] >= max_evals:
                 return finish(x, f, "max-evals")
             if nslow2 == 5 or nslow1 == 10:
-                return stalled(x, f, "no-progress", q @ r)
+                return stalled(x, f, "no-progress", None)
             if ncfail == 2:
+                # two poor steps call for a new Jacobian, unless x has settled (the
+                # last accepted step was below SETTLED relative to x: not the
+                # halving steps of a singular root) and F is at its rounding level:
+                # the steps then fail because ||F|| is rounding noise
+                if last_step <= SETTLED * xnorm and _at_rounding_level(q @ r, x, f, tol):
+                    return finish(x, f, "xtol")
                 break
             if math.isfinite(fnorm1):
                 # Broyden's update with what the trial taught, accepted or not
@@ -426,15 +451,37 @@ def hybrid(fun, jac, x0, *, tolerance=0.0, xtol=None, max_evals=None, callback=N
             fresh = False
 
 
+def _rounding_level(j, x, tol):
+    """max(tol_i, eps * sum_j |J_ij x_j|): what F_i can be at the float64 point nearest
+    the root (or the caller's tolerance)."""
+    return np.maximum(tol, EPS * (np.abs(j) @ np.abs(x)))
+
+
 def _at_rounding_level(j, x, f, tol):
-    """|F_i| <= ROUNDING * max(tol_i, eps * sum_j |J_ij x_j|) for every i."""
-    level = np.maximum(tol, EPS * (np.abs(j) @ np.abs(x)))
-    return bool(np.all(np.abs(f) <= ROUNDING * level))
+    """Every |F_i| within ROUNDING times its rounding level."""
+    return bool(np.all(np.abs(f) <= ROUNDING * _rounding_level(j, x, tol)))
+
+
+def _noise_dominated(j, x, f, tol):
+    """||F|| within ROUNDING times the norm of the rounding levels: the reduction of
+    ||F|| that drives the steps is rounding noise."""
+    return float(np.linalg.norm(f)) <= ROUNDING * float(np.linalg.norm(_rounding_level(j, x, tol)))
 
 
 def _unchanged(step, x):
     """True when the step changes no component of x by more than STEP_ULPS ulps."""
     return bool(np.all(np.abs(step) <= STEP_ULPS * EPS * np.abs(x)))
+
+
+def _stationary(j, f, diag):
+    """The gradient J^T F of ||F||^2 / 2 vanishes: each component at most
+    STATIONARY * |F| * max(D_j, |J_:j|).  D (the largest column norms seen)
+    is the scale: at a minimum of x**2 + 1 the column itself goes to 0."""
+    fnorm = float(np.linalg.norm(f))
+    if fnorm == 0.0:
+        return True
+    scale = np.maximum(diag, np.linalg.norm(j, axis=0))
+    return bool(np.all(np.abs(j.T @ (f / fnorm)) <= STATIONARY * scale))
 
 
 def _newton_out_of_reach(j, f, diag, x):
