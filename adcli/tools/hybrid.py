@@ -318,7 +318,7 @@ def hybrid(fun, jac, x0, *, tolerance=0.0, xtol=None, max_evals=None, callback=N
         goes on from x (``_after_stall``): it finds a root the dogleg missed,
         or converges to the local minimum of ||F|| the dogleg was creeping to.
         """
-        if _at_rounding_level(exact_jacobian(x) if model is None else model, x, f, tol):
+        if _at_rounding_level(exact_jacobian(x) if model is None else model, x, f, floor):
             return finish(x, f, "xtol")
         return after_stall(x, f, reason)
 
@@ -345,11 +345,12 @@ def hybrid(fun, jac, x0, *, tolerance=0.0, xtol=None, max_evals=None, callback=N
             return finish(x, f, "nonfinite")
         if np.all(np.abs(f) <= tol):
             return finish(x, f, "root")
-        if _at_rounding_level(j, x, f, tol):
+        if _at_rounding_level(j, x, f, floor):
             return finish(x, f, "xtol")
         if lm.reason in ("max-evals", "callback"):
             return finish(x, f, lm.reason)
-        if lm.converged and _stationary(j, f, diag) and _newton_out_of_reach(j, f, diag, x):
+        if lm.converged and _stationary(j, f, diag) and _newton_out_of_reach(
+                j, f, diag, x):
             return finish(x, f, "local-minimum")
         return finish(x, f, reason)
 
@@ -366,6 +367,7 @@ def hybrid(fun, jac, x0, *, tolerance=0.0, xtol=None, max_evals=None, callback=N
     # (ncfail = 3) shrinks the radius without asking for another one
     ncsuc = ncfail = nslow1 = nslow2 = 0
     last_step = math.inf  # |D p| of the last accepted step
+    floor = tol.copy()  # F's rounding level beyond eps |J| |x|: the tolerance, or noise seen
     while True:
         j = jacobian_at(x)
         if not _finite(j):
@@ -376,7 +378,7 @@ def hybrid(fun, jac, x0, *, tolerance=0.0, xtol=None, max_evals=None, callback=N
             diag = np.where(colnorms == 0.0, 1.0, colnorms)
             xnorm = float(np.linalg.norm(diag * x))
             delta = FACTOR * xnorm if xnorm != 0.0 else FACTOR
-        elif _noise_dominated(j, x, f, tol):
+        elif _noise_dominated(j, x, f, floor):
             # the last two steps failed because ||F|| is rounding noise
             return stalled(x, f, "no-progress", j)
         diag = np.maximum(diag, colnorms)
@@ -394,6 +396,10 @@ def hybrid(fun, jac, x0, *, tolerance=0.0, xtol=None, max_evals=None, callback=N
             fnorm1 = _norm(f_trial)
             actred = 1.0 - (fnorm1 / fnorm) ** 2 if fnorm1 < fnorm else -1.0
             model = r @ step + qtf
+            if fresh and pnorm <= SETTLED * xnorm and math.isfinite(fnorm1):
+                # F's departure from its linear model over a tiny step with the exact
+                # Jacobian is rounding noise (the curvature term is ~1e-16 relative)
+                floor = np.maximum(floor, np.abs(f_trial - q @ model))
             mnorm = float(np.linalg.norm(model))
             prered = 1.0 - (mnorm / fnorm) ** 2 if mnorm < fnorm else 0.0
             ratio = actred / prered if prered > 0.0 else 0.0
@@ -437,7 +443,7 @@ def hybrid(fun, jac, x0, *, tolerance=0.0, xtol=None, max_evals=None, callback=N
                 # last accepted step was below SETTLED relative to x: not the
                 # halving steps of a singular root) and F is at its rounding level:
                 # the steps then fail because ||F|| is rounding noise
-                if last_step <= SETTLED * xnorm and _at_rounding_level(q @ r, x, f, tol):
+                if last_step <= SETTLED * xnorm and _at_rounding_level(q @ r, x, f, floor):
                     return finish(x, f, "xtol")
                 break
             if math.isfinite(fnorm1):
