@@ -247,205 +247,164 @@ def hybrid(fun, jac, x0, *, tolerance=0.0, xtol=None, max_evals=None, callback=N
 
     fun(x) -> F (n,); jac(x) -> its Jacobian (n, n); x0 (n,).  ``tolerance``
     (a number or one per equation): converged ("root") when |F_i| <=
-    tolerance_i for every i.  ``xtol``: MINPACK's relative step test (default
-    ``XTOL = 1e-15``: the run goes on until x changes only in its last
-    bits).  ``callback(info)`` sees each accepted step (a dict with
-    iteration, x, residual_norm, evaluations, jacobian_evaluations) and stops
-    the run by returning True.  Raises ValueError when the system is not
-    square; never raises on non-finite values (``reason="nonfinite"``).
-    fun and jac get a fresh array each call; what they return is copied.
+    tolerance_i for every i.  ``xtol``: MINPACK's relative step test, the
+    radius below ``xtol * |D x|`` (default 0, off: the run goes on until the
+    steps change x only in its last bits).  ``max_evals``: evaluations of fun
+    (default ``200 * (n + 1)``).  ``callback(info)`` sees each accepted step
+    (a dict with iteration, x, residual_norm, evaluations,
+    jacobian_evaluations) and stops the run by returning True.  Raises
+    ValueError when the system is not square; never raises on non-finite
+    values (``reason="nonfinite"``).  fun and jac get a fresh array each
+    call; what they return is copied.
     """
     x = np.array(x0, dtype=float).reshape(-1)
-    n = x.size
-    if n == 0:
+    if x.size == 0:
         raise ValueError("there are no unknowns to solve for")
-    tol = _tolerances(tolerance, n)
+    tol = _tolerances(tolerance, x.size)
     xtol = XTOL if xtol is None else float(xtol)
-    max_evals = 200 * (n + 1) if max_evals is None else int(max_evals)
-    state = {"evaluations": 0, "jacobians": 0, "iterations": 0, "j": None, "at": None,
-             "method": METHOD}
+    max_evals = 200 * (x.size + 1) if max_evals is None else int(max_evals)
+    return _Solver(fun, jac, tol, xtol, max_evals, callback).run(x)
 
-    def residuals_at(point):
-        state["evaluations"] += 1
-        f = np.array(fun(point.copy()), dtype=float).reshape(-1)
-        if f.size != n:
-            raise ValueError(f"the system is not square: {f.size} equations in {n} unknowns")
+
+class _Solver:
+    """One run of hybrid: the counters, the scaling and radius, the factors Q R."""
+
+    def __init__(self, fun, jac, tol, xtol, max_evals, callback):
+        self.fun, self.jac, self.callback = fun, jac, callback
+        self.n = tol.size
+        self.tol, self.xtol, self.max_evals = tol, xtol, max_evals
+        self.evaluations = self.jacobians = self.iterations = 0
+        self.j = self.at = None  # the last exact Jacobian and where it was evaluated
+        self.method = METHOD
+        # F's rounding level beyond eps |J| |x|: the tolerance, or the noise seen
+        self.floor = tol.copy()
+        self.diag = None
+        self.delta = 0.0
+        self.first = True
+        # MINPACK's counters run across Jacobians: after a new Jacobian, a failure
+        # (ncfail = 3) shrinks the radius without asking for another one
+        self.ncsuc = self.ncfail = self.nslow1 = self.nslow2 = 0
+        self.last_step = math.inf  # |D p| of the last accepted step
+
+    # ------------------------------------------------------------ evaluations
+
+    def residuals(self, point):
+        self.evaluations += 1
+        f = np.array(self.fun(point.copy()), dtype=float).reshape(-1)
+        if f.size != self.n:
+            raise ValueError(f"the system is not square: {f.size} equations in {self.n} "
+                             "unknowns")
         return f
 
-    def jacobian_at(point):
-        state["jacobians"] += 1
-        j = np.array(jac(point.copy()), dtype=float)
-        if j.shape != (n, n):
-            raise ValueError(f"the Jacobian has shape {j.shape}, not ({n}, {n})")
-        state["j"], state["at"] = j, point.copy()
+    def jacobian(self, point):
+        self.jacobians += 1
+        j = np.array(self.jac(point.copy()), dtype=float)
+        if j.shape != (self.n, self.n):
+            raise ValueError(f"the Jacobian has shape {j.shape}, not ({self.n}, {self.n})")
+        self.j, self.at = j, point.copy()
         return j
 
-    def exact_jacobian(point):
+    def exact_jacobian(self, point):
         """The exact Jacobian at point: the last one when it was evaluated there."""
-        if state["j"] is not None and np.array_equal(state["at"], point):
-            return state["j"]
-        return jacobian_at(point)
+        if self.j is not None and np.array_equal(self.at, point):
+            return self.j
+        return self.jacobian(point)
 
-    def finish(x, f, reason):
-        j = state["j"]
-        if j is None or (reason in CONVERGED and _finite(f) and not _finite(j)):
-            j = exact_jacobian(x) if _finite(f) else np.full((n, n), np.nan)
-        at = state["at"] if state["at"] is not None else x.copy()
+    def finish(self, x, f, reason):
+        j = self.j
+        if j is None:
+            j = self.jacobian(x) if _finite(f) else np.full((self.n, self.n), np.nan)
         return HybridResult(
-            x=x, residuals=f, jacobian=j, jacobian_at=at, residual_norm=_norm(f),
-            converged=reason in CONVERGED, reason=reason, message=MESSAGES[reason],
-            iterations=state["iterations"], evaluations=state["evaluations"],
-            jacobian_evaluations=state["jacobians"], condition=_condition(j),
-            method=state["method"])
+            x=x, residuals=f, jacobian=j, jacobian_at=self.at if self.at is not None else x,
+            residual_norm=_norm(f), converged=reason in CONVERGED, reason=reason,
+            message=MESSAGES[reason], iterations=self.iterations,
+            evaluations=self.evaluations, jacobian_evaluations=self.jacobians,
+            condition=_condition(j), method=self.method)
 
-    def accepted(x, fnorm):
+    def accepted(self, x, fnorm, evaluations=0, jacobians=0):
         """Count an accepted step; True when the callback stops the run."""
-        state["iterations"] += 1
-        return callback is not None and bool(callback({
-            "iteration": state["iterations"], "x": x.copy(), "residual_norm": fnorm,
-            "evaluations": state["evaluations"], "jacobian_evaluations": state["jacobians"]}))
+        self.iterations += 1
+        return self.callback is not None and bool(self.callback({
+            "iteration": self.iterations, "x": x.copy(), "residual_norm": fnorm,
+            "evaluations": self.evaluations + evaluations,
+            "jacobian_evaluations": self.jacobians + jacobians}))
 
-    def stalled(x, f, reason, model):
-        """The result of a run that cannot move x (or reduce ||F||) any more.
+    # ------------------------------------------------------------ the iteration
 
-        F at its rounding level ends the run ("xtol"), judged with ``model``
-        (the Broyden model Q R) when x stalled because the model's step no
-        longer changes it: the step is then the evidence, and the model,
-        which matched the last steps, only sizes F's rounding.  Other stalls
-        (||F|| no longer decreasing while x moves) are judged with the exact
-        Jacobian at x (``model`` None): near a singular root J shrinks with x,
-        and an older J or the model would overstate the rounding level.  Otherwise Levenberg-Marquardt
-        goes on from x (``_after_stall``): it finds a root the dogleg missed,
-        or converges to the local minimum of ||F|| the dogleg was creeping to.
-        """
-        if _at_rounding_level(exact_jacobian(x) if model is None else model, x, f, floor):
-            return finish(x, f, "xtol")
-        return after_stall(x, f, reason)
+    def run(self, x):
+        f = self.residuals(x)
+        if not _finite(f):
+            return self.finish(x, f, "nonfinite")
+        if np.all(np.abs(f) <= self.tol):
+            return self.finish(x, f, "root")
+        while True:
+            j = self.jacobian(x)
+            if not _finite(j):
+                return self.finish(x, f, "nonfinite")
+            if self.diag is not None and _noise_dominated(j, x, f, self.floor):
+                # the last two steps failed because ||F|| is rounding noise
+                return self.stalled(x, f, "no-progress", j)
+            self.scale(j, x)
+            q, r = np.linalg.qr(j)
+            outcome = self.steps(x, f, q, r)
+            if isinstance(outcome, HybridResult):
+                return outcome
+            x, f = outcome
 
-    def after_stall(x, f, reason):
-        def lm_callback(info):
-            state["iterations"] += 1
-            return callback is not None and bool(callback({
-                "iteration": state["iterations"], "x": info["x"],
-                "residual_norm": math.sqrt(info["cost"]),
-                "evaluations": state["evaluations"] + info["evaluations"],
-                "jacobian_evaluations": state["jacobians"] + info["jacobian_evaluations"]}))
-
-        remaining = max_evals - state["evaluations"]
-        if remaining <= 0:
-            return finish(x, f, "max-evals")
-        lm = least_squares(fun, jac, x, max_evals=remaining, callback=lm_callback)
-        state["evaluations"] += lm.evaluations
-        state["jacobians"] += lm.jacobian_evaluations
-        state["method"] = METHOD_AFTER_STALL
-        x, f, j = lm.x, lm.residuals, lm.jacobian
-        if lm.jacobian_evaluations:
-            state["j"], state["at"] = j, lm.jacobian_at.copy()
-        if not _finite(f) or not _finite(j):
-            return finish(x, f, "nonfinite")
-        if np.all(np.abs(f) <= tol):
-            return finish(x, f, "root")
-        if _at_rounding_level(j, x, f, floor):
-            return finish(x, f, "xtol")
-        if lm.reason in ("max-evals", "callback"):
-            return finish(x, f, lm.reason)
-        if lm.converged and _stationary(j, f, diag) and _newton_out_of_reach(
-                j, f, diag, x):
-            return finish(x, f, "local-minimum")
-        return finish(x, f, reason)
-
-    f = residuals_at(x)
-    if not _finite(f):
-        return finish(x, f, "nonfinite")
-    fnorm = _norm(f)
-    if np.all(np.abs(f) <= tol):
-        return finish(x, f, "root")
-    diag = None
-    delta = xnorm = 0.0
-    first = True
-    # MINPACK's counters run across Jacobians: after a new Jacobian, a failure
-    # (ncfail = 3) shrinks the radius without asking for another one
-    ncsuc = ncfail = nslow1 = nslow2 = 0
-    last_step = math.inf  # |D p| of the last accepted step
-    floor = tol.copy()  # F's rounding level beyond eps |J| |x|: the tolerance, or noise seen
-    while True:
-        j = jacobian_at(x)
-        if not _finite(j):
-            return finish(x, f, "nonfinite")
-        q, r = np.linalg.qr(j)
+    def scale(self, j, x):
+        """D: the running maximum of J's column norms (zeros first taken as 1);
+        the first radius FACTOR * |D x0| (FACTOR when x0 = 0)."""
         colnorms = np.linalg.norm(j, axis=0)
-        if diag is None:
-            diag = np.where(colnorms == 0.0, 1.0, colnorms)
-            xnorm = float(np.linalg.norm(diag * x))
-            delta = FACTOR * xnorm if xnorm != 0.0 else FACTOR
-        elif _noise_dominated(j, x, f, floor):
-            # the last two steps failed because ||F|| is rounding noise
-            return stalled(x, f, "no-progress", j)
-        diag = np.maximum(diag, colnorms)
+        if self.diag is None:
+            self.diag = np.where(colnorms == 0.0, 1.0, colnorms)
+            xnorm = float(np.linalg.norm(self.diag * x))
+            self.delta = FACTOR * xnorm if xnorm != 0.0 else FACTOR
+        self.diag = np.maximum(self.diag, colnorms)
+
+    def steps(self, x, f, q, r):
+        """Dogleg steps from the factors of one exact Jacobian, updated by Broyden
+        between them.  Returns the result when the run ends, else (x, F) when
+        a new Jacobian is due."""
+        diag = self.diag
+        fnorm = _norm(f)
+        xnorm = float(np.linalg.norm(diag * x))
         qtf = q.T @ f
         fresh = True
         while True:
-            step = -_dogleg(r, diag, qtf, delta)
+            step = -_dogleg(r, diag, qtf, self.delta)
             trial = x + step
             pnorm = float(np.linalg.norm(diag * step))
-            if first:
-                delta = min(delta, pnorm)
+            if self.first:
+                self.delta = min(self.delta, pnorm)
             if np.array_equal(trial, x):
-                return stalled(x, f, "no-progress", q @ r)
-            f_trial = residuals_at(trial)
+                return self.stalled(x, f, "no-progress", q @ r)
+            f_trial = self.residuals(trial)
             fnorm1 = _norm(f_trial)
-            actred = 1.0 - (fnorm1 / fnorm) ** 2 if fnorm1 < fnorm else -1.0
-            model = r @ step + qtf
+            model = r @ step + qtf  # Q^T (F + J p): the linear model at the trial
             if fresh and pnorm <= SETTLED * xnorm and math.isfinite(fnorm1):
                 # F's departure from its linear model over a tiny step with the exact
                 # Jacobian is rounding noise (the curvature term is ~1e-16 relative)
-                floor = np.maximum(floor, np.abs(f_trial - q @ model))
+                self.floor = np.maximum(self.floor, np.abs(f_trial - q @ model))
+            actred = 1.0 - (fnorm1 / fnorm) ** 2 if fnorm1 < fnorm else -1.0
             mnorm = float(np.linalg.norm(model))
             prered = 1.0 - (mnorm / fnorm) ** 2 if mnorm < fnorm else 0.0
             ratio = actred / prered if prered > 0.0 else 0.0
-            if not math.isfinite(fnorm1):
-                ncsuc = 0
-                ncfail += 1
-                delta = 0.25 * min(delta, pnorm)
-            elif ratio < 0.1:
-                ncsuc = 0
-                ncfail += 1
-                delta *= 0.5
-            else:
-                ncfail = 0
-                ncsuc += 1
-                if ratio >= 0.5 or ncsuc > 1:
-                    delta = max(delta, pnorm / 0.5)
-                if abs(ratio - 1.0) <= 0.1:
-                    delta = pnorm / 0.5
+            self.update_radius(ratio, pnorm, math.isfinite(fnorm1))
             success = ratio >= 1e-4
             if success:
-                x, f, fnorm, last_step = trial, f_trial, fnorm1, pnorm
+                x, f, fnorm, self.last_step = trial, f_trial, fnorm1, pnorm
                 xnorm = float(np.linalg.norm(diag * x))
-                first = False
-                if np.all(np.abs(f) <= tol):
-                    return finish(x, f, "root")
-                if accepted(x, fnorm):
-                    return finish(x, f, "callback")
-            nslow1 = 0 if actred >= 0.001 else nslow1 + 1
-            if fresh:
-                nslow2 += 1
-            if actred >= 0.1:
-                nslow2 = 0
-            if delta <= xtol * xnorm or _unchanged(step, x):
-                return stalled(x, f, "no-progress", q @ r)
-            if state["evaluations"] >= max_evals:
-                return finish(x, f, "max-evals")
-            if nslow2 == 5 or nslow1 == 10:
-                return stalled(x, f, "no-progress", None)
-            if ncfail == 2:
-                # two poor steps call for a new Jacobian, unless x has settled (the
-                # last accepted step was below SETTLED relative to x: not the
-                # halving steps of a singular root) and F is at its rounding level:
-                # the steps then fail because ||F|| is rounding noise
-                if last_step <= SETTLED * xnorm and _at_rounding_level(q @ r, x, f, floor):
-                    return finish(x, f, "xtol")
-                break
+                self.first = False
+                if np.all(np.abs(f) <= self.tol):
+                    return self.finish(x, f, "root")
+                if self.accepted(x, fnorm):
+                    return self.finish(x, f, "callback")
+            self.count_progress(actred, fresh)
+            ended = self.stop_test(x, f, q, r, step, xnorm)
+            if ended is not None:
+                return ended
+            if self.ncfail == 2:
+                return x, f
             if math.isfinite(fnorm1):
                 # Broyden's update with what the trial taught, accepted or not
                 qtf_trial = q.T @ f_trial
@@ -455,6 +414,95 @@ def hybrid(fun, jac, x0, *, tolerance=0.0, xtol=None, max_evals=None, callback=N
                     qtf = qtf_trial
                 _broyden_update(q, r, qtf, w, v)
             fresh = False
+
+    def update_radius(self, ratio, pnorm, finite):
+        """MINPACK's radius rule; a non-finite trial shrinks it to a quarter step."""
+        if not finite or ratio < 0.1:
+            self.ncsuc = 0
+            self.ncfail += 1
+            self.delta = 0.25 * min(self.delta, pnorm) if not finite else 0.5 * self.delta
+            return
+        self.ncfail = 0
+        self.ncsuc += 1
+        if ratio >= 0.5 or self.ncsuc > 1:
+            self.delta = max(self.delta, pnorm / 0.5)
+        if abs(ratio - 1.0) <= 0.1:
+            self.delta = pnorm / 0.5
+
+    def count_progress(self, actred, fresh):
+        """MINPACK's slow-progress counters: steps (nslow1) and Jacobians (nslow2)
+        without a useful reduction of ||F||^2."""
+        self.nslow1 = 0 if actred >= 0.001 else self.nslow1 + 1
+        if fresh:
+            self.nslow2 += 1
+        if actred >= 0.1:
+            self.nslow2 = 0
+
+    def stop_test(self, x, f, q, r, step, xnorm):
+        """The result when the run ends after this step, else None."""
+        if self.delta <= self.xtol * xnorm or _unchanged(step, x):
+            return self.stalled(x, f, "no-progress", q @ r)
+        if self.evaluations >= self.max_evals:
+            return self.finish(x, f, "max-evals")
+        if self.nslow2 == 5 or self.nslow1 == 10:
+            return self.stalled(x, f, "no-progress", None)
+        if self.ncfail == 2 and self.last_step <= SETTLED * xnorm and _at_rounding_level(
+                q @ r, x, f, self.floor):
+            # two poor steps call for a new Jacobian, unless x has settled (the last
+            # accepted step was below SETTLED relative to x: not the halving steps of
+            # a singular root) and F is at its rounding level: the steps then fail
+            # because ||F|| is rounding noise
+            return self.finish(x, f, "xtol")
+        return None
+
+    # ------------------------------------------------------------ stalls
+
+    def stalled(self, x, f, reason, model):
+        """The result of a run that cannot move x (or reduce ||F||) any more.
+
+        F at its rounding level ends the run ("xtol"), judged with ``model``
+        (the Broyden model Q R, or a new exact J) when x stalled because the
+        model's step no longer changes it: the step is then the evidence, and
+        the model, which matched the last steps, only sizes F's rounding.
+        Other stalls (||F|| no longer decreasing while x moves) are judged with
+        the exact Jacobian at x (``model`` None): near a singular root J
+        shrinks with x, and an older J or the model would overstate the
+        rounding level.  Otherwise Levenberg-Marquardt goes on from x.
+        """
+        level_j = self.exact_jacobian(x) if model is None else model
+        if _at_rounding_level(level_j, x, f, self.floor):
+            return self.finish(x, f, "xtol")
+        return self.after_stall(x, f, reason)
+
+    def after_stall(self, x, f, reason):
+        """Levenberg-Marquardt from x: a root the dogleg missed, or the local
+        minimum of ||F|| it was creeping to, told apart from a stall."""
+        def lm_callback(info):
+            return self.accepted(info["x"], math.sqrt(info["cost"]), info["evaluations"],
+                                 info["jacobian_evaluations"])
+
+        remaining = self.max_evals - self.evaluations
+        if remaining <= 0:
+            return self.finish(x, f, "max-evals")
+        lm = least_squares(self.fun, self.jac, x, max_evals=remaining, callback=lm_callback)
+        self.evaluations += lm.evaluations
+        self.jacobians += lm.jacobian_evaluations
+        self.method = METHOD_AFTER_STALL
+        x, f, j = lm.x, lm.residuals, lm.jacobian
+        if lm.jacobian_evaluations:
+            self.j, self.at = j, lm.jacobian_at.copy()
+        if not _finite(f) or not _finite(j):
+            return self.finish(x, f, "nonfinite")
+        if np.all(np.abs(f) <= self.tol):
+            return self.finish(x, f, "root")
+        if _at_rounding_level(j, x, f, self.floor):
+            return self.finish(x, f, "xtol")
+        if lm.reason in ("max-evals", "callback"):
+            return self.finish(x, f, lm.reason)
+        if lm.converged and _stationary(j, f, self.diag) and _newton_out_of_reach(
+                j, f, self.diag, x):
+            return self.finish(x, f, "local-minimum")
+        return self.finish(x, f, reason)
 
 
 def _rounding_level(j, x, tol):
