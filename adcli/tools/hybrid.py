@@ -30,9 +30,12 @@ Stopping (``reason``; "root" and "xtol" mean converged):
   passes about eps times each equation's largest term; with the default 0
   only an exact zero counts);
 - ``"xtol"``: x no longer changes *and* F is at its rounding level:
-  ``|F_i| <= ROUNDING * max(tolerance_i, eps * sum_j |J_ij x_j|)``.  The
-  second term is what F can be at the float64 point nearest the root (one
-  ulp of each x_j moves F_i by about eps |J_ij x_j|).  "x no longer
+  ``|F_i| <= ROUNDING * max(tolerance_i, eps * sum_j |J_ij x_j|, noise_i)``.
+  The second term is what F can be at the float64 point nearest the root
+  (one ulp of each x_j moves F_i by about eps |J_ij x_j|); noise_i is the
+  largest departure of F_i from its linear model seen over a step below
+  ``SETTLED * |D x|`` taken right after an exact Jacobian (rounding in
+  terms that J x does not show: ``n - sum cos x_j`` with small x).  "x no longer
   changes" is one of: the step changes no component of x by more than
   ``STEP_ULPS`` ulps (or vanishes in float64), or, when ``xtol`` is given,
   the radius is below ``xtol * |D x|`` (MINPACK's test), judged with the
@@ -58,7 +61,8 @@ Stopping (``reason``; "root" and "xtol" mean converged):
   local minimum of ||F|| that is not a root;
 - ``"no-progress"`` (not converged): the rest, e.g. near a singular root
   (Powell's singular function, where ||F|| falls to 1e-35 but the Newton
-  step stays half the distance to the root);
+  step stays half the distance to the root), or the caller's ``xtol`` met
+  above the rounding level (then without LM: the caller chose to stop);
 - ``"max-evals"``: ``max_evals`` evaluations of fun (default ``200 * (n + 1)``,
   twice MINPACK's hybrj1; LM's evaluations count);
 - ``"callback"``: the callback returned True;
@@ -103,7 +107,8 @@ MESSAGES = {
             "rounding level",
     "local-minimum": "converged to a local minimum of ||F|| that is not a root (the Jacobian "
                      "is singular there): try another start",
-    "no-progress": "the iteration is not making progress: ||F|| no longer decreases",
+    "no-progress": "stopped short of a root: x no longer changes (beyond xtol) or ||F|| no "
+                   "longer decreases, and F is above its rounding level",
     "max-evals": "the evaluation limit was reached before convergence",
     "callback": "stopped by the callback",
     "nonfinite": "an equation's value or a Jacobian entry is not finite",
@@ -440,7 +445,12 @@ class _Solver:
 
     def stop_test(self, x, f, q, r, step, xnorm):
         """The result when the run ends after this step, else None."""
-        if self.delta <= self.xtol * xnorm or _unchanged(step, x):
+        if self.delta <= self.xtol * xnorm:
+            # the caller's step test: converged only at F's rounding level, and no
+            # LM after it (the caller asked to stop at that step size)
+            reached = _at_rounding_level(q @ r, x, f, self.floor)
+            return self.finish(x, f, "xtol" if reached else "no-progress")
+        if _unchanged(step, x):
             return self.stalled(x, f, "no-progress", q @ r)
         if self.evaluations >= self.max_evals:
             return self.finish(x, f, "max-evals")

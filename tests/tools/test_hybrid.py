@@ -378,6 +378,82 @@ def test_bad_input():
         hybrid(fun, jac, [1.0, 2.0], tolerance=-1.0)
 
 
+def test_cubic_of_newtons_own_example():
+    # x**3 - 2x - 5 = 0 (Wallis; Newton's method's classic): the real root
+    fun, jac = scalar(lambda t: t ** 3 - 2 * t - 5, lambda t: 3 * t ** 2 - 2)
+    res = hybrid(fun, jac, [2.0])
+    root = 2.0945514815423265
+    assert res.converged and abs(res.x[0] - root) <= math.ulp(root)
+
+
+def test_circle_and_hyperbola():
+    # x^2 + y^2 = 4, x y = 1: x^2 = 2 + sqrt(3), y = 1 / x = sqrt(2 - sqrt(3))
+    fun = lambda v: np.array([v[0] ** 2 + v[1] ** 2 - 4, v[0] * v[1] - 1])
+    jac = lambda v: np.array([[2 * v[0], 2 * v[1]], [v[1], v[0]]])
+    res = hybrid(fun, jac, [2.0, 0.5])
+    assert res.converged
+    np.testing.assert_allclose(res.x, [math.sqrt(2 + math.sqrt(3)), math.sqrt(2 - math.sqrt(3))],
+                               rtol=4 * EPS)
+    assert res.condition == pytest.approx(np.linalg.cond(jac(res.jacobian_at)))
+
+
+def test_dissociation_equilibrium_badly_scaled():
+    # A <-> 2 B with K = 1e-10: b^2 = K a, a + b / 2 = c; b from the quadratic
+    # b^2 + (K/2) b - K c = 0, written without cancellation
+    k, c = 1e-10, 1.0
+    fun = lambda v: np.array([v[1] ** 2 - k * v[0], v[0] + v[1] / 2 - c])
+    jac = lambda v: np.array([[-k, 2 * v[1]], [1.0, 0.5]])
+    res = hybrid(fun, jac, [1.0, 1.0], tolerance=[EPS * k, EPS])
+    b = 2 * k * c / (k / 2 + math.sqrt(k * k / 4 + 4 * k * c))
+    assert res.converged
+    np.testing.assert_allclose(res.x, [c - b / 2, b], rtol=1e-14)
+
+
+def test_two_link_arm_inverse_kinematics():
+    # l1 (cos t1, sin t1) + l2 (cos(t1 + t2), sin(t1 + t2)) = p: cos t2 from the cosine rule
+    l1, l2, p = 1.0, 0.7, np.array([1.2, 0.6])
+
+    def fun(t):
+        return np.array([l1 * np.cos(t[0]) + l2 * np.cos(t[0] + t[1]) - p[0],
+                         l1 * np.sin(t[0]) + l2 * np.sin(t[0] + t[1]) - p[1]])
+
+    def jac(t):
+        s1, s12 = np.sin(t[0]), np.sin(t[0] + t[1])
+        c1, c12 = np.cos(t[0]), np.cos(t[0] + t[1])
+        return np.array([[-l1 * s1 - l2 * s12, -l2 * s12], [l1 * c1 + l2 * c12, l2 * c12]])
+
+    res = hybrid(fun, jac, [0.3, 0.3])
+    assert res.converged
+    cos_t2 = (p @ p - l1 ** 2 - l2 ** 2) / (2 * l1 * l2)
+    assert math.cos(res.x[1]) == pytest.approx(cos_t2, rel=1e-14)
+    assert np.max(np.abs(res.residuals)) <= 4 * EPS
+
+
+def test_xtol_stops_early_and_says_whether_f_is_at_its_rounding():
+    loose = run("discrete-bvp", 10, xtol=1e-4)
+    full = run("discrete-bvp", 10)
+    assert loose.evaluations < full.evaluations
+    assert loose.reason == "no-progress" and not loose.converged
+    assert loose.method == METHOD  # no LM after the caller's own step test
+    assert full.reason in CONVERGED
+
+
+def test_callback_and_iterations_go_on_through_the_lm_stage():
+    seen = []
+    res = run("trigonometric", 1, callback=lambda info: seen.append(info) and False)
+    assert res.method == METHOD_AFTER_STALL and res.reason == "local-minimum"
+    assert [info["iteration"] for info in seen] == list(range(1, res.iterations + 1))
+    assert seen[-1]["evaluations"] <= res.evaluations
+    assert np.diff([info["evaluations"] for info in seen]).min() >= 1
+
+
+def test_max_evals_counts_the_lm_stage():
+    full = run("trigonometric", 1)
+    res = run("trigonometric", 1, max_evals=full.evaluations - 10)
+    assert res.method == METHOD_AFTER_STALL
+    assert res.reason == "max-evals" and res.evaluations <= full.evaluations - 10
+
+
 # ---------------------------------------------------------------- the table
 
 def comparison_table():
