@@ -51,7 +51,8 @@ Stopping (``reason``; "root" and "xtol" mean converged):
   a singular root J shrinks with x, and an older J would overstate the
   rounding level;
 - a stall above the rounding level hands x to Levenberg-Marquardt
-  (``least_squares``; the method then says so), which either finds a root
+  (``least_squares``; the method then says so; at most as many evaluations
+  as the dogleg took), which either finds a root
   the dogleg missed (Wood from 100 x0) or
   converges to the local minimum of ||F|| the dogleg was creeping to.
   Its end is judged as above ("root", "xtol"), else:
@@ -494,7 +495,10 @@ class _Solver:
         remaining = self.max_evals - self.evaluations
         if remaining <= 0:
             return self.finish(x, f, "max-evals")
-        lm = least_squares(self.fun, self.jac, x, max_evals=remaining, callback=lm_callback)
+        # LM may take as many evaluations as the dogleg took (it crawls toward a
+        # singular minimum; each of its steps costs a QR of the n x n problem)
+        budget = min(remaining, self.evaluations)
+        lm = least_squares(self.fun, self.jac, x, max_evals=budget, callback=lm_callback)
         self.evaluations += lm.evaluations
         self.jacobians += lm.jacobian_evaluations
         self.method = METHOD_AFTER_STALL
@@ -507,7 +511,7 @@ class _Solver:
             return self.finish(x, f, "root")
         if _at_rounding_level(j, x, f, self.floor):
             return self.finish(x, f, "xtol")
-        if lm.reason in ("max-evals", "callback"):
+        if lm.reason == "callback" or (lm.reason == "max-evals" and budget == remaining):
             return self.finish(x, f, lm.reason)
         if lm.converged and _stationary(j, f, self.diag) and _newton_out_of_reach(
                 j, f, self.diag, x):

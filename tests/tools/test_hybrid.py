@@ -231,7 +231,16 @@ def test_known_roots_to_full_accuracy(name):
 @pytest.mark.parametrize("name,factor", RUNS)
 def test_result_is_consistent(name, factor):
     fun, jac, _ = SYSTEMS[name]
-    res = run(name, factor)
+    calls = {"fun": 0, "jac": 0}
+
+    def counted(key, function):
+        def call(x):
+            calls[key] += 1
+            return function(x)
+        return call
+
+    res = hybrid(counted("fun", fun), counted("jac", jac), start(name, factor))
+    assert (res.evaluations, res.jacobian_evaluations) == (calls["fun"], calls["jac"])
     assert isinstance(res, HybridResult) and res.method in (METHOD, METHOD_AFTER_STALL)
     np.testing.assert_array_equal(res.residuals, fun(res.x))
     assert res.residual_norm == pytest.approx(float(np.linalg.norm(fun(res.x))), rel=1e-15)
@@ -299,6 +308,15 @@ def test_singular_start_takes_a_step_along_the_flat_direction():
     fun, jac = scalar(lambda t: t * t - 1.0, lambda t: 2 * t)
     res = hybrid(fun, jac, [0.0])
     assert res.converged and abs(res.x[0]) == pytest.approx(1.0, rel=1e-15)
+
+
+def test_singular_jacobian_at_a_start_away_from_the_root():
+    # J = [[2 x1, 2 x2], [1, -1]] is singular on x1 = -x2; roots at x1 = x2 = +-1/sqrt(2)
+    fun = lambda v: np.array([v[0] ** 2 + v[1] ** 2 - 1, v[0] - v[1]])
+    jac = lambda v: np.array([[2 * v[0], 2 * v[1]], [1.0, -1.0]])
+    res = hybrid(fun, jac, [0.5, -0.5])
+    assert res.converged
+    np.testing.assert_allclose(np.abs(res.x), [math.sqrt(0.5)] * 2, rtol=4 * EPS)
 
 
 def test_inconsistent_linear_system_is_a_local_minimum():
