@@ -52,8 +52,8 @@ Stopping (``reason``; "root" and "xtol" mean converged):
   rounding level;
 - a stall above the rounding level hands x to Levenberg-Marquardt
   (``least_squares``; the method then says so; at most as many evaluations
-  as the dogleg took), which either finds a root
-  the dogleg missed (Wood from 100 x0) or
+  as the dogleg took, or ``LM_EVALS``), which either finds a root
+  the dogleg missed (Wood and the helical valley from 100 x0) or
   converges to the local minimum of ||F|| the dogleg was creeping to.
   Its end is judged as above ("root", "xtol"), else:
 - ``"local-minimum"`` (not converged): LM converged, the gradient J^T F
@@ -97,6 +97,9 @@ ROUNDING = 16.0
 STEP_ULPS = 4.0
 #: x has settled when the last accepted step was at most SETTLED * |D x|
 SETTLED = 1e-8
+#: the LM stage's evaluations: as many as the dogleg took, at least LM_EVALS (the
+#: helical valley from 100 x0 needs 34)
+LM_EVALS = 200
 #: a gradient of ||F||^2 / 2 below this, relative to |F| and the column scale, vanishes
 STATIONARY = 1e-6
 #: a Newton step longer than REACH * |D x| is out of reach (a local minimum, not a root)
@@ -347,7 +350,7 @@ class _Solver:
             j = self.jacobian(x)
             if not _finite(j):
                 return self.finish(x, f, "nonfinite")
-            if self.diag is not None and _noise_dominated(j, x, f, self.floor):
+            if not self.first and _noise_dominated(j, x, f, self.floor):
                 # the last two steps failed because ||F|| is rounding noise
                 return self.stalled(x, f, "no-progress", j)
             self.scale(j, x)
@@ -359,9 +362,10 @@ class _Solver:
 
     def scale(self, j, x):
         """D: the running maximum of J's column norms (zeros first taken as 1);
-        the first radius FACTOR * |D x0| (FACTOR when x0 = 0)."""
+        the first radius FACTOR * |D x0| (FACTOR when x0 = 0).  As in hybrj,
+        both start afresh at each Jacobian until a step is accepted."""
         colnorms = np.linalg.norm(j, axis=0)
-        if self.diag is None:
+        if self.first:
             self.diag = np.where(colnorms == 0.0, 1.0, colnorms)
             xnorm = float(np.linalg.norm(self.diag * x))
             self.delta = FACTOR * xnorm if xnorm != 0.0 else FACTOR
@@ -483,7 +487,37 @@ class _Solver:
         level_j = self.exact_jacobian(x) if model is None else model
         if _at_rounding_level(level_j, x, f, self.floor):
             return self.finish(x, f, "xtol")
+        probed = self.newton_probe(x, f)
+        if probed is not None:
+            return probed
         return self.after_stall(x, f, reason)
+
+    def newton_probe(self, x, f):
+        """With the exact J at x and a Newton step below SETTLED * |D x|, F at
+        x + p is what the linear model cannot explain: rounding noise (and a
+        curvature term of ~1e-16 relative).  It joins the rounding level; the
+        run ends ("xtol") when F at x or at x + p is then at that level, at
+        the smaller of the two.  Returns the result, or None (one evaluation
+        spent, or none when the Newton step is long or J singular)."""
+        j = self.exact_jacobian(x)
+        if not _finite(j) or self.evaluations >= self.max_evals:
+            return None
+        try:
+            p = -np.linalg.solve(j, f)
+        except np.linalg.LinAlgError:
+            return None
+        if not (_finite(p) and _norm(self.diag * p) <= SETTLED * _norm(self.diag * x)):
+            return None
+        trial = x + p
+        f_trial = self.residuals(trial)
+        if not _finite(f_trial):
+            return None
+        self.floor = np.maximum(self.floor, np.abs(f_trial - (f + j @ p)))
+        if _norm(f_trial) < _norm(f):
+            x, f = trial, f_trial
+        if _at_rounding_level(j, x, f, self.floor):
+            return self.finish(x, f, "xtol")
+        return None
 
     def after_stall(self, x, f, reason):
         """Levenberg-Marquardt from x: a root the dogleg missed, or the local
@@ -495,9 +529,9 @@ class _Solver:
         remaining = self.max_evals - self.evaluations
         if remaining <= 0:
             return self.finish(x, f, "max-evals")
-        # LM may take as many evaluations as the dogleg took (it crawls toward a
-        # singular minimum; each of its steps costs a QR of the n x n problem)
-        budget = min(remaining, self.evaluations)
+        # LM may take as many evaluations as the dogleg took, at least LM_EVALS (it
+        # crawls toward a singular minimum; each of its steps costs QRs of n x n)
+        budget = min(remaining, max(self.evaluations, LM_EVALS))
         lm = least_squares(self.fun, self.jac, x, max_evals=budget, callback=lm_callback)
         self.evaluations += lm.evaluations
         self.jacobians += lm.jacobian_evaluations
