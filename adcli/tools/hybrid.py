@@ -493,12 +493,14 @@ class _Solver:
         return self.after_stall(x, f, reason)
 
     def newton_probe(self, x, f):
-        """With the exact J at x and a Newton step below SETTLED * |D x|, F at
-        x + p is what the linear model cannot explain: rounding noise (and a
-        curvature term of ~1e-16 relative).  It joins the rounding level; the
-        run ends ("xtol") when F at x or at x + p is then at that level, at
-        the smaller of the two.  Returns the result, or None (one evaluation
-        spent, or none when the Newton step is long or J singular)."""
+        """The Newton step p with the exact J at x, when below SETTLED * |D x|:
+        F at x + p is what the linear model cannot explain, rounding noise and
+        a curvature term at eps times F's quadratic terms (|p| <= 1e-8 |x|).
+        It joins the rounding level, and the run ends ("xtol") when F at the
+        better of x and x + p is then at that level: x has converged to what
+        F's rounding resolves (near a double root, about sqrt(eps)).  Returns
+        the result, or None (one evaluation spent, or none when the Newton
+        step is long or J singular)."""
         j = self.exact_jacobian(x)
         if not _finite(j) or self.evaluations >= self.max_evals:
             return None
@@ -547,6 +549,10 @@ class _Solver:
             return self.finish(x, f, "xtol")
         if lm.reason == "callback" or (lm.reason == "max-evals" and budget == remaining):
             return self.finish(x, f, lm.reason)
+        probed = self.newton_probe(x, f) if lm.converged else None
+        if probed is not None:
+            return probed
+        j = self.j
         if lm.converged and _stationary(j, f, self.diag) and _newton_out_of_reach(
                 j, f, self.diag, x):
             return self.finish(x, f, "local-minimum")

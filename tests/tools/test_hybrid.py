@@ -162,8 +162,9 @@ def start(name, factor):
 
 
 def solved(fun, x0, x):
-    """The issue's criterion: ||F|| at most 1e-8 of its value at the start."""
-    return float(np.linalg.norm(fun(x))) <= 1e-8 * float(np.linalg.norm(fun(x0)))
+    """The issue's criterion, ||F|| at most 1e-8 of its value at the start, capped at
+    1e-8 (Wood from 100 x0 can end at ||F|| = 0.89, 1e-9 of its start: not a root)."""
+    return float(np.linalg.norm(fun(x))) <= 1e-8 * min(1.0, float(np.linalg.norm(fun(x0))))
 
 
 def run(name, factor, **kw):
@@ -276,7 +277,7 @@ def test_scipy_hybr_side_by_side():
         x0 = start(name, factor)
         theirs = optimize.root(fun, x0, jac=jac, method="hybr")
         ours = run(name, factor)
-        if solved(fun, x0, theirs.x) and np.linalg.norm(fun(theirs.x)) < 1e-6:
+        if solved(fun, x0, theirs.x):
             assert solved(fun, x0, ours.x), (name, factor)
             assert np.linalg.norm(ours.residuals) <= max(np.linalg.norm(fun(theirs.x)), 1e-14)
         fewer_or_equal += ours.jacobian_evaluations <= theirs.njev
