@@ -107,8 +107,8 @@ REACH = 100.0
 
 MESSAGES = {
     "root": "every equation is within its tolerance",
-    "xtol": "x no longer changes (the step is below xtol relative to x) and F is at its "
-            "rounding level",
+    "xtol": "x no longer changes (beyond its last bits, or xtol) and F is at its rounding "
+            "level",
     "local-minimum": "converged to a local minimum of ||F|| that is not a root (the Jacobian "
                      "is singular there): try another start",
     "no-progress": "stopped short of a root: x no longer changes (beyond xtol) or ||F|| no "
@@ -174,17 +174,18 @@ def _dogleg(r, diag, qtf, delta):
     curvature = float(np.linalg.norm(r @ direction))
     with np.errstate(divide="ignore", over="ignore"):
         cauchy = (gnorm / curvature) / curvature  # the scaled length to the Cauchy point
-    alpha = 0.0
-    if cauchy < delta and math.isfinite(qnorm):
-        # the point of the segment [Cauchy point, Newton] at distance delta
-        bnorm = float(np.linalg.norm(qtf))
-        ratio_d = delta / qnorm
-        ratio_s = cauchy / delta
-        temp = (bnorm / gnorm) * (bnorm / qnorm) * ratio_s
-        temp = temp - ratio_d * ratio_s ** 2 + math.sqrt(
-            (temp - ratio_d) ** 2 + (1.0 - ratio_d ** 2) * (1.0 - ratio_s ** 2))
-        alpha = ratio_d * (1.0 - ratio_s ** 2) / temp
-    return (1.0 - alpha) * min(cauchy, delta) * direction + alpha * newton
+    toward_cauchy = min(cauchy, delta) * direction
+    if not (cauchy < delta and math.isfinite(qnorm)):
+        return toward_cauchy
+    # the point of the segment [Cauchy point, Newton] at distance delta
+    bnorm = float(np.linalg.norm(qtf))
+    ratio_d = delta / qnorm
+    ratio_s = cauchy / delta
+    temp = (bnorm / gnorm) * (bnorm / qnorm) * ratio_s
+    temp = temp - ratio_d * ratio_s ** 2 + math.sqrt(
+        (temp - ratio_d) ** 2 + (1.0 - ratio_d ** 2) * (1.0 - ratio_s ** 2))
+    alpha = ratio_d * (1.0 - ratio_s ** 2) / temp
+    return (1.0 - alpha) * toward_cauchy + alpha * newton
 
 
 def _givens(a, b):
