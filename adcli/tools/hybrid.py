@@ -95,7 +95,8 @@ XTOL = 0.0
 ROUNDING = 16.0
 #: a step changing no component of x by more than this many ulps ends the run
 STEP_ULPS = 4.0
-#: x has settled when the last accepted step was at most SETTLED * |D x|
+#: a step below SETTLED * |D x| with the exact J measures F's noise (its curvature
+#: term is ~1e-16 relative)
 SETTLED = 1e-8
 #: the LM stage's evaluations: as many as the dogleg took, at least LM_EVALS (the
 #: helical valley from 100 x0 needs 34)
@@ -353,7 +354,7 @@ class _Solver:
                 return self.finish(x, f, "nonfinite")
             if not self.first and _noise_dominated(j, x, f, self.floor):
                 # the last two steps failed because ||F|| is rounding noise
-                return self.stalled(x, f, "no-progress", j)
+                return self.stalled(x, f, "no-progress")
             self.scale(j, x)
             q, r = np.linalg.qr(j)
             outcome = self.steps(x, f, q, r)
@@ -388,7 +389,7 @@ class _Solver:
             if self.first:
                 self.delta = min(self.delta, pnorm)
             if np.array_equal(trial, x):
-                return self.stalled(x, f, "no-progress", q @ r)
+                return self.stalled(x, f, "no-progress")
             f_trial = self.residuals(trial)
             fnorm1 = _norm(f_trial)
             model = r @ step + qtf  # Q^T (F + J p): the linear model at the trial
@@ -454,73 +455,92 @@ class _Solver:
         if self.delta <= self.xtol * xnorm:
             # the caller's step test: converged only at F's rounding level, and no
             # LM after it (the caller asked to stop at that step size)
-            reached = _at_rounding_level(q @ r, x, f, self.floor)
+            reached = self.at_rounding_by_probes(x, f)
+            if not reached:
+                j = self.exact_jacobian(x)
+                reached = _finite(j) and _at_rounding_level(j, x, f, self.floor)
             return self.finish(x, f, "xtol" if reached else "no-progress")
         if _unchanged(step, x):
-            return self.stalled(x, f, "no-progress", q @ r)
+            return self.stalled(x, f, "no-progress")
         if self.evaluations >= self.max_evals:
             return self.finish(x, f, "max-evals")
         if self.nslow2 == 5 or self.nslow1 == 10:
-            return self.stalled(x, f, "no-progress", None)
-        if self.ncfail == 2 and self.last_step <= SETTLED * xnorm and _at_rounding_level(
-                q @ r, x, f, self.floor):
-            # two poor steps call for a new Jacobian, unless x has settled (the last
-            # accepted step was below SETTLED relative to x: not the halving steps of
-            # a singular root) and F is at its rounding level: the steps then fail
-            # because ||F|| is rounding noise
+            return self.stalled(x, f, "no-progress")
+        if self.ncfail == 2 and self.last_step <= SETTLED * xnorm and self.at_rounding_by_probes(
+                x, f):
+            # two poor steps after x settled (the last accepted step below SETTLED
+            # relative to x): they fail because ||F|| is rounding noise, which the
+            # probes confirm without the new Jacobian hybrj would evaluate
             return self.finish(x, f, "xtol")
         return None
 
     # ------------------------------------------------------------ stalls
 
-    def stalled(self, x, f, reason, model):
+    def stalled(self, x, f, reason):
         """The result of a run that cannot move x (or reduce ||F||) any more.
 
-        F at its rounding level ends the run ("xtol"), judged with ``model``
-        (the Broyden model Q R, or a new exact J) when x stalled because the
-        model's step no longer changes it: the step is then the evidence, and
-        the model, which matched the last steps, only sizes F's rounding.
-        Other stalls (||F|| no longer decreasing while x moves) are judged with
-        the exact Jacobian at x (``model`` None): near a singular root J
-        shrinks with x, and an older J or the model would overstate the
-        rounding level.  Otherwise Levenberg-Marquardt goes on from x.
+        Judged with the exact Jacobian at x (one more evaluation when the last
+        one is elsewhere: the Broyden model keeps entries from far away, and
+        near a singular root J shrinks with x, so neither sizes F's rounding
+        safely).  After the Newton probe, F at its rounding level ends the run
+        ("xtol"); otherwise Levenberg-Marquardt goes on from x.
         """
-        level_j = self.exact_jacobian(x) if model is None else model
-        if _at_rounding_level(level_j, x, f, self.floor):
+        if self.at_rounding_by_probes(x, f):
             return self.finish(x, f, "xtol")
-        probed = self.newton_probe(x, f)
-        if probed is not None:
-            return probed
+        j = self.exact_jacobian(x)
+        if not _finite(j):
+            return self.finish(x, f, "nonfinite")
+        x, f = self.newton_probe(x, f, j)
+        if _at_rounding_level(j, x, f, self.floor):
+            return self.finish(x, f, "xtol")
         return self.after_stall(x, f, reason)
 
-    def newton_probe(self, x, f):
+    def at_rounding_by_probes(self, x, f):
+        """F at its rounding level, tested with F alone (no Jacobian): F at two
+        points next to x (each x_j moved by eps |x_j|, an ulp or two, all one
+        way, then alternately) changes by about J dx, at most (up to that
+        rounding of dx) the rounding level eps sum_j |J_ij x_j| of each
+        equation, plus F's own noise.  When every
+        |F_i| is within ROUNDING of that change (or of the floor), x is as good
+        as its float64 neighbours.  A change that cancels only makes the test
+        fail (an exact Jacobian then decides): it never overstates the level.
+        Two evaluations (none when they are spent)."""
+        if self.evaluations + 2 > self.max_evals:
+            return False
+        change = np.zeros(self.n)
+        for signs in (np.ones(self.n), (-1.0) ** np.arange(self.n)):
+            moved = x + signs * EPS * np.abs(x)
+            f_moved = self.residuals(moved)
+            if not _finite(f_moved):
+                return False
+            change = np.maximum(change, np.abs(f_moved - f))
+        return bool(np.all(np.abs(f) <= ROUNDING * np.maximum(self.floor, change)))
+
+    def newton_probe(self, x, f, j):
         """The Newton step p with the exact J at x, when below SETTLED * |D x|:
         F at x + p is what the linear model cannot explain, rounding noise and
-        a curvature term at eps times F's quadratic terms (|p| <= 1e-8 |x|).
-        It joins the rounding level, and the run ends ("xtol") when F at the
-        better of x and x + p is then at that level: x has converged to what
-        F's rounding resolves (near a double root, about sqrt(eps)).  Returns
-        the result, or None (one evaluation spent, or none when the Newton
-        step is long or J singular)."""
-        j = self.exact_jacobian(x)
-        if not _finite(j) or self.evaluations >= self.max_evals:
-            return None
+        a curvature term at eps times F's quadratic terms (|p| <= 1e-8 |x|),
+        and joins the rounding level.  Returns the better of (x, F) and
+        (x + p, F(x + p)): at a regular root x + p has converged (its error
+        is of the order of |p|^2), near a double root to what F's rounding
+        resolves (about sqrt(eps)).  One evaluation, or none when the Newton
+        step is long, J singular or the evaluations spent."""
+        if self.evaluations >= self.max_evals:
+            return x, f
         try:
             p = -np.linalg.solve(j, f)
         except np.linalg.LinAlgError:
-            return None
+            return x, f
         if not (_finite(p) and _norm(self.diag * p) <= SETTLED * _norm(self.diag * x)):
-            return None
+            return x, f
         trial = x + p
         f_trial = self.residuals(trial)
         if not _finite(f_trial):
-            return None
+            return x, f
         self.floor = np.maximum(self.floor, np.abs(f_trial - (f + j @ p)))
         if _norm(f_trial) < _norm(f):
-            x, f = trial, f_trial
-        if _at_rounding_level(j, x, f, self.floor):
-            return self.finish(x, f, "xtol")
-        return None
+            return trial, f_trial
+        return x, f
 
     def after_stall(self, x, f, reason):
         """Levenberg-Marquardt from x: a root the dogleg missed, or the local
@@ -550,10 +570,13 @@ class _Solver:
             return self.finish(x, f, "xtol")
         if lm.reason == "callback" or (lm.reason == "max-evals" and budget == remaining):
             return self.finish(x, f, lm.reason)
-        probed = self.newton_probe(x, f) if lm.converged else None
-        if probed is not None:
-            return probed
-        j = self.j
+        if lm.converged:
+            j = self.exact_jacobian(x)
+            if not _finite(j):
+                return self.finish(x, f, "nonfinite")
+            x, f = self.newton_probe(x, f, j)
+            if _at_rounding_level(j, x, f, self.floor):
+                return self.finish(x, f, "xtol")
         if lm.converged and _stationary(j, f, self.diag) and _newton_out_of_reach(
                 j, f, self.diag, x):
             return self.finish(x, f, "local-minimum")

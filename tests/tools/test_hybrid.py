@@ -140,6 +140,75 @@ def trigonometric_jac(x):
     return np.tile(np.sin(x), (n, 1)) + np.diag(i * np.sin(x) - np.cos(x))
 
 
+def integral_equation(x):
+    n = x.size
+    h, t = _bvp_grid(n)
+    cube = (x + t + 1) ** 3
+    below = np.cumsum(t * cube)  # sum over j <= i of t_j (x_j + t_j + 1)^3
+    above = np.concatenate([np.cumsum(((1 - t) * cube)[::-1])[::-1][1:], [0.0]])
+    return x + h / 2 * ((1 - t) * below + t * above)
+
+
+def integral_equation_jac(x):
+    n = x.size
+    h, t = _bvp_grid(n)
+    i, j = np.indices((n, n))
+    kernel = np.where(j <= i, (1 - t[i]) * t[j], t[i] * (1 - t[j]))
+    return np.eye(n) + h / 2 * kernel * 3 * (x + t + 1)[None, :] ** 2
+
+
+def variably_dimensioned(x):
+    """MINPACK's system form: the gradient (halved) of the least-squares function."""
+    k = np.arange(1, x.size + 1)
+    total = k @ (x - 1)
+    return x - 1 + k * total * (1 + 2 * total ** 2)
+
+
+def variably_dimensioned_jac(x):
+    k = np.arange(1, x.size + 1)
+    total = k @ (x - 1)
+    return np.eye(x.size) + np.outer(k, k) * (1 + 6 * total ** 2)
+
+
+def _band(n, lower=5, upper=1):
+    i, j = np.indices((n, n))
+    return (j >= i - lower) & (j <= i + upper) & (i != j)
+
+
+def broyden_banded(x):
+    band = _band(x.size)
+    return x * (2 + 5 * x ** 2) + 1 - band @ (x * (1 + x))
+
+
+def broyden_banded_jac(x):
+    return np.diag(2 + 15 * x ** 2) - _band(x.size) * (1 + 2 * x)[None, :]
+
+
+def _chebyshev(y, count):
+    """T_1..T_count at y (rows) and their derivatives, by the three-term recurrence."""
+    values, slopes = [np.ones_like(y), y], [np.zeros_like(y), np.ones_like(y)]
+    for _ in range(count - 1):
+        values.append(2 * y * values[-1] - values[-2])
+        slopes.append(2 * values[-2] + 2 * y * slopes[-1] - slopes[-2])
+    return np.array(values[1:count + 1]), np.array(slopes[1:count + 1])
+
+
+def chebyquad(x):
+    n = x.size
+    values, _ = _chebyshev(2 * x - 1, n)
+    i = np.arange(1, n + 1)
+    exact = np.zeros(n)
+    even = i % 2 == 0
+    exact[even] = -1.0 / (i[even] ** 2 - 1.0)
+    return values.sum(axis=1) / n - exact
+
+
+def chebyquad_jac(x):
+    n = x.size
+    _, slopes = _chebyshev(2 * x - 1, n)
+    return slopes * 2 / n
+
+
 # name: (F, J, standard start)
 SYSTEMS = {
     "rosenbrock": (rosenbrock, rosenbrock_jac, [-1.2, 1.0]),
@@ -152,6 +221,12 @@ SYSTEMS = {
                      list(_bvp_grid(10)[1] * (_bvp_grid(10)[1] - 1))),
     "broyden-tridiagonal": (broyden_tridiagonal, broyden_tridiagonal_jac, [-1.0] * 10),
     "trigonometric": (trigonometric, trigonometric_jac, [0.1] * 10),
+    "integral-equation": (integral_equation, integral_equation_jac,
+                          list(_bvp_grid(10)[1] * (_bvp_grid(10)[1] - 1))),
+    "variably-dimensioned": (variably_dimensioned, variably_dimensioned_jac,
+                             list(1 - np.arange(1, 11) / 10)),
+    "broyden-banded": (broyden_banded, broyden_banded_jac, [-1.0] * 10),
+    "chebyquad": (chebyquad, chebyquad_jac, list(np.arange(1, 8) / 8)),
 }
 FACTORS = (1, 10, 100)
 RUNS = [(name, factor) for name in SYSTEMS for factor in FACTORS]
@@ -268,10 +343,11 @@ def test_converged_runs_from_the_standard_starts():
 
 
 def test_scipy_hybr_side_by_side():
-    """Every run scipy's hybr solves (same exact Jacobian) is solved here, with no
-    more Jacobian evaluations on most."""
+    """Every run scipy's hybr solves (same exact Jacobian) is solved here, to a
+    ||F|| no larger, with no more Jacobian evaluations on most of them (hybr
+    stops at its xtol 1.5e-8; the last digits can cost one more)."""
     optimize = pytest.importorskip("scipy.optimize")
-    fewer_or_equal = 0
+    theirs_solved = fewer_or_equal = 0
     for name, factor in RUNS:
         fun, jac, _ = SYSTEMS[name]
         x0 = start(name, factor)
@@ -280,8 +356,9 @@ def test_scipy_hybr_side_by_side():
         if solved(fun, x0, theirs.x):
             assert solved(fun, x0, ours.x), (name, factor)
             assert np.linalg.norm(ours.residuals) <= max(np.linalg.norm(fun(theirs.x)), 1e-14)
-        fewer_or_equal += ours.jacobian_evaluations <= theirs.njev
-    assert fewer_or_equal >= 0.75 * len(RUNS)
+            theirs_solved += 1
+            fewer_or_equal += ours.jacobian_evaluations <= theirs.njev
+    assert fewer_or_equal >= 0.85 * theirs_solved
 
 
 # ---------------------------------------------------------------- special cases
