@@ -29,27 +29,26 @@ Stopping (``reason``; "root" and "xtol" mean converged):
 - ``"root"``: ``|F_i| <= tolerance_i`` for every equation (the caller
   passes about eps times each equation's largest term; with the default 0
   only an exact zero counts);
-- ``"xtol"``: x no longer changes *and* F is at its rounding level:
+- ``"xtol"``: x stalled *and* F is at its rounding level:
   ``|F_i| <= ROUNDING * max(tolerance_i, eps * sum_j |J_ij x_j|, noise_i)``.
   The second term is what F can be at the float64 point nearest the root
   (one ulp of each x_j moves F_i by about eps |J_ij x_j|); noise_i is the
   largest departure of F_i from its linear model seen over a step below
-  ``SETTLED * |D x|`` taken right after an exact Jacobian (rounding in
-  terms that J x does not show: ``n - sum cos x_j`` with small x).  "x no longer
-  changes" is one of: the step changes no component of x by more than
-  ``STEP_ULPS`` ulps (or vanishes in float64), or, when ``xtol`` is given,
-  the radius is below ``xtol * |D x|`` (MINPACK's test), judged with the
-  Broyden model Q R for J (the step is the evidence, the model only sizes
-  the rounding); or two poor steps in a row after an accepted step below
-  ``SETTLED * |D x|`` (the steps fail because ||F|| is noise: no new
-  Jacobian is needed to say so), also judged with the model; or, at a new
-  Jacobian, ||F|| within ROUNDING times the norm of the rounding levels,
-  judged with that exact J;
-- other stalls (MINPACK's info 4 and 5: five Jacobians in a row, or ten
-  steps, without a useful reduction of ||F||) are judged with the exact
-  Jacobian at x (one more evaluation when the last one is elsewhere): near
-  a singular root J shrinks with x, and an older J would overstate the
-  rounding level;
+  ``SETTLED * |D x|`` with the exact Jacobian (rounding in terms that J x
+  does not show: ``n - sum cos x_j`` with small x).  x stalls when the step
+  changes no component of x by more than ``STEP_ULPS`` ulps (or vanishes in
+  float64); when two poor steps follow an accepted step below ``SETTLED *
+  |D x|``; at a new Jacobian, when ||F|| is within ROUNDING of the norm of
+  the rounding levels; on MINPACK's info 4 and 5 (five Jacobians in a row,
+  or ten steps, without a useful reduction of ||F||); or when the radius
+  is below the caller's ``xtol * |D x|`` (MINPACK's test).  The level is
+  judged first by F alone (``at_rounding_by_probes``: F an ulp away from x
+  changes by at most the level: two evaluations), else with the exact
+  Jacobian at x (one more evaluation when the last one is elsewhere), after
+  a Newton step from it when that step is below ``SETTLED * |D x|``
+  (``newton_probe``).  Never with the Broyden model: it keeps entries from
+  far away (variably dimensioned from 100 x0), and near a singular root J
+  shrinks with x;
 - a stall above the rounding level hands x to Levenberg-Marquardt
   (``least_squares``; the method then says so; at most as many evaluations
   as the dogleg took, or ``LM_EVALS``), which either finds a root
