@@ -29,35 +29,50 @@ Stopping (``reason``; "root" and "xtol" mean converged):
 - ``"root"``: ``|F_i| <= tolerance_i`` for every equation (the caller
   passes about eps times each equation's largest term; with the default 0
   only an exact zero counts);
-- ``"xtol"``: x no longer changes (the step changes no component of x by
-  more than ``STEP_ULPS`` ulps, or vanishes in float64, or, when ``xtol`` is
-  given, the radius is below ``xtol * |D x|``: MINPACK's test) *and* F is at
-  its rounding level: ``|F_i| <= ROUNDING * max(tolerance_i, eps * sum_j
-  |J_ij x_j|)``.  The second term is what F can be at the float64 point
-  nearest the root (one ulp of each x_j moves F_i by about eps |J_ij x_j|);
-  J is the exact Jacobian when it was evaluated at x, else the Broyden
-  model Q R;
-- a stall above the rounding level (x no longer changes, or MINPACK's info
-  4 and 5: five Jacobians in a row, or ten steps, without a useful
-  reduction of ||F||) hands x to Levenberg-Marquardt (``least_squares``,
-  the method then says so), which either finds a root the dogleg missed or
-  converges to the local minimum of ||F|| the dogleg was creeping to.  Its
-  end is judged as above ("root", "xtol"), else:
-- ``"local-minimum"`` (not converged): LM converged and the Newton step
-  there is out of reach (over ``REACH * |D x|``, or F has a part along a
-  zero singular value of J): a local minimum of ||F|| that is not a root;
+- ``"xtol"``: x stalled *and* F is at its rounding level:
+  ``|F_i| <= ROUNDING * max(tolerance_i, eps * sum_j |J_ij x_j|, noise_i)``.
+  The second term is what F can be at the float64 point nearest the root
+  (one ulp of each x_j moves F_i by about eps |J_ij x_j|); noise_i is the
+  largest departure of F_i from its linear model seen over a step below
+  ``SETTLED * |D x|`` with the exact Jacobian (rounding in terms that J x
+  does not show: ``n - sum cos x_j`` with small x).  x stalls when the step
+  changes no component of x by more than ``STEP_ULPS`` ulps (or vanishes in
+  float64); when two poor steps follow an accepted step below ``SETTLED *
+  |D x|``; at a new Jacobian, when ||F|| is within ROUNDING of the norm of
+  the rounding levels; on MINPACK's info 4 and 5 (five Jacobians in a row,
+  or ten steps, without a useful reduction of ||F||); or when the radius
+  is below the caller's ``xtol * |D x|`` (MINPACK's test).  The level is
+  judged first by F alone (``at_rounding_by_probes``: F an ulp away from x
+  changes by at most the level: two evaluations), else with the exact
+  Jacobian at x (one more evaluation when the last one is elsewhere), after
+  a Newton step from it when that step is below ``SETTLED * |D x|``
+  (``newton_probe``).  Never with the Broyden model: it keeps entries from
+  far away (variably dimensioned from 100 x0), and near a singular root J
+  shrinks with x;
+- a stall above the rounding level hands x to Levenberg-Marquardt
+  (``least_squares``; the method then says so; at most as many evaluations
+  as the dogleg took, or ``LM_EVALS``), which either finds a root
+  the dogleg missed (Wood and the helical valley from 100 x0) or
+  converges to the local minimum of ||F|| the dogleg was creeping to.
+  Its end is judged as above ("root", "xtol"), else:
+- ``"local-minimum"`` (not converged): LM converged, the gradient J^T F
+  vanishes (``_stationary``) and the Newton step there is out of reach (over
+  ``REACH * |D x|``, or F has a part along a zero singular value of J): a
+  local minimum of ||F|| that is not a root;
 - ``"no-progress"`` (not converged): the rest, e.g. near a singular root
   (Powell's singular function, where ||F|| falls to 1e-35 but the Newton
-  step stays half the distance to the root);
+  step stays half the distance to the root), or the caller's ``xtol`` met
+  above the rounding level (then without LM: the caller chose to stop);
 - ``"max-evals"``: ``max_evals`` evaluations of fun (default ``200 * (n + 1)``,
-  twice MINPACK's hybrj1);
+  twice MINPACK's hybrj1; LM's evaluations count);
 - ``"callback"``: the callback returned True;
 - ``"nonfinite"``: F or J is not finite at the start or at an accepted
   point.  A non-finite F at a trial point is a rejected step: the radius
   shrinks to a quarter of the step.
 
-Deciding a stall needs the exact Jacobian at x: when the last one was
-evaluated elsewhere (after Broyden steps), one more evaluation is made.
+``jacobian`` is the last exact Jacobian, and ``jacobian_at`` says where it
+was evaluated: after Broyden steps that is not x (the condition number is
+that J's; evaluate J at x for the root's own).
 
 Pure numpy; the function never prints and never raises on non-finite values.
 """
@@ -79,16 +94,25 @@ XTOL = 0.0
 ROUNDING = 16.0
 #: a step changing no component of x by more than this many ulps ends the run
 STEP_ULPS = 4.0
+#: a step below SETTLED * |D x| with the exact J measures F's noise (its curvature
+#: term is ~1e-16 relative)
+SETTLED = 1e-8
+#: the LM stage's evaluations: as many as the dogleg took, at least LM_EVALS (the
+#: helical valley from 100 x0 needs 34)
+LM_EVALS = 200
+#: a gradient of ||F||^2 / 2 below this, relative to |F| and the column scale, vanishes
+STATIONARY = 1e-6
 #: a Newton step longer than REACH * |D x| is out of reach (a local minimum, not a root)
 REACH = 100.0
 
 MESSAGES = {
     "root": "every equation is within its tolerance",
-    "xtol": "x no longer changes (the step is below xtol relative to x) and F is at its "
-            "rounding level",
+    "xtol": "x no longer changes (beyond its last bits, or xtol) and F is at its rounding "
+            "level",
     "local-minimum": "converged to a local minimum of ||F|| that is not a root (the Jacobian "
                      "is singular there): try another start",
-    "no-progress": "the iteration is not making progress: ||F|| no longer decreases",
+    "no-progress": "stopped short of a root: x no longer changes (beyond xtol) or ||F|| no "
+                   "longer decreases, and F is above its rounding level",
     "max-evals": "the evaluation limit was reached before convergence",
     "callback": "stopped by the callback",
     "nonfinite": "an equation's value or a Jacobian entry is not finite",
@@ -150,17 +174,18 @@ def _dogleg(r, diag, qtf, delta):
     curvature = float(np.linalg.norm(r @ direction))
     with np.errstate(divide="ignore", over="ignore"):
         cauchy = (gnorm / curvature) / curvature  # the scaled length to the Cauchy point
-    alpha = 0.0
-    if cauchy < delta and math.isfinite(qnorm):
-        # the point of the segment [Cauchy point, Newton] at distance delta
-        bnorm = float(np.linalg.norm(qtf))
-        ratio_d = delta / qnorm
-        ratio_s = cauchy / delta
-        temp = (bnorm / gnorm) * (bnorm / qnorm) * ratio_s
-        temp = temp - ratio_d * ratio_s ** 2 + math.sqrt(
-            (temp - ratio_d) ** 2 + (1.0 - ratio_d ** 2) * (1.0 - ratio_s ** 2))
-        alpha = ratio_d * (1.0 - ratio_s ** 2) / temp
-    return (1.0 - alpha) * min(cauchy, delta) * direction + alpha * newton
+    toward_cauchy = min(cauchy, delta) * direction
+    if not (cauchy < delta and math.isfinite(qnorm)):
+        return toward_cauchy
+    # the point of the segment [Cauchy point, Newton] at distance delta
+    bnorm = float(np.linalg.norm(qtf))
+    ratio_d = delta / qnorm
+    ratio_s = cauchy / delta
+    temp = (bnorm / gnorm) * (bnorm / qnorm) * ratio_s
+    temp = temp - ratio_d * ratio_s ** 2 + math.sqrt(
+        (temp - ratio_d) ** 2 + (1.0 - ratio_d ** 2) * (1.0 - ratio_s ** 2))
+    alpha = ratio_d * (1.0 - ratio_s ** 2) / temp
+    return (1.0 - alpha) * toward_cauchy + alpha * newton
 
 
 def _givens(a, b):
@@ -232,189 +257,165 @@ def hybrid(fun, jac, x0, *, tolerance=0.0, xtol=None, max_evals=None, callback=N
 
     fun(x) -> F (n,); jac(x) -> its Jacobian (n, n); x0 (n,).  ``tolerance``
     (a number or one per equation): converged ("root") when |F_i| <=
-    tolerance_i for every i.  ``xtol``: MINPACK's relative step test (default
-    ``XTOL = 1e-15``: the run goes on until x changes only in its last
-    bits).  ``callback(info)`` sees each accepted step (a dict with
-    iteration, x, residual_norm, evaluations, jacobian_evaluations) and stops
-    the run by returning True.  Raises ValueError when the system is not
-    square; never raises on non-finite values (``reason="nonfinite"``).
-    fun and jac get a fresh array each call; what they return is copied.
+    tolerance_i for every i.  ``xtol``: MINPACK's relative step test, the
+    radius below ``xtol * |D x|`` (default 0, off: the run goes on until the
+    steps change x only in its last bits).  ``max_evals``: evaluations of fun
+    (default ``200 * (n + 1)``).  ``callback(info)`` sees each accepted step
+    (a dict with iteration, x, residual_norm, evaluations,
+    jacobian_evaluations) and stops the run by returning True.  Raises
+    ValueError when the system is not square; never raises on non-finite
+    values (``reason="nonfinite"``).  fun and jac get a fresh array each
+    call; what they return is copied.
     """
     x = np.array(x0, dtype=float).reshape(-1)
-    n = x.size
-    if n == 0:
+    if x.size == 0:
         raise ValueError("there are no unknowns to solve for")
-    tol = _tolerances(tolerance, n)
+    tol = _tolerances(tolerance, x.size)
     xtol = XTOL if xtol is None else float(xtol)
-    max_evals = 200 * (n + 1) if max_evals is None else int(max_evals)
-    state = {"evaluations": 0, "jacobians": 0, "iterations": 0, "j": None, "at": None,
-             "method": METHOD}
+    max_evals = 200 * (x.size + 1) if max_evals is None else int(max_evals)
+    return _Solver(fun, jac, tol, xtol, max_evals, callback).run(x)
 
-    def residuals_at(point):
-        state["evaluations"] += 1
-        f = np.array(fun(point.copy()), dtype=float).reshape(-1)
-        if f.size != n:
-            raise ValueError(f"the system is not square: {f.size} equations in {n} unknowns")
+
+class _Solver:
+    """One run of hybrid: the counters, the scaling and radius, the factors Q R."""
+
+    def __init__(self, fun, jac, tol, xtol, max_evals, callback):
+        self.fun, self.jac, self.callback = fun, jac, callback
+        self.n = tol.size
+        self.tol, self.xtol, self.max_evals = tol, xtol, max_evals
+        self.evaluations = self.jacobians = self.iterations = 0
+        self.j = self.at = None  # the last exact Jacobian and where it was evaluated
+        self.method = METHOD
+        # F's rounding level beyond eps |J| |x|: the tolerance, or the noise seen
+        self.floor = tol.copy()
+        self.diag = None
+        self.delta = 0.0
+        self.first = True
+        # MINPACK's counters run across Jacobians: after a new Jacobian, a failure
+        # (ncfail = 3) shrinks the radius without asking for another one
+        self.ncsuc = self.ncfail = self.nslow1 = self.nslow2 = 0
+        self.last_step = math.inf  # |D p| of the last accepted step
+
+    # ------------------------------------------------------------ evaluations
+
+    def residuals(self, point):
+        self.evaluations += 1
+        f = np.array(self.fun(point.copy()), dtype=float).reshape(-1)
+        if f.size != self.n:
+            raise ValueError(f"the system is not square: {f.size} equations in {self.n} "
+                             "unknowns")
         return f
 
-    def jacobian_at(point):
-        state["jacobians"] += 1
-        j = np.array(jac(point.copy()), dtype=float)
-        if j.shape != (n, n):
-            raise ValueError(f"the Jacobian has shape {j.shape}, not ({n}, {n})")
-        state["j"], state["at"] = j, point.copy()
+    def jacobian(self, point):
+        self.jacobians += 1
+        j = np.array(self.jac(point.copy()), dtype=float)
+        if j.shape != (self.n, self.n):
+            raise ValueError(f"the Jacobian has shape {j.shape}, not ({self.n}, {self.n})")
+        self.j, self.at = j, point.copy()
         return j
 
-    def exact_jacobian(point):
+    def exact_jacobian(self, point):
         """The exact Jacobian at point: the last one when it was evaluated there."""
-        if state["j"] is not None and np.array_equal(state["at"], point):
-            return state["j"]
-        return jacobian_at(point)
+        if self.j is not None and np.array_equal(self.at, point):
+            return self.j
+        return self.jacobian(point)
 
-    def finish(x, f, reason):
-        j = state["j"]
-        if j is None or (reason in CONVERGED and _finite(f) and not _finite(j)):
-            j = exact_jacobian(x) if _finite(f) else np.full((n, n), np.nan)
-        at = state["at"] if state["at"] is not None else x.copy()
+    def finish(self, x, f, reason):
+        j = self.j
+        if j is None:
+            j = self.jacobian(x) if _finite(f) else np.full((self.n, self.n), np.nan)
         return HybridResult(
-            x=x, residuals=f, jacobian=j, jacobian_at=at, residual_norm=_norm(f),
-            converged=reason in CONVERGED, reason=reason, message=MESSAGES[reason],
-            iterations=state["iterations"], evaluations=state["evaluations"],
-            jacobian_evaluations=state["jacobians"], condition=_condition(j),
-            method=state["method"])
+            x=x, residuals=f, jacobian=j, jacobian_at=self.at if self.at is not None else x,
+            residual_norm=_norm(f), converged=reason in CONVERGED, reason=reason,
+            message=MESSAGES[reason], iterations=self.iterations,
+            evaluations=self.evaluations, jacobian_evaluations=self.jacobians,
+            condition=_condition(j), method=self.method)
 
-    def accepted(x, fnorm):
+    def accepted(self, x, fnorm, evaluations=0, jacobians=0):
         """Count an accepted step; True when the callback stops the run."""
-        state["iterations"] += 1
-        return callback is not None and bool(callback({
-            "iteration": state["iterations"], "x": x.copy(), "residual_norm": fnorm,
-            "evaluations": state["evaluations"], "jacobian_evaluations": state["jacobians"]}))
+        self.iterations += 1
+        return self.callback is not None and bool(self.callback({
+            "iteration": self.iterations, "x": x.copy(), "residual_norm": fnorm,
+            "evaluations": self.evaluations + evaluations,
+            "jacobian_evaluations": self.jacobians + jacobians}))
 
-    def stalled(x, f, reason, model):
-        """The result of a run that cannot move x (or reduce ||F||) any more.
+    # ------------------------------------------------------------ the iteration
 
-        F at its rounding level (judged with the exact Jacobian when it was
-        evaluated at x, else with the current Broyden model Q R, which matched
-        the last steps) ends the run ("xtol").  Otherwise Levenberg-Marquardt
-        goes on from x (``_after_stall``): it finds a root the dogleg missed,
-        or converges to the local minimum of ||F|| the dogleg was creeping to.
-        """
-        if state["j"] is not None and np.array_equal(state["at"], x):
-            estimate = state["j"]
-        else:
-            estimate = model
-        if _at_rounding_level(estimate, x, f, tol):
-            return finish(x, f, "xtol")
-        return after_stall(x, f, reason)
+    def run(self, x):
+        f = self.residuals(x)
+        if not _finite(f):
+            return self.finish(x, f, "nonfinite")
+        if np.all(np.abs(f) <= self.tol):
+            return self.finish(x, f, "root")
+        while True:
+            j = self.jacobian(x)
+            if not _finite(j):
+                return self.finish(x, f, "nonfinite")
+            if not self.first and _noise_dominated(j, x, f, self.floor):
+                # the last two steps failed because ||F|| is rounding noise
+                return self.stalled(x, f, "no-progress")
+            self.scale(j, x)
+            q, r = np.linalg.qr(j)
+            outcome = self.steps(x, f, q, r)
+            if isinstance(outcome, HybridResult):
+                return outcome
+            x, f = outcome
 
-    def after_stall(x, f, reason):
-        def lm_callback(info):
-            state["iterations"] += 1
-            return callback is not None and bool(callback({
-                "iteration": state["iterations"], "x": info["x"],
-                "residual_norm": math.sqrt(info["cost"]),
-                "evaluations": state["evaluations"] + info["evaluations"],
-                "jacobian_evaluations": state["jacobians"] + info["jacobian_evaluations"]}))
-
-        remaining = max_evals - state["evaluations"]
-        if remaining <= 0:
-            return finish(x, f, "max-evals")
-        lm = least_squares(fun, jac, x, max_evals=remaining, callback=lm_callback)
-        state["evaluations"] += lm.evaluations
-        state["jacobians"] += lm.jacobian_evaluations
-        state["method"] = METHOD_AFTER_STALL
-        x, f, j = lm.x, lm.residuals, lm.jacobian
-        if lm.jacobian_evaluations:
-            state["j"], state["at"] = j, lm.jacobian_at.copy()
-        if not _finite(f) or not _finite(j):
-            return finish(x, f, "nonfinite")
-        if np.all(np.abs(f) <= tol):
-            return finish(x, f, "root")
-        if _at_rounding_level(j, x, f, tol):
-            return finish(x, f, "xtol")
-        if lm.reason in ("max-evals", "callback"):
-            return finish(x, f, lm.reason)
-        if lm.converged and _newton_out_of_reach(j, f, diag, x):
-            return finish(x, f, "local-minimum")
-        return finish(x, f, reason)
-
-    f = residuals_at(x)
-    if not _finite(f):
-        return finish(x, f, "nonfinite")
-    fnorm = _norm(f)
-    if np.all(np.abs(f) <= tol):
-        return finish(x, f, "root")
-    diag = None
-    delta = xnorm = 0.0
-    first = True
-    # MINPACK's counters run across Jacobians: after a new Jacobian, a failure
-    # (ncfail = 3) shrinks the radius without asking for another one
-    ncsuc = ncfail = nslow1 = nslow2 = 0
-    while True:
-        j = jacobian_at(x)
-        if not _finite(j):
-            return finish(x, f, "nonfinite")
-        q, r = np.linalg.qr(j)
+    def scale(self, j, x):
+        """D: the running maximum of J's column norms (zeros first taken as 1);
+        the first radius FACTOR * |D x0| (FACTOR when x0 = 0).  As in hybrj,
+        both start afresh at each Jacobian until a step is accepted."""
         colnorms = np.linalg.norm(j, axis=0)
-        if diag is None:
-            diag = np.where(colnorms == 0.0, 1.0, colnorms)
-            xnorm = float(np.linalg.norm(diag * x))
-            delta = FACTOR * xnorm if xnorm != 0.0 else FACTOR
-        diag = np.maximum(diag, colnorms)
+        if self.first:
+            self.diag = np.where(colnorms == 0.0, 1.0, colnorms)
+            xnorm = float(np.linalg.norm(self.diag * x))
+            self.delta = FACTOR * xnorm if xnorm != 0.0 else FACTOR
+        self.diag = np.maximum(self.diag, colnorms)
+
+    def steps(self, x, f, q, r):
+        """Dogleg steps from the factors of one exact Jacobian, updated by Broyden
+        between them.  Returns the result when the run ends, else (x, F) when
+        a new Jacobian is due."""
+        diag = self.diag
+        fnorm = _norm(f)
+        xnorm = float(np.linalg.norm(diag * x))
         qtf = q.T @ f
         fresh = True
         while True:
-            step = -_dogleg(r, diag, qtf, delta)
+            step = -_dogleg(r, diag, qtf, self.delta)
             trial = x + step
             pnorm = float(np.linalg.norm(diag * step))
-            if first:
-                delta = min(delta, pnorm)
+            if self.first:
+                self.delta = min(self.delta, pnorm)
             if np.array_equal(trial, x):
-                return stalled(x, f, "no-progress", q @ r)
-            f_trial = residuals_at(trial)
+                return self.stalled(x, f, "no-progress")
+            f_trial = self.residuals(trial)
             fnorm1 = _norm(f_trial)
+            model = r @ step + qtf  # Q^T (F + J p): the linear model at the trial
+            if fresh and pnorm <= SETTLED * xnorm and math.isfinite(fnorm1):
+                # F's departure from its linear model over a tiny step with the exact
+                # Jacobian is rounding noise (the curvature term is ~1e-16 relative)
+                self.floor = np.maximum(self.floor, np.abs(f_trial - q @ model))
             actred = 1.0 - (fnorm1 / fnorm) ** 2 if fnorm1 < fnorm else -1.0
-            model = r @ step + qtf
             mnorm = float(np.linalg.norm(model))
             prered = 1.0 - (mnorm / fnorm) ** 2 if mnorm < fnorm else 0.0
             ratio = actred / prered if prered > 0.0 else 0.0
-            if not math.isfinite(fnorm1):
-                ncsuc = 0
-                ncfail += 1
-                delta = 0.25 * min(delta, pnorm)
-            elif ratio < 0.1:
-                ncsuc = 0
-                ncfail += 1
-                delta *= 0.5
-            else:
-                ncfail = 0
-                ncsuc += 1
-                if ratio >= 0.5 or ncsuc > 1:
-                    delta = max(delta, pnorm / 0.5)
-                if abs(ratio - 1.0) <= 0.1:
-                    delta = pnorm / 0.5
+            self.update_radius(ratio, pnorm, math.isfinite(fnorm1))
             success = ratio >= 1e-4
             if success:
-                x, f, fnorm = trial, f_trial, fnorm1
+                x, f, fnorm, self.last_step = trial, f_trial, fnorm1, pnorm
                 xnorm = float(np.linalg.norm(diag * x))
-                first = False
-                if np.all(np.abs(f) <= tol):
-                    return finish(x, f, "root")
-                if accepted(x, fnorm):
-                    return finish(x, f, "callback")
-            nslow1 = 0 if actred >= 0.001 else nslow1 + 1
-            if fresh:
-                nslow2 += 1
-            if actred >= 0.1:
-                nslow2 = 0
-            if delta <= xtol * xnorm or _unchanged(step, x):
-                return stalled(x, f, "no-progress", q @ r)
-            if state["evaluations"] >= max_evals:
-                return finish(x, f, "max-evals")
-            if nslow2 == 5 or nslow1 == 10:
-                return stalled(x, f, "no-progress", q @ r)
-            if ncfail == 2:
-                break
+                self.first = False
+                if np.all(np.abs(f) <= self.tol):
+                    return self.finish(x, f, "root")
+                if self.accepted(x, fnorm):
+                    return self.finish(x, f, "callback")
+            self.count_progress(actred, fresh)
+            ended = self.stop_test(x, f, q, r, step, xnorm)
+            if ended is not None:
+                return ended
+            if self.ncfail == 2:
+                return x, f
             if math.isfinite(fnorm1):
                 # Broyden's update with what the trial taught, accepted or not
                 qtf_trial = q.T @ f_trial
@@ -425,16 +426,193 @@ def hybrid(fun, jac, x0, *, tolerance=0.0, xtol=None, max_evals=None, callback=N
                 _broyden_update(q, r, qtf, w, v)
             fresh = False
 
+    def update_radius(self, ratio, pnorm, finite):
+        """MINPACK's radius rule; a non-finite trial shrinks it to a quarter step."""
+        if not finite or ratio < 0.1:
+            self.ncsuc = 0
+            self.ncfail += 1
+            self.delta = 0.25 * min(self.delta, pnorm) if not finite else 0.5 * self.delta
+            return
+        self.ncfail = 0
+        self.ncsuc += 1
+        if ratio >= 0.5 or self.ncsuc > 1:
+            self.delta = max(self.delta, pnorm / 0.5)
+        if abs(ratio - 1.0) <= 0.1:
+            self.delta = pnorm / 0.5
+
+    def count_progress(self, actred, fresh):
+        """MINPACK's slow-progress counters: steps (nslow1) and Jacobians (nslow2)
+        without a useful reduction of ||F||^2."""
+        self.nslow1 = 0 if actred >= 0.001 else self.nslow1 + 1
+        if fresh:
+            self.nslow2 += 1
+        if actred >= 0.1:
+            self.nslow2 = 0
+
+    def stop_test(self, x, f, q, r, step, xnorm):
+        """The result when the run ends after this step, else None."""
+        if self.delta <= self.xtol * xnorm:
+            # the caller's step test: converged only at F's rounding level, and no
+            # LM after it (the caller asked to stop at that step size)
+            reached = self.at_rounding_by_probes(x, f)
+            if not reached:
+                j = self.exact_jacobian(x)
+                reached = _finite(j) and _at_rounding_level(j, x, f, self.floor)
+            return self.finish(x, f, "xtol" if reached else "no-progress")
+        if _unchanged(step, x):
+            return self.stalled(x, f, "no-progress")
+        if self.evaluations >= self.max_evals:
+            return self.finish(x, f, "max-evals")
+        if self.nslow2 == 5 or self.nslow1 == 10:
+            return self.stalled(x, f, "no-progress")
+        if self.ncfail == 2 and self.last_step <= SETTLED * xnorm and self.at_rounding_by_probes(
+                x, f):
+            # two poor steps after x settled (the last accepted step below SETTLED
+            # relative to x): they fail because ||F|| is rounding noise, which the
+            # probes confirm without the new Jacobian hybrj would evaluate
+            return self.finish(x, f, "xtol")
+        return None
+
+    # ------------------------------------------------------------ stalls
+
+    def stalled(self, x, f, reason):
+        """The result of a run that cannot move x (or reduce ||F||) any more.
+
+        Judged with the exact Jacobian at x (one more evaluation when the last
+        one is elsewhere: the Broyden model keeps entries from far away, and
+        near a singular root J shrinks with x, so neither sizes F's rounding
+        safely).  After the Newton probe, F at its rounding level ends the run
+        ("xtol"); otherwise Levenberg-Marquardt goes on from x.
+        """
+        if self.at_rounding_by_probes(x, f):
+            return self.finish(x, f, "xtol")
+        j = self.exact_jacobian(x)
+        if not _finite(j):
+            return self.finish(x, f, "nonfinite")
+        x, f = self.newton_probe(x, f, j)
+        if _at_rounding_level(j, x, f, self.floor):
+            return self.finish(x, f, "xtol")
+        return self.after_stall(x, f, reason)
+
+    def at_rounding_by_probes(self, x, f):
+        """F at its rounding level, tested with F alone (no Jacobian): F at two
+        points next to x (each x_j moved by eps |x_j|, an ulp or two, all one
+        way, then alternately) changes by about J dx, at most (up to that
+        rounding of dx) the rounding level eps sum_j |J_ij x_j| of each
+        equation, plus F's own noise.  When every
+        |F_i| is within ROUNDING of that change (or of the floor), x is as good
+        as its float64 neighbours.  A change that cancels only makes the test
+        fail (an exact Jacobian then decides): it never overstates the level.
+        Two evaluations (none when they are spent)."""
+        if self.evaluations + 2 > self.max_evals:
+            return False
+        change = np.zeros(self.n)
+        for signs in (np.ones(self.n), (-1.0) ** np.arange(self.n)):
+            moved = x + signs * EPS * np.abs(x)
+            f_moved = self.residuals(moved)
+            if not _finite(f_moved):
+                return False
+            change = np.maximum(change, np.abs(f_moved - f))
+        return bool(np.all(np.abs(f) <= ROUNDING * np.maximum(self.floor, change)))
+
+    def newton_probe(self, x, f, j):
+        """The Newton step p with the exact J at x, when below SETTLED * |D x|:
+        F at x + p is what the linear model cannot explain, rounding noise and
+        a curvature term at eps times F's quadratic terms (|p| <= 1e-8 |x|),
+        and joins the rounding level.  Returns the better of (x, F) and
+        (x + p, F(x + p)): at a regular root x + p has converged (its error
+        is of the order of |p|^2), near a double root to what F's rounding
+        resolves (about sqrt(eps)).  One evaluation, or none when the Newton
+        step is long, J singular or the evaluations spent."""
+        if self.evaluations >= self.max_evals:
+            return x, f
+        try:
+            p = -np.linalg.solve(j, f)
+        except np.linalg.LinAlgError:
+            return x, f
+        if not (_finite(p) and _norm(self.diag * p) <= SETTLED * _norm(self.diag * x)):
+            return x, f
+        trial = x + p
+        f_trial = self.residuals(trial)
+        if not _finite(f_trial):
+            return x, f
+        self.floor = np.maximum(self.floor, np.abs(f_trial - (f + j @ p)))
+        if _norm(f_trial) < _norm(f):
+            return trial, f_trial
+        return x, f
+
+    def after_stall(self, x, f, reason):
+        """Levenberg-Marquardt from x: a root the dogleg missed, or the local
+        minimum of ||F|| it was creeping to, told apart from a stall."""
+        def lm_callback(info):
+            return self.accepted(info["x"], math.sqrt(info["cost"]), info["evaluations"],
+                                 info["jacobian_evaluations"])
+
+        remaining = self.max_evals - self.evaluations
+        if remaining <= 0:
+            return self.finish(x, f, "max-evals")
+        # LM may take as many evaluations as the dogleg took, at least LM_EVALS (it
+        # crawls toward a singular minimum; each of its steps costs QRs of n x n)
+        budget = min(remaining, max(self.evaluations, LM_EVALS))
+        lm = least_squares(self.fun, self.jac, x, max_evals=budget, callback=lm_callback)
+        self.evaluations += lm.evaluations
+        self.jacobians += lm.jacobian_evaluations
+        self.method = METHOD_AFTER_STALL
+        x, f, j = lm.x, lm.residuals, lm.jacobian
+        if lm.jacobian_evaluations:
+            self.j, self.at = j, lm.jacobian_at.copy()
+        if not _finite(f) or not _finite(j):
+            return self.finish(x, f, "nonfinite")
+        if np.all(np.abs(f) <= self.tol):
+            return self.finish(x, f, "root")
+        if _at_rounding_level(j, x, f, self.floor):
+            return self.finish(x, f, "xtol")
+        if lm.reason == "callback" or (lm.reason == "max-evals" and budget == remaining):
+            return self.finish(x, f, lm.reason)
+        if lm.converged:
+            j = self.exact_jacobian(x)
+            if not _finite(j):
+                return self.finish(x, f, "nonfinite")
+            x, f = self.newton_probe(x, f, j)
+            if _at_rounding_level(j, x, f, self.floor):
+                return self.finish(x, f, "xtol")
+        if lm.converged and _stationary(j, f, self.diag) and _newton_out_of_reach(
+                j, f, self.diag, x):
+            return self.finish(x, f, "local-minimum")
+        return self.finish(x, f, reason)
+
+
+def _rounding_level(j, x, tol):
+    """max(tol_i, eps * sum_j |J_ij x_j|): what F_i can be at the float64 point nearest
+    the root (or the caller's tolerance)."""
+    return np.maximum(tol, EPS * (np.abs(j) @ np.abs(x)))
+
 
 def _at_rounding_level(j, x, f, tol):
-    """|F_i| <= ROUNDING * max(tol_i, eps * sum_j |J_ij x_j|) for every i."""
-    level = np.maximum(tol, EPS * (np.abs(j) @ np.abs(x)))
-    return bool(np.all(np.abs(f) <= ROUNDING * level))
+    """Every |F_i| within ROUNDING times its rounding level."""
+    return bool(np.all(np.abs(f) <= ROUNDING * _rounding_level(j, x, tol)))
+
+
+def _noise_dominated(j, x, f, tol):
+    """||F|| within ROUNDING times the norm of the rounding levels: the reduction of
+    ||F|| that drives the steps is rounding noise."""
+    return float(np.linalg.norm(f)) <= ROUNDING * float(np.linalg.norm(_rounding_level(j, x, tol)))
 
 
 def _unchanged(step, x):
     """True when the step changes no component of x by more than STEP_ULPS ulps."""
     return bool(np.all(np.abs(step) <= STEP_ULPS * EPS * np.abs(x)))
+
+
+def _stationary(j, f, diag):
+    """The gradient J^T F of ||F||^2 / 2 vanishes: each component at most
+    STATIONARY * |F| * max(D_j, |J_:j|).  D (the largest column norms seen)
+    is the scale: at a minimum of x**2 + 1 the column itself goes to 0."""
+    fnorm = float(np.linalg.norm(f))
+    if fnorm == 0.0:
+        return True
+    scale = np.maximum(diag, np.linalg.norm(j, axis=0))
+    return bool(np.all(np.abs(j.T @ (f / fnorm)) <= STATIONARY * scale))
 
 
 def _newton_out_of_reach(j, f, diag, x):

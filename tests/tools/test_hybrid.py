@@ -140,6 +140,75 @@ def trigonometric_jac(x):
     return np.tile(np.sin(x), (n, 1)) + np.diag(i * np.sin(x) - np.cos(x))
 
 
+def integral_equation(x):
+    n = x.size
+    h, t = _bvp_grid(n)
+    cube = (x + t + 1) ** 3
+    below = np.cumsum(t * cube)  # sum over j <= i of t_j (x_j + t_j + 1)^3
+    above = np.concatenate([np.cumsum(((1 - t) * cube)[::-1])[::-1][1:], [0.0]])
+    return x + h / 2 * ((1 - t) * below + t * above)
+
+
+def integral_equation_jac(x):
+    n = x.size
+    h, t = _bvp_grid(n)
+    i, j = np.indices((n, n))
+    kernel = np.where(j <= i, (1 - t[i]) * t[j], t[i] * (1 - t[j]))
+    return np.eye(n) + h / 2 * kernel * 3 * (x + t + 1)[None, :] ** 2
+
+
+def variably_dimensioned(x):
+    """MINPACK's system form: the gradient (halved) of the least-squares function."""
+    k = np.arange(1, x.size + 1)
+    total = k @ (x - 1)
+    return x - 1 + k * total * (1 + 2 * total ** 2)
+
+
+def variably_dimensioned_jac(x):
+    k = np.arange(1, x.size + 1)
+    total = k @ (x - 1)
+    return np.eye(x.size) + np.outer(k, k) * (1 + 6 * total ** 2)
+
+
+def _band(n, lower=5, upper=1):
+    i, j = np.indices((n, n))
+    return (j >= i - lower) & (j <= i + upper) & (i != j)
+
+
+def broyden_banded(x):
+    band = _band(x.size)
+    return x * (2 + 5 * x ** 2) + 1 - band @ (x * (1 + x))
+
+
+def broyden_banded_jac(x):
+    return np.diag(2 + 15 * x ** 2) - _band(x.size) * (1 + 2 * x)[None, :]
+
+
+def _chebyshev(y, count):
+    """T_1..T_count at y (rows) and their derivatives, by the three-term recurrence."""
+    values, slopes = [np.ones_like(y), y], [np.zeros_like(y), np.ones_like(y)]
+    for _ in range(count - 1):
+        values.append(2 * y * values[-1] - values[-2])
+        slopes.append(2 * values[-2] + 2 * y * slopes[-1] - slopes[-2])
+    return np.array(values[1:count + 1]), np.array(slopes[1:count + 1])
+
+
+def chebyquad(x):
+    n = x.size
+    values, _ = _chebyshev(2 * x - 1, n)
+    i = np.arange(1, n + 1)
+    exact = np.zeros(n)
+    even = i % 2 == 0
+    exact[even] = -1.0 / (i[even] ** 2 - 1.0)
+    return values.sum(axis=1) / n - exact
+
+
+def chebyquad_jac(x):
+    n = x.size
+    _, slopes = _chebyshev(2 * x - 1, n)
+    return slopes * 2 / n
+
+
 # name: (F, J, standard start)
 SYSTEMS = {
     "rosenbrock": (rosenbrock, rosenbrock_jac, [-1.2, 1.0]),
@@ -152,6 +221,12 @@ SYSTEMS = {
                      list(_bvp_grid(10)[1] * (_bvp_grid(10)[1] - 1))),
     "broyden-tridiagonal": (broyden_tridiagonal, broyden_tridiagonal_jac, [-1.0] * 10),
     "trigonometric": (trigonometric, trigonometric_jac, [0.1] * 10),
+    "integral-equation": (integral_equation, integral_equation_jac,
+                          list(_bvp_grid(10)[1] * (_bvp_grid(10)[1] - 1))),
+    "variably-dimensioned": (variably_dimensioned, variably_dimensioned_jac,
+                             list(1 - np.arange(1, 11) / 10)),
+    "broyden-banded": (broyden_banded, broyden_banded_jac, [-1.0] * 10),
+    "chebyquad": (chebyquad, chebyquad_jac, list(np.arange(1, 8) / 8)),
 }
 FACTORS = (1, 10, 100)
 RUNS = [(name, factor) for name in SYSTEMS for factor in FACTORS]
@@ -162,8 +237,9 @@ def start(name, factor):
 
 
 def solved(fun, x0, x):
-    """The issue's criterion: ||F|| at most 1e-8 of its value at the start."""
-    return float(np.linalg.norm(fun(x))) <= 1e-8 * float(np.linalg.norm(fun(x0)))
+    """The issue's criterion, ||F|| at most 1e-8 of its value at the start, capped at
+    1e-8 (Wood from 100 x0 can end at ||F|| = 0.89, 1e-9 of its start: not a root)."""
+    return float(np.linalg.norm(fun(x))) <= 1e-8 * min(1.0, float(np.linalg.norm(fun(x0))))
 
 
 def run(name, factor, **kw):
@@ -231,7 +307,16 @@ def test_known_roots_to_full_accuracy(name):
 @pytest.mark.parametrize("name,factor", RUNS)
 def test_result_is_consistent(name, factor):
     fun, jac, _ = SYSTEMS[name]
-    res = run(name, factor)
+    calls = {"fun": 0, "jac": 0}
+
+    def counted(key, function):
+        def call(x):
+            calls[key] += 1
+            return function(x)
+        return call
+
+    res = hybrid(counted("fun", fun), counted("jac", jac), start(name, factor))
+    assert (res.evaluations, res.jacobian_evaluations) == (calls["fun"], calls["jac"])
     assert isinstance(res, HybridResult) and res.method in (METHOD, METHOD_AFTER_STALL)
     np.testing.assert_array_equal(res.residuals, fun(res.x))
     assert res.residual_norm == pytest.approx(float(np.linalg.norm(fun(res.x))), rel=1e-15)
@@ -258,20 +343,22 @@ def test_converged_runs_from_the_standard_starts():
 
 
 def test_scipy_hybr_side_by_side():
-    """Every run scipy's hybr solves (same exact Jacobian) is solved here, with no
-    more Jacobian evaluations on most."""
+    """Every run scipy's hybr solves (same exact Jacobian) is solved here, to a
+    ||F|| no larger, with no more Jacobian evaluations on most of them (hybr
+    stops at its xtol 1.5e-8; the last digits can cost one more)."""
     optimize = pytest.importorskip("scipy.optimize")
-    fewer_or_equal = 0
+    theirs_solved = fewer_or_equal = 0
     for name, factor in RUNS:
         fun, jac, _ = SYSTEMS[name]
         x0 = start(name, factor)
         theirs = optimize.root(fun, x0, jac=jac, method="hybr")
         ours = run(name, factor)
-        if solved(fun, x0, theirs.x) and np.linalg.norm(fun(theirs.x)) < 1e-6:
+        if solved(fun, x0, theirs.x):
             assert solved(fun, x0, ours.x), (name, factor)
             assert np.linalg.norm(ours.residuals) <= max(np.linalg.norm(fun(theirs.x)), 1e-14)
-        fewer_or_equal += ours.jacobian_evaluations <= theirs.njev
-    assert fewer_or_equal >= 0.6 * len(RUNS)
+            theirs_solved += 1
+            fewer_or_equal += ours.jacobian_evaluations <= theirs.njev
+    assert fewer_or_equal >= 0.85 * theirs_solved
 
 
 # ---------------------------------------------------------------- special cases
@@ -299,6 +386,15 @@ def test_singular_start_takes_a_step_along_the_flat_direction():
     fun, jac = scalar(lambda t: t * t - 1.0, lambda t: 2 * t)
     res = hybrid(fun, jac, [0.0])
     assert res.converged and abs(res.x[0]) == pytest.approx(1.0, rel=1e-15)
+
+
+def test_singular_jacobian_at_a_start_away_from_the_root():
+    # J = [[2 x1, 2 x2], [1, -1]] is singular on x1 = -x2; roots at x1 = x2 = +-1/sqrt(2)
+    fun = lambda v: np.array([v[0] ** 2 + v[1] ** 2 - 1, v[0] - v[1]])
+    jac = lambda v: np.array([[2 * v[0], 2 * v[1]], [1.0, -1.0]])
+    res = hybrid(fun, jac, [0.5, -0.5])
+    assert res.converged
+    np.testing.assert_allclose(np.abs(res.x), [math.sqrt(0.5)] * 2, rtol=4 * EPS)
 
 
 def test_inconsistent_linear_system_is_a_local_minimum():
@@ -376,6 +472,82 @@ def test_bad_input():
         hybrid(fun, jac, [1.0, 2.0], tolerance=[1e-8] * 3)
     with pytest.raises(ValueError, match="non-negative"):
         hybrid(fun, jac, [1.0, 2.0], tolerance=-1.0)
+
+
+def test_cubic_of_newtons_own_example():
+    # x**3 - 2x - 5 = 0 (Wallis; Newton's method's classic): the real root
+    fun, jac = scalar(lambda t: t ** 3 - 2 * t - 5, lambda t: 3 * t ** 2 - 2)
+    res = hybrid(fun, jac, [2.0])
+    root = 2.0945514815423265
+    assert res.converged and abs(res.x[0] - root) <= math.ulp(root)
+
+
+def test_circle_and_hyperbola():
+    # x^2 + y^2 = 4, x y = 1: x^2 = 2 + sqrt(3), y = 1 / x = sqrt(2 - sqrt(3))
+    fun = lambda v: np.array([v[0] ** 2 + v[1] ** 2 - 4, v[0] * v[1] - 1])
+    jac = lambda v: np.array([[2 * v[0], 2 * v[1]], [v[1], v[0]]])
+    res = hybrid(fun, jac, [2.0, 0.5])
+    assert res.converged
+    np.testing.assert_allclose(res.x, [math.sqrt(2 + math.sqrt(3)), math.sqrt(2 - math.sqrt(3))],
+                               rtol=4 * EPS)
+    assert res.condition == pytest.approx(np.linalg.cond(jac(res.jacobian_at)))
+
+
+def test_dissociation_equilibrium_badly_scaled():
+    # A <-> 2 B with K = 1e-10: b^2 = K a, a + b / 2 = c; b from the quadratic
+    # b^2 + (K/2) b - K c = 0, written without cancellation
+    k, c = 1e-10, 1.0
+    fun = lambda v: np.array([v[1] ** 2 - k * v[0], v[0] + v[1] / 2 - c])
+    jac = lambda v: np.array([[-k, 2 * v[1]], [1.0, 0.5]])
+    res = hybrid(fun, jac, [1.0, 1.0], tolerance=[EPS * k, EPS])
+    b = 2 * k * c / (k / 2 + math.sqrt(k * k / 4 + 4 * k * c))
+    assert res.converged
+    np.testing.assert_allclose(res.x, [c - b / 2, b], rtol=1e-14)
+
+
+def test_two_link_arm_inverse_kinematics():
+    # l1 (cos t1, sin t1) + l2 (cos(t1 + t2), sin(t1 + t2)) = p: cos t2 from the cosine rule
+    l1, l2, p = 1.0, 0.7, np.array([1.2, 0.6])
+
+    def fun(t):
+        return np.array([l1 * np.cos(t[0]) + l2 * np.cos(t[0] + t[1]) - p[0],
+                         l1 * np.sin(t[0]) + l2 * np.sin(t[0] + t[1]) - p[1]])
+
+    def jac(t):
+        s1, s12 = np.sin(t[0]), np.sin(t[0] + t[1])
+        c1, c12 = np.cos(t[0]), np.cos(t[0] + t[1])
+        return np.array([[-l1 * s1 - l2 * s12, -l2 * s12], [l1 * c1 + l2 * c12, l2 * c12]])
+
+    res = hybrid(fun, jac, [0.3, 0.3])
+    assert res.converged
+    cos_t2 = (p @ p - l1 ** 2 - l2 ** 2) / (2 * l1 * l2)
+    assert math.cos(res.x[1]) == pytest.approx(cos_t2, rel=1e-14)
+    assert np.max(np.abs(res.residuals)) <= 4 * EPS
+
+
+def test_xtol_stops_early_and_says_whether_f_is_at_its_rounding():
+    loose = run("discrete-bvp", 10, xtol=1e-4)
+    full = run("discrete-bvp", 10)
+    assert loose.evaluations < full.evaluations
+    assert loose.reason == "no-progress" and not loose.converged
+    assert loose.method == METHOD  # no LM after the caller's own step test
+    assert full.reason in CONVERGED
+
+
+def test_callback_and_iterations_go_on_through_the_lm_stage():
+    seen = []
+    res = run("trigonometric", 1, callback=lambda info: seen.append(info) and False)
+    assert res.method == METHOD_AFTER_STALL and res.reason == "local-minimum"
+    assert [info["iteration"] for info in seen] == list(range(1, res.iterations + 1))
+    assert seen[-1]["evaluations"] <= res.evaluations
+    assert np.diff([info["evaluations"] for info in seen]).min() >= 1
+
+
+def test_max_evals_counts_the_lm_stage():
+    full = run("trigonometric", 1)
+    res = run("trigonometric", 1, max_evals=full.evaluations - 10)
+    assert res.method == METHOD_AFTER_STALL
+    assert res.reason == "max-evals" and res.evaluations <= full.evaluations - 10
 
 
 # ---------------------------------------------------------------- the table
