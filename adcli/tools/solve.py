@@ -234,10 +234,14 @@ def _result(system, core, run, start_norm, least_squares):
     reason, converged, message = core.reason, bool(core.converged), core.message
     if run.stopped is not None and reason == "callback":
         reason, converged, message = run.stopped, False, MESSAGES[run.stopped]
-    elif not converged and reason != "nonfinite" and not least_squares \
-            and _newton_step_is_rounding(core.jacobian, residuals, x):
-        reason, converged, message = "root", True, MESSAGES["root"]
-    condition = _condition(core.jacobian)
+    jacobian = core.jacobian
+    if not converged and reason not in ("nonfinite", "callback") and not least_squares:
+        if not np.array_equal(core.jacobian_at, x):  # the test needs J at x itself
+            with np.errstate(all="ignore"):
+                jacobian = system.jacobian(x)
+        if _newton_step_is_rounding(jacobian, residuals, x):
+            reason, converged, message = "root", True, MESSAGES["root"]
+    condition = _condition(jacobian)
     warnings = []
     if converged and condition > ILL_CONDITIONED:
         warnings.append(f"the Jacobian at the root is ill-conditioned (condition "
@@ -271,9 +275,10 @@ def _newton_step_is_rounding(jacobian, residuals, x):
         step = np.linalg.solve(jacobian, residuals)
     except np.linalg.LinAlgError:
         return False
-    scale = np.linalg.norm(jacobian, axis=0)
+    scale = np.max(np.abs(jacobian), axis=0)  # no squares: they underflow (1/x at 1e83)
+    scale[scale == 0] = 1.0
     eps = np.finfo(np.float64).eps
-    return bool(np.linalg.norm(scale * step) <= ROUNDING * eps * np.linalg.norm(scale * x))
+    return bool(np.max(np.abs(scale * step)) <= ROUNDING * eps * np.max(np.abs(scale * x)))
 
 
 def _condition(jacobian):

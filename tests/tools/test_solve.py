@@ -132,3 +132,11 @@ def test_data_and_start_may_not_overlap():
 def test_a_variable_without_a_value_is_named():
     with pytest.raises(AdcliError, match="a"):
         adcli.solve("x - a", {"x": 1.0})
+
+
+@pytest.mark.parametrize("text", ["1/x", "exp(-x)"])
+def test_an_equation_whose_root_is_at_infinity_is_not_solved(text):
+    """|F| falls without bound as x grows: no root, whatever |F| reaches
+    (the Newton step there is as large as x: the test must not underflow)."""
+    result = adcli.solve(text, [1.0], max_evals=300)
+    assert not result.converged and result.reason != "root"
