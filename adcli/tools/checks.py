@@ -19,6 +19,10 @@ box sampled at seeded random points, ``from`` a starting point), and claims:
 - ``finite``: value and gradient are finite;
 - ``minimum V`` (with ``from``): adcli.minimize from the point reaches V
   (default atol 1e-8);
+- ``root [..]`` (with ``from``): adcli.solve of the checked outputs (the
+  equations) from the point reaches this root: the unknowns are the
+  statement's ``wrt`` (default every variable), the other variables data;
+  the numbers in the unknowns' order, each entry of an array one number;
 - settings: ``samples N`` (1 to 10,000; default 20), ``seed N`` (a whole
   number, 0 to 2**53), ``rtol X``, ``atol X`` (finite, at least 0).
 
@@ -44,11 +48,13 @@ from ..engine import differences, dispatch, nonfinite, reverse, second
 from ..errors import AdcliError, ExpressionError, line_and_column
 from ..graph import count_text
 
-ASSERTIONS = ("value", "grad", "gradient", "hessian", "jacobian", "finite", "minimum",
+ASSERTIONS = ("value", "grad", "gradient", "hessian", "jacobian", "finite", "minimum", "root",
               "params", "stderr", "rss")
 #: the claims about a fit (check f from b1=.., b2=..: fit y, params [..], stderr [..])
 FIT_CLAIMS = ("params", "stderr", "rss")
 SETTINGS = ("samples", "seed", "rtol", "atol")
+#: the claims about a run from a start (check f from x=..: minimum V, root [..])
+FROM_CLAIMS = ("minimum", "root")
 METHODS = {"fd": "finite differences", "cs": "the complex step", "forward": "forward mode"}
 EXACT = {"rtol": 1e-9, "atol": 1e-12}
 MAX_SAMPLES = 10_000
@@ -310,8 +316,8 @@ def _validate(source, claim, word):
             raise problem(f"'{claim.word}' is a claim about a fit: check f from ...: fit y, "
                           f"{claim.word} ...")
         return None
-    if (claim.word == "minimum") != (word == "from"):
-        raise problem("'minimum' goes with 'from', and 'from' with 'minimum'")
+    if (claim.word in FROM_CLAIMS) != (word == "from"):
+        raise problem("'minimum' and 'root' go with 'from', and 'from' with one of them")
     return None
 
 
@@ -362,6 +368,8 @@ def _evaluate_claim(context, claim, point):
         return _finite(graph, point, where)
     if word == "minimum":
         return _minimum(context, claim, point, where)
+    if word == "root":
+        return _root(context, claim, point, where)
     if isinstance(claim.value, tuple):
         return _agreement(context, word, claim.value[1], point, where)
     got, labels = _computed(graph, word, point)
@@ -460,6 +468,31 @@ def _minimum(context, claim, point, where, start=None, data=None):
     mismatches = _compare([result.value], [claim.value], ["minimum"], tolerance, where)
     if mismatches and not result.converged:
         mismatches[0].component += f" (minimize: {result.message})"
+    return mismatches
+
+
+def _root(context, claim, point, where):
+    """root [..]: adcli.solve of the outputs from the point, the unknowns the
+    statement's wrt (default all), the root's entries in their order."""
+    import numpy as np
+
+    from .solve import solve
+
+    if isinstance(claim.value, (float, tuple)) or claim.value is None:
+        raise _CheckProblem("write root [x1, x2, ...]: the unknowns' values at the root")
+    bound = dict(zip(context.graph.variables, point))
+    wrt = _array_wrt(context, claim)
+    start = {name: bound[name] for name in wrt}
+    data = {name: value for name, value in bound.items() if name not in start}
+    result = solve(context.graph, start, at=data or None)
+    got = [float(v) for name in wrt for v in np.ravel(result.x[name])]
+    expected = _flatten(claim.value)
+    if len(expected) != len(got):
+        raise _CheckProblem(f"the root has {count_text(len(got), 'number')} "
+                            f"({', '.join(result.labels)}), the claim {len(expected)}")
+    mismatches = _compare(got, expected, list(result.labels), context.tolerances(), where)
+    if mismatches and not result.converged:
+        mismatches[0].component += f" (solve: {result.message})"
     return mismatches
 
 
@@ -670,6 +703,8 @@ def _evaluate_array_claim(context, claim, point, where):
     point = [_binding_value(v) for v in point]
     if word == "minimum":
         return _array_minimum(context, claim, graph, point, where)
+    if word == "root":
+        return _root(context, claim, point, where)
     values = arrays.forward(graph, point)
     if word == "value":
         return _array_value_claim(context, claim, graph, values, where)

@@ -359,6 +359,26 @@ def test_minimum_from_a_start_passes_and_a_wrong_minimum_fails():
     assert mismatch.tolerance == "atol 1e-08 + rtol 1e-09 * |expected|"
 
 
+def test_root_from_a_start_passes_and_a_wrong_root_fails():
+    circle = "c = x**2 + y**2 - 4\nh = x*y - 1\n"
+    x = (2 + 3 ** 0.5) ** 0.5
+    passes(circle + f"check c, h from x=2, y=0.5: root [{x!r}, {1 / x!r}]\n")
+    outcome = fails_at(circle + "check c, h from x=2, y=0.5: root [1.9, 0.5]\n", "root [1.9")
+    assert outcome.mismatches[0].component.startswith("x")
+    assert outcome.mismatches[0].got == pytest.approx(x, rel=1e-15)
+    short = fails_at(circle + "check c, h from x=2, y=0.5: root [1.9]\n", "root [1.9]")
+    assert "2 numbers (x, y)" in short.message
+
+
+def test_root_with_data_and_array_unknowns():
+    text = ("f = A @ x - b\n"
+            "check f from x=[0, 0], A=[[2, 1], [1, 3]], b=[3, 5]: wrt x, root [0.8, 1.4]\n")
+    passes(text)
+    scalar = "f = k*x - 2\ncheck f from x=1, k=4: wrt [x], root [0.5]\n"
+    passes(scalar)
+    fails_at(scalar.replace("wrt [x], ", ""), "root")  # k unknown too: 1 equation, 2 unknowns
+
+
 def test_minimum_default_atol_is_1e_8():
     bowl = "b = (x - 1)**2 + 2*(y + 2)**2 + 3\n"
     passes(bowl + "check b from x=0, y=0: minimum 3.000000005\n")
@@ -516,6 +536,10 @@ def test_minimum_goes_with_from(text, claim):
     error, where = parse_error(text)
     assert where == position(text, claim)
     assert "minimum" in error.message and "from" in error.message
+    root = text.replace("minimum 0", "root [1, 2]")
+    if root != text:
+        error, where = parse_error(root)
+        assert where == position(root, "root [1, 2]") and "root" in error.message
 
 
 def test_a_name_in_an_expected_value_is_a_parse_error():
