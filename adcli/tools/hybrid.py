@@ -411,7 +411,7 @@ class _Solver:
                 if self.accepted(x, fnorm):
                     return self.finish(x, f, "callback")
             self.count_progress(actred, fresh)
-            ended = self.stop_test(x, f, q, r, step, xnorm)
+            ended = self.stop_test(x, f, step, xnorm)
             if ended is not None:
                 return ended
             if self.ncfail == 2:
@@ -449,7 +449,7 @@ class _Solver:
         if actred >= 0.1:
             self.nslow2 = 0
 
-    def stop_test(self, x, f, q, r, step, xnorm):
+    def stop_test(self, x, f, step, xnorm):
         """The result when the run ends after this step, else None."""
         if self.delta <= self.xtol * xnorm:
             # the caller's step test: converged only at F's rounding level, and no
@@ -478,13 +478,13 @@ class _Solver:
     def stalled(self, x, f, reason):
         """The result of a run that cannot move x (or reduce ||F||) any more.
 
-        Judged with the exact Jacobian at x (one more evaluation when the last
-        one is elsewhere: the Broyden model keeps entries from far away, and
-        near a singular root J shrinks with x, so neither sizes F's rounding
-        safely).  After the Newton probe, F at its rounding level ends the run
-        ("xtol"); otherwise Levenberg-Marquardt goes on from x.
+        F at its rounding level ends the run ("xtol"): judged by the probes of
+        F next to x (unless the exact J at x is at hand), else with the exact
+        Jacobian at x after the Newton probe.  Otherwise Levenberg-Marquardt
+        goes on from x.
         """
-        if self.at_rounding_by_probes(x, f):
+        have_j = self.j is not None and np.array_equal(self.at, x)
+        if not have_j and self.at_rounding_by_probes(x, f):
             return self.finish(x, f, "xtol")
         j = self.exact_jacobian(x)
         if not _finite(j):
