@@ -18,7 +18,10 @@ of MINPACK's hybrj (Moré, Garbow and Hillstrom, MINPACK-1 user guide, 1980):
   A new Jacobian is evaluated only after two successive steps whose
   actual reduction of ||F||^2 is below 0.1 of the predicted one;
 - D holds the running maximum of J's column norms (MINPACK's mode 1), the
-  first radius is ``FACTOR * |D x0|``;
+  first radius is ``FACTOR * |D x0|`` (``FACTOR * max(1, |F(x0)|)`` when x0
+  = 0, where hybrj's FACTOR can be below what F's rounding resolves); both
+  start afresh at each Jacobian until a step is accepted, as in hybrj, so
+  the steps are hybrj's (scipy's hybr) until the stopping rules below;
 - the radius halves after a poor step (ratio below 0.1) and becomes twice
   the step after a good one (ratio within 0.1 of 1, or above 0.5, or a
   second success in a row); a step is accepted when the ratio is at least
@@ -36,9 +39,11 @@ Stopping (``reason``; "root" and "xtol" mean converged):
   largest departure of F_i from its linear model seen over a step below
   ``SETTLED * |D x|`` with the exact Jacobian (rounding in terms that J x
   does not show: ``n - sum cos x_j`` with small x).  x stalls when the step
-  changes no component of x by more than ``STEP_ULPS`` ulps (or vanishes in
-  float64); when two poor steps follow an accepted step below ``SETTLED *
-  |D x|``; at a new Jacobian, when ||F|| is within ROUNDING of the norm of
+  from an exact Jacobian changes no component of x by more than
+  ``STEP_ULPS`` ulps (or vanishes in float64; from the Broyden model, unless
+  the probes below show the rounding level, that asks for an exact Jacobian:
+  a wild trial can inflate the model far from any root); when two poor
+  steps follow an accepted step below ``SETTLED * |D x|``; at a new Jacobian, when ||F|| is within ROUNDING of the norm of
   the rounding levels; on MINPACK's info 4 and 5 (five Jacobians in a row,
   or ten steps, without a useful reduction of ||F||); or when the radius
   is below the caller's ``xtol * |D x|`` (MINPACK's test).  The level is
@@ -54,7 +59,9 @@ Stopping (``reason``; "root" and "xtol" mean converged):
   as the dogleg took, or ``LM_EVALS``), which either finds a root
   the dogleg missed (Wood and the helical valley from 100 x0) or
   converges to the local minimum of ||F|| the dogleg was creeping to.
-  Its end is judged as above ("root", "xtol"), else:
+  Its end is judged as above ("root", "xtol"); an end without a verdict
+  that lowered ||F|| tenfold where the gradient does not vanish resumes the
+  dogleg once (LM can stop short); else:
 - ``"local-minimum"`` (not converged): LM converged, the gradient J^T F
   vanishes (``_stationary``) and the Newton step there is out of reach (over
   ``REACH * |D x|``, or F has a part along a zero singular value of J): a
@@ -74,7 +81,7 @@ Stopping (``reason``; "root" and "xtol" mean converged):
 was evaluated: after Broyden steps that is not x (the condition number is
 that J's; evaluate J at x for the root's own).
 
-Pure numpy; the function never prints and never raises on non-finite values.
+Pure numpy; the function never prints, warns or raises on non-finite values.
 """
 import math
 from dataclasses import dataclass
