@@ -43,10 +43,11 @@ Stopping (``reason``; "root" and "xtol" mean converged):
   ``STEP_ULPS`` ulps (or vanishes in float64; from the Broyden model, unless
   the probes below show the rounding level, that asks for an exact Jacobian:
   a wild trial can inflate the model far from any root); when two poor
-  steps follow an accepted step below ``SETTLED * |D x|``; at a new Jacobian, when ||F|| is within ROUNDING of the norm of
-  the rounding levels; on MINPACK's info 4 and 5 (five Jacobians in a row,
-  or ten steps, without a useful reduction of ||F||); or when the radius
-  is below the caller's ``xtol * |D x|`` (MINPACK's test).  The level is
+  steps follow an accepted step below ``SETTLED * |D x|``; at a new
+  Jacobian, when ||F|| is within ROUNDING of the norm of the rounding
+  levels; on MINPACK's info 4 and 5 (five Jacobians in a row, or ten steps,
+  without a useful reduction of ||F||); or when the radius is below the
+  caller's ``xtol * |D x|`` (MINPACK's test).  The level is
   judged first by F alone (``at_rounding_by_probes``: F an ulp away from x
   changes by at most the level: two evaluations), else with the exact
   Jacobian at x (one more evaluation when the last one is elsewhere), after
