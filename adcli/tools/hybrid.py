@@ -107,7 +107,7 @@ STEP_ULPS = 4.0
 SETTLED = 1e-8
 #: the LM stage's evaluations: as many as the dogleg took, at least LM_EVALS (the
 #: helical valley from 100 x0 needs 34)
-LM_EVALS = 200
+LM_EVALS = 100
 #: LM's end without a verdict resumes the dogleg when ||F|| fell below RESUME times
 #: its value at the stall
 RESUME = 0.1
