@@ -18,7 +18,10 @@ of MINPACK's hybrj (Moré, Garbow and Hillstrom, MINPACK-1 user guide, 1980):
   A new Jacobian is evaluated only after two successive steps whose
   actual reduction of ||F||^2 is below 0.1 of the predicted one;
 - D holds the running maximum of J's column norms (MINPACK's mode 1), the
-  first radius is ``FACTOR * |D x0|``;
+  first radius is ``FACTOR * |D x0|`` (``FACTOR * max(1, |F(x0)|)`` when x0
+  = 0, where hybrj's FACTOR can be below what F's rounding resolves); both
+  start afresh at each Jacobian until a step is accepted, as in hybrj, so
+  the steps are hybrj's (scipy's hybr) until the stopping rules below;
 - the radius halves after a poor step (ratio below 0.1) and becomes twice
   the step after a good one (ratio within 0.1 of 1, or above 0.5, or a
   second success in a row); a step is accepted when the ratio is at least
@@ -36,12 +39,15 @@ Stopping (``reason``; "root" and "xtol" mean converged):
   largest departure of F_i from its linear model seen over a step below
   ``SETTLED * |D x|`` with the exact Jacobian (rounding in terms that J x
   does not show: ``n - sum cos x_j`` with small x).  x stalls when the step
-  changes no component of x by more than ``STEP_ULPS`` ulps (or vanishes in
-  float64); when two poor steps follow an accepted step below ``SETTLED *
-  |D x|``; at a new Jacobian, when ||F|| is within ROUNDING of the norm of
-  the rounding levels; on MINPACK's info 4 and 5 (five Jacobians in a row,
-  or ten steps, without a useful reduction of ||F||); or when the radius
-  is below the caller's ``xtol * |D x|`` (MINPACK's test).  The level is
+  from an exact Jacobian changes no component of x by more than
+  ``STEP_ULPS`` ulps (or vanishes in float64; from the Broyden model, unless
+  the probes below show the rounding level, that asks for an exact Jacobian:
+  a wild trial can inflate the model far from any root); when two poor
+  steps follow an accepted step below ``SETTLED * |D x|``; at a new
+  Jacobian, when ||F|| is within ROUNDING of the norm of the rounding
+  levels; on MINPACK's info 4 and 5 (five Jacobians in a row, or ten steps,
+  without a useful reduction of ||F||); or when the radius is below the
+  caller's ``xtol * |D x|`` (MINPACK's test).  The level is
   judged first by F alone (``at_rounding_by_probes``: F an ulp away from x
   changes by at most the level: two evaluations), else with the exact
   Jacobian at x (one more evaluation when the last one is elsewhere), after
@@ -54,7 +60,9 @@ Stopping (``reason``; "root" and "xtol" mean converged):
   as the dogleg took, or ``LM_EVALS``), which either finds a root
   the dogleg missed (Wood and the helical valley from 100 x0) or
   converges to the local minimum of ||F|| the dogleg was creeping to.
-  Its end is judged as above ("root", "xtol"), else:
+  Its end is judged as above ("root", "xtol"); an end without a verdict
+  that lowered ||F|| tenfold where the gradient does not vanish resumes the
+  dogleg once (LM can stop short); else:
 - ``"local-minimum"`` (not converged): LM converged, the gradient J^T F
   vanishes (``_stationary``) and the Newton step there is out of reach (over
   ``REACH * |D x|``, or F has a part along a zero singular value of J): a
@@ -74,7 +82,7 @@ Stopping (``reason``; "root" and "xtol" mean converged):
 was evaluated: after Broyden steps that is not x (the condition number is
 that J's; evaluate J at x for the root's own).
 
-Pure numpy; the function never prints and never raises on non-finite values.
+Pure numpy; the function never prints, warns or raises on non-finite values.
 """
 import math
 from dataclasses import dataclass
@@ -99,7 +107,10 @@ STEP_ULPS = 4.0
 SETTLED = 1e-8
 #: the LM stage's evaluations: as many as the dogleg took, at least LM_EVALS (the
 #: helical valley from 100 x0 needs 34)
-LM_EVALS = 200
+LM_EVALS = 100
+#: LM's end without a verdict resumes the dogleg when ||F|| fell below RESUME times
+#: its value at the stall
+RESUME = 0.1
 #: a gradient of ||F||^2 / 2 below this, relative to |F| and the column scale, vanishes
 STATIONARY = 1e-6
 #: a Newton step longer than REACH * |D x| is out of reach (a local minimum, not a root)
@@ -182,8 +193,8 @@ def _dogleg(r, diag, qtf, delta):
     ratio_d = delta / qnorm
     ratio_s = cauchy / delta
     temp = (bnorm / gnorm) * (bnorm / qnorm) * ratio_s
-    temp = temp - ratio_d * ratio_s ** 2 + math.sqrt(
-        (temp - ratio_d) ** 2 + (1.0 - ratio_d ** 2) * (1.0 - ratio_s ** 2))
+    temp = temp - ratio_d * ratio_s ** 2 + math.hypot(
+        temp - ratio_d, math.sqrt((1.0 - ratio_d ** 2) * (1.0 - ratio_s ** 2)))
     alpha = ratio_d * (1.0 - ratio_s ** 2) / temp
     return (1.0 - alpha) * toward_cauchy + alpha * newton
 
@@ -273,7 +284,9 @@ def hybrid(fun, jac, x0, *, tolerance=0.0, xtol=None, max_evals=None, callback=N
     tol = _tolerances(tolerance, x.size)
     xtol = XTOL if xtol is None else float(xtol)
     max_evals = 200 * (x.size + 1) if max_evals is None else int(max_evals)
-    return _Solver(fun, jac, tol, xtol, max_evals, callback).run(x)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        # a non-finite value is a result (or a rejected trial), never a warning
+        return _Solver(fun, jac, tol, xtol, max_evals, callback).run(x)
 
 
 class _Solver:
@@ -295,6 +308,7 @@ class _Solver:
         # (ncfail = 3) shrinks the radius without asking for another one
         self.ncsuc = self.ncfail = self.nslow1 = self.nslow2 = 0
         self.last_step = math.inf  # |D p| of the last accepted step
+        self.resumed = False  # the dogleg went on once from LM's end
 
     # ------------------------------------------------------------ evaluations
 
@@ -309,6 +323,8 @@ class _Solver:
     def jacobian(self, point):
         self.jacobians += 1
         j = np.array(self.jac(point.copy()), dtype=float)
+        if j.size == self.n * self.n:
+            j = j.reshape(self.n, self.n)  # a scalar or a flat list for n = 1
         if j.shape != (self.n, self.n):
             raise ValueError(f"the Jacobian has shape {j.shape}, not ({self.n}, {self.n})")
         self.j, self.at = j, point.copy()
@@ -347,6 +363,10 @@ class _Solver:
             return self.finish(x, f, "nonfinite")
         if np.all(np.abs(f) <= self.tol):
             return self.finish(x, f, "root")
+        return self.iterate(x, f)
+
+    def iterate(self, x, f):
+        """hybrj's outer loop: an exact Jacobian, then dogleg steps on its factors."""
         while True:
             j = self.jacobian(x)
             if not _finite(j):
@@ -354,22 +374,25 @@ class _Solver:
             if not self.first and _noise_dominated(j, x, f, self.floor):
                 # the last two steps failed because ||F|| is rounding noise
                 return self.stalled(x, f, "no-progress")
-            self.scale(j, x)
+            self.scale(j, x, f)
             q, r = np.linalg.qr(j)
             outcome = self.steps(x, f, q, r)
             if isinstance(outcome, HybridResult):
                 return outcome
             x, f = outcome
 
-    def scale(self, j, x):
+    def scale(self, j, x, f):
         """D: the running maximum of J's column norms (zeros first taken as 1);
-        the first radius FACTOR * |D x0| (FACTOR when x0 = 0).  As in hybrj,
-        both start afresh at each Jacobian until a step is accepted."""
+        the first radius FACTOR * |D x0|.  As in hybrj, both start afresh at
+        each Jacobian until a step is accepted.  When x0 = 0, hybrj's radius is
+        FACTOR; ours is FACTOR * max(1, |F(x0)|) (|D p| is about |J p| = |F| for
+        the Newton step): x - 1e20 = 0 from 0 is then one step, not a radius
+        of 100 that F's rounding (1e4 there) cannot see."""
         colnorms = np.linalg.norm(j, axis=0)
         if self.first:
             self.diag = np.where(colnorms == 0.0, 1.0, colnorms)
             xnorm = float(np.linalg.norm(self.diag * x))
-            self.delta = FACTOR * xnorm if xnorm != 0.0 else FACTOR
+            self.delta = FACTOR * (xnorm if xnorm != 0.0 else max(1.0, _norm(f)))
         self.diag = np.maximum(self.diag, colnorms)
 
     def steps(self, x, f, q, r):
@@ -388,7 +411,8 @@ class _Solver:
             if self.first:
                 self.delta = min(self.delta, pnorm)
             if np.array_equal(trial, x):
-                return self.stalled(x, f, "no-progress")
+                ended = self.x_stalled(x, f, fresh)
+                return (x, f) if ended is None else ended
             f_trial = self.residuals(trial)
             fnorm1 = _norm(f_trial)
             model = r @ step + qtf  # Q^T (F + J p): the linear model at the trial
@@ -411,10 +435,12 @@ class _Solver:
                 if self.accepted(x, fnorm):
                     return self.finish(x, f, "callback")
             self.count_progress(actred, fresh)
-            ended = self.stop_test(x, f, q, r, step, xnorm)
+            ended = self.stop_test(x, f, step, xnorm, fresh)
             if ended is not None:
                 return ended
-            if self.ncfail == 2:
+            if self.ncfail == 2 or _unchanged(step, x):
+                # an unchanged x with an exact J ended the run in stop_test: with
+                # the Broyden model it calls for an exact J
                 return x, f
             if math.isfinite(fnorm1):
                 # Broyden's update with what the trial taught, accepted or not
@@ -449,7 +475,7 @@ class _Solver:
         if actred >= 0.1:
             self.nslow2 = 0
 
-    def stop_test(self, x, f, q, r, step, xnorm):
+    def stop_test(self, x, f, step, xnorm, fresh):
         """The result when the run ends after this step, else None."""
         if self.delta <= self.xtol * xnorm:
             # the caller's step test: converged only at F's rounding level, and no
@@ -460,7 +486,9 @@ class _Solver:
                 reached = _finite(j) and _at_rounding_level(j, x, f, self.floor)
             return self.finish(x, f, "xtol" if reached else "no-progress")
         if _unchanged(step, x):
-            return self.stalled(x, f, "no-progress")
+            ended = self.x_stalled(x, f, fresh)
+            if ended is not None:
+                return ended
         if self.evaluations >= self.max_evals:
             return self.finish(x, f, "max-evals")
         if self.nslow2 == 5 or self.nslow1 == 10:
@@ -475,23 +503,38 @@ class _Solver:
 
     # ------------------------------------------------------------ stalls
 
+    def x_stalled(self, x, f, fresh):
+        """The step no longer changes x.  With the exact J (``fresh``) that is a
+        stall; with the Broyden model, F at its rounding level (by the probes)
+        ends the run, else the model is suspect (a wild trial can inflate it
+        far from any root) and None asks for an exact J."""
+        if fresh:
+            return self.stalled(x, f, "no-progress")
+        if self.at_rounding_by_probes(x, f):
+            return self.finish(x, f, "xtol")
+        return None
+
     def stalled(self, x, f, reason):
         """The result of a run that cannot move x (or reduce ||F||) any more.
 
-        Judged with the exact Jacobian at x (one more evaluation when the last
-        one is elsewhere: the Broyden model keeps entries from far away, and
-        near a singular root J shrinks with x, so neither sizes F's rounding
-        safely).  After the Newton probe, F at its rounding level ends the run
-        ("xtol"); otherwise Levenberg-Marquardt goes on from x.
+        F at its rounding level ends the run ("xtol"): judged by the probes of
+        F next to x (unless the exact J at x is at hand), else with the exact
+        Jacobian at x after the Newton probe.  Otherwise Levenberg-Marquardt
+        goes on from x.
         """
-        if self.at_rounding_by_probes(x, f):
+        have_j = self.j is not None and np.array_equal(self.at, x)
+        if not have_j and self.at_rounding_by_probes(x, f):
             return self.finish(x, f, "xtol")
         j = self.exact_jacobian(x)
         if not _finite(j):
             return self.finish(x, f, "nonfinite")
         x, f = self.newton_probe(x, f, j)
+        if np.all(np.abs(f) <= self.tol):
+            return self.finish(x, f, "root")
         if _at_rounding_level(j, x, f, self.floor):
             return self.finish(x, f, "xtol")
+        if self.resumed:
+            return self.finish(x, f, reason)
         return self.after_stall(x, f, reason)
 
     def at_rounding_by_probes(self, x, f):
@@ -551,6 +594,7 @@ class _Solver:
         remaining = self.max_evals - self.evaluations
         if remaining <= 0:
             return self.finish(x, f, "max-evals")
+        stall_norm = _norm(f)
         # LM may take as many evaluations as the dogleg took, at least LM_EVALS (it
         # crawls toward a singular minimum; each of its steps costs QRs of n x n)
         budget = min(remaining, max(self.evaluations, LM_EVALS))
@@ -574,12 +618,28 @@ class _Solver:
             if not _finite(j):
                 return self.finish(x, f, "nonfinite")
             x, f = self.newton_probe(x, f, j)
+            if np.all(np.abs(f) <= self.tol):
+                return self.finish(x, f, "root")
             if _at_rounding_level(j, x, f, self.floor):
                 return self.finish(x, f, "xtol")
         if lm.converged and _stationary(j, f, self.diag) and _newton_out_of_reach(
                 j, f, self.diag, x):
             return self.finish(x, f, "local-minimum")
+        if (not self.resumed and _norm(f) <= RESUME * stall_norm
+                and not _stationary(self.exact_jacobian(x), f, self.diag)):
+            return self.resume(x, f)
         return self.finish(x, f, reason)
+
+    def resume(self, x, f):
+        """The dogleg once more from LM's end, afresh (radius, counters), when LM
+        stopped without a verdict after lowering ||F||, where the gradient does
+        not vanish (LM can stop short: exp(x) = 1 from -50 ends its run at x =
+        -2e-5).  A stall after it is judged without another LM stage."""
+        self.resumed = True
+        self.first = True
+        self.ncsuc = self.ncfail = self.nslow1 = self.nslow2 = 0
+        self.last_step = math.inf
+        return self.iterate(x, f)
 
 
 def _rounding_level(j, x, tol):

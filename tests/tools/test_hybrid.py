@@ -10,6 +10,7 @@ table of systems x start factor: solved, evaluations of F and J for hybrid
 and for scipy's hybr.
 """
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -548,6 +549,39 @@ def test_max_evals_counts_the_lm_stage():
     res = run("trigonometric", 1, max_evals=full.evaluations - 10)
     assert res.method == METHOD_AFTER_STALL
     assert res.reason == "max-evals" and res.evaluations <= full.evaluations - 10
+
+
+def test_zero_start_far_root_in_one_step():
+    # hybrj's radius from x0 = 0 is 100, which F's rounding near 1e20 cannot see
+    fun, jac = scalar(lambda t: t - 1e20, lambda t: 1.0)
+    res = hybrid(fun, jac, [0.0])
+    assert res.reason == "root" and res.x[0] == 1e20 and res.jacobian_evaluations == 1
+
+
+def test_overflowing_trials_without_warnings():
+    # from -50 the Newton step reaches exp(5e21): trials overflow, the radius shrinks,
+    # and LM's early stop at x = -2e-5 is resumed by the dogleg
+    fun, jac = scalar(lambda t: np.exp(t) - 1.0, lambda t: np.exp(t))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = hybrid(fun, jac, [-50.0])
+    assert res.converged and abs(res.x[0]) < 1e-15
+
+
+def test_newton_divergence_on_arctan_is_held_by_the_radius():
+    fun, jac = scalar(np.arctan, lambda t: 1.0 / (1.0 + t * t))
+    res = hybrid(fun, jac, [10.0])
+    assert res.converged and abs(res.x[0]) < 1e-15
+
+
+def test_cubic_from_the_wrong_side_stops_at_its_local_minimum():
+    # x^3 - 2x - 5 < 0 left of the root, with a local maximum at -sqrt(2/3):
+    # there |F| = 5 - 4 sqrt(2/3) / 3 is smallest nearby
+    fun, jac = scalar(lambda t: t ** 3 - 2 * t - 5, lambda t: 3 * t ** 2 - 2)
+    res = hybrid(fun, jac, [-3.0])
+    assert res.reason == "local-minimum"
+    assert res.x[0] == pytest.approx(-math.sqrt(2 / 3), rel=1e-7)
+    assert res.residual_norm == pytest.approx(5 - 4 * math.sqrt(2 / 3) / 3, rel=1e-12)
 
 
 # ---------------------------------------------------------------- the table
