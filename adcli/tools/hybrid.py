@@ -89,7 +89,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from adcli.tools.least_squares import EPS, _finite, _norm, _solve_upper, least_squares
+from .least_squares import (EPS, _finite, _norm, _solve_upper, column_norms, enorm,
+                            least_squares)
 
 METHOD = "powell hybrid (MINPACK hybrj)"
 METHOD_AFTER_STALL = METHOD + ", then levenberg-marquardt from its stall"
@@ -176,20 +177,20 @@ def _dogleg(r, diag, qtf, delta):
     if qnorm <= delta:
         return newton
     gradient = (r.T @ qtf) / diag  # the scaled gradient of |F|^2 / 2
-    gnorm = float(np.linalg.norm(gradient))
+    gnorm = enorm(gradient)
     if gnorm == 0.0:
         # no descent direction: the Newton direction cut to the radius (it tests
         # whether the model's flat direction lowers ||F||)
         return newton * (delta / qnorm) if math.isfinite(qnorm) else np.zeros_like(newton)
     direction = (gradient / gnorm) / diag
-    curvature = float(np.linalg.norm(r @ direction))
+    curvature = enorm(r @ direction)
     with np.errstate(divide="ignore", over="ignore"):
         cauchy = (gnorm / curvature) / curvature  # the scaled length to the Cauchy point
     toward_cauchy = min(cauchy, delta) * direction
     if not (cauchy < delta and math.isfinite(qnorm)):
         return toward_cauchy
     # the point of the segment [Cauchy point, Newton] at distance delta
-    bnorm = float(np.linalg.norm(qtf))
+    bnorm = enorm(qtf)
     ratio_d = delta / qnorm
     ratio_s = cauchy / delta
     temp = (bnorm / gnorm) * (bnorm / qnorm) * ratio_s
@@ -388,10 +389,10 @@ class _Solver:
         FACTOR; ours is FACTOR * max(1, |F(x0)|) (|D p| is about |J p| = |F| for
         the Newton step): x - 1e20 = 0 from 0 is then one step, not a radius
         of 100 that F's rounding (1e4 there) cannot see."""
-        colnorms = np.linalg.norm(j, axis=0)
+        colnorms = column_norms(j)
         if self.first:
             self.diag = np.where(colnorms == 0.0, 1.0, colnorms)
-            xnorm = float(np.linalg.norm(self.diag * x))
+            xnorm = enorm(self.diag * x)
             self.delta = FACTOR * (xnorm if xnorm != 0.0 else max(1.0, _norm(f)))
         self.diag = np.maximum(self.diag, colnorms)
 
@@ -401,13 +402,13 @@ class _Solver:
         a new Jacobian is due."""
         diag = self.diag
         fnorm = _norm(f)
-        xnorm = float(np.linalg.norm(diag * x))
+        xnorm = enorm(diag * x)
         qtf = q.T @ f
         fresh = True
         while True:
             step = -_dogleg(r, diag, qtf, self.delta)
             trial = x + step
-            pnorm = float(np.linalg.norm(diag * step))
+            pnorm = enorm(diag * step)
             if self.first:
                 self.delta = min(self.delta, pnorm)
             if np.array_equal(trial, x):
@@ -421,14 +422,14 @@ class _Solver:
                 # Jacobian is rounding noise (the curvature term is ~1e-16 relative)
                 self.floor = np.maximum(self.floor, np.abs(f_trial - q @ model))
             actred = 1.0 - (fnorm1 / fnorm) ** 2 if fnorm1 < fnorm else -1.0
-            mnorm = float(np.linalg.norm(model))
+            mnorm = enorm(model)
             prered = 1.0 - (mnorm / fnorm) ** 2 if mnorm < fnorm else 0.0
             ratio = actred / prered if prered > 0.0 else 0.0
             self.update_radius(ratio, pnorm, math.isfinite(fnorm1))
             success = ratio >= 1e-4
             if success:
                 x, f, fnorm, self.last_step = trial, f_trial, fnorm1, pnorm
-                xnorm = float(np.linalg.norm(diag * x))
+                xnorm = enorm(diag * x)
                 self.first = False
                 if np.all(np.abs(f) <= self.tol):
                     return self.finish(x, f, "root")
@@ -656,7 +657,7 @@ def _at_rounding_level(j, x, f, tol):
 def _noise_dominated(j, x, f, tol):
     """||F|| within ROUNDING times the norm of the rounding levels: the reduction of
     ||F|| that drives the steps is rounding noise."""
-    return float(np.linalg.norm(f)) <= ROUNDING * float(np.linalg.norm(_rounding_level(j, x, tol)))
+    return enorm(f) <= ROUNDING * enorm(_rounding_level(j, x, tol))
 
 
 def _unchanged(step, x):
@@ -668,10 +669,10 @@ def _stationary(j, f, diag):
     """The gradient J^T F of ||F||^2 / 2 vanishes: each component at most
     STATIONARY * |F| * max(D_j, |J_:j|).  D (the largest column norms seen)
     is the scale: at a minimum of x**2 + 1 the column itself goes to 0."""
-    fnorm = float(np.linalg.norm(f))
+    fnorm = enorm(f)
     if fnorm == 0.0:
         return True
-    scale = np.maximum(diag, np.linalg.norm(j, axis=0))
+    scale = np.maximum(diag, column_norms(j))
     return bool(np.all(np.abs(j.T @ (f / fnorm)) <= STATIONARY * scale))
 
 
@@ -687,4 +688,4 @@ def _newton_out_of_reach(j, f, diag, x):
     live = s > 0.0
     with np.errstate(over="ignore"):
         p = vt[live].T @ (c[live] / s[live])
-        return not _norm(diag * p) <= REACH * float(np.linalg.norm(diag * x))
+        return not _norm(diag * p) <= REACH * enorm(diag * x)

@@ -202,14 +202,14 @@ def _qr_pivoted(a):
             a[:, [j, p]] = a[:, [p, j]]
             perm[[j, p]] = perm[[p, j]]
         col = a[j:, j]
-        norm = math.sqrt(float(col @ col))
+        norm = enorm(col)
         if norm == 0.0:
             vectors.append(None)
             continue
         alpha = -norm if col[0] >= 0 else norm
         v = col.copy()
         v[0] -= alpha
-        v /= math.sqrt(float(v @ v))
+        v /= enorm(v)
         vectors.append(v)
         a[j:, j + 1:] -= np.outer(v, 2.0 * (v @ a[j:, j + 1:]))
         a[j, j] = alpha
@@ -290,7 +290,7 @@ def _lm_parameter(r, perm, diag, qtb, delta, par):
     x = np.empty(n)
     x[perm] = z
     dx = diag * x
-    dxnorm = float(np.linalg.norm(dx))
+    dxnorm = enorm(dx)
     fp = dxnorm - delta
     if fp <= 0.1 * delta:
         return 0.0, x
@@ -300,11 +300,11 @@ def _lm_parameter(r, perm, diag, qtb, delta, par):
     if nsing == n:
         w = diag[perm] * (dx[perm] / dxnorm)
         w = _solve_lower_transposed(rsq, w)
-        wnorm = float(np.linalg.norm(w))
+        wnorm = enorm(w)
         parl = ((fp / delta) / wnorm) / wnorm
     # upper bound paru = |D^-1 J^T r| / delta
     g = (rsq.T @ qtb) / diag[perm]
-    gnorm = float(np.linalg.norm(g))
+    gnorm = enorm(g)
     paru = gnorm / delta
     if paru == 0.0:
         paru = DWARF / min(delta, 0.1)
@@ -316,7 +316,7 @@ def _lm_parameter(r, perm, diag, qtb, delta, par):
             par = max(DWARF, 0.001 * paru)
         x, s = _qr_solve(rsq, perm, math.sqrt(par) * diag, qtb)
         dx = diag * x
-        dxnorm = float(np.linalg.norm(dx))
+        dxnorm = enorm(dx)
         previous = fp
         fp = dxnorm - delta
         if abs(fp) <= 0.1 * delta or (parl == 0.0 and fp <= previous < 0.0) or iteration == 10:
@@ -324,7 +324,7 @@ def _lm_parameter(r, perm, diag, qtb, delta, par):
         # Newton correction: phi'(par) from the triangle S of the regularized problem
         w = diag[perm] * (dx[perm] / dxnorm)
         w = _solve_lower_transposed(s, w)
-        wnorm = float(np.linalg.norm(w))
+        wnorm = enorm(w)
         parc = ((fp / delta) / wnorm) / wnorm
         if fp > 0.0:
             parl = max(parl, par)
@@ -340,7 +340,7 @@ def _gauss_newton_from_gradient(r, perm, g):
     w = _solve_lower_transposed(r, g[perm])
     z = np.empty(g.size)
     z[perm] = _solve_upper(r, w)
-    return z, float(np.linalg.norm(w))
+    return z, enorm(w)
 
 
 def _square(r, n):
@@ -354,10 +354,32 @@ def _square(r, n):
 
 # ---------------------------------------------------------------- the solver
 
+def enorm(v):
+    """The Euclidean norm, without overflow or underflow in its squares
+    (MINPACK's enorm): scaled by the largest entry when that is far from 1
+    (|1e304 * 700| is 7e306, its square inf). inf or nan when v has one."""
+    v = np.asarray(v, dtype=np.float64)
+    if v.size == 0:
+        return 0.0
+    big = float(np.max(np.abs(v)))
+    if not math.isfinite(big):
+        return float(np.sum(np.abs(v)))
+    if 1e-150 < big < 1e150:
+        return float(np.linalg.norm(v))
+    return 0.0 if big == 0.0 else big * float(np.linalg.norm(v / big))
+
+
+def column_norms(a):
+    """enorm of each column of a."""
+    a = np.asarray(a, dtype=np.float64)
+    big = np.max(np.abs(a), axis=0) if a.shape[0] else np.zeros(a.shape[1])
+    safe = np.where((big > 0) & np.isfinite(big), big, 1.0)
+    return safe * np.linalg.norm(a / safe, axis=0)
+
+
 def _norm(r):
     """|r|, inf when r is not finite or its norm overflows (a trial to reject)."""
-    with np.errstate(over="ignore"):
-        return float(np.linalg.norm(r)) if _finite(r) else math.inf
+    return enorm(r) if _finite(r) else math.inf
 
 
 def _finite(a):
@@ -432,7 +454,7 @@ def least_squares(fun, jac, x0, *, gradient=None, newton=None, floor=0.0, ftol=N
             if not (_finite(g) and _finite(h)) or not np.all(np.linalg.eigvalsh(h) > 0):
                 break
             z = np.linalg.solve(h, g)
-            pnorm, xnorm = float(np.linalg.norm(scale * z)), float(np.linalg.norm(scale * x))
+            pnorm, xnorm = enorm(scale * z), enorm(scale * x)
             if not pnorm <= min(0.5 * previous, POLISH_REACH * xnorm):
                 break
             r_trial = residuals_at(x - z)
@@ -441,7 +463,7 @@ def least_squares(fun, jac, x0, *, gradient=None, newton=None, floor=0.0, ftol=N
                 break
             state["hessians"] += 1
             g1, h1 = newton((x - z).copy())
-            if not np.linalg.norm(g1 / scale) <= 0.5 * np.linalg.norm(g / scale):
+            if not enorm(g1 / scale) <= 0.5 * enorm(g / scale):
                 break
             x, r, fnorm, g, h, previous = x - z, r_trial, fnorm1, g1, h1, pnorm
             if accepted(x, fnorm) or pnorm <= ROUNDING * EPS * xnorm:
@@ -479,7 +501,7 @@ def least_squares(fun, jac, x0, *, gradient=None, newton=None, floor=0.0, ftol=N
                 break
             z, projected = _gauss_newton_from_gradient(rsq, perm, g)
             predicted = (projected / fnorm) ** 2 if fnorm != 0.0 else 0.0
-            pnorm = float(np.linalg.norm(diag * z))
+            pnorm = enorm(diag * z)
             if pnorm > 0.5 * previous or state["evaluations"] >= max_evals:
                 break
             trial = x - z
@@ -506,7 +528,7 @@ def least_squares(fun, jac, x0, *, gradient=None, newton=None, floor=0.0, ftol=N
         Jacobian at hand serves the statistics (it differs from the one at the
         new x in digits they do not show). Returns (x, r, reason), or None
         when the run goes on."""
-        projected = float(np.linalg.norm(qtf))
+        projected = enorm(qtf)
         if fnorm == 0.0:
             return None
         if projected ** 2 <= ftol * fnorm ** 2:
@@ -527,7 +549,7 @@ def least_squares(fun, jac, x0, *, gradient=None, newton=None, floor=0.0, ftol=N
     m = r.size
     if not _finite(r):
         return finish(x, r, None, "nonfinite")
-    fnorm = float(np.linalg.norm(r))
+    fnorm = enorm(r)
     diag = None
     delta = xnorm = 0.0
     par = 0.0
@@ -536,10 +558,10 @@ def least_squares(fun, jac, x0, *, gradient=None, newton=None, floor=0.0, ftol=N
         if not _finite(j):
             return finish(x, r, j, "nonfinite")
         vectors, rmat, perm = _qr_pivoted(j)
-        colnorms = np.linalg.norm(j, axis=0)
+        colnorms = column_norms(j)
         if diag is None:
             diag = np.where(colnorms == 0.0, 1.0, colnorms)
-            xnorm = float(np.linalg.norm(diag * x))
+            xnorm = enorm(diag * x)
             delta = FACTOR * xnorm if xnorm != 0.0 else FACTOR
         qtf = _apply_qt(vectors, r)[:n]
         if qtf.size < n:
@@ -568,7 +590,7 @@ def least_squares(fun, jac, x0, *, gradient=None, newton=None, floor=0.0, ftol=N
             par, p = _lm_parameter(rsq, perm, diag, qtf, delta, par)
             step = -p
             trial = x + step
-            pnorm = float(np.linalg.norm(diag * step))
+            pnorm = enorm(diag * step)
             if state["iterations"] == 0:
                 delta = min(delta, pnorm)
             if np.array_equal(trial, x):
@@ -578,7 +600,7 @@ def least_squares(fun, jac, x0, *, gradient=None, newton=None, floor=0.0, ftol=N
             actred = 1.0 - (fnorm1 / fnorm) ** 2 if 0.1 * fnorm1 < fnorm else -1.0
             # predicted reduction from the model |J p + r|^2 with the LM term
             jp = rsq @ step[perm]
-            temp1 = float(np.linalg.norm(jp)) / fnorm
+            temp1 = enorm(jp) / fnorm
             temp2 = math.sqrt(par) * pnorm / fnorm
             prered = temp1 ** 2 + temp2 ** 2 / 0.5
             dirder = -(temp1 ** 2 + temp2 ** 2)
@@ -598,7 +620,7 @@ def least_squares(fun, jac, x0, *, gradient=None, newton=None, floor=0.0, ftol=N
             if ratio >= 1e-4:
                 x = trial
                 r = r_trial
-                xnorm = float(np.linalg.norm(diag * x))
+                xnorm = enorm(diag * x)
                 fnorm = fnorm1
                 if accepted(x, fnorm):
                     return finish(x, r, jacobian_at(x, m), "callback")
@@ -788,7 +810,7 @@ def fit_statistics(jacobian, residuals, *, weighted=False, response=None, params
     rss = float(r @ r)
     dof = m - n
     residual_sd = math.sqrt(rss / dof) if dof > 0 else math.nan
-    scale = np.linalg.norm(j, axis=0)
+    scale = column_norms(j)
     zero = scale == 0.0
     safe = np.where(zero, 1.0, scale)
     js = j / safe

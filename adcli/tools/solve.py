@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from .. import api
 from ..errors import DomainError, PointError
+from .least_squares import enorm
 from .optimize import Unknowns, unknowns_and_data
 
 #: the Newton step at the end is x's rounding when |D s| <= ROUNDING * eps * |D x|
@@ -172,7 +173,7 @@ def solve(equations, start, *, at=None, variables=None, outputs=None, ftol=None,
     run = _Run(system, callback, max_iter)
     with np.errstate(all="ignore"):
         core = run.solve(x0, m, n, ftol, xtol, max_evals)
-    return _result(system, core, run, float(np.linalg.norm(f0)), m > n)
+    return _result(system, core, run, enorm(f0), m > n)
 
 
 class _Run:
@@ -202,7 +203,7 @@ class _Run:
         norm = info.get("residual_norm")
         if norm is None:  # least_squares reports the cost
             norm = math.sqrt(info["cost"])
-        step = float(np.linalg.norm(x - self.previous))
+        step = enorm(x - self.previous)
         self.previous = x
         row = SolveIteration(info["iteration"], x.tolist(), float(norm), step,
                              self.system.evaluations, self.system.jacobian_evaluations)
@@ -248,11 +249,11 @@ def _result(system, core, run, start_norm, least_squares):
                         f"{condition:.3g}): the root is sensitive to rounding in the equations")
     if least_squares:
         warnings.append(f"{len(residuals)} equations and {len(x)} unknowns: the least-squares "
-                        f"solution, |F| = {float(np.linalg.norm(residuals)):.6g}")
+                        f"solution, |F| = {enorm(residuals):.6g}")
     error = system.nonfinite_error(x) if reason == "nonfinite" else None
     return SolveResult(
         x=system.unknowns.unpack(x), residuals=system.by_equation(residuals),
-        residual_norm=float(np.linalg.norm(residuals)),
+        residual_norm=enorm(residuals),
         max_residual=float(np.max(np.abs(residuals))) if residuals.size else 0.0,
         start_residual_norm=start_norm, converged=converged, reason=reason, message=message,
         iterations=core.iterations, evaluations=system.evaluations,

@@ -606,3 +606,16 @@ def comparison_table():
 
 if __name__ == "__main__":
     print("\n".join(comparison_table()))
+
+
+def test_huge_and_tiny_scales_do_not_overflow_the_norms():
+    """|D x| of 7e306 squares to inf: the norms are scaled (MINPACK's enorm),
+    so exp(x) = 1e300 x from 700 is solved, not declared converged at 700."""
+    fun = lambda x: np.exp(x) - 1e300 * x  # noqa: E731
+    jac = lambda x: np.array([[np.exp(x[0]) - 1e300]])  # noqa: E731
+    result = hybrid(fun, jac, np.array([700.0]))
+    assert result.converged
+    assert abs(result.residuals[0]) <= 1e-12 * 1e300 * result.x[0]
+    assert 697 < result.x[0] < 698
+    tiny = hybrid(lambda x: 1e-200 * (x - 1), lambda x: np.array([[1e-200]]), np.array([3.0]))
+    assert tiny.converged and tiny.x[0] == 1.0
