@@ -16,7 +16,8 @@ Jacobian of the residual vector, on the arrays), and the table reports
     ms      wall time of the run (one run: a rough figure)
 
 adcli's note gives its gradient evaluations (J^T r by one reverse sweep,
-which its last steps use instead of new Jacobians).
+which its last steps use instead of new Jacobians) and Hessian evaluations
+(the cost's exact Hessian, for Newton's polish of the last digits).
 
 Methods: scipy.optimize.least_squares method "lm" and "trf", and curve_fit,
 each with scipy's default settings and with every tolerance 1e-15 (ftol,
@@ -143,7 +144,8 @@ def adcli_fit_run(problem, start):
     result = fit(problem.model, problem.data(), start, response=problem.response)
     return (dict(result.params), dict(result.stderr), result.evaluations,
             result.jacobian_evaluations,
-            f"{getattr(result, 'gradient_evaluations', 0)} gradients, {result.reason}")
+            f"{getattr(result, 'gradient_evaluations', 0)} gradients, "
+            f"{getattr(result, 'hessian_evaluations', 0)} Hessians, {result.reason}")
 
 
 METHODS = {

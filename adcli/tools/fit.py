@@ -51,6 +51,7 @@ class FitResult:
     evaluations: int
     jacobian_evaluations: int
     gradient_evaluations: int  # J^T r by one reverse sweep (the last digits)
+    hessian_evaluations: int  # the cost's exact Hessian (the polish of the last digits)
     method: str
     names: tuple  # every parameter, in the model's order
     free: tuple  # the parameters fitted (not fixed)
@@ -84,7 +85,7 @@ def fit(model, data, start, *, response="y", sigma=None, fix=None, bounds=None,
         lambda q: problem.residuals(box.outer(q)),
         lambda q: problem.jacobian(box.outer(q)) * box.slope(q),
         box.inner(problem.x0), gradient=lambda q: problem.gradient(box.outer(q)) * box.slope(q),
-        floor=problem.rounding(), ftol=ftol, xtol=xtol, gtol=gtol, max_evals=max_evals,
+        newton=None if box.active else problem.newton, floor=problem.rounding(), ftol=ftol, xtol=xtol, gtol=gtol, max_evals=max_evals,
         callback=callback)
     if box.active:  # the statistics in the parameters' own coordinates
         x = box.outer(result.x)
@@ -337,6 +338,7 @@ class FitProblem:
         for name, value in self.fixed.items():
             self.point[index[name]] = value
         self.evaluations = self.jacobian_evaluations = self.gradient_evaluations = 0
+        self.hessian_evaluations = 0
         self._last = None
 
     def _at(self, x):
@@ -352,6 +354,15 @@ class FitProblem:
         if self._last is None or self._last[0] != key:
             self._last = (key, arrays.forward(self.graph, self._at(x)))
         return self._last[1]
+
+    def newton(self, x):
+        """(J^T r, the exact Hessian of half the weighted sum of squares) at x:
+        forward over reverse, one sweep per batch of directions."""
+        from ..engine import array_second
+
+        self.hessian_evaluations += 1
+        weights = 1.0 if self.sigma is None else 1.0 / self.sigma ** 2
+        return array_second.squares_hessian(self.graph, self._values(x), weights, self.free)
 
     def rounding(self):
         """The norm of the rounding of the weighted response in float64 (eps |y|),
@@ -442,6 +453,7 @@ class FitProblem:
             message=solved.message, iterations=solved.iterations,
             evaluations=self.evaluations, jacobian_evaluations=self.jacobian_evaluations,
             gradient_evaluations=self.gradient_evaluations,
+            hessian_evaluations=getattr(self, "hessian_evaluations", 0),
             method=solved.method, names=self.names, free=self.free, fixed=self.fixed,
             condition=float(stats.condition),
             deficient=tuple(self.free[k] for k in stats.deficient),

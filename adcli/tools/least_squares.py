@@ -453,7 +453,10 @@ def least_squares(fun, jac, x0, *, gradient=None, newton=None, floor=0.0, ftol=N
         for _ in range(POLISH_STEPS):
             if not (_finite(g) and _finite(h)) or not np.all(np.linalg.eigvalsh(h) > 0):
                 break
-            z = np.linalg.solve(h, g)
+            try:
+                z = np.linalg.solve(h, g)
+            except np.linalg.LinAlgError:  # positive to rounding, singular in fact
+                break
             pnorm, xnorm = enorm(scale * z), enorm(scale * x)
             if not pnorm <= min(0.5 * previous, POLISH_REACH * xnorm):
                 break

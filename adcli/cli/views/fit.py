@@ -4,8 +4,8 @@ from .common import csv_text, json_number, number_text, plain_text, schema, show
 
 #: the statistics every form lists after the parameters, in this order
 STATISTICS = ("rss", "residual_sd", "dof", "r2", "n", "converged", "reason", "iterations",
-              "evaluations", "jacobian_evaluations", "gradient_evaluations", "condition",
-              "method")
+              "evaluations", "jacobian_evaluations", "gradient_evaluations",
+              "hessian_evaluations", "condition", "method")
 
 
 def document(result):
@@ -25,6 +25,7 @@ def document(result):
         "iterations": result.iterations, "evaluations": result.evaluations,
         "jacobian_evaluations": result.jacobian_evaluations,
         "gradient_evaluations": result.gradient_evaluations,
+        "hessian_evaluations": result.hessian_evaluations,
         "condition": json_number(result.condition), "deficient": list(result.deficient),
         "method": result.method,
     }
