@@ -25,6 +25,7 @@ import numpy as np
 
 from .. import api
 from ..errors import DomainError, ExpressionError, PointError
+from ..graph import count_text, format_number
 
 #: the names the residual program adds (users' names never start with _fit_)
 _MODEL, _RESIDUAL = "_fit_model", "_fit_residual"
@@ -283,7 +284,11 @@ class FitProblem:
             raise ExpressionError(f"a model is text or a Graph, not {type(model).__name__}")
         self.response, self.model_text = _split_response(text, response)
         _check_column_names(self.columns, self.model_text + " " + self.response)
-        self.graph, self.shift = _residual_graph(self.model_text, self.response, output, base)
+        try:
+            self.graph, self.shift = _residual_graph(self.model_text, self.response, output,
+                                                     base)
+        except ExpressionError as error:
+            raise _keyword_column(error, self.columns) or error from None
         self._bind(start or {}, fix or {}, sigma)
 
     def _bind(self, start, fix, sigma):
@@ -305,6 +310,12 @@ class FitProblem:
                              hint=f"give --from {listing}, or --fix NAME=VALUE")
         parameters = set(names)
         unknown = [n for n in list(start) + list(fix) if n not in parameters]
+        data = [n for n in unknown if n in columns]
+        if data:
+            raise PointError(f"{data[0]} is a column of the data: the model reads it as data, "
+                             "not as a parameter",
+                             hint=f"rename the parameter in the model, or drop {data[0]} from "
+                                  "--from and --fix")
         if unknown:
             raise PointError(f"{unknown[0]} is not a parameter of the model "
                              f"(its parameters: {', '.join(names) or 'none'})")
@@ -319,7 +330,8 @@ class FitProblem:
         rows = {len(c) for c in columns.values()}
         self.n = rows.pop()
         if self.n <= len(self.free):
-            raise PointError(f"{len(self.free)} parameters and {self.n} observations: a fit "
+            raise PointError(f"{count_text(len(self.free), 'parameter')} and "
+                             f"{count_text(self.n, 'observation')} (rows of data): a fit "
                              "needs more observations than parameters")
         self.sigma = None
         if sigma is not None:
@@ -472,7 +484,8 @@ def _columns(data):
             raise PointError(f"the column {name} is not a non-empty list of numbers")
         if not np.isfinite(array).all():
             row = int(np.flatnonzero(~np.isfinite(array))[0])
-            raise PointError(f"the column {name}, row {row + 1}: {array[row]!r} is not finite")
+            raise PointError(f"the column {name}, row {row + 1}: "
+                             f"{format_number(float(array[row]))} is not finite")
         columns[name] = array
     lengths = {len(c) for c in columns.values()}
     if len(lengths) > 1:
@@ -498,6 +511,29 @@ def _check_column_names(columns, text):
                              hint=f"rename the column (e.g. {name}_data) and use that name")
 
 
+def _keyword_column(error, columns):
+    """The PointError for a model that fails at a column named like a keyword
+    of the language (output, check): the model cannot name that column."""
+    from ..language.tables import KEYWORDS
+
+    word = error.source[error.start:error.end] \
+        if error.source is not None and error.start is not None else None
+    if word in KEYWORDS and word in columns:
+        return PointError(f"the column {word} is named like the keyword {word}: a model "
+                          "cannot use it as a name",
+                          hint=f"rename the column (e.g. {word}_data) and use that name")
+    return None
+
+
+def _reserved_names(builder):
+    """ExpressionError for a name of the model that the residual program
+    uses itself (_fit_model, _fit_response, ...)."""
+    for name in list(builder.var_index) + list(builder.definitions):
+        if name.startswith("_fit_"):
+            raise ExpressionError(f"the name {name} is fit's own: names starting with _fit_ "
+                                  "are not for models", hint="rename it")
+
+
 def _split_response(text, response):
     """(response text, model text): 'log(y) ~ b1 - b2*x' splits at the ~."""
     if text.count("~") > 1:
@@ -516,6 +552,7 @@ def _residual_graph(model, response, output, base):
     from ..language.parser import parse_builder
 
     builder = parse_builder(model)
+    _reserved_names(builder)
     outputs = builder.outputs()
     if output is not None:
         name = output
@@ -525,7 +562,7 @@ def _residual_graph(model, response, output, base):
                               hint="choose one: --output NAME")
     else:
         name = outputs[0][0]
-    parse_builder(response)  # the response's own errors, with their caret in its text
+    _reserved_names(parse_builder(response))  # its own errors, their caret in its text
     single = not builder.definitions and len(builder.expressions) == 1
     program = f"{_MODEL} = {model.strip()}" if single else model
     model_name = _MODEL if single else name
