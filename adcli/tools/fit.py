@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import api
-from ..errors import DomainError, ExpressionError, PointError
+from ..errors import DomainError, ExpressionError, PointError, shown
 from ..graph import count_text, format_number
 
 #: the names the residual program adds (users' names never start with _fit_)
@@ -479,9 +479,10 @@ def _columns(data):
         raise PointError("the data is a mapping of column names to arrays")
     columns = {}
     for name, values in data.items():
-        array = np.asarray(values, dtype=np.float64)
-        if array.ndim != 1 or not array.size:
-            raise PointError(f"the column {name} is not a non-empty list of numbers")
+        if not isinstance(name, str):
+            raise PointError(f"a column's name is text, not {type(name).__name__}: "
+                             f"{shown(name)}")
+        array = _column(name, values)
         if not np.isfinite(array).all():
             row = int(np.flatnonzero(~np.isfinite(array))[0])
             raise PointError(f"the column {name}, row {row + 1}: "
@@ -494,6 +495,31 @@ def _columns(data):
     if not columns:
         raise PointError("the data has no columns")
     return columns
+
+
+def _column(name, values):
+    """A column as float64, each value a real number (not text, None or a
+    bool, which numpy would make a number of)."""
+    try:
+        raw = np.asarray(values)
+    except ValueError:  # lists of different lengths in it
+        raise PointError(f"the column {name} is not a flat list of numbers") from None
+    if raw.dtype.kind == "O":
+        for row, value in enumerate(raw.ravel()):
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+                raise PointError(f"the column {name}, row {row + 1}: {shown(value)} is not a "
+                                 "number")
+            if isinstance(value, int) and abs(value) > 2 ** 1023:
+                raise PointError(f"the column {name}, row {row + 1}: {shown(value)} is too "
+                                 "large for float64")
+    elif raw.dtype.kind not in "iuf":
+        kind = "text" if raw.dtype.kind in "US" else str(raw.dtype)
+        raise PointError(f"the column {name} holds {kind} values, not numbers")
+    with np.errstate(over="ignore"):
+        array = raw.astype(np.float64)
+    if array.ndim != 1 or not array.size:
+        raise PointError(f"the column {name} is not a non-empty list of numbers")
+    return array
 
 
 def _check_column_names(columns, text):

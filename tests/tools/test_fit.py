@@ -132,3 +132,19 @@ def test_a_column_named_like_a_function_or_constant_is_said():
     # an unused column of such a name is no matter
     assert adcli.fit("a*x", {"x": X, "y": 2 * X, "e": X}, {"a": 1}).params["a"] == \
         pytest.approx(2.0)
+
+
+@pytest.mark.parametrize("data, says", [
+    ({"x": ["a", "b", "c"], "y": [1, 2, 3]}, "the column x holds text values"),
+    ({"x": [1, None, 3], "y": [1, 2, 3]}, "the column x, row 2: None is not a number"),
+    ({"x": [True, False, True], "y": [1, 2, 3]}, "the column x holds bool values"),
+    ({"x": [1, 2, 10 ** 400], "y": [1, 2, 3]}, "row 3: an integer of 401 digits is too large"),
+    ({"x": [1, [2, 3], 4], "y": [1, 2, 3]}, "the column x is not a flat list of numbers"),
+    ({"x": [1, 2, 3], "y": [1, 2, 3j]}, "the column y holds complex128 values"),
+    ({"x": [1.0, 2.0, float("nan")], "y": [1, 2, 3]}, "the column x, row 3: nan is not finite"),
+    ({1: [1, 2, 3], "y": [1, 2, 3]}, "a column's name is text, not int"),
+])
+def test_data_that_is_not_columns_of_numbers(data, says):
+    with pytest.raises(PointError) as caught:
+        adcli.fit("a*x", data, {"a": 1})
+    assert says in str(caught.value)
