@@ -61,6 +61,7 @@ class FitResult:
     response: str
     model: str
     data_columns: tuple = ()  # the columns the model reads (not the response's)
+    at_bounds: tuple = ()  # parameters on a bound (their statistics assume them free)
     fitted: object = field(repr=False, default=None)  # model values per row
     residuals: object = field(repr=False, default=None)  # response - model, per row
 
@@ -72,25 +73,76 @@ def fit(model, data, start, *, response="y", sigma=None, fix=None, bounds=None,
     from ``start`` (parameter name -> number).  ``sigma``: a column of
     standard deviations (weights 1/sigma); ``fix``: name -> value held fixed;
     ``bounds``: name -> (low, high), either may be infinite (the minimizer
-    works on a transformed parameter, as lmfit and MINUIT do)."""
-    from . import least_squares as lsq
-
+    works on a transformed parameter, as lmfit and MINUIT do); a start lies
+    strictly inside its bounds.  A parameter that ends on a bound is held
+    exactly there while the others are fitted again (``at_bounds`` names
+    it; its statistics are those of a free parameter)."""
     problem = FitProblem(model, data, start, response=response, sigma=sigma, fix=fix,
                          output=output, base=base)
     box = Bounds(problem.free, bounds or {}, problem.x0)
     first = problem.residuals(problem.x0)
     if not np.isfinite(first).all():
         raise problem.diagnose(problem.x0)  # at the start: the data and model, not the run
-    result = lsq.least_squares(
-        lambda q: problem.residuals(box.outer(q)),
-        lambda q: problem.jacobian(box.outer(q)) * box.slope(q),
-        box.inner(problem.x0), gradient=lambda q: problem.gradient(box.outer(q)) * box.slope(q),
-        floor=problem.rounding(), ftol=ftol, xtol=xtol, gtol=gtol, max_evals=max_evals,
-        callback=callback)
+    settings = dict(floor=problem.rounding(), ftol=ftol, xtol=xtol, gtol=gtol,
+                    max_evals=max_evals, callback=callback)
+    result, q = _solve(problem, box, box.inner(problem.x0), settings)
+    x, pinned = box.outer(q), box.pinned(q) & result.converged
+    if pinned.any():
+        result, x, pinned = _on_bounds(problem, box, result, q, pinned, settings)
     if box.active:  # the statistics in the parameters' own coordinates
-        x = box.outer(result.x)
         result = dataclasses.replace(result, x=x, jacobian=problem.jacobian(x, count=False))
-    return problem.result(result)
+    at_bounds = tuple(n for n, on in zip(problem.free, pinned) if on)
+    return dataclasses.replace(problem.result(result), at_bounds=at_bounds)
+
+
+def _solve(problem, box, q0, settings, held=None):
+    """least_squares over the inner coordinates q of the free parameters,
+    those of ``held`` (a mask) kept at q0's, their values exactly on the
+    bound nearest.  Returns (the result, in q; the q of its end)."""
+    from . import least_squares as lsq
+
+    moving = np.ones(q0.size, dtype=bool) if held is None else ~held
+
+    def at(z):
+        q = q0.copy()
+        q[moving] = z
+        p = box.outer(q)
+        if held is not None:
+            p[held] = box.nearest(q)[held]  # exactly on the bound
+        return p, q
+
+    def jacobian(z):
+        p, q = at(z)
+        return (problem.jacobian(p) * box.slope(q))[:, moving]
+
+    def gradient(z):
+        p, q = at(z)
+        return (problem.gradient(p) * box.slope(q))[moving]
+
+    result = lsq.least_squares(lambda z: problem.residuals(at(z)[0]), jacobian, q0[moving],
+                               gradient=gradient, **settings)
+    return result, at(result.x)[1]
+
+
+def _on_bounds(problem, box, result, q, pinned, settings):
+    """The run again with the parameters found on a bound held exactly there:
+    near a bound the change of variable is flat, and the other parameters'
+    last digits cost more than the sum of squares resolves (9 digits where
+    this gives 15).  Kept when each held parameter's gradient points out of
+    its bounds (the data would take it further) and the cost is no higher;
+    else the first run stands, no parameter said to be on a bound.
+    Returns (the result, x, the mask of the parameters on a bound)."""
+    again, q_again = _solve(problem, box, q, settings, held=pinned)
+    x = box.outer(q_again)
+    x[pinned] = box.nearest(q)[pinned]
+    g = problem.gradient(x)  # J^T r: d(cost/2)/dx
+    columns = np.linalg.norm(problem.jacobian(x, count=False), axis=0)
+    scale = columns * max(float(np.linalg.norm(problem.residuals(x))), DWARF)
+    outward = np.where(box.nearest_is_low(q), g, -g) >= -1e-8 * scale
+    if again.converged and outward[pinned].all() and again.cost <= result.cost * (1 + 1e-12):
+        return dataclasses.replace(again, iterations=result.iterations + again.iterations), \
+            x, pinned
+    return result, box.outer(q), np.zeros_like(pinned)
 
 
 def _quiet(method):
@@ -209,6 +261,11 @@ class ProgramFit:
     result = property(lambda self: FitProblem.result.__get__(self))
 
 
+DWARF = float(np.finfo(np.float64).tiny)
+#: |dp/dq| below this fraction of its largest value: the parameter is on its bound
+PINNED = 1e-3
+
+
 class Bounds:
     """Box constraints by a change of variable: p = low - 1 + sqrt(q**2 + 1)
     above a lower bound, p = high + 1 - sqrt(q**2 + 1) below an upper one, and
@@ -229,6 +286,11 @@ class Bounds:
                                  "the high one")
             if not lo <= x <= hi:
                 raise PointError(f"the start {n}={x:g} is outside its bounds [{lo:g}, {hi:g}]")
+            if x in (lo, hi):  # where dp/dq = 0: the parameter could never leave its bound
+                raise PointError(f"the start {n}={x:g} is on its bound [{lo:g}, {hi:g}]: a "
+                                 "bounded parameter starts inside its bounds",
+                                 hint=f"start {n} a little inside, or hold it there with "
+                                      f"--fix {n}={x:g}")
         self.lower = np.isfinite(self.low) & ~np.isfinite(self.high)
         self.upper = ~np.isfinite(self.low) & np.isfinite(self.high)
         self.both = np.isfinite(self.low) & np.isfinite(self.high)
@@ -257,6 +319,26 @@ class Bounds:
         d[self.upper] = (-q / root)[self.upper]
         d[self.both] = ((self.high - self.low) * np.cos(q) / 2.0)[self.both]
         return d
+
+    def pinned(self, q):
+        """Which parameters sit on a bound: where the change of variable is
+        flat (|dp/dq| under PINNED of its largest, within about 1e-6 of the
+        bound, or of the span), the fit cannot say which side the data want."""
+        if not self.active:
+            return np.zeros(np.shape(q), dtype=bool)
+        largest = np.where(self.both, (self.high - self.low) / 2.0, 1.0)
+        bounded = self.lower | self.upper | self.both
+        return bounded & (np.abs(self.slope(q)) <= PINNED * largest)
+
+    def nearest_is_low(self, q):
+        """True where the nearer bound is the low one (a lower bound alone:
+        True; an upper one alone: False)."""
+        upper_side = np.where(self.both, np.sin(q) > 0.0, self.upper)
+        return ~upper_side
+
+    def nearest(self, q):
+        """The bound nearest each parameter (its low or high value)."""
+        return np.where(self.nearest_is_low(q), self.low, self.high)
 
     @_quiet
     def inner(self, p):

@@ -226,6 +226,9 @@ def _exit_for(result, file_errors=()):
     if result.deficient:
         say(f"warning: the Jacobian is rank-deficient in {', '.join(result.deficient)}: "
             "their standard errors are not determined by the data")
+    if result.at_bounds:
+        say(f"warning: {', '.join(result.at_bounds)} ended on a bound: the fit holds it there; "
+            "its standard error and interval are those of a free parameter")
     if result.reason == "nonfinite":
         say(f"error: {result.message}")
         status = ExitStatus.DIVERGED
