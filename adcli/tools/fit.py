@@ -519,6 +519,7 @@ class FitProblem:
             raise self.diagnose(solved.x)
         stats = lsq.fit_statistics(solved.jacobian, solved.residuals, weighted=weighted,
                                    response=self._weighted(response), params=solved.x)
+        solved = _unmoved(solved, self.free, self.x0)
         params = dict(self.fixed)
         params.update(zip(self.free, map(float, solved.x)))
         params = {n: params[n] for n in self.names}
@@ -553,6 +554,23 @@ class FitProblem:
         values = self._values(x)
         node = self.graph.definitions.get("_fit_response")
         return np.broadcast_to(np.asarray(values[node], dtype=np.float64), (self.n,)).copy()
+
+
+def _unmoved(solved, names, start):
+    """The result as not converged when a parameter never left its start
+    and the residuals do not depend on it there (a zero Jacobian column:
+    b = 0 in b**2): a stationary point the Gauss-Newton model cannot leave,
+    not a minimum, unless the residuals are all zero."""
+    stuck = [n for k, n in enumerate(names)
+             if solved.x[k] == start[k] and not np.any(solved.jacobian[:, k])]
+    if not stuck or not solved.converged or not np.any(solved.residuals):
+        return solved
+    return dataclasses.replace(
+        solved, converged=False, reason="saturated",
+        message=f"{', '.join(stuck)} never left {'its' if len(stuck) == 1 else 'their'} start, "
+                "where the residuals do not depend on "
+                f"{'it' if len(stuck) == 1 else 'them'} (a stationary point, not a minimum): "
+                "start elsewhere")
 
 
 def _columns(data):

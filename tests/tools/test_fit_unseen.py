@@ -344,3 +344,57 @@ def test_random_models_against_scipy_curve_fit(k, seed):
     assert found == pytest.approx(scipy_p, rel=1e-8, abs=1e-12)
     assert [result.stderr[n] for n in names] == pytest.approx(np.sqrt(np.diag(scipy_cov)),
                                                              rel=1e-6)
+
+
+# --- a linear model as ill-conditioned as they come, and a start that cannot move -----------
+
+LONGLEY = {  # NIST StRD Longley (1967): employment against six economic series
+    "y": [60323, 61122, 60171, 61187, 63221, 63639, 64989, 63761, 66019, 67857, 68169, 66513,
+          68655, 69564, 69331, 70551],
+    "x1": [83.0, 88.5, 88.2, 89.5, 96.2, 98.1, 99.0, 100.0, 101.2, 104.6, 108.4, 110.8, 112.6,
+           114.2, 115.7, 116.9],
+    "x2": [234289, 259426, 258054, 284599, 328975, 346999, 365385, 363112, 397469, 419180,
+           442769, 444546, 482704, 502601, 518173, 554894],
+    "x3": [2356, 2325, 3682, 3351, 2099, 1932, 1870, 3578, 2904, 2822, 2936, 4681, 3813, 3931,
+           4806, 4007],
+    "x4": [1590, 1456, 1616, 1650, 3099, 3594, 3547, 3350, 3048, 2857, 2798, 2637, 2552, 2514,
+           2572, 2827],
+    "x5": [107608, 108632, 109773, 110929, 112075, 113270, 115094, 116219, 117388, 118734,
+           120445, 121950, 123366, 125368, 127852, 130081],
+    "x6": list(range(1947, 1963)),
+}
+LONGLEY_CERTIFIED = [-3482258.63459582, 15.0618722713733, -0.0358191792925910,
+                     -2.02022980381683, -1.03322686717359, -0.0511041056535807, 1829.15146461355]
+LONGLEY_STDERR = [890420.383607373, 84.9149257747669, 0.0334910077722432, 0.488399681651699,
+                  0.214274163161675, 0.226073200069370, 455.478499142212]
+
+
+def test_longley_as_certified():
+    model = "b0 + " + " + ".join(f"b{k}*x{k}" for k in range(1, 7))
+    result = adcli.fit(model, LONGLEY, {f"b{k}": 0 for k in range(7)})
+    assert result.converged
+    names = [f"b{k}" for k in range(7)]
+    assert digits([result.params[n] for n in names], LONGLEY_CERTIFIED) >= 10
+    assert digits([result.stderr[n] for n in names], LONGLEY_STDERR) >= 10
+    assert result.residual_sd == pytest.approx(304.854073561965, rel=1e-10)
+    assert result.r2 == pytest.approx(0.995479004577296, rel=1e-12)
+
+
+def test_a_parameter_that_cannot_leave_its_start_is_not_converged():
+    x = np.linspace(0.1, 4.0, 25)
+    result = adcli.fit("a*x + b**2", {"x": x, "y": 2 * x + 1}, {"a": 1, "b": 0})
+    # b = 0 is stationary (d/db b**2 = 0), a saddle of the cost: b = 1 fits exactly
+    assert not result.converged and result.reason == "saturated"
+    assert "b never left its start" in result.message
+    moved = adcli.fit("a*x + b**2", {"x": x, "y": 2 * x + 1}, {"a": 1, "b": 0.5})
+    assert moved.converged and abs(moved.params["b"]) == pytest.approx(1.0, rel=1e-12)
+    exact = adcli.fit("a*x + b**2", {"x": x, "y": 2 * x}, {"a": 1, "b": 0})
+    assert exact.converged and exact.rss == 0.0  # at its start, and a perfect fit
+
+
+@pytest.mark.xfail(strict=True, reason="least_squares.py ends Brown-Dennis from 100 x0 by "
+                                       "'no-progress' at 5 digits (scipy's lm: 4)")
+def test_brown_dennis_from_a_hundred_times_its_start():
+    model, data, start = MGH["brown_dennis"]
+    result = adcli.fit(model, data, {n: 100 * v for n, v in start.items()})
+    assert digits([result.params[n] for n in start], REFERENCE["brown_dennis"]) >= 6

@@ -224,8 +224,10 @@ def _unused_name(word, data):
 def _exit_for(result, file_errors=()):
     status = ExitStatus.OK
     if result.deficient:
+        which = "its standard error is" if len(result.deficient) == 1 else \
+            "their standard errors are"
         say(f"warning: the Jacobian is rank-deficient in {', '.join(result.deficient)}: "
-            "their standard errors are not determined by the data")
+            f"{which} not determined by the data")
     if result.at_bounds:
         say(f"warning: {', '.join(result.at_bounds)} ended on a bound: the fit holds it there; "
             "its standard error and interval are those of a free parameter")
