@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import api
-from ..errors import DomainError, ExpressionError, PointError, shown
+from ..errors import DomainError, ExpressionError, PointError, ShapeError, shown
 from ..graph import count_text, format_number
 
 #: the names the residual program adds (users' names never start with _fit_)
@@ -80,6 +80,7 @@ def fit(model, data, start, *, response="y", sigma=None, fix=None, bounds=None,
     problem = FitProblem(model, data, start, response=response, sigma=sigma, fix=fix,
                          output=output, base=base)
     box = Bounds(problem.free, bounds or {}, problem.x0)
+    problem.check_shapes()
     first = problem.residuals(problem.x0)
     if not np.isfinite(first).all():
         raise problem.diagnose(problem.x0)  # at the start: the data and model, not the run
@@ -367,8 +368,8 @@ class FitProblem:
         self.response, self.model_text = _split_response(text, response)
         _check_column_names(self.columns, self.model_text + " " + self.response)
         try:
-            self.graph, self.shift = _residual_graph(self.model_text, self.response, output,
-                                                     base)
+            self.graph, self.spans, self.model_name = _residual_graph(
+                self.model_text, self.response, output, base)
         except ExpressionError as error:
             raise _keyword_column(error, self.columns) or error from None
         self._bind(start or {}, fix or {}, sigma)
@@ -432,6 +433,21 @@ class FitProblem:
             self.point[index[name]] = value
         self.evaluations = self.jacobian_evaluations = self.gradient_evaluations = 0
         self._last = None
+
+    def check_shapes(self):
+        """ShapeError unless the model and the response each give one value
+        per row, or one for all rows."""
+        try:
+            values = self._values(self.x0)
+        except ShapeError as error:  # shapes are known once the columns are bound
+            raise _in_user_text(error, self.spans) from None
+        for what, name in (("the model", self.model_name), ("the response", "_fit_response")):
+            shape = np.shape(values[self.graph.definitions[name]])
+            if shape not in ((), (1,), (self.n,)):
+                raise ShapeError(f"{what} has shape {shape}: a fit needs one value per row of "
+                                 f"the data, shape ({self.n},), or one for all",
+                                 hint="write the model in the data's columns, elementwise "
+                                      "(a*x, not [a*x] or outer(a*x, x))")
 
     def _at(self, x):
         point = list(self.point)
@@ -502,13 +518,7 @@ class FitProblem:
         return self._in_model(error)
 
     def _in_model(self, error):
-        """The error with its caret in the user's model text, when it falls
-        there (the residual program adds lines around it)."""
-        text, shift = self.model_text.strip(), self.shift
-        if error.start is not None and shift <= error.start and \
-                error.end <= shift + len(text):
-            error.source, error.start, error.end = text, error.start - shift, error.end - shift
-        return error
+        return _in_user_text(error, self.spans)
 
     def result(self, solved):
         from . import least_squares as lsq
@@ -692,7 +702,31 @@ def _residual_graph(model, response, output, base):
     single = not builder.definitions and len(builder.expressions) == 1
     program = f"{_MODEL} = {model.strip()}" if single else model
     model_name = _MODEL if single else name
+    spans = [(len(_MODEL) + 3, model.strip()) if single else (0, model)]
+    spans.append((len(program) + len("\n_fit_response = "), response))
     program += (f"\n_fit_response = {response}"
                 f"\n{_RESIDUAL} = _fit_response - ({model_name})\n")
-    graph = api.parse(program, base=base).select(_RESIDUAL).for_arrays()
-    return graph, (len(_MODEL) + 3 if single else 0)
+    try:
+        graph = api.parse(program, base=base).select(_RESIDUAL).for_arrays()
+    except ExpressionError as error:
+        raise _in_user_text(error, spans) from None
+    return graph, spans, model_name
+
+
+def _in_user_text(error, spans):
+    """The error with its caret in the user's text (the model's, or the
+    response's) when it falls there: the residual program adds lines
+    around them.  spans: (offset in the program, the text there), the
+    model's then the response's; after them, the residual's own line."""
+    offset, response = spans[-1]
+    if error.start is not None and error.start >= offset + len(response):
+        return ExpressionError(f"the response ({response.strip()}) and the model do not fit "
+                               f"together: {error.message}",
+                               hint="each gives one value per row of the data, or one for all")
+    for offset, text in spans:
+        if error.start is not None and offset <= error.start and \
+                error.end <= offset + len(text):
+            error.source, error.start, error.end = text, error.start - offset, \
+                error.end - offset
+            break
+    return error

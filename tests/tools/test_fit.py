@@ -148,3 +148,25 @@ def test_data_that_is_not_columns_of_numbers(data, says):
     with pytest.raises(PointError) as caught:
         adcli.fit("a*x", data, {"a": 1})
     assert says in str(caught.value)
+
+
+@pytest.mark.parametrize("model, says, caret", [
+    ("y ~ [a*x]", "the model has shape (1, 25): a fit needs one value per row", None),
+    ("[y] ~ a*x", "the response has shape (1, 25)", None),
+    ("y ~ outer(a*x, x)", "the model has shape (25, 25)", None),
+    ("y ~ a*x + [1, 2]", "cannot broadcast (25,) and (2,)", "a*x + [1, 2]"),
+    ("y + [1, 2] ~ a*x", "cannot broadcast (25,) and (2,)", "y + [1, 2]"),
+    ("[1, 2] ~ a*x", "the response ([1, 2]) and the model do not fit together", None),
+])
+def test_a_model_or_response_not_one_value_per_row(model, says, caret):
+    with pytest.raises(ExpressionError) as caught:
+        adcli.fit(model, {"x": X, "y": X}, {"a": 1})
+    assert says in str(caught.value)
+    assert "_fit_" not in str(caught.value)  # the residual program stays out of sight
+    if caret:
+        assert caught.value.source == caret
+
+
+def test_a_model_of_one_value_for_all_rows_fits_their_mean():
+    result = adcli.fit("y ~ a", {"x": X, "y": X}, {"a": 0})
+    assert result.params["a"] == pytest.approx(np.mean(X), rel=1e-14)
