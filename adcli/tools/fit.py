@@ -175,6 +175,7 @@ def fit_in_program(graph, model, response, start, **settings):
     from . import least_squares as lsq
 
     problem = ProgramFit(graph, model, response, start)
+    problem.check_shapes()
     first = problem.residuals(problem.x0)
     if not np.isfinite(first).all():
         raise problem.diagnose(problem.x0)
@@ -208,6 +209,23 @@ class ProgramFit:
         self.response, self.model_text, self.graph = response, model, self.model_graph
         self.evaluations = self.jacobian_evaluations = self.gradient_evaluations = 0
         self._last = None
+
+    def check_shapes(self):
+        """ShapeError unless the model broadcasts to the response's shape;
+        PointError unless there are more observations than parameters."""
+        shape = np.shape(self._model(self.x0)[self.model_graph.output])
+        try:
+            fits = np.broadcast_shapes(shape, self.observed.shape) == self.observed.shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ShapeError(f"the model {self.model_text} has shape {shape}, the response "
+                             f"{self.response} {self.observed.shape}: a fit needs one model "
+                             "value per observation, or one for all")
+        if self.n <= len(self.free):
+            raise PointError(f"{count_text(len(self.free), 'parameter')} and "
+                             f"{count_text(self.n, 'observation')}: a fit needs more "
+                             "observations than parameters")
 
     def _model(self, x):
         """The forward values at x; the last ones are kept for gradient(x)."""

@@ -170,3 +170,15 @@ def test_a_model_or_response_not_one_value_per_row(model, says, caret):
 def test_a_model_of_one_value_for_all_rows_fits_their_mean():
     result = adcli.fit("y ~ a", {"x": X, "y": X}, {"a": 0})
     assert result.params["a"] == pytest.approx(np.mean(X), rel=1e-14)
+
+
+@pytest.mark.parametrize("lines, says", [
+    ("y = [2.1, 3.9, 6.2, 7.8]\nf = [b1*x]", "the model f has shape (1, 4), the response y (4,)"),
+    ("y = [2.1, 3.9, 6.2]\nf = b1*x", "the model f has shape (4,), the response y (3,)"),
+    ("y = [2.1]\nf = b1*x[0]", "1 parameter and 1 observation"),
+])
+def test_a_fit_check_whose_shapes_do_not_fit(lines, says):
+    from adcli.tools import checks
+    text = f"x = [1, 2, 3, 4]\n{lines}\noutput f\ncheck f from b1=1: fit y, params [2]\n"
+    outcome = checks.check_text(text)[0]
+    assert not outcome.passed and says in outcome.message
