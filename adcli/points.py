@@ -223,7 +223,7 @@ def read_csv_table(text, source="data", variables=None, *, numbers_only=False,
     reader's own rule for them; ``numbers_only``: cells are numbers, not
     constant expressions (pi/2)."""
     text = text.lstrip("\ufeff")
-    delimiter, header_end = _delimiter(text, source)
+    text, delimiter, header_end = _delimiter(text, source)
     records, lines = _csv_records(text, source, delimiter)
     at = _first_filled(records)
     if at is None:
@@ -298,23 +298,31 @@ def _csv_records(text, source, delimiter):
 
 
 def _delimiter(text, source):
-    """(delimiter, where the header row ends): ',' unless the header row (the
-    first line with text) holds ';' or a tab and no other delimiter; two
-    kinds in it is an error."""
-    import re
-
+    """(text, delimiter, where the header row ends): ',' unless the header
+    row (the first line with text) holds ';' or a tab and no other
+    delimiter; two kinds in it is an error.  A first line sep=; (as Excel
+    writes it) names the delimiter, and is left out (its line stays, blank)."""
+    given = None
     for match in re.finditer(r"[^\r\n]+", text):
         line = match.group()
-        if line.strip(_BLANKS):
-            found = [d for d in _DELIMITERS if d in line]
-            if len(found) > 1:
-                kinds = " and ".join(_DELIMITERS[d] for d in found)
-                raise PointError(f"{source}: the header row holds both {kinds}: which one "
-                                 "separates the columns is not clear",
-                                 hint="separate the columns with one of ',', ';' or a tab, "
-                                      "the same in every row")
-            return (found[0] if found else ","), match.end()
-    return ",", len(text)
+        if not line.strip(_BLANKS):
+            continue
+        if given is None and re.fullmatch(r"sep=.", line.strip(_BLANKS)):
+            given = line.strip(_BLANKS)[-1]
+            if given not in _DELIMITERS:
+                raise PointError(f"{source}: {line.strip(_BLANKS)!r}: adcli separates "
+                                 "columns with ',', ';' or a tab")
+            text = text[:match.start()] + " " * len(line) + text[match.end():]
+            continue
+        found = [given] if given else [d for d in _DELIMITERS if d in line]
+        if len(found) > 1:
+            kinds = " and ".join(_DELIMITERS[d] for d in found)
+            raise PointError(f"{source}: the header row holds both {kinds}: which one "
+                             "separates the columns is not clear",
+                             hint="separate the columns with one of ',', ';' or a tab, "
+                                  "the same in every row")
+        return text, (found[0] if found else ","), match.end()
+    return text, given or ",", len(text)
 
 
 def _first_filled(records):
@@ -405,8 +413,9 @@ def _cell_value(cell, where, numbers_only):
                              "range, about 1.8e308)")
         return value
     if numbers_only and _DECIMAL_COMMA(cell):
-        raise PointError(f"{where}: {cell!r} is not a number: a decimal comma",
-                         hint=f"write {cell.replace(',', '.')}")
+        raise PointError(f"{where}: {cell!r} is not a number: a comma in it (a decimal "
+                         "comma, or one between thousands)",
+                         hint=f"write {cell.replace(',', '.')} or {cell.replace(',', '')}")
     value = number(cell, f"{where}:")  # its error says why the text is not a number
     if numbers_only:
         raise PointError(f"{where}: {cell!r} is an expression, not a number",

@@ -52,6 +52,7 @@ def test_the_plain_file_gives_the_closed_form(run_cli, tmp_path):
     "y,x\n" + "".join(f"{y!r},{x!r}\n" for x, y in zip(X, Y)),  # columns in any order
     PLAIN.replace("\n", "\n\n"),                                  # blank lines between rows
     PLAIN.replace("\n", "\n,\n"),                                 # lines of empty cells
+    "sep=;\n" + PLAIN.replace(",", ";"),                          # Excel's separator line
 ])
 def test_spreadsheet_variants_read_as_the_plain_file(run_cli, tmp_path, content):
     assert slope_of(fit_file(run_cli, tmp_path, content)) == pytest.approx(SLOPE, rel=1e-15)
@@ -68,6 +69,8 @@ def test_spreadsheet_variants_read_as_the_plain_file(run_cli, tmp_path, content)
     (b"x,y\n1,2\n\n2\n", ["data.csv:4: row 2: 1 value"]),  # the row counts data, the line all
     (b"x;y\n1,2\n", ["data.csv:2: row 1: 1 value", "separated by ';' as in the header"]),
     (b"x,y;z\n1,2;3\n", ["the header row holds both ',' and ';'"]),
+    (b"sep=|\nx|y\n1|2\n", ["'sep=|': adcli separates columns with ',', ';' or a tab"]),
+    (b"sep=;\nx;y\n1;2\n2;\n", ["data.csv:4: row 2, column y is empty"]),
     (b"x\ty,z\n1\t2,3\n", ["the header row holds both ',' and a tab"]),
     (b"x,y,x\n1,2,3\n", ["data.csv:1: the column name x appears twice in the header "
                          "(columns 1 and 3)"]),
@@ -80,8 +83,12 @@ def test_spreadsheet_variants_read_as_the_plain_file(run_cli, tmp_path, content)
                               "float64's range"]),
     (b"x,y\n1,2\n2,pi\n", ["row 2, column y: 'pi' is an expression, not a number",
                            "write 3.141592653589793"]),
-    (b"x;y\n1;2\n2;4,5\n", ["row 2, column y: '4,5' is not a number: a decimal comma",
-                            "write 4.5"]),
+    (b"x;y\n1;2\n2;4,5\n", ["row 2, column y: '4,5' is not a number: a comma in it",
+                            "write 4.5 or 45"]),
+    (b'x,y\n1,2\n2,"1,234"\n', ["row 2, column y: '1,234' is not a number: a comma in it"]),
+    (b"x,y\n1,2\n2,1\xc2\xa0234\n", ["row 2, column y: '1\\xa0234' is not a number"]),
+    (b"x,y\n1,2\n2,5%\n", ["row 2, column y: '5%' is not a number"]),
+    (b"x,y\n1,2\n2," + b"9" * 200000 + b"\n", ["data.csv:3:", "field larger than field limit"]),
     (b"x,y\n1,2\n2,1_000\n", ["row 2, column y: '1_000' is not a number"]),
     (b"x,y\n1,2\n2,0x10\n", ["row 2, column y: '0x10' is not a number"]),
     ("x,y\n1,2\n2,\u0664\n".encode(), ["row 2, column y:", "U+0664"]),
