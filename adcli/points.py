@@ -367,10 +367,17 @@ def _plain_table(rows, width, plain):
     if not plain:
         return None
     rows = list(filter(None, rows))  # blank lines are []
-    if set(map(len, rows)) - {width}:
-        return None
+    lengths = set(map(len, rows))
     try:
-        data = np.array(rows, dtype=np.float64).reshape(len(rows), width)
+        if lengths - {width}:  # trailing separators on every row leave empty columns
+            if len(lengths) > 1 or min(lengths) < width:
+                return None
+            columns = list(zip(*rows))
+            if any(set(column) != {""} for column in columns[width:]):
+                return None
+            data = np.array(columns[:width], dtype=np.float64).T.reshape(len(rows), width)
+        else:
+            data = np.array(rows, dtype=np.float64).reshape(len(rows), width)
     except ValueError:  # an empty cell, 1e5e5, a lone sign
         return None
     return data if np.isfinite(data).all() else None
