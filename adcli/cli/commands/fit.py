@@ -31,12 +31,15 @@ from ..streams import say
 @click.option("--sigma", metavar="COLUMN",
               help="A column of standard deviations: each residual is divided by it.")
 @click.option("--x", "predictor", metavar="COLUMN",
-              help="The predictor's column (names the x column of --residuals).")
+              help="The predictor's column: the x axis of --plot (default: the one data "
+                   "column the model uses).")
 @point_parameter("--fix", "fix", metavar="POINT",
                  help="Parameters held at these values: b3=0.5.")
 @click.option("--bounds", "bounds", multiple=True, metavar="NAME=LOW:HIGH",
               help="Bounds on parameters, comma-separated or repeated: b2=0:inf, "
-                   "b3=-1:1 (inf or an empty side: unbounded).")
+                   "b3=-1:1 (inf or an empty side: unbounded). A start lies strictly "
+                   "inside; a parameter that ends on a bound is held there and named "
+                   "(at_bounds).")
 @output_name_option
 @click.option("--ftol", type=float, help="Stop when the sum of squares changes by less than "
                                          "this, relatively [see the README].")
@@ -61,8 +64,9 @@ def fit_command(model, model_file, data_file, start, response, sigma, predictor,
     lmder) with the exact Jacobian by AD; standard errors, 95% intervals and
     correlations from the Jacobian at the solution.
 
-    Exit codes: 0 converged; 4 stopped by a limit; 5 a non-finite residual
-    (the node and row are named); 2 bad input.
+    Exit codes: 0 converged; 4 not converged (a limit, or stalled); 3 a
+    residual or derivative not finite (the node and the row are named); 2
+    bad input (a data file's faults by line, row and column).
 
     \b
     Examples:
