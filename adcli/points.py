@@ -314,7 +314,15 @@ def _delimiter(text, source):
                                  "columns with ',', ';' or a tab")
             text = text[:match.start()] + " " * len(line) + text[match.end():]
             continue
+        if line.lstrip(_BLANKS).startswith("#"):
+            raise PointError(f"{source}: the first line, {shown(line.strip(_BLANKS))}, is a "
+                             "comment? adcli's data files have none",
+                             hint="remove the comment lines: the first line names the columns")
         found = [given] if given else [d for d in _DELIMITERS if d in line]
+        if not found and re.search(r"[^ ] +[^ ]", line.strip(_BLANKS)):
+            raise PointError(f"{source}: the header row {line.strip(_BLANKS)!r} separates its "
+                             "names with spaces: adcli reads columns separated by ',', ';' "
+                             "or a tab", hint="convert the file, e.g. tr -s ' ' ',' < FILE")
         if len(found) > 1:
             kinds = " and ".join(_DELIMITERS[d] for d in found)
             raise PointError(f"{source}: the header row holds both {kinds}: which one "

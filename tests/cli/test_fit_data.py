@@ -100,7 +100,9 @@ def test_spreadsheet_variants_read_as_the_plain_file(run_cli, tmp_path, content)
     (b"x,my y\n1,2\n", ["the column name 'my y' (column 2) is not a name a model can use",
                         "e.g. my_y"]),
     (b"x,2y\n1,2\n", ["the column name '2y' (column 2)", "e.g. _2y"]),
-    (b"# data\nx,y\n1,2\n", ["the column name '# data' (column 1)"]),
+    (b"# data\nx,y\n1,2\n", ["the first line, '# data', is a comment?"]),
+    (b"#x,y\n1,2\n", ["the first line, '#x,y', is a comment?"]),
+    (b"x y\n1 2\n", ["the header row 'x y' separates its names with spaces"]),
     ("x,\u00fc\n1,2\n".encode(), ["the column name '\u00fc' (column 2)"]),
 ])
 def test_malformed_csv(run_cli, tmp_path, content, says):
