@@ -318,15 +318,15 @@ def _delimiter(text, source):
             raise PointError(f"{source}: the first line, {shown(line.strip(_BLANKS))}, is a "
                              "comment? adcli's data files have none",
                              hint="remove the comment lines: the first line names the columns")
-        found = [given] if given else [d for d in _DELIMITERS if d in line]
+        found = [given] if given else [d for d in _DELIMITERS if d in line.strip(_BLANKS)]
         if not found and re.search(r"[^ ] +[^ ]", line.strip(_BLANKS)):
             raise PointError(f"{source}: the header row {line.strip(_BLANKS)!r} separates its "
                              "names with spaces: adcli reads columns separated by ',', ';' "
                              "or a tab", hint="convert the file, e.g. tr -s ' ' ',' < FILE")
         if len(found) > 1:
             kinds = " and ".join(_DELIMITERS[d] for d in found)
-            raise PointError(f"{source}: the header row holds both {kinds}: which one "
-                             "separates the columns is not clear",
+            raise PointError(f"{source}: the header row {shown(line.strip(_BLANKS))} holds "
+                             f"both {kinds}: which one separates the columns is not clear",
                              hint="separate the columns with one of ',', ';' or a tab, "
                                   "the same in every row")
         return text, (found[0] if found else ","), match.end()

@@ -112,13 +112,15 @@ def _solve(problem, box, q0, settings, held=None):
             p[held] = box.nearest(q)[held]  # exactly on the bound
         return p, q
 
-    def jacobian(z):
+    def jacobian(z):  # C order, as the free run has always had it (QR rounds by layout)
         p, q = at(z)
-        return (problem.jacobian(p) * box.slope(q))[:, moving]
+        scaled = problem.jacobian(p) * box.slope(q)
+        return scaled if held is None else np.ascontiguousarray(scaled[:, moving])
 
     def gradient(z):
         p, q = at(z)
-        return (problem.gradient(p) * box.slope(q))[moving]
+        scaled = problem.gradient(p) * box.slope(q)
+        return scaled if held is None else scaled[moving]
 
     result = lsq.least_squares(lambda z: problem.residuals(at(z)[0]), jacobian, q0[moving],
                                gradient=gradient, **settings)

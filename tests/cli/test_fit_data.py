@@ -47,6 +47,7 @@ def test_the_plain_file_gives_the_closed_form(run_cli, tmp_path):
     PLAIN.replace(",", ";"),                                      # ';' separated
     PLAIN.replace(",", "\t"),                                     # tab separated
     PLAIN.replace(",", " , "),                                    # blanks around cells
+    PLAIN.replace("x,y", "x,y\t"),                                # a tab after the header
     "\n".join(",".join(f'"{cell}"' for cell in line.split(","))  # quoted cells and names
               for line in PLAIN.splitlines()) + "\n",
     "y,x\n" + "".join(f"{y!r},{x!r}\n" for x, y in zip(X, Y)),  # columns in any order
@@ -68,10 +69,10 @@ def test_spreadsheet_variants_read_as_the_plain_file(run_cli, tmp_path, content)
     (b"x,y\n1,2\n2\n3,6\n", ["data.csv:3: row 2: 1 value, the header has 2"]),
     (b"x,y\n1,2\n\n2\n", ["data.csv:4: row 2: 1 value"]),  # the row counts data, the line all
     (b"x;y\n1,2\n", ["data.csv:2: row 1: 1 value", "separated by ';' as in the header"]),
-    (b"x,y;z\n1,2;3\n", ["the header row holds both ',' and ';'"]),
+    (b"x,y;z\n1,2;3\n", ["the header row 'x,y;z' holds both ',' and ';'"]),
     (b"sep=|\nx|y\n1|2\n", ["'sep=|': adcli separates columns with ',', ';' or a tab"]),
     (b"sep=;\nx;y\n1;2\n2;\n", ["data.csv:4: row 2, column y is empty"]),
-    (b"x\ty,z\n1\t2,3\n", ["the header row holds both ',' and a tab"]),
+    (b"x\ty,z\n1\t2,3\n", ["the header row 'x\\ty,z' holds both ',' and a tab"]),
     (b"x,y,x\n1,2,3\n", ["data.csv:1: the column name x appears twice in the header "
                          "(columns 1 and 3)"]),
     (b"x,,y\n1,2,3\n", ["data.csv:1: column 2 of the header row has no name"]),
