@@ -280,7 +280,7 @@ def _csv_records(text, source, delimiter):
         lines = []
         for record in reader:  # a quoted cell may hold a newline: say so
             if reader.line_num - end > 1 and record:
-                raise PointError(f"{source}:{end + 1}: a quoted cell runs on to line "
+                raise PointError(f"{source}, line {end + 1}: a quoted cell runs on to line "
                                  f"{reader.line_num}",
                                  hint="a cell holds one number or name: is a quote left open?")
             records.append(record)
@@ -291,9 +291,10 @@ def _csv_records(text, source, delimiter):
         where = reader.line_num
         if "end of data" in problem:
             where, problem = end + 1, "a quote opened on this line is not closed"
-        raise PointError(f"{source}:{where}: {problem}",
-                         hint='quote a whole cell, "1.5", or nothing: a cell holds one '
-                              'number or name') from None
+        raise PointError(f"{source}, line {where}: {problem}",
+                         hint="each cell holds one number or name" if "limit" in problem else
+                         'quote a whole cell, "1.5", or nothing: a cell holds one number '
+                         'or name') from None
     return records, lines
 
 
@@ -348,16 +349,16 @@ def _header(names, source, line):
         names.pop()
     is_number = _number_cell()
     if all(is_number(name) for name in names):
-        raise PointError(f"{source}:{line}: the first row ({', '.join(names)}) holds numbers, "
-                         "not the names of the columns",
+        raise PointError(f"{source}, line {line}: the first row ({', '.join(names)}) holds "
+                         "numbers, not the names of the columns",
                          hint="start the file with a row naming the columns, e.g. x,y")
     seen = {}
     for k, name in enumerate(names, start=1):
         if not name:
-            raise PointError(f"{source}:{line}: column {k} of the header row has no name",
+            raise PointError(f"{source}, line {line}: column {k} of the header row has no name",
                              hint="name every column in the first row")
         if name in seen:
-            raise PointError(f"{source}:{line}: the column name {name} appears twice in the "
+            raise PointError(f"{source}, line {line}: the column name {name} appears twice in the "
                              f"header (columns {seen[name]} and {k})",
                              hint="name each column once")
         seen[name] = k
@@ -408,11 +409,12 @@ def _careful_table(numbered_rows, header, source, numbers_only, delimiter):
         if len(cells) > width and not any(cells[width:]):
             cells = cells[:width]  # trailing separators
         if len(cells) != width:
-            raise PointError(f"{source}:{line}: row {row}: {count_text(len(cells), 'value')}, "
-                             f"the header has {width} ({', '.join(header)})",
+            raise PointError(f"{source}, line {line}: row {row}: "
+                             f"{count_text(len(cells), 'value')}, the header has {width} "
+                             f"({', '.join(header)})",
                              hint="every row holds one number per column of the header, "
                                   f"separated by {_DELIMITERS[delimiter]} as in the header")
-        data.append([_cell_value(cell, f"{source}:{line}: row {row}, column {name}",
+        data.append([_cell_value(cell, f"{source}, line {line}: row {row}, column {name}",
                                  numbers_only) for cell, name in zip(cells, header)])
     return np.array(data, dtype=np.float64).reshape(len(data), width)
 

@@ -63,22 +63,22 @@ def test_spreadsheet_variants_read_as_the_plain_file(run_cli, tmp_path, content)
     (b"", ["data.csv: no header row: the file is empty"]),
     (b"\n\n \n", ["no header row: the file holds only blank lines"]),
     (b"x,y\n", ["no rows of numbers after the header row (x, y)"]),
-    (b"1,2\n2,4\n3,6\n", ["data.csv:1:", "the first row (1, 2) holds numbers",
+    (b"1,2\n2,4\n3,6\n", ["data.csv, line 1:", "the first row (1, 2) holds numbers",
                           "naming the columns"]),
-    (b"x,y\n1,2\n2,4,5\n3,6\n", ["data.csv:3: row 2: 3 values, the header has 2 (x, y)"]),
-    (b"x,y\n1,2\n2\n3,6\n", ["data.csv:3: row 2: 1 value, the header has 2"]),
-    (b"x,y\n1,2\n\n2\n", ["data.csv:4: row 2: 1 value"]),  # the row counts data, the line all
-    (b"x;y\n1,2\n", ["data.csv:2: row 1: 1 value", "separated by ';' as in the header"]),
+    (b"x,y\n1,2\n2,4,5\n3,6\n", ["data.csv, line 3: row 2: 3 values, the header has 2 (x, y)"]),
+    (b"x,y\n1,2\n2\n3,6\n", ["data.csv, line 3: row 2: 1 value, the header has 2"]),
+    (b"x,y\n1,2\n\n2\n", ["data.csv, line 4: row 2: 1 value"]),  # the row counts data, the line all
+    (b"x;y\n1,2\n", ["data.csv, line 2: row 1: 1 value", "separated by ';' as in the header"]),
     (b"x,y;z\n1,2;3\n", ["the header row 'x,y;z' holds both ',' and ';'"]),
     (b"sep=|\nx|y\n1|2\n", ["'sep=|': adcli separates columns with ',', ';' or a tab"]),
-    (b"sep=;\nx;y\n1;2\n2;\n", ["data.csv:4: row 2, column y is empty"]),
+    (b"sep=;\nx;y\n1;2\n2;\n", ["data.csv, line 4: row 2, column y is empty"]),
     (b"x\ty,z\n1\t2,3\n", ["the header row 'x\\ty,z' holds both ',' and a tab"]),
-    (b"x,y,x\n1,2,3\n", ["data.csv:1: the column name x appears twice in the header "
+    (b"x,y,x\n1,2,3\n", ["data.csv, line 1: the column name x appears twice in the header "
                          "(columns 1 and 3)"]),
-    (b"x,,y\n1,2,3\n", ["data.csv:1: column 2 of the header row has no name"]),
-    (b"x,y\n1,2\n2,\n", ["data.csv:3: row 2, column y is empty"]),
-    (b"x,y\n1,2\n,4\n", ["data.csv:3: row 2, column x is empty"]),
-    (b"x,y\n1,2\n2,NaN\n", ["data.csv:3: row 2, column y: 'NaN' is not a finite number"]),
+    (b"x,,y\n1,2,3\n", ["data.csv, line 1: column 2 of the header row has no name"]),
+    (b"x,y\n1,2\n2,\n", ["data.csv, line 3: row 2, column y is empty"]),
+    (b"x,y\n1,2\n,4\n", ["data.csv, line 3: row 2, column x is empty"]),
+    (b"x,y\n1,2\n2,NaN\n", ["data.csv, line 3: row 2, column y: 'NaN' is not a finite number"]),
     (b"x,y\n1,2\n2,-inf\n", ["row 2, column y: '-inf' is not a finite number"]),
     (b"x,y\n1,2\n2,1e400\n", ["row 2, column y: '1e400' is not a finite number",
                               "float64's range"]),
@@ -89,15 +89,15 @@ def test_spreadsheet_variants_read_as_the_plain_file(run_cli, tmp_path, content)
     (b'x,y\n1,2\n2,"1,234"\n', ["row 2, column y: '1,234' is not a number: a comma in it"]),
     (b"x,y\n1,2\n2,1\xc2\xa0234\n", ["row 2, column y: '1\\xa0234' is not a number"]),
     (b"x,y\n1,2\n2,5%\n", ["row 2, column y: '5%' is not a number"]),
-    (b"x,y\n1,2\n2," + b"9" * 200000 + b"\n", ["data.csv:3:", "field larger than field limit"]),
+    (b"x,y\n1,2\n2," + b"9" * 200000 + b"\n", ["data.csv, line 3: field larger than field"]),
     (b"x,y\n1,2\n2,1_000\n", ["row 2, column y: '1_000' is not a number"]),
     (b"x,y\n1,2\n2,0x10\n", ["row 2, column y: '0x10' is not a number"]),
     ("x,y\n1,2\n2,\u0664\n".encode(), ["row 2, column y:", "U+0664"]),
     (b"x,y\n1,2\n2,4\xe9\n", ["data.csv is not UTF-8 text: byte 0xe9", "(line 3)"]),
     ("x,y\n1,2\n".encode("utf-16"), ["data.csv is not UTF-8 text: byte 0xff"]),
-    (b'x,y\n1,"2\n2,4\n', ["data.csv:2: a quote opened on this line is not closed"]),
-    (b'x,y\n1,"2"3\n', ["data.csv:2:", "expected after"]),
-    (b'x,y\n1,"2\n3"\n', ["data.csv:2: a quoted cell runs on to line 3"]),
+    (b'x,y\n1,"2\n2,4\n', ["data.csv, line 2: a quote opened on this line is not closed"]),
+    (b'x,y\n1,"2"3\n', ["data.csv, line 2:", "expected after"]),
+    (b'x,y\n1,"2\n3"\n', ["data.csv, line 2: a quoted cell runs on to line 3"]),
     (b"x,my y\n1,2\n", ["the column name 'my y' (column 2) is not a name a model can use",
                         "e.g. my_y"]),
     (b"x,2y\n1,2\n", ["the column name '2y' (column 2)", "e.g. _2y"]),
@@ -116,7 +116,7 @@ def test_the_row_of_a_bad_cell_is_counted_in_a_long_file(run_cli, tmp_path):
     rows = [f"{k},{2 * k}" for k in range(1, 100001)]
     rows[-1] = "100000,oops"
     result = exited(fit_file(run_cli, tmp_path, "x,y\n" + "\n".join(rows) + "\n"), 2)
-    assert "data.csv:100001: row 100000, column y: 'oops' is not a number" in result.stderr
+    assert "data.csv, line 100001: row 100000, column y: 'oops' is not a number" in result.stderr
 
 
 def test_a_long_file_is_read_whole(run_cli, tmp_path):
@@ -297,7 +297,7 @@ def test_stdin_reads_each_kind(run_cli, content):
 
 def test_malformed_stdin_is_named_stdin(run_cli):
     result = exited(run_cli("fit", "a*x", "--data", "-", "--from", "a=1", input="x,y\n1,\n"), 2)
-    assert "stdin:2: row 1, column y is empty" in result.stderr
+    assert "stdin, line 2: row 1, column y is empty" in result.stderr
 
 
 def test_the_model_and_the_data_cannot_both_be_stdin(run_cli):
