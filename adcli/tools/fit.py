@@ -92,8 +92,29 @@ def fit(model, data, start, *, response="y", sigma=None, fix=None, bounds=None,
         result, x, pinned = _on_bounds(problem, box, result, q, pinned, settings)
     if box.active:  # the statistics in the parameters' own coordinates
         result = dataclasses.replace(result, x=x, jacobian=problem.jacobian(x, count=False))
+    result = _saturated(problem, result)
     at_bounds = tuple(n for n, on in zip(problem.free, pinned) if on)
     return dataclasses.replace(problem.result(result), at_bounds=at_bounds)
+
+
+def _saturated(problem, solved):
+    """The result as not converged when parameters lost all their effect on
+    the residuals since the start (Jacobian columns fallen by a factor of
+    1/eps: a logistic's slope and midpoint once its step leaves the data,
+    exp(-b x) underflowing): a plateau where the sum of squares no longer
+    changes, not a minimum."""
+    if not solved.converged or not np.any(solved.residuals):
+        return solved
+    final = np.linalg.norm(solved.jacobian, axis=0)
+    start = np.linalg.norm(problem.jacobian(problem.x0, count=False), axis=0)
+    lost = [n for n, end, begin in zip(problem.free, final, start)
+            if 0 < begin and end <= EPS * begin]  # a zero column at the start: _unmoved
+    if not lost:
+        return solved
+    return dataclasses.replace(
+        solved, converged=False, reason="saturated",
+        message=f"{', '.join(lost)} no longer change{'s' if len(lost) == 1 else ''} the "
+                "residuals (a plateau, not a minimum): try another start")
 
 
 def _solve(problem, box, q0, settings, held=None):
@@ -283,6 +304,7 @@ class ProgramFit:
 
 
 DWARF = float(np.finfo(np.float64).tiny)
+EPS = float(np.finfo(np.float64).eps)
 #: |dp/dq| below this fraction of its largest value: the parameter is on its bound
 PINNED = 1e-3
 

@@ -398,3 +398,16 @@ def test_brown_dennis_from_a_hundred_times_its_start():
     model, data, start = MGH["brown_dennis"]
     result = adcli.fit(model, data, {n: 100 * v for n, v in start.items()})
     assert digits([result.params[n] for n in start], REFERENCE["brown_dennis"]) >= 6
+
+
+def test_a_logistic_run_onto_its_plateau_is_not_converged():
+    rng = np.random.default_rng(1224)
+    t = np.linspace(0.1, 10.0, 60)
+    y = 6.6746558 / (1 + np.exp(-1.92027807 * (t - 5.79189035))) + 0.02 * rng.normal(size=60)
+    result = adcli.fit("L/(1 + exp(-g*(t - m)))", {"t": t, "y": y},
+                       {"L": 2.93401028, "g": 1.33859335, "m": 10.36044229})
+    # from this start the step leaves the data (exp(-g (t - m)) underflows for every
+    # row): the sum of squares is flat in g and m, hundreds of times the minimum's
+    assert result.converged is False or result.rss < 0.1
+    if not result.converged:
+        assert result.reason == "saturated" and "no longer change" in result.message
