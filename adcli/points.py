@@ -536,6 +536,11 @@ def read_data_columns(data, source="data", kind="csv"):
     (the file, and the row and column of a cell)."""
     from .files import decode
 
+    if data.startswith(b"PK\x03\x04"):
+        raise PointError(f"{source}: a zip archive (an .xlsx workbook, an .npz?), not a data "
+                         "file adcli reads",
+                         hint="export the sheet as CSV, or save one structured array with "
+                              "numpy.save")
     if kind == "npy":
         columns, hint = _npy_columns(data, source), _NPY_HINT
     elif kind == "json":

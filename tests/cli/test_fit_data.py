@@ -275,6 +275,14 @@ def test_malformed_npy(run_cli, tmp_path, monkeypatch, make, says):
     assert not pickled.exists()
 
 
+@pytest.mark.parametrize("name", ["d.npy", "d.npz", "d.xlsx", "d.csv"])
+def test_a_zip_archive_is_named(run_cli, tmp_path, name):
+    buffer = io.BytesIO()
+    np.savez(buffer, x=np.array(X), y=np.array(Y))
+    result = exited(fit_file(run_cli, tmp_path, buffer.getvalue(), name=name), 2, stdout="")
+    assert "a zip archive (an .xlsx workbook, an .npz?)" in result.stderr
+
+
 def test_a_long_double_beyond_float64_is_named(run_cli, tmp_path):
     big = np.array([1, 2, 3, 4], dtype=np.longdouble) * np.longdouble(10) ** 400
     if not np.isfinite(big).all():
