@@ -433,11 +433,36 @@ def _cell_value(cell, where, numbers_only):
         raise PointError(f"{where}: {cell!r} is not a number: a comma in it (a decimal "
                          "comma, or one between thousands)",
                          hint=f"write {cell.replace(',', '.')} or {cell.replace(',', '')}")
-    value = number(cell, f"{where}:")  # its error says why the text is not a number
+    if not numbers_only:
+        return number(cell, f"{where}:")  # its error says why the text is not a number
+    try:
+        value = number(cell, f"{where}:")
+    except PointError as error:
+        raise _not_a_number(error, cell, where) from None
     if numbers_only:
         raise PointError(f"{where}: {cell!r} is an expression, not a number",
                          hint=f"a data file holds numbers: write {format_number(value)}")
     return value
+
+
+#: number()'s reasons that speak of a number's own text (the rest, of expressions)
+_CELL_REASONS = ("unexpected character", "numbers are decimal", "a number has no")
+
+
+def _not_a_number(error, cell, where):
+    """number()'s error for a data cell: its own reason when it names one
+    (hex, '_', a look-alike digit, a control character), not the grammar's
+    expectations after an expression's token."""
+    if "is not a finite number" in error.message:  # nan, inf: said as they are
+        return error
+    reason = error.message.partition("is not a number: ")[2]
+    if not reason.startswith(_CELL_REASONS):
+        reason = ""
+    hint = error.hint or ""
+    if not reason or hint.startswith(("expected", "operators are", "did you mean")):
+        hint = ""
+    return PointError(f"{where}: {cell!r} is not a number" + (f": {reason}" if reason else ""),
+                      hint=hint or "a data cell holds one number, such as 2, -0.5 or 1e-3")
 
 
 # --- batches: one array per variable ---------------------------------------------
