@@ -589,6 +589,7 @@ def read_data_columns(data, source="data", kind="csv"):
 
 
 _COLUMNS_HINT = 'a JSON data file is an object of columns: {"x": [1, 2], "y": [3, 4]}'
+_PANDAS = "; from pandas: json.dump(df.to_dict(orient='list'), file)"
 _NPY_HINT = ("save a structured array (numpy.rec.fromarrays([x, y], names='x,y')), or "
              "write the data as CSV with a header row")
 #: what a message calls the values of a .npy field that are not real numbers
@@ -641,13 +642,16 @@ def _json_columns(text, source):
         raise PointError(f"{source}: JSON nested too deeply to be columns of numbers",
                          hint=_COLUMNS_HINT) from None
     if not isinstance(document, dict):
-        raise PointError(f"{source}: the JSON is {_json_kind(document)}, not an object of "
-                         "columns", hint=_COLUMNS_HINT)
+        rows = isinstance(document, list) and document and isinstance(document[0], dict)
+        raise PointError(f"{source}: the JSON is {_json_kind(document)}"
+                         f"{' (rows)' if rows else ''}, not an object of columns",
+                         hint=_COLUMNS_HINT + (_PANDAS if rows else ""))
     columns = {}
     for name, values in document.items():
         if not isinstance(values, list):
             raise PointError(f"{source}: the column {shown(name)} is {_json_kind(values)}, "
-                             "not a list of numbers", hint=_COLUMNS_HINT)
+                             "not a list of numbers",
+                             hint=_COLUMNS_HINT + (_PANDAS if isinstance(values, dict) else ""))
         if set(map(type, values)) - {float}:
             row = next(k for k, v in enumerate(values) if type(v) is not float)
             where, value = f"{source}: the column {shown(name)}, row {row + 1}", values[row]

@@ -200,6 +200,8 @@ def test_one_row(run_cli, tmp_path):
     ('{"x": [1, 2', "data.json:1:12: not JSON"),
     ('{"x": [[1], [2]], "y": [1, 2]}', "the column 'x', row 1: a list of 1 item is not a number"),
     ('{"d": {"x": [1, 2]}}', "the column 'd' is an object, not a list of numbers"),
+    ('{"x": {"0": 1, "1": 2}}', "orient='list'"),  # pandas' to_json()
+    ('[{"x": 1, "y": 2}, {"x": 2, "y": 4}]', "a list of 2 items (rows), not an object"),
     ('{"x": 5, "y": [1, 2]}', "the column 'x' is the number 5, not a list"),
     ('{"x": [1, 2, 3], "y": [1, 2]}', "the columns differ in length: x has 3 rows, y has 2"),
     ('{"x": [], "y": []}', "the column x has no rows"),
