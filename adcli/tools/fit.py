@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import api
-from ..errors import DomainError, ExpressionError, PointError
+from ..errors import DomainError, ExpressionError, PointError, ShapeError, shown
+from ..graph import count_text, format_number
 
 #: the names the residual program adds (users' names never start with _fit_)
 _MODEL, _RESIDUAL = "_fit_model", "_fit_residual"
@@ -61,6 +62,7 @@ class FitResult:
     response: str
     model: str
     data_columns: tuple = ()  # the columns the model reads (not the response's)
+    at_bounds: tuple = ()  # parameters on a bound (their statistics assume them free)
     fitted: object = field(repr=False, default=None)  # model values per row
     residuals: object = field(repr=False, default=None)  # response - model, per row
 
@@ -72,25 +74,102 @@ def fit(model, data, start, *, response="y", sigma=None, fix=None, bounds=None,
     from ``start`` (parameter name -> number).  ``sigma``: a column of
     standard deviations (weights 1/sigma); ``fix``: name -> value held fixed;
     ``bounds``: name -> (low, high), either may be infinite (the minimizer
-    works on a transformed parameter, as lmfit and MINUIT do)."""
-    from . import least_squares as lsq
-
+    works on a transformed parameter, as lmfit and MINUIT do); a start lies
+    strictly inside its bounds.  A parameter that ends on a bound is held
+    exactly there while the others are fitted again (``at_bounds`` names
+    it; its statistics are those of a free parameter)."""
     problem = FitProblem(model, data, start, response=response, sigma=sigma, fix=fix,
                          output=output, base=base)
     box = Bounds(problem.free, bounds or {}, problem.x0)
+    problem.check_shapes()
     first = problem.residuals(problem.x0)
     if not np.isfinite(first).all():
         raise problem.diagnose(problem.x0)  # at the start: the data and model, not the run
-    result = lsq.least_squares(
-        lambda q: problem.residuals(box.outer(q)),
-        lambda q: problem.jacobian(box.outer(q)) * box.slope(q),
-        box.inner(problem.x0), gradient=lambda q: problem.gradient(box.outer(q)) * box.slope(q),
-        newton=None if box.active else problem.newton, floor=problem.rounding(), ftol=ftol, xtol=xtol, gtol=gtol, max_evals=max_evals,
-        callback=callback)
+    settings = dict(floor=problem.rounding(), ftol=ftol, xtol=xtol, gtol=gtol,
+                    max_evals=max_evals, callback=callback)
+    result, q = _solve(problem, box, box.inner(problem.x0), settings)
+    x, pinned = box.outer(q), box.pinned(q) & result.converged
+    if pinned.any():
+        result, x, pinned = _on_bounds(problem, box, result, q, pinned, settings)
     if box.active:  # the statistics in the parameters' own coordinates
-        x = box.outer(result.x)
         result = dataclasses.replace(result, x=x, jacobian=problem.jacobian(x, count=False))
-    return problem.result(result)
+    result = _saturated(problem, result)
+    at_bounds = tuple(n for n, on in zip(problem.free, pinned) if on)
+    return dataclasses.replace(problem.result(result), at_bounds=at_bounds)
+
+
+def _saturated(problem, solved):
+    """The result as not converged when parameters lost all their effect on
+    the residuals since the start (Jacobian columns fallen by a factor of
+    1/eps: a logistic's slope and midpoint once its step leaves the data,
+    exp(-b x) underflowing): a plateau where the sum of squares no longer
+    changes, not a minimum."""
+    if not solved.converged or not np.any(solved.residuals):
+        return solved
+    final = np.linalg.norm(solved.jacobian, axis=0)
+    start = np.linalg.norm(problem.jacobian(problem.x0, count=False), axis=0)
+    lost = [n for n, end, begin in zip(problem.free, final, start)
+            if 0 < begin and end <= EPS * begin]  # a zero column at the start: _unmoved
+    if not lost:
+        return solved
+    return dataclasses.replace(
+        solved, converged=False, reason="saturated",
+        message=f"{', '.join(lost)} no longer change{'s' if len(lost) == 1 else ''} the "
+                "residuals (a plateau, not a minimum): try another start")
+
+
+def _solve(problem, box, q0, settings, held=None):
+    """least_squares over the inner coordinates q of the free parameters,
+    those of ``held`` (a mask) kept at q0's, their values exactly on the
+    bound nearest.  Returns (the result, in q; the q of its end)."""
+    from . import least_squares as lsq
+
+    moving = np.ones(q0.size, dtype=bool) if held is None else ~held
+
+    def at(z):
+        q = q0.copy()
+        q[moving] = z
+        p = box.outer(q)
+        if held is not None:
+            p[held] = box.nearest(q)[held]  # exactly on the bound
+        return p, q
+
+    def jacobian(z):  # C order, as the free run has always had it (QR rounds by layout)
+        p, q = at(z)
+        scaled = problem.jacobian(p) * box.slope(q)
+        return scaled if held is None else np.ascontiguousarray(scaled[:, moving])
+
+    def gradient(z):
+        p, q = at(z)
+        scaled = problem.gradient(p) * box.slope(q)
+        return scaled if held is None else scaled[moving]
+
+    # Newton's polish works in the parameters' own coordinates: not under bounds
+    newton = problem.newton if not box.active else None
+    result = lsq.least_squares(lambda z: problem.residuals(at(z)[0]), jacobian, q0[moving],
+                               gradient=gradient, newton=newton, **settings)
+    return result, at(result.x)[1]
+
+
+def _on_bounds(problem, box, result, q, pinned, settings):
+    """The run again with the parameters found on a bound held exactly there:
+    near a bound the change of variable is flat, and the other parameters'
+    last digits cost more than the sum of squares resolves (9 digits where
+    this gives 15).  Kept when each held parameter's gradient points out of
+    its bounds (the data would take it further) and the cost is no higher;
+    else the first run stands, no parameter said to be on a bound.
+    Returns (the result, x, the mask of the parameters on a bound)."""
+    again, q_again = _solve(problem, box, q, settings, held=pinned)
+    x = box.outer(q_again)
+    x[pinned] = box.nearest(q)[pinned]
+    g = problem.gradient(x)  # J^T r: d(cost/2)/dx
+    columns = np.linalg.norm(problem.jacobian(x, count=False), axis=0)
+    scale = columns * max(float(np.linalg.norm(problem.residuals(x))), DWARF)
+    outward = np.where(box.nearest_is_low(q), g, -g) >= -1e-8 * scale
+    if again.converged and outward[pinned].all() and again.cost <= result.cost * (1 + 1e-12):
+        return dataclasses.replace(again, iterations=result.iterations + again.iterations), \
+            x, pinned
+    return result, box.outer(q), np.zeros_like(pinned)
 
 
 def _quiet(method):
@@ -122,6 +201,7 @@ def fit_in_program(graph, model, response, start, **settings):
     from . import least_squares as lsq
 
     problem = ProgramFit(graph, model, response, start)
+    problem.check_shapes()
     first = problem.residuals(problem.x0)
     if not np.isfinite(first).all():
         raise problem.diagnose(problem.x0)
@@ -155,6 +235,23 @@ class ProgramFit:
         self.response, self.model_text, self.graph = response, model, self.model_graph
         self.evaluations = self.jacobian_evaluations = self.gradient_evaluations = 0
         self._last = None
+
+    def check_shapes(self):
+        """ShapeError unless the model broadcasts to the response's shape;
+        PointError unless there are more observations than parameters."""
+        shape = np.shape(self._model(self.x0)[self.model_graph.output])
+        try:
+            fits = np.broadcast_shapes(shape, self.observed.shape) == self.observed.shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ShapeError(f"the model {self.model_text} has shape {shape}, the response "
+                             f"{self.response} {self.observed.shape}: a fit needs one model "
+                             "value per observation, or one for all")
+        if self.n <= len(self.free):
+            raise PointError(f"{count_text(len(self.free), 'parameter')} and "
+                             f"{count_text(self.n, 'observation')}: a fit needs more "
+                             "observations than parameters")
 
     def _model(self, x):
         """The forward values at x; the last ones are kept for gradient(x)."""
@@ -209,6 +306,12 @@ class ProgramFit:
     result = property(lambda self: FitProblem.result.__get__(self))
 
 
+DWARF = float(np.finfo(np.float64).tiny)
+EPS = float(np.finfo(np.float64).eps)
+#: |dp/dq| below this fraction of its largest value: the parameter is on its bound
+PINNED = 1e-3
+
+
 class Bounds:
     """Box constraints by a change of variable: p = low - 1 + sqrt(q**2 + 1)
     above a lower bound, p = high + 1 - sqrt(q**2 + 1) below an upper one, and
@@ -229,6 +332,11 @@ class Bounds:
                                  "the high one")
             if not lo <= x <= hi:
                 raise PointError(f"the start {n}={x:g} is outside its bounds [{lo:g}, {hi:g}]")
+            if x in (lo, hi):  # where dp/dq = 0: the parameter could never leave its bound
+                raise PointError(f"the start {n}={x:g} is on its bound [{lo:g}, {hi:g}]: a "
+                                 "bounded parameter starts inside its bounds",
+                                 hint=f"start {n} a little inside, or hold it there with "
+                                      f"--fix {n}={x:g}")
         self.lower = np.isfinite(self.low) & ~np.isfinite(self.high)
         self.upper = ~np.isfinite(self.low) & np.isfinite(self.high)
         self.both = np.isfinite(self.low) & np.isfinite(self.high)
@@ -258,6 +366,26 @@ class Bounds:
         d[self.both] = ((self.high - self.low) * np.cos(q) / 2.0)[self.both]
         return d
 
+    def pinned(self, q):
+        """Which parameters sit on a bound: where the change of variable is
+        flat (|dp/dq| under PINNED of its largest, within about 1e-6 of the
+        bound, or of the span), the fit cannot say which side the data want."""
+        if not self.active:
+            return np.zeros(np.shape(q), dtype=bool)
+        largest = np.where(self.both, (self.high - self.low) / 2.0, 1.0)
+        bounded = self.lower | self.upper | self.both
+        return bounded & (np.abs(self.slope(q)) <= PINNED * largest)
+
+    def nearest_is_low(self, q):
+        """True where the nearer bound is the low one (a lower bound alone:
+        True; an upper one alone: False)."""
+        upper_side = np.where(self.both, np.sin(q) > 0.0, self.upper)
+        return ~upper_side
+
+    def nearest(self, q):
+        """The bound nearest each parameter (its low or high value)."""
+        return np.where(self.nearest_is_low(q), self.low, self.high)
+
     @_quiet
     def inner(self, p):
         if not self.active:
@@ -284,7 +412,11 @@ class FitProblem:
             raise ExpressionError(f"a model is text or a Graph, not {type(model).__name__}")
         self.response, self.model_text = _split_response(text, response)
         _check_column_names(self.columns, self.model_text + " " + self.response)
-        self.graph, self.shift = _residual_graph(self.model_text, self.response, output, base)
+        try:
+            self.graph, self.spans, self.model_name = _residual_graph(
+                self.model_text, self.response, output, base)
+        except ExpressionError as error:
+            raise _keyword_column(error, self.columns) or error from None
         self._bind(start or {}, fix or {}, sigma)
 
     def _bind(self, start, fix, sigma):
@@ -306,6 +438,12 @@ class FitProblem:
                              hint=f"give --from {listing}, or --fix NAME=VALUE")
         parameters = set(names)
         unknown = [n for n in list(start) + list(fix) if n not in parameters]
+        data = [n for n in unknown if n in columns]
+        if data:
+            raise PointError(f"{data[0]} is a column of the data: the model reads it as data, "
+                             "not as a parameter",
+                             hint=f"rename the parameter in the model, or drop {data[0]} from "
+                                  "--from and --fix")
         if unknown:
             raise PointError(f"{unknown[0]} is not a parameter of the model "
                              f"(its parameters: {', '.join(names) or 'none'})")
@@ -320,7 +458,8 @@ class FitProblem:
         rows = {len(c) for c in columns.values()}
         self.n = rows.pop()
         if self.n <= len(self.free):
-            raise PointError(f"{len(self.free)} parameters and {self.n} observations: a fit "
+            raise PointError(f"{count_text(len(self.free), 'parameter')} and "
+                             f"{count_text(self.n, 'observation')} (rows of data): a fit "
                              "needs more observations than parameters")
         self.sigma = None
         if sigma is not None:
@@ -340,6 +479,21 @@ class FitProblem:
         self.evaluations = self.jacobian_evaluations = self.gradient_evaluations = 0
         self.hessian_evaluations = 0
         self._last = None
+
+    def check_shapes(self):
+        """ShapeError unless the model and the response each give one value
+        per row, or one for all rows."""
+        try:
+            values = self._values(self.x0)
+        except ShapeError as error:  # shapes are known once the columns are bound
+            raise _in_user_text(error, self.spans) from None
+        for what, name in (("the model", self.model_name), ("the response", "_fit_response")):
+            shape = np.shape(values[self.graph.definitions[name]])
+            if shape not in ((), (1,), (self.n,)):
+                raise ShapeError(f"{what} has shape {shape}: a fit needs one value per row of "
+                                 f"the data, shape ({self.n},), or one for all",
+                                 hint="write the model in the data's columns, elementwise "
+                                      "(a*x, not [a*x] or outer(a*x, x))")
 
     def _at(self, x):
         point = list(self.point)
@@ -419,13 +573,7 @@ class FitProblem:
         return self._in_model(error)
 
     def _in_model(self, error):
-        """The error with its caret in the user's model text, when it falls
-        there (the residual program adds lines around it)."""
-        text, shift = self.model_text.strip(), self.shift
-        if error.start is not None and shift <= error.start and \
-                error.end <= shift + len(text):
-            error.source, error.start, error.end = text, error.start - shift, error.end - shift
-        return error
+        return _in_user_text(error, self.spans)
 
     def result(self, solved):
         from . import least_squares as lsq
@@ -436,6 +584,7 @@ class FitProblem:
             raise self.diagnose(solved.x)
         stats = lsq.fit_statistics(solved.jacobian, solved.residuals, weighted=weighted,
                                    response=self._weighted(response), params=solved.x)
+        solved = _unmoved(solved, self.free, self.x0)
         params = dict(self.fixed)
         params.update(zip(self.free, map(float, solved.x)))
         params = {n: params[n] for n in self.names}
@@ -473,18 +622,37 @@ class FitProblem:
         return np.broadcast_to(np.asarray(values[node], dtype=np.float64), (self.n,)).copy()
 
 
+def _unmoved(solved, names, start):
+    """The result as not converged when a parameter never left its start
+    and the residuals do not depend on it there (a zero Jacobian column:
+    b = 0 in b**2): a stationary point the Gauss-Newton model cannot leave,
+    not a minimum, unless the residuals are all zero."""
+    stuck = [n for k, n in enumerate(names)
+             if solved.x[k] == start[k] and not np.any(solved.jacobian[:, k])]
+    if not stuck or not solved.converged or not np.any(solved.residuals):
+        return solved
+    return dataclasses.replace(
+        solved, converged=False, reason="saturated",
+        message=f"{', '.join(stuck)} never left {'its' if len(stuck) == 1 else 'their'} start, "
+                "where the residuals do not depend on "
+                f"{'it' if len(stuck) == 1 else 'them'} (a stationary point, not a minimum): "
+                "start elsewhere")
+
+
 def _columns(data):
     """name -> float64 1-D array, every column the same length, finite."""
     if not hasattr(data, "items"):
         raise PointError("the data is a mapping of column names to arrays")
     columns = {}
     for name, values in data.items():
-        array = np.asarray(values, dtype=np.float64)
-        if array.ndim != 1 or not array.size:
-            raise PointError(f"the column {name} is not a non-empty list of numbers")
+        if not isinstance(name, str):
+            raise PointError(f"a column's name is text, not {type(name).__name__}: "
+                             f"{shown(name)}")
+        array = _column(name, values)
         if not np.isfinite(array).all():
             row = int(np.flatnonzero(~np.isfinite(array))[0])
-            raise PointError(f"the column {name}, row {row + 1}: {array[row]!r} is not finite")
+            raise PointError(f"the column {name}, row {row + 1}: "
+                             f"{format_number(float(array[row]))} is not finite")
         columns[name] = array
     lengths = {len(c) for c in columns.values()}
     if len(lengths) > 1:
@@ -493,6 +661,31 @@ def _columns(data):
     if not columns:
         raise PointError("the data has no columns")
     return columns
+
+
+def _column(name, values):
+    """A column as float64, each value a real number (not text, None or a
+    bool, which numpy would make a number of)."""
+    try:
+        raw = np.asarray(values)
+    except ValueError:  # lists of different lengths in it
+        raise PointError(f"the column {name} is not a flat list of numbers") from None
+    if raw.dtype.kind == "O":
+        for row, value in enumerate(raw.ravel()):
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+                raise PointError(f"the column {name}, row {row + 1}: {shown(value)} is not a "
+                                 "number")
+            if isinstance(value, int) and abs(value) > 2 ** 1023:
+                raise PointError(f"the column {name}, row {row + 1}: {shown(value)} is too "
+                                 "large for float64")
+    elif raw.dtype.kind not in "iuf":
+        kind = "text" if raw.dtype.kind in "US" else str(raw.dtype)
+        raise PointError(f"the column {name} holds {kind} values, not numbers")
+    with np.errstate(over="ignore"):
+        array = raw.astype(np.float64)
+    if array.ndim != 1 or not array.size:
+        raise PointError(f"the column {name} is not a non-empty list of numbers")
+    return array
 
 
 def _check_column_names(columns, text):
@@ -508,6 +701,29 @@ def _check_column_names(columns, text):
             raise PointError(f"the column {name} is named like {what} {name}: the model "
                              f"reads {what}, not the column",
                              hint=f"rename the column (e.g. {name}_data) and use that name")
+
+
+def _keyword_column(error, columns):
+    """The PointError for a model that fails at a column named like a keyword
+    of the language (output, check): the model cannot name that column."""
+    from ..language.tables import KEYWORDS
+
+    word = error.source[error.start:error.end] \
+        if error.source is not None and error.start is not None else None
+    if word in KEYWORDS and word in columns:
+        return PointError(f"the column {word} is named like the keyword {word}: a model "
+                          "cannot use it as a name",
+                          hint=f"rename the column (e.g. {word}_data) and use that name")
+    return None
+
+
+def _reserved_names(builder):
+    """ExpressionError for a name of the model that the residual program
+    uses itself (_fit_model, _fit_response, ...)."""
+    for name in list(builder.var_index) + list(builder.definitions):
+        if name.startswith("_fit_"):
+            raise ExpressionError(f"the name {name} is fit's own: names starting with _fit_ "
+                                  "are not for models", hint="rename it")
 
 
 def _split_response(text, response):
@@ -528,6 +744,7 @@ def _residual_graph(model, response, output, base):
     from ..language.parser import parse_builder
 
     builder = parse_builder(model)
+    _reserved_names(builder)
     outputs = builder.outputs()
     if output is not None:
         name = output
@@ -537,11 +754,35 @@ def _residual_graph(model, response, output, base):
                               hint="choose one: --output NAME")
     else:
         name = outputs[0][0]
-    parse_builder(response)  # the response's own errors, with their caret in its text
+    _reserved_names(parse_builder(response))  # its own errors, their caret in its text
     single = not builder.definitions and len(builder.expressions) == 1
     program = f"{_MODEL} = {model.strip()}" if single else model
     model_name = _MODEL if single else name
+    spans = [(len(_MODEL) + 3, model.strip()) if single else (0, model)]
+    spans.append((len(program) + len("\n_fit_response = "), response))
     program += (f"\n_fit_response = {response}"
                 f"\n{_RESIDUAL} = _fit_response - ({model_name})\n")
-    graph = api.parse(program, base=base).select(_RESIDUAL).for_arrays()
-    return graph, (len(_MODEL) + 3 if single else 0)
+    try:
+        graph = api.parse(program, base=base).select(_RESIDUAL).for_arrays()
+    except ExpressionError as error:
+        raise _in_user_text(error, spans) from None
+    return graph, spans, model_name
+
+
+def _in_user_text(error, spans):
+    """The error with its caret in the user's text (the model's, or the
+    response's) when it falls there: the residual program adds lines
+    around them.  spans: (offset in the program, the text there), the
+    model's then the response's; after them, the residual's own line."""
+    offset, response = spans[-1]
+    if error.start is not None and error.start >= offset + len(response):
+        return ExpressionError(f"the response ({response.strip()}) and the model do not fit "
+                               f"together: {error.message}",
+                               hint="each gives one value per row of the data, or one for all")
+    for offset, text in spans:
+        if error.start is not None and offset <= error.start and \
+                error.end <= offset + len(text):
+            error.source, error.start, error.end = text, error.start - offset, \
+                error.end - offset
+            break
+    return error

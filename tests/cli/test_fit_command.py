@@ -133,36 +133,6 @@ def test_the_progress_line_of_a_fit():
     assert line == "iteration 3"
 
 
-@pytest.mark.parametrize("text, says", [
-    ("", "no header row"),
-    ("x,y\n", "no points after the header row"),
-    ("x,y\n1,2\n3\n", "row 2"),
-    ("x,x\n1,2\n", "appears twice"),
-    ("x,my y\n1,2\n", "not a name a model can use"),
-    ("x,y\n1,nan\n", "row 1, column y"),
-    ("x,y\n1,1e999\n", "row 1, column y"),
-])
-def test_malformed_data_files(run_cli, tmp_path, text, says):
-    path = tmp_path / "bad.csv"
-    path.write_text(text)
-    result = run_cli("fit", "a*x", "--data", str(path), "--from", "a=1")
-    exited(result, 2)
-    assert says in result.stderr and "Traceback" not in result.stderr
-
-
-@pytest.mark.parametrize("text, says", [
-    ('[1, 2]', "an object of columns"),
-    ('{"x": [1, 2], "y": [1, "a"]}', "not a number"),
-    ('{"x": [1, 2', "not JSON"),
-])
-def test_malformed_json_data(run_cli, tmp_path, text, says):
-    path = tmp_path / "bad.json"
-    path.write_text(text)
-    result = run_cli("fit", "a*x", "--data", str(path), "--from", "a=1")
-    exited(result, 2)
-    assert says in result.stderr
-
-
 def test_json_data(run_cli, tmp_path):
     path = tmp_path / "d.json"
     path.write_text(json.dumps({"x": X.tolist(), "y": (3 * X).tolist()}))

@@ -132,3 +132,53 @@ def test_a_column_named_like_a_function_or_constant_is_said():
     # an unused column of such a name is no matter
     assert adcli.fit("a*x", {"x": X, "y": 2 * X, "e": X}, {"a": 1}).params["a"] == \
         pytest.approx(2.0)
+
+
+@pytest.mark.parametrize("data, says", [
+    ({"x": ["a", "b", "c"], "y": [1, 2, 3]}, "the column x holds text values"),
+    ({"x": [1, None, 3], "y": [1, 2, 3]}, "the column x, row 2: None is not a number"),
+    ({"x": [True, False, True], "y": [1, 2, 3]}, "the column x holds bool values"),
+    ({"x": [1, 2, 10 ** 400], "y": [1, 2, 3]}, "row 3: an integer of 401 digits is too large"),
+    ({"x": [1, [2, 3], 4], "y": [1, 2, 3]}, "the column x is not a flat list of numbers"),
+    ({"x": [1, 2, 3], "y": [1, 2, 3j]}, "the column y holds complex128 values"),
+    ({"x": [1.0, 2.0, float("nan")], "y": [1, 2, 3]}, "the column x, row 3: nan is not finite"),
+    ({1: [1, 2, 3], "y": [1, 2, 3]}, "a column's name is text, not int"),
+])
+def test_data_that_is_not_columns_of_numbers(data, says):
+    with pytest.raises(PointError) as caught:
+        adcli.fit("a*x", data, {"a": 1})
+    assert says in str(caught.value)
+
+
+@pytest.mark.parametrize("model, says, caret", [
+    ("y ~ [a*x]", "the model has shape (1, 25): a fit needs one value per row", None),
+    ("[y] ~ a*x", "the response has shape (1, 25)", None),
+    ("y ~ outer(a*x, x)", "the model has shape (25, 25)", None),
+    ("y ~ a*x + [1, 2]", "cannot broadcast (25,) and (2,)", "a*x + [1, 2]"),
+    ("y + [1, 2] ~ a*x", "cannot broadcast (25,) and (2,)", "y + [1, 2]"),
+    ("[1, 2] ~ a*x", "the response ([1, 2]) and the model do not fit together", None),
+])
+def test_a_model_or_response_not_one_value_per_row(model, says, caret):
+    with pytest.raises(ExpressionError) as caught:
+        adcli.fit(model, {"x": X, "y": X}, {"a": 1})
+    assert says in str(caught.value)
+    assert "_fit_" not in str(caught.value)  # the residual program stays out of sight
+    if caret:
+        assert caught.value.source == caret
+
+
+def test_a_model_of_one_value_for_all_rows_fits_their_mean():
+    result = adcli.fit("y ~ a", {"x": X, "y": X}, {"a": 0})
+    assert result.params["a"] == pytest.approx(np.mean(X), rel=1e-14)
+
+
+@pytest.mark.parametrize("lines, says", [
+    ("y = [2.1, 3.9, 6.2, 7.8]\nf = [b1*x]", "the model f has shape (1, 4), the response y (4,)"),
+    ("y = [2.1, 3.9, 6.2]\nf = b1*x", "the model f has shape (4,), the response y (3,)"),
+    ("y = [2.1]\nf = b1*x[0]", "1 parameter and 1 observation"),
+])
+def test_a_fit_check_whose_shapes_do_not_fit(lines, says):
+    from adcli.tools import checks
+    text = f"x = [1, 2, 3, 4]\n{lines}\noutput f\ncheck f from b1=1: fit y, params [2]\n"
+    outcome = checks.check_text(text)[0]
+    assert not outcome.passed and says in outcome.message

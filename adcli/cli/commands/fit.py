@@ -2,7 +2,6 @@
 squares with the exact Jacobian; the result printed however the run ended,
 and an exit code saying how it ended."""
 import contextlib
-import json
 import os
 import sys
 
@@ -22,9 +21,9 @@ from ..streams import say
                                                              allow_dash=True),
               help="Read the model (an expression or a program) from a file.")
 @click.option("--data", "data_file", required=True, metavar="FILE",
-              help="The data: CSV with a header row naming the columns, JSON "
-                   "{\"column\": [numbers]}, or a structured .npy array; '-' reads CSV "
-                   "from stdin.")
+              help="The data: CSV with a header row naming the columns (separated by "
+                   "',', or ';' or a tab as the header row does), JSON {\"column\": "
+                   "[numbers]}, or a structured .npy array; '-' reads stdin (any of them).")
 @point_parameter("--from", "start", metavar="POINT",
                  help="The parameters' starting values, by name: b1=500,b2=1e-4.")
 @click.option("--y", "response", default="y", show_default=True, metavar="COLUMN",
@@ -32,12 +31,15 @@ from ..streams import say
 @click.option("--sigma", metavar="COLUMN",
               help="A column of standard deviations: each residual is divided by it.")
 @click.option("--x", "predictor", metavar="COLUMN",
-              help="The predictor's column (names the x column of --residuals).")
+              help="The predictor's column: the x axis of --plot (default: the one data "
+                   "column the model uses).")
 @point_parameter("--fix", "fix", metavar="POINT",
                  help="Parameters held at these values: b3=0.5.")
 @click.option("--bounds", "bounds", multiple=True, metavar="NAME=LOW:HIGH",
               help="Bounds on parameters, comma-separated or repeated: b2=0:inf, "
-                   "b3=-1:1 (inf or an empty side: unbounded).")
+                   "b3=-1:1 (inf or an empty side: unbounded). A start lies strictly "
+                   "inside; a parameter that ends on a bound is held there and named "
+                   "(at_bounds).")
 @output_name_option
 @click.option("--ftol", type=float, help="Stop when the sum of squares changes by less than "
                                          "this, relatively [see the README].")
@@ -62,8 +64,9 @@ def fit_command(model, model_file, data_file, start, response, sigma, predictor,
     lmder) with the exact Jacobian by AD; standard errors, 95% intervals and
     correlations from the Jacobian at the solution.
 
-    Exit codes: 0 converged; 4 stopped by a limit; 5 a non-finite residual
-    (the node and row are named); 2 bad input.
+    Exit codes: 0 converged; 4 not converged (a limit, or stalled); 3 a
+    residual or derivative not finite (the node and the row are named); 2
+    bad input (a data file's faults by line, row and column).
 
     \b
     Examples:
@@ -82,6 +85,9 @@ def fit_command(model, model_file, data_file, start, response, sigma, predictor,
             artifacts.require_matplotlib(plot_file)
         except AdcliError as error:
             raise click.UsageError(str(error)) from None
+    if data_file == "-" and model_file == "-":
+        raise click.UsageError("the model (-f -) and the data (--data -) cannot both come "
+                               "from stdin")
     data = read_data(data_file)
     for what, column in (("--sigma", sigma), ("--x", predictor)):
         if column is not None and column not in data:
@@ -163,68 +169,44 @@ def _model_text(model, model_file):
 
 
 def read_data(path):
-    """column name -> float64 array, from CSV with a header (or '-') or a JSON
-    object of columns."""
+    """column name -> float64 array, from the data file at path ('-' for
+    stdin): .npy, .json or .csv by its name; otherwise (stdin, a pipe) by its
+    contents: numpy's magic, then JSON when it starts with { or [, else CSV."""
+    from ...points import NPY_MAGIC, read_data_columns
+
     name = display_name(path)
-    if path.lower().endswith(".npy"):
-        return _npy_columns(path, name)
-    text = read_text(path)
-    if path.lower().endswith(".json"):
-        return _json_columns(text, name)
-    from ...points import read_csv_table
-    header, table = read_csv_table(text, name)
-    for column in header:
-        if not column.isidentifier():
-            raise PointError(f"{name}: the column name {column!r} is not a name a model can "
-                             "use", hint="column names are letters, digits and _, not "
-                             "starting with a digit")
-    return {column: table[:, k].copy() for k, column in enumerate(header)}
+    data = _read_bytes(path, name)
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix in (".npy", ".json", ".csv", ".tsv", ".txt"):
+        kind = {".npy": "npy", ".json": "json"}.get(suffix, "csv")
+    elif data.startswith(NPY_MAGIC):
+        kind = "npy"
+    else:
+        kind = "json" if data.lstrip(b" \t\r\n\xef\xbb\xbf")[:1] in (b"{", b"[") else "csv"
+    return read_data_columns(data, name, kind)
 
 
-def _npy_columns(path, name):
-    """The fields of a structured .npy array as columns (read without pickles)."""
-    import numpy as np
-
+def _read_bytes(path, name):
+    """The bytes of the data file (a pipe or FIFO read to its end); a file
+    that is missing or cannot be read is bad input (exit 2), as for -f."""
+    if path == "-":
+        if sys.stdin is None:  # started with stdin closed (<&-)
+            raise PointError("--data -: stdin is closed")
+        return sys.stdin.buffer.read()
     try:
-        array = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as error:
-        raise PointError(f"{name}: not a .npy file adcli reads ({error})") from None
-    if array.dtype.names is None or array.ndim != 1:
-        raise PointError(f"{name}: a .npy array has no column names",
-                         hint="save a structured array (numpy.rec.fromarrays(..., names="
-                              "'x,y')), or write the data as CSV with a header row")
-    columns = {}
-    for column in array.dtype.names:
-        if array.dtype[column].kind not in "iuf":
-            raise PointError(f"{name}: the column {column} does not hold numbers")
-        columns[column] = np.asarray(array[column], dtype=np.float64)
-    return columns
-
-
-def _json_columns(text, name):
-    import numpy as np
-
-    try:
-        data = json.loads(text)
-    except ValueError as error:
-        raise PointError(f"{name}: not JSON ({error})") from None
-    if not isinstance(data, dict) or not all(isinstance(v, list) for v in data.values()):
-        raise PointError(f"{name}: a JSON data file is an object of columns: "
-                         '{"x": [1, 2], "y": [3, 4]}')
-    columns = {}
-    for column, values in data.items():
-        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
-            raise PointError(f"{name}: the column {column} holds something that is not a "
-                             "number")
-        columns[column] = np.array(values, dtype=np.float64)
-    return columns
+        with open(path, "rb") as handle:
+            return handle.read()
+    except IsADirectoryError:
+        raise PointError(f"--data {name}: a directory, not a data file") from None
+    except OSError as error:
+        raise PointError(f"--data {name}: cannot read it: {error.strerror or error}") from None
 
 
 def write_residuals(path, data, result):
     """The data's columns, then fitted and residual, one row per observation."""
     output = files.OutputFile(path)
     try:
-        names = list(data) + ["fitted", "residual"]
+        names = list(data) + [_unused_name(word, data) for word in ("fitted", "residual")]
         output.write(",".join(names) + "\n")
         columns = list(data.values()) + [result.fitted, result.residuals]
         for row in zip(*columns):
@@ -235,11 +217,24 @@ def write_residuals(path, data, result):
     output.commit()
 
 
+def _unused_name(word, data):
+    """word, or word_fit, word_fit2, ... when the data has a column so named."""
+    name, count = word, 1
+    while name in data:
+        name, count = f"{word}_fit{count if count > 1 else ''}", count + 1
+    return name
+
+
 def _exit_for(result, file_errors=()):
     status = ExitStatus.OK
     if result.deficient:
+        which = "its standard error is" if len(result.deficient) == 1 else \
+            "their standard errors are"
         say(f"warning: the Jacobian is rank-deficient in {', '.join(result.deficient)}: "
-            "their standard errors are not determined by the data")
+            f"{which} not determined by the data")
+    if result.at_bounds:
+        say(f"warning: {', '.join(result.at_bounds)} ended on a bound: the fit holds it there; "
+            "its standard error and interval are those of a free parameter")
     if result.reason == "nonfinite":
         say(f"error: {result.message}")
         status = ExitStatus.DIVERGED

@@ -27,6 +27,7 @@ def document(result):
         "gradient_evaluations": result.gradient_evaluations,
         "hessian_evaluations": result.hessian_evaluations,
         "condition": json_number(result.condition), "deficient": list(result.deficient),
+        "at_bounds": list(result.at_bounds),
         "method": result.method,
     }
 
@@ -47,6 +48,8 @@ def plain(result, precision=None):
     rows += [[key, _statistic(result, key, precision)] for key in STATISTICS]
     if result.deficient:
         rows.append(["deficient", " ".join(result.deficient)])
+    if result.at_bounds:
+        rows.append(["at_bounds", " ".join(result.at_bounds)])
     return plain_text(rows)
 
 
@@ -97,8 +100,13 @@ def tables(result, precision=None):
                 for a, row in zip(free, result.correlation.tolist())]
         found.append(matrix("correlation of the parameters",
                             [name("", style="bold")] + [number(b) for b in free], rows))
+    warnings = []
     if result.deficient:
-        found.append(records("warning", [("rank-deficient in", ", ".join(result.deficient))]))
+        warnings.append(("rank-deficient in", ", ".join(result.deficient)))
+    if result.at_bounds:
+        warnings.append(("on a bound (errors as if free)", ", ".join(result.at_bounds)))
+    if warnings:
+        found.append(records("warning", warnings))
     return found
 
 
