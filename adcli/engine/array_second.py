@@ -783,6 +783,8 @@ class _UnitDirections:
 
     def __init__(self, graph, names, shapes_):
         index = graph.variable_index()
+        self.slots = [index[name] for name in names]
+        self.variables = len(graph.var_nodes)
         self.shapes = [shapes_[graph.var_nodes[index[name]]] for name in names]
         self.offsets = np.cumsum([0] + [int(np.prod(s)) for s in self.shapes])
         self.n = int(self.offsets[-1])
@@ -796,6 +798,14 @@ class _UnitDirections:
         return [units[:, self.offsets[i]:self.offsets[i + 1]].reshape((k,) + s)
                 for i, s in enumerate(self.shapes)]
 
+    def tangents(self, start, stop):
+        """One tangent per variable of the graph (None for the others): these
+        directions for the wrt variables, as _node_tangents takes them."""
+        tangents = [None] * self.variables
+        for slot, direction in zip(self.slots, self(start, stop)):
+            tangents[slot] = direction
+        return tangents
+
 
 def jacobian(graph, values, wrt=None):
     """J, (output entries, wrt entries): every output's entries flattened in
@@ -808,15 +818,11 @@ def jacobian(graph, values, wrt=None):
     out_shapes = [shapes_[o] for o in graph.outputs]
     m = int(np.sum([int(np.prod(s)) for s in out_shapes]))
     matrix = np.zeros((m, units.n))
-    index = graph.variable_index()
-    tangents = [None] * len(graph.var_nodes)
     for start in range(0, units.n, units.batch):
         stop = builtins.min(start + units.batch, units.n)
         k = stop - start
-        for name, direction in zip(names, units(start, stop)):
-            tangents[index[name]] = direction
         with np.errstate(all="ignore"):
-            duals = _node_tangents(graph, values, tangents, shapes_)
+            duals = _node_tangents(graph, values, units.tangents(start, stop), shapes_)
         rows = [np.zeros((k, int(np.prod(s)))) if type(duals[o]) is not Dual
                 else np.broadcast_to(_t(duals[o]), (k,) + s).reshape(k, -1)
                 for o, s in zip(graph.outputs, out_shapes)]
@@ -841,14 +847,11 @@ def squares_hessian(graph, values, weights, wrt=None):
     nodes = [graph.var_nodes[index[name]] for name in names]
     matrix = np.zeros((units.n, units.n))
     gradient = None
-    tangents = [None] * len(graph.var_nodes)
     for start in range(0, builtins.max(units.n, 1), units.batch):
         stop = builtins.min(start + units.batch, units.n)
         k = stop - start
-        for name, direction in zip(names, units(start, stop)):
-            tangents[index[name]] = direction
         with np.errstate(all="ignore"):
-            duals = _node_tangents(graph, values, tangents, shapes_)
+            duals = _node_tangents(graph, values, units.tangents(start, stop), shapes_)
             r = duals[output]
             t = _t(r)
             t = np.zeros((k,) + out_shape) if t is None else np.broadcast_to(t, (k,) + out_shape)

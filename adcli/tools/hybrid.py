@@ -526,17 +526,26 @@ class _Solver:
         have_j = self.j is not None and np.array_equal(self.at, x)
         if not have_j and self.at_rounding_by_probes(x, f):
             return self.finish(x, f, "xtol")
-        j = self.exact_jacobian(x)
-        if not _finite(j):
-            return self.finish(x, f, "nonfinite")
-        x, f = self.newton_probe(x, f, j)
-        if np.all(np.abs(f) <= self.tol):
-            return self.finish(x, f, "root")
-        if _at_rounding_level(j, x, f, self.floor):
-            return self.finish(x, f, "xtol")
+        x, f, j, verdict = self.judged_exactly(x, f)
+        if verdict is not None:
+            return verdict
         if self.resumed:
             return self.finish(x, f, reason)
         return self.after_stall(x, f, reason)
+
+    def judged_exactly(self, x, f):
+        """The exact Jacobian at x, the Newton probe from it, and the verdict
+        it gives: the result ("nonfinite", "root", or "xtol" for F at its
+        rounding level) or None.  Returns (x, F, J, the result or None)."""
+        j = self.exact_jacobian(x)
+        if not _finite(j):
+            return x, f, j, self.finish(x, f, "nonfinite")
+        x, f = self.newton_probe(x, f, j)
+        if np.all(np.abs(f) <= self.tol):
+            return x, f, j, self.finish(x, f, "root")
+        if _at_rounding_level(j, x, f, self.floor):
+            return x, f, j, self.finish(x, f, "xtol")
+        return x, f, j, None
 
     def at_rounding_by_probes(self, x, f):
         """F at its rounding level, tested with F alone (no Jacobian): F at two
@@ -615,14 +624,9 @@ class _Solver:
         if lm.reason == "callback" or (lm.reason == "max-evals" and budget == remaining):
             return self.finish(x, f, lm.reason)
         if lm.converged:
-            j = self.exact_jacobian(x)
-            if not _finite(j):
-                return self.finish(x, f, "nonfinite")
-            x, f = self.newton_probe(x, f, j)
-            if np.all(np.abs(f) <= self.tol):
-                return self.finish(x, f, "root")
-            if _at_rounding_level(j, x, f, self.floor):
-                return self.finish(x, f, "xtol")
+            x, f, j, verdict = self.judged_exactly(x, f)
+            if verdict is not None:
+                return verdict
         if lm.converged and _stationary(j, f, self.diag) and _newton_out_of_reach(
                 j, f, self.diag, x):
             return self.finish(x, f, "local-minimum")

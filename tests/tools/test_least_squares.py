@@ -11,24 +11,10 @@ import numpy as np
 import pytest
 
 import adcli
-
 from adcli.tools.least_squares import (
     METHOD, FitStatistics, LeastSquaresResult, _qr_pivoted, _apply_qt, fit_statistics,
     incomplete_beta, least_squares, t_quantile)
-
-
-def complex_step(fun):
-    """The exact Jacobian of an analytic residual function, by complex steps."""
-    def jac(x):
-        x = np.asarray(x, dtype=float)
-        h = 1e-30
-        cols = []
-        for k in range(x.size):
-            z = x.astype(complex)
-            z[k] += 1j * h
-            cols.append(np.imag(fun(z)) / h)
-        return np.column_stack(cols)
-    return jac
+from complex_step import complex_step
 
 
 def fit(fun, x0, **kw):
