@@ -308,6 +308,14 @@ def test_stdin_reads_each_kind(run_cli, content):
     assert slope_of(result) == pytest.approx(SLOPE, rel=1e-15)
 
 
+@pytest.mark.parametrize("name", ["data.csv", "data.txt", "data"])
+def test_a_file_is_read_by_its_contents(run_cli, tmp_path, name):
+    for content in (json.dumps({"x": X, "y": Y}).encode(),
+                    _npy(np.rec.fromarrays([np.array(X), np.array(Y)], names="x,y"))):
+        assert slope_of(fit_file(run_cli, tmp_path, content, name=name)) == \
+            pytest.approx(SLOPE, rel=1e-15)
+
+
 def test_malformed_stdin_is_named_stdin(run_cli):
     result = exited(run_cli("fit", "a*x", "--data", "-", "--from", "a=1", input="x,y\n1,\n"), 2)
     assert "stdin, line 2: row 1, column y is empty" in result.stderr

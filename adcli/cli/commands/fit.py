@@ -170,19 +170,19 @@ def _model_text(model, model_file):
 
 def read_data(path):
     """column name -> float64 array, from the data file at path ('-' for
-    stdin): .npy, .json or .csv by its name; otherwise (stdin, a pipe) by its
-    contents: numpy's magic, then JSON when it starts with { or [, else CSV."""
+    stdin), told by its contents (numpy's magic: .npy; { or [: JSON; else
+    CSV) or by a name ending in .npy or .json."""
     from ...points import NPY_MAGIC, read_data_columns
 
     name = display_name(path)
     data = _read_bytes(path, name)
     suffix = os.path.splitext(path)[1].lower()
-    if suffix in (".npy", ".json", ".csv", ".tsv", ".txt"):
-        kind = {".npy": "npy", ".json": "json"}.get(suffix, "csv")
-    elif data.startswith(NPY_MAGIC):
+    if data.startswith(NPY_MAGIC) or suffix == ".npy":
         kind = "npy"
+    elif suffix == ".json" or data.lstrip(b" \t\r\n\xef\xbb\xbf")[:1] in (b"{", b"["):
+        kind = "json"
     else:
-        kind = "json" if data.lstrip(b" \t\r\n\xef\xbb\xbf")[:1] in (b"{", b"[") else "csv"
+        kind = "csv"
     return read_data_columns(data, name, kind)
 
 
