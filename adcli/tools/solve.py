@@ -247,6 +247,10 @@ def _result(system, core, run, start_norm, least_squares):
     if converged and condition > ILL_CONDITIONED:
         warnings.append(f"the Jacobian at the root is ill-conditioned (condition "
                         f"{condition:.3g}): the root is sensitive to rounding in the equations")
+    elif not converged and reason != "nonfinite" and condition > ILL_CONDITIONED:
+        warnings.append(f"the Jacobian is nearly singular here (condition {condition:.3g}): "
+                        "near a multiple root steps shrink only linearly, and x is known "
+                        "to about the square root of |F|'s scale")
     if least_squares:
         warnings.append(f"{len(residuals)} equations and {len(x)} unknowns: the least-squares "
                         f"solution, |F| = {enorm(residuals):.6g}")

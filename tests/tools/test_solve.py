@@ -140,3 +140,12 @@ def test_an_equation_whose_root_is_at_infinity_is_not_solved(text):
     (the Newton step there is as large as x: the test must not underflow)."""
     result = adcli.solve(text, [1.0], max_evals=300)
     assert not result.converged and result.reason != "root"
+
+
+def test_a_multiple_root_is_reached_and_its_singular_jacobian_said():
+    """x**2 = 0: Newton halves x each step (a double root); the run ends at
+    F's rounding or says it stalled, and either way the singular Jacobian
+    is named in a warning."""
+    result = adcli.solve("x**2; y - 1", [1.0, 0.0])
+    assert abs(result.x["x"]) < 1e-7 and result.x["y"] == 1.0
+    assert any("singular" in w or "ill-conditioned" in w for w in result.warnings)
