@@ -1,6 +1,7 @@
 """The command group: the exit codes, the core's errors mapped to them (a
 clear message, never a traceback), and the console-script entry point.
-The commands (adcli.cli.commands) register on the group."""
+The commands (adcli.cli.commands) register on the group, each module when
+one of its commands is first asked for."""
 import contextlib
 import enum
 import os
@@ -11,6 +12,7 @@ import click
 
 from .. import __version__, files
 from ..errors import AdcliError, DomainError, ExpressionError, PointError, visible
+from . import commands
 from .streams import say, silence_stdout
 
 
@@ -30,7 +32,19 @@ class ExitStatus(enum.IntEnum):
 
 class AdcliGroup(click.Group):
     """Maps the core's errors to exit codes, with a clear message, never a
-    traceback."""
+    traceback; imports a command's module only when the command is asked for
+    (click's lazy group: a run of grad never loads minimize or fit)."""
+
+    def list_commands(self, ctx):
+        return sorted(commands.MODULE_OF)
+
+    def get_command(self, ctx, cmd_name):
+        if cmd_name not in self.commands:
+            if cmd_name in commands.MODULE_OF:
+                commands.load(cmd_name)
+            else:  # no such command: click's message suggests the close names of them all
+                commands.load_all()
+        return super().get_command(ctx, cmd_name)
 
     def make_context(self, *args, **kwargs):
         with _visible_usage_errors(), _system_errors():  # adcli --help | head

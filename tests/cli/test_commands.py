@@ -4,7 +4,11 @@ import csv
 import io
 import json
 import math
+import os
+import subprocess
+import sys
 
+import click
 import pytest
 
 import adcli
@@ -389,10 +393,47 @@ def test_grad_help_has_examples(run_cli):
 
 
 def test_every_command_help_ends_with_examples(run_cli):
-    for name in [None, *cli.commands]:
+    for name in [None, *cli.list_commands(click.Context(cli))]:
         result = ok(run_cli(*([name] if name else []), "--help"))
         assert "Examples" in result.stdout, name
         assert "adcli " in result.stdout.split("Examples")[1], name
+
+
+def test_the_command_table_names_every_command_its_module_registers():
+    # the group lists commands from the table, before any module is imported:
+    # a command missing from it would be absent from --help and completion
+    from adcli.cli import commands
+    commands.load_all()
+    assert sorted(cli.commands) == cli.list_commands(click.Context(cli))
+    for name, command in cli.commands.items():
+        assert command.callback.__module__ == f"adcli.cli.commands.{commands.MODULE_OF[name]}"
+
+
+def test_help_and_completion_list_every_command():
+    listed = set(cli.list_commands(click.Context(cli)))
+    assert {"grad", "jacobian", "hessian", "hvp", "jvp", "vjp", "eval", "minimize", "fit",
+            "solve", "check", "compare", "explain", "graph"} <= listed
+    code = "import sys; from adcli.cli import main; main()"
+    helped = subprocess.run([sys.executable, "-c", code, "--help"], capture_output=True,
+                            text=True, check=False, timeout=60)
+    assert helped.returncode == 0, helped.stderr
+    commands_section = helped.stdout.split("Commands:")[1].split()
+    assert listed <= set(commands_section)
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                               check=False, timeout=60,
+                               env={**os.environ, "_ADCLI_COMPLETE": "bash_complete",
+                                    "COMP_WORDS": "adcli ", "COMP_CWORD": "1"})
+    assert completed.returncode == 0, completed.stderr
+    assert {line.split(",")[1] for line in completed.stdout.split()} == listed
+
+
+def test_a_mistyped_command_is_matched_against_every_command():
+    # a fresh process: no command module is loaded when the name is not found
+    code = "import sys; from adcli.cli import main; main()"
+    done = subprocess.run([sys.executable, "-c", code, "minimise", "x**2", "--from", "1"],
+                          capture_output=True, text=True, check=False, timeout=60)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert "No such command 'minimise'. Did you mean 'minimize'?" in done.stderr
 
 
 def test_no_arguments_shows_usage(run_cli):

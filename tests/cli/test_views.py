@@ -172,3 +172,20 @@ def test_a_one_point_gradient_loads_neither_rich_nor_numpy(output_format):
                           check=False, timeout=60)
     assert done.stderr.strip() == "[]", done.stderr
     assert "48" in done.stdout
+
+
+@pytest.mark.parametrize("entry", ["from adcli.cli import main; main()",
+                                   "import runpy; runpy.run_module('adcli', run_name='__main__')"])
+def test_a_one_point_gradient_loads_its_command_module_alone(entry):
+    # the console script's path and python -m adcli: the group imports the
+    # module of the command asked for, not the modules of every command
+    report = ("import atexit, sys\n"
+              "atexit.register(lambda: print(sorted(m for m in sys.modules if "
+              "m.startswith('adcli.cli.commands.') or m.split('.')[0] in ('rich', 'numpy')), "
+              "file=sys.stderr))\n")
+    argv = ["grad", "3*(x1**2+x2*x3)", "--at", "2,3,4", "--format", "json"]
+    done = subprocess.run([sys.executable, "-c", report + entry, *argv], capture_output=True,
+                          text=True, check=False, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip() == "['adcli.cli.commands.derivatives']", done.stderr
+    assert json.loads(done.stdout)["gradient"] == {"x1": 12.0, "x2": 12.0, "x3": 9.0}
