@@ -135,11 +135,18 @@ _INVISIBLE = ("\x00-\x08\x0b-\x1f\x7f-\xa0\xad\u0600-\u0605\u061c\u06dd\u070f\u0
               "\u08e2\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff"
               "\ufff9-\ufffb\ufffe\uffff\ud800-\udfff\U000110bd\U000110cd\U00013430-\U0001343f"
               "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e007f")
-#: (ASCII text?, keep tabs and newlines?) -> the pattern; tabs and newlines
-#: lay text out in lines; the ASCII class alone scans large outputs faster
-_PATTERNS = {(ascii_only, lines): re.compile("[{}{}]".format(
-    "" if lines else "\t\n", "\x00-\x08\x0b-\x1f\x7f" if ascii_only else _INVISIBLE))
-    for ascii_only in (True, False) for lines in (True, False)}
+#: (ASCII text?, keep tabs and newlines?) -> the pattern, compiled on first
+#: use (a run that quotes nothing never compiles the long class); tabs and
+#: newlines lay text out in lines; the ASCII class alone scans large outputs faster
+_PATTERNS = {}
+
+
+def _pattern(ascii_only, lines):
+    key = (ascii_only, lines)
+    if key not in _PATTERNS:
+        _PATTERNS[key] = re.compile("[{}{}]".format(
+            "" if lines else "\t\n", "\x00-\x08\x0b-\x1f\x7f" if ascii_only else _INVISIBLE))
+    return _PATTERNS[key]
 
 
 def visible(text, lines=False):
@@ -147,7 +154,7 @@ def visible(text, lines=False):
     writes it (\\x1b, \\t, \\u202e, \\xa0; an undecodable byte of a file name
     as \\udce9), as adcli's messages quote characters.  With ``lines``, newlines
     and tabs stay as they are."""
-    return _PATTERNS[text.isascii(), lines].sub(_escape, text)
+    return _pattern(text.isascii(), lines).sub(_escape, text)
 
 
 def _escape(match):
