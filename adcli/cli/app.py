@@ -4,6 +4,7 @@ The commands (adcli.cli.commands) register on the group, each module when
 one of its commands is first asked for."""
 import contextlib
 import enum
+import gc
 import os
 import signal
 import sys
@@ -162,6 +163,10 @@ def _terminate(signum, frame):
 def main():
     """Console-script entry point: also the exit for SIGTERM and SIGHUP, a
     stdout that fails at the last flush, and the last-resort internal error."""
+    # what the imports made (modules, classes, click's options, the op table)
+    # lives until the exit: collections that scan it, the one at exit
+    # included, would find nothing to free
+    gc.freeze()
     for signum in _TERMINATING:
         signal.signal(signum, _terminate)
     try:
