@@ -132,12 +132,16 @@ def cli():
       adcli grad "x**2+y**2" --points points.csv --format csv
       adcli jacobian "x*y; x+y; sin(x)*y" --at 1,2
       adcli hessian "100*(y-x**2)**2 + (1-x)**2" --at 1,1
+      adcli minimize "100*(y-x**2)**2 + (1-x)**2" --from -1.2,1
+      adcli solve "x**2 + y**2 - 4; x*y - 1" --from 2,0.5
+      adcli fit "a*exp(-t/tau) + c" --data decay.csv --y counts --from a=100,tau=5,c=1
 
     Run `adcli COMMAND --help` for a command's options.  Exit codes: 0 ok,
     1 a file cannot be written, or an internal error, 2 bad input
     (expression, point, option), 3 a value or derivative is not finite,
-    4 minimize did not converge, 5 minimize diverged, 6 a check failed,
-    130 interrupted, 141 stdout closed early (| head).
+    4 minimize, fit or solve did not converge, 5 a run diverged or met a
+    non-finite value, 6 a check failed, 130 interrupted, 141 stdout closed
+    early (| head).
     """
 
 
