@@ -393,7 +393,7 @@ def _jacobian_batch(graph, columns, count, choice, allow_nonfinite):
 def hessian(expr, at, *, wrt=None, variables=None, output=None, allow_nonfinite=False):
     """Exact second derivatives by forward-over-reverse AD; on arrays an
     ArrayHessian over the wrt variables' entries flattened in C order."""
-    from .engine import nonfinite, second
+    from .engine import nonfinite, sparsity
     from .jacobians import Hessian
 
     graph = _selected(expr, variables, output)
@@ -401,13 +401,13 @@ def hessian(expr, at, *, wrt=None, variables=None, output=None, allow_nonfinite=
     if arrays is not None:
         return arrays.hessian(graph, at, wrt, allow_nonfinite)
     graph, point, _ = prologue(graph, at, variables=variables, output=output)
-    value, gradient, matrix = second.hessian(graph, point, graph.output)
+    value, gradient, matrix = sparsity.hessian(graph, point, graph.output)  # dense unless it pays
     if not allow_nonfinite:
         _check(graph, point, [value], [gradient])
         if not all(map(math.isfinite, matrix.ravel().tolist())):
             raise nonfinite.second_order_error(graph, point)
     return Hessian(value, dict(zip(graph.variables, gradient)), matrix, graph.variables,
-                   dict(zip(graph.variables, point)), graph.output_names[0])
+                   dict(zip(graph.variables, point)), graph.output_names[0], graph)
 
 
 def jvp(exprs, at, direction, *, wrt=None, variables=None, allow_nonfinite=False):

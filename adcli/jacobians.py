@@ -64,6 +64,23 @@ class Hessian:
     variables: tuple
     point: dict
     output: str
+    graph: object = field(default=None, repr=False)
+
+    def sparsity(self):
+        """The structural pattern, read from the graph: {"rows": {variable:
+        [variables its row may have nonzero]}, "colour": {variable: colour},
+        "colours": how many (the product sweeps a compressed Hessian costs),
+        "nonzeros": entries in the pattern}."""
+        from .engine import sparsity
+
+        plan = sparsity.hessian_plan(self.graph)
+        if plan is None:
+            from .errors import AdcliError
+            raise AdcliError("an op here has no second-derivative rule, so no Hessian pattern")
+        names = self.graph.variables
+        return {"rows": {names[i]: [names[j] for j in row] for i, row in enumerate(plan.pattern)},
+                "colour": dict(zip(names, plan.colour)), "colours": plan.colours,
+                "nonzeros": len(plan.columns)}
 
 
 @dataclass

@@ -1,0 +1,405 @@
+"""Sparse Hessians and Jacobians: the pattern read from the graph, a
+colouring, and one compressed sweep.
+
+Pattern.  A flat pass over the tape carries each node's set of variables
+(a bit mask, as forward.dependencies).  A Hessian entry (i, j) can be
+nonzero only where some node combines i and j nonlinearly: a node whose
+second partial in slots (a, b) is not structurally zero links every
+variable of input a with every variable of input b (the nonlinear
+interaction domains of ADOL-C, Walther 2008).  Linear ops link nothing.
+
+Colouring.  Symmetric Hessians get a star colouring (Gebremedhin, Manne
+and Pothen, "What color is your Jacobian?", SIAM Review 2005, Algorithm
+4.1; the one ColPack and CasADi use): adjacent variables differ in colour
+and every path of four vertices has at least three colours, so each entry
+is read directly from one product column.  Jacobians get a column
+colouring: two variables that share an output differ in colour.
+
+Compressed evaluation.  Seeding variable j with the unit vector of its
+colour, one forward-over-reverse sweep (engine/second.py) gives H @ S, k
+columns for k colours instead of n; the Jacobian's forward sweep gives
+J @ S.  Each structurally nonzero entry is then one element of that
+product; entries outside the pattern are exactly 0.
+"""
+from . import forward, reverse, second
+from .. import ops
+
+#: the compressed path runs when colours * COLOURS_PER_VARIABLE <= variables
+#: (a handful of sweeps against n); otherwise the dense path does
+COLOURS_PER_VARIABLE = 4
+
+
+def _bits(mask):
+    """The indices of the set bits of a Python int, lowest first."""
+    indices = []
+    while mask:
+        low = mask & -mask
+        indices.append(low.bit_length() - 1)
+        mask ^= low
+    return indices
+
+
+def _nonlinear_slots(op, arity):
+    """The pairs (a, b), a <= b, of input slots whose second partial is not
+    structurally zero (ops._zero is the table's structural zero)."""
+    rules = iter(op.second)
+    return [(a, b) for a in range(arity) for b in range(a, arity)
+            if next(rules) is not ops._zero]
+
+
+def hessian_pattern(graph):
+    """For each variable i (graph.variables order), the sorted indices j
+    with H[i, j] possibly nonzero; None when an op has no second rule (the
+    dense path then says so).  Cached on the graph."""
+    return graph.cached("hessian_pattern", _hessian_pattern)
+
+
+def _hessian_pattern(graph):
+    mask = [0] * len(graph.ops)
+    for k, node in enumerate(graph.var_nodes):
+        mask[node] = 1 << k
+    links = [0] * len(graph.var_nodes)
+    for node in graph.op_nodes:
+        inputs = graph.args[node]
+        bits = 0
+        for i in inputs:
+            bits |= mask[i]
+        mask[node] = bits
+        op = graph.ops[node]
+        if op.second is ops.LINEAR or not bits:
+            continue
+        if op.second is None:
+            return None
+        for a, b in _nonlinear_slots(op, len(inputs)):
+            left, right = mask[inputs[a]], mask[inputs[b]]
+            if not (left and right):
+                continue
+            for i in _bits(left):
+                links[i] |= right
+            if a != b:
+                for j in _bits(right):
+                    links[j] |= left
+    return [_bits(m) for m in links]
+
+
+def jacobian_pattern(graph):
+    """For each output, the sorted variable indices it depends on (cached)."""
+    return graph.cached("jacobian_pattern",
+                        lambda g: [sorted(d) for d in forward.dependencies(g, g.outputs)])
+
+
+# --- colourings -----------------------------------------------------------------------
+
+
+def star_colouring(pattern):
+    """Colours 0..k-1 of the variables such that every structurally nonzero
+    entry is read directly (GMP 2005, Algorithm 4.1, first fit in natural
+    order).  pattern[i]: the columns of row i (symmetric)."""
+    n = len(pattern)
+    neighbours = [[j for j in row if j != i] for i, row in enumerate(pattern)]
+    colour = [-1] * n
+    for v in range(n):
+        forbidden = set()
+        for w in neighbours[v]:
+            cw = colour[w]
+            if cw >= 0:
+                forbidden.add(cw)
+            for x in neighbours[w]:
+                cx = colour[x]
+                if x == v or cx < 0:
+                    continue
+                if cw < 0:
+                    forbidden.add(cx)  # v-w-x with w uncoloured: w will need a third colour
+                elif any(colour[y] == cw for y in neighbours[x] if y != w):
+                    forbidden.add(cx)  # v-w-x-y would be a two-coloured path
+        colour[v] = _first_free(forbidden)
+    return colour
+
+
+def column_colouring(rows, n):
+    """Colours of n columns such that no row has two columns of one colour
+    (first fit over the column intersection graph)."""
+    columns_of_row = rows
+    rows_of_column = [[] for _ in range(n)]
+    for r, columns in enumerate(columns_of_row):
+        for j in columns:
+            rows_of_column[j].append(r)
+    colour = [-1] * n
+    for j in range(n):
+        forbidden = {colour[c] for r in rows_of_column[j] for c in columns_of_row[r]
+                     if colour[c] >= 0}
+        colour[j] = _first_free(forbidden)
+    return colour
+
+
+def distance_two_colouring(pattern):
+    """Colours such that variables within two steps differ: directly
+    recoverable on any pattern (more colours than a star colouring)."""
+    return column_colouring(pattern, len(pattern))
+
+
+def _first_free(forbidden):
+    c = 0
+    while c in forbidden:
+        c += 1
+    return c
+
+
+# --- recovery -------------------------------------------------------------------------
+
+
+def hessian_sources(pattern, colour):
+    """For each entry (i, j) of the pattern, the position i * k + c of the
+    element of H @ S (n x k) that holds it; None when the colouring does
+    not give some entry directly."""
+    k = max(colour, default=-1) + 1
+    counts = []
+    for row in pattern:
+        count = {}
+        for j in row:
+            count[colour[j]] = count.get(colour[j], 0) + 1
+        counts.append(count)
+    sources = []
+    for i, row in enumerate(pattern):
+        for j in row:
+            # (i, j) and (j, i) read one element, so the result is exactly symmetric
+            low, high = min(i, j), max(i, j)
+            if counts[low][colour[high]] == 1:  # high is the only column of its colour in row low
+                sources.append(low * k + colour[high])
+            elif counts[high][colour[low]] == 1:  # H[low, high] = H[high, low], from row high
+                sources.append(high * k + colour[low])
+            else:
+                return None
+    return sources
+
+
+class HessianPlan:
+    """The pattern, colouring and recovery indices of one graph's Hessian."""
+
+    def __init__(self, pattern, colour, sources):
+        import numpy as np
+
+        self.pattern = pattern
+        self.colour = colour
+        self.colours = max(colour, default=-1) + 1
+        self.rows = np.array([i for i, row in enumerate(pattern) for _ in row], dtype=np.intp)
+        self.columns = np.array([j for row in pattern for j in row], dtype=np.intp)
+        self.sources = np.array(sources, dtype=np.intp)
+        self.seeds = np.eye(max(self.colours, 1))[colour] if colour else np.zeros((0, 1))
+
+    def pays(self):
+        n = len(self.pattern)
+        return n > 0 and self.colours * COLOURS_PER_VARIABLE <= n
+
+    def recover(self, product):
+        """The n x n Hessian from H @ S (n x k)."""
+        import numpy as np
+
+        n = len(self.pattern)
+        matrix = np.zeros((n, n))
+        matrix[self.rows, self.columns] = product.ravel()[self.sources]
+        return matrix
+
+
+def hessian_plan(graph):
+    """The graph's HessianPlan (cached), or None without a pattern."""
+    return graph.cached("hessian_plan", _hessian_plan)
+
+
+def _hessian_plan(graph):
+    pattern = hessian_pattern(graph)
+    if pattern is None:
+        return None
+    colour = star_colouring(pattern)
+    sources = hessian_sources(pattern, colour)
+    if sources is None:  # not expected of a star colouring; a safe one instead
+        colour = distance_two_colouring(pattern)
+        sources = hessian_sources(pattern, colour)
+    return HessianPlan(pattern, colour, sources)
+
+
+def hessian(graph, point, output):
+    """(value, gradient, Hessian) as second.hessian gives them: by one
+    compressed sweep where the colouring pays and everything is finite,
+    else by the dense path (whose errors and non-finite entries stand)."""
+    plan = hessian_plan(graph)
+    if plan is None or not plan.pays():
+        return second.hessian(graph, point, output)
+    result = compressed_hessian(graph, point, output)
+    return second.hessian(graph, point, output) if result is None else result
+
+
+def compressed_hessian(graph, point, output, by_levels=None):
+    """(value, gradient, Hessian) by the compressed sweep whether or not it
+    pays, or None where a value, gradient or product entry is not finite.
+    by_levels: run it on levels.py's groups (None: where that pays)."""
+    import math
+
+    import numpy as np
+
+    plan = hessian_plan(graph)
+    if by_levels is None:
+        by_levels = graph.cached("hessian_by_levels", _levels_pay)
+    if by_levels:
+        value, gradient, product = _compressed_by_levels(graph, point, plan.seeds)
+    else:
+        value, gradient, product = second.compressed_hessian(graph, point, output,
+                                                             list(plan.seeds))
+    finite = (math.isfinite(value) and all(map(math.isfinite, gradient))
+              and bool(np.isfinite(product).all()))
+    return (value, gradient, plan.recover(product)) if finite else None
+
+
+def _levels_pay(graph):
+    """Whether the compressed sweep runs level by level (levels.py's groups,
+    one numpy call per group), decided as dispatch decides with numpy
+    loaded; variadic ops must be linear (add, min and max are)."""
+    from . import dispatch, levels
+
+    if len(graph.outputs) != 1 or not dispatch.levels_pay(graph):
+        return False
+    plan = levels.plan(graph)
+    return plan.output is not None and all(
+        group.op.second is ops.LINEAR for group in plan.groups if group.op.variadic)
+
+
+def _compressed_by_levels(graph, point, seeds):
+    """(value, gradient, H @ S) by forward over reverse on levels.py's
+    groups: tangents and adjoint tangents are (nodes, k) arrays, each group
+    updated by a few numpy calls.  The rules are second.py's; the sums run
+    in another order, so entries agree with the scalar sweep to rounding."""
+    import numpy as np
+
+    from . import levels
+
+    plan = levels.plan(graph)
+    values, gathered = levels.forward(plan, point)
+    adjoints = levels.backward(plan, values, gathered)
+    tangent = np.zeros((len(values), seeds.shape[1]))
+    tangent[plan.var_nodes] = seeds
+    slopes = []
+    with np.errstate(all="ignore"):
+        for group, args in zip(plan.groups, gathered):
+            slope = _group_partials(group, values[group.out], args)
+            slopes.append(slope)
+            if group.slots:
+                inputs = group.inputs[group.slots]  # (slots, nodes)
+                tangent[group.out] = np.einsum("sn,snk->nk", slope, tangent[inputs])
+        adjoint_tangent = np.zeros_like(tangent)
+        for group, args, slope in zip(reversed(plan.groups), reversed(gathered),
+                                      reversed(slopes)):
+            if group.slots:
+                _second_order_group(group, args, slope, values, adjoints, tangent,
+                                    adjoint_tangent)
+    value = float(values[plan.output])
+    gradient = adjoints[plan.var_nodes].tolist()
+    return value, gradient, adjoint_tangent[plan.var_nodes]
+
+
+def _as_nodes(value, shape):
+    import numpy as np
+
+    return np.broadcast_to(np.asarray(value, dtype=np.float64), shape)
+
+
+def _group_partials(group, ans, args):
+    """The first partials of the active slots: (slots, nodes)."""
+    import numpy as np
+
+    from . import vectorized
+
+    op = group.op
+    if op.variadic:
+        return _as_nodes(op.partials(vectorized, ans, args), (len(group.inputs), len(ans)))
+    return np.array([_as_nodes(op.partials[k](vectorized, ans, *args), ans.shape)
+                     for k in group.slots]).reshape(len(group.slots), len(ans))
+
+
+def _second_order_group(group, args, slope, values, adjoints, tangent, adjoint_tangent):
+    """adj'(u_j) += adj'(v) p_j + adj(v) sum_l s_jl u'_l, for one group."""
+    import numpy as np
+
+    from . import vectorized
+
+    op = group.op
+    out = group.out
+    contributions = adjoint_tangent[out][None, :, :] * slope[:, :, None]  # (slots, nodes, k)
+    if op.second is not ops.LINEAR:
+        ans = values[out]
+        arity = len(group.inputs)
+        rules = iter(op.second)
+        second_rules = {}
+        for a in range(arity):
+            for b in range(a, arity):
+                second_rules[a, b] = second_rules[b, a] = next(rules)
+        for row, j in enumerate(group.slots):
+            for lo in group.slots:
+                rule = second_rules[j, lo]
+                if rule is ops._zero:
+                    continue
+                weight = adjoints[out] * _as_nodes(rule(vectorized, ans, *args), ans.shape)
+                contributions[row] += weight[:, None] * tangent[group.inputs[lo]]
+    if group.unique:  # no input twice: one addition each
+        adjoint_tangent[group.inputs[group.slots]] += contributions
+    else:  # an input that takes several contributions adds each in turn
+        np.add.at(adjoint_tangent, group.targets,
+                  contributions.transpose(1, 0, 2).reshape(-1, adjoint_tangent.shape[1]))
+
+
+# --- Jacobians ------------------------------------------------------------------------
+
+
+class JacobianPlan:
+    """Column colouring and recovery indices of one graph's Jacobian."""
+
+    def __init__(self, pattern, n):
+        import numpy as np
+
+        self.pattern = pattern
+        self.n = n
+        self.colour = column_colouring(pattern, n)
+        self.colours = max(self.colour, default=-1) + 1
+        self.rows = np.array([r for r, row in enumerate(pattern) for _ in row], dtype=np.intp)
+        self.columns = np.array([j for row in pattern for j in row], dtype=np.intp)
+        k = max(self.colours, 1)
+        self.sources = self.rows * k + np.array([self.colour[j] for row in pattern for j in row],
+                                                dtype=np.intp)
+        self.seeds = np.eye(k)[self.colour] if self.colour else np.zeros((0, 1))
+
+    def pays(self):
+        passes = min(self.n, len(self.pattern))
+        return passes > 0 and self.colours * COLOURS_PER_VARIABLE <= passes
+
+    def recover(self, product):
+        """The m x n Jacobian from J @ S (m x k)."""
+        import numpy as np
+
+        matrix = np.zeros((len(self.pattern), self.n))
+        matrix[self.rows, self.columns] = product.ravel()[self.sources]
+        return matrix
+
+
+def jacobian_plan(graph):
+    return graph.cached("jacobian_plan",
+                        lambda g: JacobianPlan(jacobian_pattern(g), len(g.var_nodes)))
+
+
+def jacobian(graph, point):
+    """(values of the outputs, m x n Jacobian) by one compressed forward
+    sweep, or None where that does not pay or meets a non-finite number
+    (the caller's dense path then runs)."""
+    import numpy as np
+
+    plan = jacobian_plan(graph)
+    if not plan.pays():
+        return None
+    values = reverse.forward(graph, point)
+    with np.errstate(all="ignore"):
+        tangent = forward.tangents(graph, values, list(plan.seeds))
+    zero = np.zeros(max(plan.colours, 1))
+    product = np.array([zero if tangent[o] is None else tangent[o] for o in graph.outputs],
+                       dtype=np.float64).reshape(len(graph.outputs), -1)
+    outputs = [float(values[o]) for o in graph.outputs]
+    if not (np.isfinite(product).all() and np.isfinite(outputs).all()):
+        return None
+    return outputs, plan.recover(product)
