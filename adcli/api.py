@@ -359,14 +359,29 @@ def jacobian(exprs, at=None, *, points=None, wrt=None, variables=None, mode="aut
     choice = dispatch.choose_mode(mode, len(graph.variables), len(graph.outputs))
     if count is not None:
         return _jacobian_batch(graph, point, count, choice, allow_nonfinite)
-    values, rows, _ = dispatch.jacobian(graph, point, graph.outputs, choice.mode)
-    values = [float(v) for v in values]
-    matrix = np.array(rows, dtype=np.float64).reshape(len(graph.outputs), len(graph.variables))
+    sparse = _sparse_jacobian(graph, point) if mode == "auto" else None
+    if sparse is not None:
+        values, matrix, colours = sparse
+        choice = dispatch.ModeChoice("forward", "auto", choice.inputs, choice.outputs, colours)
+    else:
+        values, rows, _ = dispatch.jacobian(graph, point, graph.outputs, choice.mode)
+        values = [float(v) for v in values]
+        matrix = np.array(rows, dtype=np.float64).reshape(len(graph.outputs),
+                                                          len(graph.variables))
     if not allow_nonfinite:
         _check(graph, point, values, matrix)
     return Jacobian(matrix, graph.output_names, graph.variables,
                     dict(zip(graph.output_names, values)),
                     dict(zip(graph.variables, point)), choice, graph)
+
+
+def _sparse_jacobian(graph, point):
+    """(values, matrix, colours) by one compressed forward sweep where the
+    colouring pays and all is finite (engine/sparsity.py), else None."""
+    from .engine import sparsity
+
+    result = sparsity.jacobian(graph, point)
+    return None if result is None else (*result, sparsity.jacobian_plan(graph).colours)
 
 
 def _jacobian_batch(graph, columns, count, choice, allow_nonfinite):

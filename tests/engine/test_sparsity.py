@@ -209,3 +209,26 @@ def test_hessian_sparsity_option_plain_and_json(run_cli):
 
 def test_hessian_sparsity_refuses_arrays(run_cli):
     exited(run_cli("hessian", "sum(x**2)", "--at", "x=[1,2]", "--sparsity"), 2)
+
+
+def test_api_jacobian_auto_takes_the_colouring_and_says_so():
+    n = 30
+    graph = adcli.parse(_banded_system(n))
+    point = [0.05 * k for k in range(n)]
+    result = adcli.jacobian(graph, point)
+    assert result.mode.colours == 3 and result.mode.passes == 3
+    assert result.mode.as_dict()["colours"] == 3
+    assert "3 colours" in result.mode.explain()
+    forward = adcli.jacobian(graph, point, mode="forward")
+    assert forward.mode.colours is None
+    assert np.array_equal(result.matrix, forward.matrix)
+    reverse = adcli.jacobian(graph, point, mode="reverse")
+    assert np.allclose(result.matrix, reverse.matrix, rtol=1e-15, atol=0)
+
+
+def test_api_jacobian_keeps_the_dense_errors():
+    graph = adcli.parse("; ".join(f"x{k}**2" for k in range(1, 9)) + "; sqrt(x1)")
+    assert sparsity.jacobian_plan(graph).pays()
+    with pytest.raises(DomainError):
+        adcli.jacobian(graph, [0.0] + [1.0] * 7)
+    assert sparsity.jacobian(graph, [0.0] + [1.0] * 7) is None
