@@ -368,7 +368,8 @@ def jacobian(exprs, at=None, *, points=None, wrt=None, variables=None, mode="aut
         values = [float(v) for v in values]
         matrix = np.array(rows, dtype=np.float64).reshape(len(graph.outputs),
                                                           len(graph.variables))
-    if not allow_nonfinite:
+    finite = np.isfinite(matrix).all() and all(map(math.isfinite, values))  # n x m at C speed
+    if not allow_nonfinite and not finite:
         _check(graph, point, values, matrix)
     return Jacobian(matrix, graph.output_names, graph.variables,
                     dict(zip(graph.output_names, values)),
@@ -408,6 +409,8 @@ def _jacobian_batch(graph, columns, count, choice, allow_nonfinite):
 def hessian(expr, at, *, wrt=None, variables=None, output=None, allow_nonfinite=False):
     """Exact second derivatives by forward-over-reverse AD; on arrays an
     ArrayHessian over the wrt variables' entries flattened in C order."""
+    import numpy as np
+
     from .engine import nonfinite, sparsity
     from .jacobians import Hessian
 
@@ -419,7 +422,7 @@ def hessian(expr, at, *, wrt=None, variables=None, output=None, allow_nonfinite=
     value, gradient, matrix = sparsity.hessian(graph, point, graph.output)  # dense unless it pays
     if not allow_nonfinite:
         _check(graph, point, [value], [gradient])
-        if not all(map(math.isfinite, matrix.ravel().tolist())):
+        if not matrix.size == 0 and not np.isfinite(matrix).all():
             raise nonfinite.second_order_error(graph, point)
     return Hessian(value, dict(zip(graph.variables, gradient)), matrix, graph.variables,
                    dict(zip(graph.variables, point)), graph.output_names[0], graph)
