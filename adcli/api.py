@@ -419,8 +419,9 @@ def hessian(expr, at, *, wrt=None, variables=None, output=None, allow_nonfinite=
     if arrays is not None:
         return arrays.hessian(graph, at, wrt, allow_nonfinite)
     graph, point, _ = prologue(graph, at, variables=variables, output=output)
-    value, gradient, matrix = sparsity.hessian(graph, point, graph.output)  # dense unless it pays
-    if not allow_nonfinite:
+    # dense unless it pays; finite: whether the sparse path found all of it finite
+    value, gradient, matrix, finite = sparsity.hessian(graph, point, graph.output)
+    if not allow_nonfinite and not finite:
         _check(graph, point, [value], [gradient])
         if not matrix.size == 0 and not np.isfinite(matrix).all():
             raise nonfinite.second_order_error(graph, point)

@@ -219,14 +219,17 @@ def _hessian_plan(graph):
 
 
 def hessian(graph, point, output):
-    """(value, gradient, Hessian) as second.hessian gives them: by one
-    compressed sweep where the colouring pays and everything is finite,
-    else by the dense path (whose errors and non-finite entries stand)."""
+    """(value, gradient, Hessian, finite) as second.hessian gives the first
+    three: by one compressed sweep where the colouring pays and everything
+    is finite (finite is then True), else by the dense path, whose errors
+    and non-finite entries stand (finite is then False: not checked)."""
     plan = hessian_plan(graph)
-    if plan is None or not plan.pays():
-        return second.hessian(graph, point, output)
-    result = compressed_hessian(graph, point, output)
-    return second.hessian(graph, point, output) if result is None else result
+    result = None
+    if plan is not None and plan.pays():
+        result = compressed_hessian(graph, point, output)
+    if result is None:
+        return (*second.hessian(graph, point, output), False)
+    return (*result, True)
 
 
 def compressed_hessian(graph, point, output, by_levels=None):
@@ -275,16 +278,8 @@ def _compressed_by_levels(graph, point, seeds):
     plan = levels.plan(graph)
     values, gathered = levels.forward(plan, point)
     adjoints = levels.backward(plan, values, gathered)
-    tangent = np.zeros((len(values), seeds.shape[1]))
-    tangent[plan.var_nodes] = seeds
-    slopes = []
     with np.errstate(all="ignore"):
-        for group, args in zip(plan.groups, gathered):
-            slope = _group_partials(group, values[group.out], args)
-            slopes.append(slope)
-            if group.slots:
-                inputs = group.inputs[group.slots]  # (slots, nodes)
-                tangent[group.out] = np.einsum("sn,snk->nk", slope, tangent[inputs])
+        tangent, slopes = _tangents_by_levels(plan, values, gathered, seeds)
         adjoint_tangent = np.zeros_like(tangent)
         for group, args, slope in zip(reversed(plan.groups), reversed(gathered),
                                       reversed(slopes)):
@@ -294,6 +289,23 @@ def _compressed_by_levels(graph, point, seeds):
     value = float(values[plan.output])
     gradient = adjoints[plan.var_nodes].tolist()
     return value, gradient, adjoint_tangent[plan.var_nodes]
+
+
+def _tangents_by_levels(plan, values, gathered, seeds):
+    """Every node's tangents along the k columns of seeds ((nodes, k)), group
+    by group, and each group's first partials (reused by the reverse sweep)."""
+    import numpy as np
+
+    tangent = np.zeros((len(values), seeds.shape[1]))
+    tangent[plan.var_nodes] = seeds
+    slopes = []
+    for group, args in zip(plan.groups, gathered):
+        slope = _group_partials(group, values[group.out], args)
+        slopes.append(slope)
+        if group.slots:
+            inputs = group.inputs[group.slots]  # (slots, nodes)
+            tangent[group.out] = np.einsum("sn,snk->nk", slope, tangent[inputs])
+    return tangent, slopes
 
 
 def _as_nodes(value, shape):
@@ -384,22 +396,41 @@ def jacobian_plan(graph):
                         lambda g: JacobianPlan(jacobian_pattern(g), len(g.var_nodes)))
 
 
-def jacobian(graph, point):
+def _jacobian_levels_pay(graph):
+    from . import dispatch
+
+    return dispatch.levels_pay(graph)
+
+
+def jacobian(graph, point, by_levels=None):
     """(values of the outputs, m x n Jacobian) by one compressed forward
     sweep, or None where that does not pay or meets a non-finite number
-    (the caller's dense path then runs)."""
+    (the caller's dense path then runs).  by_levels: run the sweep on
+    levels.py's groups (None: where that pays), which sums in another order."""
     import numpy as np
 
     plan = jacobian_plan(graph)
     if not plan.pays():
         return None
-    values = reverse.forward(graph, point)
-    with np.errstate(all="ignore"):
-        tangent = forward.tangents(graph, values, list(plan.seeds))
-    zero = np.zeros(max(plan.colours, 1))
-    product = np.array([zero if tangent[o] is None else tangent[o] for o in graph.outputs],
-                       dtype=np.float64).reshape(len(graph.outputs), -1)
-    outputs = [float(values[o]) for o in graph.outputs]
+    if by_levels is None:
+        by_levels = graph.cached("jacobian_by_levels", _jacobian_levels_pay)
+    if by_levels:
+        from . import levels
+
+        levels_plan = levels.plan(graph)
+        values, gathered = levels.forward(levels_plan, point)
+        with np.errstate(all="ignore"):
+            tangent, _ = _tangents_by_levels(levels_plan, values, gathered, plan.seeds)
+        product = tangent[list(graph.outputs)]
+        outputs = values[list(graph.outputs)].tolist()
+    else:
+        values = reverse.forward(graph, point)
+        with np.errstate(all="ignore"):
+            tangent = forward.tangents(graph, values, list(plan.seeds))
+        zero = np.zeros(plan.seeds.shape[1])
+        product = np.array([zero if tangent[o] is None else tangent[o] for o in graph.outputs],
+                           dtype=np.float64).reshape(len(graph.outputs), -1)
+        outputs = [float(values[o]) for o in graph.outputs]
     if not (np.isfinite(product).all() and np.isfinite(outputs).all()):
         return None
     return outputs, plan.recover(product)

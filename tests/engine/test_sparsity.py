@@ -170,13 +170,14 @@ def _banded_system(n):
     return "; ".join(rows)
 
 
-def test_banded_jacobian_three_colours_against_forward_mode():
+@pytest.mark.parametrize("by_levels", [False, True], ids=["scalar", "levels"])
+def test_banded_jacobian_three_colours_against_forward_mode(by_levels):
     n = 40
     graph = adcli.parse(_banded_system(n))
     point = [0.1 * k - 1.0 for k in range(n)]
     plan = sparsity.jacobian_plan(graph)
     assert plan.colours == 3 and plan.pays()
-    values, matrix = sparsity.jacobian(graph, point)
+    values, matrix = sparsity.jacobian(graph, point, by_levels=by_levels)
     dense_values, rows, _ = dispatch.jacobian(graph, point, graph.outputs, "forward")
     assert values == [float(v) for v in dense_values]
     assert np.array_equal(matrix, np.array(rows, dtype=np.float64))
@@ -224,6 +225,29 @@ def test_api_jacobian_auto_takes_the_colouring_and_says_so():
     assert np.array_equal(result.matrix, forward.matrix)
     reverse = adcli.jacobian(graph, point, mode="reverse")
     assert np.allclose(result.matrix, reverse.matrix, rtol=1e-15, atol=0)
+
+
+@pytest.mark.parametrize("n", [20, 40])
+def test_jacobians_of_mgh_residual_systems_match_forward_mode(n):
+    """Broyden banded (MGH 31) and the discrete boundary value problem (MGH
+    28) as residual systems: both sweeps against dense forward mode."""
+    for problem in (problems.broyden_banded(n), problems.discrete_boundary_value(n)):
+        graph = adcli.parse(problem.text, problem.variables)
+        system = graph.focus([f"r{i}" for i in range(1, problem.residuals + 1)])
+        point = list(problem.x0)
+        _, rows, _ = dispatch.jacobian(system, point, system.outputs, "forward")
+        dense = np.array(rows, dtype=np.float64)
+        plan = sparsity.jacobian_plan(system)
+        assert plan.pays() == (plan.colours * 4 <= n)
+        if not plan.pays():  # the dense path runs
+            assert sparsity.jacobian(system, point) is None
+            continue
+        for by_levels in (False, True):
+            _, matrix = sparsity.jacobian(system, point, by_levels=by_levels)
+            assert np.abs(matrix - dense).max() <= 1e-14 * max(1.0, np.abs(dense).max())
+            inside = np.zeros(dense.shape, dtype=bool)
+            inside[plan.rows, plan.columns] = True
+            assert (matrix[~inside] == 0).all() and (dense[~inside] == 0).all()
 
 
 def test_api_jacobian_keeps_the_dense_errors():
