@@ -360,7 +360,7 @@ def jacobian(exprs, at=None, *, points=None, wrt=None, variables=None, mode="aut
     if count is not None:
         return _jacobian_batch(graph, point, count, choice, allow_nonfinite)
     sparse = _sparse_jacobian(graph, point) if mode == "auto" else None
-    if sparse is not None:
+    if sparse is not None:  # all finite: the sparse path checked it
         values, matrix, colours = sparse
         choice = dispatch.ModeChoice("forward", "auto", choice.inputs, choice.outputs, colours)
     else:
@@ -368,9 +368,9 @@ def jacobian(exprs, at=None, *, points=None, wrt=None, variables=None, mode="aut
         values = [float(v) for v in values]
         matrix = np.array(rows, dtype=np.float64).reshape(len(graph.outputs),
                                                           len(graph.variables))
-    finite = np.isfinite(matrix).all() and all(map(math.isfinite, values))  # n x m at C speed
-    if not allow_nonfinite and not finite:
-        _check(graph, point, values, matrix)
+        finite = np.isfinite(matrix).all() and all(map(math.isfinite, values))  # at C speed
+        if not allow_nonfinite and not finite:
+            _check(graph, point, values, matrix)
     return Jacobian(matrix, graph.output_names, graph.variables,
                     dict(zip(graph.output_names, values)),
                     dict(zip(graph.variables, point)), choice, graph)

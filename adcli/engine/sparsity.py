@@ -83,9 +83,22 @@ def _hessian_pattern(graph):
 
 
 def jacobian_pattern(graph):
-    """For each output, the sorted variable indices it depends on (cached)."""
-    return graph.cached("jacobian_pattern",
-                        lambda g: [sorted(d) for d in forward.dependencies(g, g.outputs)])
+    """For each output, the sorted variable indices it depends on (cached):
+    forward.dependencies' masks, their bits read by _bits (in time with
+    the bits set, not with n)."""
+    return graph.cached("jacobian_pattern", _jacobian_pattern)
+
+
+def _jacobian_pattern(graph):
+    mask = [0] * len(graph.ops)
+    for k, node in enumerate(graph.var_nodes):
+        mask[node] = 1 << k
+    for node in graph.op_nodes:
+        bits = 0
+        for i in graph.args[node]:
+            bits |= mask[i]
+        mask[node] = bits
+    return [_bits(mask[o]) for o in graph.outputs]
 
 
 # --- colourings -----------------------------------------------------------------------
