@@ -1118,7 +1118,7 @@ def main(argv=None):
         parser.error(f"--methods: unknown {', '.join(unknown)}; "
                      f"choose from {', '.join(ADCLI_METHODS)}")
     size = dict(QUICK if args.quick else FULL, methods=methods)
-    print(f"adcli benchmarks (issues 3 and 12){' --quick' if args.quick else ''}")
+    print(f"adcli benchmarks (issues 3, 12 and 15){' --quick' if args.quick else ''}")
     print(machine_line())
     for goal in args.goal or sorted(GOALS):
         GOALS[goal](size)
