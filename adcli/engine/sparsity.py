@@ -340,30 +340,37 @@ def _group_partials(group, ans, args):
                      for k in group.slots]).reshape(len(group.slots), len(ans))
 
 
+def _curvature_pairs(group):
+    """[(row, slot j, slot l, rule)] of the group's second partials s_jl that
+    are not structurally zero, row being j's position among the active slots."""
+    op = group.op
+    if op.second is ops.LINEAR:
+        return []
+    arity = len(group.inputs)
+    rules = iter(op.second)
+    table = {}
+    for a in range(arity):
+        for b in range(a, arity):
+            table[a, b] = table[b, a] = next(rules)
+    return [(row, j, lo, table[j, lo]) for row, j in enumerate(group.slots)
+            for lo in group.slots if table[j, lo] is not ops._zero]
+
+
 def _second_order_group(group, args, slope, values, adjoints, tangent, adjoint_tangent):
     """adj'(u_j) += adj'(v) p_j + adj(v) sum_l s_jl u'_l, for one group."""
     import numpy as np
 
     from . import vectorized
 
-    op = group.op
     out = group.out
     contributions = adjoint_tangent[out][None, :, :] * slope[:, :, None]  # (slots, nodes, k)
-    if op.second is not ops.LINEAR:
+    pairs = _curvature_pairs(group)
+    if pairs:
         ans = values[out]
-        arity = len(group.inputs)
-        rules = iter(op.second)
-        second_rules = {}
-        for a in range(arity):
-            for b in range(a, arity):
-                second_rules[a, b] = second_rules[b, a] = next(rules)
-        for row, j in enumerate(group.slots):
-            for lo in group.slots:
-                rule = second_rules[j, lo]
-                if rule is ops._zero:
-                    continue
-                weight = adjoints[out] * _as_nodes(rule(vectorized, ans, *args), ans.shape)
-                contributions[row] += weight[:, None] * tangent[group.inputs[lo]]
+        adjoint = adjoints[out]
+        for row, j, lo, rule in pairs:
+            weight = adjoint * rule(vectorized, ans, *args)  # an array: adjoint is one
+            contributions[row] += weight[:, None] * tangent[group.inputs[lo]]
     if group.unique:  # no input twice: one addition each
         adjoint_tangent[group.inputs[group.slots]] += contributions
     else:  # an input that takes several contributions adds each in turn
