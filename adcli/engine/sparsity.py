@@ -290,13 +290,18 @@ def _compressed_by_levels(graph, point, seeds):
 
     plan = levels.plan(graph)
     values, gathered = levels.forward(plan, point)
-    adjoints = levels.backward(plan, values, gathered)
+    # the adjoints as levels.backward makes them (the same products, scattered
+    # by its _scatter: adcli.grad's bits), from the partials the tangents used
+    adjoints = np.zeros_like(values)
+    adjoints[plan.reached] = -0.0
+    adjoints[plan.output] = 1.0
     with np.errstate(all="ignore"):
         tangent, slopes = _tangents_by_levels(plan, values, gathered, seeds)
         adjoint_tangent = np.zeros_like(tangent)
         for group, args, slope in zip(reversed(plan.groups), reversed(gathered),
                                       reversed(slopes)):
             if group.slots:
+                levels._scatter(adjoints, group, adjoints[group.out] * slope)
                 _second_order_group(group, args, slope, values, adjoints, tangent,
                                     adjoint_tangent)
     value = float(values[plan.output])
