@@ -271,3 +271,16 @@ def test_api_jacobian_keeps_the_dense_errors():
     with pytest.raises(DomainError):
         adcli.jacobian(graph, [0.0] + [1.0] * 7)
     assert sparsity.jacobian(graph, [0.0] + [1.0] * 7) is None
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_distance_two_colouring_is_recoverable_too(seed):
+    """The fallback colouring: variables within two steps differ."""
+    rng = random.Random(100 + seed)
+    n = rng.randint(2, 14)
+    edges = [e for e in itertools.combinations(range(n), 2) if rng.random() < 0.3]
+    pattern = _symmetric(n, edges)
+    colour = sparsity.distance_two_colouring(pattern)
+    for i, row in enumerate(pattern):
+        assert len({colour[j] for j in row}) == len(row)  # one column per colour in each row
+    assert sparsity.hessian_sources(pattern, colour) is not None
