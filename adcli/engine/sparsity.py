@@ -29,13 +29,21 @@ from .. import ops
 COLOURS_PER_VARIABLE = 4
 
 
+#: the star colouring is skipped (the dense path runs) when its first-fit
+#: search would walk more than this many paths: dense patterns, where
+#: colours are not few anyway
+STAR_WORK_LIMIT = 4_000_000
+
+
 def _bits(mask):
-    """The indices of the set bits of a Python int, lowest first."""
+    """The indices of the set bits of a Python int, lowest first, in time
+    linear in its width (a loop of mask ^= low would copy it per bit)."""
+    text = bin(mask)[:1:-1]  # lowest bit first, without "0b"
     indices = []
-    while mask:
-        low = mask & -mask
-        indices.append(low.bit_length() - 1)
-        mask ^= low
+    i = text.find("1")
+    while i >= 0:
+        indices.append(i)
+        i = text.find("1", i + 1)
     return indices
 
 
@@ -193,16 +201,17 @@ class HessianPlan:
         import numpy as np
 
         self.pattern = pattern
-        self.colour = colour
-        self.colours = max(colour, default=-1) + 1
+        self.colour = colour  # None: too dense a pattern to colour
+        self.colours = None if colour is None else max(colour, default=-1) + 1
         self.rows = np.array([i for i, row in enumerate(pattern) for _ in row], dtype=np.intp)
         self.columns = np.array([j for row in pattern for j in row], dtype=np.intp)
-        self.sources = np.array(sources, dtype=np.intp)
-        self.seeds = np.eye(max(self.colours, 1))[colour] if colour else np.zeros((0, 1))
+        if colour is not None:
+            self.sources = np.array(sources, dtype=np.intp)
+            self.seeds = np.eye(max(self.colours, 1))[colour] if colour else np.zeros((0, 1))
 
     def pays(self):
         n = len(self.pattern)
-        return n > 0 and self.colours * COLOURS_PER_VARIABLE <= n
+        return self.colour is not None and n > 0 and self.colours * COLOURS_PER_VARIABLE <= n
 
     def recover(self, product):
         """The n x n Hessian from H @ S (n x k)."""
@@ -219,10 +228,19 @@ def hessian_plan(graph):
     return graph.cached("hessian_plan", _hessian_plan)
 
 
+def _star_work(pattern):
+    """About how many steps star_colouring takes: for each w, its degree
+    times the degrees of its neighbours."""
+    degree = [len(row) for row in pattern]
+    return sum(degree[w] * sum(degree[x] for x in row) for w, row in enumerate(pattern))
+
+
 def _hessian_plan(graph):
     pattern = hessian_pattern(graph)
     if pattern is None:
         return None
+    if _star_work(pattern) > STAR_WORK_LIMIT:
+        return HessianPlan(pattern, None, None)
     colour = star_colouring(pattern)
     sources = hessian_sources(pattern, colour)
     if sources is None:  # not expected of a star colouring; a safe one instead
@@ -394,6 +412,13 @@ class JacobianPlan:
 
         self.pattern = pattern
         self.n = n
+        # the columns of a row all differ in colour, so the widest row bounds
+        # the count from below: where that alone cannot pay, no colouring is
+        # made (first fit costs each column the widths of its rows)
+        self.colour = None
+        self.colours = max(map(len, pattern), default=0)
+        if not self._could_pay():
+            return
         self.colour = column_colouring(pattern, n)
         self.colours = max(self.colour, default=-1) + 1
         self.rows = np.array([r for r, row in enumerate(pattern) for _ in row], dtype=np.intp)
@@ -403,9 +428,12 @@ class JacobianPlan:
                                                 dtype=np.intp)
         self.seeds = np.eye(k)[self.colour] if self.colour else np.zeros((0, 1))
 
-    def pays(self):
+    def _could_pay(self):
         passes = min(self.n, len(self.pattern))
         return passes > 0 and self.colours * COLOURS_PER_VARIABLE <= passes
+
+    def pays(self):
+        return self.colour is not None and self._could_pay()
 
     def recover(self, product):
         """The m x n Jacobian from J @ S (m x k)."""

@@ -166,6 +166,19 @@ def test_api_hessian_takes_the_compressed_path_and_keeps_the_dense_errors():
     assert sparsity.compressed_hessian(graph, [0.0] + point[1:], graph.output) is None
 
 
+def test_dense_patterns_are_not_coloured():
+    """(x1 + ... + x300)**2: every entry; no colouring is searched (its
+    first fit would walk n^3 paths) and the dense path runs."""
+    n = 300
+    graph = adcli.parse("(" + " + ".join(f"x{k}" for k in range(1, n + 1)) + ")**2")
+    plan = sparsity.hessian_plan(graph)
+    assert plan.colour is None and plan.colours is None and not plan.pays()
+    assert plan.pattern[0] == list(range(n)) and len(plan.columns) == n * n
+    small = adcli.parse("(" + " + ".join(f"x{k}" for k in range(1, 21)) + ")**2")
+    colour = sparsity.star_colouring(sparsity.hessian_pattern(small))
+    assert sorted(colour) == list(range(20))  # complete: every variable its own colour
+
+
 def test_dense_path_where_colours_do_not_pay():
     graph = adcli.parse("(x1 + x2 + x3 + x4 + x5)**2")
     assert not sparsity.hessian_plan(graph).pays()  # 5 colours for 5 variables
@@ -263,6 +276,15 @@ def test_jacobians_of_mgh_residual_systems_match_forward_mode(n):
             inside = np.zeros(dense.shape, dtype=bool)
             inside[plan.rows, plan.columns] = True
             assert (matrix[~inside] == 0).all() and (dense[~inside] == 0).all()
+
+
+def test_no_colouring_where_the_widest_row_rules_it_out():
+    """One output of n variables needs n colours: none is computed (first fit
+    would cost n^2 there)."""
+    graph = adcli.parse(" + ".join(f"x{k}*x{k + 1}" for k in range(1, 2000)))
+    plan = sparsity.jacobian_plan(graph)
+    assert plan.colour is None and plan.colours == 2000 and not plan.pays()
+    assert sparsity.jacobian(graph, [1.0] * 2000) is None
 
 
 def test_api_jacobian_keeps_the_dense_errors():

@@ -19,15 +19,16 @@ def pattern_records(result):
     row of the Hessian may have nonzero (space-separated)."""
     pattern = result.sparsity()
     return ([["variable", "colour", "nonzero"]]
-            + [[name, str(pattern["colour"][name]), " ".join(row)]
+            + [[name, str(pattern["colour"].get(name, "-")), " ".join(row)]
                for name, row in pattern["rows"].items()])
 
 
 def pattern_summary(result):
     pattern = result.sparsity()
     count = len(result.variables)
-    return (f"{pattern['nonzeros']} structural nonzeros of {count * count}; "
-            f"{pattern['colours']} colours (product sweeps) for {count} variables")
+    colours = ("too dense to colour" if pattern["colours"] is None
+               else f"{pattern['colours']} colours (product sweeps) for {count} variables")
+    return f"{pattern['nonzeros']} structural nonzeros of {count * count}; {colours}"
 
 
 def matrix_rows(result, precision=None, rows=None, columns=None):
@@ -50,7 +51,8 @@ def csv(result, precision=None, sparsity=False):
 def plain(result, precision=None, sparsity=False):
     if sparsity:
         pattern = result.sparsity()
-        rows = [["colours", str(pattern["colours"])], ["nonzeros", str(pattern["nonzeros"])]]
+        colours = "-" if pattern["colours"] is None else str(pattern["colours"])
+        rows = [["colours", colours], ["nonzeros", str(pattern["nonzeros"])]]
         rows += [["row", name, *row] for name, row in pattern["rows"].items()]
         return plain_text(rows)
     rows = [["value", number_text(result.value, precision)]]
