@@ -29,9 +29,9 @@ from .. import ops
 COLOURS_PER_VARIABLE = 4
 
 
-#: the star colouring is skipped (the dense path runs) when its first-fit
-#: search would walk more than this many paths: dense patterns, where
-#: colours are not few anyway
+#: a colouring is skipped (the dense path runs) when its first-fit search
+#: would walk more than this many paths: dense patterns, where colours are
+#: not few anyway
 STAR_WORK_LIMIT = 4_000_000
 
 
@@ -417,7 +417,7 @@ class JacobianPlan:
         # made (first fit costs each column the widths of its rows)
         self.colour = None
         self.colours = max(map(len, pattern), default=0)
-        if not self._could_pay():
+        if not self._could_pay() or sum(len(row) ** 2 for row in pattern) > STAR_WORK_LIMIT:
             return
         self.colour = column_colouring(pattern, n)
         self.colours = max(self.colour, default=-1) + 1
