@@ -313,15 +313,17 @@ def _compressed_by_levels(graph, point, seeds):
     adjoints = np.zeros_like(values)
     adjoints[plan.reached] = -0.0
     adjoints[plan.output] = 1.0
+    curvatures = graph.cached("hessian_curvatures",
+                              lambda g: [_curvature_pairs(group) for group in plan.groups])
     with np.errstate(all="ignore"):
         tangent, slopes = _tangents_by_levels(plan, values, gathered, seeds)
         adjoint_tangent = np.zeros_like(tangent)
-        for group, args, slope in zip(reversed(plan.groups), reversed(gathered),
-                                      reversed(slopes)):
+        steps = zip(plan.groups, gathered, slopes, curvatures, _slot_inputs(plan))
+        for group, args, slope, pairs, inputs in reversed(list(steps)):
             if group.slots:
                 levels._scatter(adjoints, group, adjoints[group.out] * slope)
-                _second_order_group(group, args, slope, values, adjoints, tangent,
-                                    adjoint_tangent)
+                _second_order_group(group, args, slope, pairs, inputs, values, adjoints,
+                                    tangent, adjoint_tangent)
     value = float(values[plan.output])
     gradient = adjoints[plan.var_nodes].tolist()
     return value, gradient, adjoint_tangent[plan.var_nodes]
@@ -335,13 +337,22 @@ def _tangents_by_levels(plan, values, gathered, seeds):
     tangent = np.zeros((len(values), seeds.shape[1]))
     tangent[plan.var_nodes] = seeds
     slopes = []
-    for group, args in zip(plan.groups, gathered):
+    for group, args, inputs in zip(plan.groups, gathered, _slot_inputs(plan)):
         slope = _group_partials(group, values[group.out], args)
         slopes.append(slope)
         if group.slots:
-            inputs = group.inputs[group.slots]  # (slots, nodes)
             tangent[group.out] = np.einsum("sn,snk->nk", slope, tangent[inputs])
     return tangent, slopes
+
+
+def _slot_inputs(plan):
+    """Per group, the input nodes of its active slots ((slots, nodes)), made
+    once per plan: indexing by the list of slots on every call costs as much
+    as the sweep on a sum of 1000 terms."""
+    cached = getattr(plan, "sparsity_slot_inputs", None)
+    if cached is None:
+        cached = plan.sparsity_slot_inputs = [group.inputs[group.slots] for group in plan.groups]
+    return cached
 
 
 def _as_nodes(value, shape):
@@ -364,8 +375,9 @@ def _group_partials(group, ans, args):
 
 
 def _curvature_pairs(group):
-    """[(row, slot j, slot l, rule)] of the group's second partials s_jl that
-    are not structurally zero, row being j's position among the active slots."""
+    """[(row, rule, input nodes of slot l)] of the group's second partials
+    s_jl that are not structurally zero, row being j's position among the
+    active slots (listed once per graph)."""
     op = group.op
     if op.second is ops.LINEAR:
         return []
@@ -375,11 +387,12 @@ def _curvature_pairs(group):
     for a in range(arity):
         for b in range(a, arity):
             table[a, b] = table[b, a] = next(rules)
-    return [(row, j, lo, table[j, lo]) for row, j in enumerate(group.slots)
+    return [(row, table[j, lo], group.inputs[lo]) for row, j in enumerate(group.slots)
             for lo in group.slots if table[j, lo] is not ops._zero]
 
 
-def _second_order_group(group, args, slope, values, adjoints, tangent, adjoint_tangent):
+def _second_order_group(group, args, slope, pairs, inputs, values, adjoints, tangent,
+                        adjoint_tangent):
     """adj'(u_j) += adj'(v) p_j + adj(v) sum_l s_jl u'_l, for one group."""
     import numpy as np
 
@@ -387,15 +400,14 @@ def _second_order_group(group, args, slope, values, adjoints, tangent, adjoint_t
 
     out = group.out
     contributions = adjoint_tangent[out][None, :, :] * slope[:, :, None]  # (slots, nodes, k)
-    pairs = _curvature_pairs(group)
     if pairs:
         ans = values[out]
         adjoint = adjoints[out]
-        for row, j, lo, rule in pairs:
+        for row, rule, other in pairs:
             weight = adjoint * rule(vectorized, ans, *args)  # an array: adjoint is one
-            contributions[row] += weight[:, None] * tangent[group.inputs[lo]]
+            contributions[row] += weight[:, None] * tangent[other]
     if group.unique:  # no input twice: one addition each
-        adjoint_tangent[group.inputs[group.slots]] += contributions
+        adjoint_tangent[inputs] += contributions
     else:  # an input that takes several contributions adds each in turn
         np.add.at(adjoint_tangent, group.targets,
                   contributions.transpose(1, 0, 2).reshape(-1, adjoint_tangent.shape[1]))
