@@ -359,14 +359,30 @@ def jacobian(exprs, at=None, *, points=None, wrt=None, variables=None, mode="aut
     choice = dispatch.choose_mode(mode, len(graph.variables), len(graph.outputs))
     if count is not None:
         return _jacobian_batch(graph, point, count, choice, allow_nonfinite)
-    values, rows, _ = dispatch.jacobian(graph, point, graph.outputs, choice.mode)
-    values = [float(v) for v in values]
-    matrix = np.array(rows, dtype=np.float64).reshape(len(graph.outputs), len(graph.variables))
-    if not allow_nonfinite:
-        _check(graph, point, values, matrix)
+    sparse = _sparse_jacobian(graph, point) if mode == "auto" else None
+    if sparse is not None:  # all finite: the sparse path checked it
+        values, matrix, colours = sparse
+        choice = dispatch.ModeChoice("forward", "auto", choice.inputs, choice.outputs, colours)
+    else:
+        values, rows, _ = dispatch.jacobian(graph, point, graph.outputs, choice.mode)
+        values = [float(v) for v in values]
+        matrix = np.array(rows, dtype=np.float64).reshape(len(graph.outputs),
+                                                          len(graph.variables))
+        finite = np.isfinite(matrix).all() and all(map(math.isfinite, values))  # at C speed
+        if not allow_nonfinite and not finite:
+            _check(graph, point, values, matrix)
     return Jacobian(matrix, graph.output_names, graph.variables,
                     dict(zip(graph.output_names, values)),
                     dict(zip(graph.variables, point)), choice, graph)
+
+
+def _sparse_jacobian(graph, point):
+    """(values, matrix, colours) by one compressed forward sweep where the
+    colouring pays and all is finite (engine/sparsity.py), else None."""
+    from .engine import sparsity
+
+    result = sparsity.jacobian(graph, point)
+    return None if result is None else (*result, sparsity.jacobian_plan(graph).colours)
 
 
 def _jacobian_batch(graph, columns, count, choice, allow_nonfinite):
@@ -393,7 +409,9 @@ def _jacobian_batch(graph, columns, count, choice, allow_nonfinite):
 def hessian(expr, at, *, wrt=None, variables=None, output=None, allow_nonfinite=False):
     """Exact second derivatives by forward-over-reverse AD; on arrays an
     ArrayHessian over the wrt variables' entries flattened in C order."""
-    from .engine import nonfinite, second
+    import numpy as np
+
+    from .engine import nonfinite, sparsity
     from .jacobians import Hessian
 
     graph = _selected(expr, variables, output)
@@ -401,13 +419,14 @@ def hessian(expr, at, *, wrt=None, variables=None, output=None, allow_nonfinite=
     if arrays is not None:
         return arrays.hessian(graph, at, wrt, allow_nonfinite)
     graph, point, _ = prologue(graph, at, variables=variables, output=output)
-    value, gradient, matrix = second.hessian(graph, point, graph.output)
-    if not allow_nonfinite:
+    # dense unless it pays; finite: whether the sparse path found all of it finite
+    value, gradient, matrix, finite = sparsity.hessian(graph, point, graph.output)
+    if not allow_nonfinite and not finite:
         _check(graph, point, [value], [gradient])
-        if not all(map(math.isfinite, matrix.ravel().tolist())):
+        if not matrix.size == 0 and not np.isfinite(matrix).all():
             raise nonfinite.second_order_error(graph, point)
     return Hessian(value, dict(zip(graph.variables, gradient)), matrix, graph.variables,
-                   dict(zip(graph.variables, point)), graph.output_names[0])
+                   dict(zip(graph.variables, point)), graph.output_names[0], graph)
 
 
 def jvp(exprs, at, direction, *, wrt=None, variables=None, allow_nonfinite=False):

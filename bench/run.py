@@ -1,10 +1,11 @@
-"""Measure the goals of issues 3 and 12: adcli next to each installed peer.
+"""Measure the goals of issues 3, 12 and 15: adcli next to each installed peer.
 
     python3 bench/run.py                # every goal, full sizes (minutes)
     python3 bench/run.py --quick        # smaller sizes, fewer runs (< 60 s)
     python3 bench/run.py --goal 1 --goal 3
     python3 bench/run.py --goal 6 --methods      # also every adcli.minimize method
     python3 bench/run.py --goal 7 --adcli /path/to/venv/bin/adcli   # arrays (issue 12)
+    python3 bench/run.py --goal 8       # sparse Hessians and Jacobians (issue 15)
 
 One table per goal: adcli, each installed peer, the ratio adcli/peer, the
 goal's target and a verdict.  Absent peers are skipped with a line saying so.
@@ -910,10 +911,176 @@ def goal_arrays(size):
     print_verdict(7, verdicts, 3)
 
 
+# --- goal 8: sparse Hessians and Jacobians (issue 15) ---------------------------------------
+
+#: sizes of goal 8: the Hessian of the scalar extended Rosenbrock and the
+#: Jacobian of Broyden's tridiagonal system, n variables
+SPARSE_SIZES = (100, 1000)
+
+
+def banded_system(n):
+    """Broyden's tridiagonal residuals (MGH 30) as n outputs of adcli text."""
+    rows = []
+    for i in range(1, n + 1):
+        left = f" - x{i - 1}" if i > 1 else ""
+        right = f" - 2*x{i + 1}" if i < n else ""
+        rows.append(f"(3 - 2*x{i})*x{i}{left}{right} + 1")
+    return "; ".join(rows)
+
+
+def banded_residuals(x):
+    """The same residuals over a sequence of floats or CasADi SX entries."""
+    n = len(x)
+    return [(3 - 2 * x[i]) * x[i] - (x[i - 1] if i > 0 else 0)
+            - (2 * x[i + 1] if i < n - 1 else 0) + 1 for i in range(n)]
+
+
+def casadi_hessian_function(n):
+    """CasADi: SX graph, hessian (value, gradient, Hessian), Function."""
+    import casadi as ca
+
+    x = ca.SX.sym("x", n)
+    f = peers.rosenbrock([x[i] for i in range(n)])
+    hessian, gradient = ca.hessian(f, x)
+    return ca.Function("H", [x], [f, gradient, hessian])
+
+
+def casadi_jacobian_function(n):
+    import casadi as ca
+
+    x = ca.SX.sym("x", n)
+    residuals = ca.vertcat(*banded_residuals([x[i] for i in range(n)]))
+    return ca.Function("J", [x], [residuals, ca.jacobian(residuals, x)])
+
+
+def casadi_matrix_call(function, point):
+    """One call; the last result (Hessian or Jacobian) as CasADi returns it, a
+    sparse DM (made dense only to check it: DM.full() of a 1000 x 1000
+    matrix costs about 500 calls)."""
+    return function(point)[-1]
+
+
+def dense(result):
+    """A result of any peer as a dense numpy array."""
+    import numpy as np
+
+    return result.full() if hasattr(result, "full") else np.asarray(result)
+
+
+def jax_hessian(n):
+    """jax.jit(jax.hessian(f)) of the extended Rosenbrock, vectorized."""
+    jax = peers._jax()
+    jnp = jax.numpy
+
+    def f(x):
+        odd, even = x[0::2], x[1::2]
+        return jnp.sum(100.0 * (even - odd ** 2) ** 2 + (1.0 - odd) ** 2)
+    return jax.jit(jax.hessian(f))
+
+
+def jax_jacobian(n):
+    """jax.jit(jax.jacfwd(F)) of the banded residuals, vectorized."""
+    jax = peers._jax()
+    jnp = jax.numpy
+
+    def residuals(x):
+        left = jnp.concatenate([jnp.zeros(1), x[:-1]])
+        right = jnp.concatenate([x[1:], jnp.zeros(1)])
+        return (3.0 - 2.0 * x) * x - left - 2.0 * right + 1.0
+    return jax.jit(jax.jacfwd(residuals))
+
+
+def jax_matrix_call(function, point):
+    import numpy as np
+
+    return np.asarray(function(point))
+
+
+def sparse_cases(n):
+    """(work, adcli one shot, adcli repeated, peer one shots, peer repeated
+    calls, reference) for the two rows of each size."""
+    import numpy as np
+
+    point = generate.rosenbrock_start(n)
+    text = generate.rosenbrock(n)
+    graph = adcli.parse(text)
+    system = banded_system(n)
+    system_graph = adcli.parse(system)
+    system_point = [0.5 + 0.001 * k for k in range(n)]
+    cases = []
+    for work, adcli_text, adcli_graph, x, call, make_casadi, make_jax in (
+            (f"Hessian, extended Rosenbrock n = {n}", text, graph, point, adcli.hessian,
+             casadi_hessian_function, jax_hessian),
+            (f"Jacobian, Broyden tridiagonal n = {n}", system, system_graph, system_point,
+             adcli.jacobian, casadi_jacobian_function, jax_jacobian)):
+        one_shot = {"adcli": (lambda t=adcli_text, x=x, c=call: c(t, x).matrix)}
+        repeated = {"adcli": (lambda g=adcli_graph, x=x, c=call: c(g, x).matrix)}
+        if peers.available("casadi"):
+            built = make_casadi(n)
+            one_shot["casadi"] = lambda m=make_casadi, x=x: casadi_matrix_call(m(n), x)
+            repeated["casadi"] = lambda b=built, x=x: casadi_matrix_call(b, x)
+        if peers.available("jax"):
+            jnp = peers._jax().numpy
+            compiled = make_jax(n)
+            device_x = jnp.asarray(x)
+            # a new jit each one shot: tracing and compiling are part of it
+            one_shot["jax"] = lambda m=make_jax, x=device_x: jax_matrix_call(m(n), x)
+            repeated["jax"] = lambda c=compiled, x=device_x: jax_matrix_call(c, x)
+        reference = np.asarray(call(adcli_text, x).matrix)
+        cases.append((work, one_shot, repeated, reference))
+    return cases
+
+
+def goal_sparse(size):
+    rounds = size["rounds"]
+    peer_names = ["casadi", "jax"]
+    notes = [f"{name}: {SKIP}" for name in peer_names if not peers.available(name)]
+    rows, verdicts = [], []
+    for n in SPARSE_SIZES:
+        for work, one_shot, repeated, reference in sparse_cases(n):
+            for functions in (one_shot, repeated):
+                for label in list(functions):
+                    error = float(abs(dense(functions[label]()) - reference).max()
+                                  / (1.0 + abs(reference).max()))
+                    if error > 1e-12:
+                        notes.append(f"{work}, {label}: differs from adcli by {error:.1e}; "
+                                     "dropped")
+                        del functions[label]
+            shot_times = interleaved(one_shot, rounds, min_time=0)
+            call_times = interleaved(repeated, rounds)
+            cells = [work]
+            for label in ["adcli"] + peer_names:
+                cells.append(f"{seconds(shot_times[label])} / {seconds(call_times[label])}"
+                             if label in shot_times else "-")
+            rows.append(cells)
+            if "casadi" in shot_times:
+                ratio = shot_times["adcli"] / shot_times["casadi"]
+                target, word = verdict(ratio, ("<", 1))
+                verdicts.append([f"{work}: one shot vs casadi build + call", f"{ratio:.3g}x",
+                                 target, word])
+                ratio = call_times["adcli"] / call_times["casadi"]
+                target, word = verdict(ratio, ("<=", 20) if n == 1000 else None)
+                verdicts.append([f"{work}: repeated vs casadi call", f"{ratio:.3g}x",
+                                 target, word])
+    print_table(f"Goal 8: sparse Hessians and Jacobians (issue 15), one shot / repeated call, "
+                f"median of {rounds} interleaved rounds",
+                ["work", "adcli", "casadi", "jax"], rows, [
+                    "one shot: adcli.hessian(text, x) / adcli.jacobian(text, x) (parse, "
+                    "pattern, colouring, sweep); casadi: SX graph + hessian/jacobian + "
+                    "Function + call; jax: jit(hessian) / jit(jacfwd) traced, compiled, called",
+                    "repeated: adcli on a graph parsed once; casadi's Function built once; "
+                    "jax's jitted function compiled once; adcli's and jax's results are "
+                    "dense numpy matrices, casadi's its sparse DM (not made dense)",
+                    "jax: float64, vectorized (x[0::2], x[1::2]); the others on scalars"]
+                + notes)
+    print_table("Goal 8 verdicts", ["", "measured", "target", "verdict"], verdicts)
+    print_verdict(8, verdicts, 3)
+
+
 # --- main --------------------------------------------------------------------------------
 
 GOALS = {1: goal_startup, 2: goal_one_shot, 3: goal_repeated, 4: goal_batch,
-         5: goal_memory, 6: goal_minimize, 7: goal_arrays}
+         5: goal_memory, 6: goal_minimize, 7: goal_arrays, 8: goal_sparse}
 
 
 def machine_line():
@@ -957,7 +1124,7 @@ def main(argv=None):
         parser.error(f"--methods: unknown {', '.join(unknown)}; "
                      f"choose from {', '.join(ADCLI_METHODS)}")
     size = dict(QUICK if args.quick else FULL, methods=methods)
-    print(f"adcli benchmarks (issues 3 and 12){' --quick' if args.quick else ''}")
+    print(f"adcli benchmarks (issues 3, 12 and 15){' --quick' if args.quick else ''}")
     print(machine_line())
     for goal in args.goal or sorted(GOALS):
         GOALS[goal](size)

@@ -13,6 +13,7 @@ Every path adds in the same order, so every path gives the same bits.
 """
 import sys
 from dataclasses import dataclass
+from typing import Optional
 
 from . import forward, reverse, scalar
 from ..errors import PointError
@@ -105,15 +106,25 @@ class ModeChoice:
     requested: str  # what the user asked: "auto", "forward" or "reverse"
     inputs: int
     outputs: int
+    # set when auto ran forward mode over a column colouring (engine/sparsity.py):
+    # one pass carrying this many directions, one per colour
+    colours: Optional[int] = None
 
     @property
     def passes(self):
+        if self.colours is not None:
+            return self.colours
         return self.inputs if self.mode == "forward" else self.outputs
 
     def explain(self):
         forward = f"forward mode needs {count_text(self.inputs, 'pass')} (one per input)"
         reverse = f"reverse mode needs {count_text(self.outputs, 'pass')} (one per output)"
         shape = f"{count_text(self.inputs, 'input')}, {count_text(self.outputs, 'output')}"
+        if self.colours is not None:
+            return (f"mode auto chose forward mode over a column colouring of the "
+                    f"Jacobian's pattern: {shape}; {count_text(self.colours, 'colour')}, so "
+                    f"{count_text(self.colours, 'direction')} in one pass, where plain "
+                    f"forward mode needs {self.inputs} and reverse mode {self.outputs}.")
         if self.requested == "auto":
             why = ("fewer inputs than outputs" if self.mode == "forward"
                    else "no fewer outputs than inputs")
@@ -123,8 +134,11 @@ class ModeChoice:
         return f"{head}{shape}; {forward}, {reverse}."
 
     def as_dict(self):
-        return {"mode": self.mode, "requested": self.requested, "inputs": self.inputs,
+        data = {"mode": self.mode, "requested": self.requested, "inputs": self.inputs,
                 "outputs": self.outputs, "passes": self.passes}
+        if self.colours is not None:
+            data["colours"] = self.colours
+        return data
 
 
 def check_mode(requested):

@@ -15,16 +15,29 @@ def hessian(graph, point, output):
     """(value, gradient, Hessian as an n x n numpy array) of one output."""
     import numpy as np
 
-    values = reverse.forward(graph, point)
     n = len(graph.var_nodes)
     with np.errstate(all="ignore"):  # non-finite entries are reported, not warned about
-        tangent = forward.tangents(graph, values, list(np.eye(n)), xp=scalar)
+        value, gradient, rows = compressed_hessian(graph, point, output, list(np.eye(n)))
+        matrix = _symmetrized(rows)
+    return value, gradient, matrix
+
+
+def compressed_hessian(graph, point, output, seeds):
+    """(value, gradient, H @ S) of one output: seeds[j] is row j of S (n x k),
+    the tangent variable j starts with; S = I gives the Hessian itself, the
+    seeds of a colouring (engine/sparsity.py) its compressed columns."""
+    import numpy as np
+
+    values = reverse.forward(graph, point)
+    k = len(seeds[0]) if len(seeds) else 0
+    with np.errstate(all="ignore"):  # non-finite entries are reported, not warned about
+        tangent = forward.tangents(graph, values, seeds, xp=scalar)
         adjoint, adjoint_tangent = _second_order_sweep(graph, values, tangent, output)
-        rows = [adjoint_tangent[v] if adjoint_tangent[v] is not None else np.zeros(n)
+        rows = [adjoint_tangent[v] if adjoint_tangent[v] is not None else np.zeros(k)
                 for v in graph.var_nodes]
-        matrix = _symmetrized(np.array(rows, dtype=np.float64).reshape(n, n))
+    product = np.array(rows, dtype=np.float64).reshape(len(graph.var_nodes), k)
     gradient = [0.0 if adjoint[v] is None else float(adjoint[v]) for v in graph.var_nodes]
-    return float(values[output]), gradient, matrix
+    return float(values[output]), gradient, product
 
 
 def _symmetrized(matrix):

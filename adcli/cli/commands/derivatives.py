@@ -144,10 +144,13 @@ def jacobian_command(expr, expr_file, exprs, variables, at, points_file, mode, e
 @expression_input
 @point_option
 @output_name_option
+@click.option("--sparsity", is_flag=True,
+              help="Print the structural pattern (each variable's nonzero columns, "
+                   "read from the graph) and its colouring instead of the numbers.")
 @array_options
 @nonfinite_option
 @output_options
-def hessian_command(expr, expr_file, exprs, variables, at, output_name, wrt, full,
+def hessian_command(expr, expr_file, exprs, variables, at, output_name, sparsity, wrt, full,
                     allow_nonfinite, output_format, precision):
     """Value, gradient and exact Hessian of EXPR at a point.
 
@@ -160,6 +163,7 @@ def hessian_command(expr, expr_file, exprs, variables, at, output_name, wrt, ful
       adcli hessian "x**y" --at 2,3 --format json
       adcli hessian -f examples/rosenbrock.txt --at -1.2,1
       adcli hessian "logsumexp(x)" --at 'x=[1,2,3]'   # 3 x 3, entries in C order
+      adcli hessian "x1*x2 + x2*x3 + x3**4" --at 1,2,3 --sparsity
     """
     import adcli
 
@@ -169,9 +173,11 @@ def hessian_command(expr, expr_file, exprs, variables, at, output_name, wrt, ful
     result = adcli.hessian(graph, require_point(graph, at), wrt=wrt, output=output_name,
                            allow_nonfinite=allow_nonfinite)
     if is_array_result(result):
+        if sparsity:
+            raise click.UsageError("--sparsity reads scalar graphs; drop it for arrays")
         array_hessian.show(result, output_format, precision, full=full)
     else:
-        hessian.show(result, output_format, precision)
+        hessian.show(result, output_format, precision, sparsity=sparsity)
 
 
 def _product_command(kind):
