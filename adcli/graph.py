@@ -5,7 +5,9 @@ applied to earlier nodes.  The builder hash-conses nodes by (op, inputs), so
 an identical subexpression is one node, and folds ops whose inputs are all
 constants.  A Graph is immutable once built and is evaluated at many points.
 """
+import contextlib
 import copy
+import gc
 import math
 import re
 
@@ -16,10 +18,17 @@ _CONSTANT = "const"
 _DECLARED = (0, 0)  # the span of a variable the text does not use
 
 
+_PARTS = re.compile(r"\d+|\D+").findall
+_WORD_AND_NUMBER = re.compile(r"(\D+)(\d+)").fullmatch  # x12, position_3: most names
+
+
 def natural_key(name):
     """Sort key putting x2 before x10: digit runs compare as numbers."""
-    return [(0, int(part), "") if part.isdigit() else (1, 0, part)
-            for part in re.findall(r"\d+|\D+", name)]
+    simple = _WORD_AND_NUMBER(name)
+    if simple is not None:  # the general key, made without a loop
+        return ((1, 0, simple[1]), (0, int(simple[2]), ""))
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
+                 for part in _PARTS(name))
 
 
 class GraphBuilder:
@@ -168,7 +177,22 @@ class GraphBuilder:
                 if name not in self.var_index:
                     _check_declarable(name, self.definitions, self.name_problem)
                     self.variable(name, _DECLARED)
-        return Graph(self, self.outputs(), _order_variables(self.var_index, variables))
+        with collection_paused():
+            return Graph(self, self.outputs(), _order_variables(self.var_index, variables))
+
+
+@contextlib.contextmanager
+def collection_paused():
+    """The cyclic garbage collector off while a tape is built or walked: its
+    passes over the millions of young tuples (none in a cycle) would cost as
+    much as the work itself."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
 
 
 def _line_of(source, position):

@@ -6,7 +6,6 @@ The grammar's tables are plain literals in adcli/language/tables.py, which
 regenerate.py writes from the grammar with lark (a test checks they are
 current); lalr.py runs them, so parsing never imports lark.
 """
-import gc
 import os
 import re
 import threading
@@ -16,7 +15,7 @@ from typing import NamedTuple
 from .. import ops
 from ..engine import scalar
 from ..errors import AdcliError, ExpressionError, line_and_column
-from ..graph import GraphBuilder, count_text
+from ..graph import GraphBuilder, collection_paused, count_text
 from .lalr import Automaton, Lexicon, Token, UnexpectedToken, new_token
 
 GRAMMAR_FILE = "adcli.lark"
@@ -545,16 +544,13 @@ class _Parser:
     def parse(self, source, loader=None):
         with self.lock:
             builder = self.reductions.builder = new_builder(source, loader)
-            paused = gc.isenabled()
-            gc.disable()  # the parse allocates no cycles; scanning them is waste
             try:
-                self.automaton.run(self._tokens(source))
+                with collection_paused():  # the parse allocates no cycles
+                    self.automaton.run(self._tokens(source))
             except UnexpectedToken as error:
                 raise self._syntax_error(error, source) from None
             finally:
                 self.reductions.builder = None
-                if paused:
-                    gc.enable()
         return builder
 
     def _syntax_error(self, error, source):
