@@ -108,8 +108,8 @@ class GraphBuilder:
             return index
         ops = self.ops
         values = self.values
-        for a in args:
-            if ops[a] != _CONSTANT or type(values[a]) is not float:  # data arrays stay nodes
+        for a in args:  # (hot: the tape's own "const", so `is` tells)
+            if ops[a] is not _CONSTANT or type(values[a]) is not float:  # data arrays stay nodes
                 break
         else:
             # array ops are not folded: a constant node holds a float, and
@@ -118,7 +118,11 @@ class GraphBuilder:
                 folded = _fold(op, self.namespace, [self.values[a] for a in args])
                 if math.isfinite(folded):  # a non-finite one stays a node, to be reported
                     return self.constant(folded, span)
-        index = self._interned[key] = self._append(op, args, span)
+        index = self._interned[key] = len(ops)
+        ops.append(op)
+        self.args.append(args)
+        self.spans.append(span)
+        values.append(0.0)
         return index
 
     # --- statements of a program --------------------------------------------

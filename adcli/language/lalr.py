@@ -37,7 +37,18 @@ class UnexpectedToken(Exception):
 class Lexicon:
     """The tokens of the tables: one regex for all of them (in the tables'
     order, which is the order Lark's lexer tries them), the kinds to skip,
-    and the names that are keywords."""
+    and the names that are keywords.
+
+    ``scan`` finds one match per token, skipped ones included.  ``skim``
+    finds the same tokens with fewer matches, for the parser's hot loop:
+    the skipped tokens before a token are part of its match (the token is
+    the match's last group, ``kinds[match.lastindex]``, or ``_END`` after
+    the last token), and each run of consecutive one-character tokens in the
+    order is one character class (``kinds`` says ``_CHARACTER``; the text
+    tells the kind, ``characters[text]``).  The characters of a run are
+    distinct, so trying them as one class changes no match; skipped tokens
+    tried first must start with characters no earlier token starts with, as
+    blanks and comments do (a test checks it on the tables)."""
 
     def __init__(self, tables):
         alternatives = "|".join(f"(?P<{kind}>{pattern})" for kind, pattern in tables.TOKENS)
@@ -45,6 +56,46 @@ class Lexicon:
         self.ignored = frozenset(tables.IGNORED)
         self.keywords = dict(tables.KEYWORDS)
         self.patterns = dict(tables.TOKENS)
+        self.characters = {}  # the text of a one-character token -> its kind
+        skipped = "|".join(pattern for kind, pattern in tables.TOKENS if kind in self.ignored)
+        runs = []  # each alternative of skim: a token's (kind, pattern) or a run of characters
+        for kind, pattern in tables.TOKENS:
+            character = _one_character(pattern)
+            if kind in self.ignored:
+                continue
+            if character is None:
+                runs.append((kind, pattern))
+                continue
+            self.characters[character] = kind
+            if not runs or type(runs[-1]) is not list:
+                runs.append([])
+            runs[-1].append(character)
+        alternatives = "|".join(
+            f"(?P<{run[0]}>{run[1]})" if type(run) is tuple
+            else f"(?P<{CHARACTER}{k}>[" + "".join(map(_in_class, run)) + "])"
+            for k, run in enumerate(runs))
+        prefix = f"(?:{skipped})*" if skipped else ""
+        skim = re.compile(f"{prefix}(?:{alternatives}|(?P<_BAD>.)|(?P<_END>\\Z))", re.DOTALL)
+        self.skim = skim.finditer
+        self.kinds = [None] * (skim.groups + 1)  # None: a group inside a token's pattern
+        for kind, index in skim.groupindex.items():
+            self.kinds[index] = CHARACTER if kind.startswith(CHARACTER) else kind
+
+
+CHARACTER = "_CHARACTER"  # Lexicon.kinds of a group of one-character tokens
+
+
+def _one_character(pattern):
+    """The character a token's pattern matches when it matches exactly one
+    literal character (\\+, =, \\n), else None."""
+    for character in {pattern, pattern[1:]}:
+        if len(character) == 1 and re.escape(character) in (pattern, re.escape(pattern)):
+            return character
+    return None
+
+
+def _in_class(character):
+    return "\\" + character if character in "\\]^-[" else re.escape(character)
 
 
 class Automaton:

@@ -16,7 +16,7 @@ from .. import ops
 from ..engine import scalar
 from ..errors import AdcliError, ExpressionError, line_and_column
 from ..graph import GraphBuilder, collection_paused, count_text
-from .lalr import Automaton, Lexicon, Token, UnexpectedToken, new_token
+from .lalr import CHARACTER, Automaton, Lexicon, Token, UnexpectedToken, new_token
 
 GRAMMAR_FILE = "adcli.lark"
 _INFINITY = float("inf")
@@ -51,6 +51,20 @@ class _PendingSum(list):
     n-ary add node, and a 100,000-term sum is one node, not a deep chain."""
 
 
+def _binary_reduction(op):
+    """The reduction of left OP right: the node of op applied to both sides."""
+    def binary(self, left, operator, right):
+        if type(left) is _PendingSum:  # (hot: a call saved for most operands)
+            left = self._node(left)
+        if type(right) is _PendingSum:
+            right = self._node(right)
+        node_left, start, _ = left
+        node_right, _, end = right
+        return (self._builder.apply(op, (node_left, node_right), (start, end)), start, end)
+    binary.__name__ = binary.__qualname__ = op.name
+    return binary
+
+
 class _Reductions:
     """The grammar's reductions, called by rule name with the values the rule
     keeps (tokens are lalr.Token).  Each expression rule returns a ref
@@ -59,27 +73,47 @@ class _Reductions:
     def __init__(self):
         self.builder = None
 
-    # leaves
+    @property
+    def builder(self):
+        return self._builder
+
+    @builder.setter
+    def builder(self, builder):
+        """The builder the reductions append to, with a memo of its own."""
+        self._builder = builder
+        self.leaves = {}  # the text of a number or name -> its node, once resolved
+
+    # leaves: a text means the same node wherever it stands (a name is
+    # defined before any use, once), so the memo only skips the lookups
     def number(self, number):
-        value = float(number.text)
-        if value == _INFINITY:
-            raise ExpressionError(f"the number {number.text} is too large for float64",
-                                  self.builder.source, number.start, number.end)
-        return (self.builder.constant(value, (number.start, number.end)),
-                number.start, number.end)
+        _, text, start, end = number
+        node = self.leaves.get(text)
+        if node is None:
+            value = float(text)
+            if value == _INFINITY:
+                raise ExpressionError(f"the number {text} is too large for float64",
+                                      self.builder.source, start, end)
+            node = self.leaves[text] = self.builder.constant(value, (start, end))
+        return (node, start, end)
 
     def name(self, name):
-        word, span = name.text, (name.start, name.end)
+        _, word, start, end = name
+        node = self.leaves.get(word)
+        if node is None:
+            node = self.leaves[word] = self._name_node(word, start, end)
+        return (node, start, end)
+
+    def _name_node(self, word, start, end):
         defined = self.builder.definitions.get(word)
         if defined is not None:
-            return (defined[0],) + span
+            return defined[0]
         if word in ops.CONSTANTS:
-            return (self.builder.constant(ops.CONSTANTS[word], span),) + span
+            return self.builder.constant(ops.CONSTANTS[word], (start, end))
         if word in ops.TABLE:
             raise ExpressionError(
-                f"{word} is a function, not a variable", self.builder.source, *span,
+                f"{word} is a function, not a variable", self.builder.source, start, end,
                 hint=f"call it: {ops.TABLE[word].signature()}", kind="name")
-        return (self.builder.variable(word, span),) + span
+        return self.builder.variable(word, (start, end))
 
     # statements
     def program(self, *statements):
@@ -188,20 +222,11 @@ class _Reductions:
             return left
         return _PendingSum((self._node(left), self._node(right)))
 
-    def sub(self, left, minus, right):
-        return self._binary(_SUB, left, right)
-
-    def mul(self, left, star, right):
-        return self._binary(_MUL, left, right)
-
-    def div(self, left, slash, right):
-        return self._binary(_DIV, left, right)
-
-    def pow(self, left, power, right):
-        return self._binary(_POW, left, right)
-
-    def matmul(self, left, at, right):
-        return self._binary(_MATMUL, left, right)
+    sub = _binary_reduction(_SUB)
+    mul = _binary_reduction(_MUL)
+    div = _binary_reduction(_DIV)
+    pow = _binary_reduction(_POW)
+    matmul = _binary_reduction(_MATMUL)
 
     # arrays
     def array(self, open_bracket, elements, close_bracket):
@@ -291,13 +316,6 @@ class _Reductions:
             return (self.builder.apply(_ADD, inputs, span),) + span
         return ref
 
-    def _binary(self, op, left, right):
-        if type(left) is _PendingSum:  # (hot: a call saved for most operands)
-            left = self._node(left)
-        if type(right) is _PendingSum:
-            right = self._node(right)
-        span = (left[1], right[2])
-        return (self.builder.apply(op, (left[0], right[0]), span),) + span
 
     def _function(self, name_token, count, span, keywords=()):
         """The op a call names, checked for its argument count.  max and min
@@ -538,8 +556,8 @@ class _Parser:
         self.name = re.compile(self.lexicon.patterns["NAME"])
         self.number = re.compile(f"[+-]?(?:{self.lexicon.patterns['NUMBER']})")
         self.keywords = self.lexicon.keywords  # output, check, ...: names to the regex
-        # the token kinds _tokens does more with than yield them
-        self.special = self.lexicon.ignored | {"_NEWLINE", "_BAD"} | _OPENING | _CLOSING
+        # the kinds of match _tokens does more with than yield a token of that kind
+        self.special = {CHARACTER, "NAME", "_NEWLINE", "_BAD", "_END"} | _OPENING | _CLOSING
 
     def parse(self, source, loader=None):
         with self.lock:
@@ -592,42 +610,47 @@ class _Parser:
     def _tokens(self, source):
         """A Token per token, then $END.  A newline ends a statement unless it
         is inside parentheses, follows an operator, or comes before a line
-        that starts with a binary operator.  (Hot: most tokens pass one set
-        test; self.special holds the kinds that need more.)"""
-        ignored, keywords = self.lexicon.ignored, self.keywords
+        that starts with a binary operator.  (Hot: Lexicon.skim folds the
+        blanks into the next token's match; most tokens pass one set test,
+        self.special holds the kinds that need more.)"""
+        kinds, characters, keywords = self.lexicon.kinds, self.lexicon.characters, self.keywords
         special = self.special
         new = tuple.__new__
         depth = 0
         previous = None
         newline = None  # a newline held until the next token decides
-        for match in self.lexicon.scan(source):
-            kind = match.lastgroup
+        for match in self.lexicon.skim(source):
+            group = match.lastindex
+            kind = kinds[group]
+            start, end = match.span(group)
+            text = source[start:end]
             if kind in special:
-                if kind in ignored:
-                    continue
-                if kind == "_NEWLINE":
+                if kind == CHARACTER:
+                    kind = characters[text]
+                if kind == "NAME":
+                    kind = keywords.get(text, kind)
+                elif kind == "_NEWLINE":
                     if depth == 0 and previous not in _CONTINUES_AFTER:
-                        newline = new_token(kind, match.group(), match.start(), match.end())
+                        newline = new(Token, (kind, text, start, end))
                     continue
-                if kind == "_BAD":
-                    raise ExpressionError(*_bad_character(source, match.start()))
-                if kind in _OPENING:
+                elif kind in _OPENING:
                     depth += 1
-                elif not depth:  # a closing bracket, whatever the state: nothing is open
-                    raise ExpressionError(f"unmatched {match.group()!r}", source,
-                                          *match.span(), hint="remove it or add a matching "
-                                          + ("'('" if kind == "RPAR" else "'['"))
-                else:
+                elif kind in _CLOSING:
+                    if not depth:  # a closing bracket, whatever the state: nothing is open
+                        raise ExpressionError(f"unmatched {text!r}", source, start, end,
+                                              hint="remove it or add a matching "
+                                              + ("'('" if kind == "RPAR" else "'['"))
                     depth -= 1
-            text = match[0]
-            if kind == "NAME" and text in keywords:
-                kind = keywords[text]
+                elif kind == "_END":
+                    break
+                elif kind == "_BAD":
+                    raise ExpressionError(*_bad_character(source, start))
             if newline is not None:
                 if kind not in _CONTINUES_BEFORE:
                     yield newline
                 newline = None
             previous = kind
-            yield new(Token, (kind, text, match.start(), match.end()))
+            yield new(Token, (kind, text, start, end))
         yield new_token("$END", "", len(source), len(source))
 
 
