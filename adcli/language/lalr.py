@@ -39,16 +39,14 @@ class Lexicon:
     order, which is the order Lark's lexer tries them), the kinds to skip,
     and the names that are keywords.
 
-    ``scan`` finds one match per token, skipped ones included.  ``skim``
-    finds the same tokens with fewer matches, for the parser's hot loop:
-    the skipped tokens before a token are part of its match (the token is
-    the match's last group, ``kinds[match.lastindex]``, or ``_END`` after
-    the last token), and each run of consecutive one-character tokens in the
-    order is one character class (``kinds`` says ``_CHARACTER``; the text
-    tells the kind, ``characters[text]``).  The characters of a run are
-    distinct, so trying them as one class changes no match; skipped tokens
-    tried first must start with characters no earlier token starts with, as
-    blanks and comments do (a test checks it on the tables)."""
+    ``scan`` finds one match per token, skipped ones included.  ``split``
+    cuts a text into the same tokens as a list of strings, for the parser's
+    hot loop (no match objects): every character belongs to one piece (a
+    character no token starts with is a piece of its own, as scan's _BAD),
+    so a piece's position is the length of those before it, and the pieces
+    repeat, so ``kind(piece)`` is asked once per distinct text.  A run of
+    skipped tokens (blanks and comments) is one piece when the skipped
+    tokens stand together in the order."""
 
     def __init__(self, tables):
         alternatives = "|".join(f"(?P<{kind}>{pattern})" for kind, pattern in tables.TOKENS)
@@ -56,33 +54,38 @@ class Lexicon:
         self.ignored = frozenset(tables.IGNORED)
         self.keywords = dict(tables.KEYWORDS)
         self.patterns = dict(tables.TOKENS)
-        self.characters = {}  # the text of a one-character token -> its kind
-        skipped = "|".join(pattern for kind, pattern in tables.TOKENS if kind in self.ignored)
-        runs = []  # each alternative of skim: a token's (kind, pattern) or a run of characters
-        for kind, pattern in tables.TOKENS:
-            character = _one_character(pattern)
-            if kind in self.ignored:
-                continue
-            if character is None:
-                runs.append((kind, pattern))
-                continue
-            self.characters[character] = kind
-            if not runs or type(runs[-1]) is not list:
-                runs.append([])
-            runs[-1].append(character)
-        alternatives = "|".join(
-            f"(?P<{run[0]}>{run[1]})" if type(run) is tuple
-            else f"(?P<{CHARACTER}{k}>[" + "".join(map(_in_class, run)) + "])"
-            for k, run in enumerate(runs))
-        prefix = f"(?:{skipped})*" if skipped else ""
-        skim = re.compile(f"{prefix}(?:{alternatives}|(?P<_BAD>.)|(?P<_END>\\Z))", re.DOTALL)
-        self.skim = skim.finditer
-        self.kinds = [None] * (skim.groups + 1)  # None: a group inside a token's pattern
-        for kind, index in skim.groupindex.items():
-            self.kinds[index] = CHARACTER if kind.startswith(CHARACTER) else kind
+        self.split = re.compile("|".join(_pieces(tables.TOKENS, self.ignored)) + "|.",
+                                re.DOTALL).findall
+        self._match = self.scan.__self__.match
+
+    def kind(self, piece):
+        """The kind of a piece of split: its token's, a keyword's for a NAME
+        that is one, _BAD for a character no token starts with."""
+        kind = self._match(piece).lastgroup
+        return self.keywords.get(piece, kind) if kind == "NAME" else kind
 
 
-CHARACTER = "_CHARACTER"  # Lexicon.kinds of a group of one-character tokens
+def _pieces(tokens, ignored):
+    """The alternatives of Lexicon.split, in the tables' order, without
+    capturing groups (findall would return them)."""
+    kinds = [kind for kind, _ in tokens]
+    skipped = [index for index, kind in enumerate(kinds) if kind in ignored]
+    together = bool(skipped) and skipped == list(range(skipped[0], skipped[-1] + 1))
+    pieces = []
+    for index, (kind, pattern) in enumerate(tokens):
+        character = _one_character(pattern)
+        if together and kind in ignored:
+            if index == skipped[0]:
+                pieces.append("(?:" + "|".join(_CAPTURING.sub("(?:", tokens[k][1])
+                                               for k in skipped) + ")+")
+        elif character is not None:  # a run of them is one class: distinct characters
+            if not pieces or type(pieces[-1]) is not list:
+                pieces.append([])
+            pieces[-1].append(character)
+        else:
+            pieces.append("(?:" + _CAPTURING.sub("(?:", pattern) + ")")
+    return [piece if type(piece) is str else "[" + "".join(map(_in_class, piece)) + "]"
+            for piece in pieces]
 
 
 def _one_character(pattern):
@@ -96,6 +99,9 @@ def _one_character(pattern):
 
 def _in_class(character):
     return "\\" + character if character in "\\]^-[" else re.escape(character)
+
+
+_CAPTURING = re.compile(r"(?<!\\)\((?!\?)")  # an opening ( that is not \( nor (?...
 
 
 class Automaton:

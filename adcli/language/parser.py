@@ -16,7 +16,7 @@ from .. import ops
 from ..engine import scalar
 from ..errors import AdcliError, ExpressionError, line_and_column
 from ..graph import GraphBuilder, collection_paused, count_text
-from .lalr import CHARACTER, Automaton, Lexicon, Token, UnexpectedToken, new_token
+from .lalr import Automaton, Lexicon, Token, UnexpectedToken, new_token
 
 GRAMMAR_FILE = "adcli.lark"
 _INFINITY = float("inf")
@@ -556,8 +556,8 @@ class _Parser:
         self.name = re.compile(self.lexicon.patterns["NAME"])
         self.number = re.compile(f"[+-]?(?:{self.lexicon.patterns['NUMBER']})")
         self.keywords = self.lexicon.keywords  # output, check, ...: names to the regex
-        # the kinds of match _tokens does more with than yield a token of that kind
-        self.special = {CHARACTER, "NAME", "_NEWLINE", "_BAD", "_END"} | _OPENING | _CLOSING
+        # the token kinds _tokens does more with than yield them
+        self.special = self.lexicon.ignored | {"_NEWLINE", "_BAD"} | _OPENING | _CLOSING
 
     def parse(self, source, loader=None):
         with self.lock:
@@ -610,30 +610,32 @@ class _Parser:
     def _tokens(self, source):
         """A Token per token, then $END.  A newline ends a statement unless it
         is inside parentheses, follows an operator, or comes before a line
-        that starts with a binary operator.  (Hot: Lexicon.skim folds the
-        blanks into the next token's match; most tokens pass one set test,
-        self.special holds the kinds that need more.)"""
-        kinds, characters, keywords = self.lexicon.kinds, self.lexicon.characters, self.keywords
+        that starts with a binary operator.  (Hot: Lexicon.split cuts the
+        text in C; each distinct piece is classified once; most tokens pass
+        one set test, self.special holds the kinds that need more.)"""
+        kinds = {}  # piece -> kind, for this text
+        classify = self.lexicon.kind
         special = self.special
         new = tuple.__new__
         depth = 0
         previous = None
         newline = None  # a newline held until the next token decides
-        for match in self.lexicon.skim(source):
-            group = match.lastindex
-            kind = kinds[group]
-            start, end = match.span(group)
-            text = source[start:end]
+        start = 0
+        for text in self.lexicon.split(source):
+            end = start + len(text)
+            kind = kinds.get(text)
+            if kind is None:
+                kind = kinds[text] = classify(text)
             if kind in special:
-                if kind == CHARACTER:
-                    kind = characters[text]
-                if kind == "NAME":
-                    kind = keywords.get(text, kind)
-                elif kind == "_NEWLINE":
+                if kind in self.lexicon.ignored:
+                    start = end
+                    continue
+                if kind == "_NEWLINE":
                     if depth == 0 and previous not in _CONTINUES_AFTER:
                         newline = new(Token, (kind, text, start, end))
+                    start = end
                     continue
-                elif kind in _OPENING:
+                if kind in _OPENING:
                     depth += 1
                 elif kind in _CLOSING:
                     if not depth:  # a closing bracket, whatever the state: nothing is open
@@ -641,8 +643,6 @@ class _Parser:
                                               hint="remove it or add a matching "
                                               + ("'('" if kind == "RPAR" else "'['"))
                     depth -= 1
-                elif kind == "_END":
-                    break
                 elif kind == "_BAD":
                     raise ExpressionError(*_bad_character(source, start))
             if newline is not None:
@@ -651,6 +651,7 @@ class _Parser:
                 newline = None
             previous = kind
             yield new(Token, (kind, text, start, end))
+            start = end
         yield new_token("$END", "", len(source), len(source))
 
 
