@@ -140,8 +140,9 @@ class Automaton:
         push_state, push_value, pop_value = states.append, values.append, values.pop
         for token in tokens:
             kind = token[0]
-            after = after_rule.get(kind)
-            if after is None:
+            try:
+                after = after_rule[kind]
+            except KeyError:
                 after = after_rule[kind] = {}
             try:
                 action = rows[state][kind]
@@ -165,8 +166,9 @@ class Automaton:
                         children = _kept(children, plan)
                     push_value(children if callback is None else callback(*children))
                 below = states[-2]
-                state = after.get(below << bits | rule)
-                if state is None:
+                try:
+                    state = after[below << bits | rule]
+                except KeyError:
                     state = self._after(below, name, kind)
                 states[-1] = state
                 if state == end_state and kind == "$END":

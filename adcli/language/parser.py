@@ -87,20 +87,24 @@ class _Reductions:
     # defined before any use, once), so the memo only skips the lookups
     def number(self, number):
         _, text, start, end = number
-        node = self.leaves.get(text)
-        if node is None:
-            value = float(text)
-            if value == _INFINITY:
-                raise ExpressionError(f"the number {text} is too large for float64",
-                                      self.builder.source, start, end)
-            node = self.leaves[text] = self.builder.constant(value, (start, end))
+        try:
+            return (self.leaves[text], start, end)
+        except KeyError:
+            pass  # the first time: below, so an error raised has no KeyError context
+        value = float(text)
+        if value == _INFINITY:
+            raise ExpressionError(f"the number {text} is too large for float64",
+                                  self.builder.source, start, end)
+        node = self.leaves[text] = self.builder.constant(value, (start, end))
         return (node, start, end)
 
     def name(self, name):
         _, word, start, end = name
-        node = self.leaves.get(word)
-        if node is None:
-            node = self.leaves[word] = self._name_node(word, start, end)
+        try:
+            return (self.leaves[word], start, end)
+        except KeyError:
+            pass
+        node = self.leaves[word] = self._name_node(word, start, end)
         return (node, start, end)
 
     def _name_node(self, word, start, end):
@@ -623,8 +627,9 @@ class _Parser:
         start = 0
         for text in self.lexicon.split(source):
             end = start + len(text)
-            kind = kinds.get(text)
-            if kind is None:
+            try:
+                kind = kinds[text]
+            except KeyError:
                 kind = kinds[text] = classify(text)
             if kind in special:
                 if kind in self.lexicon.ignored:
