@@ -1,4 +1,4 @@
-"""Measure the goals of issues 3, 12 and 15: adcli next to each installed peer.
+"""Measure the goals of issues 3 and 12: adcli next to each installed peer.
 
     python3 bench/run.py                # every goal, full sizes (minutes)
     python3 bench/run.py --quick        # smaller sizes, fewer runs (< 60 s)
