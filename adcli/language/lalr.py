@@ -171,11 +171,11 @@ class Automaton:
                 except KeyError:
                     state = self._after(below, name, kind)
                 states[-1] = state
-                if state == end_state and kind == "$END":
-                    return values[-1]
                 try:
                     action = rows[state][kind]
-                except KeyError:
+                except KeyError:  # the end state has no actions: the end, or an error
+                    if state == end_state and kind == "$END":
+                        return values[-1]
                     raise self._unexpected(token, state, values) from None
             state = action
             push_state(state)

@@ -618,7 +618,7 @@ class _Parser:
         text in C; each distinct piece is classified once; most tokens pass
         one set test, self.special holds the kinds that need more.)"""
         kinds = {}  # piece -> kind, for this text
-        classify = self.lexicon.kind
+        classify, ignored = self.lexicon.kind, self.lexicon.ignored
         special = self.special
         new = tuple.__new__
         depth = 0
@@ -632,7 +632,7 @@ class _Parser:
             except KeyError:
                 kind = kinds[text] = classify(text)
             if kind in special:
-                if kind in self.lexicon.ignored:
+                if kind in ignored:
                     start = end
                     continue
                 if kind == "_NEWLINE":
