@@ -5,7 +5,9 @@ applied to earlier nodes.  The builder hash-conses nodes by (op, inputs), so
 an identical subexpression is one node, and folds ops whose inputs are all
 constants.  A Graph is immutable once built and is evaluated at many points.
 """
+import contextlib
 import copy
+import gc
 import math
 import re
 
@@ -16,10 +18,34 @@ _CONSTANT = "const"
 _DECLARED = (0, 0)  # the span of a variable the text does not use
 
 
+_PARTS = re.compile(r"\d+|\D+").findall
+_WORD_AND_NUMBER = re.compile(r"(\D+)(\d+)").fullmatch  # x12, position_3: most names
+
+
+_WORDS_AND_NUMBERS = re.compile(r"^([^\d\n]+)(\d+)$", re.MULTILINE).findall
+
+
+def natural_sorted(names):
+    """The names sorted by natural_key.  When every name is a word and a
+    number (x12, position_3), the keys are made in C: natural_key itself
+    costs a call per name, and 10^5 variables are common."""
+    names = list(names)
+    parts = _WORDS_AND_NUMBERS("\n".join(names))
+    if len(parts) != len(names) or any("\n" in name for name in names):
+        return sorted(names, key=natural_key)
+    words = [word for word, _ in parts]
+    numbers = [int(number) for _, number in parts]
+    keys = numbers if len(set(words)) == 1 else list(zip(words, numbers))
+    return [names[k] for k in sorted(range(len(names)), key=keys.__getitem__)]
+
+
 def natural_key(name):
     """Sort key putting x2 before x10: digit runs compare as numbers."""
-    return [(0, int(part), "") if part.isdigit() else (1, 0, part)
-            for part in re.findall(r"\d+|\D+", name)]
+    simple = _WORD_AND_NUMBER(name)
+    if simple is not None:  # the general key, made without a loop
+        return ((1, 0, simple[1]), (0, int(simple[2]), ""))
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
+                 for part in _PARTS(name))
 
 
 class GraphBuilder:
@@ -99,8 +125,8 @@ class GraphBuilder:
             return index
         ops = self.ops
         values = self.values
-        for a in args:
-            if ops[a] != _CONSTANT or type(values[a]) is not float:  # data arrays stay nodes
+        for a in args:  # (hot: the tape's own "const", so `is` tells)
+            if ops[a] is not _CONSTANT or type(values[a]) is not float:  # data arrays stay nodes
                 break
         else:
             # array ops are not folded: a constant node holds a float, and
@@ -109,7 +135,11 @@ class GraphBuilder:
                 folded = _fold(op, self.namespace, [self.values[a] for a in args])
                 if math.isfinite(folded):  # a non-finite one stays a node, to be reported
                     return self.constant(folded, span)
-        index = self._interned[key] = self._append(op, args, span)
+        index = self._interned[key] = len(ops)
+        ops.append(op)
+        self.args.append(args)
+        self.spans.append(span)
+        values.append(0.0)
         return index
 
     # --- statements of a program --------------------------------------------
@@ -168,7 +198,22 @@ class GraphBuilder:
                 if name not in self.var_index:
                     _check_declarable(name, self.definitions, self.name_problem)
                     self.variable(name, _DECLARED)
-        return Graph(self, self.outputs(), _order_variables(self.var_index, variables))
+        with collection_paused():
+            return Graph(self, self.outputs(), _order_variables(self.var_index, variables))
+
+
+@contextlib.contextmanager
+def collection_paused():
+    """The cyclic garbage collector off while a tape is built or walked: its
+    passes over the millions of young tuples (none in a cycle) would cost as
+    much as the work itself."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
 
 
 def _line_of(source, position):
@@ -198,7 +243,7 @@ def _fold(op, namespace, values):
 
 def _order_variables(var_index, requested):
     if requested is None:
-        return tuple(sorted(var_index, key=natural_key))
+        return tuple(natural_sorted(var_index))
     requested = tuple(requested)
     unknown = [name for name in requested if name not in var_index]
     listed = set(requested)  # a set, not the tuple: 10^4 names are matched here

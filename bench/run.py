@@ -1077,10 +1077,95 @@ def goal_sparse(size):
     print_verdict(8, verdicts, 3)
 
 
+# --- goal 9: parsing throughput (issue 15) -------------------------------------------------
+
+PARSE_SCRIPT = """\
+import gc, json, statistics, sys, time
+sys.path.insert(0, sys.argv[1])
+import adcli
+text_path, peer_path, rounds = sys.argv[2], sys.argv[3], int(sys.argv[4])
+with open(text_path, encoding="utf-8") as handle:
+    text = handle.read()
+with open(peer_path, encoding="utf-8") as handle:
+    peer = handle.read()
+times = {"adcli": [], "python": []}
+for _ in range(rounds):
+    for name, parse in (("adcli", lambda: adcli.parse(text)),
+                        ("python", lambda: compile(peer, peer_path, "exec"))):
+        gc.collect()
+        start = time.perf_counter()
+        result = parse()
+        times[name].append(time.perf_counter() - start)
+        del result
+graph = adcli.parse(text)
+print(json.dumps({"adcli": statistics.median(times["adcli"]),
+                  "python": statistics.median(times["python"]),
+                  "nodes": len(graph.op_nodes), "variables": len(graph.variables)}))
+"""
+
+#: (label, text maker, n, target MB/s): the dense one-line sum (goal 5's file at
+#: full size too) and the laid-out program, sparser text (comments, long names)
+PARSE_TEXTS = (("dense, rosenbrock", generate.rosenbrock, "n", 1.0),
+               ("dense, goal 5's file", generate.rosenbrock, "memory", 1.0),
+               ("sparse, rosenbrock_program", generate.rosenbrock_program, "n", 1.5))
+
+
+def python_statements(text):
+    """The same terms as Python statements, one a line: Python's own parser
+    as the scale of goal 9.  (compile() of the whole sum as one expression
+    fails: its nesting exceeds Python's recursion limit.)"""
+    lines = text.replace(" + 100*", "\n100*").splitlines()
+    return "\n".join(line.strip() for line in lines) + "\n"
+
+
+def goal_parsing(size):
+    """MB/s of adcli.parse (text to Graph, end to end) in a fresh process,
+    next to compile() of the same terms, medians of interleaved rounds."""
+    rows, notes = [], []
+    for label, make, which, target in PARSE_TEXTS:
+        n = size["n"] * 10 if which == "n" else 2 * math.ceil(size["memory_nodes"] / 6)
+        text = make(n)
+        paths = []
+        try:
+            for content in (text, python_statements(text)):
+                with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False,
+                                                 encoding="utf-8") as handle:
+                    handle.write(content)
+                    paths.append(handle.name)
+            rounds = 3 if len(text) > 4e6 else size["rounds"]
+            done = subprocess.run([sys.executable, "-c", PARSE_SCRIPT, ROOT, *paths,
+                                   str(rounds)], capture_output=True, text=True)
+        finally:
+            for path in paths:
+                os.unlink(path)
+        megabytes = len(text.encode("utf-8")) / 1e6
+        if done.returncode != 0:
+            lines = done.stderr.strip().splitlines() or ["(no output)"]
+            rows.append([f"{label}, n = {n}", f"{megabytes:.1f} MB", "failed", "-", "-",
+                         f">= {target:g} MB/s", "MISSED"])
+            notes.append(f"{label}: {lines[-1]}")
+            continue
+        report = json.loads(done.stdout)
+        rate = megabytes / report["adcli"]
+        target_text, word = verdict(rate, (">=", target), " MB/s")
+        rows.append([f"{label}, n = {n}", f"{megabytes:.1f} MB", seconds(report["adcli"]),
+                     f"{rate:.2f} MB/s", f"{megabytes / report['python']:.2f} MB/s",
+                     target_text, word])
+        notes.append(f"{label}: {report['nodes']:,} op nodes, {report['variables']:,} "
+                     f"variables; {rounds} rounds")
+    notes.append("python: compile() of the same terms, one statement a line, in the same "
+                 "process (the one-line sum exceeds Python's recursion limit)")
+    print_table("Goal 9: parsing, text to Graph (adcli.parse), fresh process per text",
+                ["", "text", "adcli", "adcli MB/s", "python MB/s", "target", "verdict"],
+                rows, notes)
+    print_verdict(9, rows, 6)
+
+
 # --- main --------------------------------------------------------------------------------
 
 GOALS = {1: goal_startup, 2: goal_one_shot, 3: goal_repeated, 4: goal_batch,
-         5: goal_memory, 6: goal_minimize, 7: goal_arrays, 8: goal_sparse}
+         5: goal_memory, 6: goal_minimize, 7: goal_arrays, 8: goal_sparse,
+         9: goal_parsing}
 
 
 def machine_line():

@@ -3,6 +3,7 @@ folding, the immutable Graph and its derived views (outputs, variable
 order, declared inputs), node names and texts.  Built by hand through
 GraphBuilder, without the language, so a fault here is the graph's."""
 import math
+import random
 
 import pytest
 
@@ -10,7 +11,7 @@ import adcli
 from adcli import ops
 from adcli.engine import scalar
 from adcli.errors import ExpressionError
-from adcli.graph import GraphBuilder, count_text, format_number, natural_key
+from adcli.graph import GraphBuilder, count_text, format_number, natural_key, natural_sorted
 
 SPAN = (0, 0)
 
@@ -166,3 +167,15 @@ def test_counts_agree_with_their_nouns_and_names_sort_naturally():
     assert [count_text(1, "pass"), count_text(2, "pass"), count_text(3, "node")] == \
         ["1 pass", "2 passes", "3 nodes"]
     assert sorted(["x10", "x2", "x1", "y"], key=natural_key) == ["x1", "x2", "x10", "y"]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_natural_sorted_is_sorted_by_natural_key(seed):
+    """natural_sorted's fast paths (one word and numbers; words and numbers)
+    give the order of sorted(key=natural_key), ties (x01, x1) kept in order."""
+    rng = random.Random(seed)
+    words = ["x"] if seed % 2 else ["x", "y", "x_", "ab", "x1y", "p"]
+    ends = [""] if seed % 3 else ["", "", "z"]
+    names = [rng.choice(words) + str(rng.randrange(30)).zfill(rng.randrange(1, 3))
+             + rng.choice(ends) for _ in range(rng.randrange(1, 40))]
+    assert natural_sorted(names) == sorted(names, key=natural_key)

@@ -37,7 +37,16 @@ class UnexpectedToken(Exception):
 class Lexicon:
     """The tokens of the tables: one regex for all of them (in the tables'
     order, which is the order Lark's lexer tries them), the kinds to skip,
-    and the names that are keywords."""
+    and the names that are keywords.
+
+    ``scan`` finds one match per token, skipped ones included.  ``split``
+    cuts a text into the same tokens as a list of strings, for the parser's
+    hot loop (no match objects): every character belongs to one piece (a
+    character no token starts with is a piece of its own, as scan's _BAD),
+    so a piece's position is the length of those before it, and the pieces
+    repeat, so ``kind(piece)`` is asked once per distinct text.  A run of
+    skipped tokens (blanks and comments) is one piece when the skipped
+    tokens stand together in the order."""
 
     def __init__(self, tables):
         alternatives = "|".join(f"(?P<{kind}>{pattern})" for kind, pattern in tables.TOKENS)
@@ -45,23 +54,74 @@ class Lexicon:
         self.ignored = frozenset(tables.IGNORED)
         self.keywords = dict(tables.KEYWORDS)
         self.patterns = dict(tables.TOKENS)
+        self.split = re.compile("|".join(_pieces(tables.TOKENS, self.ignored)) + "|.",
+                                re.DOTALL).findall
+        self._match = self.scan.__self__.match
+
+    def kind(self, piece):
+        """The kind of a piece of split: its token's, a keyword's for a NAME
+        that is one, _BAD for a character no token starts with."""
+        kind = self._match(piece).lastgroup
+        return self.keywords.get(piece, kind) if kind == "NAME" else kind
+
+
+def _pieces(tokens, ignored):
+    """The alternatives of Lexicon.split, in the tables' order, without
+    capturing groups (findall would return them)."""
+    kinds = [kind for kind, _ in tokens]
+    skipped = [index for index, kind in enumerate(kinds) if kind in ignored]
+    together = bool(skipped) and skipped == list(range(skipped[0], skipped[-1] + 1))
+    pieces = []
+    for index, (kind, pattern) in enumerate(tokens):
+        character = _one_character(pattern)
+        if together and kind in ignored:
+            if index == skipped[0]:
+                pieces.append("(?:" + "|".join(_CAPTURING.sub("(?:", tokens[k][1])
+                                               for k in skipped) + ")+")
+        elif character is not None:  # a run of them is one class: distinct characters
+            if not pieces or type(pieces[-1]) is not list:
+                pieces.append([])
+            pieces[-1].append(character)
+        else:
+            pieces.append("(?:" + _CAPTURING.sub("(?:", pattern) + ")")
+    return [piece if type(piece) is str else "[" + "".join(map(_in_class, piece)) + "]"
+            for piece in pieces]
+
+
+def _one_character(pattern):
+    """The character a token's pattern matches when it matches exactly one
+    literal character (\\+, =, \\n), else None."""
+    for character in {pattern, pattern[1:]}:
+        if len(character) == 1 and re.escape(character) in (pattern, re.escape(pattern)):
+            return character
+    return None
+
+
+def _in_class(character):
+    return "\\" + character if character in "\\]^-[" else re.escape(character)
+
+
+_CAPTURING = re.compile(r"(?<!\\)\((?!\?)")  # an opening ( that is not \( nor (?...
 
 
 class Automaton:
     """The LALR tables bound to callbacks: a row per state mapping a symbol
-    to the next state (an int) or to a reduction (a tuple: the number of
-    symbols, the callback or None, the rule's name, the kept values' plan or
-    None when every value is kept in order)."""
+    to the next state (an int) or to a reduction (a Reduction)."""
 
     def __init__(self, tables, callbacks):
         self.start, self.end = tables.START, tables.END
-        reductions = [_reduction(rule, callbacks) for rule in tables.RULES]
+        names = sorted({rule[0] for rule in tables.RULES})
+        self.rule_number = {name: number for number, name in enumerate(names)}
+        self.name_bits = len(names).bit_length()
+        reductions = [_reduction(rule, callbacks, self.rule_number[rule[0]])
+                      for rule in tables.RULES]
         self.rows = [dict(goto) for goto in tables.GOTO]
         for row, reduce in zip(self.rows, tables.REDUCE):
             for kind, rule in reduce.items():
                 row[kind] = reductions[rule]
-        self.rule_names = frozenset(rule[0] for rule in tables.RULES)
-        self.after_rule = {}  # (below, rule name, token kind) -> the next state: see _after
+        self.rule_names = frozenset(names)
+        # token kind -> {below << name_bits | rule number: the next state}: see _after
+        self.after_rule = {}
 
     def expected(self, state):
         """The token kinds state has an action for."""
@@ -71,77 +131,103 @@ class Automaton:
         """The value of the start rule for the tokens (ending with $END);
         UnexpectedToken for a token no action takes.  The loop shifts each
         token, reducing while the table says so.  (Hot: locals stand in for
-        attribute and stack lookups.)"""
-        rows, end_state = self.rows, self.end
-        after_rule_get = self.after_rule.get
+        attribute lookups; a reduction overwrites the top of the state stack
+        rather than popping and pushing it.)"""
+        rows, end_state, bits = self.rows, self.end, self.name_bits
+        after_rule = self.after_rule
         state = self.start
         states, values = [state], []
-        push_state, pop_state, push_value = states.append, states.pop, values.append
+        push_state, push_value, pop_value = states.append, values.append, values.pop
         for token in tokens:
             kind = token[0]
-            while True:
-                try:
-                    action = rows[state][kind]
-                except KeyError:
-                    raise UnexpectedToken(token, state, self.expected(state),
-                                          values[-1] if values else None) from None
-                if type(action) is int:  # shift
-                    state = action
-                    push_state(state)
-                    push_value(token)
-                    break
-                size, callback, name, plan = action
-                if size == 1 and plan is None:  # one value in, one out: in place
-                    if callback is not None:
-                        values[-1] = callback(values[-1])
-                    pop_state()
-                elif size == 3 and plan is None:  # three in, one out: x + y, (x), f()
-                    right, operator = values.pop(), values.pop()
+            try:
+                after = after_rule[kind]
+            except KeyError:
+                after = after_rule[kind] = {}
+            try:
+                action = rows[state][kind]
+            except KeyError:
+                raise self._unexpected(token, state, values) from None
+            while type(action) is not int:  # a reduction
+                shape, callback, rule, plan, size, name = action
+                if shape is _ONE:  # one value in, one out: in place
+                    values[-1] = callback(values[-1])
+                elif shape is _THREE:  # three in, one out: x + y, (x), f()
+                    right, operator = pop_value(), pop_value()
                     values[-1] = callback(values[-1], operator, right)
-                    del states[-3:]
+                    del states[-2:]
+                elif shape is _PASS:  # a ?rule's one value passes through
+                    pass
                 else:
                     children = values[-size:]
-                    del states[-size:]
                     del values[-size:]
+                    del states[len(states) - size + 1:]
                     if plan is not None:
                         children = _kept(children, plan)
                     push_value(children if callback is None else callback(*children))
-                below = states[-1]
-                state = after_rule_get((below, name, kind))
-                if state is None:
+                below = states[-2]
+                try:
+                    state = after[below << bits | rule]
+                except KeyError:
                     state = self._after(below, name, kind)
-                push_state(state)
-                if state == end_state and kind == "$END":
-                    return values[-1]
+                states[-1] = state
+                try:
+                    action = rows[state][kind]
+                except KeyError:  # the end state has no actions: the end, or an error
+                    if state == end_state and kind == "$END":
+                        return values[-1]
+                    raise self._unexpected(token, state, values) from None
+            state = action
+            push_state(state)
+            push_value(token)
         raise AssertionError("the parser stopped before the end state")
+
+    def _unexpected(self, token, state, values):
+        return UnexpectedToken(token, state, self.expected(state),
+                               values[-1] if values else None)
 
     def _after(self, below, name, kind):
         """The state after a reduction to rule name on top of state below,
         with every unit reduction (a ?rule's one child passing through) that
         token kind then triggers, memoized in after_rule: the chain
         atom -> power -> unary -> product recurs for every operand."""
-        key = (below, name, kind)
+        key = below << self.name_bits | self.rule_number[name]
         state = self.rows[below][name]
         action = self.rows[state].get(kind)
         while type(action) is tuple and action[1] is None and action[3] is None:
-            state = self.rows[below][action[2]]
+            state = self.rows[below][action[5]]
             action = self.rows[state].get(kind)
-        self.after_rule[key] = state
+        self.after_rule.setdefault(kind, {})[key] = state
         return state
 
 
-def _reduction(rule, callbacks):
-    """The action tuple of a rule of the tables (see Automaton)."""
+_ONE, _THREE, _PASS, _OTHER = ("one value in place", "three values into one",
+                               "one value passing through", "any other")
+
+
+def _reduction(rule, callbacks, number):
+    """The action of a rule of the tables: (shape, the callback or None, the
+    rule's number, the kept values' plan or None when every value is kept in
+    order, the number of symbols, the rule's name)."""
     name, symbols, marks, reduction = rule
     size = len(symbols.split())
     plan = None if marks == "k" * size else tuple(
         (index, mark == "*") for index, mark in enumerate(marks) if mark != "-")
     if reduction == "":  # a ?rule of one symbol
-        return (size, None, name, None)
+        return (_shape(size, None, None), None, number, None, size, name)
     if reduction == "[]":  # a _rule: its kept values, for the rule that splices them
         everything = tuple((index, False) for index in range(size))
-        return (size, None, name, everything if plan is None else plan)
-    return (size, getattr(callbacks, reduction), name, plan)
+        return (_OTHER, None, number, everything if plan is None else plan, size, name)
+    callback = getattr(callbacks, reduction)
+    return (_shape(size, callback, plan), callback, number, plan, size, name)
+
+
+def _shape(size, callback, plan):
+    if plan is None and size == 1:
+        return _PASS if callback is None else _ONE
+    if plan is None and callback is not None and size == 3:
+        return _THREE
+    return _OTHER
 
 
 def _kept(children, plan):

@@ -6,7 +6,6 @@ The grammar's tables are plain literals in adcli/language/tables.py, which
 regenerate.py writes from the grammar with lark (a test checks they are
 current); lalr.py runs them, so parsing never imports lark.
 """
-import gc
 import os
 import re
 import threading
@@ -16,7 +15,7 @@ from typing import NamedTuple
 from .. import ops
 from ..engine import scalar
 from ..errors import AdcliError, ExpressionError, line_and_column
-from ..graph import GraphBuilder, count_text
+from ..graph import GraphBuilder, collection_paused, count_text
 from .lalr import Automaton, Lexicon, Token, UnexpectedToken, new_token
 
 GRAMMAR_FILE = "adcli.lark"
@@ -52,6 +51,20 @@ class _PendingSum(list):
     n-ary add node, and a 100,000-term sum is one node, not a deep chain."""
 
 
+def _binary_reduction(op):
+    """The reduction of left OP right: the node of op applied to both sides."""
+    def binary(self, left, operator, right):
+        if type(left) is _PendingSum:  # (hot: a call saved for most operands)
+            left = self._node(left)
+        if type(right) is _PendingSum:
+            right = self._node(right)
+        node_left, start, _ = left
+        node_right, _, end = right
+        return (self._builder.apply(op, (node_left, node_right), (start, end)), start, end)
+    binary.__name__ = binary.__qualname__ = op.name
+    return binary
+
+
 class _Reductions:
     """The grammar's reductions, called by rule name with the values the rule
     keeps (tokens are lalr.Token).  Each expression rule returns a ref
@@ -60,27 +73,51 @@ class _Reductions:
     def __init__(self):
         self.builder = None
 
-    # leaves
+    @property
+    def builder(self):
+        return self._builder
+
+    @builder.setter
+    def builder(self, builder):
+        """The builder the reductions append to, with a memo of its own."""
+        self._builder = builder
+        self.leaves = {}  # the text of a number or name -> its node, once resolved
+
+    # leaves: a text means the same node wherever it stands (a name is
+    # defined before any use, once), so the memo only skips the lookups
     def number(self, number):
-        value = float(number.text)
+        _, text, start, end = number
+        try:
+            return (self.leaves[text], start, end)
+        except KeyError:
+            pass  # the first time: below, so an error raised has no KeyError context
+        value = float(text)
         if value == _INFINITY:
-            raise ExpressionError(f"the number {number.text} is too large for float64",
-                                  self.builder.source, number.start, number.end)
-        return (self.builder.constant(value, (number.start, number.end)),
-                number.start, number.end)
+            raise ExpressionError(f"the number {text} is too large for float64",
+                                  self.builder.source, start, end)
+        node = self.leaves[text] = self.builder.constant(value, (start, end))
+        return (node, start, end)
 
     def name(self, name):
-        word, span = name.text, (name.start, name.end)
+        _, word, start, end = name
+        try:
+            return (self.leaves[word], start, end)
+        except KeyError:
+            pass
+        node = self.leaves[word] = self._name_node(word, start, end)
+        return (node, start, end)
+
+    def _name_node(self, word, start, end):
         defined = self.builder.definitions.get(word)
         if defined is not None:
-            return (defined[0],) + span
+            return defined[0]
         if word in ops.CONSTANTS:
-            return (self.builder.constant(ops.CONSTANTS[word], span),) + span
+            return self.builder.constant(ops.CONSTANTS[word], (start, end))
         if word in ops.TABLE:
             raise ExpressionError(
-                f"{word} is a function, not a variable", self.builder.source, *span,
+                f"{word} is a function, not a variable", self.builder.source, start, end,
                 hint=f"call it: {ops.TABLE[word].signature()}", kind="name")
-        return (self.builder.variable(word, span),) + span
+        return self.builder.variable(word, (start, end))
 
     # statements
     def program(self, *statements):
@@ -189,20 +226,11 @@ class _Reductions:
             return left
         return _PendingSum((self._node(left), self._node(right)))
 
-    def sub(self, left, minus, right):
-        return self._binary(_SUB, left, right)
-
-    def mul(self, left, star, right):
-        return self._binary(_MUL, left, right)
-
-    def div(self, left, slash, right):
-        return self._binary(_DIV, left, right)
-
-    def pow(self, left, power, right):
-        return self._binary(_POW, left, right)
-
-    def matmul(self, left, at, right):
-        return self._binary(_MATMUL, left, right)
+    sub = _binary_reduction(_SUB)
+    mul = _binary_reduction(_MUL)
+    div = _binary_reduction(_DIV)
+    pow = _binary_reduction(_POW)
+    matmul = _binary_reduction(_MATMUL)
 
     # arrays
     def array(self, open_bracket, elements, close_bracket):
@@ -292,13 +320,6 @@ class _Reductions:
             return (self.builder.apply(_ADD, inputs, span),) + span
         return ref
 
-    def _binary(self, op, left, right):
-        if type(left) is _PendingSum:  # (hot: a call saved for most operands)
-            left = self._node(left)
-        if type(right) is _PendingSum:
-            right = self._node(right)
-        span = (left[1], right[2])
-        return (self.builder.apply(op, (left[0], right[0]), span),) + span
 
     def _function(self, name_token, count, span, keywords=()):
         """The op a call names, checked for its argument count.  max and min
@@ -545,16 +566,13 @@ class _Parser:
     def parse(self, source, loader=None):
         with self.lock:
             builder = self.reductions.builder = new_builder(source, loader)
-            paused = gc.isenabled()
-            gc.disable()  # the parse allocates no cycles; scanning them is waste
             try:
-                self.automaton.run(self._tokens(source))
+                with collection_paused():  # the parse allocates no cycles
+                    self.automaton.run(self._tokens(source))
             except UnexpectedToken as error:
                 raise self._syntax_error(error, source) from None
             finally:
                 self.reductions.builder = None
-                if paused:
-                    gc.enable()
         return builder
 
     def _syntax_error(self, error, source):
@@ -596,42 +614,49 @@ class _Parser:
     def _tokens(self, source):
         """A Token per token, then $END.  A newline ends a statement unless it
         is inside parentheses, follows an operator, or comes before a line
-        that starts with a binary operator.  (Hot: most tokens pass one set
-        test; self.special holds the kinds that need more.)"""
-        ignored, keywords = self.lexicon.ignored, self.keywords
+        that starts with a binary operator.  (Hot: Lexicon.split cuts the
+        text in C; each distinct piece is classified once; most tokens pass
+        one set test, self.special holds the kinds that need more.)"""
+        kinds = {}  # piece -> kind, for this text
+        classify, ignored = self.lexicon.kind, self.lexicon.ignored
         special = self.special
         new = tuple.__new__
         depth = 0
         previous = None
         newline = None  # a newline held until the next token decides
-        for match in self.lexicon.scan(source):
-            kind = match.lastgroup
+        start = 0
+        for text in self.lexicon.split(source):
+            end = start + len(text)
+            try:
+                kind = kinds[text]
+            except KeyError:
+                kind = kinds[text] = classify(text)
             if kind in special:
                 if kind in ignored:
+                    start = end
                     continue
                 if kind == "_NEWLINE":
                     if depth == 0 and previous not in _CONTINUES_AFTER:
-                        newline = new_token(kind, match.group(), match.start(), match.end())
+                        newline = new(Token, (kind, text, start, end))
+                    start = end
                     continue
-                if kind == "_BAD":
-                    raise ExpressionError(*_bad_character(source, match.start()))
                 if kind in _OPENING:
                     depth += 1
-                elif not depth:  # a closing bracket, whatever the state: nothing is open
-                    raise ExpressionError(f"unmatched {match.group()!r}", source,
-                                          *match.span(), hint="remove it or add a matching "
-                                          + ("'('" if kind == "RPAR" else "'['"))
-                else:
+                elif kind in _CLOSING:
+                    if not depth:  # a closing bracket, whatever the state: nothing is open
+                        raise ExpressionError(f"unmatched {text!r}", source, start, end,
+                                              hint="remove it or add a matching "
+                                              + ("'('" if kind == "RPAR" else "'['"))
                     depth -= 1
-            text = match[0]
-            if kind == "NAME" and text in keywords:
-                kind = keywords[text]
+                elif kind == "_BAD":
+                    raise ExpressionError(*_bad_character(source, start))
             if newline is not None:
                 if kind not in _CONTINUES_BEFORE:
                     yield newline
                 newline = None
             previous = kind
-            yield new(Token, (kind, text, match.start(), match.end()))
+            yield new(Token, (kind, text, start, end))
+            start = end
         yield new_token("$END", "", len(source), len(source))
 
 

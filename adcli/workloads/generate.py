@@ -7,7 +7,8 @@ Used by the tests (correctness at scale) and by bench/ (performance)::
 
 - ``rosenbrock(n)``: the extended Rosenbrock function written out as scalar
   operations, one flat sum; ``rosenbrock_value`` and ``rosenbrock_gradient``
-  are its closed forms.
+  are its closed forms.  ``rosenbrock_program(n)``: the same sum laid out
+  with comments, long names and spaces (variables position_1..position_n).
 - ``random_compositions(terms, seed)``: a sum of random compositions of the
   functions in the op table, every argument kept inside the op's sampling
   domain for any point in [-1, 1]^n; ``compositions(terms, seed)`` returns it
@@ -30,6 +31,21 @@ def rosenbrock(n):
     _check_even(n)
     return " + ".join(f"100*(x{2 * i}-x{2 * i - 1}**2)**2 + (1-x{2 * i - 1})**2"
                       for i in range(1, n // 2 + 1))
+
+
+def rosenbrock_program(n):
+    """rosenbrock(n) as a person might lay it out: one commented line per
+    term, long variable names (position_1 .. position_n), spaces around every
+    operator.  Sparser text than rosenbrock(n) (more characters per token)
+    for the same sum; lines after the first start with '+', so they continue it."""
+    _check_even(n)
+    lines = ["# the extended Rosenbrock function, one pair of variables a line"]
+    for i in range(1, n // 2 + 1):
+        even, odd = f"position_{2 * i}", f"position_{2 * i - 1}"
+        plus = "  " if i == 1 else "+ "
+        lines.append(f"{plus}100 * ({even} - {odd} ** 2) ** 2  +  (1 - {odd}) ** 2"
+                     f"    # pair {i}: the valley, then the distance from 1")
+    return "\n".join(lines) + "\n"
 
 
 def rosenbrock_start(n):
@@ -272,15 +288,17 @@ def _derivative(term, x, k, h):
 
 
 def main(argv=None):
-    """python -m adcli.workloads.generate {rosenbrock N | compositions TERMS [--seed S]}"""
+    """python -m adcli.workloads.generate {rosenbrock N | rosenbrock_program N |
+    compositions TERMS [--seed S]}"""
     parser = argparse.ArgumentParser(prog="python -m adcli.workloads.generate",
                                      description="Print a large test expression.")
-    parser.add_argument("kind", choices=("rosenbrock", "compositions"))
+    parser.add_argument("kind", choices=("rosenbrock", "rosenbrock_program", "compositions"))
     parser.add_argument("size", type=int, help="variables (rosenbrock) or terms")
     parser.add_argument("--seed", type=int, default=0, help="compositions only")
     args = parser.parse_args(argv)
     try:
         text = (rosenbrock(args.size) if args.kind == "rosenbrock"
+                else rosenbrock_program(args.size) if args.kind == "rosenbrock_program"
                 else random_compositions(args.size, args.seed))
     except ValueError as error:
         parser.error(str(error))

@@ -125,3 +125,28 @@ def test_the_generator_refuses_what_the_driver_does_not_run(rule, complaint):
     grammar = TOY_GRAMMAR.replace("list: _open item (_COMMA item)* _CLOSE", rule)
     with pytest.raises(regenerate.GrammarNotSupported, match=complaint.replace("[", r"\[")):
         regenerate.generated_source(grammar)
+
+
+@pytest.mark.parametrize("text", [
+    "x1 + 2.5e3 # a comment\n  **y ^ 3;z [1,2] .5.T",
+    "A.T.T + A.Tx + B.T2 + 1e5.5 + 1.2.3 + 0x1F + 1_000 + .5e-3 + 5.",
+    'load("A.csv") @ x; f = max(x, y); check f at x=1: value 2 ~ fd',
+    "\t \r\f# only a comment\n\n;;  \n",
+    "x $ y \u00b2 \u2212 \u00bd 'q' \"unclosed\n{x} !x %",
+    "output f, g\ntolerance rtol 1e-9\ncheckx = outputs + tolerance_1",
+])
+def test_split_cuts_the_tokens_scan_finds(text):
+    """The parser's Lexicon.split (pieces, classified once each) and the plain
+    scan (a match object per token, in Lark's order) agree on every token."""
+    lexicon = lalr.Lexicon(tables)
+    scanned = [(match.lastgroup, match.group(), match.start()) for match in lexicon.scan(text)]
+    scanned = [(lexicon.keywords.get(piece, kind) if kind == "NAME" else kind, piece, start)
+               for kind, piece, start in scanned if kind not in lexicon.ignored]
+    cut, start = [], 0
+    for piece in lexicon.split(text):
+        kind = lexicon.kind(piece)
+        if kind not in lexicon.ignored:
+            cut.append((kind, piece, start))
+        start += len(piece)
+    assert cut == scanned
+    assert start == len(text)  # every character in one piece
