@@ -1,6 +1,7 @@
 """fit: the parameters with their standard errors and 95% intervals, the
 fit statistics, and how the run ended (gnuplot's "final set of parameters")."""
-from .common import csv_text, json_number, number_text, plain_text, schema, show_for
+from .common import (csv_text, field_text, json_number, number_text, plain_text, schema,
+                     show_for)
 
 #: the statistics every form lists after the parameters, in this order
 STATISTICS = ("rss", "residual_sd", "dof", "r2", "n", "converged", "reason", "iterations",
@@ -32,20 +33,11 @@ def document(result):
     }
 
 
-def _statistic(result, key, precision):
-    value = getattr(result, key)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return number_text(value, precision)
-    return str(value)
-
-
 def plain(result, precision=None):
     """param NAME VALUE STDERR per parameter, then KEY VALUE per statistic."""
     rows = [["param", n, number_text(result.params[n], precision),
              number_text(result.stderr[n], precision)] for n in result.names]
-    rows += [[key, _statistic(result, key, precision)] for key in STATISTICS]
+    rows += [[key, field_text(getattr(result, key), precision)] for key in STATISTICS]
     if result.deficient:
         rows.append(["deficient", " ".join(result.deficient)])
     if result.at_bounds:
@@ -91,7 +83,7 @@ def tables(result, precision=None):
              table("95% confidence intervals (Student t)",
                    [name("parameter", style="bold"), number("low"), number("high"),
                     number("t value")], intervals)]
-    pairs = [(key.replace("_", " "), _statistic(result, key, precision))
+    pairs = [(key.replace("_", " "), field_text(getattr(result, key), precision))
              for key in STATISTICS]
     found.append(records("fit statistics", pairs))
     if len(result.free) > 1:
