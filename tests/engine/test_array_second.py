@@ -14,6 +14,7 @@ from adcli.errors import ShapeError
 
 from array_tapes import Tape
 from test_array_ops import SAMPLES
+from test_arrays import matmul_chain
 
 RNG = np.random.default_rng(4242)
 STEP = 1e-5
@@ -367,10 +368,7 @@ def test_hessian_of_a_matrix_function_on_random_shapes(m, n, k, seed):
     # f = sum(sin(A @ B)): d2f/dA dA [V, V] = -sum(sin(AB) * (V B)**2), and so on:
     # check the whole H against central differences of the gradient, column by column
     rng = np.random.default_rng(seed)
-    tape = Tape("sum(sin(A @ B))")
-    graph = tape.build(tape("sum", tape.elementwise(
-        "sin", tape("matmul", tape.var("A"), tape.var("B")))))
-    point = [rng.uniform(-1, 1, (m, n)), rng.uniform(-1, 1, (n, k))]
+    graph, point = matmul_chain(rng, m, n, k)
     values = arrays.forward(graph, point)
     _, matrix = array_second.hessian(graph, values)
     size = m * n + n * k

@@ -520,14 +520,19 @@ def test_broadcasting_vjp_and_jvp_on_random_shapes(shapes, name, seed):
                                atol=1e-12)
 
 
+def matmul_chain(rng, m, n, k):
+    """The tape of f = sum(sin(A @ B)) and a random point (A m x n, B n x k)."""
+    tape = Tape("sum(sin(A @ B))")
+    graph = tape.build(tape("sum", tape.elementwise(
+        "sin", tape("matmul", tape.var("A"), tape.var("B")))))
+    return graph, [rng.uniform(-1, 1, (m, n)), rng.uniform(-1, 1, (n, k))]
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.integers(1, 4), st.integers(1, 4), st.integers(1, 4), st.integers(0, 2**32 - 1))
 def test_matmul_chain_gradients_on_random_shapes(m, n, k, seed):
     rng = np.random.default_rng(seed)
-    tape = Tape("sum(sin(A @ B))")
-    graph = tape.build(tape("sum", tape.elementwise(
-        "sin", tape("matmul", tape.var("A"), tape.var("B")))))
-    point = [rng.uniform(-1, 1, (m, n)), rng.uniform(-1, 1, (n, k))]
+    graph, point = matmul_chain(rng, m, n, k)
     values = arrays.forward(graph, point)
     cosine = np.cos(point[0] @ point[1])
     gA, gB = arrays.gradient(graph, values)
