@@ -130,6 +130,33 @@ def test_newton_trust_region_leaves_a_region_of_negative_curvature():
     assert all(b < a for a, b in zip(values, values[1:]))
 
 
+def test_trust_region_step_solves_its_subproblem_on_both_paths():
+    """The Newton step inside the region comes from a Cholesky solve; on the
+    boundary or with negative curvature from the eigendecomposition.  Each
+    is checked against its defining equations: H p = -g inside; on the
+    boundary |p| = radius and (H + shift I) p = -g with shift >= 0 and
+    H + shift I positive semi-definite (Moré & Sorensen's conditions)."""
+    np = pytest.importorskip("numpy")
+    rng = np.random.default_rng(5)
+    basis = np.linalg.qr(rng.normal(size=(6, 6)))[0]
+    g = rng.normal(size=6)
+    for eigenvalues in ([1.0, 2, 3, 4, 5, 6], [-2.0, 0.5, 1, 2, 3, 4]):
+        hessian = basis @ np.diag(eigenvalues) @ basis.T
+        newton = np.linalg.solve(hessian, -g)
+        for radius in (10 * np.linalg.norm(newton), 0.1 * np.linalg.norm(newton)):
+            p = optimize.trust_region_step(np, hessian, g, radius)
+            if eigenvalues[0] > 0 and radius > np.linalg.norm(newton):
+                assert optimize._newton_step(np, hessian, g) is not None
+                np.testing.assert_allclose(hessian @ p, -g, atol=1e-12)
+                continue
+            assert np.linalg.norm(p) == pytest.approx(radius, rel=1e-10)
+            shift = float(np.median((-g - hessian @ p) / p))
+            assert shift >= -1e-9 and shift + eigenvalues[0] >= -1e-9
+            np.testing.assert_allclose((hessian + shift * np.eye(6)) @ p, -g, atol=1e-8)
+    assert optimize._newton_step(np, basis @ np.diag([-1.0, 1, 1, 1, 1, 1]) @ basis.T,
+                                 g) is None
+
+
 @pytest.mark.parametrize("method", ["newton", "bfgs", "lbfgs"])
 def test_monotone_methods_never_increase_f(method):
     records = []
