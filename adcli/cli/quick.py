@@ -41,12 +41,13 @@ def run(args):
     if invocation is None or not _plain_stdout(invocation["output_format"]):
         return None
     try:
-        text = _output(**invocation)
-    except AdcliError:  # a bad expression or point, a non-finite result: click says it
-        return None
-    except KeyboardInterrupt:
-        return _said("interrupted", ExitStatus.INTERRUPTED)  # as AdcliGroup.invoke
-    return _written(text)
+        try:
+            text = _output(**invocation)
+        except AdcliError:  # a bad expression or point, a non-finite result: click says it
+            return None
+        return None if text is None else _written(text)
+    except KeyboardInterrupt:  # Ctrl-C, as AdcliGroup.invoke answers it
+        return _said("interrupted", ExitStatus.INTERRUPTED)
 
 
 def _plain_invocation(args):
@@ -104,24 +105,21 @@ def _plain_stdout(output_format):
 
 
 def _output(command, expr, at, output_format, precision):
-    """The text the command writes on stdout (AdcliError from the core)."""
+    """The text the command writes on stdout; None for an array graph (its
+    views load numpy: click's commands print them); AdcliError from the core."""
     from ..points import merge_points, parse_point_text
     from .inputs import load_graph, require_point
     from .views.common import dumps, resolve_format
 
     at = merge_points([parse_point_text(part) for part in at])
     graph = load_graph(expr, None, (), None)
-    if graph.has_arrays:  # the array views load numpy
-        raise _LeftToClick
+    if graph.has_arrays:
+        return None
     forms = _COMMANDS[command](graph, require_point(graph, at))
     output_format = resolve_format(output_format)
     if output_format == "json":  # as views.common.present
         return dumps(forms["json"]()) + "\n"
     return forms[output_format](precision)
-
-
-class _LeftToClick(AdcliError):
-    """A run this path leaves to click once it has read the expression."""
 
 
 def _grad(graph, at):

@@ -43,6 +43,8 @@ QUICK = [
     ["grad", "2 + 3", "--at", ""],
     ["grad", "x**3 # a comment", "--at", "2"],
     ["grad", "  x*x\n", "--at", "3", "--format", "json"],
+    ["grad", "x**2  # café, ∂f/∂x", "--at", "3", "--format", "json"],
+    ["grad", "x**2  # café, ∂f/∂x", "--at", "3", "--format", "csv"],
     ["grad", "x1 + x10 + x2", "--at", "1,2,3", "--format", "json"],
     ["eval", "x*y; x+y", "--at", "1,2"],
     ["eval", "x*y; x+y", "--at", "1,2", "--format", "json"],
@@ -72,6 +74,8 @@ TO_CLICK = [
     ["grad", "x/y", "--at", "1,0"],
     ["grad", "log(x)", "--at", "-1", "--format", "json"],
     ["eval", "sqrt(x)", "--at", "-1"],
+    ["grad", "x**400", "--at", "10"],
+    ["eval", "10**400", "--at", ""],
     ["hessian", "x*y; x+y", "--at", "1,2"],
     ["jacobian", "1/x; x", "--at", "0", "--format", "csv"],
     ["grad", "é*2", "--at", "1"],
@@ -79,6 +83,8 @@ TO_CLICK = [
     ["grad", "x\x1b[31m", "--at", "1"],
     ["grad", "x\u202e", "--at", "1"],
     ["grad", "x", "--at", "1\x1b"],
+    ["grad", "x\udcff", "--at", "1"],  # a byte of argv that is not UTF-8
+    ["grad", "x", "--at", "x\udcff=1"],
     # options and arguments the quick path does not read
     ["grad", "x", "--at"],
     ["grad", "x", "--at", "1", "--format"],
