@@ -12,8 +12,6 @@ import os
 import signal
 import sys
 
-from .. import files
-
 
 class ExitStatus(enum.IntEnum):
     """Every exit code adcli uses (documented in the README)."""
@@ -80,6 +78,7 @@ def main():
 
 def _flushed(status):
     """status, unless what is left in stdout cannot be written."""
+    from .. import files
     from .streams import say, silence_stdout
 
     try:
