@@ -4,15 +4,10 @@ The core (this package minus cli/) imports neither click nor rich, and numpy
 only on the paths that evaluate batches or large graphs; tests/test_layers.py
 enforces the layers.
 """
+from .api import (BatchGradient, Gradient, TraceRow, grad, hessian, hvp, jacobian, jvp, parse,
+                  values, vjp)
 from .errors import AdcliError, DomainError, ExpressionError, PointError
 from .graph import Graph
-from .graph import collection_paused as _collection_paused
-
-# importing the core makes its op table, classes and parser tables, none of
-# them garbage: the collector's passes over them would free nothing
-with _collection_paused():
-    from .api import (BatchGradient, Gradient, TraceRow, grad, hessian, hvp, jacobian, jvp,
-                      parse, values, vjp)
 
 __version__ = "0.1.0"
 
