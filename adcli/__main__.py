@@ -1,4 +1,4 @@
 """python -m adcli"""
-from .cli.app import main
+from .cli import main
 
 main()

@@ -220,6 +220,17 @@ def installed_matches_tree(cwd):
 #: not a peer: click imported and nothing run, the floor of a command line built on
 #: click (adcli/floor: what adcli's own imports, parse, gradient and output add)
 CLICK_FLOOR = ("python -c 'import click'", "import click")
+#: not a peer: the same run through the click commands alone (ADCLI_NO_QUICK=1:
+#: no quick path), so adcli/this row is what the quick path saves
+CLICK_PATH = "adcli through click (ADCLI_NO_QUICK=1)"
+
+
+def run_process_in(command, cwd, env):
+    """Wall time (s) of one fresh process in the environment env (None: this one's)."""
+    start = time.perf_counter()
+    subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   check=True, env=env)
+    return time.perf_counter() - start
 
 
 def goal_startup(size):
@@ -242,21 +253,25 @@ def goal_startup(size):
     rows, adcli_all = [], []
     # issue 15: within 0.6x of the CasADi script and 1.6x of Python doing nothing
     targets = {"casadi": ("<=", 0.6), "python -c pass": ("<=", 1.6)}
-    for name, script in [*peers.STARTUP_SCRIPTS.items(), CLICK_FLOOR]:
-        if not peers.available(name.split()[0]):
+    for name, script in [*peers.STARTUP_SCRIPTS.items(), CLICK_FLOOR, (CLICK_PATH, None)]:
+        if script is not None and not peers.available(name.split()[0]):
             notes.append(f"{name}: {SKIP}")
             continue
-        peer_run = [sys.executable, "-c", script]
-        problem = check_process(peer_run, cwd, "48" if "print" in script else "")
+        peer_run = [sys.executable, "-c", script] if script is not None else adcli_run
+        peer_env = None if script is not None else {**os.environ, "ADCLI_NO_QUICK": "1"}
+        problem = check_process(peer_run, cwd, "48" if script is None or "print" in script
+                                else "")
         if problem:
             notes.append(f"{name}: {problem}")
             continue
+        if peer_env is not None:
+            run_process_in(peer_run, cwd, peer_env)  # warm-up of this path itself
         mine, theirs = [], []
         for _ in range(size["runs"]):  # adcli, peer, adcli, peer, ...
             mine.append(run_process(adcli_run, cwd))
-            theirs.append(run_process(peer_run, cwd))
+            theirs.append(run_process_in(peer_run, cwd, peer_env))
         adcli_all.extend(mine)
-        rss = peak_rss(peer_run, cwd)
+        rss = peak_rss(peer_run, cwd) if script is not None else None
         rows.append(comparison_row(name, statistics.median(theirs), statistics.median(mine),
                                    targets.get(name),
                                    (mib(rss) if rss else "n/a",

@@ -5,8 +5,6 @@ import os
 import re
 import sys
 
-import click
-
 from ..errors import AdcliError
 from ..files import BOM, decode  # noqa: F401 (BOM: re-exported)
 
@@ -35,24 +33,31 @@ def display_name(path):
 
 def load_graph(expr, expr_file, exprs, variables, points_file=None):
     """Parse the expression from EXPR, -f or -e; errors name the file."""
+    # click is imported where it is used, not above: the quick path (quick.py)
+    # calls this function for a plain EXPR without loading click
     import adcli
 
     sources = [expr is not None, expr_file is not None, bool(exprs)]
     if sum(sources) > 1:
+        import click
         raise click.UsageError("give the expression once: as EXPR, with -f, or with -e")
     if expr is not None and re.fullmatch(r"--[A-Za-z][A-Za-z-]+", expr):
+        import click
         raise click.NoSuchOption(expr)  # a mistyped option, not an expression
     if points_file == "-" and "-" in (expr, expr_file):
+        import click
         raise click.UsageError("the expression and --points cannot both come from stdin")
     base = None
     if expr_file is not None:
         text = read_text(expr_file)
         if expr_file != "-":
+            import click
             click.get_current_context().meta["adcli.filename"] = expr_file
             base = os.path.dirname(os.path.abspath(expr_file))  # load("A.csv") beside it
     elif exprs:
         text = ";".join(exprs)  # not newlines: a line starting with '-' would continue
     elif expr is None:
+        import click
         raise click.UsageError("missing the expression: give EXPR, '-' for stdin, -e EXPR "
                                "or -f FILE")
     elif expr == "-":
@@ -64,6 +69,7 @@ def load_graph(expr, expr_file, exprs, variables, points_file=None):
 
 def require_point(graph, at):
     if at is None and graph.variables:
+        import click
         raise click.UsageError(
             f"missing --at: give values for {', '.join(graph.variables)}, "
             "e.g. --at " + ",".join("1" for _ in graph.variables))
@@ -73,6 +79,7 @@ def require_point(graph, at):
 def read_batch(graph, points_file, at):
     """The points of a --points file, for the graph's variables."""
     if at is not None:
+        import click
         raise click.UsageError("give --at or --points, not both")
     from ..points import read_csv_points
     return read_csv_points(read_text(points_file), graph.variables,

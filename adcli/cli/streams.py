@@ -4,20 +4,22 @@ import contextlib
 import os
 import sys
 
-import click
-
 from .. import files
 from ..errors import visible
 
 
 def say(text):
     """A diagnostic on stderr, user text in it escaped (errors.visible)."""
+    import click  # here, not above: the quick path (quick.py) imports this module, not click
+
     click.echo(visible(text, lines=True), err=True)
 
 
 def emit(text):
     """Data on stdout.  Every format writes user text with control characters
     escaped (JSON as \\u001b by json itself), piped or not."""
+    import click
+
     with writing_stdout():
         click.echo(visible(text, lines=True), nl=False)
 

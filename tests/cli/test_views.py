@@ -4,6 +4,7 @@ as tab-separated records, and json/plain that never load rich or numpy."""
 import csv
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -178,14 +179,16 @@ def test_a_one_point_gradient_loads_neither_rich_nor_numpy(output_format):
                                    "import runpy; runpy.run_module('adcli', run_name='__main__')"])
 def test_a_one_point_gradient_loads_its_command_module_alone(entry):
     # the console script's path and python -m adcli: the group imports the
-    # module of the command asked for, not the modules of every command
+    # module of the command asked for, not the modules of every command (with
+    # ADCLI_NO_QUICK: the quick path, which answers this run, loads none)
     report = ("import atexit, sys\n"
               "atexit.register(lambda: print(sorted(m for m in sys.modules if "
               "m.startswith('adcli.cli.commands.') or m.split('.')[0] in ('rich', 'numpy')), "
               "file=sys.stderr))\n")
     argv = ["grad", "3*(x1**2+x2*x3)", "--at", "2,3,4", "--format", "json"]
     done = subprocess.run([sys.executable, "-c", report + entry, *argv], capture_output=True,
-                          text=True, check=False, timeout=60)
+                          text=True, check=False, timeout=60,
+                          env={**os.environ, "ADCLI_NO_QUICK": "1"})
     assert done.returncode == 0, done.stderr
     assert done.stderr.strip() == "['adcli.cli.commands.derivatives']", done.stderr
     assert json.loads(done.stdout)["gradient"] == {"x1": 12.0, "x2": 12.0, "x3": 9.0}

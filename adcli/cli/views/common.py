@@ -23,7 +23,8 @@ import math
 import sys
 
 from ...graph import format_number
-from ..streams import emit, print_renderables
+# streams loads where a form is printed (present): the quick path
+# (adcli/cli/quick.py) takes the forms of a view without click
 
 
 def number_text(value, precision=None):
@@ -113,6 +114,8 @@ def present(output_format, *, document, tables, **texts):
     """Print one form of a result: document() as JSON, tables() on the
     terminal, or texts[format]() (plain, csv, ...) as it is.  Each form is a
     function of no arguments, so only the one asked for is computed."""
+    from ..streams import emit, print_renderables
+
     output_format = resolve_format(output_format)
     if output_format == "json":
         emit(dumps(document()) + "\n")
