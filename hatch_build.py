@@ -31,14 +31,16 @@ def _commands():
     compiler = shlex.split(chosen or variables.get("CC") or "cc")
     linker = (compiler + ["-shared"] if chosen
               else shlex.split(variables.get("LDSHARED") or "cc -shared"))
-    flags = shlex.split(variables.get("CFLAGS") or "") + shlex.split(variables.get("CCSHARED") or "")
+    flags = shlex.split(variables.get("CFLAGS") or "")
+    flags += shlex.split(variables.get("CCSHARED") or "")
     return compiler + flags + [f"-I{include}"], linker
 
 
 def _run(command):
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
-        raise OSError(f"{shlex.join(command)} failed: {(done.stderr or done.stdout).strip()[-400:]}")
+        why = (done.stderr or done.stdout).strip()[-400:]
+        raise OSError(f"{shlex.join(command)} failed: {why}")
 
 
 def compile_extension(source, target):
