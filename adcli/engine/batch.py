@@ -18,6 +18,7 @@ Whether a rule's result is fresh is read from its reference count: a result
 that is also a value, an argument or a constant is held elsewhere too.
 """
 import sys
+import types
 from typing import NamedTuple
 
 import numpy as np
@@ -70,13 +71,43 @@ def _plan(graph):
     return Plan(forward, backward)
 
 
-def forward(graph, columns):
+def sweep_namespace():
+    """adcli.engine.vectorized for one sweep, except that sin(x) of an array
+    also computes cos(x) (one C library sincos per element: the bits of
+    both) and keeps it for the cos(x) that the sine's adjoint rule asks
+    next.  The arrays a sweep gives the rules are its values, which nothing
+    changes while it runs, so a kept cosine stays right; it is handed out
+    once, then dropped."""
+    space = types.SimpleNamespace(**vars(vectorized))
+    if vectorized.LIBM is None:  # numpy's sin and cos: nothing to share
+        return space
+    kept = {}  # id(x) -> (x, cos(x)); x held so that its id is not reused
+
+    def sin(x):
+        if type(x) is not np.ndarray or x.ndim == 0 or x.dtype != np.float64:
+            return vectorized.sin(x)
+        sines, cosines = vectorized.sin_and_cos(x)
+        kept[id(x)] = (x, cosines)
+        return sines
+
+    def cos(x):
+        pair = kept.pop(id(x), None)
+        if pair is not None and pair[0] is x:
+            return pair[1]
+        return vectorized.cos(x)
+
+    space.sin, space.cos = sin, cos
+    return space
+
+
+def forward(graph, columns, xp=None):
     """Values of every node at a batch (one array per variable, in
-    graph.variables order), as reverse.forward with the numpy namespace."""
+    graph.variables order), as reverse.forward with the numpy namespace
+    (xp: a sweep_namespace, made here by default)."""
     values = list(graph.initial_values)
     for node, column in zip(graph.var_nodes, columns):
         values[node] = column
-    xp = vectorized
+    xp = sweep_namespace() if xp is None else xp
     for node, op, inputs in plan(graph).forward:
         arguments = [values[i] for i in inputs]  # a variadic op takes the list as its stack
         values[node] = op.forward(xp, arguments) if op.variadic else op.forward(xp, *arguments)
@@ -88,18 +119,20 @@ def values_and_adjoints(graph, columns, keep=None):
     the outputs) and of the variables, adjoints of the output for the
     variables (0.0 where the output does not depend on one); other entries
     None, dropped once used."""
-    values = forward(graph, columns)
+    xp = sweep_namespace()
+    values = forward(graph, columns, xp)
     keep = set(graph.outputs) if keep is None else set(keep)
-    adjoints = backward(graph, values, {graph.output: 1.0}, batch_shape(columns), keep)
+    adjoints = backward(graph, values, {graph.output: 1.0}, batch_shape(columns), keep, xp)
     return values, adjoints
 
 
-def jacobian_rows(graph, values, outputs, shape):
+def jacobian_rows(graph, values, outputs, shape, xp=None):
     """The Jacobian of outputs at a batch as a list of rows (one reverse sweep
-    per output; values kept for the next sweep)."""
+    per output; values kept for the next sweep; xp: forward's namespace)."""
     rows = []
+    xp = vectorized if xp is None else xp
     for output in outputs:
-        adjoints = backward(graph, values, {output: 1.0}, shape, keep=None)
+        adjoints = backward(graph, values, {output: 1.0}, shape, None, xp)
         rows.append([adjoints[v] for v in graph.var_nodes])
     return rows
 
@@ -109,17 +142,16 @@ def batch_shape(columns):
     return np.broadcast_shapes(*(np.shape(c) for c in columns)) if columns else ()
 
 
-def backward(graph, values, seeds, shape, keep):
+def backward(graph, values, seeds, shape, keep, xp=vectorized):
     """Adjoints of the variables by one reverse sweep seeded with seeds
-    ({node: cotangent}), as reverse.backward with the numpy namespace; the
-    op nodes' adjoints are None on return.  keep: the nodes whose values
-    outlive the sweep (None: every node's)."""
+    ({node: cotangent}), as reverse.backward with the numpy namespace (xp:
+    the one forward used); the op nodes' adjoints are None on return.  keep:
+    the nodes whose values outlive the sweep (None: every node's)."""
     adjoints = [None] * len(values)
     # owned[i]: adjoints[i] is a batch-shaped float64 array nothing else holds
     owned = bytearray(len(values))
     for node, seed in seeds.items():
         adjoints[node] = seed
-    xp = vectorized
     for node, op, inputs, rules in plan(graph).backward:
         adjoint = adjoints[node]
         if adjoint is None:  # a constant-only branch never reached

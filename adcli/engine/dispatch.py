@@ -91,15 +91,15 @@ def batch_jacobian(graph, columns, outputs, mode):
     """jacobian over a batch: each entry an array over the points."""
     import numpy as np
 
-    from . import batch, vectorized
+    from . import batch
     with np.errstate(all="ignore"):
-        values = batch.forward(graph, columns)
+        xp = batch.sweep_namespace()
+        values = batch.forward(graph, columns, xp)
         if mode == "forward":
-            rows, passes = (forward.jacobian_rows(graph, values, outputs, vectorized),
-                            len(graph.var_nodes))
+            rows, passes = forward.jacobian_rows(graph, values, outputs, xp), len(graph.var_nodes)
         else:
-            rows, passes = (batch.jacobian_rows(graph, values, outputs, batch.batch_shape(columns)),
-                            len(outputs))
+            shape = batch.batch_shape(columns)
+            rows, passes = batch.jacobian_rows(graph, values, outputs, shape, xp), len(outputs)
         return [values[o] for o in outputs], rows, passes
 
 

@@ -83,7 +83,7 @@ def _mapped(function, ufunc, raw):
         except (ValueError, OverflowError):
             flat = np.fromiter(map(function, *(_elements(a, shape, size) for a in arrays)),
                                np.float64, size)
-        return flat[0] if shape == () else flat.reshape(shape)
+        return flat[0] if shape == () else _shaped(flat, shape)
 
     return elementwise
 
@@ -118,9 +118,15 @@ def _looped(name, function, ufunc, mapped):
                    else LIBM.unary(name, flats[0], out))
         if unusual:
             _recompute_unusual(function, flats, out)
-        return out[0] if shape == () else out.reshape(shape)
+        return out[0] if shape == () else _shaped(out, shape)
 
     return elementwise
+
+
+def _shaped(flat, shape):
+    """flat in shape; itself when it has it already (a reshape would make a
+    view, which the batch sweep cannot take for a buffer of its own)."""
+    return flat if flat.shape == shape else flat.reshape(shape)
 
 
 def _recompute_unusual(function, flats, out):
@@ -172,6 +178,20 @@ cbrt = _through_libm(scalar.cbrt, np.cbrt, name="cbrt" if hasattr(math, "cbrt") 
 hypot = _through_libm(scalar.hypot, np.hypot)  # CPython's own hypot, not the C library's
 # math.pow is scalar.power but for its shortcuts, which power() applies after
 _pow = _through_libm(scalar.power, np.power, raw=math.pow, name="pow")
+
+
+def sin_and_cos(x):
+    """(sin(x), cos(x)) for a float64 array: one C library sincos per element
+    in the C loop (the bits of sin and of cos), else numpy's sin and cos."""
+    x = np.asarray(x)
+    if LIBM is None or x.dtype != np.float64 or x.ndim == 0:
+        return sin(x), cos(x)
+    flat = np.ascontiguousarray(x).reshape(-1)
+    sines, cosines = np.empty(flat.shape), np.empty(flat.shape)
+    if LIBM.sincos(flat, sines, cosines):
+        unusual = np.flatnonzero(~np.isfinite(flat))
+        sines[unusual], cosines[unusual] = sin(flat[unusual]), cos(flat[unusual])
+    return _shaped(sines, x.shape), _shaped(cosines, x.shape)
 
 
 # --- maximum and minimum: numpy leaves max(-0.0, 0.0) to the CPU ---------------------

@@ -150,3 +150,30 @@ def test_off_cpython_nothing_is_taken_as_fresh(monkeypatch):
     for node in graph.var_nodes:
         assert_same_bits(adjoints[node], expected[node], "no refcounts")
     assert not math.isnan(batch.FRESH or 0.0)
+
+
+@pytest.mark.parametrize("text", ["sin(x) + cos(x)", "sin(x)*cos(x)", "cos(x)*sin(x)",
+                                  "sin(sin(x))*cos(x*y)", "sin(x) + sin(y)*cos(y)"])
+def test_a_sine_shares_its_cosine_with_the_rule_that_asks_for_it(text):
+    x, y = np.linspace(-3, 3, 61), np.linspace(0.5, 2, 61)
+    graph = adcli.parse(text)
+    columns = [x, y][:len(graph.variables)]
+    _, expected = reference(graph, columns)
+    _, adjoints = batch.values_and_adjoints(graph, columns)
+    for node in graph.var_nodes:
+        assert_same_bits(full(adjoints[node], 61), full(expected[node], 61), text)
+
+
+def test_a_kept_cosine_never_outlives_its_sweep():
+    """A cosine kept by one sweep is not handed to the next, though the
+    caller changed the array in place between the calls."""
+    x = np.linspace(-1, 1, 50)
+    graph = adcli.parse("sin(x)")
+    space = batch.sweep_namespace()
+    space.sin(x)
+    x *= 2.0  # the same array object, new values
+    fresh_space = batch.sweep_namespace()
+    assert_same_bits(fresh_space.cos(x), np.cos(x), "another sweep's cos")
+    result = adcli.grad(graph, {"x": x})
+    assert_same_bits(result.gradient["x"], [math.cos(v) for v in x.tolist()], "gradient")
+    assert_same_bits(space.cos(x[:10].copy()), np.cos(x[:10]), "another array's cos")
