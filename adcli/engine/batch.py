@@ -71,6 +71,23 @@ def _plan(graph):
     return Plan(forward, backward)
 
 
+def sin_and_cos(x):
+    """(sin(x), cos(x)) for a float64 array: one C library sincos per element
+    in the C loop (the bits of sin and of cos), else numpy's sin and cos."""
+    x = np.asarray(x)
+    if vectorized.LIBM is None or x.dtype != np.float64 or x.ndim == 0:
+        return vectorized.sin(x), vectorized.cos(x)
+    flat = np.ascontiguousarray(x).reshape(-1)
+    sines, cosines = np.empty(flat.shape), np.empty(flat.shape)
+    if vectorized.LIBM.sincos(flat, sines, cosines):
+        unusual = np.flatnonzero(~np.isfinite(flat))
+        sines[unusual] = vectorized.sin(flat[unusual])
+        cosines[unusual] = vectorized.cos(flat[unusual])
+    if sines.shape != x.shape:  # not for 1-D: a reshape makes a view, not the sweep's own
+        sines, cosines = sines.reshape(x.shape), cosines.reshape(x.shape)
+    return sines, cosines
+
+
 def sweep_namespace():
     """adcli.engine.vectorized for one sweep, except that sin(x) of an array
     also computes cos(x) (one C library sincos per element: the bits of
@@ -86,7 +103,7 @@ def sweep_namespace():
     def sin(x):
         if type(x) is not np.ndarray or x.ndim == 0 or x.dtype != np.float64:
             return vectorized.sin(x)
-        sines, cosines = vectorized.sin_and_cos(x)
+        sines, cosines = sin_and_cos(x)
         kept[id(x)] = (x, cosines)
         return sines
 

@@ -180,20 +180,6 @@ hypot = _through_libm(scalar.hypot, np.hypot)  # CPython's own hypot, not the C 
 _pow = _through_libm(scalar.power, np.power, raw=math.pow, name="pow")
 
 
-def sin_and_cos(x):
-    """(sin(x), cos(x)) for a float64 array: one C library sincos per element
-    in the C loop (the bits of sin and of cos), else numpy's sin and cos."""
-    x = np.asarray(x)
-    if LIBM is None or x.dtype != np.float64 or x.ndim == 0:
-        return sin(x), cos(x)
-    flat = np.ascontiguousarray(x).reshape(-1)
-    sines, cosines = np.empty(flat.shape), np.empty(flat.shape)
-    if LIBM.sincos(flat, sines, cosines):
-        unusual = np.flatnonzero(~np.isfinite(flat))
-        sines[unusual], cosines[unusual] = sin(flat[unusual]), cos(flat[unusual])
-    return _shaped(sines, x.shape), _shaped(cosines, x.shape)
-
-
 # --- maximum and minimum: numpy leaves max(-0.0, 0.0) to the CPU ---------------------
 
 def maximum(a, b):

@@ -17,7 +17,7 @@ import sys
 import numpy as np
 import pytest
 
-from adcli.engine import scalar, vectorized
+from adcli.engine import batch, scalar, vectorized
 
 from test_paths import assert_same_bits, bits
 
@@ -209,11 +209,11 @@ def test_adcli_pure_python_selects_the_mapped_path_with_the_same_bits():
 def test_sine_and_cosine_together_have_the_bits_of_each():
     xs = sample("sincos", 4000)
     with np.errstate(invalid="ignore"):  # sin(inf): nan, as numpy's
-        sines, cosines = vectorized.sin_and_cos(xs)
+        sines, cosines = batch.sin_and_cos(xs)
     assert_same_bits(sines, [scalar.sin(v) for v in xs.tolist()], "sin of sincos")
     assert_same_bits(cosines, [scalar.cos(v) for v in xs.tolist()], "cos of sincos")
     grid = xs[:3000].reshape(60, 50)[:, ::2]  # strided: copied first
-    sines, cosines = vectorized.sin_and_cos(grid)
+    sines, cosines = batch.sin_and_cos(grid)
     assert sines.shape == cosines.shape == (60, 25)
     assert_same_bits(cosines, np.cos(grid), "strided cos")
-    assert_same_bits(vectorized.sin_and_cos(np.float64(0.5))[1], [math.cos(0.5)], "0-d")
+    assert_same_bits(batch.sin_and_cos(np.float64(0.5))[1], [math.cos(0.5)], "0-d")
