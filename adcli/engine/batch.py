@@ -89,13 +89,22 @@ def sin_and_cos(x):
 
 
 def sweep_namespace():
-    """adcli.engine.vectorized for one sweep, except that sin(x) of an array
-    also computes cos(x) (one C library sincos per element: the bits of
-    both) and keeps it for the cos(x) that the sine's adjoint rule asks
-    next.  The arrays a sweep gives the rules are its values, which nothing
-    changes while it runs, so a kept cosine stays right; it is handed out
-    once, then dropped."""
+    """adcli.engine.vectorized for one sweep, with two shortcuts that keep the
+    bits.  x**1.0 is x itself, not a copy (x**2's partial asks it): the sweep
+    writes only into arrays nothing else holds, never into a value.  And
+    sin(x) of an array also computes cos(x) (one C library sincos per
+    element: the bits of both) and keeps it for the cos(x) that the sine's
+    adjoint rule asks next.  The arrays a sweep gives the rules are its
+    values, which nothing changes while it runs, so a kept cosine stays
+    right; it is handed out once, then dropped."""
     space = types.SimpleNamespace(**vars(vectorized))
+
+    def power(x, y):
+        if type(y) is float and y == 1.0 and type(x) is np.ndarray and x.dtype == np.float64:
+            return x
+        return vectorized.power(x, y)
+
+    space.power = power
     if vectorized.LIBM is None:  # numpy's sin and cos: nothing to share
         return space
     kept = {}  # id(x) -> (x, cos(x)); x held so that its id is not reused

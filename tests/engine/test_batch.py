@@ -75,7 +75,8 @@ def test_every_value_kept_and_several_sweeps_give_the_same_bits(seed):
 @pytest.mark.parametrize("text", [
     "x*y", "x*y + x", "x + x + y", "(x + y)*(x - y)", "exp(x)*exp(x)", "x - y - x*y",
     "sin(x)*exp(y) + x**2*y", "sin(x*y - y)", "cos(x + y + x*y)",
-    "max(x, y, x*y) + min(x, -y)", "x", "2*x", "x*x*x*x"])
+    "max(x, y, x*y) + min(x, -y)", "x", "2*x", "x*x*x*x", "x**1", "x**1*y + x",
+    "(x*y)**2 + x**2", "y**3*x**0.5"])
 def test_shared_and_aliased_arrays_are_never_overwritten(text):
     """Rules that return an argument (mul), the adjoint passed on (sums and
     differences), a node used twice: the sweep writes only into its own
@@ -177,3 +178,13 @@ def test_a_kept_cosine_never_outlives_its_sweep():
     result = adcli.grad(graph, {"x": x})
     assert_same_bits(result.gradient["x"], [math.cos(v) for v in x.tolist()], "gradient")
     assert_same_bits(space.cos(x[:10].copy()), np.cos(x[:10]), "another array's cos")
+
+
+def test_the_sweep_takes_x_to_the_first_power_as_x_itself():
+    x = np.array([-0.0, 0.0, 5e-324, -2.5, np.inf, np.nan, 1e300])
+    space = batch.sweep_namespace()
+    assert space.power(x, 1.0) is x
+    with np.errstate(all="ignore"):
+        assert_same_bits(space.power(x, 1.0), vectorized.power(x, 1.0), "x**1")
+        for exponent in (2.0, 0.5, -1.0, 3.0):
+            assert_same_bits(space.power(x, exponent), vectorized.power(x, exponent), "x**y")
