@@ -34,6 +34,8 @@ def _fresh_refcount():
     return _refcount(fresh)
 
 
+#: the C loop of adcli/engine/_libm.c, or None (not built, or ADCLI_PURE_PYTHON=1)
+C_LOOP = vectorized._LIBM
 #: the count of a result held by the sweep's local variable alone (None: never trusted)
 FRESH = None if _refcount is None else _fresh_refcount()
 
@@ -75,11 +77,11 @@ def sin_and_cos(x):
     """(sin(x), cos(x)) for a float64 array: one C library sincos per element
     in the C loop (the bits of sin and of cos), else numpy's sin and cos."""
     x = np.asarray(x)
-    if vectorized.LIBM is None or x.dtype != np.float64 or x.ndim == 0:
+    if C_LOOP is None or x.dtype != np.float64 or x.ndim == 0:
         return vectorized.sin(x), vectorized.cos(x)
     flat = np.ascontiguousarray(x).reshape(-1)
     sines, cosines = np.empty(flat.shape), np.empty(flat.shape)
-    if vectorized.LIBM.sincos(flat, sines, cosines):
+    if C_LOOP.sincos(flat, sines, cosines):
         unusual = np.flatnonzero(~np.isfinite(flat))
         sines[unusual] = vectorized.sin(flat[unusual])
         cosines[unusual] = vectorized.cos(flat[unusual])
@@ -105,7 +107,7 @@ def sweep_namespace():
         return vectorized.power(x, y)
 
     space.power = power
-    if vectorized.LIBM is None:  # numpy's sin and cos: nothing to share
+    if C_LOOP is None:  # numpy's sin and cos: nothing to share
         return space
     kept = {}  # id(x) -> (x, cos(x)); x held so that its id is not reused
 

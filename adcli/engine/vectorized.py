@@ -51,7 +51,7 @@ def _load_libm():
 
 
 #: the C loop, or None: functions then map Python's math over the elements
-LIBM = _load_libm()
+_LIBM = _load_libm()
 
 
 def _elements(array, shape, size):
@@ -114,8 +114,8 @@ def _looped(name, function, ufunc, mapped):
                  else np.broadcast_shapes(*(a.shape for a in arrays)))
         flats = [_flat(a, shape) for a in arrays]
         out = np.empty(math.prod(shape))
-        unusual = (LIBM.binary(name, *flats, out) if binary
-                   else LIBM.unary(name, flats[0], out))
+        unusual = (_LIBM.binary(name, *flats, out) if binary
+                   else _LIBM.unary(name, flats[0], out))
         if unusual:
             _recompute_unusual(function, flats, out)
         return out[0] if shape == () else _shaped(out, shape)
@@ -149,7 +149,7 @@ def _through_libm(function, ufunc, raw=None, name=None):
     The mapped form stays reachable as ``.mapped`` (the tests compare)."""
     raw = raw or getattr(function, "__wrapped__", function)
     mapped = _mapped(function, ufunc, raw)
-    chosen = mapped if LIBM is None or name is None else _looped(name, function, ufunc, mapped)
+    chosen = mapped if _LIBM is None or name is None else _looped(name, function, ufunc, mapped)
     chosen.__name__ = ufunc.__name__
     chosen.mapped = mapped
     return chosen
