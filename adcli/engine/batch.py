@@ -224,9 +224,9 @@ def _drop(values, node, keep):
 
 
 def _is_batch_array(item, shape):
-    """A float64 array of the batch's shape owning its memory (no view)."""
+    """A writable float64 array of the batch's shape owning its memory (no view)."""
     return (type(item) is np.ndarray and item.base is None and item.dtype == np.float64
-            and item.shape == shape)
+            and item.shape == shape and item.flags.writeable)
 
 
 def _is_real(item):
