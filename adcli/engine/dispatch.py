@@ -5,7 +5,8 @@
 - One point of a large, wide graph: level by level with numpy (levels.py),
   when its shape says that pays (the thresholds below).
 - A batch of points: the scalar loop's steps with numpy arrays
-  (reverse.py with adcli.engine.vectorized), one numpy call per node.
+  (batch.py, adcli.engine.vectorized as the namespace), one numpy call per
+  node, buffers reused and dropped once used.
 - Derivatives of several outputs: forward mode (one pass per input) or
   reverse mode (one pass per output), as choose_mode decides.
 
@@ -70,27 +71,36 @@ def variable_entries(items, graph):
     return items[levels.plan(graph).var_nodes].tolist()
 
 
-# --- batches: numpy arrays through the scalar loop's steps --------------------------
+# --- batches: numpy arrays through the scalar loop's steps (engine/batch.py) --------
 
 
 def batch_values_and_adjoints(graph, columns):
-    """Values and adjoints of every node at a batch (one array per variable);
-    non-finite entries are left for the caller to find, not warned about."""
+    """(values, adjoints) at a batch (one array per variable): the values of
+    the outputs and the variables, the adjoints of the output for the
+    variables; other nodes' entries are None (dropped once used, to keep the
+    memory of a hand-written gradient).  Non-finite entries are left for the
+    caller to find, not warned about."""
     import numpy as np
 
-    from . import vectorized
+    from . import batch
     with np.errstate(all="ignore"):
-        computed = reverse.forward(graph, columns, xp=vectorized)
-        return computed, reverse.backward(graph, computed, xp=vectorized)
+        return batch.values_and_adjoints(graph, columns)
 
 
 def batch_jacobian(graph, columns, outputs, mode):
     """jacobian over a batch: each entry an array over the points."""
     import numpy as np
 
-    from . import vectorized
+    from . import batch
     with np.errstate(all="ignore"):
-        return jacobian(graph, columns, outputs, mode, xp=vectorized)
+        xp = batch.sweep_namespace()
+        values = batch.forward(graph, columns, xp)
+        if mode == "forward":
+            rows, passes = forward.jacobian_rows(graph, values, outputs, xp), len(graph.var_nodes)
+        else:
+            shape = batch.batch_shape(columns)
+            rows, passes = batch.jacobian_rows(graph, values, outputs, shape, xp), len(outputs)
+        return [values[o] for o in outputs], rows, passes
 
 
 # --- forward or reverse mode ------------------------------------------------------

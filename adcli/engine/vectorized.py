@@ -10,13 +10,16 @@ the same thing exactly: the correctly rounded operations (+ - * / sqrt),
 abs, sign, floor, ceil, comparisons and where, and sin and cos, for which
 numpy calls the C library on float64.  For the rest numpy ships its own
 vector kernels (SVML on AVX-512, for one), which differ from the C library in
-the last bit on a fraction of inputs: those functions map the math function
-over the elements instead (``_through_libm``).  tests/test_paths.py checks
-every path against the others bit for bit, sin and cos included.
+the last bit on a fraction of inputs: those functions apply the C library's
+function to each element instead (``_through_libm``), in the C loop of
+adcli/engine/_libm.c when it was built, else by mapping math over the
+elements.  tests/test_paths.py checks every path against the others bit for
+bit, sin and cos included.
 """
 import functools
 import itertools
 import math
+import os
 
 import numpy as np
 
@@ -34,6 +37,23 @@ sqrt, abs, sign, floor, ceil = np.sqrt, np.abs, np.sign, np.floor, np.ceil
 divide = np.true_divide
 
 
+def _load_libm():
+    """adcli.engine._libm, the C loop over the C library's functions, unless it
+    was not built (no compiler at install) or ADCLI_PURE_PYTHON=1 asks for the
+    mapped path (the tests compare both)."""
+    if os.environ.get("ADCLI_PURE_PYTHON") == "1":
+        return None
+    try:
+        from . import _libm
+    except ImportError:
+        return None
+    return _libm
+
+
+#: the C loop, or None: functions then map Python's math over the elements
+_LIBM = _load_libm()
+
+
 def _elements(array, shape, size):
     """An iterator over array's float64 elements broadcast to shape."""
     if array.ndim == 0:
@@ -45,15 +65,10 @@ def _elements(array, shape, size):
     return memoryview(array.reshape(-1))
 
 
-def _through_libm(function, ufunc, raw=None):
-    """function, a scalar-namespace function, applied to each element.
-
-    The raw math function runs first (a C call per element); only when it
-    raises (a domain or range error) does the guarded one, which gives numpy's
-    nan or inf, run instead.  Complex input (the complex step of adcli
-    compare) takes numpy's ufunc: no path to agree with there.
-    """
-    raw = raw or getattr(function, "__wrapped__", function)
+def _mapped(function, ufunc, raw):
+    """function applied to each element by a Python-level map: the raw math
+    function runs first (a C call per element); only when it raises (a domain
+    or range error) does the guarded one, which gives numpy's nan or inf."""
 
     def elementwise(*args):
         arrays = [np.asarray(a) for a in args]
@@ -68,33 +83,101 @@ def _through_libm(function, ufunc, raw=None):
         except (ValueError, OverflowError):
             flat = np.fromiter(map(function, *(_elements(a, shape, size) for a in arrays)),
                                np.float64, size)
-        return flat[0] if shape == () else flat.reshape(shape)
+        return flat[0] if shape == () else _shaped(flat, shape)
 
-    elementwise.__name__ = ufunc.__name__
     return elementwise
 
 
-tan = _through_libm(scalar.tan, np.tan)
-asin = _through_libm(scalar.asin, np.arcsin)
-acos = _through_libm(scalar.acos, np.arccos)
-atan = _through_libm(scalar.atan, np.arctan)
-atan2 = _through_libm(scalar.atan2, np.arctan2)
-sinh = _through_libm(scalar.sinh, np.sinh)
-cosh = _through_libm(scalar.cosh, np.cosh)
-tanh = _through_libm(scalar.tanh, np.tanh)
-asinh = _through_libm(scalar.asinh, np.arcsinh)
-acosh = _through_libm(scalar.acosh, np.arccosh)
-atanh = _through_libm(scalar.atanh, np.arctanh)
-exp = _through_libm(scalar.exp, np.exp)
-expm1 = _through_libm(scalar.expm1, np.expm1)
-log = _through_libm(scalar.log, np.log)
-log2 = _through_libm(scalar.log2, np.log2)
-log10 = _through_libm(scalar.log10, np.log10)
-log1p = _through_libm(scalar.log1p, np.log1p)
-cbrt = _through_libm(scalar.cbrt, np.cbrt)
+def _flat(array, shape):
+    """array's float64 elements as one contiguous row: one element stays one
+    (the C loop pairs it with every element of the other argument)."""
+    if array.size != 1 and array.shape != shape:
+        array = np.broadcast_to(array, shape)
+    return np.ascontiguousarray(array, dtype=np.float64).reshape(-1)
+
+
+def _looped(name, function, ufunc, mapped):
+    """function applied to each element by the C loop of _libm, which calls the
+    C library function that math calls.  Where an input or the result is not
+    finite (math raises, or special-cases, there) the element is recomputed
+    by function, the guarded scalar one: the same bits as mapped."""
+    binary = name in ("atan2", "pow")
+
+    def elementwise(*args):
+        arrays = [np.asarray(a) for a in args]
+        kinds = {a.dtype.kind for a in arrays}
+        if "c" in kinds:
+            return ufunc(*args)
+        if "O" in kinds:  # Python objects (ints beyond float64, say): math's own errors
+            return mapped(*args)
+        shape = (arrays[0].shape if len(arrays) == 1
+                 else np.broadcast_shapes(*(a.shape for a in arrays)))
+        flats = [_flat(a, shape) for a in arrays]
+        out = np.empty(math.prod(shape))
+        unusual = (_LIBM.binary(name, *flats, out) if binary
+                   else _LIBM.unary(name, flats[0], out))
+        if unusual:
+            _recompute_unusual(function, flats, out)
+        return out[0] if shape == () else _shaped(out, shape)
+
+    return elementwise
+
+
+def _shaped(flat, shape):
+    """flat in shape; itself when it has it already (a reshape would make a
+    view, which the batch sweep cannot take for a buffer of its own)."""
+    return flat if flat.shape == shape else flat.reshape(shape)
+
+
+def _recompute_unusual(function, flats, out):
+    """out[i] = function(...) where an input or out[i] is not finite."""
+    finite = np.isfinite(out)
+    for flat in flats:
+        finite &= np.isfinite(flat)  # a one-element row broadcasts
+    where = np.flatnonzero(~finite)
+    columns = [(flat if len(flat) == len(out) else np.broadcast_to(flat, out.shape))[where]
+               for flat in flats]
+    out[where] = np.fromiter(map(function, *(c.tolist() for c in columns)),
+                             np.float64, len(where))
+
+
+def _through_libm(function, ufunc, raw=None, name=None):
+    """function, a scalar-namespace function, applied to each element: by the
+    C loop (name: its C library function) when built, else mapped over the
+    elements in Python; the same bits either way.  Complex input (the complex
+    step of adcli compare) takes numpy's ufunc: no path to agree with there.
+    The mapped form stays reachable as ``.mapped`` (the tests compare)."""
+    raw = raw or getattr(function, "__wrapped__", function)
+    mapped = _mapped(function, ufunc, raw)
+    chosen = mapped if _LIBM is None or name is None else _looped(name, function, ufunc, mapped)
+    chosen.__name__ = ufunc.__name__
+    chosen.mapped = mapped
+    return chosen
+
+
+tan = _through_libm(scalar.tan, np.tan, name="tan")
+asin = _through_libm(scalar.asin, np.arcsin, name="asin")
+acos = _through_libm(scalar.acos, np.arccos, name="acos")
+atan = _through_libm(scalar.atan, np.arctan, name="atan")
+atan2 = _through_libm(scalar.atan2, np.arctan2, name="atan2")
+sinh = _through_libm(scalar.sinh, np.sinh, name="sinh")
+cosh = _through_libm(scalar.cosh, np.cosh, name="cosh")
+tanh = _through_libm(scalar.tanh, np.tanh, name="tanh")
+asinh = _through_libm(scalar.asinh, np.arcsinh, name="asinh")
+acosh = _through_libm(scalar.acosh, np.arccosh, name="acosh")
+atanh = _through_libm(scalar.atanh, np.arctanh, name="atanh")
+exp = _through_libm(scalar.exp, np.exp, name="exp")
+expm1 = _through_libm(scalar.expm1, np.expm1, name="expm1")
+log = _through_libm(scalar.log, np.log, name="log")
+log2 = _through_libm(scalar.log2, np.log2, name="log2")
+log10 = _through_libm(scalar.log10, np.log10, name="log10")
+log1p = _through_libm(scalar.log1p, np.log1p, name="log1p")
+# scalar.cbrt refines math.cbrt (Python 3.11 on); 3.10 has no math.cbrt, and
+# estimates otherwise: mapped there
+cbrt = _through_libm(scalar.cbrt, np.cbrt, name="cbrt" if hasattr(math, "cbrt") else None)
 hypot = _through_libm(scalar.hypot, np.hypot)  # CPython's own hypot, not the C library's
 # math.pow is scalar.power but for its shortcuts, which power() applies after
-_pow = _through_libm(scalar.power, np.power, raw=math.pow)
+_pow = _through_libm(scalar.power, np.power, raw=math.pow, name="pow")
 
 
 # --- maximum and minimum: numpy leaves max(-0.0, 0.0) to the CPU ---------------------
