@@ -312,15 +312,22 @@ def _grad_batch(graph, columns, count, allow_nonfinite):
     value = _full(values[graph.output], count, input_ids)
     gradient = {name: _full(adjoints[node], count, input_ids)
                 for name, node in zip(graph.variables, graph.var_nodes)}
-    finite = np.isfinite(value)
-    for column in gradient.values():
-        finite &= np.isfinite(column)
-    failed_rows = np.flatnonzero(~finite).tolist()
+    failed_rows = _nonfinite_rows(np, [value, *gradient.values()])
     failed = [_diagnose_row(graph, columns, row) for row in failed_rows[:20]]
     result = BatchGradient(value, gradient, graph.variables, columns, failed_rows, failed, graph)
     if failed and not allow_nonfinite:
         raise _batch_error(failed[0], failed_rows, count)
     return result
+
+
+def _nonfinite_rows(np, columns):
+    """The rows where any column is not finite."""
+    if points.all_finite(np, columns):
+        return []
+    finite = np.isfinite(columns[0])
+    for column in columns[1:]:
+        finite &= np.isfinite(column)
+    return np.flatnonzero(~finite).tolist()
 
 
 def _diagnose_row(graph, columns, row):

@@ -502,14 +502,17 @@ def is_batch(at):
 
 
 def _has_arrays(values):
-    """Is any value array-like?  A point may have 10^5 values: their sum, one
-    pass in C, is a float only when they are plain numbers (an array in it
-    makes an array, or a TypeError); otherwise each distinct type is asked."""
-    try:
-        if type(sum(values, 0.0)) is float:
-            return False
-    except (TypeError, OverflowError, ValueError):  # text, 10**400, arrays of two shapes
-        pass
+    """Is any value array-like?  A point may have 10^5 values: when the first
+    is a plain number, their sum, one pass in C, is a float only when all are
+    (an array in it makes an array, or a TypeError); otherwise, and for a
+    batch (whose columns a sum would add up), each distinct type is asked."""
+    values = list(values)
+    if values and type(values[0]) in (float, int):
+        try:
+            if type(sum(values, 0.0)) is float:
+                return False
+        except (TypeError, OverflowError, ValueError):  # text, 10**400, arrays of two shapes
+            pass
     return any(_is_array_like_type(t) for t in set(map(type, values)))
 
 
@@ -562,9 +565,19 @@ def _column(value, name):
     if column.ndim > 1:
         raise PointError(f"the values of {name} must be one number per point, "
                          f"got an array of shape {column.shape}")
-    if not np.isfinite(column).all():
+    if not all_finite(np, [column]):
         raise PointError(f"a value of {name} is not a finite number")
     return column
+
+
+def all_finite(np, arrays):
+    """Whether every entry of the arrays is finite.  A finite sum proves it
+    (an inf or nan in a sum leaves it inf or nan): one pass each, without a
+    mask; only a sum that overflows looks closer."""
+    with np.errstate(over="ignore", invalid="ignore"):  # inf - inf is the answer, not news
+        if math.isfinite(sum(float(np.sum(array)) for array in arrays)):
+            return True
+    return all(bool(np.isfinite(array).all()) for array in arrays)
 
 
 # --- data files: named columns, for fit ---------------------------------------------

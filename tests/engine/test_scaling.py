@@ -95,6 +95,26 @@ def test_named_values_of_every_kind_are_still_told_apart():
     assert adcli.grad("x + y", {"x": 1e308, "y": 1e308}, allow_nonfinite=True).value == math.inf
 
 
+def test_a_batch_is_told_finite_by_its_sum_without_being_fooled():
+    """points.all_finite sums first: a sum that overflows on finite entries
+    is looked at entry by entry; an inf or nan anywhere is found."""
+    import numpy as np
+
+    from adcli import points
+
+    big = np.array([1e308, 1e308, -1e308])
+    assert points.all_finite(np, [big]) and points.all_finite(np, [big, big])
+    for bad in (np.inf, -np.inf, np.nan):
+        column = np.ones(1000)
+        column[617] = bad
+        assert not points.all_finite(np, [big, column])
+    batch = adcli.grad("x*y", {"x": np.array([1e308, 2.0]), "y": np.array([1e308, 1.0])},
+                       allow_nonfinite=True)
+    assert batch.failed_rows == [0]  # the product overflows in row 1 only
+    with pytest.raises(adcli.PointError, match="not a finite number"):
+        adcli.grad("x*y", {"x": np.array([1.0, np.nan]), "y": np.array([1.0, 1.0])})
+
+
 def test_a_named_point_scales_linearly():
     def prepare(n):
         graph = sum_of_squares(n)
