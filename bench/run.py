@@ -381,7 +381,7 @@ def _casadi_call(n, point):
 # --- goal 4: batches ------------------------------------------------------------------
 
 
-def batch_memory(functions):
+def traced_peaks(functions):
     """Peak traced memory (tracemalloc; numpy reports its buffers to it) of
     one warm call of each function: label -> bytes (the inputs, made before,
     are not counted)."""
@@ -431,7 +431,7 @@ def goal_batch(size):
     rows = [["adcli", seconds(times["adcli"]), "", "", ""]]
     rows += [comparison_row(labels[name], times[name], times["adcli"], targets[name])
              for name in ("numpy", "autograd", "torch") if name in times]
-    peaks = batch_memory({"adcli": functions["adcli"], "numpy": functions["numpy"]})
+    peaks = traced_peaks({"adcli": functions["adcli"], "numpy": functions["numpy"]})
     inputs = x.nbytes + y.nbytes
     bound = round((peaks["numpy"] + inputs) / 2 ** 20, 1)
     target_text, word = verdict(peaks["adcli"] / 2 ** 20, ("<=", bound), " MiB")
@@ -801,25 +801,15 @@ def array_error(result, reference):
 
 
 def array_memory(x):
-    """Peak traced memory (tracemalloc; numpy reports its buffers to it) of
-    one value-and-gradient call of the Rosenbrock at x: label -> bytes."""
-    import tracemalloc
-
+    """Peak traced memory of one value-and-gradient call of the Rosenbrock
+    at x (traced_peaks): label -> bytes."""
     graph = adcli.parse(peers.ARRAY_ROSENBROCK)
     calls = {"hand numpy": peers.numpy_rosenbrock(x),
              "adcli": adcli_array_call(graph, {"x": x}),
              ENGINE: adcli_engine_call(graph, {"x": x})}
     if peers.available("autograd"):
         calls["autograd"] = peers.autograd_rosenbrock(x)
-    peaks = {}
-    for label, call in calls.items():
-        call()  # warm: caches and plans are not the call's memory
-        gc.collect()
-        tracemalloc.start()
-        call()
-        peaks[label] = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-    return peaks
+    return traced_peaks(calls)
 
 
 #: the CLI row: a small least-squares problem in CSV files
