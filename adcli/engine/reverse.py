@@ -8,6 +8,7 @@ third way for one point of a large graph; dispatch.py decides which runs,
 nonfinite.py names the node behind a nan or inf.
 """
 from . import scalar
+from ..graph import NUMPY_NODES
 
 
 def _program(graph):
@@ -42,32 +43,78 @@ def backward_order(graph):
 
 def groups(graph):
     """The op nodes by level, op and arity: the groups levels.py evaluates at
-    once, ordered by level, then by first appearance; nodes in tape order."""
+    once, ordered by level, then by first appearance; nodes in tape order.
+    A sequence of lists of nodes; for a large graph a Grouping, which keeps
+    them in one array."""
     return graph.cached("groups", _groups)
 
 
 def _groups(graph):
-    level = node_levels(graph)
+    if len(graph.op_nodes) >= NUMPY_NODES:
+        return Grouping(graph)
+    record, offsets = graph.tape.record, graph.tape.offsets
     buckets = {}
     for node in graph.op_nodes:
-        key = (level[node], id(graph.ops[node]), len(graph.args[node]))
+        key = (record[4 * node + 3], record[4 * node], offsets[node + 1] - offsets[node])
         buckets.setdefault(key, []).append(node)
     return [nodes for _, nodes in sorted(buckets.items(), key=lambda item: item[0][0])]
 
 
+class Grouping:
+    """groups(graph) made by sorting arrays: ``nodes`` holds the op nodes
+    group after group, group k being nodes[bounds[k]:bounds[k + 1]], with
+    op code codes[k] and arity arities[k].  Indexing gives a list."""
+
+    def __init__(self, graph):
+        import numpy as np
+        tape = graph.tape
+        nodes = graph.op_node_array()
+        offsets = tape.numpy_inputs()[0]
+        arity = offsets[nodes + 1] - offsets[nodes]
+        code = tape.column("code")[nodes]
+        level = tape.column("level")[nodes]
+        by_key = np.lexsort((arity, code, level))  # stable: tape order within a key
+        nodes, arity, code, level = nodes[by_key], arity[by_key], code[by_key], level[by_key]
+        del by_key
+        change = np.ones(len(nodes), dtype=bool)
+        change[1:] = (level[1:] != level[:-1]) | (code[1:] != code[:-1]) | (arity[1:] != arity[:-1])
+        starts = np.flatnonzero(change)
+        del change
+        sizes = np.diff(np.append(starts, len(nodes)))
+        # the groups of a level in the order of their first nodes
+        rank = np.lexsort((nodes[starts], level[starts]))
+        bounds = np.zeros(len(rank) + 1, dtype=np.intp)
+        np.cumsum(sizes[rank], out=bounds[1:])
+        moved = np.arange(len(nodes)) + np.repeat(starts[rank] - bounds[:-1], sizes[rank])
+        self.nodes = nodes[moved]
+        self.bounds = bounds
+        self.codes = code[starts][rank].tolist()
+        self.arities = arity[starts][rank].tolist()
+
+    def __len__(self):
+        return len(self.codes)
+
+    def members(self, k):
+        """The nodes of group k, as a numpy array (a view)."""
+        return self.nodes[self.bounds[k]:self.bounds[k + 1]]
+
+    def __getitem__(self, k):
+        if k < 0:
+            k += len(self)
+        if not 0 <= k < len(self):
+            raise IndexError(k)
+        return self.members(k).tolist()
+
+    def __iter__(self):
+        return (self[k] for k in range(len(self)))
+
+    def __reversed__(self):
+        return (self[k] for k in range(len(self) - 1, -1, -1))
+
+
 def node_levels(graph):
-    """Level of every node (leaves 0), by one pass over the tape; cached."""
-    return graph.cached("levels", _levels)
-
-
-def _levels(graph):
-    level = [0] * len(graph.ops)
-    args = graph.args
-    for node in graph.op_nodes:
-        inputs = args[node]
-        level[node] = 1 + (max(level[i] for i in inputs) if len(inputs) > 2 else
-                           max(level[inputs[0]], level[inputs[-1]]))
-    return level
+    """Level of every node (leaves 0), kept by the tape as it is built."""
+    return graph.tape.levels
 
 
 def _call(op, xp, rule, values, inputs, ans=None):

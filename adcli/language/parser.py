@@ -9,6 +9,8 @@ current); lalr.py runs them, so parsing never imports lark.
 import os
 import re
 import threading
+from array import array
+from itertools import chain
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -46,9 +48,22 @@ def grammar_digest(text):
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-class _PendingSum(list):
+class _PendingSum:
     """The terms of a + chain not yet made a node: a + b + c becomes one
-    n-ary add node, and a 100,000-term sum is one node, not a deep chain."""
+    n-ary add node, and a 100,000-term sum is one node, not a deep chain.
+    The terms' nodes wait in an array; the span runs from the first term's
+    start to the last one's end."""
+
+    __slots__ = ("nodes", "start", "end")
+
+    def __init__(self, first, second):
+        self.nodes = array("q", (first[0], second[0]))
+        self.start = first[1]
+        self.end = second[2]
+
+    def append(self, term):
+        self.nodes.append(term[0])
+        self.end = term[2]
 
 
 def _binary_reduction(op):
@@ -60,7 +75,7 @@ def _binary_reduction(op):
             right = self._node(right)
         node_left, start, _ = left
         node_right, _, end = right
-        return (self._builder.apply(op, (node_left, node_right), (start, end)), start, end)
+        return (self._builder.apply_binary(op, node_left, node_right, start, end), start, end)
     binary.__name__ = binary.__qualname__ = op.name
     return binary
 
@@ -224,7 +239,7 @@ class _Reductions:
         if type(left) is _PendingSum:
             left.append(self._node(right))
             return left
-        return _PendingSum((self._node(left), self._node(right)))
+        return _PendingSum(self._node(left), self._node(right))
 
     sub = _binary_reduction(_SUB)
     mul = _binary_reduction(_MUL)
@@ -315,9 +330,8 @@ class _Reductions:
     # helpers
     def _node(self, ref):
         if type(ref) is _PendingSum:
-            span = (ref[0][1], ref[-1][2])
-            inputs = tuple(term[0] for term in ref)
-            return (self.builder.apply(_ADD, inputs, span),) + span
+            span = (ref.start, ref.end)
+            return (self.builder.apply(_ADD, tuple(ref.nodes), span),) + span
         return ref
 
 
@@ -614,8 +628,8 @@ class _Parser:
     def _tokens(self, source):
         """A Token per token, then $END.  A newline ends a statement unless it
         is inside parentheses, follows an operator, or comes before a line
-        that starts with a binary operator.  (Hot: Lexicon.split cuts the
-        text in C; each distinct piece is classified once; most tokens pass
+        that starts with a binary operator.  (Hot: Lexicon.chunks cuts the
+        text in C, a chunk at a time; each distinct piece is classified once; most tokens pass
         one set test, self.special holds the kinds that need more.)"""
         kinds = {}  # piece -> kind, for this text
         classify, ignored = self.lexicon.kind, self.lexicon.ignored
@@ -625,7 +639,7 @@ class _Parser:
         previous = None
         newline = None  # a newline held until the next token decides
         start = 0
-        for text in self.lexicon.split(source):
+        for text in chain.from_iterable(self.lexicon.chunks(source)):
             end = start + len(text)
             try:
                 kind = kinds[text]
