@@ -11,6 +11,7 @@ import gc
 import math
 import re
 from array import array
+from collections.abc import Mapping
 from functools import cached_property
 
 from .errors import AdcliError, ExpressionError, require_text
@@ -29,20 +30,27 @@ _PARTS = re.compile(r"\d+|\D+").findall
 _WORD_AND_NUMBER = re.compile(r"(\D+)(\d+)").fullmatch  # x12, position_3: most names
 
 
-_WORDS_AND_NUMBERS = re.compile(r"^([^\d\n]+)(\d+)$", re.MULTILINE).findall
+#: the word and the number of each line that is a word and a number (x12, position_3)
+_WORDS = re.compile(r"^([^\d\n]+)\d+$", re.MULTILINE).findall
+_NUMBERS = re.compile(r"^[^\d\n]+(\d+)$", re.MULTILINE).findall
 
 
 def natural_sorted(names):
     """The names sorted by natural_key.  When every name is a word and a
     number (x12, position_3), the keys are made in C: natural_key itself
-    costs a call per name, and 10^5 variables are common."""
+    costs a call per name, and 10^5 variables are common.  (The words and
+    numbers are found apart: a pair per name would weigh more than the
+    graph of 10^5 variables.)"""
     names = list(names)
-    parts = _WORDS_AND_NUMBERS("\n".join(names))
-    if len(parts) != len(names) or any("\n" in name for name in names):
+    joined = "\n".join(names)
+    words = _WORDS(joined)
+    if len(words) != len(names) or joined.count("\n") != len(names) - 1:
         return sorted(names, key=natural_key)
-    words = [word for word, _ in parts]
-    numbers = [int(number) for _, number in parts]
-    keys = numbers if len(set(words)) == 1 else list(zip(words, numbers))
+    single = len(set(words)) == 1
+    numbers = list(map(int, _NUMBERS(joined)))
+    del joined
+    keys = numbers if single else list(zip(words, numbers))
+    del words, numbers
     return [names[k] for k in sorted(range(len(names)), key=keys.__getitem__)]
 
 
@@ -154,14 +162,6 @@ class Tape:
         return (np.frombuffer(self.offsets, dtype=self.offsets.typecode),
                 np.frombuffer(self.inputs, dtype=self.inputs.typecode) if self.inputs
                 else np.zeros(0, dtype=np.intp))
-
-    def initial_values(self):
-        """The constants' values and 0.0 elsewhere, as a float64 numpy array."""
-        import numpy as np
-        values = np.zeros(len(self), dtype=np.float64)
-        if self.constants:
-            values[list(self.constants)] = list(self.constants.values())
-        return values
 
     def replacing(self, replaced):
         """A copy whose nodes in replaced ({node: op}) have those ops."""
@@ -769,7 +769,7 @@ class Graph:
 
     def variable_index(self):
         """variable name -> its position in graph.variables."""
-        return self.cached("variable_index", lambda g: {n: k for k, n in enumerate(g.variables)})
+        return self.cached("variable_index", _variable_index)
 
     def variable_name(self, node):
         """The name of the variable at this input node."""
@@ -848,6 +848,44 @@ class Graph:
         return self.source[start:end]
 
 
+def _variable_index(graph):
+    """name -> position: a dict, or for many variables a _LazyIndex (a
+    gradient of 10^5 variables is often read as a list, never by name)."""
+    if len(graph.variables) < NUMPY_NODES:
+        return dict(zip(graph.variables, range(len(graph.variables))))
+    return _LazyIndex(graph.variables)
+
+
+class _LazyIndex(Mapping):
+    """name -> position in names, the dict made on the first lookup."""
+
+    __slots__ = ("_names", "_index")
+
+    def __init__(self, names):
+        self._names = names
+        self._index = None
+
+    def _made(self):
+        if self._index is None:
+            self._index = dict(zip(self._names, range(len(self._names))))
+        return self._index
+
+    def __getitem__(self, name):
+        return self._made()[name]
+
+    def __contains__(self, name):
+        return name in self._made()
+
+    def get(self, name, default=None):
+        return self._made().get(name, default)
+
+    def __iter__(self):
+        return iter(self._names)
+
+    def __len__(self):
+        return len(self._names)
+
+
 def _all_used_op_nodes(tape, outputs):
     """The op nodes of tape (a numpy array) when each one is an output or an
     input of another node, so all are needed (follow a node's users: indices
@@ -860,7 +898,7 @@ def _all_used_op_nodes(tape, outputs):
     is_op = codes > _ARRAY_CODE
     if (is_op & ~used).any():
         return None
-    return np.flatnonzero(is_op)
+    return np.flatnonzero(is_op).astype(np.int32 if len(codes) < 2 ** 31 else np.int64)
 
 
 def format_number(value, precision=None):

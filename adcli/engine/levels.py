@@ -21,9 +21,10 @@ class Group:
 
     __slots__ = ("op", "out", "inputs", "slots", "targets", "unique", "fixed")
 
-    def __init__(self, tape, nodes, constant, columns):
+    def __init__(self, tape, nodes, constant, columns, seen):
         """nodes: the group's nodes (an intp array); columns: the tape's
-        (offsets, inputs) as numpy arrays."""
+        (offsets, inputs) as numpy arrays; seen: a False flag per node, to
+        tell repeated inputs (left all False)."""
         offsets, flat = columns
         first = int(nodes[0])
         self.op = op = tape.op_of(first)
@@ -39,13 +40,13 @@ class Group:
         # where an input takes several of the group's contributions, the
         # backward pass adds them node by node, each node's slots in order:
         # the order of reverse.backward
-        targets = self.inputs[self.slots].T.ravel()
-        self.unique = _is_unique(targets)
+        targets = (self.inputs if op.variadic else self.inputs[self.slots]).T.ravel()
+        self.unique = _is_unique(targets, seen)
         self.targets = None if self.unique else targets
         # a slot holding one constant for every node (the 2 of x**2, the 100
         # of 100*x) is passed as a Python float: numpy's scalar fast paths
-        self.fixed = [None if op.variadic else _same_constant(tape, row, constant)
-                      for row in self.inputs]
+        self.fixed = ([None] * len(self.inputs) if op.variadic else
+                      [_same_constant(tape, row, constant) for row in self.inputs])
 
     def gather(self, values):
         """The inputs' values: a 2-D stack (variadic ops) or one array or
@@ -80,8 +81,15 @@ class Plan:
             members = [grouping.members(k) for k in range(len(grouping))]
         else:
             members = [np.array(nodes, dtype=np.intp) for nodes in grouping]
-        self.groups = [Group(tape, nodes, constant, columns) for nodes in members]
-        self.initial = tape.initial_values()
+        seen = np.zeros(len(tape), dtype=bool)
+        self.groups = [Group(tape, nodes, constant, columns, seen) for nodes in members]
+        # the constants (node, value), made into a values array at each forward
+        # pass rather than kept as a copy of it
+        self.size = len(tape)
+        self.constant_nodes = np.fromiter(tape.constants, dtype=np.intp,
+                                          count=len(tape.constants))
+        self.constant_values = np.fromiter(tape.constants.values(), dtype=np.float64,
+                                           count=len(tape.constants))
         self.var_nodes = np.array(graph.var_nodes, dtype=np.intp)
         # the one output backward seeds; a plan of several outputs serves values only
         self.output = graph.outputs[0] if len(graph.outputs) == 1 else None
@@ -90,11 +98,16 @@ class Plan:
         # reverse.backward
         self.reached = np.zeros(len(tape), dtype=bool)
         for group in self.groups:
-            self.reached[group.inputs[group.slots]] = True
+            self.reached[group.inputs if group.op.variadic else group.inputs[group.slots]] = True
 
 
-def _is_unique(index):
-    return len(np.unique(index)) == len(index)
+def _is_unique(index, seen):
+    """No node twice in index?  Flags set, counted and cleared: linear in the
+    graph, where sorting the index would not be."""
+    seen[index] = True
+    distinct = np.count_nonzero(seen)
+    seen[index] = False
+    return distinct == len(index)
 
 
 def plan(graph):
@@ -104,7 +117,8 @@ def plan(graph):
 def forward(plan_, point):
     """Values of every node as a float64 array; also the gathered inputs of
     each group, which the backward pass reuses."""
-    values = plan_.initial.copy()
+    values = np.zeros(plan_.size, dtype=np.float64)
+    values[plan_.constant_nodes] = plan_.constant_values
     values[plan_.var_nodes] = point
     gathered = []
     with np.errstate(all="ignore"):

@@ -68,28 +68,41 @@ class Grouping:
     def __init__(self, graph):
         import numpy as np
         tape = graph.tape
-        nodes = graph.op_node_array()
-        offsets = tape.numpy_inputs()[0]
-        arity = offsets[nodes + 1] - offsets[nodes]
-        code = tape.column("code")[nodes]
-        level = tape.column("level")[nodes]
-        by_key = np.lexsort((arity, code, level))  # stable: tape order within a key
-        nodes, arity, code, level = nodes[by_key], arity[by_key], code[by_key], level[by_key]
-        del by_key
-        change = np.ones(len(nodes), dtype=bool)
-        change[1:] = (level[1:] != level[:-1]) | (code[1:] != code[:-1]) | (arity[1:] != arity[:-1])
+        # keys of every node, read in tape order (no gathers); the op nodes
+        # not evaluated get the last key and are left out after sorting
+        count = len(graph.op_nodes)
+        code, level = tape.column("code"), tape.column("level")
+        arity = np.diff(tape.numpy_inputs()[0])
+        member = np.zeros(len(tape), dtype=bool)
+        member[graph.op_node_array()] = True
+        key = _dense_key(level, code, arity, member)
+        if key is None:  # keys too wide to number densely
+            nodes = graph.op_node_array()
+            by_key = nodes[np.lexsort((arity[nodes], code[nodes], level[nodes]))]
+            change = np.zeros(count, dtype=bool)
+            change[0] = True
+            for column in (level, code, arity):
+                ordered = column[by_key]
+                change[1:] |= ordered[1:] != ordered[:-1]
+        else:
+            by_key = np.argsort(key, kind="stable")[:count]  # tape order within a key
+            ordered = key[by_key]
+            change = np.ones(count, dtype=bool)
+            np.not_equal(ordered[1:], ordered[:-1], out=change[1:])
+        del key, member
         starts = np.flatnonzero(change)
         del change
-        sizes = np.diff(np.append(starts, len(nodes)))
+        first = by_key[starts]  # each group's first node
+        sizes = np.diff(np.append(starts, count))
         # the groups of a level in the order of their first nodes
-        rank = np.lexsort((nodes[starts], level[starts]))
+        rank = np.lexsort((first, level[first]))
         bounds = np.zeros(len(rank) + 1, dtype=np.intp)
         np.cumsum(sizes[rank], out=bounds[1:])
-        moved = np.arange(len(nodes)) + np.repeat(starts[rank] - bounds[:-1], sizes[rank])
-        self.nodes = nodes[moved]
+        moved = np.arange(count) + np.repeat(starts[rank] - bounds[:-1], sizes[rank])
+        self.nodes = by_key[moved]
         self.bounds = bounds
-        self.codes = code[starts][rank].tolist()
-        self.arities = arity[starts][rank].tolist()
+        self.codes = code[first[rank]].tolist()
+        self.arities = arity[first[rank]].tolist()
 
     def __len__(self):
         return len(self.codes)
@@ -110,6 +123,32 @@ class Grouping:
 
     def __reversed__(self):
         return (self[k] for k in range(len(self) - 1, -1, -1))
+
+
+def _dense_key(level, code, arity, member):
+    """(level, code, arity) of each member node as one small int in their
+    order (others: the largest), counted rather than sorted (np.bincount
+    makes each key dense), so one radix sort of int16 orders the nodes;
+    None when the keys would not fit."""
+    import numpy as np
+    if not member.any():
+        return None
+    arities = np.bincount(arity[member]) > 0
+    width = int(np.count_nonzero(arities))
+    codes = int(code.max()) + 1
+    top = (int(level.max()) + 1) * codes * width
+    if top > 4 * len(level) + 1024:
+        return None
+    arity_id = np.cumsum(arities) - 1
+    key = level.astype(np.int64)
+    key *= codes
+    key += code
+    key *= width
+    key += arity_id[np.minimum(arity, len(arity_id) - 1)]
+    key[~member] = top
+    present = np.bincount(key, minlength=top + 1) > 0
+    dense = np.cumsum(present) - 1
+    return dense.astype(np.int16 if dense[-1] < 2 ** 15 else np.int32)[key]
 
 
 def node_levels(graph):
