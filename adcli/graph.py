@@ -10,6 +10,7 @@ import copy
 import gc
 import math
 import re
+import struct
 from array import array
 from collections.abc import Mapping
 from functools import cached_property
@@ -21,6 +22,8 @@ _CONSTANT = "const"
 _DECLARED = (0, 0)  # the span of a variable the text does not use
 _VARIABLE_CODE, _FLOAT_CODE, _ARRAY_CODE = 0, 1, 2  # a Tape's leaf codes
 _CONSTANT_CODES = (_FLOAT_CODE, _ARRAY_CODE)
+#: GraphBuilder writes its tape a few thousand nodes at a time (record fields)
+_PENDING = 5 * 4096
 #: a tape of at least this many nodes is walked with numpy where that is simpler
 #: (the levels evaluate such graphs, and load numpy anyway)
 NUMPY_NODES = 2000
@@ -66,31 +69,30 @@ def natural_key(name):
 class Tape:
     """The nodes of a graph in typed arrays, as a compiler keeps its IR.
 
-    Node k's fields are four ints of ``record`` from 4k: its op code (an
+    Node k's fields are five ints of ``record`` from 5k: its op code (an
     index into ``op_table``; 0, 1 and 2 are a variable, a float constant, a
-    data array), the start and end of its first occurrence in the text, and
-    its level (one more than its highest input's, leaves 0).  Its inputs are
-    ``inputs[offsets[k]:offsets[k + 1]]``; a constant's value is in
-    ``constants`` (data arrays in ``arrays``).  So a node costs a few
-    machine ints, not a tuple, list slots and boxed numbers.
+    data array), the start and end of its first occurrence in the text, its
+    level (one more than its highest input's, leaves 0) and where its
+    inputs end in ``inputs`` (they start where the previous node's end).  A
+    constant's value is in ``constants`` (data arrays in ``arrays``).  So a
+    node costs a few machine ints, not a tuple, list slots and boxed numbers.
     """
 
-    __slots__ = ("op_table", "code_of", "record", "offsets", "inputs", "constants", "arrays")
+    __slots__ = ("op_table", "code_of", "record", "inputs", "constants", "arrays")
 
-    FIELDS = 4  # code, start, end, level
+    FIELDS = ("code", "start", "end", "level", "inputs_end")
 
     def __init__(self, wide=False):
         index = "q" if wide else "i"  # positions in a text of 2**31 characters need 64 bits
         self.op_table = [_VARIABLE, _CONSTANT, _CONSTANT]
         self.code_of = {}  # Op -> its code (ops hash by identity)
         self.record = array(index)
-        self.offsets = array(index, [0])
         self.inputs = array(index)
         self.constants = {}  # node -> float, for float constants
         self.arrays = {}  # node -> array, for data arrays
 
     def __len__(self):
-        return len(self.offsets) - 1
+        return len(self.record) // 5
 
     def copy(self):
         tape = Tape.__new__(Tape)
@@ -107,67 +109,71 @@ class Tape:
         return code
 
     def append_leaf(self, code, span):
-        self.record.extend((code, span[0], span[1], 0))
-        self.offsets.append(len(self.inputs))
-        return len(self.offsets) - 2
+        self.record.extend((code, span[0], span[1], 0, len(self.inputs)))
+        return len(self.record) // 5 - 1
 
     # one node's fields
     def code_at(self, node):
-        return self.record[4 * node]
+        return self.record[5 * node]
 
     def op_of(self, node):
-        return self.op_table[self.record[4 * node]]
+        return self.op_table[self.record[5 * node]]
+
+    def _begin(self, node):
+        return self.record[5 * node - 1] if node else 0
 
     def args_of(self, node):
-        offsets = self.offsets
-        return tuple(self.inputs[offsets[node]:offsets[node + 1]])
+        return tuple(self.inputs[self._begin(node):self.record[5 * node + 4]])
 
     def arity(self, node):
-        return self.offsets[node + 1] - self.offsets[node]
+        return self.record[5 * node + 4] - self._begin(node)
 
     def span_of(self, node):
-        return (self.record[4 * node + 1], self.record[4 * node + 2])
+        return (self.record[5 * node + 1], self.record[5 * node + 2])
 
     def level_of(self, node):
-        return self.record[4 * node + 3]
+        return self.record[5 * node + 3]
 
     def value_of(self, node):
-        code = self.record[4 * node]
+        code = self.record[5 * node]
         if code == _FLOAT_CODE:
             return self.constants[node]
         return self.arrays[node] if code == _ARRAY_CODE else 0.0
 
     def is_constant(self, node):
-        return self.record[4 * node] in _CONSTANT_CODES
+        return self.record[5 * node] in _CONSTANT_CODES
 
     # every node's field, as a column
     @property
     def codes(self):
-        return self.record[0::4]
+        return self.record[0::5]
 
     @property
     def levels(self):
-        return self.record[3::4]
+        return self.record[3::5]
 
     def column(self, field):
         """A field of every node as a numpy array (a view): "code", "start",
-        "end", "level"."""
+        "end", "level", "inputs_end"."""
         import numpy as np
-        table = np.frombuffer(self.record, dtype=self.record.typecode).reshape(-1, 4)
-        return table[:, ("code", "start", "end", "level").index(field)]
+        table = np.frombuffer(self.record, dtype=self.record.typecode).reshape(-1, 5)
+        return table[:, Tape.FIELDS.index(field)]
 
     def numpy_inputs(self):
-        """(offsets, inputs) as numpy arrays (views)."""
+        """(offsets, inputs) as numpy arrays: node k's inputs are
+        inputs[offsets[k]:offsets[k + 1]]."""
         import numpy as np
-        return (np.frombuffer(self.offsets, dtype=self.offsets.typecode),
-                np.frombuffer(self.inputs, dtype=self.inputs.typecode) if self.inputs
-                else np.zeros(0, dtype=np.intp))
+        offsets = np.zeros(len(self) + 1, dtype=self.record.typecode)
+        offsets[1:] = self.column("inputs_end")
+        inputs = (np.frombuffer(self.inputs, dtype=self.inputs.typecode) if self.inputs
+                  else np.zeros(0, dtype=np.intp))
+        return offsets, inputs
 
     def replacing(self, replaced):
         """A copy whose nodes in replaced ({node: op}) have those ops."""
         tape = self.copy()
         for node, op in replaced.items():
-            tape.record[4 * node] = tape.code(op)
+            tape.record[5 * node] = tape.code(op)
         return tape
 
     def with_variables(self, count):
@@ -180,14 +186,14 @@ class Tape:
     # the per-node Python lists Graph shows (built on first use)
     def op_list(self):
         table = self.op_table
-        return [table[code] for code in self.record[0::4]]
+        return [table[code] for code in self.record[0::5]]
 
     def args_list(self):
-        inputs, offsets = self.inputs, self.offsets
-        return [tuple(inputs[offsets[k]:offsets[k + 1]]) for k in range(len(self))]
+        inputs, ends = self.inputs, self.record[4::5]
+        return [tuple(inputs[begin:end]) for begin, end in zip([0] + ends.tolist(), ends)]
 
     def span_list(self):
-        return list(zip(self.record[1::4], self.record[2::4]))
+        return list(zip(self.record[1::5], self.record[2::5]))
 
     def value_list(self):
         values = [0.0] * len(self)
@@ -201,9 +207,13 @@ class Tape:
 class GraphBuilder:
     """Appends nodes to a tape; the parser calls it once per reduction.
 
-    Identical op nodes are one node: a hash table in arrays (a bucket per
+    Identical op nodes are one node: a hash table of ints (a bucket per
     hash, each node chained to the previous node of its bucket) finds them
-    without a Python key object per node."""
+    without a Python key object per node.  While building, each node's op
+    code and level also sit in lists (read back at every reduction), and the
+    tape's arrays are written a few thousand nodes at a time (packed in one
+    call: appending to an array one int at a time costs more than the rest
+    of a reduction); ``tape`` is the tape with everything written."""
 
     def __init__(self, source, namespace, name_problem, loader=None):
         """namespace: the scalar namespace constants are folded in;
@@ -215,8 +225,16 @@ class GraphBuilder:
         self.namespace = namespace
         self.name_problem = name_problem
         self.loader = loader
-        self.tape = Tape(wide=len(source) >= 2 ** 31 - 1)
+        self._tape = Tape(wide=len(source) >= 2 ** 31 - 1)
+        self._index_code = self._tape.record.typecode
+        self._code_of = self._tape.code_of  # Op -> code, read at every reduction
         self._shared = False  # a built Graph holds the tape: copy before appending
+        self._codes = []  # per node: its op code
+        self._levels = []  # per node: its level
+        # not yet in the tape: 5 record fields a node, and inputs
+        self._pending, self._pending_inputs = [], []
+        self._written = 0  # nodes in the tape's arrays
+        self._inputs = 0  # inputs of every node so far
         # buckets: about one per 4 characters of text (a node takes at least 2)
         self._mask = (1 << max(6, (len(source) // 4).bit_length())) - 1
         self._buckets = array("i", [-1]) * (self._mask + 1)
@@ -228,6 +246,31 @@ class GraphBuilder:
         self.declared = []  # (name, start, end) from output statements
         self.checks = []  # parser.CheckStatement, in file order
         self.tolerances = []  # [Claim] of tolerance statements
+
+    @property
+    def tape(self):
+        """The Tape of every node appended so far."""
+        self._write()
+        return self._tape
+
+    def _write(self):
+        """The pending nodes into the tape's arrays, packed in one call each."""
+        if not self._pending:
+            return
+        tape, code = self._tape, self._index_code
+        for column, pending in ((tape.record, self._pending), (tape.inputs, self._pending_inputs)):
+            column.frombytes(struct.pack(f"{len(pending)}{code}", *pending))
+            pending.clear()
+        self._written = len(self._codes)
+
+    def _inputs_of(self, node):
+        """The inputs of node, written or pending."""
+        if node < self._written:
+            return self._tape.args_of(node)
+        k = node - self._written
+        pending, written = self._pending, len(self._tape.inputs)
+        begin = pending[5 * k - 1] if k else written
+        return tuple(self._pending_inputs[begin - written:pending[5 * k + 4] - written])
 
     # per-node views of the tape (sequences indexed by node)
     @property
@@ -246,15 +289,32 @@ class GraphBuilder:
     def spans(self):
         return _Column(self.tape.span_of, self.tape)
 
-    def _writable(self):
-        if self._shared:
-            self.tape = self.tape.copy()
-            self._shared = False
-        return self.tape
+    def _unshare(self):
+        """Appending after build(): a tape of the builder's own, and the lists
+        and hash table build() let go of, made again from it."""
+        self._write()
+        self._tape = tape = self._tape.copy()
+        self._code_of = tape.code_of
+        self._shared = False
+        self._codes, self._levels = tape.codes.tolist(), tape.levels.tolist()
+        self._chain = array("i", [-1]) * len(tape)
+        self._written = len(tape)
+        self._rehash(grow=False)
+
+    def _release(self):
+        self._codes = self._levels = self._chain = self._buckets = None
 
     def _leaf(self, code, span):
+        if self._shared:
+            self._unshare()
+        node = len(self._codes)
+        self._codes.append(code)
+        self._levels.append(0)
         self._chain.append(-1)
-        return self._writable().append_leaf(code, span)
+        self._pending.extend((code, span[0], span[1], 0, self._inputs))
+        if len(self._pending) >= _PENDING:
+            self._write()
+        return node
 
     def variable(self, name, span):
         index = self.var_index.get(name)
@@ -267,14 +327,14 @@ class GraphBuilder:
         index = self._constants.get(key)
         if index is None:
             index = self._constants[key] = self._leaf(_FLOAT_CODE, span)
-            self.tape.constants[index] = value
+            self._tape.constants[index] = value
         return index
 
     def array_constant(self, value, span):
         """A constant node holding an array (data loaded from a file); never
         interned or folded."""
         index = self._leaf(_ARRAY_CODE, span)
-        self.tape.arrays[index] = value
+        self._tape.arrays[index] = value
         return index
 
     def load(self, path, span):
@@ -293,94 +353,100 @@ class GraphBuilder:
         return self.array_constant(value, span)
 
     def is_constant(self, index):
-        return self.tape.is_constant(index)
+        return self.tape.is_constant(index) if self._shared else self._codes[index] in _CONSTANT_CODES
 
     def apply(self, op, args, span):
         """The node for op(args): an existing identical node, a folded
-        constant, or a new node.  (Hot: once per reduction.)"""
-        tape = self.tape
-        code = tape.code_of.get(op)
-        if code is None:
-            code = tape.code(op)
+        constant, or a new node."""
+        if self._shared:
+            self._unshare()
+        code = self._tape.code(op)
         bucket = hash((code,) + args) & self._mask
         node = self._buckets[bucket]
-        record = tape.record
+        codes = self._codes
         while node >= 0:
-            if record[4 * node] == code and tape.args_of(node) == args:
+            if codes[node] == code and self._inputs_of(node) == args:
                 return node
             node = self._chain[node]
         for a in args:  # data arrays (code 2) stay nodes
-            if record[4 * a] != _FLOAT_CODE:
+            if codes[a] != _FLOAT_CODE:
                 break
         else:
             # array ops are not folded: a constant node holds a float, and
             # zeros(3) (no arguments) is an array
             if not op.array:
-                constants = tape.constants
+                constants = self._tape.constants
                 folded = _fold(op, self.namespace, [constants[a] for a in args])
                 if math.isfinite(folded):  # a non-finite one stays a node, to be reported
                     return self.constant(folded, span)
-        if self._shared:
-            tape = self._writable()
-            record = tape.record
-        if len(args) == 2:
-            first, second = record[4 * args[0] + 3], record[4 * args[1] + 3]
-            level = (first if first > second else second) + 1
-        else:
-            level = max([record[4 * a + 3] for a in args], default=-1) + 1
-        inputs, offsets = tape.inputs, tape.offsets
-        inputs.extend(args)
-        node = len(offsets) - 1
-        offsets.append(len(inputs))
-        record.extend((code, span[0], span[1], level))
-        self._chain.append(self._buckets[bucket])
-        self._buckets[bucket] = node
-        if node > 2 * self._mask:
-            self._rehash()
-        return node
+        levels = self._levels
+        return self._append(code, args, span[0], span[1],
+                            max([levels[a] for a in args], default=-1) + 1, bucket)
 
     def apply_binary(self, op, a, b, start, end):
         """apply(op, (a, b), (start, end)) without the tuples: the parser's
         binary operators.  (Hot: the same steps as apply, unrolled.)"""
-        tape = self.tape
-        code = tape.code_of.get(op)
+        if self._shared:
+            self._unshare()
+        code = self._code_of.get(op)
         if code is None:
-            code = tape.code(op)
+            code = self._tape.code(op)
         bucket = hash((code, a, b)) & self._mask
         node = self._buckets[bucket]
-        record = tape.record
+        codes = self._codes
         while node >= 0:
-            if record[4 * node] == code and tape.args_of(node) == (a, b):
+            if codes[node] == code and self._inputs_of(node) == (a, b):
                 return node
             node = self._chain[node]
-        if record[4 * a] == _FLOAT_CODE and record[4 * b] == _FLOAT_CODE and not op.array:
-            constants = tape.constants
+        if codes[a] == _FLOAT_CODE and codes[b] == _FLOAT_CODE and not op.array:
+            constants = self._tape.constants
             folded = _fold(op, self.namespace, [constants[a], constants[b]])
             if math.isfinite(folded):  # a non-finite one stays a node, to be reported
                 return self.constant(folded, (start, end))
-        if self._shared:
-            tape = self._writable()
-            record = tape.record
-        first, second = record[4 * a + 3], record[4 * b + 3]
-        inputs, offsets = tape.inputs, tape.offsets
-        inputs.append(a)
-        inputs.append(b)
-        node = len(offsets) - 1
-        offsets.append(len(inputs))
-        record.extend((code, start, end, (first if first > second else second) + 1))
+        levels = self._levels
+        first, second = levels[a], levels[b]
+        level = (first if first > second else second) + 1
+        node = len(codes)
+        codes.append(code)
+        levels.append(level)
+        self._inputs = filled = self._inputs + 2
+        pending = self._pending
+        pending.extend((code, start, end, level, filled))
+        self._pending_inputs.extend((a, b))
+        buckets = self._buckets
+        self._chain.append(buckets[bucket])
+        buckets[bucket] = node
+        if len(pending) >= _PENDING:
+            self._write()
+            if node > 2 * self._mask:
+                self._rehash()
+        return node
+
+    def _append(self, code, args, start, end, level, bucket):
+        node = len(self._codes)
+        self._codes.append(code)
+        self._levels.append(level)
+        self._inputs += len(args)
+        self._pending.extend((code, start, end, level, self._inputs))
+        self._pending_inputs.extend(args)
         self._chain.append(self._buckets[bucket])
         self._buckets[bucket] = node
+        if len(self._pending) >= _PENDING:
+            self._write()
         if node > 2 * self._mask:
             self._rehash()
         return node
 
-    def _rehash(self):
-        """Twice the buckets, every op node chained again (amortized O(1) a node)."""
+    def _rehash(self, grow=True):
+        """Four times the buckets, every op node chained again (amortized O(1)
+        a node)."""
         tape = self.tape
-        self._mask = mask = 2 * self._mask + 1
+        if grow:
+            self._mask = 4 * self._mask + 3
+        mask = self._mask
         buckets = self._buckets = array("i", [-1]) * (mask + 1)
         chain = self._chain
-        for node, code in enumerate(tape.codes):
+        for node, code in enumerate(self._codes):
             if code > _ARRAY_CODE:
                 bucket = hash((code,) + tape.args_of(node)) & mask
                 chain[node] = buckets[bucket]
@@ -442,10 +508,11 @@ class GraphBuilder:
                 if name not in self.var_index:
                     _check_declarable(name, self.definitions, self.name_problem)
                     self.variable(name, _DECLARED)
-        with collection_paused():
-            graph = Graph(self, self.outputs(), _order_variables(self.var_index, variables))
+        self._write()
         self._shared = True
-        return graph
+        self._release()  # the graph is made without them: they would add to its peak
+        with collection_paused():
+            return Graph(self, self.outputs(), _order_variables(self.var_index, variables))
 
 
 @contextlib.contextmanager
@@ -658,13 +725,13 @@ class Graph:
     def _reachable(self):
         """A flag per node: does an output depend on it?"""
         tape = self.tape
-        inputs, offsets = tape.inputs, tape.offsets
+        inputs, ends = tape.inputs, tape.record[4::5]
         needed = bytearray(len(tape))
         for node in self.outputs:
             needed[node] = 1
         for node in range(len(tape) - 1, -1, -1):
             if needed[node]:
-                for i in inputs[offsets[node]:offsets[node + 1]]:
+                for i in inputs[ends[node - 1] if node else 0:ends[node]]:
                     needed[i] = 1
         return needed
 

@@ -52,10 +52,10 @@ def groups(graph):
 def _groups(graph):
     if len(graph.op_nodes) >= NUMPY_NODES:
         return Grouping(graph)
-    record, offsets = graph.tape.record, graph.tape.offsets
+    tape = graph.tape
     buckets = {}
     for node in graph.op_nodes:
-        key = (record[4 * node + 3], record[4 * node], offsets[node + 1] - offsets[node])
+        key = (tape.level_of(node), tape.code_at(node), tape.arity(node))
         buckets.setdefault(key, []).append(node)
     return [nodes for _, nodes in sorted(buckets.items(), key=lambda item: item[0][0])]
 

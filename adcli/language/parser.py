@@ -9,7 +9,6 @@ current); lalr.py runs them, so parsing never imports lark.
 import os
 import re
 import threading
-from array import array
 from itertools import chain
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -48,22 +47,13 @@ def grammar_digest(text):
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-class _PendingSum:
+class _PendingSum(list):
     """The terms of a + chain not yet made a node: a + b + c becomes one
     n-ary add node, and a 100,000-term sum is one node, not a deep chain.
-    The terms' nodes wait in an array; the span runs from the first term's
+    The list holds the terms' nodes; the span runs from the first term's
     start to the last one's end."""
 
-    __slots__ = ("nodes", "start", "end")
-
-    def __init__(self, first, second):
-        self.nodes = array("q", (first[0], second[0]))
-        self.start = first[1]
-        self.end = second[2]
-
-    def append(self, term):
-        self.nodes.append(term[0])
-        self.end = term[2]
+    __slots__ = ("start", "end")
 
 
 def _binary_reduction(op):
@@ -236,10 +226,16 @@ class _Reductions:
 
     # operators
     def add(self, left, plus, right):
-        if type(left) is _PendingSum:
-            left.append(self._node(right))
+        if type(right) is _PendingSum:
+            right = self._node(right)
+        if type(left) is _PendingSum:  # (hot: once per term of a long sum)
+            left.append(right[0])
+            left.end = right[2]
             return left
-        return _PendingSum(self._node(left), self._node(right))
+        left = self._node(left)
+        terms = _PendingSum((left[0], right[0]))
+        terms.start, terms.end = left[1], right[2]
+        return terms
 
     sub = _binary_reduction(_SUB)
     mul = _binary_reduction(_MUL)
@@ -331,7 +327,7 @@ class _Reductions:
     def _node(self, ref):
         if type(ref) is _PendingSum:
             span = (ref.start, ref.end)
-            return (self.builder.apply(_ADD, tuple(ref.nodes), span),) + span
+            return (self.builder.apply(_ADD, tuple(ref), span),) + span
         return ref
 
 
