@@ -137,7 +137,7 @@ def _dense_key(level, code, arity, member):
     width = int(np.count_nonzero(arities))
     codes = int(code.max()) + 1
     top = (int(level.max()) + 1) * codes * width
-    if top > 4 * len(level) + 1024:
+    if top > len(level) + 1024:  # the counts would outweigh the keys
         return None
     arity_id = np.cumsum(arities) - 1
     key = level.astype(np.int64)
