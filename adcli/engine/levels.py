@@ -90,7 +90,7 @@ class Plan:
                                           count=len(tape.constants))
         self.constant_values = np.fromiter(tape.constants.values(), dtype=np.float64,
                                            count=len(tape.constants))
-        self.var_nodes = np.array(graph.var_nodes, dtype=np.intp)
+        self.var_nodes = np.fromiter(graph.var_nodes, dtype=np.intp, count=len(graph.var_nodes))
         # the one output backward seeds; a plan of several outputs serves values only
         self.output = graph.outputs[0] if len(graph.outputs) == 1 else None
         # nodes some contribution reaches start from -0.0, which adds as an

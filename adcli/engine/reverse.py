@@ -72,18 +72,19 @@ class Grouping:
         # not evaluated get the last key and are left out after sorting
         count = len(graph.op_nodes)
         code, level = tape.column("code"), tape.column("level")
-        arity = np.diff(tape.numpy_inputs()[0])
+        ends = tape.column("inputs_end")
         member = np.zeros(len(tape), dtype=bool)
         member[graph.op_node_array()] = True
-        key = _dense_key(level, code, arity, member)
+        key = _group_key(tape, level, code, ends, member)
         if key is None:  # keys too wide to number densely
             nodes = graph.op_node_array()
-            by_key = nodes[np.lexsort((arity[nodes], code[nodes], level[nodes]))]
+            arity = np.diff(tape.numpy_inputs()[0])[nodes]
+            order = np.lexsort((arity, code[nodes], level[nodes]))
+            by_key = nodes[order]
             change = np.zeros(count, dtype=bool)
             change[0] = True
-            for column in (level, code, arity):
-                ordered = column[by_key]
-                change[1:] |= ordered[1:] != ordered[:-1]
+            for column in (level[by_key], code[by_key], arity[order]):
+                change[1:] |= column[1:] != column[:-1]
         else:
             by_key = np.argsort(key, kind="stable")[:count]  # tape order within a key
             ordered = key[by_key]
@@ -102,7 +103,7 @@ class Grouping:
         self.nodes = by_key[moved]
         self.bounds = bounds
         self.codes = code[first[rank]].tolist()
-        self.arities = arity[first[rank]].tolist()
+        self.arities = [tape.arity(node) for node in first[rank].tolist()]
 
     def __len__(self):
         return len(self.codes)
@@ -125,26 +126,29 @@ class Grouping:
         return (self[k] for k in range(len(self) - 1, -1, -1))
 
 
-def _dense_key(level, code, arity, member):
-    """(level, code, arity) of each member node as one small int in their
-    order (others: the largest), counted rather than sorted (np.bincount
-    makes each key dense), so one radix sort of int16 orders the nodes;
-    None when the keys would not fit."""
+def _group_key(tape, level, code, ends, member):
+    """A small int per node telling its group (level, op and arity) from
+    the others, the same for nodes of one group, the largest for nodes not
+    in member; None when the keys would not fit.  Ops of fixed arity need
+    only (level, code); the few nodes of variadic ops are numbered apart by
+    (level, code, arity).  The keys are made dense by counting (np.bincount),
+    so one radix sort of int16 groups the nodes."""
     import numpy as np
     if not member.any():
         return None
-    arities = np.bincount(arity[member]) > 0
-    width = int(np.count_nonzero(arities))
-    codes = int(code.max()) + 1
-    top = (int(level.max()) + 1) * codes * width
+    codes = len(tape.op_table)
+    top = (int(level.max()) + 1) * codes
     if top > len(level) + 1024:  # the counts would outweigh the keys
         return None
-    arity_id = np.cumsum(arities) - 1
-    key = level.astype(np.int64)
-    key *= codes
+    key = level * np.int32(codes)
     key += code
-    key *= width
-    key += arity_id[np.minimum(arity, len(arity_id) - 1)]
+    variadic = [c for c, op in enumerate(tape.op_table) if type(op) is not str and op.variadic]
+    if variadic:  # their nodes: keys from top + 1 on, by (level, code, arity)
+        nodes = np.flatnonzero(np.isin(code, variadic) & member)
+        arity = ends[nodes] - np.where(nodes > 0, ends[nodes - 1], 0)
+        combined = key[nodes].astype(np.int64) * (int(arity.max(initial=0)) + 1) + arity
+        key[nodes] = top + 1 + np.unique(combined, return_inverse=True)[1].ravel()
+        top += 1 + len(nodes)
     key[~member] = top
     present = np.bincount(key, minlength=top + 1) > 0
     dense = np.cumsum(present) - 1

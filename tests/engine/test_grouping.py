@@ -57,3 +57,17 @@ def test_the_plan_gives_the_scalar_loops_bits():
     assert values.tolist() == scalar_values
     assert adjoints[np.array(graph.var_nodes)].tolist() == [scalar_adjoints[v]
                                                              for v in graph.var_nodes]
+
+
+def test_variadic_ops_of_one_level_are_grouped_by_arity():
+    """max of two and max of three arguments side by side: one level, one op,
+    two arities, so two groups (the numbering of variadic nodes apart)."""
+    terms = [f"max(x{k}, x{k + 1})" if k % 3 else f"max(x{k}, x{k + 1}, x{k + 2})"
+             for k in range(3000)]
+    graph = adcli.parse(" * 2 + ".join(terms))
+    grouping = reverse.groups(graph)
+    assert isinstance(grouping, reverse.Grouping)
+    assert list(grouping) == _by_loop(graph)
+    maxima = [k for k, code in enumerate(grouping.codes)
+              if graph.tape.op_table[code].name == "max"]
+    assert sorted(grouping.arities[k] for k in maxima) == [2, 3]
