@@ -10,32 +10,50 @@ import copy
 import gc
 import math
 import re
+import struct
+from array import array
+from collections.abc import Mapping
+from functools import cached_property
 
 from .errors import AdcliError, ExpressionError, require_text
 
 _VARIABLE = "var"
 _CONSTANT = "const"
 _DECLARED = (0, 0)  # the span of a variable the text does not use
+_VARIABLE_CODE, _FLOAT_CODE, _ARRAY_CODE = 0, 1, 2  # a Tape's leaf codes
+_CONSTANT_CODES = (_FLOAT_CODE, _ARRAY_CODE)
+#: GraphBuilder writes its tape a few thousand nodes at a time (record fields)
+_PENDING = 5 * 4096
+#: a tape of at least this many nodes is walked with numpy where that is simpler
+#: (the levels evaluate such graphs, and load numpy anyway)
+NUMPY_NODES = 2000
 
 
 _PARTS = re.compile(r"\d+|\D+").findall
 _WORD_AND_NUMBER = re.compile(r"(\D+)(\d+)").fullmatch  # x12, position_3: most names
 
 
-_WORDS_AND_NUMBERS = re.compile(r"^([^\d\n]+)(\d+)$", re.MULTILINE).findall
+#: the word and the number of each line that is a word and a number (x12, position_3)
+_WORDS = re.compile(r"^([^\d\n]+)\d+$", re.MULTILINE).findall
+_NUMBERS = re.compile(r"^[^\d\n]+(\d+)$", re.MULTILINE).findall
 
 
 def natural_sorted(names):
     """The names sorted by natural_key.  When every name is a word and a
     number (x12, position_3), the keys are made in C: natural_key itself
-    costs a call per name, and 10^5 variables are common."""
+    costs a call per name, and 10^5 variables are common.  (The words and
+    numbers are found apart: a pair per name would weigh more than the
+    graph of 10^5 variables.)"""
     names = list(names)
-    parts = _WORDS_AND_NUMBERS("\n".join(names))
-    if len(parts) != len(names) or any("\n" in name for name in names):
+    joined = "\n".join(names)
+    words = _WORDS(joined)
+    if len(words) != len(names) or joined.count("\n") != len(names) - 1:
         return sorted(names, key=natural_key)
-    words = [word for word, _ in parts]
-    numbers = [int(number) for _, number in parts]
-    keys = numbers if len(set(words)) == 1 else list(zip(words, numbers))
+    single = len(set(words)) == 1
+    numbers = list(map(int, _NUMBERS(joined)))
+    del joined
+    keys = numbers if single else list(zip(words, numbers))
+    del words, numbers
     return [names[k] for k in sorted(range(len(names)), key=keys.__getitem__)]
 
 
@@ -48,8 +66,154 @@ def natural_key(name):
                  for part in _PARTS(name))
 
 
+class Tape:
+    """The nodes of a graph in typed arrays, as a compiler keeps its IR.
+
+    Node k's fields are five ints of ``record`` from 5k: its op code (an
+    index into ``op_table``; 0, 1 and 2 are a variable, a float constant, a
+    data array), the start and end of its first occurrence in the text, its
+    level (one more than its highest input's, leaves 0) and where its
+    inputs end in ``inputs`` (they start where the previous node's end).  A
+    constant's value is in ``constants`` (data arrays in ``arrays``).  So a
+    node costs a few machine ints, not a tuple, list slots and boxed numbers.
+    """
+
+    __slots__ = ("op_table", "code_of", "record", "inputs", "constants", "arrays")
+
+    FIELDS = ("code", "start", "end", "level", "inputs_end")
+
+    def __init__(self, wide=False):
+        index = "q" if wide else "i"  # positions in a text of 2**31 characters need 64 bits
+        self.op_table = [_VARIABLE, _CONSTANT, _CONSTANT]
+        self.code_of = {}  # Op -> its code (ops hash by identity)
+        self.record = array(index)
+        self.inputs = array(index)
+        self.constants = {}  # node -> float, for float constants
+        self.arrays = {}  # node -> array, for data arrays
+
+    def __len__(self):
+        return len(self.record) // 5
+
+    def copy(self):
+        tape = Tape.__new__(Tape)
+        for name in Tape.__slots__:
+            value = getattr(self, name)
+            setattr(tape, name, value[:] if isinstance(value, array) else copy.copy(value))
+        return tape
+
+    def code(self, op):
+        code = self.code_of.get(op)
+        if code is None:
+            code = self.code_of[op] = len(self.op_table)
+            self.op_table.append(op)
+        return code
+
+    def append_leaf(self, code, span):
+        self.record.extend((code, span[0], span[1], 0, len(self.inputs)))
+        return len(self.record) // 5 - 1
+
+    # one node's fields
+    def code_at(self, node):
+        return self.record[5 * node]
+
+    def op_of(self, node):
+        return self.op_table[self.record[5 * node]]
+
+    def _begin(self, node):
+        return self.record[5 * node - 1] if node else 0
+
+    def args_of(self, node):
+        return tuple(self.inputs[self._begin(node):self.record[5 * node + 4]])
+
+    def arity(self, node):
+        return self.record[5 * node + 4] - self._begin(node)
+
+    def span_of(self, node):
+        return (self.record[5 * node + 1], self.record[5 * node + 2])
+
+    def level_of(self, node):
+        return self.record[5 * node + 3]
+
+    def value_of(self, node):
+        code = self.record[5 * node]
+        if code == _FLOAT_CODE:
+            return self.constants[node]
+        return self.arrays[node] if code == _ARRAY_CODE else 0.0
+
+    def is_constant(self, node):
+        return self.record[5 * node] in _CONSTANT_CODES
+
+    # every node's field, as a column
+    @property
+    def codes(self):
+        return self.record[0::5]
+
+    @property
+    def levels(self):
+        return self.record[3::5]
+
+    def column(self, field):
+        """A field of every node as a numpy array (a view): "code", "start",
+        "end", "level", "inputs_end"."""
+        import numpy as np
+        table = np.frombuffer(self.record, dtype=self.record.typecode).reshape(-1, 5)
+        return table[:, Tape.FIELDS.index(field)]
+
+    def numpy_inputs(self):
+        """(offsets, inputs) as numpy arrays: node k's inputs are
+        inputs[offsets[k]:offsets[k + 1]]."""
+        import numpy as np
+        offsets = np.zeros(len(self) + 1, dtype=self.record.typecode)
+        offsets[1:] = self.column("inputs_end")
+        inputs = (np.frombuffer(self.inputs, dtype=self.inputs.typecode) if self.inputs
+                  else np.zeros(0, dtype=np.intp))
+        return offsets, inputs
+
+    def replacing(self, replaced):
+        """A copy whose nodes in replaced ({node: op}) have those ops."""
+        tape = self.copy()
+        for node, op in replaced.items():
+            tape.record[5 * node] = tape.code(op)
+        return tape
+
+    def with_variables(self, count):
+        """A copy with count variable nodes appended (declared names: no span)."""
+        tape = self.copy()
+        for _ in range(count):
+            tape.append_leaf(_VARIABLE_CODE, _DECLARED)
+        return tape
+
+    # the per-node Python lists Graph shows (built on first use)
+    def op_list(self):
+        table = self.op_table
+        return [table[code] for code in self.record[0::5]]
+
+    def args_list(self):
+        inputs, ends = self.inputs, self.record[4::5]
+        return [tuple(inputs[begin:end]) for begin, end in zip([0] + ends.tolist(), ends)]
+
+    def span_list(self):
+        return list(zip(self.record[1::5], self.record[2::5]))
+
+    def value_list(self):
+        values = [0.0] * len(self)
+        for node, value in self.constants.items():
+            values[node] = value
+        for node, value in self.arrays.items():
+            values[node] = value
+        return values
+
+
 class GraphBuilder:
-    """Appends nodes to a tape; the parser calls it once per reduction."""
+    """Appends nodes to a tape; the parser calls it once per reduction.
+
+    Identical op nodes are one node: a hash table of ints (a bucket per
+    hash, each node chained to the previous node of its bucket) finds them
+    without a Python key object per node.  While building, each node's op
+    code and level also sit in lists (read back at every reduction), and the
+    tape's arrays are written a few thousand nodes at a time (packed in one
+    call: appending to an array one int at a time costs more than the rest
+    of a reduction); ``tape`` is the tape with everything written."""
 
     def __init__(self, source, namespace, name_problem, loader=None):
         """namespace: the scalar namespace constants are folded in;
@@ -61,42 +225,117 @@ class GraphBuilder:
         self.namespace = namespace
         self.name_problem = name_problem
         self.loader = loader
-        self.ops = []  # Op for op nodes, "var" or "const" for leaves
-        self.args = []  # tuple of input node indices
-        self.spans = []  # (start, end) of the node's first occurrence in source
-        self.values = []  # constant values; 0.0 for other nodes
+        self._tape = Tape(wide=len(source) >= 2 ** 31 - 1)
+        self._index_code = self._tape.record.typecode
+        self._code_of = self._tape.code_of  # Op -> code, read at every reduction
+        self._shared = False  # a built Graph holds the tape: copy before appending
+        self._codes = []  # per node: its op code
+        self._levels = []  # per node: its level
+        # not yet in the tape: 5 record fields a node, and inputs
+        self._pending, self._pending_inputs = [], []
+        self._written = 0  # nodes in the tape's arrays
+        self._inputs = 0  # inputs of every node so far
+        # buckets: about one per 4 characters of text (a node takes at least 2)
+        self._mask = (1 << max(6, (len(source) // 4).bit_length())) - 1
+        self._buckets = array("i", [-1]) * (self._mask + 1)
+        self._chain = array("i")  # per node: the previous node of its bucket, or -1
         self.var_index = {}
-        self._interned = {}
+        self._constants = {}
         self.definitions = {}  # name -> (node, start, end of the defined name)
         self.expressions = []  # (node, start, end) of each bare expression statement
         self.declared = []  # (name, start, end) from output statements
         self.checks = []  # parser.CheckStatement, in file order
         self.tolerances = []  # [Claim] of tolerance statements
 
-    def _append(self, op, args, span, value=0.0):
-        self.ops.append(op)
-        self.args.append(args)
-        self.spans.append(span)
-        self.values.append(value)
-        return len(self.ops) - 1
+    @property
+    def tape(self):
+        """The Tape of every node appended so far."""
+        self._write()
+        return self._tape
+
+    def _write(self):
+        """The pending nodes into the tape's arrays, packed in one call each."""
+        if not self._pending:
+            return
+        tape, code = self._tape, self._index_code
+        for column, pending in ((tape.record, self._pending), (tape.inputs, self._pending_inputs)):
+            column.frombytes(struct.pack(f"{len(pending)}{code}", *pending))
+            pending.clear()
+        self._written = len(self._codes)
+
+    def _inputs_of(self, node):
+        """The inputs of node, written or pending."""
+        if node < self._written:
+            return self._tape.args_of(node)
+        k = node - self._written
+        pending, written = self._pending, len(self._tape.inputs)
+        begin = pending[5 * k - 1] if k else written
+        return tuple(self._pending_inputs[begin - written:pending[5 * k + 4] - written])
+
+    # per-node views of the tape (sequences indexed by node)
+    @property
+    def ops(self):
+        return _Column(self.tape.op_of, self.tape)
+
+    @property
+    def args(self):
+        return _Column(self.tape.args_of, self.tape)
+
+    @property
+    def values(self):
+        return _Column(self.tape.value_of, self.tape)
+
+    @property
+    def spans(self):
+        return _Column(self.tape.span_of, self.tape)
+
+    def _unshare(self):
+        """Appending after build(): a tape of the builder's own, and the lists
+        and hash table build() let go of, made again from it."""
+        self._write()
+        self._tape = tape = self._tape.copy()
+        self._code_of = tape.code_of
+        self._shared = False
+        self._codes, self._levels = tape.codes.tolist(), tape.levels.tolist()
+        self._chain = array("i", [-1]) * len(tape)
+        self._written = len(tape)
+        self._rehash(grow=False)
+
+    def _release(self):
+        self._codes = self._levels = self._chain = self._buckets = None
+
+    def _leaf(self, code, span):
+        if self._shared:
+            self._unshare()
+        node = len(self._codes)
+        self._codes.append(code)
+        self._levels.append(0)
+        self._chain.append(-1)
+        self._pending.extend((code, span[0], span[1], 0, self._inputs))
+        if len(self._pending) >= _PENDING:
+            self._write()
+        return node
 
     def variable(self, name, span):
         index = self.var_index.get(name)
         if index is None:
-            index = self.var_index[name] = self._append(_VARIABLE, (), span)
+            index = self.var_index[name] = self._leaf(_VARIABLE_CODE, span)
         return index
 
     def constant(self, value, span):
-        key = (_CONSTANT, value, math.copysign(1.0, value))
-        index = self._interned.get(key)
+        key = (value, math.copysign(1.0, value))
+        index = self._constants.get(key)
         if index is None:
-            index = self._interned[key] = self._append(_CONSTANT, (), span, value)
+            index = self._constants[key] = self._leaf(_FLOAT_CODE, span)
+            self._tape.constants[index] = value
         return index
 
     def array_constant(self, value, span):
         """A constant node holding an array (data loaded from a file); never
         interned or folded."""
-        return self._append(_CONSTANT, (), span, value)
+        index = self._leaf(_ARRAY_CODE, span)
+        self._tape.arrays[index] = value
+        return index
 
     def load(self, path, span):
         """The node of load(path): the file's array as a constant."""
@@ -114,33 +353,104 @@ class GraphBuilder:
         return self.array_constant(value, span)
 
     def is_constant(self, index):
-        return self.ops[index] == _CONSTANT
+        return self.tape.is_constant(index) if self._shared else self._codes[index] in _CONSTANT_CODES
 
     def apply(self, op, args, span):
         """The node for op(args): an existing identical node, a folded
         constant, or a new node."""
-        key = (op, args)
-        index = self._interned.get(key)
-        if index is not None:
-            return index
-        ops = self.ops
-        values = self.values
-        for a in args:  # (hot: the tape's own "const", so `is` tells)
-            if ops[a] is not _CONSTANT or type(values[a]) is not float:  # data arrays stay nodes
+        if self._shared:
+            self._unshare()
+        code = self._tape.code(op)
+        bucket = hash((code,) + args) & self._mask
+        node = self._buckets[bucket]
+        codes = self._codes
+        while node >= 0:
+            if codes[node] == code and self._inputs_of(node) == args:
+                return node
+            node = self._chain[node]
+        for a in args:  # data arrays (code 2) stay nodes
+            if codes[a] != _FLOAT_CODE:
                 break
         else:
             # array ops are not folded: a constant node holds a float, and
             # zeros(3) (no arguments) is an array
             if not op.array:
-                folded = _fold(op, self.namespace, [self.values[a] for a in args])
+                constants = self._tape.constants
+                folded = _fold(op, self.namespace, [constants[a] for a in args])
                 if math.isfinite(folded):  # a non-finite one stays a node, to be reported
                     return self.constant(folded, span)
-        index = self._interned[key] = len(ops)
-        ops.append(op)
-        self.args.append(args)
-        self.spans.append(span)
-        values.append(0.0)
-        return index
+        levels = self._levels
+        return self._append(code, args, span[0], span[1],
+                            max([levels[a] for a in args], default=-1) + 1, bucket)
+
+    def apply_binary(self, op, a, b, start, end):
+        """apply(op, (a, b), (start, end)) without the tuples: the parser's
+        binary operators.  (Hot: the same steps as apply, unrolled.)"""
+        if self._shared:
+            self._unshare()
+        code = self._code_of.get(op)
+        if code is None:
+            code = self._tape.code(op)
+        bucket = hash((code, a, b)) & self._mask
+        node = self._buckets[bucket]
+        codes = self._codes
+        while node >= 0:
+            if codes[node] == code and self._inputs_of(node) == (a, b):
+                return node
+            node = self._chain[node]
+        if codes[a] == _FLOAT_CODE and codes[b] == _FLOAT_CODE and not op.array:
+            constants = self._tape.constants
+            folded = _fold(op, self.namespace, [constants[a], constants[b]])
+            if math.isfinite(folded):  # a non-finite one stays a node, to be reported
+                return self.constant(folded, (start, end))
+        levels = self._levels
+        first, second = levels[a], levels[b]
+        level = (first if first > second else second) + 1
+        node = len(codes)
+        codes.append(code)
+        levels.append(level)
+        self._inputs = filled = self._inputs + 2
+        pending = self._pending
+        pending.extend((code, start, end, level, filled))
+        self._pending_inputs.extend((a, b))
+        buckets = self._buckets
+        self._chain.append(buckets[bucket])
+        buckets[bucket] = node
+        if len(pending) >= _PENDING:
+            self._write()
+            if node > 2 * self._mask:
+                self._rehash()
+        return node
+
+    def _append(self, code, args, start, end, level, bucket):
+        node = len(self._codes)
+        self._codes.append(code)
+        self._levels.append(level)
+        self._inputs += len(args)
+        self._pending.extend((code, start, end, level, self._inputs))
+        self._pending_inputs.extend(args)
+        self._chain.append(self._buckets[bucket])
+        self._buckets[bucket] = node
+        if len(self._pending) >= _PENDING:
+            self._write()
+        if node > 2 * self._mask:
+            self._rehash()
+        return node
+
+    def _rehash(self, grow=True):
+        """Four times the buckets, every op node chained again (amortized O(1)
+        a node)."""
+        tape = self.tape
+        if grow:
+            self._mask = 4 * self._mask + 3
+        mask = self._mask
+        buckets = self._buckets = array("i", [-1]) * (mask + 1)
+        chain = self._chain
+        for node, code in enumerate(self._codes):
+            if code > _ARRAY_CODE:
+                bucket = hash((code,) + tape.args_of(node)) & mask
+                chain[node] = buckets[bucket]
+                buckets[bucket] = node
 
     # --- statements of a program --------------------------------------------
 
@@ -151,7 +461,7 @@ class GraphBuilder:
             first = _line_of(self.source, self.definitions[name][1])
             problem = (f"{name} is defined twice", f"its first definition is on line {first}")
         elif name in self.var_index:
-            use = self.spans[self.var_index[name]][0]
+            use = self.tape.span_of(self.var_index[name])[0]
             problem = (f"{name} is used before it is defined",
                        f"it is used on line {_line_of(self.source, use)}; define it above that")
             start, end = self.spans[self.var_index[name]]
@@ -198,6 +508,9 @@ class GraphBuilder:
                 if name not in self.var_index:
                     _check_declarable(name, self.definitions, self.name_problem)
                     self.variable(name, _DECLARED)
+        self._write()
+        self._shared = True
+        self._release()  # the graph is made without them: they would add to its peak
         with collection_paused():
             return Graph(self, self.outputs(), _order_variables(self.var_index, variables))
 
@@ -266,6 +579,68 @@ def _order_variables(var_index, requested):
     return requested
 
 
+class _Column:
+    """One field of every node of a tape being built, as a sequence: column[node]."""
+
+    __slots__ = ("_get", "_tape")
+
+    def __init__(self, get, tape):
+        self._get = get
+        self._tape = tape
+
+    def __getitem__(self, node):
+        return self._get(node + len(self._tape) if node < 0 else node)
+
+    def __len__(self):
+        return len(self._tape)
+
+
+class NodeList:
+    """The op nodes a graph evaluates, in order: a sequence of ints kept in
+    an array, made a list on first use beyond its length (a 10^6-node graph
+    evaluated by levels never needs the list)."""
+
+    __slots__ = ("nodes", "_list")
+
+    def __init__(self, nodes):
+        self.nodes = nodes  # array("i") or a 1-D numpy integer array
+        self._list = None
+
+    def list(self):
+        if self._list is None:
+            self._list = self.nodes.tolist()
+        return self._list
+
+    def __len__(self):
+        return len(self.nodes)
+
+    def __iter__(self):
+        return iter(self.list())
+
+    def __reversed__(self):
+        return reversed(self.list())
+
+    def __getitem__(self, index):
+        return self.list()[index]
+
+    def __contains__(self, node):
+        return node in self.list()
+
+    def __eq__(self, other):
+        return self.list() == (other.list() if isinstance(other, NodeList) else other)
+
+    def __add__(self, other):
+        return self.list() + list(other)
+
+    def __radd__(self, other):
+        return list(other) + self.list()
+
+    def __repr__(self):
+        return repr(self.list())
+
+    __hash__ = None
+
+
 class Graph:
     """A parsed expression, ready to evaluate and differentiate.
 
@@ -275,14 +650,11 @@ class Graph:
 
     def __init__(self, builder, outputs, variables):
         self.source = builder.source
-        self.ops = builder.ops
-        self.args = builder.args
-        self.spans = builder.spans
-        self.initial_values = builder.values
+        self.tape = tape = builder.tape
         self.output_names = tuple(name for name, _ in outputs)
         self.outputs = tuple(node for _, node in outputs)
         self.labels = {node: name for name, (node, _, _) in builder.definitions.items()
-                       if type(self.ops[node]) is not str}
+                       if tape.code_at(node) > _ARRAY_CODE}
         self.variables = variables
         self.var_nodes = [builder.var_index[name] for name in variables]
         self.op_nodes = self._reachable_ops()
@@ -293,16 +665,40 @@ class Graph:
         self._names = None
         self._cache = {}
 
+    # per-node lists, made from the tape on first use (the levels never need them)
+    _VIEWS = ("ops", "args", "spans", "initial_values")
+
+    @cached_property
+    def ops(self):
+        """The op of every node: an Op, or "var" / "const" for leaves."""
+        return self.tape.op_list()
+
+    @cached_property
+    def args(self):
+        """The input nodes of every node, as tuples."""
+        return self.tape.args_list()
+
+    @cached_property
+    def spans(self):
+        """(start, end) of every node's first occurrence in the source."""
+        return self.tape.span_list()
+
+    @cached_property
+    def initial_values(self):
+        """Constant values (floats, or data arrays); 0.0 for other nodes."""
+        return self.tape.value_list()
+
     @property
     def has_arrays(self):
         """Does an output depend on an array op or on array data?  Such a graph
         is evaluated by engine/arrays.py whatever its point."""
         found = self._cache.get("has_arrays")
         if found is None:
-            values = self.initial_values
-            found = any(op.array for op in map(self.ops.__getitem__, self.op_nodes)) or any(
-                type(values[n]) is not float for n in range(len(self.ops))
-                if self.ops[n] == _CONSTANT)
+            tape = self.tape
+            array_codes = {code for code, op in enumerate(tape.op_table)
+                           if type(op) is not str and op.array}
+            found = bool(tape.arrays) or bool(array_codes) and any(
+                tape.code_at(node) in array_codes for node in self.op_nodes)
             self._cache["has_arrays"] = found
         return found
 
@@ -314,33 +710,50 @@ class Graph:
         if found is None:
             from .ops import ARRAY_TABLE
             reductions = {name: ARRAY_TABLE[name] for name in ("max", "min")}
-            replaced = None
+            tape = self.tape
+            replaced = {}
             for node in self.op_nodes:
-                op = self.ops[node]
-                if not op.array and op.name in reductions and len(self.args[node]) == 1:
-                    replaced = replaced or list(self.ops)
+                op = tape.op_of(node)
+                if (not op.array and op.name in reductions
+                        and tape.arity(node) == 1):
                     replaced[node] = reductions[op.name]
-            found = self if replaced is None else self._clone(ops=replaced)
+            found = self._clone(tape=tape.replacing(replaced)) if replaced else self
             found._cache["for_arrays"] = found
             self._cache["for_arrays"] = found
         return found
 
     def _reachable(self):
         """A flag per node: does an output depend on it?"""
-        needed = bytearray(len(self.ops))
+        tape = self.tape
+        inputs, ends = tape.inputs, tape.record[4::5]
+        needed = bytearray(len(tape))
         for node in self.outputs:
             needed[node] = 1
-        for node in range(len(self.ops) - 1, -1, -1):
+        for node in range(len(tape) - 1, -1, -1):
             if needed[node]:
-                for i in self.args[node]:
+                for i in inputs[ends[node - 1] if node else 0:ends[node]]:
                     needed[i] = 1
         return needed
 
     def _reachable_ops(self):
         """Op nodes the outputs depend on, in evaluation order: definitions
-        no output uses are never evaluated."""
+        no output uses are never evaluated.  A large tape whose every op node
+        feeds a later node or is an output needs no walk (numpy finds that),
+        and keeps the list in an array (NodeList)."""
+        tape = self.tape
+        if len(tape) >= NUMPY_NODES:
+            nodes = _all_used_op_nodes(tape, self.outputs)
+            if nodes is not None:
+                return NodeList(nodes)
         needed = self._reachable()
-        return [i for i, op in enumerate(self.ops) if needed[i] and type(op) is not str]
+        codes = tape.codes
+        return [i for i in range(len(codes)) if needed[i] and codes[i] > _ARRAY_CODE]
+
+    def op_node_array(self):
+        """The op nodes as an array of ints (numpy imported)."""
+        import numpy as np
+        nodes = self.op_nodes
+        return np.asarray(nodes.nodes if type(nodes) is NodeList else nodes, dtype=np.intp)
 
     def used_variables_only(self):
         """The same graph whose variables are only those the outputs use."""
@@ -350,11 +763,14 @@ class Graph:
                            var_nodes=[v for _, v in pairs])
 
     def _clone(self, **changes):
-        """The same tape with other outputs or variables; derived data
-        (names, plans) is rebuilt for it."""
+        """The same tape with other outputs or variables, or another tape;
+        derived data (names, plans, the per-node lists) is rebuilt for it."""
         clone = copy.copy(self)
+        if "tape" in changes:
+            for view in Graph._VIEWS:
+                clone.__dict__.pop(view, None)
         clone.__dict__.update(changes)
-        if "outputs" in changes:
+        if "outputs" in changes or "tape" in changes:
             clone.op_nodes = clone._reachable_ops()
         clone._names = None
         clone._cache = {}
@@ -413,34 +829,31 @@ class Graph:
             return self
         for name in names:
             _check_declarable(name, self.definitions, self._name_problem)
-        first, count = len(self.ops), len(names)
+        first, count = len(self.tape), len(names)
         return self._clone(
-            ops=self.ops + [_VARIABLE] * count, args=self.args + [()] * count,
-            spans=self.spans + [_DECLARED] * count,
-            initial_values=self.initial_values + [0.0] * count,
-            variables=self.variables + tuple(names),
+            tape=self.tape.with_variables(count), variables=self.variables + tuple(names),
             var_nodes=self.var_nodes + list(range(first, first + count)))
 
     def variable_index(self):
         """variable name -> its position in graph.variables."""
-        return self.cached("variable_index", lambda g: {n: k for k, n in enumerate(g.variables)})
+        return self.cached("variable_index", _variable_index)
 
     def variable_name(self, node):
         """The name of the variable at this input node."""
         return self.cached("variable_of_node", lambda g: dict(zip(g.var_nodes, g.variables)))[node]
 
     def __len__(self):
-        return len(self.ops)
+        return len(self.tape)
 
     def __repr__(self):
         return (f"<adcli.Graph {len(self.variables)} variables, "
                 f"{len(self.op_nodes)} op nodes: {_abbreviate(self.source, 40)!r}>")
 
     def is_constant(self, index):
-        return self.ops[index] == _CONSTANT
+        return self.tape.is_constant(index)
 
     def is_variable(self, index):
-        return self.ops[index] == _VARIABLE
+        return self.tape.code_at(index) == _VARIABLE_CODE
 
     def cached(self, key, make):
         """Per-graph memo for derived structures (evaluation plans)."""
@@ -474,7 +887,7 @@ class Graph:
         nodes continuing the count in evaluation order, constants None."""
         if self._names is None:
             prefix = self.node_prefix()
-            names = [None] * len(self.ops)
+            names = [None] * len(self.tape)
             for k, index in enumerate(self.var_nodes, start=1):
                 names[index] = f"{prefix}{k}"
             for k, index in enumerate(self.op_nodes, start=len(self.var_nodes) + 1):
@@ -500,6 +913,59 @@ class Graph:
     def node_source(self, index):
         start, end = self.spans[index]
         return self.source[start:end]
+
+
+def _variable_index(graph):
+    """name -> position: a dict, or for many variables a _LazyIndex (a
+    gradient of 10^5 variables is often read as a list, never by name)."""
+    if len(graph.variables) < NUMPY_NODES:
+        return dict(zip(graph.variables, range(len(graph.variables))))
+    return _LazyIndex(graph.variables)
+
+
+class _LazyIndex(Mapping):
+    """name -> position in names, the dict made on the first lookup."""
+
+    __slots__ = ("_names", "_index")
+
+    def __init__(self, names):
+        self._names = names
+        self._index = None
+
+    def _made(self):
+        if self._index is None:
+            self._index = dict(zip(self._names, range(len(self._names))))
+        return self._index
+
+    def __getitem__(self, name):
+        return self._made()[name]
+
+    def __contains__(self, name):
+        return name in self._made()
+
+    def get(self, name, default=None):
+        return self._made().get(name, default)
+
+    def __iter__(self):
+        return iter(self._names)
+
+    def __len__(self):
+        return len(self._names)
+
+
+def _all_used_op_nodes(tape, outputs):
+    """The op nodes of tape (a numpy array) when each one is an output or an
+    input of another node, so all are needed (follow a node's users: indices
+    grow, and the last user is an output); None otherwise."""
+    import numpy as np
+    codes = tape.column("code")
+    used = np.zeros(len(codes), dtype=bool)
+    used[tape.numpy_inputs()[1]] = True
+    used[list(outputs)] = True
+    is_op = codes > _ARRAY_CODE
+    if (is_op & ~used).any():
+        return None
+    return np.flatnonzero(is_op).astype(np.int32 if len(codes) < 2 ** 31 else np.int64)
 
 
 def format_number(value, precision=None):

@@ -447,6 +447,11 @@ def goal_batch(size):
 
 # --- goal 5: memory --------------------------------------------------------------------
 
+#: goal 5 (issue 15, goal 4): peak bytes per op node of parse + gradient, and
+#: the first gradient (its level plan made) against later ones
+MEMORY_BYTES_PER_NODE = 200
+FIRST_GRADIENT_RATIO = 2.0
+
 MEMORY_SCRIPT = """\
 import json, resource, sys, time
 def peak_rss():  # VmHWM: ru_maxrss keeps the parent's RSS across fork + exec
@@ -467,14 +472,21 @@ base = peak_rss()
 start = time.perf_counter()
 graph = adcli.parse(text)
 parsed = time.perf_counter()
+parse_peak = peak_rss()
 result = adcli.grad(graph, point)
 done = time.perf_counter()
 peak = peak_rss()
 maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({"base": base, "peak": peak, "maxrss": maxrss, "nodes": len(graph.op_nodes),
-                  "parse": parsed - start, "grad": done - parsed,
-                  "error": abs(result.value - generate.rosenbrock_value(point))
-                           / generate.rosenbrock_value(point)}))
+error = abs(result.value - generate.rosenbrock_value(point)) / generate.rosenbrock_value(point)
+del result
+later = []
+for _ in range(int(sys.argv[4])):  # the same gradient again: the level plan is made
+    begin = time.perf_counter()
+    adcli.grad(graph, point)
+    later.append(time.perf_counter() - begin)
+print(json.dumps({"base": base, "peak": peak, "parse_peak": parse_peak, "maxrss": maxrss,
+                  "nodes": len(graph.op_nodes), "parse": parsed - start, "grad": done - parsed,
+                  "later": later, "error": error}))
 """
 
 
@@ -484,8 +496,8 @@ def goal_memory(size):
         handle.write(generate.rosenbrock(n))
         path, megabytes = handle.name, handle.tell() / 1e6
     try:
-        done = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, ROOT, str(n), path],
-                              capture_output=True, text=True)
+        done = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, ROOT, str(n), path,
+                               str(size["rounds"])], capture_output=True, text=True)
     finally:
         os.unlink(path)
     title = (f"Goal 5: memory, parse + gradient of the n = {n} Rosenbrock file "
@@ -498,14 +510,25 @@ def goal_memory(size):
     report = json.loads(done.stdout)
     nodes, peak, base = report["nodes"], report["peak"], report["base"]
     target, word = verdict(peak / 2 ** 30, ("<=", 1), " GiB")
+    per_node, per_node_word = verdict((peak - base) / nodes, ("<=", MEMORY_BYTES_PER_NODE),
+                                      " B/node")
     rows = [["peak RSS", mib(peak), f"{peak / nodes:.0f} B/node",
              target, word],
             ["  of which parse + gradient", mib(peak - base),
-             f"{(peak - base) / nodes:.0f} B/node", "", ""]]
+             f"{(peak - base) / nodes:.0f} B/node", per_node, per_node_word],
+            ["  of which the parse alone", mib(report["parse_peak"] - base),
+             f"{(report['parse_peak'] - base) / nodes:.0f} B/node", "", ""]]
+    later = statistics.median(report["later"])
+    ratio, ratio_word = verdict(report["grad"] / later, ("<=", FIRST_GRADIENT_RATIO), "x")
+    rows += [["first gradient (plan included)", seconds(report["grad"]), "", "", ""],
+             [f"later gradients (median of {len(report['later'])})", seconds(later), "", "",
+              ""],
+             ["  first / later", f"{report['grad'] / later:.1f}x", "", ratio, ratio_word]]
     notes = [f"{nodes:,} op nodes; parse {seconds(report['parse'])}, gradient "
              f"{seconds(report['grad'])}; value vs closed form: relative error "
              f"{report['error']:.1e}",
-             "base = peak RSS after importing adcli and reading the text",
+             "base = peak RSS after importing adcli and reading the text; the parse "
+             "alone: peak RSS once the graph is made",
              f"peak RSS is the child's VmHWM; its ru_maxrss says {mib(report['maxrss'])}, "
              "which includes the runner's RSS inherited across fork + exec"]
     print_table(title, ["", "memory", "per node", "target", "verdict"], rows, notes)

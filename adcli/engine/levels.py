@@ -13,7 +13,7 @@ loop's.
 import numpy as np
 
 from . import vectorized
-from .reverse import groups
+from .reverse import Grouping, groups
 
 
 class Group:
@@ -21,24 +21,32 @@ class Group:
 
     __slots__ = ("op", "out", "inputs", "slots", "targets", "unique", "fixed")
 
-    def __init__(self, graph, nodes, constant):
-        self.op = op = graph.ops[nodes[0]]
-        self.out = np.array(nodes, dtype=np.intp)
+    def __init__(self, tape, nodes, constant, columns, seen):
+        """nodes: the group's nodes (an intp array); columns: the tape's
+        (offsets, inputs) as numpy arrays; seen: a False flag per node, to
+        tell repeated inputs (left all False)."""
+        offsets, flat = columns
+        first = int(nodes[0])
+        self.op = op = tape.op_of(first)
+        self.out = nodes
+        arity = int(offsets[first + 1] - offsets[first])
         # inputs[k] holds input k of every node: shape (arity, nodes)
-        self.inputs = np.array([graph.args[n] for n in nodes], dtype=np.intp).T.copy()
+        where = offsets[nodes] + np.arange(arity)[:, None]
+        self.inputs = flat[where].astype(np.intp)
+        del where
         # input slots that reach at least one non-constant node
-        self.slots = (list(range(len(self.inputs))) if op.variadic else
+        self.slots = (range(len(self.inputs)) if op.variadic else
                       [k for k in range(len(self.inputs)) if not constant[self.inputs[k]].all()])
         # where an input takes several of the group's contributions, the
         # backward pass adds them node by node, each node's slots in order:
         # the order of reverse.backward
-        targets = self.inputs[self.slots].T.ravel()
-        self.unique = _is_unique(targets)
+        targets = (self.inputs if op.variadic else self.inputs[self.slots]).T.ravel()
+        self.unique = _is_unique(targets, seen)
         self.targets = None if self.unique else targets
         # a slot holding one constant for every node (the 2 of x**2, the 100
         # of 100*x) is passed as a Python float: numpy's scalar fast paths
-        self.fixed = [None if op.variadic else _same_constant(graph, row, constant)
-                      for row in self.inputs]
+        self.fixed = ([None] * len(self.inputs) if op.variadic else
+                      [_same_constant(tape, row, constant) for row in self.inputs])
 
     def gather(self, values):
         """The inputs' values: a 2-D stack (variadic ops) or one array or
@@ -49,35 +57,57 @@ class Group:
                 for row, fixed in zip(self.inputs, self.fixed)]
 
 
-def _same_constant(graph, row, constant):
+def _same_constant(tape, row, constant):
     """The value when every node has the same constant node here (the
     builder makes one node per constant, 0.0 and -0.0 apart), else None."""
     if constant[row[0]] and (row == row[0]).all():
-        return graph.initial_values[row[0]]
+        return tape.value_of(int(row[0]))
     return None
 
 
 class Plan:
-    """The groups of a graph in level order, built once and reused."""
+    """The groups of a graph in level order, built once and reused.  Made
+    from the graph's tape (typed arrays, read by numpy without a copy) and
+    reverse.groups, never from its per-node lists."""
 
     def __init__(self, graph):
-        constant = np.zeros(len(graph.ops), dtype=bool)
-        constant[[i for i, op in enumerate(graph.ops) if op == "const"]] = True
-        self.groups = [Group(graph, nodes, constant) for nodes in groups(graph)]
-        self.initial = np.array(graph.initial_values, dtype=np.float64)
-        self.var_nodes = np.array(graph.var_nodes, dtype=np.intp)
+        tape = graph.tape
+        codes = tape.column("code")
+        constant = (codes == 1) | (codes == 2)
+        del codes
+        columns = tape.numpy_inputs()
+        grouping = groups(graph)
+        if isinstance(grouping, Grouping):
+            members = [grouping.members(k) for k in range(len(grouping))]
+        else:
+            members = [np.array(nodes, dtype=np.intp) for nodes in grouping]
+        seen = np.zeros(len(tape), dtype=bool)
+        self.groups = [Group(tape, nodes, constant, columns, seen) for nodes in members]
+        # the constants (node, value), made into a values array at each forward
+        # pass rather than kept as a copy of it
+        self.size = len(tape)
+        self.constant_nodes = np.fromiter(tape.constants, dtype=np.intp,
+                                          count=len(tape.constants))
+        self.constant_values = np.fromiter(tape.constants.values(), dtype=np.float64,
+                                           count=len(tape.constants))
+        self.var_nodes = np.fromiter(graph.var_nodes, dtype=np.intp, count=len(graph.var_nodes))
         # the one output backward seeds; a plan of several outputs serves values only
         self.output = graph.outputs[0] if len(graph.outputs) == 1 else None
         # nodes some contribution reaches start from -0.0, which adds as an
         # exact identity (0.0 + -0.0 would be 0.0); the rest stay 0.0, as in
         # reverse.backward
-        self.reached = np.zeros(len(graph.ops), dtype=bool)
+        self.reached = np.zeros(len(tape), dtype=bool)
         for group in self.groups:
-            self.reached[group.inputs[group.slots]] = True
+            self.reached[group.inputs if group.op.variadic else group.inputs[group.slots]] = True
 
 
-def _is_unique(index):
-    return len(np.unique(index)) == len(index)
+def _is_unique(index, seen):
+    """No node twice in index?  Flags set, counted and cleared: linear in the
+    graph, where sorting the index would not be."""
+    seen[index] = True
+    distinct = np.count_nonzero(seen)
+    seen[index] = False
+    return distinct == len(index)
 
 
 def plan(graph):
@@ -87,7 +117,8 @@ def plan(graph):
 def forward(plan_, point):
     """Values of every node as a float64 array; also the gathered inputs of
     each group, which the backward pass reuses."""
-    values = plan_.initial.copy()
+    values = np.zeros(plan_.size, dtype=np.float64)
+    values[plan_.constant_nodes] = plan_.constant_values
     values[plan_.var_nodes] = point
     gathered = []
     with np.errstate(all="ignore"):

@@ -8,6 +8,7 @@ third way for one point of a large graph; dispatch.py decides which runs,
 nonfinite.py names the node behind a nan or inf.
 """
 from . import scalar
+from ..graph import NUMPY_NODES
 
 
 def _program(graph):
@@ -42,32 +43,121 @@ def backward_order(graph):
 
 def groups(graph):
     """The op nodes by level, op and arity: the groups levels.py evaluates at
-    once, ordered by level, then by first appearance; nodes in tape order."""
+    once, ordered by level, then by first appearance; nodes in tape order.
+    A sequence of lists of nodes; for a large graph a Grouping, which keeps
+    them in one array."""
     return graph.cached("groups", _groups)
 
 
 def _groups(graph):
-    level = node_levels(graph)
+    if len(graph.op_nodes) >= NUMPY_NODES:
+        return Grouping(graph)
+    tape = graph.tape
     buckets = {}
     for node in graph.op_nodes:
-        key = (level[node], id(graph.ops[node]), len(graph.args[node]))
+        key = (tape.level_of(node), tape.code_at(node), tape.arity(node))
         buckets.setdefault(key, []).append(node)
     return [nodes for _, nodes in sorted(buckets.items(), key=lambda item: item[0][0])]
 
 
+class Grouping:
+    """groups(graph) made by sorting arrays: ``nodes`` holds the op nodes
+    group after group, group k being nodes[bounds[k]:bounds[k + 1]], with
+    op code codes[k] and arity arities[k].  Indexing gives a list."""
+
+    def __init__(self, graph):
+        import numpy as np
+        tape = graph.tape
+        # keys of every node, read in tape order (no gathers); the op nodes
+        # not evaluated get the last key and are left out after sorting
+        count = len(graph.op_nodes)
+        code, level = tape.column("code"), tape.column("level")
+        ends = tape.column("inputs_end")
+        member = np.zeros(len(tape), dtype=bool)
+        member[graph.op_node_array()] = True
+        key = _group_key(tape, level, code, ends, member)
+        if key is None:  # keys too wide to number densely
+            nodes = graph.op_node_array()
+            arity = np.diff(tape.numpy_inputs()[0])[nodes]
+            order = np.lexsort((arity, code[nodes], level[nodes]))
+            by_key = nodes[order]
+            change = np.zeros(count, dtype=bool)
+            change[0] = True
+            for column in (level[by_key], code[by_key], arity[order]):
+                change[1:] |= column[1:] != column[:-1]
+        else:
+            by_key = np.argsort(key, kind="stable")[:count]  # tape order within a key
+            ordered = key[by_key]
+            change = np.ones(count, dtype=bool)
+            np.not_equal(ordered[1:], ordered[:-1], out=change[1:])
+        del key, member
+        starts = np.flatnonzero(change)
+        del change
+        first = by_key[starts]  # each group's first node
+        sizes = np.diff(np.append(starts, count))
+        # the groups of a level in the order of their first nodes
+        rank = np.lexsort((first, level[first]))
+        bounds = np.zeros(len(rank) + 1, dtype=np.intp)
+        np.cumsum(sizes[rank], out=bounds[1:])
+        moved = np.arange(count) + np.repeat(starts[rank] - bounds[:-1], sizes[rank])
+        self.nodes = by_key[moved]
+        self.bounds = bounds
+        self.codes = code[first[rank]].tolist()
+        self.arities = [tape.arity(node) for node in first[rank].tolist()]
+
+    def __len__(self):
+        return len(self.codes)
+
+    def members(self, k):
+        """The nodes of group k, as a numpy array (a view)."""
+        return self.nodes[self.bounds[k]:self.bounds[k + 1]]
+
+    def __getitem__(self, k):
+        if k < 0:
+            k += len(self)
+        if not 0 <= k < len(self):
+            raise IndexError(k)
+        return self.members(k).tolist()
+
+    def __iter__(self):
+        return (self[k] for k in range(len(self)))
+
+    def __reversed__(self):
+        return (self[k] for k in range(len(self) - 1, -1, -1))
+
+
+def _group_key(tape, level, code, ends, member):
+    """A small int per node telling its group (level, op and arity) from
+    the others, the same for nodes of one group, the largest for nodes not
+    in member; None when the keys would not fit.  Ops of fixed arity need
+    only (level, code); the few nodes of variadic ops are numbered apart by
+    (level, code, arity).  The keys are made dense by counting (np.bincount),
+    so one radix sort of int16 groups the nodes."""
+    import numpy as np
+    if not member.any():
+        return None
+    codes = len(tape.op_table)
+    top = (int(level.max()) + 1) * codes
+    if top > len(level) + 1024:  # the counts would outweigh the keys
+        return None
+    key = level * np.int32(codes)
+    key += code
+    variadic = [c for c, op in enumerate(tape.op_table) if type(op) is not str and op.variadic]
+    if variadic:  # their nodes: keys from top + 1 on, by (level, code, arity)
+        nodes = np.flatnonzero(np.isin(code, variadic) & member)
+        arity = ends[nodes] - np.where(nodes > 0, ends[nodes - 1], 0)
+        combined = key[nodes].astype(np.int64) * (int(arity.max(initial=0)) + 1) + arity
+        key[nodes] = top + 1 + np.unique(combined, return_inverse=True)[1].ravel()
+        top += 1 + len(nodes)
+    key[~member] = top
+    present = np.bincount(key, minlength=top + 1) > 0
+    dense = np.cumsum(present) - 1
+    return dense.astype(np.int16 if dense[-1] < 2 ** 15 else np.int32)[key]
+
+
 def node_levels(graph):
-    """Level of every node (leaves 0), by one pass over the tape; cached."""
-    return graph.cached("levels", _levels)
-
-
-def _levels(graph):
-    level = [0] * len(graph.ops)
-    args = graph.args
-    for node in graph.op_nodes:
-        inputs = args[node]
-        level[node] = 1 + (max(level[i] for i in inputs) if len(inputs) > 2 else
-                           max(level[inputs[0]], level[inputs[-1]]))
-    return level
+    """Level of every node (leaves 0), kept by the tape as it is built."""
+    return graph.tape.levels
 
 
 def _call(op, xp, rule, values, inputs, ans=None):

@@ -34,6 +34,12 @@ class UnexpectedToken(Exception):
         self.previous = previous  # the value on top of the stack: a Token or a callback's value
 
 
+#: Lexicon.chunks: characters of text split at a time, and the tail of a
+#: chunk split again with the next (longer than any token reads past its end)
+CHUNK = 1 << 16
+MARGIN = 64
+
+
 class Lexicon:
     """The tokens of the tables: one regex for all of them (in the tables'
     order, which is the order Lark's lexer tries them), the kinds to skip,
@@ -57,6 +63,33 @@ class Lexicon:
         self.split = re.compile("|".join(_pieces(tables.TOKENS, self.ignored)) + "|.",
                                 re.DOTALL).findall
         self._match = self.scan.__self__.match
+
+    def chunks(self, source, size=CHUNK):
+        """split's pieces of source as lists, a chunk of the text at a time:
+        the list of every piece of a 10 MB text would outweigh its graph.
+        A chunk's last pieces may be cut short where it ends (a name, a
+        number, a comment running on): those ending within MARGIN of its end
+        start the next chunk.  Before that no token pattern reads beyond a
+        match by more than a few characters, except a string's, which reads
+        to its closing quote: a text with quotes is split at once."""
+        split = self.split
+        position, length = 0, len(source)
+        if '"' in source:
+            size = length
+        while length - position > size:
+            end = position + size
+            pieces = split(source, position, end)
+            kept, cut = len(pieces), end
+            while kept and cut > end - MARGIN:
+                kept -= 1
+                cut -= len(pieces[kept])
+            if not kept:  # one piece as long as the chunk: a longer chunk
+                size *= 2
+                continue
+            del pieces[kept:]
+            yield pieces
+            position = cut
+        yield split(source, position)
 
     def kind(self, piece):
         """The kind of a piece of split: its token's, a keyword's for a NAME

@@ -9,6 +9,7 @@ current); lalr.py runs them, so parsing never imports lark.
 import os
 import re
 import threading
+from itertools import chain
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -48,7 +49,11 @@ def grammar_digest(text):
 
 class _PendingSum(list):
     """The terms of a + chain not yet made a node: a + b + c becomes one
-    n-ary add node, and a 100,000-term sum is one node, not a deep chain."""
+    n-ary add node, and a 100,000-term sum is one node, not a deep chain.
+    The list holds the terms' nodes; the span runs from the first term's
+    start to the last one's end."""
+
+    __slots__ = ("start", "end")
 
 
 def _binary_reduction(op):
@@ -60,7 +65,7 @@ def _binary_reduction(op):
             right = self._node(right)
         node_left, start, _ = left
         node_right, _, end = right
-        return (self._builder.apply(op, (node_left, node_right), (start, end)), start, end)
+        return (self._builder.apply_binary(op, node_left, node_right, start, end), start, end)
     binary.__name__ = binary.__qualname__ = op.name
     return binary
 
@@ -221,10 +226,16 @@ class _Reductions:
 
     # operators
     def add(self, left, plus, right):
-        if type(left) is _PendingSum:
-            left.append(self._node(right))
+        if type(right) is _PendingSum:
+            right = self._node(right)
+        if type(left) is _PendingSum:  # (hot: once per term of a long sum)
+            left.append(right[0])
+            left.end = right[2]
             return left
-        return _PendingSum((self._node(left), self._node(right)))
+        left = self._node(left)
+        terms = _PendingSum((left[0], right[0]))
+        terms.start, terms.end = left[1], right[2]
+        return terms
 
     sub = _binary_reduction(_SUB)
     mul = _binary_reduction(_MUL)
@@ -315,9 +326,8 @@ class _Reductions:
     # helpers
     def _node(self, ref):
         if type(ref) is _PendingSum:
-            span = (ref[0][1], ref[-1][2])
-            inputs = tuple(term[0] for term in ref)
-            return (self.builder.apply(_ADD, inputs, span),) + span
+            span = (ref.start, ref.end)
+            return (self.builder.apply(_ADD, tuple(ref), span),) + span
         return ref
 
 
@@ -614,8 +624,8 @@ class _Parser:
     def _tokens(self, source):
         """A Token per token, then $END.  A newline ends a statement unless it
         is inside parentheses, follows an operator, or comes before a line
-        that starts with a binary operator.  (Hot: Lexicon.split cuts the
-        text in C; each distinct piece is classified once; most tokens pass
+        that starts with a binary operator.  (Hot: Lexicon.chunks cuts the
+        text in C, a chunk at a time; each distinct piece is classified once; most tokens pass
         one set test, self.special holds the kinds that need more.)"""
         kinds = {}  # piece -> kind, for this text
         classify, ignored = self.lexicon.kind, self.lexicon.ignored
@@ -625,7 +635,7 @@ class _Parser:
         previous = None
         newline = None  # a newline held until the next token decides
         start = 0
-        for text in self.lexicon.split(source):
+        for text in chain.from_iterable(self.lexicon.chunks(source)):
             end = start + len(text)
             try:
                 kind = kinds[text]
