@@ -411,8 +411,8 @@ def goal_batch(size):
                 ((result.value, value), (result.gradient["x"], dx), (result.gradient["y"], dy)))
     functions = {"adcli": lambda: adcli.grad(graph, {"x": x, "y": y}),
                  "numpy": lambda: peers.numpy_batch(x, y)}
-    from adcli.engine import batch
-    path = ("the C loop of adcli/engine/_libm.c" if batch.C_LOOP is not None
+    from adcli.engine import vectorized  # _LIBM: absent from trees before the C loop
+    path = ("the C loop of adcli/engine/_libm.c" if getattr(vectorized, "_LIBM", None)
             else "math mapped over the elements (no C loop built, or ADCLI_PURE_PYTHON=1)")
     notes = [f"adcli: adcli.grad(g, {{'x': x, 'y': y}}), g parsed once; max difference "
              f"from hand-written numpy {error:.1e}; exp through {path}"]
