@@ -21,32 +21,36 @@ class Group:
 
     __slots__ = ("op", "out", "inputs", "slots", "targets", "unique", "fixed")
 
-    def __init__(self, tape, nodes, constant, columns, seen):
+    def __init__(self, tape, nodes, constant, columns, marks):
         """nodes: the group's nodes (an intp array); columns: the tape's
-        (offsets, inputs) as numpy arrays; seen: a False flag per node, to
-        tell repeated inputs (left all False)."""
+        (offsets, inputs) as numpy arrays; marks: an int32 per node, where
+        the group marks the nodes its contributions reach (see _is_unique)."""
         offsets, flat = columns
         first = int(nodes[0])
         self.op = op = tape.op_of(first)
         self.out = nodes
         arity = int(offsets[first + 1] - offsets[first])
         # inputs[k] holds input k of every node: shape (arity, nodes)
-        where = offsets[nodes] + np.arange(arity)[:, None]
-        self.inputs = flat[where].astype(np.intp)
-        del where
+        self.inputs = inputs = np.empty((arity, len(nodes)), dtype=np.intp)
+        begins = offsets[nodes]
+        for k in range(arity) if arity <= len(nodes) else ():
+            inputs[k] = flat[begins + k] if k else flat[begins]
+        if arity > len(nodes):  # a few nodes of many inputs (long sums)
+            inputs[...] = flat[begins + np.arange(arity)[:, None]]
+        del begins
         # input slots that reach at least one non-constant node
-        self.slots = (range(len(self.inputs)) if op.variadic else
-                      [k for k in range(len(self.inputs)) if not constant[self.inputs[k]].all()])
+        self.slots = (range(arity) if op.variadic else
+                      [k for k in range(arity) if not constant[inputs[k]].all()])
         # where an input takes several of the group's contributions, the
         # backward pass adds them node by node, each node's slots in order:
         # the order of reverse.backward
-        targets = (self.inputs if op.variadic else self.inputs[self.slots]).T.ravel()
-        self.unique = _is_unique(targets, seen)
-        self.targets = None if self.unique else targets
+        rows = inputs if op.variadic else inputs[self.slots]
+        self.unique = _is_unique(rows, marks)
+        self.targets = None if self.unique else rows.T.ravel()
         # a slot holding one constant for every node (the 2 of x**2, the 100
         # of 100*x) is passed as a Python float: numpy's scalar fast paths
-        self.fixed = ([None] * len(self.inputs) if op.variadic else
-                      [_same_constant(tape, row, constant) for row in self.inputs])
+        self.fixed = ([None] * arity if op.variadic else
+                      [_same_constant(tape, row, constant) for row in inputs])
 
     def gather(self, values):
         """The inputs' values: a 2-D stack (variadic ops) or one array or
@@ -72,17 +76,6 @@ class Plan:
 
     def __init__(self, graph):
         tape = graph.tape
-        codes = tape.column("code")
-        constant = (codes == 1) | (codes == 2)
-        del codes
-        columns = tape.numpy_inputs()
-        grouping = groups(graph)
-        if isinstance(grouping, Grouping):
-            members = [grouping.members(k) for k in range(len(grouping))]
-        else:
-            members = [np.array(nodes, dtype=np.intp) for nodes in grouping]
-        seen = np.zeros(len(tape), dtype=bool)
-        self.groups = [Group(tape, nodes, constant, columns, seen) for nodes in members]
         # the constants (node, value), made into a values array at each forward
         # pass rather than kept as a copy of it
         self.size = len(tape)
@@ -90,24 +83,37 @@ class Plan:
                                           count=len(tape.constants))
         self.constant_values = np.fromiter(tape.constants.values(), dtype=np.float64,
                                            count=len(tape.constants))
+        # a flag per constant node (floats and data arrays), from the tape's
+        # dicts of them rather than a scan of every node's code
+        constant = np.zeros(len(tape), dtype=bool)
+        constant[self.constant_nodes] = True
+        constant[np.fromiter(tape.arrays, dtype=np.intp, count=len(tape.arrays))] = True
+        columns = tape.numpy_inputs()
+        grouping = groups(graph)
+        if isinstance(grouping, Grouping):
+            members = [grouping.members(k) for k in range(len(grouping))]
+        else:
+            members = [np.array(nodes, dtype=np.intp) for nodes in grouping]
+        marks = np.full(len(tape), -1, dtype=np.int32)
+        self.groups = [Group(tape, nodes, constant, columns, marks) for nodes in members]
         self.var_nodes = np.fromiter(graph.var_nodes, dtype=np.intp, count=len(graph.var_nodes))
         # the one output backward seeds; a plan of several outputs serves values only
         self.output = graph.outputs[0] if len(graph.outputs) == 1 else None
-        # nodes some contribution reaches start from -0.0, which adds as an
-        # exact identity (0.0 + -0.0 would be 0.0); the rest stay 0.0, as in
-        # reverse.backward
-        self.reached = np.zeros(len(tape), dtype=bool)
-        for group in self.groups:
-            self.reached[group.inputs if group.op.variadic else group.inputs[group.slots]] = True
+        # nodes some contribution reaches (every group marked them) start from
+        # -0.0, which adds as an exact identity (0.0 + -0.0 would be 0.0); the
+        # rest stay 0.0, as in reverse.backward
+        self.reached = marks >= 0
 
 
-def _is_unique(index, seen):
-    """No node twice in index?  Flags set, counted and cleared: linear in the
-    graph, where sorting the index would not be."""
-    seen[index] = True
-    distinct = np.count_nonzero(seen)
-    seen[index] = False
-    return distinct == len(index)
+def _is_unique(rows, marks):
+    """No node twice in rows?  Each position of rows writes its own number
+    at its node in marks, then reads it back: a node held twice keeps one
+    writer's number, so another position reads a number not its own.
+    Linear in the graph, where sorting would not be; the marks stay >= 0
+    at every node written."""
+    positions = np.arange(rows.size, dtype=np.int32).reshape(rows.shape)
+    marks[rows] = positions
+    return bool((marks[rows] == positions).all())
 
 
 def plan(graph):

@@ -10,6 +10,9 @@ nonfinite.py names the node behind a nan or inf.
 from . import scalar
 from ..graph import NUMPY_NODES
 
+#: codes 0, 1 and 2 are a tape's leaves (variables, constants, data arrays)
+_LEAF_CODES = 2
+
 
 def _program(graph):
     """(forward steps in tape order, the same steps in backward order).  A
@@ -73,10 +76,9 @@ class Grouping:
         count = len(graph.op_nodes)
         code, level = tape.column("code"), tape.column("level")
         ends = tape.column("inputs_end")
-        member = np.zeros(len(tape), dtype=bool)
-        member[graph.op_node_array()] = True
-        key = _group_key(tape, level, code, ends, member)
-        if key is None:  # keys too wide to number densely
+        member = _members(graph, code)
+        keyed = _group_key(tape, level, code, ends, member)
+        if keyed is None:  # keys too wide to number densely
             nodes = graph.op_node_array()
             arity = np.diff(tape.numpy_inputs()[0])[nodes]
             order = np.lexsort((arity, code[nodes], level[nodes]))
@@ -85,22 +87,26 @@ class Grouping:
             change[0] = True
             for column in (level[by_key], code[by_key], arity[order]):
                 change[1:] |= column[1:] != column[:-1]
+            starts = np.flatnonzero(change)
+            del change
+            sizes = np.diff(np.append(starts, count))
         else:
+            key, sizes = keyed
             by_key = np.argsort(key, kind="stable")[:count]  # tape order within a key
-            ordered = key[by_key]
-            change = np.ones(count, dtype=bool)
-            np.not_equal(ordered[1:], ordered[:-1], out=change[1:])
-        del key, member
-        starts = np.flatnonzero(change)
-        del change
+            del key
+            starts = np.zeros(len(sizes), dtype=np.intp)
+            np.cumsum(sizes[:-1], out=starts[1:])
+        del member
         first = by_key[starts]  # each group's first node
-        sizes = np.diff(np.append(starts, count))
         # the groups of a level in the order of their first nodes
         rank = np.lexsort((first, level[first]))
         bounds = np.zeros(len(rank) + 1, dtype=np.intp)
         np.cumsum(sizes[rank], out=bounds[1:])
-        moved = np.arange(count) + np.repeat(starts[rank] - bounds[:-1], sizes[rank])
-        self.nodes = by_key[moved]
+        if (rank == np.arange(len(rank))).all():  # the keys' order is already theirs
+            self.nodes = by_key
+        else:
+            moved = np.arange(count) + np.repeat(starts[rank] - bounds[:-1], sizes[rank])
+            self.nodes = by_key[moved]
         self.bounds = bounds
         self.codes = code[first[rank]].tolist()
         self.arities = [tape.arity(node) for node in first[rank].tolist()]
@@ -126,13 +132,26 @@ class Grouping:
         return (self[k] for k in range(len(self) - 1, -1, -1))
 
 
+def _members(graph, code):
+    """A flag per node: is it one of graph.op_nodes?  Those are op nodes
+    (codes past the leaves'), so when they are as many as the op nodes of
+    the tape they are all of them, and no scatter is needed."""
+    import numpy as np
+    member = code > _LEAF_CODES
+    if np.count_nonzero(member) != len(graph.op_nodes):
+        member[:] = False
+        member[graph.op_node_array()] = True
+    return member
+
+
 def _group_key(tape, level, code, ends, member):
-    """A small int per node telling its group (level, op and arity) from
-    the others, the same for nodes of one group, the largest for nodes not
-    in member; None when the keys would not fit.  Ops of fixed arity need
-    only (level, code); the few nodes of variadic ops are numbered apart by
-    (level, code, arity).  The keys are made dense by counting (np.bincount),
-    so one radix sort of int16 groups the nodes."""
+    """(key, sizes): a small int per node telling its group (level, op and
+    arity) from the others, the same for nodes of one group, the largest
+    for nodes not in member; and the number of nodes of each group, in the
+    keys' order.  None when the keys would not fit.  Ops of fixed arity
+    need only (level, code); the few nodes of variadic ops are numbered
+    apart by (level, code, arity).  Keys of under 8 or 16 bits take one
+    radix sort of that width; wider ones are made dense by counting."""
     import numpy as np
     if not member.any():
         return None
@@ -144,15 +163,22 @@ def _group_key(tape, level, code, ends, member):
     key += code
     variadic = [c for c, op in enumerate(tape.op_table) if type(op) is not str and op.variadic]
     if variadic:  # their nodes: keys from top + 1 on, by (level, code, arity)
-        nodes = np.flatnonzero(np.isin(code, variadic) & member)
+        nodes = np.flatnonzero(np.isin(code, variadic))
+        nodes = nodes[member[nodes]]
         arity = ends[nodes] - np.where(nodes > 0, ends[nodes - 1], 0)
         combined = key[nodes].astype(np.int64) * (int(arity.max(initial=0)) + 1) + arity
         key[nodes] = top + 1 + np.unique(combined, return_inverse=True)[1].ravel()
         top += 1 + len(nodes)
-    key[~member] = top
-    present = np.bincount(key, minlength=top + 1) > 0
+    np.copyto(key, top, where=~member)
+    counts = np.bincount(key, minlength=top + 1)
+    sizes = counts[:top][counts[:top] > 0]
+    if top < 2 ** 8:
+        return key.astype(np.uint8), sizes
+    if top < 2 ** 15:
+        return key.astype(np.int16), sizes
+    present = counts > 0
     dense = np.cumsum(present) - 1
-    return dense.astype(np.int16 if dense[-1] < 2 ** 15 else np.int32)[key]
+    return dense.astype(np.int16 if dense[-1] < 2 ** 15 else np.int32)[key], sizes
 
 
 def node_levels(graph):
