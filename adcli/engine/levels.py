@@ -21,10 +21,11 @@ class Group:
 
     __slots__ = ("op", "out", "inputs", "slots", "targets", "unique", "fixed")
 
-    def __init__(self, tape, nodes, constant, columns, marks):
+    def __init__(self, tape, nodes, constant, columns, scratch):
         """nodes: the group's nodes (an intp array); columns: the tape's
-        (offsets, inputs) as numpy arrays; marks: an int32 per node, where
-        the group marks the nodes its contributions reach (see _is_unique)."""
+        (offsets, inputs) as numpy arrays; scratch: the Plan's reached
+        flags, marks (see _is_unique) and two buffers of the largest group's
+        length, of the columns' types."""
         offsets, flat = columns
         first = int(nodes[0])
         self.op = op = tape.op_of(first)
@@ -33,24 +34,30 @@ class Group:
         # inputs[k] holds input k of every node: shape (arity, nodes)
         self.inputs = inputs = np.empty((arity, len(nodes)), dtype=np.intp)
         begins = offsets[nodes]
-        for k in range(arity) if arity <= len(nodes) else ():
-            inputs[k] = flat[begins + k] if k else flat[begins]
         if arity > len(nodes):  # a few nodes of many inputs (long sums)
             inputs[...] = flat[begins + np.arange(arity)[:, None]]
+        else:  # slot by slot through one reused buffer (its pages already mapped)
+            where, found = scratch[2][:len(nodes)], scratch[3][:len(nodes)]
+            for k in range(arity):
+                np.add(begins, k, out=where)
+                inputs[k] = np.take(flat, where, out=found)
         del begins
-        # input slots that reach at least one non-constant node
-        self.slots = (range(arity) if op.variadic else
-                      [k for k in range(arity) if not constant[inputs[k]].all()])
-        # where an input takes several of the group's contributions, the
-        # backward pass adds them node by node, each node's slots in order:
-        # the order of reverse.backward
-        rows = inputs if op.variadic else inputs[self.slots]
-        self.unique = _is_unique(rows, marks)
-        self.targets = None if self.unique else rows.T.ravel()
         # a slot holding one constant for every node (the 2 of x**2, the 100
         # of 100*x) is passed as a Python float: numpy's scalar fast paths
         self.fixed = ([None] * arity if op.variadic else
                       [_same_constant(tape, row, constant) for row in inputs])
+        # input slots that reach at least one non-constant node
+        self.slots = (range(arity) if op.variadic else
+                      [k for k in range(arity)
+                       if not _all_constant(inputs[k], self.fixed[k], constant)])
+        # where an input takes several of the group's contributions, the
+        # backward pass adds them node by node, each node's slots in order:
+        # the order of reverse.backward
+        rows = (inputs if op.variadic or len(self.slots) == arity else
+                inputs[self.slots[0]:self.slots[0] + 1] if len(self.slots) == 1 else
+                inputs[self.slots])
+        self.unique = _is_unique(rows, *scratch[:2])
+        self.targets = None if self.unique else rows.T.ravel()
 
     def gather(self, values):
         """The inputs' values: a 2-D stack (variadic ops) or one array or
@@ -59,6 +66,12 @@ class Group:
             return values[self.inputs]
         return [values[row] if fixed is None else fixed
                 for row, fixed in zip(self.inputs, self.fixed)]
+
+
+def _all_constant(row, fixed, constant):
+    """Is every node of row a constant?  Asked of the nodes only when the
+    first is one and the row holds several."""
+    return fixed is not None or bool(constant[row[0]]) and bool(constant[row].all())
 
 
 def _same_constant(tape, row, constant):
@@ -94,26 +107,33 @@ class Plan:
             members = [grouping.members(k) for k in range(len(grouping))]
         else:
             members = [np.array(nodes, dtype=np.intp) for nodes in grouping]
-        marks = np.full(len(tape), -1, dtype=np.int32)
-        self.groups = [Group(tape, nodes, constant, columns, marks) for nodes in members]
+        # nodes some contribution reaches start from -0.0, which adds as an
+        # exact identity (0.0 + -0.0 would be 0.0); the rest stay 0.0, as in
+        # reverse.backward
+        self.reached = np.zeros(len(tape), dtype=bool)
+        largest = max((len(nodes) for nodes in members), default=0)
+        scratch = (self.reached, np.empty(len(tape), dtype=np.int32),
+                   np.empty(largest, dtype=columns[0].dtype),
+                   np.empty(largest, dtype=columns[1].dtype))
+        self.groups = [Group(tape, nodes, constant, columns, scratch) for nodes in members]
         self.var_nodes = np.fromiter(graph.var_nodes, dtype=np.intp, count=len(graph.var_nodes))
         # the one output backward seeds; a plan of several outputs serves values only
         self.output = graph.outputs[0] if len(graph.outputs) == 1 else None
-        # nodes some contribution reaches (every group marked them) start from
-        # -0.0, which adds as an exact identity (0.0 + -0.0 would be 0.0); the
-        # rest stay 0.0, as in reverse.backward
-        self.reached = marks >= 0
 
 
-def _is_unique(rows, marks):
-    """No node twice in rows?  Each position of rows writes its own number
-    at its node in marks, then reads it back: a node held twice keeps one
-    writer's number, so another position reads a number not its own.
-    Linear in the graph, where sorting would not be; the marks stay >= 0
-    at every node written."""
+def _is_unique(rows, reached, marks):
+    """No node twice in rows?  Flags the nodes reached, then: rows read in
+    order ascending hold no node twice; otherwise each position writes its
+    own number at its node in marks and reads it back, and a node held
+    twice keeps one writer's number, so another position reads a number
+    not its own.  Linear in the graph, where sorting would not be."""
+    reached[rows] = True
+    ordered = rows.ravel()
+    if bool((ordered[1:] > ordered[:-1]).all()):
+        return True
     positions = np.arange(rows.size, dtype=np.int32).reshape(rows.shape)
     marks[rows] = positions
-    return bool((marks[rows] == positions).all())
+    return bool(np.array_equal(marks[rows], positions))
 
 
 def plan(graph):

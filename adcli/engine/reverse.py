@@ -64,20 +64,21 @@ def _groups(graph):
 
 
 class Grouping:
-    """groups(graph) made by sorting arrays: ``nodes`` holds the op nodes
-    group after group, group k being nodes[bounds[k]:bounds[k + 1]], with
-    op code codes[k] and arity arities[k].  Indexing gives a list."""
+    """groups(graph) made from arrays: group k's nodes are members(k), an
+    array in tape order, with op code codes[k] and arity arities[k].
+    Indexing gives a list."""
 
     def __init__(self, graph):
         import numpy as np
         tape = graph.tape
         # keys of every node, read in tape order (no gathers); the op nodes
-        # not evaluated get the last key and are left out after sorting
+        # not evaluated get the last key and are left out
         count = len(graph.op_nodes)
         code, level = tape.column("code"), tape.column("level")
         ends = tape.column("inputs_end")
         member = _members(graph, code)
         keyed = _group_key(tape, level, code, ends, member)
+        del member
         if keyed is None:  # keys too wide to number densely
             nodes = graph.op_node_array()
             arity = np.diff(tape.numpy_inputs()[0])[nodes]
@@ -90,24 +91,13 @@ class Grouping:
             starts = np.flatnonzero(change)
             del change
             sizes = np.diff(np.append(starts, count))
+            groups = [by_key[start:start + size] for start, size in zip(starts, sizes)]
         else:
-            key, sizes = keyed
-            by_key = np.argsort(key, kind="stable")[:count]  # tape order within a key
-            del key
-            starts = np.zeros(len(sizes), dtype=np.intp)
-            np.cumsum(sizes[:-1], out=starts[1:])
-        del member
-        first = by_key[starts]  # each group's first node
+            groups = _by_key(*keyed, count)
+        first = np.array([nodes[0] for nodes in groups], dtype=np.intp)
         # the groups of a level in the order of their first nodes
-        rank = np.lexsort((first, level[first]))
-        bounds = np.zeros(len(rank) + 1, dtype=np.intp)
-        np.cumsum(sizes[rank], out=bounds[1:])
-        if (rank == np.arange(len(rank))).all():  # the keys' order is already theirs
-            self.nodes = by_key
-        else:
-            moved = np.arange(count) + np.repeat(starts[rank] - bounds[:-1], sizes[rank])
-            self.nodes = by_key[moved]
-        self.bounds = bounds
+        rank = np.lexsort((first, level[first])).tolist()
+        self._members = [groups[k] for k in rank]
         self.codes = code[first[rank]].tolist()
         self.arities = [tape.arity(node) for node in first[rank].tolist()]
 
@@ -115,8 +105,8 @@ class Grouping:
         return len(self.codes)
 
     def members(self, k):
-        """The nodes of group k, as a numpy array (a view)."""
-        return self.nodes[self.bounds[k]:self.bounds[k + 1]]
+        """The nodes of group k, as a numpy array (a view: not to be written)."""
+        return self._members[k]
 
     def __getitem__(self, k):
         if k < 0:
@@ -132,6 +122,26 @@ class Grouping:
         return (self[k] for k in range(len(self) - 1, -1, -1))
 
 
+#: up to this many groups, each group's nodes are found by one comparison of
+#: the keys; more are sorted
+_FEW_GROUPS = 16
+
+
+def _by_key(key, values, sizes, count):
+    """The nodes of each key value (values, of sizes nodes) in tape order, by
+    key value: an array per group, views of one array."""
+    import numpy as np
+    starts = np.zeros(len(sizes), dtype=np.intp)
+    np.cumsum(sizes[:-1], out=starts[1:])
+    if len(values) <= _FEW_GROUPS:  # a pass per group, no index of every node
+        by_key = np.empty(count, dtype=np.intp)
+        for value, start, size in zip(values.tolist(), starts.tolist(), sizes.tolist()):
+            by_key[start:start + size] = np.flatnonzero(key == value)
+    else:
+        by_key = np.argsort(key, kind="stable")[:count]  # tape order within a key
+    return [by_key[start:start + size] for start, size in zip(starts.tolist(), sizes.tolist())]
+
+
 def _members(graph, code):
     """A flag per node: is it one of graph.op_nodes?  Those are op nodes
     (codes past the leaves'), so when they are as many as the op nodes of
@@ -145,10 +155,10 @@ def _members(graph, code):
 
 
 def _group_key(tape, level, code, ends, member):
-    """(key, sizes): a small int per node telling its group (level, op and
-    arity) from the others, the same for nodes of one group, the largest
-    for nodes not in member; and the number of nodes of each group, in the
-    keys' order.  None when the keys would not fit.  Ops of fixed arity
+    """(key, values, sizes): a small int per node telling its group (level,
+    op and arity) from the others, the same for nodes of one group, the
+    largest for nodes not in member; the groups' key values, ascending, and
+    their numbers of nodes.  None when the keys would not fit.  Ops of fixed arity
     need only (level, code); the few nodes of variadic ops are numbered
     apart by (level, code, arity).  Keys of under 8 or 16 bits take one
     radix sort of that width; wider ones are made dense by counting."""
@@ -171,14 +181,16 @@ def _group_key(tape, level, code, ends, member):
         top += 1 + len(nodes)
     np.copyto(key, top, where=~member)
     counts = np.bincount(key, minlength=top + 1)
-    sizes = counts[:top][counts[:top] > 0]
+    values = np.flatnonzero(counts[:top])
+    sizes = counts[values]
     if top < 2 ** 8:
-        return key.astype(np.uint8), sizes
+        return key.astype(np.uint8), values, sizes
     if top < 2 ** 15:
-        return key.astype(np.int16), sizes
+        return key.astype(np.int16), values, sizes
     present = counts > 0
     dense = np.cumsum(present) - 1
-    return dense.astype(np.int16 if dense[-1] < 2 ** 15 else np.int32)[key], sizes
+    return (dense.astype(np.int16 if dense[-1] < 2 ** 15 else np.int32)[key],
+            np.arange(len(values)), sizes)
 
 
 def node_levels(graph):
