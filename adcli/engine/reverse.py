@@ -76,9 +76,7 @@ class Grouping:
         count = len(graph.op_nodes)
         code, level = tape.column("code"), tape.column("level")
         ends = tape.column("inputs_end")
-        member = _members(graph, code)
-        keyed = _group_key(tape, level, code, ends, member)
-        del member
+        keyed = _group_key(graph, level, code, ends)
         if keyed is None:  # keys too wide to number densely
             nodes = graph.op_node_array()
             arity = np.diff(tape.numpy_inputs()[0])[nodes]
@@ -142,53 +140,68 @@ def _by_key(key, values, sizes, count):
     return [by_key[start:start + size] for start, size in zip(starts.tolist(), sizes.tolist())]
 
 
-def _members(graph, code):
-    """A flag per node: is it one of graph.op_nodes?  Those are op nodes
-    (codes past the leaves'), so when they are as many as the op nodes of
-    the tape they are all of them, and no scatter is needed."""
+def _members(graph, key):
+    """A flag per node: is it one of graph.op_nodes?  Those are op nodes,
+    whose keys are past the leaves' (codes at level 0), so when they are as
+    many as the op nodes of the tape they are all of them, and no scatter
+    is needed."""
     import numpy as np
-    member = code > _LEAF_CODES
+    member = key > _LEAF_CODES
     if np.count_nonzero(member) != len(graph.op_nodes):
         member[:] = False
         member[graph.op_node_array()] = True
     return member
 
 
-def _group_key(tape, level, code, ends, member):
+def _width(largest):
+    """The narrowest integer type holding 0..largest."""
+    import numpy as np
+    return np.uint8 if largest < 2 ** 8 else np.int16 if largest < 2 ** 15 else np.int32
+
+
+def _group_key(graph, level, code, ends):
     """(key, values, sizes): a small int per node telling its group (level,
     op and arity) from the others, the same for nodes of one group, the
-    largest for nodes not in member; the groups' key values, ascending, and
-    their numbers of nodes.  None when the keys would not fit.  Ops of fixed arity
-    need only (level, code); the few nodes of variadic ops are numbered
-    apart by (level, code, arity).  Keys of under 8 or 16 bits take one
-    radix sort of that width; wider ones are made dense by counting."""
+    largest for nodes not in graph.op_nodes; the groups' key values,
+    ascending, and their numbers of nodes.  None when the keys would not
+    fit.  Ops of fixed arity need only (level, code); the few nodes of
+    variadic ops are numbered apart by (level, code, arity).  Keys are made
+    in 8 or 16 bits when they fit (a radix sort of that width, a pass over
+    a narrow array); wider ones are made dense by counting.  The tape's
+    columns are read once each (they are strided)."""
     import numpy as np
-    if not member.any():
+    tape = graph.tape
+    if not len(graph.op_nodes):
         return None
     codes = len(tape.op_table)
     top = (int(level.max()) + 1) * codes
     if top > len(level) + 1024:  # the counts would outweigh the keys
         return None
-    key = level * np.int32(codes)
-    key += code
+    key = np.empty(len(level), dtype=_width(top))
+    np.multiply(level, np.int32(codes), out=key, casting="unsafe")
+    np.add(key, code, out=key, casting="unsafe")
+    member = _members(graph, key)
+    last = top  # the key of the nodes not in member
     variadic = [c for c, op in enumerate(tape.op_table) if type(op) is not str and op.variadic]
     if variadic:  # their nodes: keys from top + 1 on, by (level, code, arity)
-        nodes = np.flatnonzero(np.isin(code, variadic))
+        is_variadic = np.zeros(top, dtype=bool)  # by key: level * codes + code
+        for c in variadic:
+            is_variadic[c::codes] = True
+        nodes = np.flatnonzero(np.take(is_variadic, key))
         nodes = nodes[member[nodes]]
+        last = top + 1 + len(nodes)
+        key = key.astype(_width(last), copy=False)
         arity = ends[nodes] - np.where(nodes > 0, ends[nodes - 1], 0)
         combined = key[nodes].astype(np.int64) * (int(arity.max(initial=0)) + 1) + arity
         key[nodes] = top + 1 + np.unique(combined, return_inverse=True)[1].ravel()
-        top += 1 + len(nodes)
-    np.copyto(key, top, where=~member)
-    counts = np.bincount(key, minlength=top + 1)
-    values = np.flatnonzero(counts[:top])
+    np.copyto(key, last, where=~member, casting="unsafe")
+    del member
+    counts = np.bincount(key, minlength=last + 1)
+    values = np.flatnonzero(counts[:last])
     sizes = counts[values]
-    if top < 2 ** 8:
-        return key.astype(np.uint8), values, sizes
-    if top < 2 ** 15:
-        return key.astype(np.int16), values, sizes
-    present = counts > 0
-    dense = np.cumsum(present) - 1
+    if key.dtype != np.int32:
+        return key, values, sizes
+    dense = np.cumsum(counts > 0) - 1
     return (dense.astype(np.int16 if dense[-1] < 2 ** 15 else np.int32)[key],
             np.arange(len(values)), sizes)
 
