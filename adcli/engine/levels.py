@@ -34,8 +34,9 @@ class Group:
         # inputs[k] holds input k of every node: shape (arity, nodes)
         self.inputs = inputs = np.empty((arity, len(nodes)), dtype=np.intp)
         begins = offsets[nodes]
-        if arity > len(nodes):  # a few nodes of many inputs (long sums)
-            inputs[...] = flat[begins + np.arange(arity)[:, None]]
+        if arity > len(nodes):  # a few nodes of many inputs (long sums): slices
+            for j, begin in enumerate(begins.tolist()):
+                inputs[:, j] = flat[begin:begin + arity]
         else:  # slot by slot through one reused buffer (its pages already mapped)
             where, found = scratch[2][:len(nodes)], scratch[3][:len(nodes)]
             for k in range(arity):
