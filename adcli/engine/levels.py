@@ -21,32 +21,44 @@ class Group:
 
     __slots__ = ("op", "out", "inputs", "slots", "targets", "unique", "fixed")
 
-    def __init__(self, tape, nodes, constant, columns, seen):
+    def __init__(self, tape, nodes, constant, columns, scratch):
         """nodes: the group's nodes (an intp array); columns: the tape's
-        (offsets, inputs) as numpy arrays; seen: a False flag per node, to
-        tell repeated inputs (left all False)."""
+        (offsets, inputs) as numpy arrays; scratch: the Plan's reached
+        flags, marks (see _is_unique) and two buffers of the largest group's
+        length, of the columns' types."""
         offsets, flat = columns
         first = int(nodes[0])
         self.op = op = tape.op_of(first)
         self.out = nodes
         arity = int(offsets[first + 1] - offsets[first])
         # inputs[k] holds input k of every node: shape (arity, nodes)
-        where = offsets[nodes] + np.arange(arity)[:, None]
-        self.inputs = flat[where].astype(np.intp)
-        del where
+        self.inputs = inputs = np.empty((arity, len(nodes)), dtype=np.intp)
+        begins = offsets[nodes]
+        if arity > len(nodes):  # a few nodes of many inputs (long sums): slices
+            for j, begin in enumerate(begins.tolist()):
+                inputs[:, j] = flat[begin:begin + arity]
+        else:  # slot by slot through one reused buffer (its pages already mapped)
+            where, found = scratch[2][:len(nodes)], scratch[3][:len(nodes)]
+            for k in range(arity):
+                np.add(begins, k, out=where)
+                inputs[k] = np.take(flat, where, out=found)
+        del begins
+        # a slot holding one constant for every node (the 2 of x**2, the 100
+        # of 100*x) is passed as a Python float: numpy's scalar fast paths
+        self.fixed = ([None] * arity if op.variadic else
+                      [_same_constant(tape, row, constant) for row in inputs])
         # input slots that reach at least one non-constant node
-        self.slots = (range(len(self.inputs)) if op.variadic else
-                      [k for k in range(len(self.inputs)) if not constant[self.inputs[k]].all()])
+        self.slots = (range(arity) if op.variadic else
+                      [k for k in range(arity)
+                       if not _all_constant(inputs[k], self.fixed[k], constant)])
         # where an input takes several of the group's contributions, the
         # backward pass adds them node by node, each node's slots in order:
         # the order of reverse.backward
-        targets = (self.inputs if op.variadic else self.inputs[self.slots]).T.ravel()
-        self.unique = _is_unique(targets, seen)
-        self.targets = None if self.unique else targets
-        # a slot holding one constant for every node (the 2 of x**2, the 100
-        # of 100*x) is passed as a Python float: numpy's scalar fast paths
-        self.fixed = ([None] * len(self.inputs) if op.variadic else
-                      [_same_constant(tape, row, constant) for row in self.inputs])
+        rows = (inputs if op.variadic or len(self.slots) == arity else
+                inputs[self.slots[0]:self.slots[0] + 1] if len(self.slots) == 1 else
+                inputs[self.slots])
+        self.unique = _is_unique(rows, *scratch[:2])
+        self.targets = None if self.unique else rows.T.ravel()
 
     def gather(self, values):
         """The inputs' values: a 2-D stack (variadic ops) or one array or
@@ -55,6 +67,12 @@ class Group:
             return values[self.inputs]
         return [values[row] if fixed is None else fixed
                 for row, fixed in zip(self.inputs, self.fixed)]
+
+
+def _all_constant(row, fixed, constant):
+    """Is every node of row a constant?  Asked of the nodes only when the
+    first is one and the row holds several."""
+    return fixed is not None or bool(constant[row[0]]) and bool(constant[row].all())
 
 
 def _same_constant(tape, row, constant):
@@ -72,17 +90,6 @@ class Plan:
 
     def __init__(self, graph):
         tape = graph.tape
-        codes = tape.column("code")
-        constant = (codes == 1) | (codes == 2)
-        del codes
-        columns = tape.numpy_inputs()
-        grouping = groups(graph)
-        if isinstance(grouping, Grouping):
-            members = [grouping.members(k) for k in range(len(grouping))]
-        else:
-            members = [np.array(nodes, dtype=np.intp) for nodes in grouping]
-        seen = np.zeros(len(tape), dtype=bool)
-        self.groups = [Group(tape, nodes, constant, columns, seen) for nodes in members]
         # the constants (node, value), made into a values array at each forward
         # pass rather than kept as a copy of it
         self.size = len(tape)
@@ -90,24 +97,44 @@ class Plan:
                                           count=len(tape.constants))
         self.constant_values = np.fromiter(tape.constants.values(), dtype=np.float64,
                                            count=len(tape.constants))
-        self.var_nodes = np.fromiter(graph.var_nodes, dtype=np.intp, count=len(graph.var_nodes))
-        # the one output backward seeds; a plan of several outputs serves values only
-        self.output = graph.outputs[0] if len(graph.outputs) == 1 else None
+        # a flag per constant node (floats and data arrays), from the tape's
+        # dicts of them rather than a scan of every node's code
+        constant = np.zeros(len(tape), dtype=bool)
+        constant[self.constant_nodes] = True
+        constant[np.fromiter(tape.arrays, dtype=np.intp, count=len(tape.arrays))] = True
+        columns = tape.numpy_inputs()
+        grouping = groups(graph)
+        if isinstance(grouping, Grouping):
+            members = [grouping.members(k) for k in range(len(grouping))]
+        else:
+            members = [np.array(nodes, dtype=np.intp) for nodes in grouping]
         # nodes some contribution reaches start from -0.0, which adds as an
         # exact identity (0.0 + -0.0 would be 0.0); the rest stay 0.0, as in
         # reverse.backward
         self.reached = np.zeros(len(tape), dtype=bool)
-        for group in self.groups:
-            self.reached[group.inputs if group.op.variadic else group.inputs[group.slots]] = True
+        largest = max((len(nodes) for nodes in members), default=0)
+        scratch = (self.reached, np.empty(len(tape), dtype=np.int32),
+                   np.empty(largest, dtype=columns[0].dtype),
+                   np.empty(largest, dtype=columns[1].dtype))
+        self.groups = [Group(tape, nodes, constant, columns, scratch) for nodes in members]
+        self.var_nodes = np.fromiter(graph.var_nodes, dtype=np.intp, count=len(graph.var_nodes))
+        # the one output backward seeds; a plan of several outputs serves values only
+        self.output = graph.outputs[0] if len(graph.outputs) == 1 else None
 
 
-def _is_unique(index, seen):
-    """No node twice in index?  Flags set, counted and cleared: linear in the
-    graph, where sorting the index would not be."""
-    seen[index] = True
-    distinct = np.count_nonzero(seen)
-    seen[index] = False
-    return distinct == len(index)
+def _is_unique(rows, reached, marks):
+    """No node twice in rows?  Flags the nodes reached, then: rows read in
+    order ascending hold no node twice; otherwise each position writes its
+    own number at its node in marks and reads it back, and a node held
+    twice keeps one writer's number, so another position reads a number
+    not its own.  Linear in the graph, where sorting would not be."""
+    reached[rows] = True
+    ordered = rows.ravel()
+    if bool((ordered[1:] > ordered[:-1]).all()):
+        return True
+    positions = np.arange(rows.size, dtype=np.int32).reshape(rows.shape)
+    marks[rows] = positions
+    return bool(np.array_equal(marks[rows], positions))
 
 
 def plan(graph):

@@ -10,6 +10,9 @@ nonfinite.py names the node behind a nan or inf.
 from . import scalar
 from ..graph import NUMPY_NODES
 
+#: codes 0, 1 and 2 are a tape's leaves (variables, constants, data arrays)
+_LEAF_CODES = 2
+
 
 def _program(graph):
     """(forward steps in tape order, the same steps in backward order).  A
@@ -61,22 +64,20 @@ def _groups(graph):
 
 
 class Grouping:
-    """groups(graph) made by sorting arrays: ``nodes`` holds the op nodes
-    group after group, group k being nodes[bounds[k]:bounds[k + 1]], with
-    op code codes[k] and arity arities[k].  Indexing gives a list."""
+    """groups(graph) made from arrays: group k's nodes are members(k), an
+    array in tape order, with op code codes[k] and arity arities[k].
+    Indexing gives a list."""
 
     def __init__(self, graph):
         import numpy as np
         tape = graph.tape
         # keys of every node, read in tape order (no gathers); the op nodes
-        # not evaluated get the last key and are left out after sorting
+        # not evaluated get the last key and are left out
         count = len(graph.op_nodes)
         code, level = tape.column("code"), tape.column("level")
         ends = tape.column("inputs_end")
-        member = np.zeros(len(tape), dtype=bool)
-        member[graph.op_node_array()] = True
-        key = _group_key(tape, level, code, ends, member)
-        if key is None:  # keys too wide to number densely
+        keyed = _group_key(graph, level, code, ends)
+        if keyed is None:  # keys too wide to number densely
             nodes = graph.op_node_array()
             arity = np.diff(tape.numpy_inputs()[0])[nodes]
             order = np.lexsort((arity, code[nodes], level[nodes]))
@@ -85,23 +86,16 @@ class Grouping:
             change[0] = True
             for column in (level[by_key], code[by_key], arity[order]):
                 change[1:] |= column[1:] != column[:-1]
+            starts = np.flatnonzero(change)
+            del change
+            sizes = np.diff(np.append(starts, count))
+            groups = [by_key[start:start + size] for start, size in zip(starts, sizes)]
         else:
-            by_key = np.argsort(key, kind="stable")[:count]  # tape order within a key
-            ordered = key[by_key]
-            change = np.ones(count, dtype=bool)
-            np.not_equal(ordered[1:], ordered[:-1], out=change[1:])
-        del key, member
-        starts = np.flatnonzero(change)
-        del change
-        first = by_key[starts]  # each group's first node
-        sizes = np.diff(np.append(starts, count))
+            groups = _by_key(*keyed, count)
+        first = np.array([nodes[0] for nodes in groups], dtype=np.intp)
         # the groups of a level in the order of their first nodes
-        rank = np.lexsort((first, level[first]))
-        bounds = np.zeros(len(rank) + 1, dtype=np.intp)
-        np.cumsum(sizes[rank], out=bounds[1:])
-        moved = np.arange(count) + np.repeat(starts[rank] - bounds[:-1], sizes[rank])
-        self.nodes = by_key[moved]
-        self.bounds = bounds
+        rank = np.lexsort((first, level[first])).tolist()
+        self._members = [groups[k] for k in rank]
         self.codes = code[first[rank]].tolist()
         self.arities = [tape.arity(node) for node in first[rank].tolist()]
 
@@ -109,8 +103,8 @@ class Grouping:
         return len(self.codes)
 
     def members(self, k):
-        """The nodes of group k, as a numpy array (a view)."""
-        return self.nodes[self.bounds[k]:self.bounds[k + 1]]
+        """The nodes of group k, as a numpy array (a view: not to be written)."""
+        return self._members[k]
 
     def __getitem__(self, k):
         if k < 0:
@@ -126,33 +120,90 @@ class Grouping:
         return (self[k] for k in range(len(self) - 1, -1, -1))
 
 
-def _group_key(tape, level, code, ends, member):
-    """A small int per node telling its group (level, op and arity) from
-    the others, the same for nodes of one group, the largest for nodes not
-    in member; None when the keys would not fit.  Ops of fixed arity need
-    only (level, code); the few nodes of variadic ops are numbered apart by
-    (level, code, arity).  The keys are made dense by counting (np.bincount),
-    so one radix sort of int16 groups the nodes."""
+#: up to this many groups, each group's nodes are found by one comparison of
+#: the keys; more are sorted
+_FEW_GROUPS = 16
+
+
+def _by_key(key, values, sizes, count):
+    """The nodes of each key value (values, of sizes nodes) in tape order, by
+    key value: an array per group, views of one array."""
     import numpy as np
-    if not member.any():
+    starts = np.zeros(len(sizes), dtype=np.intp)
+    np.cumsum(sizes[:-1], out=starts[1:])
+    if len(values) <= _FEW_GROUPS:  # a pass per group, no index of every node
+        by_key = np.empty(count, dtype=np.intp)
+        for value, start, size in zip(values.tolist(), starts.tolist(), sizes.tolist()):
+            by_key[start:start + size] = np.flatnonzero(key == value)
+    else:
+        by_key = np.argsort(key, kind="stable")[:count]  # tape order within a key
+    return [by_key[start:start + size] for start, size in zip(starts.tolist(), sizes.tolist())]
+
+
+def _members(graph, key):
+    """A flag per node: is it one of graph.op_nodes?  Those are op nodes,
+    whose keys are past the leaves' (codes at level 0), so when they are as
+    many as the op nodes of the tape they are all of them, and no scatter
+    is needed."""
+    import numpy as np
+    member = key > _LEAF_CODES
+    if np.count_nonzero(member) != len(graph.op_nodes):
+        member[:] = False
+        member[graph.op_node_array()] = True
+    return member
+
+
+def _width(largest):
+    """The narrowest integer type holding 0..largest."""
+    import numpy as np
+    return np.uint8 if largest < 2 ** 8 else np.int16 if largest < 2 ** 15 else np.int32
+
+
+def _group_key(graph, level, code, ends):
+    """(key, values, sizes): a small int per node telling its group (level,
+    op and arity) from the others, the same for nodes of one group, the
+    largest for nodes not in graph.op_nodes; the groups' key values,
+    ascending, and their numbers of nodes.  None when the keys would not
+    fit.  Ops of fixed arity need only (level, code); the few nodes of
+    variadic ops are numbered apart by (level, code, arity).  Keys are made
+    in 8 or 16 bits when they fit (a radix sort of that width, a pass over
+    a narrow array); wider ones are made dense by counting.  The tape's
+    columns are read once each (they are strided)."""
+    import numpy as np
+    tape = graph.tape
+    if not len(graph.op_nodes):
         return None
     codes = len(tape.op_table)
     top = (int(level.max()) + 1) * codes
     if top > len(level) + 1024:  # the counts would outweigh the keys
         return None
-    key = level * np.int32(codes)
-    key += code
+    key = np.empty(len(level), dtype=_width(top))
+    np.multiply(level, np.int32(codes), out=key, casting="unsafe")
+    np.add(key, code, out=key, casting="unsafe")
+    member = _members(graph, key)
+    last = top  # the key of the nodes not in member
     variadic = [c for c, op in enumerate(tape.op_table) if type(op) is not str and op.variadic]
     if variadic:  # their nodes: keys from top + 1 on, by (level, code, arity)
-        nodes = np.flatnonzero(np.isin(code, variadic) & member)
+        is_variadic = np.zeros(top, dtype=bool)  # by key: level * codes + code
+        for c in variadic:
+            is_variadic[c::codes] = True
+        nodes = np.flatnonzero(np.take(is_variadic, key))
+        nodes = nodes[member[nodes]]
+        last = top + 1 + len(nodes)
+        key = key.astype(_width(last), copy=False)
         arity = ends[nodes] - np.where(nodes > 0, ends[nodes - 1], 0)
         combined = key[nodes].astype(np.int64) * (int(arity.max(initial=0)) + 1) + arity
         key[nodes] = top + 1 + np.unique(combined, return_inverse=True)[1].ravel()
-        top += 1 + len(nodes)
-    key[~member] = top
-    present = np.bincount(key, minlength=top + 1) > 0
-    dense = np.cumsum(present) - 1
-    return dense.astype(np.int16 if dense[-1] < 2 ** 15 else np.int32)[key]
+    np.copyto(key, last, where=~member, casting="unsafe")
+    del member
+    counts = np.bincount(key, minlength=last + 1)
+    values = np.flatnonzero(counts[:last])
+    sizes = counts[values]
+    if key.dtype != np.int32:
+        return key, values, sizes
+    dense = np.cumsum(counts > 0) - 1
+    return (dense.astype(np.int16 if dense[-1] < 2 ** 15 else np.int32)[key],
+            np.arange(len(values)), sizes)
 
 
 def node_levels(graph):

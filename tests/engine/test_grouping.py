@@ -28,9 +28,16 @@ def _mixed(n):
     return " + ".join(terms) + " + " + "*".join(f"x{k}" for k in range(0, n, 7))
 
 
+def _out_of_code_order(n):
+    """Level 2 meets sin (a later op code) before exp: its groups are not in
+    the order of their codes."""
+    return " + ".join(f"sin(exp(x{k})) + cos(x{k + 1}) + exp(cos(x{k + 2}))"
+                      for k in range(0, 3 * n, 3))
+
+
 @pytest.mark.parametrize("text", [generate.rosenbrock(2000), _mixed(400),
-                                  "u = sin(x1)\n" + _mixed(300)], ids=["rosenbrock", "mixed",
-                                                                        "unused"])
+                                  "u = sin(x1)\n" + _mixed(300), _out_of_code_order(1000)],
+                         ids=["rosenbrock", "mixed", "unused", "out of code order"])
 def test_grouping_matches_the_loop(text):
     graph = adcli.parse(text)
     assert len(graph.op_nodes) >= NUMPY_NODES
