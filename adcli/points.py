@@ -1,15 +1,13 @@
 """Points: the values of the variables, from Python objects or from text
 (--at 2,3,4, --at x=1,y=2), and batches of points (arrays, mappings to
 arrays, CSV files) as one column per variable."""
-import contextlib
-import gc
 import math
 import operator
 import re
 from collections.abc import Mapping
 
 from .errors import ExpressionError, PointError, require_text, shown
-from .graph import count_text, format_number
+from .graph import collection_paused, count_text, format_number
 
 
 _BLANKS = " \t\r\n\f\v"
@@ -226,23 +224,9 @@ def read_csv_table(text, source="data", variables=None, *, numbers_only=False,
     constant expressions (pi/2)."""
     text = text.lstrip("\ufeff")
     text, delimiter, header_end = _delimiter(text, source)
-    with _collection_paused():
+    with collection_paused():  # millions of cells, none in a cycle
         return _read_table(text, source, variables, numbers_only, check_header, delimiter,
                            header_end)
-
-
-@contextlib.contextmanager
-def _collection_paused():
-    """The cyclic garbage collector off while a file's cells become lists of
-    strings (millions of objects, none in a cycle): its passes over them
-    cost as much as csv's reading itself."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _read_table(text, source, variables, numbers_only, check_header, delimiter, header_end):
