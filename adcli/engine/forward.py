@@ -50,6 +50,12 @@ def jacobian_rows(graph, values, outputs, xp=scalar):
 def dependencies(graph, outputs):
     """Structural sparsity: for each output, the set of variable indices it
     depends on, read from the graph (not from numerical zeros)."""
+    mask = dependency_masks(graph)
+    return [{k for k in range(len(graph.var_nodes)) if mask[o] >> k & 1} for o in outputs]
+
+
+def dependency_masks(graph):
+    """For every node, an int whose bit k says it depends on variable k."""
     mask = [0] * len(graph.ops)
     for k, node in enumerate(graph.var_nodes):
         mask[node] = 1 << k
@@ -58,4 +64,4 @@ def dependencies(graph, outputs):
         for i in graph.args[node]:
             bits |= mask[i]
         mask[node] = bits
-    return [{k for k in range(len(graph.var_nodes)) if mask[o] >> k & 1} for o in outputs]
+    return mask

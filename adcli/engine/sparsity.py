@@ -98,14 +98,7 @@ def jacobian_pattern(graph):
 
 
 def _jacobian_pattern(graph):
-    mask = [0] * len(graph.ops)
-    for k, node in enumerate(graph.var_nodes):
-        mask[node] = 1 << k
-    for node in graph.op_nodes:
-        bits = 0
-        for i in graph.args[node]:
-            bits |= mask[i]
-        mask[node] = bits
+    mask = forward.dependency_masks(graph)
     return [_bits(mask[o]) for o in graph.outputs]
 
 
