@@ -977,12 +977,9 @@ SPARSE_SIZES = (100, 1000)
 
 def banded_system(n):
     """Broyden's tridiagonal residuals (MGH 30) as n outputs of adcli text."""
-    rows = []
-    for i in range(1, n + 1):
-        left = f" - x{i - 1}" if i > 1 else ""
-        right = f" - 2*x{i + 1}" if i < n else ""
-        rows.append(f"(3 - 2*x{i})*x{i}{left}{right} + 1")
-    return "; ".join(rows)
+    from adcli.workloads import problems
+
+    return "; ".join(problems.broyden_tridiagonal_residuals(n))
 
 
 def banded_residuals(x):

@@ -33,6 +33,8 @@ Pure Python: nothing imported beyond the standard library.
 import math
 from dataclasses import dataclass
 
+from . import problems
+
 MGH = ("J. J. Moré, B. S. Garbow, K. E. Hillstrom, Testing unconstrained "
        "optimization software, ACM Trans. Math. Software 7 (1981) 17-41")
 MINPACK = ("MINPACK-1 (Argonne, 1980), the hybrj test driver's vecfcn and initpt "
@@ -325,11 +327,7 @@ def variably_dimensioned(n=10):
 
 def broyden_tridiagonal(n=10):
     """MINPACK 13: F_k = (3 - 2 x_k) x_k - x_{k-1} - 2 x_{k+1} + 1."""
-    equations = []
-    for k in range(1, n + 1):
-        left = f" - x{k - 1}" if k > 1 else ""
-        right = f" - 2*x{k + 1}" if k < n else ""
-        equations.append(f"(3 - 2*x{k})*x{k}{left}{right} + 1")
+    equations = problems.broyden_tridiagonal_residuals(n)
     return _system(
         _sized("broyden_tridiagonal", n), 13, equations, [-1] * n,
         note=f"n = {n}; root from x0 without a closed form (for n = 10 see "
@@ -338,11 +336,7 @@ def broyden_tridiagonal(n=10):
 
 def broyden_banded(n=10, lower=5, upper=1):
     """MINPACK 14: F_k = x_k (2 + 5 x_k**2) + 1 - sum over the band of x_j (1 + x_j)."""
-    equations = []
-    for k in range(1, n + 1):
-        band = [j for j in range(max(1, k - lower), min(n, k + upper) + 1) if j != k]
-        coupling = "".join(f" - x{j}*(1 + x{j})" for j in band)
-        equations.append(f"x{k}*(2 + 5*x{k}**2) + 1{coupling}")
+    equations = problems.broyden_banded_residuals(n, lower, upper)
     return _system(
         _sized("broyden_banded", n), 14, equations, [-1] * n,
         note=f"n = {n}, ml = {lower}, mu = {upper}; root from x0 without a closed form "

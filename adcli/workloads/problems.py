@@ -534,23 +534,37 @@ def discrete_integral_equation(n=10):
                          "same equation, trapezoidal rule).")
 
 
-def broyden_tridiagonal(n=10):
+def broyden_tridiagonal_residuals(n):
+    """F_k = (3 - 2 x_k) x_k - x_{k-1} - 2 x_{k+1} + 1, k = 1..n, as adcli text
+    (MGH 30; MINPACK's hybrj problem 13)."""
     residuals = []
     for i in range(1, n + 1):
         left = f" - x{i - 1}" if i > 1 else ""
         right = f" - 2*x{i + 1}" if i < n else ""
         residuals.append(f"(3 - 2*x{i})*x{i}{left}{right} + 1")
+    return residuals
+
+
+def broyden_banded_residuals(n, lower=5, upper=1):
+    """F_k = x_k (2 + 5 x_k**2) + 1 - sum over the band of x_j (1 + x_j), as
+    adcli text (MGH 31; MINPACK's hybrj problem 14)."""
+    residuals = []
+    for i in range(1, n + 1):
+        band = [j for j in range(max(1, i - lower), min(n, i + upper) + 1) if j != i]
+        coupling = " - ".join(f"x{j}*(1 + x{j})" for j in band)
+        residuals.append(f"x{i}*(2 + 5*x{i}**2) + 1" + (f" - {coupling}" if coupling else ""))
+    return residuals
+
+
+def broyden_tridiagonal(n=10):
+    residuals = broyden_tridiagonal_residuals(n)
     return _problem("broyden_tridiagonal", 30, _least_squares(residuals), n, [-1] * n,
                     0.0, "0", m=n, xstar=BROYDEN_TRIDIAGONAL_10 if n == 10 else None,
                     note=f"n = {n}; minimum 0.")
 
 
 def broyden_banded(n=10, lower=5, upper=1):
-    residuals = []
-    for i in range(1, n + 1):
-        band = [j for j in range(max(1, i - lower), min(n, i + upper) + 1) if j != i]
-        coupling = " - ".join(f"x{j}*(1 + x{j})" for j in band)
-        residuals.append(f"x{i}*(2 + 5*x{i}**2) + 1" + (f" - {coupling}" if coupling else ""))
+    residuals = broyden_banded_residuals(n, lower, upper)
     return _problem("broyden_banded", 31, _least_squares(residuals), n, [-1] * n, 0.0, "0",
                     m=n, xstar=BROYDEN_BANDED_10 if (n, lower, upper) == (10, 5, 1) else None,
                     note=f"n = {n}, ml = {lower}, mu = {upper}; minimum 0.")
