@@ -45,6 +45,7 @@ import numpy as np  # noqa: E402
 
 import adcli  # noqa: E402
 from adcli.workloads import nist  # noqa: E402
+import peers  # noqa: E402  (bench/, beside this script)
 
 TIGHT = 1e-15
 DIGITS_CAP = 15.0
@@ -53,36 +54,19 @@ DIGITS_CAP = 15.0
 # --- the residual and its Jacobian, by adcli on the arrays ------------------------
 
 
-class Residual:
-    """r(b) = response - model over the data, and dr/db, by adcli; counts calls.
-
-    One adcli.jacobian gives both the values and the Jacobian, so a Jacobian
-    asked for at the point of the last evaluation reuses it (and the counts
-    are of what the method asked for, not of adcli calls)."""
+class Residual(peers.CountedJacobian):
+    """r(b) = response - model over the data, and dr/db, by adcli; counts calls."""
 
     def __init__(self, problem):
+        super().__init__()
         self.names = list(problem.parameters)
         self.graph = adcli.parse(f"{problem.response} - ({problem.model})")
         self.data = problem.data()
-        self.nfev = 0
-        self.njev = 0
-        self._last = None
 
-    def _at(self, b):
-        b = np.asarray(b, dtype=float)
-        if self._last is None or not np.array_equal(self._last[0], b):
-            at = {**self.data, **dict(zip(self.names, (float(v) for v in b)))}
-            result = adcli.jacobian(self.graph, at, wrt=self.names, allow_nonfinite=True)
-            self._last = (b.copy(), result.values["f"], result.matrix)
-        return self._last
-
-    def __call__(self, b):
-        self.nfev += 1
-        return self._at(b)[1]
-
-    def jac(self, b):
-        self.njev += 1
-        return self._at(b)[2]
+    def evaluate(self, b):
+        at = {**self.data, **dict(zip(self.names, (float(v) for v in b)))}
+        result = adcli.jacobian(self.graph, at, wrt=self.names, allow_nonfinite=True)
+        return result.values["f"], result.matrix
 
 
 def standard_errors(residual, jacobian, dof):

@@ -424,3 +424,34 @@ def one_thread():
     if available("torch"):
         import torch
         torch.set_num_threads(1)
+
+
+# --- least squares and equations (bench/fit.py, bench/solve.py) ----------------------
+
+
+class CountedJacobian:
+    """f(x) and its Jacobian for scipy's methods, counting what the method asks
+    for.  One adcli.jacobian gives both, so a Jacobian asked for at the point
+    of the last evaluation reuses it (the counts are of the method's requests,
+    not of adcli calls).  Subclasses give evaluate(x) -> (values, matrix)."""
+
+    def __init__(self):
+        self.nfev = 0
+        self.njev = 0
+        self._last = None
+
+    def _at(self, x):
+        import numpy as np
+
+        x = np.asarray(x, dtype=float).ravel()
+        if self._last is None or not np.array_equal(self._last[0], x):
+            self._last = (x.copy(), *self.evaluate(x))
+        return self._last
+
+    def __call__(self, x):
+        self.nfev += 1
+        return self._at(x)[1]
+
+    def jac(self, x):
+        self.njev += 1
+        return self._at(x)[2]

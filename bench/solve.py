@@ -52,6 +52,7 @@ import numpy as np  # noqa: E402
 
 import adcli  # noqa: E402
 from adcli.workloads import equations  # noqa: E402
+import peers  # noqa: E402  (bench/, beside this script)
 
 FACTORS = (1, 10, 100)
 RELATIVE_SOLVED = 1e-8
@@ -62,38 +63,20 @@ ROOT_DISTANCE = 1e-6
 # --- F and its Jacobian, by adcli ----------------------------------------------------
 
 
-class Equations:
-    """F(x) and dF/dx by adcli for one system; counts what the method asks for.
-
-    One adcli.jacobian gives both the values and the Jacobian, so a Jacobian
-    asked for at the point of the last evaluation reuses it (the counts are
-    of the method's requests, not of adcli calls)."""
+class Equations(peers.CountedJacobian):
+    """F(x) and dF/dx by adcli for one system; counts what the method asks for."""
 
     def __init__(self, system):
+        super().__init__()
         self.system = system
         self.graph = adcli.parse(system.text, system.variables)
         self.outputs = [f"F{k}" for k in range(1, system.n + 1)]
-        self.nfev = 0
-        self.njev = 0
-        self._last = None
 
-    def _at(self, x):
-        x = np.asarray(x, dtype=float).ravel()
-        if self._last is None or not np.array_equal(self._last[0], x):
-            with np.errstate(all="ignore"):
-                result = adcli.jacobian(self.graph, [float(v) for v in x],
-                                        allow_nonfinite=True)
-            values = np.array([result.values[name] for name in self.outputs])
-            self._last = (x.copy(), values, np.asarray(result.matrix, dtype=float))
-        return self._last
-
-    def __call__(self, x):
-        self.nfev += 1
-        return self._at(x)[1]
-
-    def jac(self, x):
-        self.njev += 1
-        return self._at(x)[2]
+    def evaluate(self, x):
+        with np.errstate(all="ignore"):
+            result = adcli.jacobian(self.graph, [float(v) for v in x], allow_nonfinite=True)
+        values = np.array([result.values[name] for name in self.outputs])
+        return values, np.asarray(result.matrix, dtype=float)
 
     def norm(self, x):
         """||F(x)|| and ||F(x)||inf, not counted."""
