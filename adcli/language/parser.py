@@ -17,6 +17,7 @@ from .. import ops
 from ..engine import scalar
 from ..errors import AdcliError, ExpressionError, line_and_column
 from ..graph import GraphBuilder, collection_paused, count_text
+from . import precedence
 from .lalr import Automaton, Lexicon, Token, UnexpectedToken, new_token
 
 GRAMMAR_FILE = "adcli.lark"
@@ -105,11 +106,9 @@ class _Reductions:
 
     def name(self, name):
         _, word, start, end = name
-        try:
-            return (self.leaves[word], start, end)
-        except KeyError:
-            pass
-        node = self.leaves[word] = self._name_node(word, start, end)
+        node = self.leaves.get(word)  # (not a KeyError: most names are met once)
+        if node is None:
+            node = self.leaves[word] = self._name_node(word, start, end)
         return (node, start, end)
 
     def _name_node(self, word, start, end):
@@ -572,17 +571,33 @@ class _Parser:
         self.keywords = self.lexicon.keywords  # output, check, ...: names to the regex
         # the token kinds _tokens does more with than yield them
         self.special = self.lexicon.ignored | {"_NEWLINE", "_BAD"} | _OPENING | _CLOSING
+        self.common_case = precedence.Driver(self.lexicon, self.reductions,
+                                             _CONTINUES_AFTER, _CONTINUES_BEFORE)
 
-    def parse(self, source, loader=None):
+    def parse(self, source, loader=None, common_case=True):
+        """The builder of source (common_case False: the LALR tables only,
+        for the tests that compare the two)."""
         with self.lock:
-            builder = self.reductions.builder = new_builder(source, loader)
             try:
                 with collection_paused():  # the parse allocates no cycles
-                    self.automaton.run(self._tokens(source))
+                    return self._parse(source, loader, common_case)
             except UnexpectedToken as error:
                 raise self._syntax_error(error, source) from None
             finally:
                 self.reductions.builder = None
+
+    def _parse(self, source, loader, common_case):
+        """The common case by operator precedence; anything else (errors
+        included) by the LALR tables, from the start."""
+        if common_case:
+            builder = self.reductions.builder = new_builder(source, loader)
+            try:
+                if self.common_case.parse(source):
+                    return builder
+            except ExpressionError:
+                pass
+        builder = self.reductions.builder = new_builder(source, loader)
+        self.automaton.run(self._tokens(source))
         return builder
 
     def _syntax_error(self, error, source):
