@@ -36,6 +36,7 @@ _WORD_AND_NUMBER = re.compile(r"(\D+)(\d+)").fullmatch  # x12, position_3: most 
 #: the word and the number of each line that is a word and a number (x12, position_3)
 _WORDS = re.compile(r"^([^\d\n]+)\d+$", re.MULTILINE).findall
 _NUMBERS = re.compile(r"^[^\d\n]+(\d+)$", re.MULTILINE).findall
+_LEADING_ZERO = re.compile(r"^[^\d\n]+0\d", re.MULTILINE).search
 
 
 def natural_sorted(names):
@@ -50,6 +51,12 @@ def natural_sorted(names):
     if len(words) != len(names) or joined.count("\n") != len(names) - 1:
         return sorted(names, key=natural_key)
     single = len(set(words)) == 1
+    if single and not _LEADING_ZERO(joined):
+        # one word and numbers written without leading zeros: shorter numbers
+        # first, then the texts in order (two sorts in C, no key per name)
+        names.sort()
+        names.sort(key=len)
+        return names
     numbers = list(map(int, _NUMBERS(joined)))
     del joined
     keys = numbers if single else list(zip(words, numbers))
@@ -492,10 +499,12 @@ class GraphBuilder:
         return outputs
 
     def _expression_names(self, count):
-        taken = set(self.definitions) | set(self.var_index) | {n for n, _, _ in self.declared}
+        declared = {name for name, _, _ in self.declared}
         for prefix in ("f", "out", "output_"):
             names = [prefix] if count == 1 else [f"{prefix}{k}" for k in range(1, count + 1)]
-            if not taken.intersection(names):
+            # (no set of every name: 10^5 variables are common, outputs few)
+            if not any(name in self.definitions or name in self.var_index or name in declared
+                       for name in names):
                 return names
         return [f"output_{k}_" for k in range(1, count + 1)]
 

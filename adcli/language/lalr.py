@@ -99,26 +99,53 @@ class Lexicon:
 
 
 def _pieces(tokens, ignored):
-    """The alternatives of Lexicon.split, in the tables' order, without
-    capturing groups (findall would return them)."""
+    """The alternatives of Lexicon.split, without capturing groups (findall
+    would return them): the fixed strings first, which most pieces are
+    (operators, brackets), the longer before the shorter (** before *);
+    then the patterns in the tables' order.  No pattern of the grammar
+    matches where a fixed string starts (a test compares split with scan,
+    which keeps the tables' order)."""
     kinds = [kind for kind, _ in tokens]
     skipped = [index for index, kind in enumerate(kinds) if kind in ignored]
     together = bool(skipped) and skipped == list(range(skipped[0], skipped[-1] + 1))
-    pieces = []
+    fixed, characters, patterns = [], [], []
     for index, (kind, pattern) in enumerate(tokens):
         character = _one_character(pattern)
         if together and kind in ignored:
             if index == skipped[0]:
-                pieces.append("(?:" + "|".join(_CAPTURING.sub("(?:", tokens[k][1])
-                                               for k in skipped) + ")+")
-        elif character is not None:  # a run of them is one class: distinct characters
-            if not pieces or type(pieces[-1]) is not list:
-                pieces.append([])
-            pieces[-1].append(character)
+                patterns.append("(?:" + "|".join(_CAPTURING.sub("(?:", tokens[k][1])
+                                                 for k in skipped) + ")+")
+        elif character is not None and not character.isalnum() and character != "_":
+            characters.append(character)  # one class of distinct characters
+        elif _is_fixed(pattern):
+            fixed.append("(?:" + pattern + ")")
+        elif character is not None:  # a letter: where the tables put it, after NAME
+            patterns.append(re.escape(character))
         else:
-            pieces.append("(?:" + _CAPTURING.sub("(?:", pattern) + ")")
-    return [piece if type(piece) is str else "[" + "".join(map(_in_class, piece)) + "]"
-            for piece in pieces]
+            patterns.append("(?:" + _CAPTURING.sub("(?:", pattern) + ")")
+    fixed.sort(key=_longest, reverse=True)
+    if characters:
+        fixed.append("[" + "".join(map(_in_class, characters)) + "]")
+    return fixed + patterns
+
+
+def _longest(fixed):
+    """The length of the longest string a fixed alternative matches."""
+    return max(len(re.sub(r"\\(.)", r"\1", part)) for part in fixed[3:-1].split("|"))
+
+
+def _is_fixed(pattern):
+    """Whether pattern matches fixed strings only, none starting with a word
+    character (which a NAME could go on from): literals joined by | (POW:
+    (?:\\*\\*|\\^)), escaped or not."""
+    if pattern.startswith("(?:") and pattern.endswith(")"):
+        pattern = pattern[3:-1]
+    return all(_LITERAL.fullmatch(part) for part in pattern.split("|"))
+
+
+#: a literal, its first character not a word character
+_LITERAL = re.compile(r"(?:\\[^A-Za-z0-9]|[^\w\\.^$*+?()\[\]{}|])"
+                      r"(?:\\[^A-Za-z0-9]|[^\\.^$*+?()\[\]{}|])*")
 
 
 def _one_character(pattern):

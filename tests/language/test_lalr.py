@@ -5,6 +5,8 @@ import ast
 import importlib.util
 import pathlib
 
+import random
+
 import pytest
 
 import adcli
@@ -136,8 +138,22 @@ def test_the_generator_refuses_what_the_driver_does_not_run(rule, complaint):
     "output f, g\ntolerance rtol 1e-9\ncheckx = outputs + tolerance_1",
 ])
 def test_split_cuts_the_tokens_scan_finds(text):
-    """The parser's Lexicon.split (pieces, classified once each) and the plain
-    scan (a match object per token, in Lark's order) agree on every token."""
+    """The parser's Lexicon.split (pieces, classified once each; its fixed
+    strings tried first) and the plain scan (a match object per token, in
+    Lark's order) agree on every token."""
+    _assert_split_as_scanned(text)
+
+
+def test_random_texts_split_as_scanned():
+    rng = random.Random(12)
+    alphabet = ["x", "T", "e", "_1", "12", "3.", ".5", "1e", "E+", "**", "*", "^", "+", "-",
+                "/", "@", "(", ")", "[", "]", ",", ":", ";", "=", "~", ".", ".T", " ", "\t",
+                "\n", "#", '"', "output", "check", "tolerance", "$", "\u00b2"]
+    for _ in range(500):
+        _assert_split_as_scanned("".join(rng.choice(alphabet) for _ in range(rng.randrange(30))))
+
+
+def _assert_split_as_scanned(text):
     lexicon = lalr.Lexicon(tables)
     scanned = [(match.lastgroup, match.group(), match.start()) for match in lexicon.scan(text)]
     scanned = [(lexicon.keywords.get(piece, kind) if kind == "NAME" else kind, piece, start)
