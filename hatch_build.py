@@ -1,5 +1,7 @@
-"""Build hook: compile adcli/engine/_libm.c, the optional C loop over the C
-library's math functions (adcli.engine.vectorized uses it when it imports).
+"""Build hook: compile the optional C loops, each on its own: adcli/engine/_libm.c
+over the C library's math functions (adcli.engine.vectorized uses it when it
+imports), and adcli/language/_precedence.c, the parser's common case
+(adcli.language.precedence uses it).
 
 The compiler and flags are the ones Python was built with (sysconfig), or
 $CC when set.  When compiling fails (no compiler, no Python.h) the hook warns
@@ -19,6 +21,12 @@ import warnings
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 SOURCE = os.path.join("adcli", "engine", "_libm.c")
+#: (source, what is lost without it): each compiled beside its source's package
+EXTENSIONS = (
+    (SOURCE, "batches map Python's math over elements instead (same results, slower)"),
+    (os.path.join("adcli", "language", "_precedence.c"),
+     "the parser's common case runs in Python instead (the same graphs, slower)"),
+)
 #: cbrt's Newton step must not fuse into an FMA (same bits as Python's float ops)
 STRICT_FLOATS = ["-ffp-contract=off"]
 
@@ -47,7 +55,7 @@ def compile_extension(source, target):
     """Compile source into the shared library target; OSError when it fails."""
     compile_command, link_command = _commands()
     with tempfile.TemporaryDirectory() as work:
-        objects = os.path.join(work, "_libm.o")
+        objects = os.path.join(work, "extension.o")
         try:
             _run(compile_command + STRICT_FLOATS + ["-c", source, "-o", objects])
         except OSError:  # a compiler without the flag: no contraction to turn off then
@@ -59,22 +67,22 @@ class CustomBuildHook(BuildHookInterface):
     def initialize(self, version, build_data):
         if self.target_name != "wheel":
             return
-        name = "_libm" + sysconfig.get_config_var("EXT_SUFFIX")
-        source = os.path.join(self.root, SOURCE)
-        if version == "editable":
-            target = os.path.join(self.root, "adcli", "engine", name)
-        else:
-            build = os.path.join(self.root, "build", "libm")
-            os.makedirs(build, exist_ok=True)
-            target = os.path.join(build, name)
-        try:
-            compile_extension(source, target)
-        except OSError as error:
-            warnings.warn(f"adcli: the C loop adcli/engine/_libm.c was not built, so batches "
-                          f"map Python's math over elements instead (same results, slower): "
-                          f"{error}", stacklevel=1)
-            return
-        build_data["pure_python"] = False
-        build_data["infer_tag"] = True
-        if version != "editable":
-            build_data["force_include"][target] = f"adcli/engine/{name}"
+        for source, lost in EXTENSIONS:
+            folder, file_name = os.path.split(source)
+            name = os.path.splitext(file_name)[0] + sysconfig.get_config_var("EXT_SUFFIX")
+            if version == "editable":
+                target = os.path.join(self.root, folder, name)
+            else:
+                build = os.path.join(self.root, "build", "extensions")
+                os.makedirs(build, exist_ok=True)
+                target = os.path.join(build, name)
+            try:
+                compile_extension(os.path.join(self.root, source), target)
+            except OSError as error:
+                warnings.warn(f"adcli: {source} was not built, so {lost}: {error}",
+                              stacklevel=1)
+                continue
+            build_data["pure_python"] = False
+            build_data["infer_tag"] = True
+            if version != "editable":
+                build_data["force_include"][target] = f"{folder}/{name}".replace(os.sep, "/")

@@ -399,13 +399,14 @@ class GraphBuilder:
         if code is None:
             code = self._tape.code(op)
         bucket = hash((code, a, b)) & self._mask
-        node = self._buckets[bucket]
+        buckets = self._buckets
+        node = previous = buckets[bucket]
         codes = self._codes
         while node >= 0:
             if codes[node] == code and self._inputs_of(node) == (a, b):
                 return node
             node = self._chain[node]
-        if codes[a] == _FLOAT_CODE and codes[b] == _FLOAT_CODE and not op.array:
+        if codes[a] == _FLOAT_CODE == codes[b] and not op.array:
             constants = self._tape.constants
             folded = _fold(op, self.namespace, [constants[a], constants[b]])
             if math.isfinite(folded):  # a non-finite one stays a node, to be reported
@@ -420,8 +421,7 @@ class GraphBuilder:
         pending = self._pending
         pending.extend((code, start, end, level, filled))
         self._pending_inputs.extend((a, b))
-        buckets = self._buckets
-        self._chain.append(buckets[bucket])
+        self._chain.append(previous)
         buckets[bucket] = node
         if len(pending) >= _PENDING:
             self._write()

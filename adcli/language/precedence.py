@@ -15,6 +15,7 @@ grammar: another statement, arrays, indexing, keywords, strings, any syntax
 error, and any error a reduction raises (the LALR parse raises it again, or
 the syntax error it meets first).
 """
+import os
 from itertools import chain
 
 from .lalr import Token
@@ -31,6 +32,26 @@ _CALLBACK_OF = {"PLUS": "add", "MINUS": "sub", "STAR": "mul", "SLASH": "div",
                 "MATMUL": "matmul", "POW": "pow"}
 
 
+def _load_c_loop():
+    """adcli.language._precedence, this loop in C, unless it was not built (no
+    compiler at install) or ADCLI_PURE_PYTHON=1 asks for Python's (the tests
+    run both)."""
+    if os.environ.get("ADCLI_PURE_PYTHON") == "1":
+        return None
+    try:
+        from . import _precedence
+    except ImportError:
+        return None
+    return _precedence
+
+
+#: the loop in C, or None
+C_LOOP = _load_c_loop()
+#: the reductions the C loop calls, in the order it takes them
+C_CALLBACKS = ("add", "sub", "mul", "div", "matmul", "pow", "neg", "pos", "paren", "args",
+               "call", "number", "name", "expression", "program")
+
+
 class Driver:
     """The loop, bound to a lexicon and the reductions of one parser."""
 
@@ -41,10 +62,18 @@ class Driver:
         self.continues_before = frozenset(continues_before)
         self.binary = {kind: (precedence, getattr(reductions, _CALLBACK_OF[kind]))
                        for kind, precedence in _BINARY_KINDS.items()}
+        self.callbacks = tuple(getattr(reductions, name) for name in C_CALLBACKS)
+        self.keywords = dict(lexicon.keywords)
 
-    def parse(self, source):
+    def parse(self, source, c_loop=True):
         """True when source was one expression statement of the subset, its
-        reductions made; False when the LALR parser must parse it."""
+        reductions made; False when the LALR parser must parse it.  The C
+        loop reads texts of one byte a character (c_loop False: Python's)."""
+        if c_loop and C_LOOP is not None and type(source) is str:
+            taken = C_LOOP.parse(source, self.callbacks, self.reductions.leaves, self.keywords,
+                                 Token)
+            if taken is not None:
+                return taken
         try:
             return self._run(source)
         except _GiveUp:
@@ -53,7 +82,7 @@ class Driver:
     def _run(self, source):
         reductions = self.reductions
         leaves = reductions.leaves
-        binary = self.binary
+        binary, paren = self.binary, reductions.paren
         classify, ignored = self.lexicon.kind, self.lexicon.ignored
         continues_after, continues_before = self.continues_after, self.continues_before
         kinds = {}  # piece -> kind, for this text
@@ -138,12 +167,13 @@ class Driver:
                     operand_expected = True
                 elif kind == "RPAR":
                     bracket = _reduce_to_bracket(stack, values)
-                    close = new(Token, (kind, piece, start, end))
                     if bracket[1] is _PAREN:
-                        values[-1] = reductions.paren(bracket[2], values[-1], close)
+                        values[-1] = paren(bracket[2], values[-1],
+                                           new(Token, (kind, piece, start, end)))
                     else:
                         bracket[4].append(pop_value())
-                        push_value(_call(reductions, bracket, close))
+                        push_value(_call(reductions, bracket,
+                                         new(Token, (kind, piece, start, end))))
                     depth -= 1
                 elif kind == "COMMA":
                     bracket = _reduce_to_bracket(stack, values)

@@ -1,7 +1,8 @@
-"""The operator-precedence loop of the common case (adcli/language/precedence.py)
-builds the graph the LALR tables build, node for node, or gives up: on the
-texts of its subset it must not give up, and on any text the tables reject
-it must not build anything."""
+"""The operator-precedence loop of the common case (adcli/language/precedence.py,
+and its C twin adcli/language/_precedence.c) builds the graph the LALR
+tables build, node for node, or gives up: on the texts of its subset it
+must not give up, and on any text the tables reject it must not build
+anything.  Every test runs both loops."""
 import math
 import random
 
@@ -9,8 +10,18 @@ import pytest
 
 from adcli import ops
 from adcli.errors import ExpressionError
-from adcli.language import parser
+from adcli.language import parser, precedence, tables
 from adcli.workloads import generate
+
+LOOPS = ["python"] + (["c"] if precedence.C_LOOP is not None else [])
+_loop = {"c_loop": True}
+
+
+@pytest.fixture(autouse=True, params=LOOPS)
+def loop(request):
+    """Each test once with Python's loop and once with C's (where built)."""
+    _loop["c_loop"] = request.param == "c"
+    yield request.param
 
 
 def _common_case(source):
@@ -18,7 +29,7 @@ def _common_case(source):
     the_parser = parser._the_parser()
     builder = the_parser.reductions.builder = parser.new_builder(source)
     try:
-        taken = the_parser.common_case.parse(source)
+        taken = the_parser.common_case.parse(source, **_loop)
     except ExpressionError:
         taken = False
     finally:
@@ -61,7 +72,7 @@ TAKEN = [
     "x\n+ y", "(x\n+y)", "x +\ny", "# c\nx # d\n", "\n\n  x  \n\n", "2*3+x", "x*0", "sin(2)*x",
     "exp(710) + x", "-0.0*x", "0*-1 + x", "x + 1 + 2 + x", "(x + y) + (y + x)", "((x))",
     "atan2(y, x)", "sum(x)", "x@y@z", "x/y/z", "2**x**2", "-2**2 + x", "f_1 + _g2",
-    "1.5e-3*x + .5 + 3.", "sin (x)", "hypot(x, y)**2", "log(1 + x*x)", "(-x)**2",
+    "1.5e-3*x + .5 + 3.", "1e+5*x + 2.E-1 + x*1E3 + 7e0", "sin (x)", "hypot(x, y)**2", "log(1 + x*x)", "(-x)**2",
     generate.rosenbrock(50), generate.rosenbrock_program(20),
 ]
 
@@ -75,7 +86,8 @@ GIVEN_UP = [
     "a = 1\na*x", "x\ny", "x; y", "[x, y]", "x[0]", "A.T", "sum(x, axis=0)", 'load("a.csv")',
     "output f", "x ~ y", "2 x", "x +", "", "(x", "x)", "f(x,)", "(x, y)", "* x", "x ** * y",
     "sin()", "f()", "x(y)", "sinn(x)", "sin(x, y)", "1e999 + x", "x $ y", "sin", "x = = 1",
-    "check f at x=1: value 1",
+    "check f at x=1: value 1", "1e+x", "2.5.T", "x.T", "1ex", "(1+2)(3)", "f(x)(y)",
+    "x + y, z", "max(x, y", "x\n\ny",
 ]
 
 
@@ -140,3 +152,48 @@ def test_random_token_soups_are_never_built_where_the_tables_refuse():
 def test_folded_constants_keep_their_bits():
     for source in ("-0.0*x + 0.0", "x*(0*-1)", "x + 2**0.5", "x*" + repr(math.pi)):
         assert _same_as_tables(source)
+
+
+def test_texts_of_wider_characters_are_read_by_the_python_loop(loop):
+    """The C loop reads one byte a character; a comment in another script
+    (or a name in one: the tables refuse it) passes to Python's loop."""
+    source = "x**2 + y  # \u2192 the valley\n"
+    the_parser = parser._the_parser()
+    if loop == "c":
+        the_parser.reductions.builder = parser.new_builder(source)
+        try:
+            assert precedence.C_LOOP.parse(source, the_parser.common_case.callbacks,
+                                           the_parser.reductions.leaves,
+                                           the_parser.common_case.keywords,
+                                           parser.Token) is None
+        finally:
+            the_parser.reductions.builder = None
+    assert _same_as_tables(source)
+    assert not _same_as_tables("x + \u00e9")
+    assert not _same_as_tables("x + \u03b1")
+
+
+def test_the_c_loop_reads_the_grammars_tokens():
+    """_precedence.c spells out these patterns of the grammar: a change to
+    them must change it too."""
+    patterns = dict(tables.TOKENS)
+    assert patterns["NUMBER"] == r"([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"
+    assert patterns["NAME"] == "[A-Za-z_][A-Za-z_0-9]*"
+    assert patterns["__IGNORE_0"] == "[ \t\r\x0c]+" and patterns["COMMENT"] == "#[^\n]*"
+    assert patterns["POW"] == r"(?:\*\*|\^)"
+    literal = {"PLUS": r"\+", "MINUS": r"\-", "STAR": r"\*", "SLASH": "/", "MATMUL": "@",
+               "LPAR": r"\(", "RPAR": r"\)", "COMMA": ",", "_NEWLINE": "\n"}
+    assert {kind: patterns[kind] for kind in literal} == literal
+    assert set(tables.IGNORED) == {"__IGNORE_0", "COMMENT"}
+
+
+def test_the_c_loop_is_used_where_it_was_built():
+    import os
+    try:
+        from adcli.language import _precedence
+    except ImportError:
+        pytest.skip("adcli/language/_precedence.c not built here (no compiler at install)")
+    if os.environ.get("ADCLI_PURE_PYTHON") == "1":
+        assert precedence.C_LOOP is None
+    else:
+        assert precedence.C_LOOP is _precedence
