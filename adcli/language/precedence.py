@@ -7,7 +7,9 @@ The loop calls the grammar's reductions (parser._Reductions) with the same
 values, in the same order, as the LALR tables do on that text: both reduce
 bottom-up, left to right, so an operator is reduced when the next one of
 lower precedence arrives, a number or name before the token after it.  It
-only skips the tables' state machine and the Token of every token.
+only skips the tables' state machine and the Token of every token.  The
+same loop is written in C (_precedence.c, built at install when a compiler
+is there), which also tokenizes; the tests run both against the tables.
 
 Anything else gives up (returns False) and parser.py parses the text again
 from the start with the LALR tables, which stay the authority on the
@@ -24,8 +26,7 @@ SUM, PRODUCT, UNARY, POWER = 1, 2, 3, 4
 _BRACKET = 0  # an open bracket on the operator stack: reductions stop at it
 _PAREN, _CALL = "paren", "call"
 
-#: the token kinds the tokenizer joins a line to the one before or after
-#: (parser._CONTINUES_AFTER / _CONTINUES_BEFORE, restricted to this subset)
+#: the binary operators: their precedence, and the reduction of each
 _BINARY_KINDS = {"PLUS": SUM, "MINUS": SUM, "STAR": PRODUCT, "SLASH": PRODUCT,
                  "MATMUL": PRODUCT, "POW": POWER}
 _CALLBACK_OF = {"PLUS": "add", "MINUS": "sub", "STAR": "mul", "SLASH": "div",
