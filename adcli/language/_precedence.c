@@ -214,6 +214,16 @@ reduce_to_bracket(Stacks *s, PyObject **callbacks, Entry *bracket)
     return 0;
 }
 
+/* the value on top moved to the end of a call's arguments: 0, or -1 */
+static int
+move_to_arguments(Stacks *s, PyObject *arguments)
+{
+    PyObject *last = s->values[--s->count];
+    int appended = PyList_Append(arguments, last);
+    Py_DECREF(last);
+    return appended;
+}
+
 /* name(...) closed: args(arguments...) then call(name, (, args, )) */
 static PyObject *
 close_call(Entry *bracket, PyObject *close, PyObject **callbacks)
@@ -520,54 +530,40 @@ precedence_parse(PyObject *module, PyObject *args)
                 if (push_entry(&s, precedence, what, NULL, NULL, NULL) < 0)
                     FAIL;
                 operand_expected = 1;
-            } else if (kind == K_RPAR) {
+            } else if (kind == K_RPAR || kind == K_COMMA) {
                 int found = reduce_to_bracket(&s, callbacks, &bracket);
                 if (found < 0)
                     FAIL;
-                if (found == 0)
-                    GIVE_UP;
-                PyObject *close = new_token(token_type, kind, source, NULL, start, end);
-                if (close == NULL)
+                if (found == 0 || (kind == K_COMMA && bracket.what != CALL))
+                    GIVE_UP;  /* nothing open, or (x, y) */
+                if (bracket.what == CALL && move_to_arguments(&s, bracket.arguments) < 0)
                     FAIL;
-                PyObject *result;
-                if (bracket.what == PAREN) {
-                    PyObject *inner = s.values[--s.count];
-                    result = call(callbacks[PAREN], bracket.token, inner, close, 3);
-                    Py_DECREF(inner);
+                PyObject *token = new_token(token_type, kind, source, NULL, start, end);
+                if (token == NULL)
+                    FAIL;
+                if (kind == K_COMMA) {
+                    int appended = PyList_Append(bracket.arguments, token);
+                    Py_DECREF(token);
+                    s.entries[s.depth++] = bracket;  /* back where it was: room was there */
+                    bracket.token = bracket.open = bracket.arguments = NULL;
+                    if (appended < 0)
+                        FAIL;
+                    operand_expected = 1;
                 } else {
-                    PyObject *last = s.values[--s.count];
-                    int appended = PyList_Append(bracket.arguments, last);
-                    Py_DECREF(last);
-                    result = appended < 0 ? NULL : close_call(&bracket, close, callbacks);
+                    PyObject *result;
+                    if (bracket.what == PAREN) {
+                        PyObject *inner = s.values[--s.count];
+                        result = call(callbacks[PAREN], bracket.token, inner, token, 3);
+                        Py_DECREF(inner);
+                    } else {
+                        result = close_call(&bracket, token, callbacks);
+                    }
+                    Py_DECREF(token);
+                    clear_entry(&bracket);
+                    if (push_value(&s, result) < 0)
+                        FAIL;
+                    depth--;
                 }
-                Py_DECREF(close);
-                clear_entry(&bracket);
-                if (push_value(&s, result) < 0)
-                    FAIL;
-                depth--;
-            } else if (kind == K_COMMA) {
-                int found = reduce_to_bracket(&s, callbacks, &bracket);
-                if (found < 0)
-                    FAIL;
-                if (found == 0)
-                    GIVE_UP;
-                if (bracket.what != CALL)
-                    GIVE_UP;
-                s.entries[s.depth++] = bracket;  /* back where it was: room was there */
-                bracket.token = bracket.open = bracket.arguments = NULL;
-                Entry *open = &s.entries[s.depth - 1];
-                PyObject *last = s.values[--s.count];
-                int appended = PyList_Append(open->arguments, last);
-                Py_DECREF(last);
-                PyObject *comma = appended < 0 ? NULL
-                                  : new_token(token_type, kind, source, NULL, start, end);
-                if (comma == NULL)
-                    FAIL;
-                appended = PyList_Append(open->arguments, comma);
-                Py_DECREF(comma);
-                if (appended < 0)
-                    FAIL;
-                operand_expected = 1;
             } else {
                 GIVE_UP;
             }
