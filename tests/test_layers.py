@@ -1,6 +1,6 @@
-"""The package's layers, enforced: imports point one way,
-cli -> tools -> api -> language -> engine -> the base (errors, ops, graph, files),
-and only the CLI imports click or rich.  Every import statement of every
+"""The package's layers, enforced: imports point one way, cli -> tools ->
+api -> language -> engine -> the base (errors, ops, graph, files,
+extensions), and only the CLI imports click or rich.  Every import statement of every
 module counts, those inside functions too (read with ast, never imported)."""
 import ast
 import pathlib
@@ -13,7 +13,7 @@ PACKAGE = pathlib.Path(adcli.__file__).resolve().parent
 
 #: lowest first: a module may import its own layer and the layers below it
 LAYERS = (
-    ("errors", "ops", "graph", "files"),
+    ("errors", "ops", "graph", "files", "extensions"),
     ("engine",),
     ("language",),
     ("points", "array_values", "array_results", "array_api", "api", "jacobians", "__init__"),

@@ -19,10 +19,10 @@ bit, sin and cos included.
 import functools
 import itertools
 import math
-import os
 
 import numpy as np
 
+from .. import extensions
 from . import scalar
 from .scalar import _halving_sum
 
@@ -37,21 +37,8 @@ sqrt, abs, sign, floor, ceil = np.sqrt, np.abs, np.sign, np.floor, np.ceil
 divide = np.true_divide
 
 
-def _load_libm():
-    """adcli.engine._libm, the C loop over the C library's functions, unless it
-    was not built (no compiler at install) or ADCLI_PURE_PYTHON=1 asks for the
-    mapped path (the tests compare both)."""
-    if os.environ.get("ADCLI_PURE_PYTHON") == "1":
-        return None
-    try:
-        from . import _libm
-    except ImportError:
-        return None
-    return _libm
-
-
 #: the C loop, or None: functions then map Python's math over the elements
-_LIBM = _load_libm()
+_LIBM = extensions.optional(__package__, "_libm")
 
 
 def _elements(array, shape, size):

@@ -17,9 +17,9 @@ grammar: another statement, arrays, indexing, keywords, strings, any syntax
 error, and any error a reduction raises (the LALR parse raises it again, or
 the syntax error it meets first).
 """
-import os
 from itertools import chain
 
+from .. import extensions
 from .lalr import Token
 
 SUM, PRODUCT, UNARY, POWER = 1, 2, 3, 4
@@ -33,21 +33,8 @@ _CALLBACK_OF = {"PLUS": "add", "MINUS": "sub", "STAR": "mul", "SLASH": "div",
                 "MATMUL": "matmul", "POW": "pow"}
 
 
-def _load_c_loop():
-    """adcli.language._precedence, this loop in C, unless it was not built (no
-    compiler at install) or ADCLI_PURE_PYTHON=1 asks for Python's (the tests
-    run both)."""
-    if os.environ.get("ADCLI_PURE_PYTHON") == "1":
-        return None
-    try:
-        from . import _precedence
-    except ImportError:
-        return None
-    return _precedence
-
-
 #: the loop in C, or None
-C_LOOP = _load_c_loop()
+C_LOOP = extensions.optional(__package__, "_precedence")
 #: the reductions the C loop calls, in the order it takes them
 C_CALLBACKS = ("add", "sub", "mul", "div", "matmul", "pow", "neg", "pos", "paren", "args",
                "call", "number", "name", "expression", "program")
