@@ -85,6 +85,29 @@ get_doubles(PyObject *object, Py_buffer *view, int writable, const char *what)
     return 0;
 }
 
+static void
+release_buffers(Py_buffer *views, int count)
+{
+    for (int k = 0; k < count; k++) {
+        PyBuffer_Release(&views[k]);
+    }
+}
+
+/* The float64 buffers of objects, the last `written` of them writable: 0,
+ * or -1 with none held. */
+static int
+get_buffers(PyObject **objects, Py_buffer *views, int count, int written,
+            const char *const *names)
+{
+    for (int k = 0; k < count; k++) {
+        if (get_doubles(objects[k], &views[k], k >= count - written, names[k]) < 0) {
+            release_buffers(views, k);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int
 find_index(const char *name, int binary)
 {
@@ -124,24 +147,21 @@ libm_unary(PyObject *module, PyObject *args)
     if (index < 0) {
         return NULL;
     }
-    Py_buffer x, out;
-    if (get_doubles(source, &x, 0, "x") < 0) {
+    static const char *const names[] = {"x", "out"};
+    PyObject *objects[2] = {source, target};
+    Py_buffer views[2];
+    if (get_buffers(objects, views, 2, 1, names) < 0) {
         return NULL;
     }
-    if (get_doubles(target, &out, 1, "out") < 0) {
-        PyBuffer_Release(&x);
-        return NULL;
-    }
-    if (x.len != out.len) {
-        PyBuffer_Release(&x);
-        PyBuffer_Release(&out);
+    if (views[0].len != views[1].len) {
+        release_buffers(views, 2);
         PyErr_SetString(PyExc_ValueError, "x and out differ in length");
         return NULL;
     }
     unary_function function = UNARY[index].function;
-    const double *in = (const double *)x.buf;
-    double *result = (double *)out.buf;
-    Py_ssize_t count = x.len / 8, unusual = 0;
+    const double *in = (const double *)views[0].buf;
+    double *result = (double *)views[1].buf;
+    Py_ssize_t count = views[0].len / 8, unusual = 0;
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t i = 0; i < count; i++) {
         double value = in[i];
@@ -150,8 +170,7 @@ libm_unary(PyObject *module, PyObject *args)
         unusual += !(isfinite(value) && isfinite(y));
     }
     Py_END_ALLOW_THREADS
-    PyBuffer_Release(&x);
-    PyBuffer_Release(&out);
+    release_buffers(views, 2);
     return PyLong_FromSsize_t(unusual);
 }
 
@@ -173,32 +192,23 @@ libm_binary(PyObject *module, PyObject *args)
     if (index < 0) {
         return NULL;
     }
-    Py_buffer a, b, out;
-    if (get_doubles(first, &a, 0, "a") < 0) {
+    static const char *const names[] = {"a", "b", "out"};
+    PyObject *objects[3] = {first, second, target};
+    Py_buffer views[3];
+    if (get_buffers(objects, views, 3, 1, names) < 0) {
         return NULL;
     }
-    if (get_doubles(second, &b, 0, "b") < 0) {
-        PyBuffer_Release(&a);
-        return NULL;
-    }
-    if (get_doubles(target, &out, 1, "out") < 0) {
-        PyBuffer_Release(&a);
-        PyBuffer_Release(&b);
-        return NULL;
-    }
-    Py_ssize_t count = out.len / 8;
-    Py_ssize_t a_count = a.len / 8, b_count = b.len / 8;
+    Py_ssize_t count = views[2].len / 8;
+    Py_ssize_t a_count = views[0].len / 8, b_count = views[1].len / 8;
     if ((a_count != count && a_count != 1) || (b_count != count && b_count != 1)) {
-        PyBuffer_Release(&a);
-        PyBuffer_Release(&b);
-        PyBuffer_Release(&out);
+        release_buffers(views, 3);
         PyErr_SetString(PyExc_ValueError, "a and b must match out in length, or hold one element");
         return NULL;
     }
     binary_function function = BINARY[index].function;
-    const double *left = (const double *)a.buf, *right = (const double *)b.buf;
+    const double *left = (const double *)views[0].buf, *right = (const double *)views[1].buf;
     Py_ssize_t a_step = a_count == 1 ? 0 : 1, b_step = b_count == 1 ? 0 : 1;
-    double *result = (double *)out.buf;
+    double *result = (double *)views[2].buf;
     Py_ssize_t unusual = 0;
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t i = 0; i < count; i++) {
@@ -208,9 +218,7 @@ libm_binary(PyObject *module, PyObject *args)
         unusual += !(isfinite(u) && isfinite(v) && isfinite(y));
     }
     Py_END_ALLOW_THREADS
-    PyBuffer_Release(&a);
-    PyBuffer_Release(&b);
-    PyBuffer_Release(&out);
+    release_buffers(views, 3);
     return PyLong_FromSsize_t(unusual);
 }
 
@@ -226,29 +234,20 @@ libm_sincos(PyObject *module, PyObject *args)
     if (!PyArg_ParseTuple(args, "OOO:sincos", &source, &sine_target, &cosine_target)) {
         return NULL;
     }
-    Py_buffer x, sine, cosine;
-    if (get_doubles(source, &x, 0, "x") < 0) {
+    static const char *const names[] = {"x", "sin_out", "cos_out"};
+    PyObject *objects[3] = {source, sine_target, cosine_target};
+    Py_buffer views[3];
+    if (get_buffers(objects, views, 3, 2, names) < 0) {
         return NULL;
     }
-    if (get_doubles(sine_target, &sine, 1, "sin_out") < 0) {
-        PyBuffer_Release(&x);
-        return NULL;
-    }
-    if (get_doubles(cosine_target, &cosine, 1, "cos_out") < 0) {
-        PyBuffer_Release(&x);
-        PyBuffer_Release(&sine);
-        return NULL;
-    }
-    if (x.len != sine.len || x.len != cosine.len) {
-        PyBuffer_Release(&x);
-        PyBuffer_Release(&sine);
-        PyBuffer_Release(&cosine);
+    if (views[0].len != views[1].len || views[0].len != views[2].len) {
+        release_buffers(views, 3);
         PyErr_SetString(PyExc_ValueError, "x, sin_out and cos_out differ in length");
         return NULL;
     }
-    const double *in = (const double *)x.buf;
-    double *s = (double *)sine.buf, *c = (double *)cosine.buf;
-    Py_ssize_t count = x.len / 8, unusual = 0;
+    const double *in = (const double *)views[0].buf;
+    double *s = (double *)views[1].buf, *c = (double *)views[2].buf;
+    Py_ssize_t count = views[0].len / 8, unusual = 0;
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t i = 0; i < count; i++) {
         double value = in[i];
@@ -261,9 +260,7 @@ libm_sincos(PyObject *module, PyObject *args)
         unusual += !isfinite(value);
     }
     Py_END_ALLOW_THREADS
-    PyBuffer_Release(&x);
-    PyBuffer_Release(&sine);
-    PyBuffer_Release(&cosine);
+    release_buffers(views, 3);
     return PyLong_FromSsize_t(unusual);
 }
 
